@@ -1,0 +1,52 @@
+#include "accesstokenverifier.h"
+
+namespace organizer::server {
+
+AccessTokenVerifier::AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock)
+    : m_issuerKeys(issuerKeys), m_settings(std::move(settings)), m_clock(std::move(clock)), m_cache(m_settings.cacheCapacity)
+{
+}
+
+jose::Result<jose::VerifiedJwt> AccessTokenVerifier::verifyNow(const QByteArray &token) const
+{
+    if (!m_issuerKeys || m_issuerKeys->issuer().isEmpty())
+        return jose::fail(jose::ErrorCode::UnknownKeyId, QStringLiteral("the issuer's metadata is not available yet"));
+    const jose::JwtVerifier verifier({m_issuerKeys->issuer(), m_settings.audience, m_settings.leewaySeconds}, m_clock);
+    return verifier.verify(token, m_issuerKeys->keys());
+}
+
+bool AccessTokenVerifier::keysMayBeStale(const jose::Error &error)
+{
+    // A new kid (key rotation at the issuer) or a signature that fails with the key we hold under that
+    // kid could both be fixed by fresh keys; nothing else can.
+    return error.code == jose::ErrorCode::UnknownKeyId || error.code == jose::ErrorCode::AmbiguousKey;
+}
+
+void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
+{
+    const qint64 now = m_clock();
+    if (const jose::VerifiedJwt *cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
+        done(*cached);
+        return;
+    }
+    auto result = verifyNow(token);
+    if (result) {
+        m_cache.insert(token, result.value(), now, m_settings.leewaySeconds);
+        done(result);
+        return;
+    }
+    if (!keysMayBeStale(result.error()) || !m_issuerKeys) {
+        done(result);
+        return;
+    }
+    const bool refreshing = m_issuerKeys->refresh([this, token, done] {
+        auto retried = verifyNow(token);
+        if (retried)
+            m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
+        done(retried);
+    });
+    if (!refreshing)
+        done(result);
+}
+
+} // namespace organizer::server

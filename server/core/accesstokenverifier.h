@@ -1,0 +1,41 @@
+#pragma once
+
+#include "issuerkeys.h"
+#include "jwtverifier.h"
+#include "tokencache.h"
+
+#include <QPointer>
+
+namespace organizer::server {
+
+// Verifies access tokens for the resource server: JwtVerifier against the trusted issuer's keys,
+// one key refresh on an unknown kid (rate limited by the key source), and a cache of verified tokens.
+class AccessTokenVerifier
+{
+public:
+    struct Settings
+    {
+        QString audience = QStringLiteral("organize");
+        qint64 leewaySeconds = 30;
+        qsizetype cacheCapacity = 10'000;
+    };
+
+    AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock = jose::systemClock());
+
+    using Completion = std::function<void(const jose::Result<jose::VerifiedJwt> &)>;
+    // Calls `done` exactly once, immediately unless the issuer's keys must be fetched first.
+    void verify(const QByteArray &token, Completion done);
+
+    const Settings &settings() const { return m_settings; }
+
+private:
+    jose::Result<jose::VerifiedJwt> verifyNow(const QByteArray &token) const;
+    static bool keysMayBeStale(const jose::Error &error);
+
+    QPointer<IssuerKeys> m_issuerKeys;
+    Settings m_settings;
+    jose::Clock m_clock;
+    TokenCache m_cache;
+};
+
+} // namespace organizer::server

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "collection.h"
+#include "httpmessage.h"
+#include "recordstore.h"
+
+namespace organizer::server {
+
+// The REST handlers of one collection (list, get, create, replace, delete). They assume the caller
+// was authorized already; ResourceServer puts the scope check in front of each.
+class CollectionApi
+{
+public:
+    CollectionApi(const CollectionSpec &spec, RecordStore *store) : m_spec(spec), m_store(store) {}
+
+    http::Response list(const http::Request &request) const;
+    http::Response get(const http::Request &request) const;
+    http::Response create(const http::Request &request) const;
+    http::Response replace(const http::Request &request) const;
+    http::Response remove(const http::Request &request) const;
+
+    const CollectionSpec &spec() const { return m_spec; }
+
+private:
+    // The record from a JSON request body, or the 400/415 response that explains why not.
+    std::optional<QJsonObject> readBody(const http::Request &request, http::Response *problem) const;
+    std::optional<qint64> readId(const http::Request &request, http::Response *problem) const;
+    http::Response notFound(qint64 id) const;
+    http::Response storeFailure(const QString &detail) const;
+
+    const CollectionSpec &m_spec;
+    RecordStore *m_store;
+};
+
+} // namespace organizer::server

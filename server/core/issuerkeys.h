@@ -1,0 +1,96 @@
+#pragma once
+
+#include "jwk.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+
+namespace organizer::server {
+
+Q_DECLARE_LOGGING_CATEGORY(lcKeys)
+
+// The issuer a resource server trusts and the keys it signs with. Refreshing is rate limited: an
+// attacker sending tokens with random "kid"s must not turn into unbounded fetches.
+class IssuerKeys : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+
+    virtual QString issuer() const = 0;
+    virtual const jose::JwkSet &keys() const = 0;
+    // Asks for fresh keys; `done` runs once they arrived or the attempt failed. Returns false (and
+    // never calls `done`) while the cooldown since the last fetch is still running.
+    virtual bool refresh(std::function<void()> done) = 0;
+};
+
+// The bundled issuer: keys read from the local signing key store, issuer fixed once the server knows
+// its own URL.
+class LocalIssuerKeys : public IssuerKeys
+{
+    Q_OBJECT
+
+public:
+    LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent = nullptr);
+
+    QString issuer() const override { return m_issuer; }
+    void setIssuer(const QString &issuer) { m_issuer = issuer; }
+    const jose::JwkSet &keys() const override { return m_keys; }
+    void setKeys(jose::JwkSet keys) { m_keys = std::move(keys); }
+    bool refresh(std::function<void()>) override { return false; }
+
+private:
+    QString m_issuer;
+    jose::JwkSet m_keys;
+};
+
+// An external OpenID provider (a real Auth0 tenant, Keycloak, this server in another process…):
+// OpenID Connect Discovery gives the issuer and jwks_uri, the JWKS is cached and fetched again on
+// an unknown kid, at most once per cooldown.
+class RemoteIssuerKeys : public IssuerKeys
+{
+    Q_OBJECT
+
+public:
+    explicit RemoteIssuerKeys(QUrl authority, QObject *parent = nullptr);
+
+    QString issuer() const override { return m_issuer; }
+    const jose::JwkSet &keys() const override { return m_keys; }
+    bool refresh(std::function<void()> done) override;
+
+    void setCooldown(qint64 milliseconds) { m_cooldownMs = milliseconds; }
+    void setTimeout(int milliseconds) { m_timeoutMs = milliseconds; }
+    // Starts the first discovery + JWKS fetch; `ready` fires when it ends (successful or not).
+    void start();
+    QString lastError() const { return m_lastError; }
+    int fetchCount() const { return m_fetchCount; }
+
+Q_SIGNALS:
+    void ready();
+
+private:
+    void fetchDiscovery();
+    void fetchJwks();
+    void finish(const QString &error);
+
+    QUrl m_authority;
+    QUrl m_jwksUri;
+    QString m_issuer;
+    jose::JwkSet m_keys;
+    QNetworkAccessManager m_network;
+    QElapsedTimer m_sinceLastFetch;
+    qint64 m_cooldownMs = 30'000;
+    int m_timeoutMs = 5'000;
+    bool m_fetching = false;
+    int m_fetchCount = 0;
+    QString m_lastError;
+    QList<std::function<void()>> m_waiting;
+};
+
+} // namespace organizer::server

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "accesstokenissuer.h"
+#include "accesstokenverifier.h"
+#include "httpserver.h"
+#include "recordstore.h"
+#include "resourceserver.h"
+#include "router.h"
+#include "serveroptions.h"
+#include "signingkeystore.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace organizer::server {
+
+// organizer-server assembled: store, keys, the trusted issuer, the resource server's routes, the
+// bundled issuer's public endpoints, and the HTTP listener.
+class OrganizerServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    ~OrganizerServer() override;
+
+    static Expected<std::unique_ptr<OrganizerServer>, QString> create(const ServerOptions &options);
+
+    // Listens and returns the base URL (also the bundled issuer, with its trailing slash).
+    Expected<QUrl, QString> start();
+
+    QUrl baseUrl() const { return m_baseUrl; }
+    const ServerOptions &options() const { return m_options; }
+
+    // The full pipeline (CORS, routing, guards) without a socket: used by the HTTP adapter and tests.
+    void handle(const http::Request &request, http::Responder respond);
+
+private:
+    explicit OrganizerServer(ServerOptions options);
+    void registerIssuerRoutes();
+    http::Response health() const;
+    http::Response discovery() const;
+
+    ServerOptions m_options;
+    std::unique_ptr<RecordStore> m_store;
+    std::optional<jose::SigningKeyStore> m_signingKeys;
+    IssuerKeys *m_issuerKeys = nullptr;
+    std::unique_ptr<AccessTokenVerifier> m_verifier;
+    std::unique_ptr<ResourceServer> m_resourceServer;
+    CorsPolicy m_cors;
+    http::Router m_router;
+    http::Server *m_http = nullptr;
+    QUrl m_baseUrl;
+};
+
+// The file in the data directory where a running server records its issuer URL, so that
+// `organizer-server token` mints tokens that server accepts.
+QString issuerFilePath(const QString &dataDir);
+
+} // namespace organizer::server

@@ -1,0 +1,233 @@
+#include "recordstore.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QUuid>
+
+namespace organizer::server {
+
+Q_LOGGING_CATEGORY(lcStore, "organizer.server.store")
+
+namespace {
+
+using Type = FieldSpec::Type;
+
+QString failure(const QString &what, const QSqlError &error)
+{
+    return QStringLiteral("%1: %2").arg(what, error.text());
+}
+
+QString sqlType(const FieldSpec &field)
+{
+    return field.type == Type::Minutes ? QStringLiteral("INTEGER") : QStringLiteral("TEXT");
+}
+
+// Text columns bound to the record's values, plus a UTC epoch column next to each date-time so
+// lists sort by instant, not by the text of differently offset times.
+QStringList columnsOf(const CollectionSpec &spec)
+{
+    QStringList columns;
+    for (const FieldSpec &field : spec.fields) {
+        columns.append(field.name);
+        if (field.type == Type::DateTime)
+            columns.append(field.name + QLatin1String("_utc"));
+    }
+    return columns;
+}
+
+void bindRecord(QSqlQuery &query, const CollectionSpec &spec, const QJsonObject &record)
+{
+    for (const FieldSpec &field : spec.fields) {
+        const QJsonValue value = record.value(field.name);
+        if (value.isUndefined() || value.isNull())
+            query.addBindValue(QVariant());
+        else if (field.type == Type::Minutes)
+            query.addBindValue(value.toInteger());
+        else
+            query.addBindValue(value.toString());
+        if (field.type == Type::DateTime)
+            query.addBindValue(QDateTime::fromString(value.toString(), Qt::ISODate).toSecsSinceEpoch());
+    }
+}
+
+QJsonObject readRecord(const QSqlQuery &query, const CollectionSpec &spec)
+{
+    QJsonObject object{{QStringLiteral("id"), query.value(0).toLongLong()}};
+    int column = 1;
+    for (const FieldSpec &field : spec.fields) {
+        const QVariant value = query.value(column++);
+        if (field.type == Type::DateTime)
+            ++column;
+        if (value.isNull())
+            continue;
+        if (field.type == Type::Minutes)
+            object.insert(field.name, value.toLongLong());
+        else
+            object.insert(field.name, value.toString());
+    }
+    return object;
+}
+
+QString selectSql(const CollectionSpec &spec)
+{
+    return QStringLiteral("SELECT id, %1 FROM %2").arg(columnsOf(spec).join(QLatin1String(", ")), spec.name);
+}
+
+} // namespace
+
+RecordStore::RecordStore(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+
+RecordStore::~RecordStore()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QSqlDatabase RecordStore::database() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString &path, const QList<CollectionSpec> &collections)
+{
+    std::unique_ptr<RecordStore> store(new RecordStore(QStringLiteral("organizer-store-") + QUuid::createUuid().toString(QUuid::Id128)));
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
+    if (!db.isValid())
+        return Unexpected<QString>(QStringLiteral("the Qt SQLite driver is missing (install libqt6sql6-sqlite)"));
+    db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open())
+        return Unexpected<QString>(failure(QStringLiteral("cannot open %1").arg(path), db.lastError()));
+    QSqlQuery pragma(db);
+    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (!pragma.exec(QString::fromLatin1(statement)))
+            return Unexpected<QString>(failure(QString::fromLatin1(statement), pragma.lastError()));
+    }
+    for (const CollectionSpec &spec : collections) {
+        if (auto prepared = store->prepare(spec); !prepared)
+            return Unexpected<QString>(prepared.error());
+    }
+    return store;
+}
+
+Expected<Done, QString> RecordStore::prepare(const CollectionSpec &spec)
+{
+    QSqlDatabase db = database();
+    if (db.tables().contains(spec.name))
+        return Done{};
+    QStringList definitions{QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT")};
+    for (const FieldSpec &field : spec.fields) {
+        definitions.append(field.name + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
+        if (field.type == Type::DateTime)
+            definitions.append(field.name + QLatin1String("_utc INTEGER NOT NULL"));
+    }
+    if (!db.transaction())
+        return Unexpected<QString>(failure(QStringLiteral("cannot start a transaction"), db.lastError()));
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(spec.name, definitions.join(QLatin1String(", "))))) {
+        db.rollback();
+        return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.name), query.lastError()));
+    }
+    if (auto seeded = seed(spec); !seeded) {
+        db.rollback();
+        return seeded;
+    }
+    if (!db.commit())
+        return Unexpected<QString>(failure(QStringLiteral("cannot commit table %1").arg(spec.name), db.lastError()));
+    return Done{};
+}
+
+Expected<Done, QString> RecordStore::seed(const CollectionSpec &spec)
+{
+    QFile file(spec.seedResource);
+    if (!file.open(QIODevice::ReadOnly))
+        return Unexpected<QString>(QStringLiteral("seed data %1 is missing").arg(spec.seedResource));
+    const QJsonArray records = QJsonDocument::fromJson(file.readAll()).object().value(spec.name).toArray();
+    for (const QJsonValue &value : records) {
+        QList<FieldError> errors;
+        const QJsonObject record = validateRecord(spec, value.toObject(), &errors);
+        if (!errors.isEmpty())
+            return Unexpected<QString>(QStringLiteral("seed data %1: field %2 %3").arg(spec.seedResource, errors.first().field, errors.first().message));
+        if (auto created = create(spec, record); !created)
+            return Unexpected<QString>(created.error());
+    }
+    qCInfo(lcStore).noquote() << "seeded" << records.size() << spec.name;
+    return Done{};
+}
+
+Expected<QJsonArray, QString> RecordStore::list(const CollectionSpec &spec) const
+{
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + spec.orderBy))
+        return Unexpected<QString>(failure(QStringLiteral("cannot list %1").arg(spec.name), query.lastError()));
+    QJsonArray records;
+    while (query.next())
+        records.append(readRecord(query, spec));
+    return records;
+}
+
+Expected<std::optional<QJsonObject>, QString> RecordStore::get(const CollectionSpec &spec, qint64 id) const
+{
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    query.prepare(selectSql(spec) + QStringLiteral(" WHERE id = ?"));
+    query.addBindValue(id);
+    if (!query.exec())
+        return Unexpected<QString>(failure(QStringLiteral("cannot read %1 %2").arg(spec.singular).arg(id), query.lastError()));
+    if (!query.next())
+        return std::optional<QJsonObject>();
+    return std::optional<QJsonObject>(readRecord(query, spec));
+}
+
+Expected<QJsonObject, QString> RecordStore::create(const CollectionSpec &spec, const QJsonObject &record)
+{
+    const QStringList columns = columnsOf(spec);
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                      .arg(spec.name, columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
+    bindRecord(query, spec, record);
+    if (!query.exec())
+        return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
+    QJsonObject created = record;
+    created.insert(QStringLiteral("id"), query.lastInsertId().toLongLong());
+    return created;
+}
+
+Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const CollectionSpec &spec, qint64 id, const QJsonObject &record)
+{
+    QStringList assignments;
+    for (const QString &column : columnsOf(spec))
+        assignments.append(column + QLatin1String(" = ?"));
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(spec.name, assignments.join(QLatin1String(", "))));
+    bindRecord(query, spec, record);
+    query.addBindValue(id);
+    if (!query.exec())
+        return Unexpected<QString>(failure(QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id), query.lastError()));
+    if (query.numRowsAffected() == 0)
+        return std::optional<QJsonObject>();
+    QJsonObject updated = record;
+    updated.insert(QStringLiteral("id"), id);
+    return std::optional<QJsonObject>(updated);
+}
+
+Expected<bool, QString> RecordStore::remove(const CollectionSpec &spec, qint64 id)
+{
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(spec.name));
+    query.addBindValue(id);
+    if (!query.exec())
+        return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));
+    return query.numRowsAffected() > 0;
+}
+
+} // namespace organizer::server

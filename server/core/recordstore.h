@@ -1,0 +1,45 @@
+#pragma once
+
+#include "collection.h"
+#include "expected.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSqlDatabase>
+
+#include <memory>
+#include <optional>
+
+namespace organizer::server {
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+// Contacts and appointments in SQLite (WAL, synchronous=FULL: an acknowledged write survives a crash
+// or power loss). Each collection is seeded once, when its table is first created.
+class RecordStore
+{
+public:
+    ~RecordStore();
+    RecordStore(const RecordStore &) = delete;
+    RecordStore &operator=(const RecordStore &) = delete;
+
+    static Expected<std::unique_ptr<RecordStore>, QString> open(const QString &path, const QList<CollectionSpec> &collections);
+
+    Expected<QJsonArray, QString> list(const CollectionSpec &spec) const;
+    Expected<std::optional<QJsonObject>, QString> get(const CollectionSpec &spec, qint64 id) const;
+    Expected<QJsonObject, QString> create(const CollectionSpec &spec, const QJsonObject &record);
+    // nullopt: no record with that id.
+    Expected<std::optional<QJsonObject>, QString> replace(const CollectionSpec &spec, qint64 id, const QJsonObject &record);
+    Expected<bool, QString> remove(const CollectionSpec &spec, qint64 id);
+
+private:
+    explicit RecordStore(QString connectionName);
+    Expected<Done, QString> prepare(const CollectionSpec &spec);
+    Expected<Done, QString> seed(const CollectionSpec &spec);
+    QSqlDatabase database() const;
+
+    QString m_connectionName;
+};
+
+} // namespace organizer::server

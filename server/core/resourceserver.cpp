@@ -1,0 +1,103 @@
+#include "resourceserver.h"
+
+#include "bearertoken.h"
+#include "oautherrors.h"
+
+namespace organizer::server {
+
+Q_LOGGING_CATEGORY(lcAuth, "organizer.server.auth")
+
+ResourceServer::ResourceServer(Settings settings, AccessTokenVerifier *verifier, RecordStore *store)
+    : m_settings(std::move(settings)), m_verifier(verifier), m_contacts(contactsSpec(), store), m_appointments(appointmentsSpec(), store)
+{
+}
+
+void ResourceServer::registerRoutes(http::Router &router)
+{
+    if (m_settings.serveContacts)
+        addCollection(router, &m_contacts, {QStringLiteral("/api/contacts")});
+    // The calendar API lives at /api/appointments; /api/calendar is the same API under its scope's name.
+    if (m_settings.serveCalendar)
+        addCollection(router, &m_appointments, {QStringLiteral("/api/appointments"), QStringLiteral("/api/calendar")});
+}
+
+void ResourceServer::addCollection(http::Router &router, const CollectionApi *api, const QStringList &basePaths)
+{
+    const CollectionSpec &spec = api->spec();
+    for (const QString &base : basePaths) {
+        const QString item = base + QStringLiteral("/{id}");
+        router.add("GET", base, guarded(spec.scope("read"), [api](const http::Request &r) { return api->list(r); }));
+        router.add("POST", base, guarded(spec.scope("create"), [api](const http::Request &r) { return api->create(r); }));
+        router.add("GET", item, guarded(spec.scope("read"), [api](const http::Request &r) { return api->get(r); }));
+        router.add("PUT", item, guarded(spec.scope("update"), [api](const http::Request &r) { return api->replace(r); }));
+        router.add("DELETE", item, guarded(spec.scope("delete"), [api](const http::Request &r) { return api->remove(r); }));
+    }
+}
+
+http::Handler ResourceServer::guarded(const QString &scope, Operation handler)
+{
+    return [this, scope, handler = std::move(handler)](const http::Request &request, http::Responder respond) {
+        const QString realm = m_settings.realm;
+        const BearerCredentials credentials = readBearerCredentials(request);
+        switch (credentials.kind) {
+        case BearerCredentials::Kind::Missing:
+        case BearerCredentials::Kind::OtherScheme:
+            respond(bearerError(401, {realm, {}, credentials.problem, {}}));
+            return;
+        case BearerCredentials::Kind::Malformed:
+            respond(bearerError(400, {realm, QStringLiteral("invalid_request"), credentials.problem, {}}));
+            return;
+        case BearerCredentials::Kind::Present:
+            break;
+        }
+        m_verifier->verify(credentials.token, [realm, scope, handler, request, respond](const jose::Result<jose::VerifiedJwt> &result) {
+            if (!result) {
+                qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "rejected token:" << result.error().description;
+                respond(bearerError(401, {realm, QStringLiteral("invalid_token"), result.error().description, {}}));
+                return;
+            }
+            if (!result->hasScope(scope)) {
+                qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "sub" << result->subject().left(128) << "lacks" << scope;
+                respond(bearerError(403, {realm, QStringLiteral("insufficient_scope"),
+                                          QStringLiteral("this token lacks the %1 scope").arg(scope), scope}));
+                return;
+            }
+            respond(handler(request));
+        });
+    };
+}
+
+bool CorsPolicy::isAllowed(const QByteArray &origin) const
+{
+    if (origin.isEmpty())
+        return false;
+    const QString value = QString::fromUtf8(origin);
+    return m_allowedOrigins.contains(QStringLiteral("*")) || m_allowedOrigins.contains(value);
+}
+
+http::Response CorsPolicy::preflight(const http::Request &request, const QByteArrayList &allowedMethods) const
+{
+    http::Response response = http::Response::noContent();
+    response.setHeader("allow", (allowedMethods + QByteArrayList{"OPTIONS"}).join(", "));
+    const QByteArray origin = request.header("origin");
+    response.setHeader("vary", "Origin");
+    if (!isAllowed(origin))
+        return response; // no CORS headers: the browser refuses the cross-origin call, as it should
+    response.setHeader("access-control-allow-origin", origin);
+    response.setHeader("access-control-allow-methods", allowedMethods.join(", "));
+    response.setHeader("access-control-allow-headers", "Authorization, Content-Type");
+    response.setHeader("access-control-max-age", "600");
+    return response;
+}
+
+void CorsPolicy::decorate(const http::Request &request, http::Response &response) const
+{
+    const QByteArray origin = request.header("origin");
+    if (!isAllowed(origin))
+        return;
+    response.setHeader("access-control-allow-origin", origin);
+    response.setHeader("access-control-expose-headers", "WWW-Authenticate, Location");
+    response.setHeader("vary", "Origin");
+}
+
+} // namespace organizer::server

@@ -1,0 +1,89 @@
+#include "serveroptions.h"
+
+#include <QDir>
+#include <QStandardPaths>
+
+namespace organizer::server {
+
+QString defaultDataDir()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("organizer"));
+}
+
+void addServerOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        {QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1")},
+        {QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 3001)."), QStringLiteral("port"), QStringLiteral("3001")},
+        {QStringLiteral("data-dir"), QStringLiteral("Directory for the database and signing keys (default %1).").arg(defaultDataDir()), QStringLiteral("dir")},
+        {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."), QStringLiteral("url")},
+        {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
+        {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
+        {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
+        {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
+    });
+}
+
+Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &parser)
+{
+    ServerOptions options;
+    const QString bind = parser.value(QStringLiteral("bind"));
+    if (!options.bindAddress.setAddress(bind))
+        return Unexpected<QString>(QStringLiteral("--bind: \"%1\" is not an IP address (e.g. 127.0.0.1 or ::1)").arg(bind));
+
+    bool ok = false;
+    const uint port = parser.value(QStringLiteral("port")).toUInt(&ok);
+    if (!ok || port > 65535)
+        return Unexpected<QString>(QStringLiteral("--port: \"%1\" is not a port number from 0 to 65535").arg(parser.value(QStringLiteral("port"))));
+    options.port = quint16(port);
+
+    options.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : defaultDataDir();
+    if (options.dataDir.isEmpty())
+        return Unexpected<QString>(QStringLiteral("--data-dir: the directory name is empty"));
+
+    if (parser.isSet(QStringLiteral("authority"))) {
+        const QUrl authority(parser.value(QStringLiteral("authority")), QUrl::StrictMode);
+        if (!authority.isValid() || (authority.scheme() != QLatin1String("https") && authority.scheme() != QLatin1String("http"))
+            || authority.host().isEmpty())
+            return Unexpected<QString>(QStringLiteral("--authority: \"%1\" is not an http(s) URL").arg(parser.value(QStringLiteral("authority"))));
+        options.authority = authority;
+    }
+
+    options.audience = parser.value(QStringLiteral("audience"));
+    if (options.audience.isEmpty())
+        return Unexpected<QString>(QStringLiteral("--audience: the audience is empty"));
+
+    const QString serve = parser.value(QStringLiteral("serve"));
+    if (serve == QLatin1String("all"))
+        options.serve = ServeMode::All;
+    else if (serve == QLatin1String("apis"))
+        options.serve = ServeMode::Apis;
+    else if (serve == QLatin1String("contacts"))
+        options.serve = ServeMode::Contacts;
+    else if (serve == QLatin1String("calendar"))
+        options.serve = ServeMode::Calendar;
+    else
+        return Unexpected<QString>(QStringLiteral("--serve: \"%1\" is not one of all, apis, contacts, calendar").arg(serve));
+    if (options.serve != ServeMode::All && options.authority.isEmpty())
+        return Unexpected<QString>(QStringLiteral("--serve %1 hosts no issuer: give --authority URL, the issuer its tokens come from").arg(serve));
+
+    const qint64 leeway = parser.value(QStringLiteral("leeway")).toLongLong(&ok);
+    if (!ok || leeway < 0 || leeway > 600)
+        return Unexpected<QString>(QStringLiteral("--leeway: \"%1\" is not a number of seconds from 0 to 600").arg(parser.value(QStringLiteral("leeway"))));
+    options.leewaySeconds = leeway;
+
+    if (parser.isSet(QStringLiteral("cors-origin"))) {
+        options.corsOrigins = parser.values(QStringLiteral("cors-origin"));
+        for (const QString &origin : options.corsOrigins) {
+            const QUrl url(origin, QUrl::StrictMode);
+            const bool isOrigin = origin == QLatin1String("*")
+                                  || (url.isValid() && !url.host().isEmpty() && url.path().isEmpty() && !url.hasQuery()
+                                      && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")));
+            if (!isOrigin)
+                return Unexpected<QString>(QStringLiteral("--cors-origin: \"%1\" is not an origin like http://localhost:3000").arg(origin));
+        }
+    }
+    return options;
+}
+
+} // namespace organizer::server

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "expected.h"
+
+#include <QCommandLineParser>
+#include <QHostAddress>
+#include <QStringList>
+#include <QUrl>
+
+namespace organizer::server {
+
+// What organizer-server runs: everything in one process (the default), or the APIs alone trusting an
+// external issuer, or one API per process as the original sample deployed them.
+enum class ServeMode { All, Apis, Contacts, Calendar };
+
+struct ServerOptions
+{
+    QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 3001;
+    QString dataDir;
+    QUrl authority; // empty: trust the bundled issuer
+    QString audience = QStringLiteral("organize");
+    ServeMode serve = ServeMode::All;
+    qint64 leewaySeconds = 30;
+    QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
+    qsizetype maxBodyBytes = 64 * 1024;
+
+    bool servesIssuer() const { return authority.isEmpty() && serve == ServeMode::All; }
+    bool servesContacts() const { return serve != ServeMode::Calendar; }
+    bool servesCalendar() const { return serve != ServeMode::Contacts; }
+};
+
+QString defaultDataDir();
+
+// Adds the serving options to `parser` (shared by the server and its subcommands).
+void addServerOptions(QCommandLineParser &parser);
+// Reads them back; a bad value gives a message naming the option and what it accepts.
+Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &parser);
+
+} // namespace organizer::server

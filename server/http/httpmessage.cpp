@@ -1,0 +1,84 @@
+#include "httpmessage.h"
+
+namespace organizer::http {
+
+QByteArray Request::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+qsizetype Request::headerCount(QByteArrayView name) const
+{
+    qsizetype count = 0;
+    for (const auto &entry : headers)
+        count += entry.first.compare(name, Qt::CaseInsensitive) == 0 ? 1 : 0;
+    return count;
+}
+
+Response Response::json(int status, const QJsonObject &object)
+{
+    return json(status, QJsonDocument(object));
+}
+
+Response Response::json(int status, const QJsonDocument &document)
+{
+    Response response;
+    response.status = status;
+    response.body = document.toJson(QJsonDocument::Compact);
+    response.setHeader("content-type", "application/json");
+    return response;
+}
+
+Response Response::noContent()
+{
+    Response response;
+    response.status = 204;
+    return response;
+}
+
+void Response::setHeader(const QByteArray &name, const QByteArray &value)
+{
+    headers.removeIf([&](const auto &entry) { return entry.first.compare(name, Qt::CaseInsensitive) == 0; });
+    headers.append(qMakePair(name.toLower(), value));
+}
+
+QByteArray Response::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+} // namespace organizer::http

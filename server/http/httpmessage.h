@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QUrlQuery>
+
+#include <functional>
+
+namespace organizer::http {
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+// A request as our handlers see it: a plain value, independent of QHttpServer (whose API changes
+// incompatibly in Qt 6.8), so every handler can be tested without a socket.
+struct Request
+{
+    QByteArray method; // upper case, as sent
+    QString path;      // percent-decoded path, no query
+    QUrlQuery query;
+    HeaderList headers; // names lower-cased
+    QByteArray body;
+    QHostAddress peer;
+    QHash<QString, QString> pathParameters; // filled by the router
+
+    // First value of a header (case-insensitive name), empty if absent.
+    QByteArray header(QByteArrayView name) const;
+    qsizetype headerCount(QByteArrayView name) const;
+};
+
+struct Response
+{
+    int status = 200;
+    HeaderList headers;
+    QByteArray body;
+
+    static Response json(int status, const QJsonObject &object);
+    static Response json(int status, const QJsonDocument &document);
+    static Response noContent();
+
+    // Replaces any header of the same name (case-insensitive).
+    void setHeader(const QByteArray &name, const QByteArray &value);
+    QByteArray header(QByteArrayView name) const;
+};
+
+// Called exactly once per request, now or later (e.g. after fetching an issuer's keys).
+using Responder = std::function<void(Response)>;
+using Handler = std::function<void(const Request &, Responder)>;
+
+QByteArray reasonPhrase(int status);
+
+} // namespace organizer::http

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "jwk.h"
+#include "jws.h"
+
+#include <QJsonObject>
+#include <QStringList>
+
+#include <functional>
+
+namespace organizer::jose {
+
+// Seconds since the Unix epoch; injected so expiry tests are deterministic.
+using Clock = std::function<qint64()>;
+Clock systemClock();
+
+struct JwtPolicy
+{
+    QString issuer;   // compared byte for byte (Auth0 issuers end with '/')
+    QString audience; // must equal "aud" or be one element of it
+    qint64 leewaySeconds = 30;
+    // RFC 7519 §5.1 makes "typ" optional; when present it must be one of these (case-insensitive,
+    // an "application/" prefix allowed, RFC 7515 §4.1.9).
+    QStringList acceptedTypes{QStringLiteral("JWT"), QStringLiteral("at+jwt")};
+};
+
+struct VerifiedJwt
+{
+    QJsonObject header;
+    QJsonObject claims;
+    QString keyId;
+    qint64 expiresAt = 0;
+
+    QString subject() const { return claims.value(QLatin1String("sub")).toString(); }
+    // The space-separated "scope" claim (RFC 8693 §4.2 / RFC 9068 §2.2.3), split into tokens.
+    QStringList scopes() const;
+    // Exact token match: "read:contacts" never matches "read:contacts:all" or "xread:contacts".
+    bool hasScope(QStringView scope) const;
+};
+
+// Verifies a JWT access or ID token: RS256 only (the header's alg is checked against the
+// allow-list, never trusted), no unknown "crit", key chosen by "kid", then exp/nbf/iss/aud.
+class JwtVerifier
+{
+public:
+    explicit JwtVerifier(JwtPolicy policy, Clock clock = systemClock());
+
+    Result<VerifiedJwt> verify(QByteArrayView token, const JwkSet &keys) const;
+
+    const JwtPolicy &policy() const { return m_policy; }
+
+private:
+    Result<const Jwk *> selectKey(const QJsonObject &header, const JwkSet &keys) const;
+    Result<qint64> checkClaims(const QJsonObject &claims) const;
+
+    JwtPolicy m_policy;
+    Clock m_clock;
+};
+
+} // namespace organizer::jose
