@@ -29,10 +29,12 @@ bool isB64Token(QByteArrayView token)
 BearerCredentials readBearerCredentials(const http::Request &request)
 {
     using Kind = BearerCredentials::Kind;
+    // RFC 6750 §2.3 allows the query string, but it leaks tokens into logs and history; we refuse it
+    // even next to a header (§3.1: more than one method is invalid_request).
+    if (request.query.hasQueryItem(QStringLiteral("access_token")))
+        return {Kind::Malformed, {}, QStringLiteral("send the access token in the Authorization header, not in the query string")};
     const qsizetype count = request.headerCount("authorization");
     if (count == 0) {
-        if (request.query.hasQueryItem(QStringLiteral("access_token")))
-            return {Kind::Malformed, {}, QStringLiteral("send the access token in the Authorization header, not in the query string")};
         return {Kind::Missing, {}, QStringLiteral("this API needs an access token: Authorization: Bearer <token>")};
     }
     if (count > 1)

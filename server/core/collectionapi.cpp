@@ -46,7 +46,7 @@ std::optional<qint64> CollectionApi::readId(const http::Request &request, http::
     return id;
 }
 
-std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request, http::Response *problem) const
+std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request, http::Response *problem, QJsonValue *sentId) const
 {
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType != "application/json") {
@@ -64,6 +64,7 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
         *problem = invalid(QStringLiteral("the body must be a JSON object describing one %1").arg(m_spec.singular));
         return std::nullopt;
     }
+    *sentId = document.object().value(QLatin1String("id"));
     QList<FieldError> errors;
     QJsonObject record = validateRecord(m_spec, document.object(), &errors);
     if (!errors.isEmpty()) {
@@ -98,10 +99,11 @@ http::Response CollectionApi::get(const http::Request &request) const
 http::Response CollectionApi::create(const http::Request &request) const
 {
     http::Response problem;
-    const auto body = readBody(request, &problem);
+    QJsonValue sentId;
+    const auto body = readBody(request, &problem, &sentId);
     if (!body)
         return problem;
-    if (body->contains(QLatin1String("id")))
+    if (!sentId.isUndefined())
         return invalid(QStringLiteral("the server assigns ids; leave \"id\" out when creating a %1").arg(m_spec.singular));
     auto created = m_store->create(m_spec, *body);
     if (!created)
@@ -117,11 +119,11 @@ http::Response CollectionApi::replace(const http::Request &request) const
     const auto id = readId(request, &problem);
     if (!id)
         return problem;
-    auto body = readBody(request, &problem);
+    QJsonValue sentId;
+    auto body = readBody(request, &problem, &sentId);
     if (!body)
         return problem;
-    const QJsonValue bodyId = request.body.isEmpty() ? QJsonValue() : QJsonDocument::fromJson(request.body).object().value(QLatin1String("id"));
-    if (!bodyId.isUndefined() && bodyId.toInteger(-1) != *id)
+    if (!sentId.isUndefined() && sentId.toInteger(-1) != *id)
         return invalid(QStringLiteral("the body's id does not match the %1 in the URL").arg(m_spec.singular));
     auto updated = m_store->replace(m_spec, *id, *body);
     if (!updated)

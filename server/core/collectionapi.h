@@ -23,7 +23,8 @@ public:
 
 private:
     // The record from a JSON request body, or the 400/415 response that explains why not.
-    std::optional<QJsonObject> readBody(const http::Request &request, http::Response *problem) const;
+    // `sentId` receives the "id" member the client sent, if any (it is not part of the record).
+    std::optional<QJsonObject> readBody(const http::Request &request, http::Response *problem, QJsonValue *sentId) const;
     std::optional<qint64> readId(const http::Request &request, http::Response *problem) const;
     http::Response notFound(qint64 id) const;
     http::Response storeFailure(const QString &detail) const;

@@ -63,7 +63,9 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         // The issuer URL is known once the port is: start() fills it in.
         server->m_issuerKeys = new LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
     } else {
-        server->m_issuerKeys = new RemoteIssuerKeys(options.authority, server.get());
+        auto *remote = new RemoteIssuerKeys(options.authority, server.get());
+        remote->setCooldown(options.jwksRefreshIntervalSeconds * 1000);
+        server->m_issuerKeys = remote;
     }
 
     server->m_verifier = std::make_unique<AccessTokenVerifier>(

@@ -20,6 +20,7 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
         {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
         {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
+        {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
         {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
     });
 }
@@ -71,6 +72,11 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
     if (!ok || leeway < 0 || leeway > 600)
         return Unexpected<QString>(QStringLiteral("--leeway: \"%1\" is not a number of seconds from 0 to 600").arg(parser.value(QStringLiteral("leeway"))));
     options.leewaySeconds = leeway;
+
+    const qint64 refresh = parser.value(QStringLiteral("jwks-refresh-interval")).toLongLong(&ok);
+    if (!ok || refresh < 0 || refresh > 3600)
+        return Unexpected<QString>(QStringLiteral("--jwks-refresh-interval: \"%1\" is not a number of seconds from 0 to 3600").arg(parser.value(QStringLiteral("jwks-refresh-interval"))));
+    options.jwksRefreshIntervalSeconds = refresh;
 
     if (parser.isSet(QStringLiteral("cors-origin"))) {
         options.corsOrigins = parser.values(QStringLiteral("cors-origin"));

@@ -22,6 +22,7 @@ struct ServerOptions
     QString audience = QStringLiteral("organize");
     ServeMode serve = ServeMode::All;
     qint64 leewaySeconds = 30;
+    qint64 jwksRefreshIntervalSeconds = 10; // at most one JWKS fetch per interval on unknown kids
     QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
     qsizetype maxBodyBytes = 64 * 1024;
 

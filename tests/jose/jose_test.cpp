@@ -1,0 +1,444 @@
+#include "base64url.h"
+#include "jwk.h"
+#include "jws.h"
+#include "jwtverifier.h"
+#include "signingkeystore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMessageAuthenticationCode>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+using namespace organizer::jose;
+
+namespace {
+
+// RFC 7515 Appendix A.2 (RS256) — the key and the example JWS, verbatim from the RFC.
+const QByteArray kA2N =
+    "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+const QByteArray kA2D =
+    "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
+const QByteArray kA2P =
+    "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc";
+const QByteArray kA2Q =
+    "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc";
+const QByteArray kA2SigningInput =
+    "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+const QByteArray kA2Signature =
+    "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+// RFC 7517 Appendix A.1 (public keys) with the A.3 symmetric keys appended.
+const QByteArray kRfc7517Keys = R"({"keys":[
+  {"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","use":"enc","kid":"1"},
+  {"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"},
+  {"kty":"oct","alg":"A128KW","k":"GawgguFyGrWKav7AX4VKUg"},
+  {"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow","kid":"HMAC key used in JWS A.1 example"}
+]})";
+
+QByteArray decoded(const QByteArray &text)
+{
+    return base64UrlDecode(text).value_or(QByteArray());
+}
+
+QByteArray compact(const QJsonObject &header, const QJsonObject &claims, const QByteArray &signature)
+{
+    return base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
+           + base64UrlEncode(QJsonDocument(claims).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(signature);
+}
+
+} // namespace
+
+TEST(Base64Url, RoundTripsWithoutPadding)
+{
+    EXPECT_EQ(base64UrlEncode(QByteArray("\xfb\xff\xfe", 3)), "-__-");
+    EXPECT_EQ(base64UrlEncode("ab"), "YWI");
+    EXPECT_EQ(base64UrlDecode("YWI"), QByteArray("ab"));
+    EXPECT_EQ(base64UrlDecode(""), QByteArray());
+}
+
+TEST(Base64Url, RejectsPaddingForeignAlphabetAndNonCanonicalBits)
+{
+    EXPECT_FALSE(base64UrlDecode("YWI="));  // padding
+    EXPECT_FALSE(base64UrlDecode("+/8"));   // standard alphabet
+    EXPECT_FALSE(base64UrlDecode("YW I"));  // whitespace
+    EXPECT_FALSE(base64UrlDecode("Y"));     // impossible length
+    EXPECT_FALSE(base64UrlDecode("YWJ"));   // same bytes as "YWI" with stray low bits
+}
+
+TEST(Rfc7515, AppendixA2SignatureVerifiesWithThePublicKey)
+{
+    auto jwk = Jwk::fromJson(QJsonObject{{QStringLiteral("kty"), QStringLiteral("RSA")},
+                                         {QStringLiteral("n"), QString::fromLatin1(kA2N)},
+                                         {QStringLiteral("e"), QStringLiteral("AQAB")}});
+    ASSERT_TRUE(jwk) << jwk.error().description.toStdString();
+    auto jws = parseCompactJws(kA2SigningInput + '.' + kA2Signature);
+    ASSERT_TRUE(jws);
+    EXPECT_EQ(jws->header.value(QLatin1String("alg")).toString(), QStringLiteral("RS256"));
+    EXPECT_TRUE(jwk->key.verifySha256(jws->signingInput, jws->signature));
+    EXPECT_EQ(QJsonDocument::fromJson(jws->payload).object().value(QLatin1String("iss")).toString(), QStringLiteral("joe"));
+}
+
+TEST(Rfc7515, AppendixA2PrivateKeyReproducesTheSignatureExactly)
+{
+    RsaKey::Components components;
+    components.n = decoded(kA2N);
+    components.e = decoded("AQAB");
+    components.d = decoded(kA2D);
+    components.p = decoded(kA2P);
+    components.q = decoded(kA2Q);
+    auto key = RsaKey::fromComponents(components);
+    ASSERT_TRUE(key) << key.error().description.toStdString();
+    auto signature = key->signSha256(kA2SigningInput);
+    ASSERT_TRUE(signature);
+    EXPECT_EQ(base64UrlEncode(*signature), kA2Signature); // PKCS#1 v1.5 is deterministic
+}
+
+TEST(Rfc7517, AppendixAKeySetParsesKeepingTheRsaSigningKey)
+{
+    auto set = JwkSet::fromJson(kRfc7517Keys);
+    ASSERT_TRUE(set) << set.error().description.toStdString();
+    ASSERT_EQ(set->keys().size(), 1);
+    const Jwk *rsa = set->find(QStringLiteral("2011-04-29"));
+    ASSERT_NE(rsa, nullptr);
+    EXPECT_EQ(rsa->alg, QStringLiteral("RS256"));
+    EXPECT_EQ(rsa->key.bits(), 2048);
+    EXPECT_EQ(base64UrlEncode(rsa->key.publicExponent()), "AQAB");
+    // The EC encryption key and both symmetric keys are reported, not silently dropped.
+    ASSERT_EQ(set->skipped().size(), 3);
+    EXPECT_TRUE(set->skipped().at(0).contains(QLatin1String("EC")));
+    EXPECT_TRUE(set->skipped().at(1).contains(QLatin1String("oct")));
+}
+
+TEST(Rfc7638, ThumbprintOfTheRfcExampleKey)
+{
+    auto set = JwkSet::fromJson(kRfc7517Keys);
+    ASSERT_TRUE(set);
+    EXPECT_EQ(set->keys().first().key.thumbprint(), QStringLiteral("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"));
+}
+
+TEST(JwkSet, PublishesOnlyPublicMembersAndRoundTrips)
+{
+    auto key = RsaKey::generate(2048);
+    ASSERT_TRUE(key);
+    const JwkSet set({Jwk::forSigningKey(*key, key->thumbprint())});
+    const QByteArray json = set.toJson();
+    const QJsonObject published = QJsonDocument::fromJson(json).object().value(QLatin1String("keys")).toArray().first().toObject();
+    EXPECT_EQ(QStringList(published.keys()), (QStringList{QStringLiteral("alg"), QStringLiteral("e"), QStringLiteral("kid"),
+                                                            QStringLiteral("kty"), QStringLiteral("n"), QStringLiteral("use")}));
+    auto parsed = JwkSet::fromJson(json);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->keys().first().key.modulus(), key->modulus());
+    EXPECT_FALSE(parsed->keys().first().key.hasPrivateKey());
+}
+
+TEST(JwkSet, RejectsDocumentsThatAreNotKeySets)
+{
+    EXPECT_FALSE(JwkSet::fromJson("not json"));
+    EXPECT_FALSE(JwkSet::fromJson("{\"keys\":{}}"));
+    auto set = JwkSet::fromJson(R"({"keys":[{"kty":"RSA","n":"!!","e":"AQAB"},{"kty":"RSA","e":"AQAB"}]})");
+    ASSERT_TRUE(set);
+    EXPECT_TRUE(set->isEmpty());
+    EXPECT_EQ(set->skipped().size(), 2);
+}
+
+TEST(RsaKey, RefusesKeysBelow2048Bits)
+{
+    auto small = RsaKey::generate(1024);
+    ASSERT_FALSE(small);
+    EXPECT_EQ(small.error().code, ErrorCode::KeyTooSmall);
+}
+
+TEST(RsaKey, PemRoundTripKeepsTheKey)
+{
+    auto key = RsaKey::generate(2048);
+    ASSERT_TRUE(key);
+    auto pem = key->privatePem();
+    ASSERT_TRUE(pem);
+    auto reloaded = RsaKey::fromPem(*pem);
+    ASSERT_TRUE(reloaded);
+    EXPECT_TRUE(reloaded->hasPrivateKey());
+    EXPECT_EQ(reloaded->thumbprint(), key->thumbprint());
+    auto publicKey = RsaKey::fromPem(key->publicPem());
+    ASSERT_TRUE(publicKey);
+    EXPECT_FALSE(publicKey->hasPrivateKey());
+    EXPECT_FALSE(RsaKey::fromPem("-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verifier, with an injected clock so every expiry case is deterministic.
+
+class JwtVerifierTest : public ::testing::Test
+{
+protected:
+    static constexpr qint64 kNow = 1'800'000'000;
+    static inline const QString kIssuer = QStringLiteral("http://127.0.0.1:3001/");
+
+    static void SetUpTestSuite()
+    {
+        s_key = new RsaKey(RsaKey::generate(2048).value());
+        s_otherKey = new RsaKey(RsaKey::generate(2048).value());
+    }
+    static void TearDownTestSuite()
+    {
+        delete s_key;
+        delete s_otherKey;
+    }
+
+    JwtVerifier verifier(qint64 leeway = 30) const
+    {
+        return JwtVerifier({kIssuer, QStringLiteral("organize"), leeway}, [] { return kNow; });
+    }
+    static JwkSet keys() { return JwkSet({Jwk::forSigningKey(*s_key, QStringLiteral("k1"))}); }
+
+    static QJsonObject claims()
+    {
+        return QJsonObject{{QStringLiteral("iss"), kIssuer},
+                           {QStringLiteral("sub"), QStringLiteral("auth0|alice")},
+                           {QStringLiteral("aud"), QStringLiteral("organize")},
+                           {QStringLiteral("iat"), kNow - 10},
+                           {QStringLiteral("exp"), kNow + 3600},
+                           {QStringLiteral("scope"), QStringLiteral("read:contacts read:calendar")}};
+    }
+    static QByteArray sign(const QJsonObject &claimSet, QJsonObject header = {{QStringLiteral("typ"), QStringLiteral("JWT")}},
+                           const RsaKey *key = nullptr, const QString &kid = QStringLiteral("k1"))
+    {
+        return signCompactJws(header, QJsonDocument(claimSet).toJson(QJsonDocument::Compact), key ? *key : *s_key, kid).value();
+    }
+    static QJsonObject with(QJsonObject object, const QString &name, const QJsonValue &value)
+    {
+        if (value.isUndefined())
+            object.remove(name);
+        else
+            object.insert(name, value);
+        return object;
+    }
+    ErrorCode rejection(const QByteArray &token, const JwkSet &set = keys()) const
+    {
+        auto result = verifier().verify(token, set);
+        EXPECT_FALSE(result) << "the token was accepted";
+        return result ? ErrorCode::CryptoFailure : result.error().code;
+    }
+
+    static inline RsaKey *s_key = nullptr;
+    static inline RsaKey *s_otherKey = nullptr;
+};
+
+TEST_F(JwtVerifierTest, VerifiesUnexpired)
+{
+    auto result = verifier().verify(sign(claims()), keys());
+    ASSERT_TRUE(result) << result.error().description.toStdString();
+    EXPECT_EQ(result->subject(), QStringLiteral("auth0|alice"));
+    EXPECT_EQ(result->keyId, QStringLiteral("k1"));
+    EXPECT_EQ(result->expiresAt, kNow + 3600);
+    EXPECT_EQ(result->scopes(), (QStringList{QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+}
+
+TEST_F(JwtVerifierTest, RejectsExpired)
+{
+    auto result = verifier().verify(sign(with(claims(), QStringLiteral("exp"), kNow - 31)), keys());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::Expired);
+    EXPECT_TRUE(result.error().description.contains(QLatin1String("expired at")));
+}
+
+TEST_F(JwtVerifierTest, HonoursLeewayOnExpiry)
+{
+    EXPECT_TRUE(verifier().verify(sign(with(claims(), QStringLiteral("exp"), kNow - 29)), keys()));
+    EXPECT_FALSE(verifier(0).verify(sign(with(claims(), QStringLiteral("exp"), kNow)), keys()));
+}
+
+TEST_F(JwtVerifierTest, RejectsFutureNotBeforeAndAcceptsItWithinLeeway)
+{
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("nbf"), kNow + 120))), ErrorCode::NotYetValid);
+    EXPECT_TRUE(verifier().verify(sign(with(claims(), QStringLiteral("nbf"), kNow + 20)), keys()));
+}
+
+TEST_F(JwtVerifierTest, RejectsAlgNone)
+{
+    const QByteArray token = compact({{QStringLiteral("alg"), QStringLiteral("none")}, {QStringLiteral("typ"), QStringLiteral("JWT")}}, claims(), {});
+    EXPECT_EQ(rejection(token), ErrorCode::UnsupportedAlgorithm);
+}
+
+TEST_F(JwtVerifierTest, RejectsHs256KeyedWithThePublicKey)
+{
+    // The classic confusion attack: HMAC with the RSA public key (PEM) as the shared secret.
+    const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("kid"), QStringLiteral("k1")}};
+    const QByteArray input = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
+                             + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
+    const QByteArray mac = QMessageAuthenticationCode::hash(input, s_key->publicPem(), QCryptographicHash::Sha256);
+    EXPECT_EQ(rejection(input + '.' + base64UrlEncode(mac)), ErrorCode::UnsupportedAlgorithm);
+}
+
+TEST_F(JwtVerifierTest, RejectsOtherAsymmetricAlgorithms)
+{
+    for (const char *alg : {"RS512", "PS256", "ES256", "rs256"}) {
+        const QByteArray token = compact({{QStringLiteral("alg"), QLatin1String(alg)}, {QStringLiteral("kid"), QStringLiteral("k1")}}, claims(), "sig");
+        EXPECT_EQ(rejection(token), ErrorCode::UnsupportedAlgorithm) << alg;
+    }
+}
+
+TEST_F(JwtVerifierTest, RejectsUnknownKid)
+{
+    EXPECT_EQ(rejection(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_key, QStringLiteral("other"))), ErrorCode::UnknownKeyId);
+}
+
+TEST_F(JwtVerifierTest, RejectsSignatureFromAnotherKeyUnderAKnownKid)
+{
+    EXPECT_EQ(rejection(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_otherKey)), ErrorCode::BadSignature);
+}
+
+TEST_F(JwtVerifierTest, RejectsEachTamperedPart)
+{
+    const QByteArray token = sign(claims());
+    const QList<QByteArray> parts = token.split('.');
+    const QByteArray forgedClaims = base64UrlEncode(QJsonDocument(with(claims(), QStringLiteral("scope"), QStringLiteral("delete:contacts"))).toJson(QJsonDocument::Compact));
+    const QByteArray forgedHeader = base64UrlEncode(R"({"typ":"at+jwt","alg":"RS256","kid":"k1"})");
+    QByteArray signature = decoded(parts[2]);
+    signature[10] = char(signature[10] ^ 0x01);
+    EXPECT_EQ(rejection(parts[0] + '.' + forgedClaims + '.' + parts[2]), ErrorCode::BadSignature);
+    EXPECT_EQ(rejection(forgedHeader + '.' + parts[1] + '.' + parts[2]), ErrorCode::BadSignature);
+    EXPECT_EQ(rejection(parts[0] + '.' + parts[1] + '.' + base64UrlEncode(signature)), ErrorCode::BadSignature);
+    EXPECT_EQ(rejection(parts[0] + '.' + parts[1] + '.' + parts[2].chopped(1)), ErrorCode::MalformedToken);
+}
+
+TEST_F(JwtVerifierTest, RejectsWrongIssuer)
+{
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("iss"), QStringLiteral("https://evil.example/")))), ErrorCode::IssuerMismatch);
+    // Auth0 issuers end with '/': without it the issuer is a different string.
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("iss"), QStringLiteral("http://127.0.0.1:3001")))), ErrorCode::IssuerMismatch);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("iss"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
+}
+
+TEST_F(JwtVerifierTest, AcceptsAudienceAsStringOrArrayMember)
+{
+    const QJsonArray both{QStringLiteral("organize"), kIssuer + QStringLiteral("userinfo")};
+    EXPECT_TRUE(verifier().verify(sign(with(claims(), QStringLiteral("aud"), both)), keys()));
+}
+
+TEST_F(JwtVerifierTest, RejectsWrongAudience)
+{
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QStringLiteral("https://other.api")))), ErrorCode::AudienceMismatch);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QJsonArray{QStringLiteral("organizer"), QStringLiteral("organ")}))), ErrorCode::AudienceMismatch);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), 42))), ErrorCode::InvalidClaim);
+}
+
+TEST_F(JwtVerifierTest, RejectsMissingOrNonNumericExp)
+{
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("exp"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("exp"), QStringLiteral("tomorrow")))), ErrorCode::InvalidClaim);
+}
+
+TEST_F(JwtVerifierTest, RejectsUnknownCriticalHeader)
+{
+    QJsonObject header{{QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("crit"), QJsonArray{QStringLiteral("exp")}}, {QStringLiteral("exp"), kNow}};
+    EXPECT_EQ(rejection(sign(claims(), header)), ErrorCode::UnsupportedCritical);
+}
+
+TEST_F(JwtVerifierTest, RejectsNonStringKid)
+{
+    const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("kid"), 7}};
+    const QByteArray input = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
+                             + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
+    EXPECT_EQ(rejection(input + '.' + base64UrlEncode(s_key->signSha256(input).value())), ErrorCode::MalformedToken);
+}
+
+TEST_F(JwtVerifierTest, Rejects64KilobytesOfGarbage)
+{
+    EXPECT_EQ(rejection(QByteArray(64 * 1024, 'A')), ErrorCode::TokenTooLarge);
+    EXPECT_EQ(rejection("garbage"), ErrorCode::MalformedToken);
+    EXPECT_EQ(rejection("a.b.c.d"), ErrorCode::MalformedToken);
+    EXPECT_EQ(rejection(base64UrlEncode("[]") + ".e30.AA"), ErrorCode::MalformedToken);
+}
+
+TEST_F(JwtVerifierTest, AcceptsJwtAndAtJwtTypesOnly)
+{
+    EXPECT_TRUE(verifier().verify(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("at+jwt")}}), keys()));
+    EXPECT_TRUE(verifier().verify(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("application/at+JWT")}}), keys()));
+    EXPECT_TRUE(verifier().verify(sign(claims(), QJsonObject{}), keys())); // typ is optional (RFC 7519 §5.1)
+    EXPECT_EQ(rejection(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("dpop+jwt")}})), ErrorCode::UnsupportedType);
+}
+
+TEST_F(JwtVerifierTest, KidlessTokenNeedsExactlyOnePublishedKey)
+{
+    const QByteArray token = sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_key, QString());
+    EXPECT_TRUE(verifier().verify(token, keys()));
+    const JwkSet two({Jwk::forSigningKey(*s_key, QStringLiteral("k1")), Jwk::forSigningKey(*s_otherKey, QStringLiteral("k2"))});
+    EXPECT_EQ(rejection(token, two), ErrorCode::AmbiguousKey);
+}
+
+TEST_F(JwtVerifierTest, PicksTheKeyByKidAmongSeveral)
+{
+    const JwkSet two({Jwk::forSigningKey(*s_otherKey, QStringLiteral("k2")), Jwk::forSigningKey(*s_key, QStringLiteral("k1"))});
+    EXPECT_TRUE(verifier().verify(sign(claims()), two));
+}
+
+TEST_F(JwtVerifierTest, ScopesMatchTokenByTokenNeverBySubstring)
+{
+    auto result = verifier().verify(sign(with(claims(), QStringLiteral("scope"), QStringLiteral("read:contacts:all xread:calendar openid"))), keys());
+    ASSERT_TRUE(result);
+    EXPECT_FALSE(result->hasScope(u"read:contacts"));
+    EXPECT_FALSE(result->hasScope(u"read:calendar"));
+    EXPECT_TRUE(result->hasScope(u"openid"));
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("scope"), QJsonArray{QStringLiteral("read:contacts")}))), ErrorCode::InvalidClaim);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(SigningKeyStore, CreatesAnOwnerOnlyKeyOnFirstOpenAndReloadsIt)
+{
+    QTemporaryDir dir;
+    const QString keysDir = QDir(dir.path()).filePath(QStringLiteral("keys"));
+    auto store = SigningKeyStore::open(keysDir);
+    ASSERT_TRUE(store) << store.error().description.toStdString();
+    ASSERT_EQ(store->keys().size(), 1);
+    EXPECT_GE(store->activeKey().key.bits(), 2048);
+    EXPECT_EQ(store->activeKey().kid, store->activeKey().key.thumbprint());
+
+    struct stat info = {};
+    ASSERT_EQ(::stat(QFile::encodeName(keysDir).constData(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0700u);
+    const QStringList files = QDir(keysDir).entryList(QDir::Files);
+    ASSERT_EQ(files.size(), 1);
+    ASSERT_EQ(::stat(QFile::encodeName(QDir(keysDir).filePath(files.first())).constData(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+    auto reopened = SigningKeyStore::open(keysDir);
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->activeKey().kid, store->activeKey().kid);
+}
+
+TEST(SigningKeyStore, RotationKeepsThePreviousKeyPublished)
+{
+    QTemporaryDir dir;
+    auto store = SigningKeyStore::open(dir.path());
+    ASSERT_TRUE(store);
+    const QString first = store->activeKey().kid;
+    auto rotated = store->rotate();
+    ASSERT_TRUE(rotated);
+    EXPECT_NE(store->activeKey().kid, first);
+    const JwkSet published = store->publicKeys();
+    EXPECT_EQ(published.keys().size(), 2);
+    EXPECT_NE(published.find(first), nullptr);
+    auto reopened = SigningKeyStore::open(dir.path());
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->activeKey().kid, rotated->kid);
+}
+
+TEST(SigningKeyStore, RefusesAKeyFileOthersCanRead)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(SigningKeyStore::open(dir.path()));
+    const QString file = QDir(dir.path()).filePath(QDir(dir.path()).entryList(QDir::Files).first());
+    ASSERT_EQ(::chmod(QFile::encodeName(file).constData(), 0644), 0);
+    auto reopened = SigningKeyStore::open(dir.path());
+    ASSERT_FALSE(reopened);
+    EXPECT_EQ(reopened.error().code, ErrorCode::StorageFailure);
+    EXPECT_TRUE(reopened.error().description.contains(QLatin1String("chmod 600")));
+}

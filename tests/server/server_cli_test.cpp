@@ -1,0 +1,110 @@
+// organizer-server's command line: help, version, every bad flag, the token subcommand.
+
+#include "apitestsupport.h"
+
+#include <QRegularExpression>
+#include <QTcpServer>
+
+#include <gtest/gtest.h>
+
+using namespace organizer::test;
+
+TEST(ServerCli, HelpListsEveryOption)
+{
+    const CommandResult result = runServerCommand({QStringLiteral("--help")});
+    EXPECT_EQ(result.exitCode, 0);
+    for (const char *option : {"--bind", "--port", "--data-dir", "--authority", "--audience", "--serve", "--leeway", "--cors-origin", "token"})
+        EXPECT_TRUE(result.out.contains(option)) << option;
+}
+
+TEST(ServerCli, VersionComesFromTheProject)
+{
+    const CommandResult result = runServerCommand({QStringLiteral("--version")});
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_EQ(result.out.trimmed(), "organizer-server " ORGANIZER_VERSION);
+}
+
+struct BadFlagCase
+{
+    const char *name;
+    QStringList arguments;
+    const char *messageContains;
+};
+
+class ServerCliBadFlags : public ::testing::TestWithParam<BadFlagCase>
+{
+};
+
+TEST_P(ServerCliBadFlags, ExitNonZeroWithAMessageNamingTheFlag)
+{
+    QTemporaryDir dir;
+    QStringList arguments{QStringLiteral("--data-dir"), dir.path()};
+    arguments += GetParam().arguments;
+    const CommandResult result = runServerCommand(arguments);
+    EXPECT_NE(result.exitCode, 0);
+    EXPECT_TRUE(result.err.contains(GetParam().messageContains)) << result.err.toStdString();
+    EXPECT_FALSE(result.out.contains("listening on"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, ServerCliBadFlags,
+    ::testing::Values(
+        BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
+        BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
+        BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
+        BadFlagCase{"serve_unknown", {QStringLiteral("--serve"), QStringLiteral("notes")}, "--serve"},
+        BadFlagCase{"serve_api_without_issuer", {QStringLiteral("--serve"), QStringLiteral("contacts")}, "--authority"},
+        BadFlagCase{"authority_not_http", {QStringLiteral("--authority"), QStringLiteral("ftp://issuer.example/")}, "--authority"},
+        BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
+        BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
+        BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
+        BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
+        BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+TEST(ServerCli, PortInUseIsAClearError)
+{
+    QTcpServer occupied;
+    ASSERT_TRUE(occupied.listen(QHostAddress::LocalHost, 0));
+    QTemporaryDir dir;
+    const CommandResult result = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--port"), QString::number(occupied.serverPort())});
+    EXPECT_NE(result.exitCode, 0);
+    EXPECT_TRUE(result.err.contains("cannot listen on 127.0.0.1:" + QByteArray::number(occupied.serverPort()))) << result.err.toStdString();
+}
+
+TEST(ServerCli, AnnouncesReadinessWithOneLine)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    EXPECT_TRUE(QRegularExpression(QStringLiteral("^http://127\\.0\\.0\\.1:\\d+/$")).match(server.url().toString()).hasMatch());
+    EXPECT_NE(server.port(), 0);
+}
+
+TEST(ServerCli, TokenSubcommandMintsATokenTheRunningServerAccepts)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
+                                                   QStringLiteral("organizer-cli@clients"), QStringLiteral("--scope"), QStringLiteral("read:calendar"),
+                                                   QStringLiteral("--ttl"), QStringLiteral("120")});
+    ASSERT_EQ(minted.exitCode, 0) << minted.err.toStdString();
+    const QByteArray token = minted.out.trimmed();
+    EXPECT_EQ(token.count('.'), 2);
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/appointments", {{"authorization", bearer(token)}}, {}}).status, 200);
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/contacts", {{"authorization", bearer(token)}}, {}}).status, 403);
+}
+
+TEST(ServerCli, TokenSubcommandExplainsWhatIsMissing)
+{
+    QTemporaryDir dir;
+    const CommandResult noSub = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path()});
+    EXPECT_NE(noSub.exitCode, 0);
+    EXPECT_TRUE(noSub.err.contains("--sub is required"));
+    const CommandResult noServer = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x")});
+    EXPECT_NE(noServer.exitCode, 0);
+    EXPECT_TRUE(noServer.err.contains("--issuer")) << noServer.err.toStdString();
+    const CommandResult badTtl = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x"),
+                                                   QStringLiteral("--issuer"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--ttl"), QStringLiteral("0")});
+    EXPECT_NE(badTtl.exitCode, 0);
+    EXPECT_TRUE(badTtl.err.contains("--ttl"));
+}

@@ -1,0 +1,267 @@
+// Handlers and policies tested as plain values: no socket, no process.
+
+#include "accesstokenverifier.h"
+#include "bearertoken.h"
+#include "collection.h"
+#include "oautherrors.h"
+#include "router.h"
+#include "tokencache.h"
+
+#include <QJsonArray>
+
+#include <gtest/gtest.h>
+
+using namespace organizer;
+using namespace organizer::server;
+
+namespace {
+
+http::Request requestWith(QList<QPair<QByteArray, QByteArray>> headers, const QString &query = {})
+{
+    http::Request request;
+    request.method = "GET";
+    request.path = QStringLiteral("/api/contacts");
+    request.headers = std::move(headers);
+    request.query = QUrlQuery(query);
+    return request;
+}
+
+} // namespace
+
+struct BearerCase
+{
+    const char *name;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QString query;
+    BearerCredentials::Kind kind;
+    QByteArray token;
+};
+
+class BearerParsing : public ::testing::TestWithParam<BearerCase>
+{
+};
+
+TEST_P(BearerParsing, ClassifiesTheAuthorizationHeader)
+{
+    const BearerCase &c = GetParam();
+    const BearerCredentials credentials = readBearerCredentials(requestWith(c.headers, c.query));
+    EXPECT_EQ(credentials.kind, c.kind);
+    EXPECT_EQ(credentials.token, c.token);
+    if (c.kind != BearerCredentials::Kind::Present)
+        EXPECT_FALSE(credentials.problem.isEmpty());
+}
+
+using Kind = BearerCredentials::Kind;
+INSTANTIATE_TEST_SUITE_P(
+    Rfc6750, BearerParsing,
+    ::testing::Values(
+        BearerCase{"no_header", {}, {}, Kind::Missing, {}},
+        BearerCase{"bearer", {{"authorization", "Bearer abc.def.ghi"}}, {}, Kind::Present, "abc.def.ghi"},
+        BearerCase{"lower_case_scheme", {{"authorization", "bearer abc"}}, {}, Kind::Present, "abc"},
+        BearerCase{"upper_case_scheme", {{"authorization", "BEARER abc"}}, {}, Kind::Present, "abc"},
+        BearerCase{"b64token_padding", {{"authorization", "Bearer a+b/c~d=="}}, {}, Kind::Present, "a+b/c~d=="},
+        BearerCase{"basic_scheme", {{"authorization", "Basic dXNlcjpwYXNz"}}, {}, Kind::OtherScheme, {}},
+        BearerCase{"scheme_without_token", {{"authorization", "Bearer"}}, {}, Kind::Malformed, {}},
+        BearerCase{"two_tokens", {{"authorization", "Bearer a b"}}, {}, Kind::Malformed, {}},
+        BearerCase{"bad_characters", {{"authorization", "Bearer a,b"}}, {}, Kind::Malformed, {}},
+        BearerCase{"padding_in_the_middle", {{"authorization", "Bearer a=b"}}, {}, Kind::Malformed, {}},
+        BearerCase{"empty_header", {{"authorization", ""}}, {}, Kind::Malformed, {}},
+        BearerCase{"two_headers", {{"authorization", "Bearer a"}, {"authorization", "Bearer b"}}, {}, Kind::Malformed, {}},
+        BearerCase{"token_in_query", {}, QStringLiteral("access_token=abc"), Kind::Malformed, {}}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+TEST(BearerChallenge, NoCredentialsCarriesNoErrorCode)
+{
+    EXPECT_EQ(formatChallenge({QStringLiteral("organize"), {}, QStringLiteral("ignored"), {}}), "Bearer realm=\"organize\"");
+}
+
+TEST(BearerChallenge, InsufficientScopeNamesTheScope)
+{
+    EXPECT_EQ(formatChallenge({QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("needs it"), QStringLiteral("read:contacts")}),
+              "Bearer realm=\"organize\", error=\"insufficient_scope\", error_description=\"needs it\", scope=\"read:contacts\"");
+}
+
+TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
+{
+    const QByteArray value = formatChallenge({QStringLiteral("organize"), QStringLiteral("invalid_token"),
+                                              QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é"), {}});
+    EXPECT_FALSE(value.contains('\r'));
+    EXPECT_FALSE(value.contains('\n'));
+    EXPECT_TRUE(value.contains("kid \\\"x\\\"??Set-Cookie: a=b \\\\ ?"));
+}
+
+TEST(BearerError, BodyAndChallengeAgree)
+{
+    const http::Response response = bearerError(403, {QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("lacks"), QStringLiteral("read:calendar")});
+    EXPECT_EQ(response.status, 403);
+    const QJsonObject body = QJsonDocument::fromJson(response.body).object();
+    EXPECT_EQ(body.value(QLatin1String("error")).toString(), QStringLiteral("insufficient_scope"));
+    EXPECT_EQ(body.value(QLatin1String("error_description")).toString(), QStringLiteral("lacks"));
+    EXPECT_TRUE(response.header("www-authenticate").contains("error=\"insufficient_scope\""));
+    EXPECT_EQ(response.header("content-type"), "application/json");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct ValidationCase
+{
+    const char *name;
+    const CollectionSpec *spec;
+    const char *json;
+    QStringList badFields; // empty: valid
+};
+
+class RecordValidation : public ::testing::TestWithParam<ValidationCase>
+{
+};
+
+TEST_P(RecordValidation, ReportsEachBadField)
+{
+    const ValidationCase &c = GetParam();
+    QList<FieldError> errors;
+    const QJsonObject record = validateRecord(*c.spec, QJsonDocument::fromJson(c.json).object(), &errors);
+    QStringList fields;
+    for (const FieldError &error : errors) {
+        fields.append(error.field);
+        EXPECT_FALSE(error.message.isEmpty());
+    }
+    EXPECT_EQ(fields, c.badFields);
+    EXPECT_EQ(record.isEmpty(), !c.badFields.isEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bodies, RecordValidation,
+    ::testing::Values(
+        ValidationCase{"contact_ok", &contactsSpec(), R"({"name":"Jane","email":"jane@example.com"})", {}},
+        ValidationCase{"contact_full", &contactsSpec(), R"({"name":"Jane","email":"jane@example.com","phone":"+1 (212) 555-0143","company":"X","notes":"n"})", {}},
+        ValidationCase{"contact_missing_both", &contactsSpec(), R"({})", {QStringLiteral("name"), QStringLiteral("email")}},
+        ValidationCase{"contact_blank_name", &contactsSpec(), R"({"name":"   ","email":"jane@example.com"})", {QStringLiteral("name")}},
+        ValidationCase{"contact_bad_email", &contactsSpec(), R"({"name":"Jane","email":"jane at example"})", {QStringLiteral("email")}},
+        ValidationCase{"contact_number_name", &contactsSpec(), R"({"name":5,"email":"jane@example.com"})", {QStringLiteral("name")}},
+        ValidationCase{"contact_bad_phone", &contactsSpec(), R"({"name":"J","email":"j@example.com","phone":"call me"})", {QStringLiteral("phone")}},
+        ValidationCase{"contact_unknown_field", &contactsSpec(), R"({"name":"J","email":"j@example.com","emial":"x"})", {QStringLiteral("emial")}},
+        ValidationCase{"contact_too_long", &contactsSpec(), "{\"name\":\"" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "x\",\"email\":\"j@example.com\"}",
+                       {QStringLiteral("name")}},
+        ValidationCase{"appointment_ok", &appointmentsSpec(), R"({"title":"1 on 1","time":"2026-11-30T14:30:00-05:00"})", {}},
+        ValidationCase{"appointment_utc", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":45})", {}},
+        ValidationCase{"appointment_no_offset", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T14:30:00"})", {QStringLiteral("time")}},
+        ValidationCase{"appointment_not_a_date", &appointmentsSpec(), R"({"title":"t","time":"next tuesday"})", {QStringLiteral("time")}},
+        ValidationCase{"appointment_bad_duration", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":0.5})", {QStringLiteral("duration_minutes")}},
+        ValidationCase{"appointment_missing", &appointmentsSpec(), R"({"location":"here"})", {QStringLiteral("title"), QStringLiteral("time")}}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+TEST(RecordValidation, NormalizesTextAndTimes)
+{
+    QList<FieldError> errors;
+    const QJsonObject record = validateRecord(appointmentsSpec(), QJsonDocument::fromJson(R"({"title":"  1 on 1 ","time":"2026-11-30T14:30:00.000-05:00"})").object(), &errors);
+    ASSERT_TRUE(errors.isEmpty());
+    EXPECT_EQ(record.value(QLatin1String("title")).toString(), QStringLiteral("1 on 1"));
+    EXPECT_EQ(record.value(QLatin1String("time")).toString(), QStringLiteral("2026-11-30T14:30:00-05:00"));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllow)
+{
+    http::Router router;
+    router.add("GET", QStringLiteral("/api/contacts/{id}"), [](const http::Request &r, http::Responder respond) {
+        respond(http::Response::json(200, QJsonObject{{QStringLiteral("id"), r.pathParameters.value(QStringLiteral("id"))}}));
+    });
+    router.add("DELETE", QStringLiteral("/api/contacts/{id}"), [](const http::Request &, http::Responder respond) { respond(http::Response::noContent()); });
+
+    http::Response last;
+    auto capture = [&last](http::Response r) { last = std::move(r); };
+    http::Request request;
+    request.method = "GET";
+    request.path = QStringLiteral("/api/contacts/7");
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 200);
+    EXPECT_TRUE(last.body.contains("\"7\""));
+
+    request.method = "PATCH";
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 405);
+    EXPECT_EQ(last.header("allow"), "GET, DELETE, HEAD");
+
+    request.method = "GET";
+    request.path = QStringLiteral("/api/contacts/7/extra");
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(TokenCache, ServesUntilExpiryAndThenForgets)
+{
+    TokenCache cache(10);
+    jose::VerifiedJwt verified;
+    verified.expiresAt = 1000;
+    cache.insert("t", verified, 900, 0);
+    EXPECT_NE(cache.find("t", 999, 0), nullptr);
+    EXPECT_EQ(cache.find("t", 1000, 0), nullptr);
+    EXPECT_NE(cache.find("t", 1005, 10), nullptr); // within leeway
+    EXPECT_EQ(cache.find("other", 900, 0), nullptr);
+}
+
+TEST(TokenCache, StaysBounded)
+{
+    TokenCache cache(100);
+    jose::VerifiedJwt verified;
+    verified.expiresAt = 10'000;
+    for (int i = 0; i < 1000; ++i)
+        cache.insert(QByteArray::number(i), verified, 0, 0);
+    EXPECT_LE(cache.size(), 100);
+    EXPECT_NE(cache.find("999", 0, 0), nullptr); // the newest survive eviction
+}
+
+// A key source that counts refreshes, to prove the verifier asks once per unknown kid and obeys a refusal.
+class CountingKeys : public IssuerKeys
+{
+public:
+    QString issuer() const override { return QStringLiteral("https://issuer.example/"); }
+    const jose::JwkSet &keys() const override { return m_keys; }
+    bool refresh(std::function<void()> done) override
+    {
+        ++refreshes;
+        if (!allowRefresh)
+            return false;
+        m_keys = next;
+        done();
+        return true;
+    }
+    jose::JwkSet m_keys;
+    jose::JwkSet next;
+    bool allowRefresh = true;
+    int refreshes = 0;
+};
+
+TEST(AccessTokenVerifier, RefreshesKeysOnceForAnUnknownKidAndCachesTheResult)
+{
+    const jose::RsaKey key = jose::RsaKey::generate(2048).value();
+    CountingKeys keys;
+    keys.next = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("new"))});
+    AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
+    const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()}, {QStringLiteral("aud"), QStringLiteral("organize")},
+                             {QStringLiteral("exp"), 2000}, {QStringLiteral("scope"), QStringLiteral("read:contacts")}};
+    const QByteArray token = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("new")).value();
+
+    int calls = 0;
+    bool accepted = false;
+    verifier.verify(token, [&](const auto &result) { ++calls; accepted = bool(result); });
+    EXPECT_EQ(calls, 1);
+    EXPECT_TRUE(accepted);
+    EXPECT_EQ(keys.refreshes, 1);
+
+    verifier.verify(token, [&](const auto &result) { ++calls; accepted = bool(result); });
+    EXPECT_EQ(calls, 2);
+    EXPECT_TRUE(accepted);
+    EXPECT_EQ(keys.refreshes, 1); // served from the cache
+
+    keys.allowRefresh = false;
+    const QByteArray unknown = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("unknown")).value();
+    QString reason;
+    verifier.verify(unknown, [&](const auto &result) { ++calls; reason = result ? QString() : result.error().description; });
+    EXPECT_EQ(calls, 3);
+    EXPECT_TRUE(reason.contains(QLatin1String("no signing key with kid")));
+}

@@ -1,0 +1,95 @@
+#include "testhttp.h"
+
+#include <QDeadlineTimer>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+
+namespace organizer::test {
+
+QByteArray HttpReply::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+qsizetype HttpReply::headerCount(QByteArrayView name) const
+{
+    qsizetype count = 0;
+    for (const auto &entry : headers)
+        count += entry.first.compare(name, Qt::CaseInsensitive) == 0 ? 1 : 0;
+    return count;
+}
+
+QByteArray HttpReply::json(const char *member) const
+{
+    return QJsonDocument::fromJson(body).object().value(QLatin1String(member)).toString().toUtf8();
+}
+
+QByteArray bearer(const QByteArray &token)
+{
+    return "Bearer " + token;
+}
+
+HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs)
+{
+    HttpReply reply;
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(timeoutMs)) {
+        reply.error = socket.errorString();
+        return reply;
+    }
+    socket.write(bytes);
+    QByteArray received;
+    QDeadlineTimer deadline(timeoutMs);
+    qint64 expectedTotal = -1;
+    while (!deadline.hasExpired()) {
+        if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime()))))
+            break;
+        received += socket.readAll();
+        const qsizetype headerEnd = received.indexOf("\r\n\r\n");
+        if (headerEnd >= 0 && expectedTotal < 0) {
+            for (const QByteArray &line : received.left(headerEnd).split('\n')) {
+                if (line.toLower().startsWith("content-length:"))
+                    expectedTotal = headerEnd + 4 + line.mid(15).trimmed().toLongLong();
+            }
+        }
+        if (expectedTotal >= 0 && received.size() >= expectedTotal)
+            break;
+    }
+    const qsizetype headerEnd = received.indexOf("\r\n\r\n");
+    if (headerEnd < 0) {
+        reply.error = QStringLiteral("no complete response (%1 bytes received)").arg(received.size());
+        return reply;
+    }
+    const QList<QByteArray> lines = received.left(headerEnd).split('\n');
+    const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
+    reply.status = statusLine.size() > 1 ? statusLine.at(1).toInt() : 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0)
+            reply.headers.append(qMakePair(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()));
+    }
+    reply.body = received.mid(headerEnd + 4);
+    return reply;
+}
+
+HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs)
+{
+    QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
+                       + "\r\nConnection: close\r\n";
+    for (const auto &[name, value] : call.headers)
+        bytes += name + ": " + value + "\r\n";
+    if (!call.body.isEmpty() || call.method == "POST" || call.method == "PUT")
+        bytes += "Content-Length: " + QByteArray::number(call.body.size()) + "\r\n";
+    bytes += "\r\n" + call.body;
+    return sendRaw(port, bytes, timeoutMs);
+}
+
+} // namespace organizer::test

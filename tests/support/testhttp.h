@@ -1,0 +1,39 @@
+#pragma once
+
+// A deliberately small HTTP/1.1 client over a raw socket, so tests can send exactly the bytes they
+// mean (duplicate headers, odd schemes, oversized bodies) and see exactly what came back.
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+namespace organizer::test {
+
+struct HttpReply
+{
+    int status = 0;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+    QString error; // transport failure, empty on success
+
+    QByteArray header(QByteArrayView name) const;
+    qsizetype headerCount(QByteArrayView name) const;
+    QByteArray json(const char *member) const; // a top-level string member of a JSON body
+};
+
+struct HttpCall
+{
+    QByteArray method = "GET";
+    QByteArray path = "/";
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+};
+
+// Sends one request with "Connection: close" and reads the reply; waits at most `timeoutMs`.
+HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs = 10000);
+HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs = 10000);
+
+QByteArray bearer(const QByteArray &token);
+
+} // namespace organizer::test
