@@ -76,10 +76,18 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
 
 http::Response CollectionApi::list(const http::Request &) const
 {
-    auto records = m_store->list(m_spec);
-    if (!records)
-        return storeFailure(records.error());
-    return http::Response::json(200, QJsonObject{{m_spec.name, records.value()}});
+    const std::optional<quint64> revision = m_store->revision();
+    if (!revision || revision != m_listRevision) {
+        auto records = m_store->list(m_spec);
+        if (!records)
+            return storeFailure(records.error());
+        m_listBody = QJsonDocument(QJsonObject{{m_spec.name, records.value()}}).toJson(QJsonDocument::Compact);
+        m_listRevision = revision;
+    }
+    http::Response response;
+    response.body = m_listBody;
+    response.setHeader("content-type", "application/json");
+    return response;
 }
 
 http::Response CollectionApi::get(const http::Request &request) const

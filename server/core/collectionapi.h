@@ -31,6 +31,9 @@ private:
 
     const CollectionSpec &m_spec;
     RecordStore *m_store;
+    // The list response, reused while the store's revision is unchanged: lists are the hot read.
+    mutable std::optional<quint64> m_listRevision;
+    mutable QByteArray m_listBody;
 };
 
 } // namespace organizer::server

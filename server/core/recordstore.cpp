@@ -83,6 +83,7 @@ RecordStore::RecordStore(QString connectionName) : m_connectionName(std::move(co
 
 RecordStore::~RecordStore()
 {
+    m_dataVersion.reset();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -115,6 +116,10 @@ Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString 
         if (auto prepared = store->prepare(spec); !prepared)
             return Unexpected<QString>(prepared.error());
     }
+    store->m_dataVersion = std::make_unique<QSqlQuery>(db);
+    store->m_dataVersion->setForwardOnly(true);
+    if (!store->m_dataVersion->prepare(QStringLiteral("PRAGMA data_version")))
+        return Unexpected<QString>(failure(QStringLiteral("cannot read the data version"), store->m_dataVersion->lastError()));
     return store;
 }
 
@@ -163,6 +168,15 @@ Expected<Done, QString> RecordStore::seed(const CollectionSpec &spec)
     return Done{};
 }
 
+std::optional<quint64> RecordStore::revision() const
+{
+    if (!m_dataVersion->exec() || !m_dataVersion->next())
+        return std::nullopt;
+    const quint64 external = m_dataVersion->value(0).toULongLong();
+    m_dataVersion->finish();
+    return (external << 32) ^ m_localWrites;
+}
+
 Expected<QJsonArray, QString> RecordStore::list(const CollectionSpec &spec) const
 {
     QSqlQuery query(database());
@@ -197,6 +211,7 @@ Expected<QJsonObject, QString> RecordStore::create(const CollectionSpec &spec, c
     bindRecord(query, spec, record);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
+    ++m_localWrites;
     QJsonObject created = record;
     created.insert(QStringLiteral("id"), query.lastInsertId().toLongLong());
     return created;
@@ -213,6 +228,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const Collect
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id), query.lastError()));
+    ++m_localWrites;
     if (query.numRowsAffected() == 0)
         return std::optional<QJsonObject>();
     QJsonObject updated = record;
@@ -227,6 +243,7 @@ Expected<bool, QString> RecordStore::remove(const CollectionSpec &spec, qint64 i
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));
+    ++m_localWrites;
     return query.numRowsAffected() > 0;
 }
 

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 
 #include <memory>
 #include <optional>
@@ -33,6 +34,12 @@ public:
     Expected<std::optional<QJsonObject>, QString> replace(const CollectionSpec &spec, qint64 id, const QJsonObject &record);
     Expected<bool, QString> remove(const CollectionSpec &spec, qint64 id);
 
+    // Changes whenever the data may have changed: a write through this store, or a commit by another
+    // connection (SQLite's data_version; the APIs may run as separate processes on one database).
+    // Lets callers reuse what they derived from a read until then.
+    // nullopt when it cannot be read: then nothing may be reused.
+    std::optional<quint64> revision() const;
+
 private:
     explicit RecordStore(QString connectionName);
     Expected<Done, QString> prepare(const CollectionSpec &spec);
@@ -40,6 +47,8 @@ private:
     QSqlDatabase database() const;
 
     QString m_connectionName;
+    std::unique_ptr<QSqlQuery> m_dataVersion; // prepared once: it runs on every revision() call
+    quint64 m_localWrites = 0;
 };
 
 } // namespace organizer::server

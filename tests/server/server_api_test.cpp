@@ -149,10 +149,10 @@ std::vector<ScopeCase> scopeCases()
     return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllRoutes, ScopeMatrix, ::testing::ValuesIn(scopeCases()), [](const auto &info) {
+INSTANTIATE_TEST_SUITE_P(AllRoutes, ScopeMatrix, ::testing::ValuesIn(scopeCases()), [](const auto &row) {
     QString name = QStringLiteral("%1_%2_%3_with_%4")
-                       .arg(QString::fromLatin1(info.param.route.method), QString::fromLatin1(info.param.route.collection),
-                            info.param.route.item ? QStringLiteral("item") : QStringLiteral("collection"), info.param.granted);
+                       .arg(QString::fromLatin1(row.param.route.method), QString::fromLatin1(row.param.route.collection),
+                            row.param.route.item ? QStringLiteral("item") : QStringLiteral("collection"), row.param.granted);
     name.replace(QLatin1Char(':'), QLatin1Char('_'));
     return name.toStdString();
 });
@@ -214,7 +214,7 @@ INSTANTIATE_TEST_SUITE_P(
                       MalformedCase{"illegal_characters", {{"authorization", "Bearer ab\"c"}}, {}},
                       MalformedCase{"two_authorization_headers", {{"authorization", "Bearer abc"}, {"authorization", "Bearer def"}}, {}},
                       MalformedCase{"token_in_query_string", {}, "?access_token=abc.def.ghi"}),
-    [](const auto &info) { return std::string(info.param.name); });
+    [](const auto &row) { return std::string(row.param.name); });
 
 struct InvalidTokenCase
 {
@@ -270,7 +270,7 @@ INSTANTIATE_TEST_SUITE_P(
             const QByteArray header = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
             const QByteArray payload = QJsonDocument(f.claims(QStringLiteral("read:contacts"))).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
             return header + '.' + payload + '.'; }, "alg"}),
-    [](const auto &info) { return std::string(info.param.name); });
+    [](const auto &row) { return std::string(row.param.name); });
 
 TEST_F(ApiTest, TokensNeverReachTheLog)
 {

@@ -60,7 +60,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
         BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
         BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
-    [](const auto &info) { return std::string(info.param.name); });
+    [](const auto &row) { return std::string(row.param.name); });
 
 TEST(ServerCli, PortInUseIsAClearError)
 {

@@ -47,8 +47,9 @@ TEST_P(BearerParsing, ClassifiesTheAuthorizationHeader)
     const BearerCredentials credentials = readBearerCredentials(requestWith(c.headers, c.query));
     EXPECT_EQ(credentials.kind, c.kind);
     EXPECT_EQ(credentials.token, c.token);
-    if (c.kind != BearerCredentials::Kind::Present)
+    if (c.kind != BearerCredentials::Kind::Present) {
         EXPECT_FALSE(credentials.problem.isEmpty());
+    }
 }
 
 using Kind = BearerCredentials::Kind;
@@ -68,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
         BearerCase{"empty_header", {{"authorization", ""}}, {}, Kind::Malformed, {}},
         BearerCase{"two_headers", {{"authorization", "Bearer a"}, {"authorization", "Bearer b"}}, {}, Kind::Malformed, {}},
         BearerCase{"token_in_query", {}, QStringLiteral("access_token=abc"), Kind::Malformed, {}}),
-    [](const auto &info) { return std::string(info.param.name); });
+    [](const auto &row) { return std::string(row.param.name); });
 
 TEST(BearerChallenge, NoCredentialsCarriesNoErrorCode)
 {
@@ -149,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
         ValidationCase{"appointment_not_a_date", &appointmentsSpec(), R"({"title":"t","time":"next tuesday"})", {QStringLiteral("time")}},
         ValidationCase{"appointment_bad_duration", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":0.5})", {QStringLiteral("duration_minutes")}},
         ValidationCase{"appointment_missing", &appointmentsSpec(), R"({"location":"here"})", {QStringLiteral("title"), QStringLiteral("time")}}),
-    [](const auto &info) { return std::string(info.param.name); });
+    [](const auto &row) { return std::string(row.param.name); });
 
 TEST(RecordValidation, NormalizesTextAndTimes)
 {

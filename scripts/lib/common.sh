@@ -1,0 +1,45 @@
+# Shared by scripts/run, scripts/test and scripts/bench: install what is missing, configure, build.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Debian 12 packages the build, the tests and the benchmark need. qt6-httpserver-dev does not pull
+# qt6-websockets-dev in by itself although its CMake config requires it.
+ORGANIZER_PACKAGES=(
+    build-essential cmake ninja-build pkg-config git
+    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
+    libssl-dev libgtest-dev googletest
+    xvfb xauth wrk procps curl
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "installing packages needs root: run as root or install sudo"
+    fi
+}
+
+ensure_packages() {
+    local wanted=("${ORGANIZER_PACKAGES[@]}" "$@") missing=()
+    # Node.js runs the interoperability test; any installed version >= 18 will do.
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+# build_tree DIR BUILD_TYPE [extra cmake args…]: configure once, then rebuild incrementally.
+build_tree() {
+    local dir="$1" type="$2"; shift 2
+    log "building ($type) in ${dir#"$ROOT"/}"
+    cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+    cmake --build "$dir" -j2
+}

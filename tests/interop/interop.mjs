@@ -1,0 +1,111 @@
+// Interoperability with an independent JOSE implementation (panva/jose), test-only:
+//  1. a token organizer-server signs verifies with jose against the server's published JWKS;
+//  2. organizer-server, given --authority, accepts a token jose signs with a key served from a JWKS URL.
+// Usage: node interop.mjs /path/to/organizer-server
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { createRemoteJWKSet, jwtVerify, generateKeyPair, exportJWK, SignJWT } from 'jose';
+
+const serverBinary = process.argv[2];
+assert.ok(serverBinary, 'usage: node interop.mjs /path/to/organizer-server');
+const cleanups = [];
+
+function startServer(args) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'organizer-interop-'));
+  const child = spawn(serverBinary, ['--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => { child.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no readiness line; log: ${log}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1], dataDir, child });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`organizer-server exited with ${code}: ${log}`)));
+  });
+}
+
+async function call(url, token) {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.json() };
+}
+
+async function organizerTokenVerifiesWithJose() {
+  const server = await startServer([]);
+  const token = execFileSync(serverBinary, ['token', '--data-dir', server.dataDir, '--sub', 'auth0|interop',
+    '--scope', 'read:contacts read:calendar']).toString().trim();
+  const discovery = await (await fetch(`${server.url}.well-known/openid-configuration`)).json();
+  assert.equal(discovery.issuer, server.url);
+  const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
+  const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    issuer: discovery.issuer, audience: 'organize', algorithms: ['RS256'],
+  });
+  assert.equal(protectedHeader.alg, 'RS256');
+  assert.equal(payload.sub, 'auth0|interop');
+  assert.equal(payload.scope, 'read:contacts read:calendar');
+  console.log('ok - jose verifies an organizer-server token against its JWKS (kid %s)', protectedHeader.kid);
+}
+
+async function joseTokenOpensTheApis() {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
+  const { privateKey: strangerKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
+  const kid = 'jose-interop-key';
+  const jwk = { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' };
+  const provider = createServer((request, response) => {
+    const issuer = `http://127.0.0.1:${provider.address().port}/`;
+    const documents = {
+      '/.well-known/openid-configuration': { issuer, jwks_uri: `${issuer}.well-known/jwks.json` },
+      '/.well-known/jwks.json': { keys: [jwk] },
+    };
+    const body = documents[request.url];
+    response.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body ?? { error: 'not_found' }));
+  });
+  await new Promise((resolve) => provider.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => provider.close());
+  const issuer = `http://127.0.0.1:${provider.address().port}/`;
+
+  const server = await startServer(['--authority', issuer, '--serve', 'apis']);
+  const sign = (scope, key = privateKey, audience = 'organize') => new SignJWT({ scope })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+    .setIssuer(issuer).setSubject('auth0|jose').setAudience(audience)
+    .setIssuedAt().setExpirationTime('5m').sign(key);
+
+  const contacts = await call(`${server.url}api/contacts`, await sign('read:contacts'));
+  assert.equal(contacts.status, 200, JSON.stringify(contacts.body));
+  assert.ok(Array.isArray(contacts.body.contacts) && contacts.body.contacts.length > 0);
+
+  const calendar = await call(`${server.url}api/appointments`, await sign('read:contacts'));
+  assert.equal(calendar.status, 403);
+  assert.match(calendar.challenge, /error="insufficient_scope"/);
+  assert.match(calendar.challenge, /scope="read:calendar"/);
+
+  const withUserinfo = await call(`${server.url}api/appointments`, await sign('openid read:calendar', privateKey, ['organize', `${issuer}userinfo`]));
+  assert.equal(withUserinfo.status, 200);
+
+  const forged = await call(`${server.url}api/contacts`, await sign('read:contacts', strangerKey));
+  assert.equal(forged.status, 401);
+  assert.equal(forged.body.error, 'invalid_token');
+  console.log('ok - organizer-server --authority accepts jose-signed tokens, scoped, and refuses a forged one');
+}
+
+try {
+  await organizerTokenVerifiesWithJose();
+  await joseTokenOpensTheApis();
+  console.log('2 passed, 0 failed');
+} catch (error) {
+  console.error('not ok -', error);
+  process.exitCode = 1;
+} finally {
+  for (const cleanup of cleanups.reverse()) cleanup();
+}
