@@ -3,6 +3,7 @@
 #include "oautherrors.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 
 namespace organizer::server {
@@ -47,8 +48,12 @@ OrganizerServer::~OrganizerServer() = default;
 Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options)
 {
     std::unique_ptr<OrganizerServer> server(new OrganizerServer(options));
-    if (!QDir().mkpath(options.dataDir))
-        return Unexpected<QString>(QStringLiteral("cannot create the data directory %1").arg(options.dataDir));
+    if (!QDir(options.dataDir).exists()) {
+        // Personal data and signing keys: a directory we create is its owner's alone.
+        if (!QDir().mkpath(options.dataDir))
+            return Unexpected<QString>(QStringLiteral("cannot create the data directory %1").arg(options.dataDir));
+        QFile::setPermissions(options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
 
     auto store = RecordStore::open(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite")), {contactsSpec(), appointmentsSpec()});
     if (!store)

@@ -107,6 +107,12 @@ struct ScopeCase
     QString granted;
 };
 
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const ScopeCase &c, std::ostream *os)
+{
+    *os << c.route.method.constData() << ' ' << c.route.collection.constData() << " with " << c.granted.toStdString();
+}
+
 class ScopeMatrix : public ApiTest, public ::testing::WithParamInterface<ScopeCase>
 {
 };
@@ -195,6 +201,12 @@ struct MalformedCase
     QByteArray query;
 };
 
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const MalformedCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
 class MalformedAuthorization : public ApiTest, public ::testing::WithParamInterface<MalformedCase>
 {
 };
@@ -223,6 +235,12 @@ struct InvalidTokenCase
     const char *descriptionContains;
 };
 
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const InvalidTokenCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
 class InvalidToken : public ApiTest, public ::testing::WithParamInterface<InvalidTokenCase>
 {
 };
@@ -243,6 +261,7 @@ INSTANTIATE_TEST_SUITE_P(
     Rfc6750, InvalidToken,
     ::testing::Values(
         InvalidTokenCase{"garbage", [](const TokenFactory &) { return QByteArray("not-a-jwt"); }, "compact JWS"},
+        InvalidTokenCase{"64_kilobytes", [](const TokenFactory &) { return QByteArray(64 * 1024, 'A'); }, "at most"},
         InvalidTokenCase{"expired", [](const TokenFactory &f) {
             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
             c.insert(QStringLiteral("exp"), c.value(QLatin1String("iat")).toInteger() - 3600);

@@ -2,6 +2,7 @@
 
 #include "apitestsupport.h"
 
+#include <QFile>
 #include <QRegularExpression>
 #include <QTcpServer>
 
@@ -30,6 +31,12 @@ struct BadFlagCase
     QStringList arguments;
     const char *messageContains;
 };
+
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const BadFlagCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
 
 class ServerCliBadFlags : public ::testing::TestWithParam<BadFlagCase>
 {
@@ -107,4 +114,16 @@ TEST(ServerCli, TokenSubcommandExplainsWhatIsMissing)
                                                    QStringLiteral("--issuer"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--ttl"), QStringLiteral("0")});
     EXPECT_NE(badTtl.exitCode, 0);
     EXPECT_TRUE(badTtl.err.contains("--ttl"));
+}
+
+TEST(ServerCli, CreatesAnOwnerOnlyDataDirectory)
+{
+    QTemporaryDir parent;
+    const QString dataDir = parent.filePath(QStringLiteral("organizer-data"));
+    ServerProcess server(dataDir);
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    EXPECT_EQ(QFile::permissions(dataDir) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser),
+              QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/organizer.sqlite")));
+    EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/keys")));
 }

@@ -37,6 +37,12 @@ struct BearerCase
     QByteArray token;
 };
 
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const BearerCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
 class BearerParsing : public ::testing::TestWithParam<BearerCase>
 {
 };
@@ -111,6 +117,12 @@ struct ValidationCase
     const char *json;
     QStringList badFields; // empty: valid
 };
+
+// Test names already say which row failed; print the same instead of raw bytes.
+void PrintTo(const ValidationCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
 
 class RecordValidation : public ::testing::TestWithParam<ValidationCase>
 {
