@@ -27,6 +27,12 @@ public:
     void verify(const QByteArray &token, Completion done);
 
     const Settings &settings() const { return m_settings; }
+    // For audiences known only once the server listens (the issuer's /userinfo URL).
+    void setAudience(const QString &audience)
+    {
+        m_settings.audience = audience;
+        m_cache.clear();
+    }
 
 private:
     jose::Result<jose::VerifiedJwt> verifyNow(const QByteArray &token) const;

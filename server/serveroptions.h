@@ -25,6 +25,8 @@ struct ServerOptions
     qint64 jwksRefreshIntervalSeconds = 10; // at most one JWKS fetch per interval on unknown kids
     QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
     qsizetype maxBodyBytes = 64 * 1024;
+    QString tenantFile; // empty: the default tenant compiled in from resources/tenant.json
+    bool allowDemoTenant = false;
 
     bool servesIssuer() const { return authority.isEmpty() && serve == ServeMode::All; }
     bool servesContacts() const { return serve != ServeMode::Calendar; }

@@ -21,6 +21,8 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
         {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
         {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
+        {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
+        {QStringLiteral("allow-demo-tenant"), QStringLiteral("Serve the demo users and secret even on a non-loopback address.")},
         {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
     });
 }
@@ -77,6 +79,9 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
     if (!ok || refresh < 0 || refresh > 3600)
         return Unexpected<QString>(QStringLiteral("--jwks-refresh-interval: \"%1\" is not a number of seconds from 0 to 3600").arg(parser.value(QStringLiteral("jwks-refresh-interval"))));
     options.jwksRefreshIntervalSeconds = refresh;
+
+    options.tenantFile = parser.value(QStringLiteral("config"));
+    options.allowDemoTenant = parser.isSet(QStringLiteral("allow-demo-tenant"));
 
     if (parser.isSet(QStringLiteral("cors-origin"))) {
         options.corsOrigins = parser.values(QStringLiteral("cors-origin"));

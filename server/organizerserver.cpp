@@ -22,18 +22,6 @@ QString hostForUrl(const QHostAddress &address)
     return address.toString();
 }
 
-QStringList apiScopes(const ServerOptions &options)
-{
-    QStringList scopes;
-    for (const CollectionSpec *spec : {&contactsSpec(), &appointmentsSpec()}) {
-        if ((spec == &contactsSpec() && !options.servesContacts()) || (spec == &appointmentsSpec() && !options.servesCalendar()))
-            continue;
-        for (const char *action : {"read", "create", "update", "delete"})
-            scopes.append(spec->scope(action));
-    }
-    return scopes;
-}
-
 } // namespace
 
 QString issuerFilePath(const QString &dataDir)
@@ -82,8 +70,10 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_router.add("GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) {
         respond(raw->health());
     });
-    if (options.servesIssuer())
-        server->registerIssuerRoutes();
+    if (options.servesIssuer()) {
+        if (auto created = server->createAuthorizationServer(); !created)
+            return Unexpected<QString>(created.error());
+    }
 
     OrganizerServer *raw = server.get();
     server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); },
@@ -102,6 +92,10 @@ Expected<QUrl, QString> OrganizerServer::start()
 
     if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys)) {
         local->setIssuer(m_baseUrl.toString());
+        if (m_minter) {
+            m_minter->setIssuer(m_baseUrl.toString());
+            m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
+        }
         auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), m_baseUrl.toString().toUtf8() + '\n');
         if (!written)
             return Unexpected<QString>(written.error().description);
@@ -111,35 +105,27 @@ Expected<QUrl, QString> OrganizerServer::start()
     return m_baseUrl;
 }
 
-void OrganizerServer::registerIssuerRoutes()
+Expected<Done, QString> OrganizerServer::createAuthorizationServer()
 {
-    m_router.add("GET", QStringLiteral("/.well-known/jwks.json"), [this](const http::Request &, http::Responder respond) {
-        http::Response response;
-        response.body = m_signingKeys->publicKeys().toJson();
-        response.setHeader("content-type", "application/json");
-        response.setHeader("cache-control", "public, max-age=300");
-        respond(std::move(response));
-    });
-    m_router.add("GET", QStringLiteral("/.well-known/openid-configuration"), [this](const http::Request &, http::Responder respond) {
-        respond(discovery());
-    });
-}
-
-http::Response OrganizerServer::discovery() const
-{
-    const QString issuer = m_baseUrl.toString();
-    QJsonArray scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"), QStringLiteral("offline_access")};
-    for (const QString &scope : apiScopes(m_options))
-        scopes.append(scope);
-    http::Response response = http::Response::json(200, QJsonObject{
-        {QStringLiteral("issuer"), issuer},
-        {QStringLiteral("jwks_uri"), issuer + QStringLiteral(".well-known/jwks.json")},
-        {QStringLiteral("scopes_supported"), scopes},
-        {QStringLiteral("id_token_signing_alg_values_supported"), QJsonArray{QStringLiteral("RS256")}},
-        {QStringLiteral("subject_types_supported"), QJsonArray{QStringLiteral("public")}},
-    });
-    response.setHeader("cache-control", "public, max-age=300");
-    return response;
+    auto tenant = m_options.tenantFile.isEmpty() ? authorization::loadTenant(authorization::defaultTenantPath())
+                                                 : authorization::loadTenant(m_options.tenantFile);
+    if (!tenant)
+        return Unexpected<QString>(QStringLiteral("tenant %1").arg(tenant.error()));
+    // The demo users' passwords and the demo secret are public: never serve them beyond this machine by accident.
+    if (tenant->hasDemoEntries() && !m_options.bindAddress.isLoopback() && !m_options.allowDemoTenant)
+        return Unexpected<QString>(QStringLiteral("the tenant has demo users or secrets, whose passwords are public; bind to a loopback address, "
+                                                  "use --config with your own tenant, or pass --allow-demo-tenant"));
+    auto consents = authorization::ConsentStore::open(QDir(m_options.dataDir).filePath(QStringLiteral("organizer.sqlite")));
+    if (!consents)
+        return Unexpected<QString>(consents.error());
+    m_consents = std::move(consents).value();
+    m_minter = std::make_unique<authorization::TokenMinter>([this]() -> const jose::SigningKey & { return m_signingKeys->activeKey(); });
+    m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
+        std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(),
+        [this] { return m_signingKeys->publicKeys().toJson(); });
+    m_authorizationServer->registerRoutes(m_router);
+    return Done{};
 }
 
 http::Response OrganizerServer::health() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "accesstokenissuer.h"
+#include "authorizationserver.h"
 #include "accesstokenverifier.h"
 #include "httpserver.h"
 #include "recordstore.h"
@@ -37,9 +38,8 @@ public:
 
 private:
     explicit OrganizerServer(ServerOptions options);
-    void registerIssuerRoutes();
+    Expected<Done, QString> createAuthorizationServer();
     http::Response health() const;
-    http::Response discovery() const;
 
     ServerOptions m_options;
     std::unique_ptr<RecordStore> m_store;
@@ -47,6 +47,10 @@ private:
     IssuerKeys *m_issuerKeys = nullptr;
     std::unique_ptr<AccessTokenVerifier> m_verifier;
     std::unique_ptr<ResourceServer> m_resourceServer;
+    std::unique_ptr<authorization::ConsentStore> m_consents;
+    std::unique_ptr<authorization::TokenMinter> m_minter;
+    std::unique_ptr<AccessTokenVerifier> m_userinfoVerifier;
+    std::unique_ptr<authorization::AuthorizationServer> m_authorizationServer;
     CorsPolicy m_cors;
     http::Router m_router;
     http::Server *m_http = nullptr;

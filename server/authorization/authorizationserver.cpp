@@ -1,0 +1,854 @@
+#include "authorizationserver.h"
+
+#include "base64url.h"
+#include "bearertoken.h"
+#include "grants.h"
+#include "oautherrors.h"
+#include "pages.h"
+#include "passwordhash.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStringDecoder>
+
+namespace organizer::authorization {
+
+Q_LOGGING_CATEGORY(lcAuthorization, "organizer.server.authorization")
+
+namespace {
+
+constexpr qint64 kTransactionLifetime = 15 * 60;
+constexpr qint64 kSessionLifetime = 8 * 3600;
+constexpr qint64 kCodeLifetime = 60;
+const QByteArray kSessionCookie = "organizer_session";
+const QByteArray kBrowserCookie = "organizer_browser";
+
+QHash<QByteArray, QByteArray> cookiesOf(const http::Request &request)
+{
+    QHash<QByteArray, QByteArray> cookies;
+    for (const auto &[name, value] : request.headers) {
+        if (name != "cookie")
+            continue;
+        for (const QByteArray &pair : value.split(';')) {
+            const qsizetype eq = pair.indexOf('=');
+            if (eq > 0)
+                cookies.insert(pair.left(eq).trimmed(), pair.mid(eq + 1).trimmed());
+        }
+    }
+    return cookies;
+}
+
+QByteArray cookie(const QByteArray &name, const QByteArray &value, qint64 maxAge)
+{
+    // HttpOnly: scripts never see it; SameSite=Lax: other sites' forms do not carry it.
+    return name + '=' + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge);
+}
+
+// application/x-www-form-urlencoded (HTML §4.10.21.8): '+' is a space. Null when not UTF-8.
+std::optional<QUrlQuery> parseForm(const QByteArray &body)
+{
+    QByteArray text = body;
+    text.replace('+', "%20");
+    const QByteArray decoded = QByteArray::fromPercentEncoding(body);
+    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString check = utf8(decoded);
+    if (utf8.hasError())
+        return std::nullopt;
+    return QUrlQuery(QString::fromLatin1(text));
+}
+
+QString param(const QUrlQuery &query, const QString &name)
+{
+    return query.queryItemValue(name, QUrl::FullyDecoded);
+}
+
+bool isRepeated(const QUrlQuery &query, const QString &name)
+{
+    return query.allQueryItemValues(name).size() > 1;
+}
+
+http::Response page(int status, const QByteArray &html)
+{
+    http::Response response;
+    response.status = status;
+    response.body = html;
+    response.setHeader("content-type", "text/html; charset=utf-8");
+    response.setHeader("cache-control", "no-store");
+    response.setHeader("content-security-policy",
+                       "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    response.setHeader("x-frame-options", "DENY");
+    response.setHeader("referrer-policy", "no-referrer");
+    return response;
+}
+
+http::Response redirect(const QUrl &location)
+{
+    http::Response response;
+    response.status = 302;
+    response.setHeader("location", location.toString(QUrl::FullyEncoded).toUtf8());
+    response.setHeader("cache-control", "no-store");
+    return response;
+}
+
+QByteArray hashOf(const QByteArray &secret)
+{
+    return QCryptographicHash::hash(secret, QCryptographicHash::Sha256);
+}
+
+QString originOf(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
+}
+
+http::Response tokenError(int status, const QString &error, const QString &description)
+{
+    http::Response response = server::oauthError(status, error, description);
+    response.setHeader("pragma", "no-cache");
+    return response;
+}
+
+} // namespace
+
+AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents,
+                                         server::AccessTokenVerifier *userinfoVerifier, std::function<QByteArray()> publishedKeys,
+                                         jose::Clock clock)
+    : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
+      m_publishedKeys(std::move(publishedKeys)), m_clock(std::move(clock))
+{
+}
+
+void AuthorizationServer::registerRoutes(http::Router &router)
+{
+    auto sync = [](auto method) {
+        return [method](const http::Request &request, http::Responder respond) { respond(method(request)); };
+    };
+    router.add("GET", QStringLiteral("/authorize"), sync([this](const http::Request &r) { return authorize(r); }));
+    router.add("GET", QStringLiteral("/login"), sync([this](const http::Request &r) { return loginPage(r); }));
+    router.add("POST", QStringLiteral("/login"), sync([this](const http::Request &r) { return login(r); }));
+    router.add("GET", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consentPage(r); }));
+    router.add("POST", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consent(r); }));
+    router.add("POST", QStringLiteral("/oauth/token"), sync([this](const http::Request &r) { return token(r); }));
+    router.add("GET", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
+    router.add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
+    router.add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
+    router.add("GET", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return oidcLogout(r); }));
+    router.add("GET", QStringLiteral("/.well-known/openid-configuration"), sync([this](const http::Request &) { return discovery(); }));
+    router.add("GET", QStringLiteral("/.well-known/jwks.json"), sync([this](const http::Request &) {
+        http::Response response;
+        response.body = m_publishedKeys();
+        response.setHeader("content-type", "application/json");
+        response.setHeader("cache-control", "public, max-age=300");
+        return response;
+    }));
+    router.add("GET", QStringLiteral("/assets/{name}"), sync([](const http::Request &r) {
+        const QString name = r.pathParameters.value(QStringLiteral("name"));
+        const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
+        if (asset.isEmpty())
+            return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
+        http::Response response;
+        response.body = asset;
+        response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
+        response.setHeader("cache-control", "public, max-age=3600");
+        return response;
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+http::Response AuthorizationServer::errorPage(int status, const QString &title, const QString &message) const
+{
+    return page(status, renderPage(QStringLiteral("message.html"),
+                                   {{QStringLiteral("title"), title},
+                                    {QStringLiteral("body"), QStringLiteral("<p class=\"error\">%1</p><p class=\"muted\">Go back to the application and start "
+                                                                            "the login again.</p>").arg(htmlEscape(message))}}));
+}
+
+http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username,
+                                                const QString &error) const
+{
+    const Client *client = m_tenant.client(transaction.request.clientId);
+    return page(error.isEmpty() ? 200 : 401,
+                renderPage(QStringLiteral("login.html"),
+                           {{QStringLiteral("client_name"), client ? client->name : transaction.request.clientId},
+                            {QStringLiteral("transaction"), QString::fromLatin1(transactionId)},
+                            {QStringLiteral("csrf"), QString::fromLatin1(transaction.csrf)},
+                            {QStringLiteral("username"), username},
+                            {QStringLiteral("error"), error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// /authorize and the transaction it starts
+
+http::Response AuthorizationServer::authorize(const http::Request &request)
+{
+    prune();
+    auto parsed = parseAuthorizeRequest(request.query, m_tenant);
+    if (!parsed) {
+        const AuthorizeError &error = parsed.error();
+        qCInfo(lcAuthorization).noquote() << "authorize refused:" << error.error << error.description;
+        if (!error.redirectable)
+            return errorPage(400, QStringLiteral("This login request cannot be completed"), error.description);
+        return answerError(error.partial, error.error, error.description);
+    }
+    Transaction transaction;
+    transaction.request = parsed.value();
+    transaction.csrf = randomToken();
+    transaction.expiresAt = m_clock() + kTransactionLifetime;
+    const QHash<QByteArray, QByteArray> cookies = cookiesOf(request);
+    transaction.browser = cookies.value(kBrowserCookie);
+    QByteArray newBrowserCookie;
+    if (transaction.browser.size() != 43) {
+        transaction.browser = randomToken();
+        newBrowserCookie = cookie(kBrowserCookie, transaction.browser, kSessionLifetime);
+    }
+
+    const Session *session = currentSession(request);
+    if (transaction.request.prompt == QLatin1String("none")) {
+        if (!session)
+            return answerError(transaction.request, QStringLiteral("login_required"), QStringLiteral("the user is not logged in"));
+    }
+    if (session && transaction.request.prompt != QLatin1String("login")) {
+        transaction.subject = session->subject;
+        transaction.authTime = session->authTime;
+    }
+    const QByteArray id = randomToken(24);
+    Transaction &stored = m_transactions.insert(id, transaction).value();
+    http::Response response = advance(id, stored, transaction.browser);
+    if (!newBrowserCookie.isEmpty())
+        response.headers.append(qMakePair(QByteArray("set-cookie"), newBrowserCookie));
+    return response;
+}
+
+AuthorizationServer::Transaction *AuthorizationServer::findTransaction(const QByteArray &id)
+{
+    auto it = m_transactions.find(id);
+    if (it == m_transactions.end() || it->expiresAt <= m_clock())
+        return nullptr;
+    return &it.value();
+}
+
+const AuthorizationServer::Session *AuthorizationServer::currentSession(const http::Request &request) const
+{
+    const QByteArray id = cookiesOf(request).value(kSessionCookie);
+    const auto it = m_sessions.constFind(hashOf(id));
+    if (id.isEmpty() || it == m_sessions.cend() || it->expiresAt <= m_clock() || !m_tenant.userBySubject(it->subject))
+        return nullptr;
+    return &it.value();
+}
+
+QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, const User &user) const
+{
+    return grantedScopes(request.scopes, m_tenant.api(request.audience), user);
+}
+
+http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction, const QByteArray &)
+{
+    const AuthorizeRequest &request = transaction.request;
+    if (transaction.subject.isEmpty()) {
+        QUrl login(QStringLiteral("/login"));
+        login.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
+        return redirect(login);
+    }
+    const User *user = m_tenant.userBySubject(transaction.subject);
+    if (!user)
+        return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
+    QStringList toConsent = grantedFor(request, *user);
+    toConsent.removeAll(QStringLiteral("openid"));
+    const bool remembered = m_consents->covers(user->subject(), request.clientId, request.audience, toConsent);
+    if (!remembered || request.prompt == QLatin1String("consent")) {
+        if (request.prompt == QLatin1String("none"))
+            return answerError(request, QStringLiteral("consent_required"), QStringLiteral("the user has not consented to these scopes yet"));
+        QUrl consentUrl(QStringLiteral("/consent"));
+        consentUrl.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
+        return redirect(consentUrl);
+    }
+    return complete(id, transaction);
+}
+
+http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &transaction)
+{
+    const AuthorizeRequest request = transaction.request;
+    const User *user = m_tenant.userBySubject(transaction.subject);
+    const qint64 authTime = transaction.authTime;
+    m_transactions.remove(id);
+    if (!user)
+        return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
+    const QStringList scopes = grantedFor(request, *user);
+    const Api *api = m_tenant.api(request.audience);
+
+    QList<QPair<QString, QString>> parameters;
+    if (request.wantsCode) {
+        const QByteArray code = randomToken();
+        m_codes.insert(hashOf(code), Code{request, user->subject(), scopes, authTime, m_clock() + kCodeLifetime});
+        parameters = {{QStringLiteral("code"), QString::fromLatin1(code)}, {QStringLiteral("state"), request.state}};
+        return answer(request, parameters);
+    }
+    QByteArray accessToken;
+    if (request.wantsAccessToken) {
+        auto minted = m_minter->accessToken(api, user->subject(), request.clientId, scopes, false);
+        if (!minted)
+            return answerError(request, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+        accessToken = minted->token;
+        parameters += {{QStringLiteral("access_token"), QString::fromLatin1(accessToken)},
+                       {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                       {QStringLiteral("expires_in"), QString::number(minted->expiresIn)}};
+    }
+    parameters.append({QStringLiteral("scope"), scopes.join(QLatin1Char(' '))});
+    if (request.wantsIdToken) {
+        auto idToken = m_minter->idToken({user, request.clientId, request.nonce, scopes, authTime, accessToken, {}});
+        if (!idToken)
+            return answerError(request, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed"));
+        parameters.append({QStringLiteral("id_token"), QString::fromLatin1(*idToken)});
+    }
+    parameters.append({QStringLiteral("state"), request.state});
+    qCInfo(lcAuthorization).noquote() << "issued" << request.responseType << "to" << request.clientId << "for" << user->subject() << "scope" << scopes.join(QLatin1Char(' '));
+    return answer(request, parameters);
+}
+
+http::Response AuthorizationServer::answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters, const QByteArray &)
+{
+    if (request.responseMode == QLatin1String("form_post")) {
+        QString fields;
+        for (const auto &[name, value] : parameters) {
+            if (!value.isEmpty())
+                fields += QStringLiteral("<input type=\"hidden\" name=\"%1\" value=\"%2\">\n").arg(htmlEscape(name), htmlEscape(value));
+        }
+        http::Response response = page(200, renderPage(QStringLiteral("form_post.html"),
+                                                       {{QStringLiteral("action"), request.redirectUri.toString(QUrl::FullyEncoded)}, {QStringLiteral("fields"), fields}}));
+        // OAuth 2.0 Form Post Response Mode §5: the page may post to the client's origin and run its one script.
+        response.setHeader("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "
+                                                          + originOf(request.redirectUri).toUtf8() + "; frame-ancestors 'none'");
+        return response;
+    }
+    return redirect(redirectWith(request, parameters));
+}
+
+http::Response AuthorizationServer::answerError(const AuthorizeRequest &request, const QString &error, const QString &description)
+{
+    return answer(request, {{QStringLiteral("error"), error}, {QStringLiteral("error_description"), description}, {QStringLiteral("state"), request.state}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login and consent pages
+
+http::Response AuthorizationServer::loginPage(const http::Request &request)
+{
+    const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+    return renderLogin(id, *transaction, {}, {});
+}
+
+http::Response AuthorizationServer::login(const http::Request &request)
+{
+    const auto form = parseForm(request.body);
+    if (!form)
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
+    for (const QString &name : {QStringLiteral("transaction"), QStringLiteral("csrf"), QStringLiteral("username"), QStringLiteral("password")}) {
+        if (isRepeated(*form, name))
+            return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The %1 field was sent twice.").arg(name));
+    }
+    const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used."));
+    const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
+    if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
+        return errorPage(400, QStringLiteral("Cookies are needed"),
+                         QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again."));
+    if (!constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
+        return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
+
+    const QString username = param(*form, QStringLiteral("username")).trimmed().left(254);
+    const QString password = param(*form, QStringLiteral("password")).left(1024);
+    const qint64 now = m_clock();
+    const QString accountKey = QStringLiteral("account:") + username.toLower();
+    const QString addressKey = QStringLiteral("address:") + request.peer.toString();
+    const qint64 wait = std::max(m_throttle.retryAfter(accountKey, now), m_throttle.retryAfter(addressKey, now));
+    if (wait > 0) {
+        http::Response response = renderLogin(id, *transaction, username,
+                                              QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
+        response.status = 429;
+        response.setHeader("retry-after", QByteArray::number(wait));
+        return response;
+    }
+    const User *user = m_tenant.userByLogin(username);
+    // A missing user costs the same KDF work as a wrong password: timing does not reveal which it was.
+    static const QString decoy = hashPassword(QStringLiteral("decoy"));
+    const bool valid = verifyPassword(password, user ? user->passwordHash : decoy) && user;
+    if (!valid) {
+        m_throttle.recordFailure(accountKey, now);
+        m_throttle.recordFailure(addressKey, now);
+        qCInfo(lcAuthorization).noquote() << "failed login from" << request.peer.toString();
+        return renderLogin(id, *transaction, username, QStringLiteral("Wrong email or password."));
+    }
+    m_throttle.recordSuccess(accountKey);
+    const QByteArray sessionId = randomToken();
+    m_sessions.insert(hashOf(sessionId), Session{user->subject(), now, now + kSessionLifetime});
+    transaction->subject = user->subject();
+    transaction->authTime = now;
+    transaction->csrf = randomToken(); // the login form cannot be replayed against the consent step
+    http::Response response = advance(id, *transaction, browser);
+    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, sessionId, kSessionLifetime)));
+    return response;
+}
+
+http::Response AuthorizationServer::consentPage(const http::Request &request)
+{
+    const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction || transaction->subject.isEmpty())
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+    const User *user = m_tenant.userBySubject(transaction->subject);
+    const Client *client = m_tenant.client(transaction->request.clientId);
+    if (!user || !client)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The user or the application no longer exists."));
+    const Api *api = m_tenant.api(transaction->request.audience);
+    const QStringList scopes = grantedFor(transaction->request, *user);
+
+    // Scopes grouped per API: the part after ':' names the API ("read:contacts" → contacts).
+    QMap<QString, QStringList> groups;
+    for (const QString &scope : scopes) {
+        if (scope == QLatin1String("openid"))
+            continue;
+        const QString group = isOpenIdScope(scope, api) ? QStringLiteral("Your profile") : scope.section(QLatin1Char(':'), 1).toCaseFolded();
+        groups[group].append(scope);
+    }
+    QString html;
+    for (auto it = groups.constBegin(); it != groups.constEnd(); ++it) {
+        QString title = it.key();
+        if (title != QLatin1String("Your profile") && !title.isEmpty())
+            title = title.at(0).toUpper() + title.mid(1) + QStringLiteral(" API");
+        html += QStringLiteral("<section class=\"api\"><h2>%1</h2><ul>").arg(htmlEscape(title));
+        for (const QString &scope : it.value()) {
+            QString description = api ? api->describe(scope) : scope;
+            if (scope == QLatin1String("profile"))
+                description = QStringLiteral("Your name and nickname");
+            else if (scope == QLatin1String("email"))
+                description = QStringLiteral("Your email address");
+            else if (scope == QLatin1String("offline_access"))
+                description = QStringLiteral("Stay signed in (refresh tokens)");
+            html += QStringLiteral("<li>%1 <code>%2</code></li>").arg(htmlEscape(description), htmlEscape(scope));
+        }
+        html += QStringLiteral("</ul></section>");
+    }
+    if (groups.isEmpty())
+        html = QStringLiteral("<p class=\"muted\">Only your identity (no API access).</p>");
+    const QStringList requestedButNotGranted = [&] {
+        QStringList out;
+        for (const QString &scope : transaction->request.scopes) {
+            if (!scopes.contains(scope))
+                out.append(scope);
+        }
+        return out;
+    }();
+    if (!requestedButNotGranted.isEmpty())
+        html += QStringLiteral("<p class=\"muted\">Not granted (no permission): <code>%1</code></p>").arg(htmlEscape(requestedButNotGranted.join(QLatin1Char(' '))));
+    return page(200, renderPage(QStringLiteral("consent.html"),
+                                {{QStringLiteral("client_name"), client->name},
+                                 {QStringLiteral("user_name"), user->name},
+                                 {QStringLiteral("user_email"), user->email},
+                                 {QStringLiteral("api_name"), api ? api->name : QStringLiteral("Organizer")},
+                                 {QStringLiteral("scope_groups"), html},
+                                 {QStringLiteral("transaction"), QString::fromLatin1(id)},
+                                 {QStringLiteral("csrf"), QString::fromLatin1(transaction->csrf)},
+                                 {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}));
+}
+
+http::Response AuthorizationServer::consent(const http::Request &request)
+{
+    const auto form = parseForm(request.body);
+    if (!form)
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
+    const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction || transaction->subject.isEmpty())
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The consent form has expired or was already used."));
+    const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
+    if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
+        return errorPage(400, QStringLiteral("Cookies are needed"),
+                         QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again."));
+    if (isRepeated(*form, QStringLiteral("decision")) || !constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
+        return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
+    const QString decision = param(*form, QStringLiteral("decision"));
+    if (decision == QLatin1String("deny")) {
+        const AuthorizeRequest denied = transaction->request;
+        m_transactions.remove(id);
+        return answerError(denied, QStringLiteral("access_denied"), QStringLiteral("User did not authorize the request"));
+    }
+    if (decision != QLatin1String("accept"))
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));
+    const User *user = m_tenant.userBySubject(transaction->subject);
+    if (user) {
+        QStringList scopes = grantedFor(transaction->request, *user);
+        scopes.removeAll(QStringLiteral("openid"));
+        if (auto stored = m_consents->remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
+            qCWarning(lcAuthorization).noquote() << stored.error();
+    }
+    return complete(id, *transaction);
+}
+
+void AuthorizationServer::prune()
+{
+    const qint64 now = m_clock();
+    if (m_transactions.size() > 1000)
+        m_transactions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
+    if (m_sessions.size() > 1000)
+        m_sessions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
+    if (m_codes.size() > 1000)
+        m_codes.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// /oauth/token (RFC 6749 §3.2, errors per §5.2)
+
+Expected<AuthorizationServer::ClientAuthentication, http::Response> AuthorizationServer::authenticateClient(const http::Request &request,
+                                                                                                          const QUrlQuery &parameters) const
+{
+    QString clientId = param(parameters, QStringLiteral("client_id"));
+    QString secret = param(parameters, QStringLiteral("client_secret"));
+    bool usedBasic = false;
+    const QByteArray authorization = request.header("authorization");
+    if (!authorization.isEmpty()) {
+        if (!authorization.startsWith("Basic ") && !authorization.startsWith("basic "))
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only")));
+        if (!secret.isEmpty())
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two")));
+        const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
+        const qsizetype colon = decoded.indexOf(':');
+        if (colon < 0)
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed")));
+        // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        const QString basicId = QUrl::fromPercentEncoding(decoded.left(colon).replace('+', ' '));
+        if (!clientId.isEmpty() && clientId != basicId)
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials")));
+        clientId = basicId;
+        secret = QUrl::fromPercentEncoding(decoded.mid(colon + 1).replace('+', ' '));
+        usedBasic = true;
+    }
+    auto invalidClient = [usedBasic](const QString &description) {
+        http::Response response = tokenError(401, QStringLiteral("invalid_client"), description);
+        if (usedBasic)
+            response.setHeader("www-authenticate", "Basic realm=\"organizer\"");
+        return Unexpected<http::Response>(response);
+    };
+    if (clientId.isEmpty())
+        return invalidClient(QStringLiteral("the client is not identified: send client_id"));
+    const Client *client = m_tenant.client(clientId);
+    if (!client)
+        return invalidClient(QStringLiteral("unknown client or wrong secret"));
+    if (client->confidential) {
+        if (secret.isEmpty() || !verifyPassword(secret, client->secretHash))
+            return invalidClient(QStringLiteral("unknown client or wrong secret"));
+    } else if (!secret.isEmpty()) {
+        return invalidClient(QStringLiteral("%1 is a public client and has no secret").arg(client->name));
+    }
+    return ClientAuthentication{client, usedBasic};
+}
+
+http::Response AuthorizationServer::token(const http::Request &request)
+{
+    QUrlQuery parameters;
+    const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
+    if (contentType == "application/x-www-form-urlencoded") {
+        const auto form = parseForm(request.body);
+        if (!form)
+            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8"));
+        parameters = *form;
+    } else if (contentType == "application/json") {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject())
+            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object"));
+        const QJsonObject object = document.object();
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            if (!it.value().isString())
+                return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40)));
+            parameters.addQueryItem(it.key(), QString::fromLatin1(QUrl::toPercentEncoding(it.value().toString())));
+        }
+    } else {
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON"));
+    }
+    for (const auto &item : parameters.queryItems()) {
+        if (isRepeated(parameters, item.first))
+            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(item.first.left(40)));
+    }
+    const QString grantType = param(parameters, QStringLiteral("grant_type"));
+    if (grantType.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing"));
+    auto authenticated = authenticateClient(request, parameters);
+    if (!authenticated)
+        return authenticated.error();
+    const Client &client = *authenticated->client;
+    static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
+    if (!known.contains(grantType))
+        return tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60)));
+    if (!client.allowsGrant(grantType))
+        return tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType));
+    if (grantType == QLatin1String("client_credentials"))
+        return clientCredentialsGrant(client, parameters);
+    if (grantType == QLatin1String("authorization_code"))
+        return authorizationCodeGrant(client, parameters);
+    return refreshTokenGrant(client, parameters);
+}
+
+http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const QUrlQuery &parameters)
+{
+    const QString audience = param(parameters, QStringLiteral("audience"));
+    if (audience.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)"));
+    const Api *api = m_tenant.api(audience);
+    if (!api)
+        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200)));
+    const ClientGrant *grant = client.grantFor(audience);
+    if (!grant)
+        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
+    QStringList scopes = grant->scopes;
+    if (parameters.hasQueryItem(QStringLiteral("scope"))) {
+        const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
+        QStringList missing;
+        for (const QString &scope : requested) {
+            if (!grant->scopes.contains(scope))
+                missing.append(scope);
+        }
+        if (!missing.isEmpty())
+            return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300)));
+        scopes = requested;
+    }
+    auto minted = m_minter->accessToken(api, client.clientId + QStringLiteral("@clients"), client.clientId, scopes, true);
+    if (!minted)
+        return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+    qCInfo(lcAuthorization).noquote() << "client_credentials for" << client.clientId << "scope" << scopes.join(QLatin1Char(' '));
+    http::Response response = http::Response::json(200, QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                                                                    {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                                                                    {QStringLiteral("expires_in"), minted->expiresIn},
+                                                                    {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}});
+    response.setHeader("cache-control", "no-store");
+    response.setHeader("pragma", "no-cache");
+    return response;
+}
+
+http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const QUrlQuery &parameters)
+{
+    const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
+    if (code.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the code parameter is missing"));
+    // Single use: the code is gone whatever happens next (RFC 6749 §4.1.2).
+    const auto stored = m_codes.take(hashOf(code));
+    if (stored.subject.isEmpty() || stored.expiresAt <= m_clock())
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
+    if (stored.request.clientId != client.clientId)
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was issued to another client"));
+    if (param(parameters, QStringLiteral("redirect_uri")) != stored.request.redirectUri.toString(QUrl::FullyEncoded))
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("redirect_uri does not match the authorization request"));
+    const QString verifier = param(parameters, QStringLiteral("code_verifier"));
+    if (!stored.request.codeChallenge.isEmpty()) {
+        static const QRegularExpression syntax(QStringLiteral("^[A-Za-z0-9._~-]{43,128}$"));
+        if (!syntax.match(verifier).hasMatch())
+            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier is missing or not 43-128 unreserved characters"));
+        // RFC 7636 §4.6: S256 compares BASE64URL(SHA256(ASCII(verifier))) with the challenge.
+        const QByteArray computed = stored.request.codeChallengeMethod == QLatin1String("S256")
+                                        ? jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256))
+                                        : verifier.toLatin1();
+        if (!constantTimeEquals(computed, stored.request.codeChallenge.toLatin1()))
+            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier does not match the code_challenge"));
+    } else if (!verifier.isEmpty()) {
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
+    }
+    const Api *api = m_tenant.api(stored.request.audience);
+    const bool offline = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess
+                         && client.allowsGrant(QStringLiteral("refresh_token"));
+    return tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, offline);
+}
+
+http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const QUrlQuery &parameters)
+{
+    const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
+    if (refreshToken.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the refresh_token parameter is missing"));
+    const auto it = m_refreshTokens.constFind(hashOf(refreshToken));
+    if (it == m_refreshTokens.cend() || it->clientId != client.clientId)
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the refresh token is invalid or was issued to another client"));
+    const RefreshGrant grant = it.value();
+    QStringList scopes = grant.scopes;
+    if (parameters.hasQueryItem(QStringLiteral("scope"))) {
+        scopes = splitScopes(param(parameters, QStringLiteral("scope")));
+        for (const QString &scope : scopes) {
+            if (!grant.scopes.contains(scope))
+                return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("\"%1\" was not granted originally").arg(scope.left(60)));
+        }
+    }
+    if (!m_tenant.userBySubject(grant.subject))
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
+    return tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, false);
+}
+
+http::Response AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes,
+                                                  const QString &nonce, qint64 authTime, bool issueRefreshToken)
+{
+    auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
+    if (!minted)
+        return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+    QJsonObject body{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                     {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                     {QStringLiteral("expires_in"), minted->expiresIn},
+                     {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
+    const User *user = m_tenant.userBySubject(subject);
+    if (scopes.contains(QStringLiteral("openid")) && user) {
+        auto idToken = m_minter->idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
+        if (!idToken)
+            return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed"));
+        body.insert(QStringLiteral("id_token"), QString::fromLatin1(*idToken));
+    }
+    if (issueRefreshToken) {
+        const QByteArray refreshToken = randomToken();
+        m_refreshTokens.insert(hashOf(refreshToken), RefreshGrant{client.clientId, subject, api ? api->identifier : QString(), scopes});
+        body.insert(QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken));
+    }
+    http::Response response = http::Response::json(200, body);
+    response.setHeader("cache-control", "no-store");
+    response.setHeader("pragma", "no-cache");
+    return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /userinfo, logout, discovery
+
+void AuthorizationServer::userinfo(const http::Request &request, http::Responder respond)
+{
+    const QString realm = m_minter->issuer();
+    const server::BearerCredentials credentials = server::readBearerCredentials(request);
+    if (credentials.kind == server::BearerCredentials::Kind::Missing || credentials.kind == server::BearerCredentials::Kind::OtherScheme) {
+        respond(server::bearerError(401, {realm, {}, credentials.problem, {}}));
+        return;
+    }
+    if (credentials.kind == server::BearerCredentials::Kind::Malformed) {
+        respond(server::bearerError(400, {realm, QStringLiteral("invalid_request"), credentials.problem, {}}));
+        return;
+    }
+    m_userinfoVerifier->verify(credentials.token, [this, realm, respond](const jose::Result<jose::VerifiedJwt> &result) {
+        if (!result) {
+            respond(server::bearerError(401, {realm, QStringLiteral("invalid_token"), result.error().description, {}}));
+            return;
+        }
+        const User *user = m_tenant.userBySubject(result->subject());
+        if (!user || !result->hasScope(u"openid")) {
+            respond(server::bearerError(403, {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
+                                              QStringLiteral("openid")}));
+            return;
+        }
+        QJsonObject claims = userClaims(*user, result->scopes());
+        claims.insert(QStringLiteral("sub"), user->subject());
+        http::Response response = http::Response::json(200, claims);
+        response.setHeader("cache-control", "no-store");
+        respond(response);
+    });
+}
+
+http::Response AuthorizationServer::logout(const http::Request &request)
+{
+    // Auth0's /v2/logout: end the session, then go to returnTo if the client allows it.
+    const QString returnTo = param(request.query, QStringLiteral("returnTo"));
+    const QString clientId = param(request.query, QStringLiteral("client_id"));
+    http::Response response;
+    if (!returnTo.isEmpty()) {
+        const Client *client = m_tenant.client(clientId);
+        const QUrl target(returnTo, QUrl::StrictMode);
+        if (!client || !target.isValid() || !client->allowsLogoutUrl(target))
+            return errorPage(400, QStringLiteral("Logout target not allowed"),
+                             QStringLiteral("\"%1\" is not an allowed logout URL for this application.").arg(returnTo.left(200)));
+        response = redirect(target);
+    } else {
+        response = page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
+                                                                         {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+    }
+    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
+    if (!sessionId.isEmpty())
+        m_sessions.remove(hashOf(sessionId));
+    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
+    return response;
+}
+
+http::Response AuthorizationServer::oidcLogout(const http::Request &request)
+{
+    // OpenID Connect RP-Initiated Logout 1.0: id_token_hint names the client, whose registered
+    // post_logout_redirect_uri is the only place we send the browser.
+    const QString hint = param(request.query, QStringLiteral("id_token_hint"));
+    const QString target = param(request.query, QStringLiteral("post_logout_redirect_uri"));
+    QString clientId = param(request.query, QStringLiteral("client_id"));
+    if (!hint.isEmpty()) {
+        auto parsed = jose::parseCompactJws(hint.toLatin1());
+        if (!parsed)
+            return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("id_token_hint is not a token."));
+        QJsonObject claims = QJsonDocument::fromJson(parsed->payload).object();
+        // An expired hint is fine (the session may have outlived it); a foreign one is not.
+        jose::JwtVerifier verifier({m_minter->issuer(), claims.value(QLatin1String("aud")).toString(), 100 * 365 * 86400LL});
+        auto verified = verifier.verify(hint.toLatin1(), jose::JwkSet::fromJson(m_publishedKeys()).value());
+        if (!verified)
+            return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("id_token_hint was not issued here: %1").arg(verified.error().description));
+        const QString hinted = claims.value(QLatin1String("aud")).toString();
+        if (!clientId.isEmpty() && clientId != hinted)
+            return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
+        clientId = hinted;
+    }
+    http::Response response;
+    if (!target.isEmpty()) {
+        const Client *client = m_tenant.client(clientId);
+        QUrl url(target, QUrl::StrictMode);
+        if (!client || !url.isValid() || !client->allowsLogoutUrl(url))
+            return errorPage(400, QStringLiteral("Logout target not allowed"),
+                             QStringLiteral("\"%1\" is not a registered logout URL for this application.").arg(target.left(200)));
+        const QString state = param(request.query, QStringLiteral("state"));
+        if (!state.isEmpty()) {
+            QUrlQuery query(url.query());
+            query.addQueryItem(QStringLiteral("state"), QString::fromLatin1(QUrl::toPercentEncoding(state)));
+            url.setQuery(query);
+        }
+        response = redirect(url);
+    } else {
+        response = page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
+                                                                         {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+    }
+    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
+    if (!sessionId.isEmpty())
+        m_sessions.remove(hashOf(sessionId));
+    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
+    return response;
+}
+
+http::Response AuthorizationServer::discovery() const
+{
+    const QString issuer = m_minter->issuer();
+    QJsonArray scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"), QStringLiteral("offline_access")};
+    for (const Api &api : m_tenant.apis) {
+        for (const ApiScope &scope : api.scopes)
+            scopes.append(scope.value);
+    }
+    http::Response response = http::Response::json(200, QJsonObject{
+        {QStringLiteral("issuer"), issuer},
+        {QStringLiteral("authorization_endpoint"), issuer + QStringLiteral("authorize")},
+        {QStringLiteral("token_endpoint"), issuer + QStringLiteral("oauth/token")},
+        {QStringLiteral("userinfo_endpoint"), issuer + QStringLiteral("userinfo")},
+        {QStringLiteral("jwks_uri"), issuer + QStringLiteral(".well-known/jwks.json")},
+        {QStringLiteral("end_session_endpoint"), issuer + QStringLiteral("oidc/logout")},
+        {QStringLiteral("scopes_supported"), scopes},
+        {QStringLiteral("response_types_supported"), QJsonArray{QStringLiteral("code"), QStringLiteral("token"), QStringLiteral("id_token"), QStringLiteral("id_token token")}},
+        {QStringLiteral("response_modes_supported"), QJsonArray{QStringLiteral("query"), QStringLiteral("fragment"), QStringLiteral("form_post")}},
+        {QStringLiteral("grant_types_supported"), QJsonArray{QStringLiteral("authorization_code"), QStringLiteral("implicit"), QStringLiteral("refresh_token"), QStringLiteral("client_credentials")}},
+        {QStringLiteral("subject_types_supported"), QJsonArray{QStringLiteral("public")}},
+        {QStringLiteral("id_token_signing_alg_values_supported"), QJsonArray{QStringLiteral("RS256")}},
+        {QStringLiteral("token_endpoint_auth_methods_supported"), QJsonArray{QStringLiteral("client_secret_basic"), QStringLiteral("client_secret_post"), QStringLiteral("none")}},
+        {QStringLiteral("code_challenge_methods_supported"), QJsonArray{QStringLiteral("S256")}},
+        {QStringLiteral("claims_supported"), QJsonArray{QStringLiteral("sub"), QStringLiteral("iss"), QStringLiteral("aud"), QStringLiteral("exp"), QStringLiteral("iat"),
+                                                        QStringLiteral("auth_time"), QStringLiteral("nonce"), QStringLiteral("at_hash"), QStringLiteral("name"),
+                                                        QStringLiteral("nickname"), QStringLiteral("email"), QStringLiteral("email_verified")}},
+        {QStringLiteral("request_parameter_supported"), false},
+    });
+    response.setHeader("cache-control", "public, max-age=300");
+    return response;
+}
+
+} // namespace organizer::authorization

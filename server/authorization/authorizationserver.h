@@ -1,0 +1,111 @@
+#pragma once
+
+#include "accesstokenverifier.h"
+#include "authorizerequest.h"
+#include "consentstore.h"
+#include "loginthrottle.h"
+#include "router.h"
+#include "tenant.h"
+#include "tokenminter.h"
+
+#include <QLoggingCategory>
+
+namespace organizer::authorization {
+
+Q_DECLARE_LOGGING_CATEGORY(lcAuthorization)
+
+// The bundled, Auth0-compatible authorization server: /authorize with hosted login and consent pages,
+// /oauth/token, /userinfo, logout and discovery. Sessions, transactions, codes and refresh tokens
+// live in memory; consents are stored.
+class AuthorizationServer
+{
+public:
+    AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
+                        std::function<QByteArray()> publishedKeys, jose::Clock clock = jose::systemClock());
+
+    void registerRoutes(http::Router &router);
+    const Tenant &tenant() const { return m_tenant; }
+
+    // Handlers, public so tests can call them without a socket.
+    http::Response authorize(const http::Request &request);
+    http::Response loginPage(const http::Request &request);
+    http::Response login(const http::Request &request);
+    http::Response consentPage(const http::Request &request);
+    http::Response consent(const http::Request &request);
+    http::Response token(const http::Request &request);
+    void userinfo(const http::Request &request, http::Responder respond);
+    http::Response logout(const http::Request &request);
+    http::Response oidcLogout(const http::Request &request);
+    http::Response discovery() const;
+
+private:
+    struct Transaction
+    {
+        AuthorizeRequest request;
+        QByteArray csrf;
+        QByteArray browser;
+        qint64 expiresAt = 0;
+        QString subject; // set once the user logged in for this transaction
+        qint64 authTime = 0;
+    };
+    struct Session
+    {
+        QString subject;
+        qint64 authTime = 0;
+        qint64 expiresAt = 0;
+    };
+    struct Code
+    {
+        AuthorizeRequest request;
+        QString subject;
+        QStringList scopes;
+        qint64 authTime = 0;
+        qint64 expiresAt = 0;
+    };
+    struct RefreshGrant
+    {
+        QString clientId;
+        QString subject;
+        QString audience;
+        QStringList scopes;
+    };
+
+    // Continues a transaction: login, then consent, then the answer to the client.
+    http::Response advance(const QByteArray &transactionId, Transaction &transaction, const QByteArray &browserCookie);
+    http::Response complete(const QByteArray &transactionId, Transaction &transaction);
+    http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters, const QByteArray &setCookie = {});
+    http::Response answerError(const AuthorizeRequest &request, const QString &error, const QString &description);
+    http::Response errorPage(int status, const QString &title, const QString &message) const;
+    http::Response renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username, const QString &error) const;
+
+    Transaction *findTransaction(const QByteArray &id);
+    const Session *currentSession(const http::Request &request) const;
+    QStringList grantedFor(const AuthorizeRequest &request, const User &user) const;
+
+    struct ClientAuthentication
+    {
+        const Client *client = nullptr;
+        bool usedBasic = false;
+    };
+    Expected<ClientAuthentication, http::Response> authenticateClient(const http::Request &request, const QUrlQuery &parameters) const;
+    http::Response clientCredentialsGrant(const Client &client, const QUrlQuery &parameters);
+    http::Response authorizationCodeGrant(const Client &client, const QUrlQuery &parameters);
+    http::Response refreshTokenGrant(const Client &client, const QUrlQuery &parameters);
+    http::Response tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
+                                 qint64 authTime, bool issueRefreshToken);
+    void prune();
+
+    Tenant m_tenant;
+    TokenMinter *m_minter;
+    ConsentStore *m_consents;
+    server::AccessTokenVerifier *m_userinfoVerifier;
+    std::function<QByteArray()> m_publishedKeys;
+    jose::Clock m_clock;
+    LoginThrottle m_throttle;
+    QHash<QByteArray, Transaction> m_transactions;
+    QHash<QByteArray, Session> m_sessions;
+    QHash<QByteArray, Code> m_codes;
+    QHash<QByteArray, RefreshGrant> m_refreshTokens; // keyed by SHA-256 of the token
+};
+
+} // namespace organizer::authorization

@@ -1,0 +1,92 @@
+#include "passwordhash.h"
+
+#include "base64url.h"
+
+#include <QStringList>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace organizer::authorization {
+
+namespace {
+
+constexpr int kSaltBytes = 16;
+constexpr int kKeyBytes = 32;
+const QString kScheme = QStringLiteral("pbkdf2-sha256");
+
+QByteArray derive(const QString &password, const QByteArray &salt, int iterations)
+{
+    const QByteArray secret = password.toUtf8();
+    QByteArray key(kKeyBytes, Qt::Uninitialized);
+    if (PKCS5_PBKDF2_HMAC(secret.constData(), int(secret.size()), reinterpret_cast<const unsigned char *>(salt.constData()),
+                          int(salt.size()), iterations, EVP_sha256(), kKeyBytes, reinterpret_cast<unsigned char *>(key.data()))
+        != 1)
+        return {};
+    return key;
+}
+
+struct Parsed
+{
+    int iterations = 0;
+    QByteArray salt;
+    QByteArray key;
+};
+
+std::optional<Parsed> parse(const QString &encoded)
+{
+    const QStringList parts = encoded.split(QLatin1Char('$'));
+    if (parts.size() != 4 || parts.at(0) != kScheme)
+        return std::nullopt;
+    bool ok = false;
+    const int iterations = parts.at(1).toInt(&ok);
+    auto salt = jose::base64UrlDecode(parts.at(2).toLatin1());
+    auto key = jose::base64UrlDecode(parts.at(3).toLatin1());
+    if (!ok || iterations < 1 || iterations > 10'000'000 || !salt || salt->size() < 8 || !key || key->size() != kKeyBytes)
+        return std::nullopt;
+    return Parsed{iterations, *salt, *key};
+}
+
+} // namespace
+
+QByteArray randomToken(int bytes)
+{
+    QByteArray raw(bytes, Qt::Uninitialized);
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), bytes) != 1)
+        qFatal("OpenSSL's random generator failed; refusing to continue without randomness");
+    return jose::base64UrlEncode(raw);
+}
+
+QString hashPassword(const QString &password, int iterations)
+{
+    QByteArray salt(kSaltBytes, Qt::Uninitialized);
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(salt.data()), kSaltBytes) != 1)
+        qFatal("OpenSSL's random generator failed; refusing to continue without randomness");
+    return QStringLiteral("%1$%2$%3$%4")
+        .arg(kScheme)
+        .arg(iterations)
+        .arg(QString::fromLatin1(jose::base64UrlEncode(salt)), QString::fromLatin1(jose::base64UrlEncode(derive(password, salt, iterations))));
+}
+
+bool verifyPassword(const QString &password, const QString &encoded)
+{
+    const auto parsed = parse(encoded);
+    if (!parsed)
+        return false;
+    return constantTimeEquals(derive(password, parsed->salt, parsed->iterations), parsed->key);
+}
+
+bool isPasswordHash(const QString &encoded)
+{
+    return parse(encoded).has_value();
+}
+
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    return CRYPTO_memcmp(a.data(), b.data(), size_t(a.size())) == 0;
+}
+
+} // namespace organizer::authorization

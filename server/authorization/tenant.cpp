@@ -1,0 +1,383 @@
+#include "tenant.h"
+
+#include "passwordhash.h"
+
+#include <QFile>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSet>
+
+namespace organizer::authorization {
+
+namespace {
+
+const QSet<QString> kGrantTypes{QStringLiteral("implicit"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
+                                QStringLiteral("client_credentials")};
+
+bool isLoopbackLiteral(const QUrl &url)
+{
+    const QHostAddress address(url.host());
+    return !address.isNull() && address.isLoopback();
+}
+
+// Reads one JSON document field by field; the first problem found is the error reported.
+class Reader
+{
+public:
+    QString error;
+
+    bool ok() const { return error.isEmpty(); }
+    void fail(const QString &path, const QString &problem)
+    {
+        if (error.isEmpty())
+            error = QStringLiteral("%1: %2").arg(path, problem);
+    }
+
+    QString string(const QJsonObject &object, const QString &path, const char *name, bool required, const QString &fallback = {})
+    {
+        const QJsonValue value = object.value(QLatin1String(name));
+        if (value.isUndefined()) {
+            if (required)
+                fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("is required"));
+            return fallback;
+        }
+        if (!value.isString() || (required && value.toString().isEmpty())) {
+            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be a non-empty string"));
+            return fallback;
+        }
+        return value.toString();
+    }
+    bool boolean(const QJsonObject &object, const QString &path, const char *name, bool fallback)
+    {
+        const QJsonValue value = object.value(QLatin1String(name));
+        if (value.isUndefined())
+            return fallback;
+        if (!value.isBool())
+            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be true or false"));
+        return value.toBool(fallback);
+    }
+    qint64 integer(const QJsonObject &object, const QString &path, const char *name, qint64 fallback, qint64 min, qint64 max)
+    {
+        const QJsonValue value = object.value(QLatin1String(name));
+        if (value.isUndefined())
+            return fallback;
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number != double(qint64(number)) || number < double(min) || number > double(max)) {
+            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be a whole number from %1 to %2").arg(min).arg(max));
+            return fallback;
+        }
+        return qint64(number);
+    }
+    QStringList strings(const QJsonObject &object, const QString &path, const char *name)
+    {
+        const QJsonValue value = object.value(QLatin1String(name));
+        QStringList out;
+        if (value.isUndefined())
+            return out;
+        if (!value.isArray()) {
+            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be an array of strings"));
+            return out;
+        }
+        const QJsonArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (!array.at(i).isString() || array.at(i).toString().isEmpty())
+                fail(QStringLiteral("%1.%2[%3]").arg(path, QLatin1String(name)).arg(i), QStringLiteral("must be a non-empty string"));
+            out.append(array.at(i).toString());
+        }
+        return out;
+    }
+    QJsonArray array(const QJsonObject &object, const QString &path, const char *name, bool required)
+    {
+        const QJsonValue value = object.value(QLatin1String(name));
+        if (value.isUndefined() && !required)
+            return {};
+        if (!value.isArray())
+            fail(path.isEmpty() ? QLatin1String(name) : path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be an array"));
+        return value.toArray();
+    }
+    void url(const QString &value, const QString &path)
+    {
+        const QUrl url(value, QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty() || url.hasFragment()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+            fail(path, QStringLiteral("must be an absolute http(s) URL without a fragment"));
+    }
+};
+
+Api readApi(Reader &r, const QJsonObject &o, const QString &path)
+{
+    Api api;
+    api.name = r.string(o, path, "name", true);
+    api.identifier = r.string(o, path, "identifier", true);
+    api.signingAlgorithm = r.string(o, path, "signing_alg", false, QStringLiteral("RS256"));
+    if (api.signingAlgorithm != QLatin1String("RS256"))
+        r.fail(path + QLatin1String(".signing_alg"), QStringLiteral("only RS256 is supported"));
+    api.tokenLifetimeSeconds = r.integer(o, path, "token_lifetime", 86400, 60, 2592000);
+    api.rbac = r.boolean(o, path, "rbac", false);
+    api.addPermissionsToAccessToken = r.boolean(o, path, "add_permissions_in_token", false);
+    api.allowOfflineAccess = r.boolean(o, path, "allow_offline_access", false);
+    const QString profile = r.string(o, path, "token_profile", false, QStringLiteral("auth0"));
+    if (profile == QLatin1String("rfc9068"))
+        api.profile = TokenProfile::Rfc9068;
+    else if (profile != QLatin1String("auth0"))
+        r.fail(path + QLatin1String(".token_profile"), QStringLiteral("must be \"auth0\" or \"rfc9068\""));
+    const QJsonArray scopes = r.array(o, path, "scopes", true);
+    for (qsizetype i = 0; i < scopes.size(); ++i) {
+        const QString scopePath = QStringLiteral("%1.scopes[%2]").arg(path).arg(i);
+        const QJsonObject scope = scopes.at(i).toObject();
+        ApiScope entry{r.string(scope, scopePath, "value", true), r.string(scope, scopePath, "description", true)};
+        if (entry.value.contains(QLatin1Char(' ')))
+            r.fail(scopePath + QLatin1String(".value"), QStringLiteral("must not contain spaces"));
+        api.scopes.append(entry);
+    }
+    return api;
+}
+
+Client readClient(Reader &r, const QJsonObject &o, const QString &path)
+{
+    Client client;
+    client.clientId = r.string(o, path, "client_id", true);
+    client.name = r.string(o, path, "name", true);
+    const QString type = r.string(o, path, "type", true);
+    if (type == QLatin1String("confidential"))
+        client.confidential = true;
+    else if (type != QLatin1String("public"))
+        r.fail(path + QLatin1String(".type"), QStringLiteral("must be \"public\" or \"confidential\""));
+    client.grantTypes = r.strings(o, path, "grant_types");
+    for (qsizetype i = 0; i < client.grantTypes.size(); ++i) {
+        if (!kGrantTypes.contains(client.grantTypes.at(i)))
+            r.fail(QStringLiteral("%1.grant_types[%2]").arg(path).arg(i),
+                   QStringLiteral("\"%1\" is not one of implicit, authorization_code, refresh_token, client_credentials").arg(client.grantTypes.at(i)));
+    }
+    if (client.allowsGrant(QStringLiteral("client_credentials")) && !client.confidential)
+        r.fail(path + QLatin1String(".grant_types"), QStringLiteral("client_credentials needs a confidential client"));
+    client.callbacks = r.strings(o, path, "callbacks");
+    for (qsizetype i = 0; i < client.callbacks.size(); ++i)
+        r.url(client.callbacks.at(i), QStringLiteral("%1.callbacks[%2]").arg(path).arg(i));
+    client.logoutUrls = r.strings(o, path, "logout_urls");
+    for (qsizetype i = 0; i < client.logoutUrls.size(); ++i)
+        r.url(client.logoutUrls.at(i), QStringLiteral("%1.logout_urls[%2]").arg(path).arg(i));
+    client.webOrigins = r.strings(o, path, "web_origins");
+    client.secretHash = r.string(o, path, "client_secret_hash", false);
+    if (client.confidential && !isPasswordHash(client.secretHash))
+        r.fail(path + QLatin1String(".client_secret_hash"), QStringLiteral("a confidential client needs a hash from 'organizer-server hash-password'"));
+    client.demo = r.boolean(o, path, "demo", false);
+    const QJsonArray grants = r.array(o, path, "client_grants", false);
+    for (qsizetype i = 0; i < grants.size(); ++i) {
+        const QString grantPath = QStringLiteral("%1.client_grants[%2]").arg(path).arg(i);
+        const QJsonObject grant = grants.at(i).toObject();
+        client.clientGrants.append({r.string(grant, grantPath, "audience", true), r.strings(grant, grantPath, "scopes")});
+    }
+    return client;
+}
+
+User readUser(Reader &r, const QJsonObject &o, const QString &path)
+{
+    User user;
+    user.userId = r.string(o, path, "user_id", true);
+    user.email = r.string(o, path, "email", true);
+    user.name = r.string(o, path, "name", false, user.email);
+    user.nickname = r.string(o, path, "nickname", false, user.email.section(QLatin1Char('@'), 0, 0));
+    user.passwordHash = r.string(o, path, "password_hash", true);
+    if (!user.passwordHash.isEmpty() && !isPasswordHash(user.passwordHash))
+        r.fail(path + QLatin1String(".password_hash"), QStringLiteral("is not a hash from 'organizer-server hash-password'"));
+    user.emailVerified = r.boolean(o, path, "email_verified", true);
+    user.demo = r.boolean(o, path, "demo", false);
+    const QJsonObject permissions = o.value(QLatin1String("permissions")).toObject();
+    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
+        user.permissions.insert(it.key(), r.strings(permissions, path + QLatin1String(".permissions"), it.key().toUtf8().constData()));
+    return user;
+}
+
+} // namespace
+
+bool Api::hasScope(const QString &scope) const
+{
+    for (const ApiScope &entry : scopes) {
+        if (entry.value == scope)
+            return true;
+    }
+    return false;
+}
+
+QStringList Api::scopeValues() const
+{
+    QStringList values;
+    for (const ApiScope &entry : scopes)
+        values.append(entry.value);
+    return values;
+}
+
+QString Api::describe(const QString &scope) const
+{
+    for (const ApiScope &entry : scopes) {
+        if (entry.value == scope)
+            return entry.description;
+    }
+    return scope;
+}
+
+bool Client::allowsRedirect(const QUrl &redirectUri) const
+{
+    const QString text = redirectUri.toString(QUrl::FullyEncoded);
+    for (const QString &callback : callbacks) {
+        if (callback == text)
+            return true;
+        const QUrl allowed(callback);
+        // RFC 8252 §7.3: a native app's loopback redirect may use any port, the rest must match exactly.
+        if (isLoopbackLiteral(allowed) && allowed.port() == -1 && isLoopbackLiteral(redirectUri) && redirectUri.host() == allowed.host()
+            && redirectUri.scheme() == QLatin1String("http") && allowed.scheme() == QLatin1String("http")) {
+            QUrl withoutPort = redirectUri;
+            withoutPort.setPort(-1);
+            if (withoutPort.toString(QUrl::FullyEncoded) == allowed.toString(QUrl::FullyEncoded))
+                return true;
+        }
+    }
+    return false;
+}
+
+bool Client::allowsLogoutUrl(const QUrl &url) const
+{
+    return logoutUrls.contains(url.toString(QUrl::FullyEncoded));
+}
+
+const ClientGrant *Client::grantFor(const QString &audience) const
+{
+    for (const ClientGrant &grant : clientGrants) {
+        if (grant.audience == audience)
+            return &grant;
+    }
+    return nullptr;
+}
+
+const Api *Tenant::api(const QString &identifier) const
+{
+    for (const Api &entry : apis) {
+        if (entry.identifier == identifier)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const Client *Tenant::client(const QString &clientId) const
+{
+    for (const Client &entry : clients) {
+        if (entry.clientId == clientId)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const User *Tenant::userByLogin(const QString &login) const
+{
+    for (const User &entry : users) {
+        if (entry.email.compare(login.trimmed(), Qt::CaseInsensitive) == 0)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const User *Tenant::userBySubject(const QString &subject) const
+{
+    for (const User &entry : users) {
+        if (entry.subject() == subject)
+            return &entry;
+    }
+    return nullptr;
+}
+
+bool Tenant::hasDemoEntries() const
+{
+    for (const User &user : users) {
+        if (user.demo)
+            return true;
+    }
+    for (const Client &client : clients) {
+        if (client.demo)
+            return true;
+    }
+    return false;
+}
+
+Expected<Tenant, QString> parseTenant(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return Unexpected<QString>(QStringLiteral("not valid JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset));
+    if (!document.isObject())
+        return Unexpected<QString>(QStringLiteral("the tenant must be a JSON object"));
+    const QJsonObject root = document.object();
+    Reader r;
+    Tenant tenant;
+    const QJsonArray apis = r.array(root, {}, "apis", true);
+    for (qsizetype i = 0; i < apis.size(); ++i)
+        tenant.apis.append(readApi(r, apis.at(i).toObject(), QStringLiteral("apis[%1]").arg(i)));
+    const QJsonArray clients = r.array(root, {}, "clients", true);
+    for (qsizetype i = 0; i < clients.size(); ++i)
+        tenant.clients.append(readClient(r, clients.at(i).toObject(), QStringLiteral("clients[%1]").arg(i)));
+    const QJsonArray users = r.array(root, {}, "users", false);
+    for (qsizetype i = 0; i < users.size(); ++i)
+        tenant.users.append(readUser(r, users.at(i).toObject(), QStringLiteral("users[%1]").arg(i)));
+
+    // Cross-references: unique ids, grants and permissions naming real APIs and scopes.
+    QSet<QString> seen;
+    for (qsizetype i = 0; i < tenant.clients.size(); ++i) {
+        const Client &client = tenant.clients.at(i);
+        if (seen.contains(client.clientId))
+            r.fail(QStringLiteral("clients[%1].client_id").arg(i), QStringLiteral("\"%1\" is used twice").arg(client.clientId));
+        seen.insert(client.clientId);
+        for (qsizetype g = 0; g < client.clientGrants.size(); ++g) {
+            const ClientGrant &grant = client.clientGrants.at(g);
+            const Api *api = tenant.api(grant.audience);
+            if (!api) {
+                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g), QStringLiteral("no API has identifier \"%1\"").arg(grant.audience));
+                continue;
+            }
+            for (const QString &scope : grant.scopes) {
+                if (!api->hasScope(scope))
+                    r.fail(QStringLiteral("clients[%1].client_grants[%2].scopes").arg(i).arg(g), QStringLiteral("\"%1\" is not a scope of %2").arg(scope, api->identifier));
+            }
+        }
+    }
+    seen.clear();
+    for (qsizetype i = 0; i < tenant.users.size(); ++i) {
+        const User &user = tenant.users.at(i);
+        if (seen.contains(user.email.toLower()))
+            r.fail(QStringLiteral("users[%1].email").arg(i), QStringLiteral("\"%1\" is used twice").arg(user.email));
+        seen.insert(user.email.toLower());
+        for (auto it = user.permissions.constBegin(); it != user.permissions.constEnd(); ++it) {
+            const Api *api = tenant.api(it.key());
+            if (!api) {
+                r.fail(QStringLiteral("users[%1].permissions.%2").arg(i).arg(it.key()), QStringLiteral("no API has this identifier"));
+                continue;
+            }
+            for (const QString &scope : it.value()) {
+                if (!api->hasScope(scope))
+                    r.fail(QStringLiteral("users[%1].permissions.%2").arg(i).arg(it.key()), QStringLiteral("\"%1\" is not a scope of this API").arg(scope));
+            }
+        }
+    }
+    if (!r.ok())
+        return Unexpected<QString>(r.error);
+    return tenant;
+}
+
+Expected<Tenant, QString> loadTenant(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Unexpected<QString>(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    auto tenant = parseTenant(file.read(4 * 1024 * 1024));
+    if (!tenant)
+        return Unexpected<QString>(QStringLiteral("%1: %2").arg(path, tenant.error()));
+    return tenant;
+}
+
+QString defaultTenantPath()
+{
+    return QStringLiteral(":/organizer/tenant.json");
+}
+
+} // namespace organizer::authorization

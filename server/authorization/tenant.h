@@ -1,0 +1,104 @@
+#pragma once
+
+#include "expected.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+namespace organizer::authorization {
+
+// The tenant an authorization server serves, in Auth0's terms: APIs (resource servers), applications
+// (clients) and users. Loaded from JSON; the default ships in resources/tenant.json.
+
+struct ApiScope
+{
+    QString value;       // "read:contacts"
+    QString description; // shown on the consent page
+};
+
+enum class TokenProfile { Auth0, Rfc9068 };
+
+struct Api
+{
+    QString name;
+    QString identifier; // the audience
+    QString signingAlgorithm = QStringLiteral("RS256");
+    QList<ApiScope> scopes;
+    qint64 tokenLifetimeSeconds = 86400;
+    bool rbac = false;
+    bool addPermissionsToAccessToken = false;
+    TokenProfile profile = TokenProfile::Auth0;
+    bool allowOfflineAccess = false;
+
+    bool hasScope(const QString &scope) const;
+    QStringList scopeValues() const;
+    // The part of the scope before ':' names the API it opens on the consent page ("contacts").
+    QString describe(const QString &scope) const;
+};
+
+struct ClientGrant
+{
+    QString audience;
+    QStringList scopes;
+};
+
+struct Client
+{
+    QString clientId;
+    QString name;
+    bool confidential = false;
+    QStringList grantTypes;    // implicit, authorization_code, refresh_token, client_credentials
+    QStringList callbacks;     // allowed redirect URIs
+    QStringList logoutUrls;    // allowed returnTo / post_logout_redirect_uri
+    QStringList webOrigins;
+    QString secretHash;        // confidential clients only
+    QList<ClientGrant> clientGrants;
+    bool demo = false;         // refused off loopback unless --allow-demo-tenant
+
+    bool allowsGrant(const QString &grant) const { return grantTypes.contains(grant); }
+    // Exact match, except that a loopback IP literal callback matches any port (RFC 8252 §7.3).
+    bool allowsRedirect(const QUrl &redirectUri) const;
+    bool allowsLogoutUrl(const QUrl &url) const;
+    const ClientGrant *grantFor(const QString &audience) const;
+};
+
+struct User
+{
+    QString userId; // "alice": its sub is "auth0|alice"
+    QString email;
+    QString name;
+    QString nickname;
+    QString passwordHash;
+    bool emailVerified = true;
+    QHash<QString, QStringList> permissions; // per API identifier
+    bool demo = false;
+
+    QString subject() const { return QStringLiteral("auth0|") + userId; }
+};
+
+struct Tenant
+{
+    QList<Api> apis;
+    QList<Client> clients;
+    QList<User> users;
+
+    const Api *api(const QString &identifier) const;
+    const Client *client(const QString &clientId) const;
+    const User *userByLogin(const QString &login) const; // email, case-insensitive
+    const User *userBySubject(const QString &subject) const;
+    bool hasDemoEntries() const;
+};
+
+// Parses and checks a tenant document; an error names the field and what is wrong with it
+// ("clients[1].callbacks[0]: must be an absolute http(s) URL").
+Expected<Tenant, QString> parseTenant(const QByteArray &json);
+Expected<Tenant, QString> loadTenant(const QString &path);
+QString defaultTenantPath(); // the compiled-in resource
+
+} // namespace organizer::authorization

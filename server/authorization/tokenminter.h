@@ -1,0 +1,59 @@
+#pragma once
+
+#include "jwtverifier.h"
+#include "signingkeystore.h"
+#include "tenant.h"
+
+namespace organizer::authorization {
+
+// Mints the tokens of the bundled issuer: access tokens in Auth0's profile (or RFC 9068's) and
+// OpenID Connect ID tokens, signed RS256 with the active key.
+class TokenMinter
+{
+public:
+    TokenMinter(std::function<const jose::SigningKey &()> activeKey, jose::Clock clock = jose::systemClock())
+        : m_activeKey(std::move(activeKey)), m_clock(std::move(clock))
+    {
+    }
+
+    void setIssuer(const QString &issuer) { m_issuer = issuer; }
+    QString issuer() const { return m_issuer; }
+    QString userinfoAudience() const { return m_issuer + QStringLiteral("userinfo"); }
+
+    struct AccessToken
+    {
+        QByteArray token;
+        qint64 expiresIn = 0;
+    };
+
+    // `api` null: a token for /userinfo only (an /authorize request without an audience).
+    jose::Result<AccessToken> accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
+                                          bool machineToMachine) const;
+
+    struct IdTokenClaims
+    {
+        const User *user = nullptr;
+        QString clientId;
+        QString nonce;
+        QStringList scopes;
+        qint64 authTime = 0;
+        QByteArray accessToken; // for at_hash; empty when none is issued with it
+        QString code;           // for c_hash in hybrid flows; unused for now
+    };
+    jose::Result<QByteArray> idToken(const IdTokenClaims &claims) const;
+
+    qint64 now() const { return m_clock(); }
+
+private:
+    std::function<const jose::SigningKey &()> m_activeKey;
+    jose::Clock m_clock;
+    QString m_issuer;
+};
+
+// OpenID Connect Core §3.2.2.9: base64url of the left half of SHA-256 of the access token.
+QByteArray accessTokenHash(const QByteArray &accessToken);
+
+// The profile/email claims a scope set releases (ID token and /userinfo).
+QJsonObject userClaims(const User &user, const QStringList &scopes);
+
+} // namespace organizer::authorization
