@@ -1,0 +1,304 @@
+// The authorization server's pieces as plain values: password hashing, the tenant loader, RBAC,
+// /authorize request checks, redirect URI matching, at_hash and PKCE vectors.
+
+#include "authorizerequest.h"
+#include "base64url.h"
+#include "grants.h"
+#include "loginthrottle.h"
+#include "passwordhash.h"
+#include "tenant.h"
+#include "tokenminter.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <gtest/gtest.h>
+
+using namespace organizer;
+using namespace organizer::authorization;
+
+namespace {
+
+const Tenant &demoTenant()
+{
+    static const Tenant tenant = loadTenant(defaultTenantPath()).value();
+    return tenant;
+}
+
+QJsonObject demoTenantJson()
+{
+    QFile file(defaultTenantPath());
+    file.open(QIODevice::ReadOnly);
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+} // namespace
+
+TEST(PasswordHash, VerifiesTheRightPasswordOnly)
+{
+    const QString hash = hashPassword(QStringLiteral("correct horse"), 1000);
+    EXPECT_TRUE(hash.startsWith(QLatin1String("pbkdf2-sha256$1000$")));
+    EXPECT_TRUE(verifyPassword(QStringLiteral("correct horse"), hash));
+    EXPECT_FALSE(verifyPassword(QStringLiteral("correct horsE"), hash));
+    EXPECT_FALSE(verifyPassword(QStringLiteral("correct horse"), QStringLiteral("plaintext")));
+    EXPECT_NE(hashPassword(QStringLiteral("same"), 1000), hashPassword(QStringLiteral("same"), 1000)); // salted
+}
+
+TEST(PasswordHash, DefaultsToAtLeast600kIterations)
+{
+    EXPECT_GE(kPasswordIterations, 600'000);
+    for (const User &user : demoTenant().users)
+        EXPECT_TRUE(user.passwordHash.startsWith(QLatin1String("pbkdf2-sha256$600000$"))) << user.email.toStdString();
+}
+
+TEST(PasswordHash, DemoUsersHaveTheDocumentedPassword)
+{
+    const User *alice = demoTenant().userByLogin(QStringLiteral("ALICE@example.com"));
+    ASSERT_NE(alice, nullptr);
+    EXPECT_TRUE(verifyPassword(QStringLiteral("organizer"), alice->passwordHash));
+    EXPECT_TRUE(verifyPassword(QStringLiteral("organizer-cli-secret"), demoTenant().client(QStringLiteral("organizer-cli"))->secretHash));
+}
+
+TEST(PasswordHash, ConstantTimeEqualsComparesWholeValues)
+{
+    EXPECT_TRUE(constantTimeEquals("abc", "abc"));
+    EXPECT_FALSE(constantTimeEquals("abc", "abd"));
+    EXPECT_FALSE(constantTimeEquals("abc", "abcd"));
+    EXPECT_EQ(randomToken(32).size(), 43);
+}
+
+TEST(Tenant, DefaultTenantMatchesTheSpec)
+{
+    const Tenant &tenant = demoTenant();
+    const Api *api = tenant.api(QStringLiteral("organize"));
+    ASSERT_NE(api, nullptr);
+    EXPECT_EQ(api->name, QStringLiteral("Organizer Service"));
+    EXPECT_EQ(api->scopeValues().size(), 8);
+    EXPECT_TRUE(api->rbac);
+    const Client *desktop = tenant.client(QStringLiteral("organizer-desktop"));
+    ASSERT_NE(desktop, nullptr);
+    EXPECT_FALSE(desktop->confidential);
+    EXPECT_TRUE(desktop->allowsGrant(QStringLiteral("implicit")));
+    EXPECT_TRUE(desktop->allowsGrant(QStringLiteral("authorization_code")));
+    const Client *cli = tenant.client(QStringLiteral("organizer-cli"));
+    ASSERT_NE(cli, nullptr);
+    EXPECT_EQ(cli->grantFor(QStringLiteral("organize"))->scopes, (QStringList{QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(tenant.users.size(), 4);
+    EXPECT_TRUE(tenant.hasDemoEntries());
+}
+
+struct TenantErrorCase
+{
+    const char *name;
+    std::function<void(QJsonObject &)> breakIt;
+    const char *expected; // the start of the error
+};
+void PrintTo(const TenantErrorCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
+class TenantErrors : public ::testing::TestWithParam<TenantErrorCase>
+{
+};
+
+TEST_P(TenantErrors, NameTheFieldAndTheProblem)
+{
+    QJsonObject tenant = demoTenantJson();
+    GetParam().breakIt(tenant);
+    auto parsed = parseTenant(QJsonDocument(tenant).toJson());
+    ASSERT_FALSE(parsed);
+    EXPECT_TRUE(parsed.error().startsWith(QLatin1String(GetParam().expected))) << parsed.error().toStdString();
+}
+
+namespace {
+void setIn(QJsonObject &root, const char *array, int index, const char *field, const QJsonValue &value)
+{
+    QJsonArray list = root.value(QLatin1String(array)).toArray();
+    QJsonObject entry = list.at(index).toObject();
+    if (value.isUndefined())
+        entry.remove(QLatin1String(field));
+    else
+        entry.insert(QLatin1String(field), value);
+    list.replace(index, entry);
+    root.insert(QLatin1String(array), list);
+}
+} // namespace
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, TenantErrors,
+    ::testing::Values(
+        TenantErrorCase{"api_without_identifier", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "identifier", QJsonValue::Undefined); }, "apis[0].identifier: is required"},
+        TenantErrorCase{"api_hs256", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "signing_alg", QStringLiteral("HS256")); }, "apis[0].signing_alg: only RS256"},
+        TenantErrorCase{"api_bad_profile", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "token_profile", QStringLiteral("jwt")); }, "apis[0].token_profile"},
+        TenantErrorCase{"client_bad_type", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "type", QStringLiteral("spa")); }, "clients[0].type"},
+        TenantErrorCase{"client_bad_callback", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("not a url")}); }, "clients[0].callbacks[0]: must be an absolute http(s) URL"},
+        TenantErrorCase{"client_bad_grant", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "grant_types", QJsonArray{QStringLiteral("password")}); }, "clients[0].grant_types[0]"},
+        TenantErrorCase{"confidential_without_secret", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_secret_hash", QJsonValue::Undefined); }, "clients[1].client_secret_hash"},
+        TenantErrorCase{"grant_for_unknown_api", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_grants", QJsonArray{QJsonObject{{QStringLiteral("audience"), QStringLiteral("nope")}, {QStringLiteral("scopes"), QJsonArray{}}}}); }, "clients[1].client_grants[0].audience"},
+        TenantErrorCase{"user_plaintext_password", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "password_hash", QStringLiteral("organizer")); }, "users[0].password_hash"},
+        TenantErrorCase{"user_unknown_permission", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "permissions", QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("read:notes")}}}); }, "users[0].permissions.organize"},
+        TenantErrorCase{"duplicate_user", [](QJsonObject &tenant) { setIn(tenant, "users", 1, "email", QStringLiteral("alice@example.com")); }, "users[1].email"},
+        TenantErrorCase{"no_clients", [](QJsonObject &tenant) { tenant.remove(QStringLiteral("clients")); }, "clients: must be an array"}),
+    [](const auto &row) { return std::string(row.param.name); });
+
+TEST(Tenant, RejectsNonJson)
+{
+    auto parsed = parseTenant("{ nope");
+    ASSERT_FALSE(parsed);
+    EXPECT_TRUE(parsed.error().startsWith(QLatin1String("not valid JSON")));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct RbacCase
+{
+    const char *login;
+    QStringList expected;
+};
+void PrintTo(const RbacCase &c, std::ostream *os)
+{
+    *os << c.login;
+}
+
+class RbacIntersection : public ::testing::TestWithParam<RbacCase>
+{
+};
+
+TEST_P(RbacIntersection, GrantsRequestedTimesApiTimesPermissions)
+{
+    const QStringList requested = splitScopes(QStringLiteral("openid profile read:contacts create:contacts read:calendar delete:calendar read:notes"));
+    const User *user = demoTenant().userByLogin(QLatin1String(GetParam().login));
+    ASSERT_NE(user, nullptr);
+    EXPECT_EQ(grantedScopes(requested, demoTenant().api(QStringLiteral("organize")), *user), GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    DemoUsers, RbacIntersection,
+    ::testing::Values(
+        RbacCase{"alice@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("read:calendar"), QStringLiteral("delete:calendar")}},
+        RbacCase{"bob@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}},
+        RbacCase{"carol@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:calendar"), QStringLiteral("delete:calendar")}},
+        RbacCase{"dave@example.com", {QStringLiteral("openid"), QStringLiteral("profile")}}),
+    [](const auto &row) { return QString::fromLatin1(row.param.login).section(QLatin1Char('@'), 0, 0).toStdString(); });
+
+TEST(Rbac, WithRbacOffEveryApiScopeRequestedIsGranted)
+{
+    Api api = *demoTenant().api(QStringLiteral("organize"));
+    api.rbac = false;
+    const User *dave = demoTenant().userByLogin(QStringLiteral("dave@example.com"));
+    EXPECT_EQ(grantedScopes(splitScopes(QStringLiteral("openid read:contacts read:notes offline_access")), &api, *dave),
+              (QStringList{QStringLiteral("openid"), QStringLiteral("read:contacts"), QStringLiteral("offline_access")}));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(Vectors, Rfc7636AppendixB)
+{
+    const QByteArray verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    EXPECT_EQ(jose::base64UrlEncode(QCryptographicHash::hash(verifier, QCryptographicHash::Sha256)), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+TEST(Vectors, AtHashOfTheOpenIdConnectExample)
+{
+    // OpenID Connect Core 1.0, Appendix A.4 (response_type "id_token token").
+    EXPECT_EQ(accessTokenHash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(RedirectUri, ExactMatchExceptLoopbackPorts)
+{
+    const Client *desktop = demoTenant().client(QStringLiteral("organizer-desktop"));
+    EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback/"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3001/callback"))));   // localhost is a name: exact
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback?x=1"))));
+    EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1:51234/callback"))));   // RFC 8252 §7.3
+    EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1/callback"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1:51234/evil"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("https://127.0.0.1:51234/callback"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.2:51234/callback"))));
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://evil.example/callback"))));
+}
+
+struct AuthorizeCase
+{
+    const char *name;
+    const char *query;
+    bool redirectable;
+    const char *error;
+    const char *descriptionContains;
+};
+void PrintTo(const AuthorizeCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
+class AuthorizeChecks : public ::testing::TestWithParam<AuthorizeCase>
+{
+};
+
+TEST_P(AuthorizeChecks, RefuseWithOneSpecificError)
+{
+    auto parsed = parseAuthorizeRequest(QUrlQuery(QString::fromLatin1(GetParam().query)), demoTenant());
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().redirectable, GetParam().redirectable);
+    EXPECT_EQ(parsed.error().error, QLatin1String(GetParam().error));
+    EXPECT_TRUE(parsed.error().description.contains(QLatin1String(GetParam().descriptionContains))) << parsed.error().description.toStdString();
+}
+
+#define OK_CLIENT "client_id=organizer-desktop&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
+INSTANTIATE_TEST_SUITE_P(
+    Ordered, AuthorizeChecks,
+    ::testing::Values(
+        AuthorizeCase{"missing_client", "response_type=token", false, "invalid_request", "client_id"},
+        AuthorizeCase{"unknown_client", "client_id=nope&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request", "unknown client"},
+        AuthorizeCase{"missing_redirect", "client_id=organizer-desktop&response_type=token", false, "invalid_request", "redirect_uri"},
+        AuthorizeCase{"unregistered_redirect", "client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=token", false, "invalid_request", "not registered"},
+        AuthorizeCase{"repeated_client", "client_id=organizer-desktop&" OK_CLIENT "&response_type=token", false, "invalid_request", "repeated"},
+        AuthorizeCase{"missing_response_type", OK_CLIENT, true, "invalid_request", "response_type"},
+        AuthorizeCase{"unsupported_response_type", OK_CLIENT "&response_type=code%20token", true, "unsupported_response_type", "not supported"},
+        AuthorizeCase{"unknown_response_type", OK_CLIENT "&response_type=password", true, "unsupported_response_type", "password"},
+        AuthorizeCase{"tokens_in_query", OK_CLIENT "&response_type=token&response_mode=query", true, "invalid_request", "query"},
+        AuthorizeCase{"id_token_without_openid", OK_CLIENT "&response_type=id_token&nonce=n&scope=profile", true, "invalid_request", "openid"},
+        AuthorizeCase{"id_token_without_nonce", OK_CLIENT "&response_type=id_token%20token&scope=openid", true, "invalid_request", "nonce"},
+        AuthorizeCase{"bad_prompt", OK_CLIENT "&response_type=token&prompt=select_account", true, "invalid_request", "prompt"},
+        AuthorizeCase{"code_without_pkce", OK_CLIENT "&response_type=code&scope=openid", true, "invalid_request", "code_challenge"},
+        AuthorizeCase{"code_with_plain_pkce", OK_CLIENT "&response_type=code&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&code_challenge_method=plain", true, "invalid_request", "plain"},
+        AuthorizeCase{"short_challenge", OK_CLIENT "&response_type=code&code_challenge=abc&code_challenge_method=S256", true, "invalid_request", "43 to 128"},
+        AuthorizeCase{"unknown_audience", OK_CLIENT "&response_type=token&audience=https%3A%2F%2Fother.api", true, "access_denied", "Service not found: https://other.api"},
+        AuthorizeCase{"m2m_client_implicit", "client_id=organizer-cli&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request", "not registered"}),
+    [](const auto &row) { return std::string(row.param.name); });
+
+TEST(AuthorizeChecks, AcceptsTheTutorialRequest)
+{
+    auto parsed = parseAuthorizeRequest(QUrlQuery(QStringLiteral(OK_CLIENT "&response_type=id_token%20token&scope=openid%20profile%20read%3Acontacts"
+                                                                           "&audience=organize&state=s1&nonce=n1")),
+                                        demoTenant());
+    ASSERT_TRUE(parsed) << parsed.error().description.toStdString();
+    EXPECT_TRUE(parsed->wantsIdToken);
+    EXPECT_TRUE(parsed->wantsAccessToken);
+    EXPECT_EQ(parsed->responseMode, QStringLiteral("fragment"));
+    const QUrl answer = redirectWith(*parsed, {{QStringLiteral("access_token"), QStringLiteral("a.b+c")}, {QStringLiteral("state"), QStringLiteral("s 1&x")}});
+    EXPECT_EQ(answer.toString(QUrl::FullyEncoded), QStringLiteral("http://localhost:3000/callback#access_token=a.b%2Bc&state=s%201%26x"));
+}
+
+TEST(LoginThrottle, BacksOffExponentiallyAfterTheFreeAttempts)
+{
+    LoginThrottle throttle(3);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 100), 0);
+        throttle.recordFailure(QStringLiteral("k"), 100);
+    }
+    EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 100), 1);
+    throttle.recordFailure(QStringLiteral("k"), 101);
+    EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 101), 2);
+    throttle.recordFailure(QStringLiteral("k"), 103);
+    EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 103), 4);
+    EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 107), 0);
+    throttle.recordSuccess(QStringLiteral("k"));
+    EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 107), 0);
+}
