@@ -1,0 +1,500 @@
+// The bundled authorization server end to end: a real organizer-server process and a cookie-keeping
+// client walking /authorize, the hosted login and consent pages, /oauth/token, /userinfo and logout.
+
+#include "apitestsupport.h"
+#include "base64url.h"
+#include "testbrowser.h"
+#include "tokenminter.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryFile>
+
+#include <gtest/gtest.h>
+
+using namespace organizer;
+using namespace organizer::test;
+
+namespace {
+
+const QString kCallback = QStringLiteral("http://localhost:3000/callback");
+const QString kPassword = QStringLiteral("organizer");
+
+QString query(const QString &responseType, const QString &scope, const QList<QPair<QString, QString>> &extra = {})
+{
+    QUrlQuery q;
+    auto add = [&q](const QString &name, const QString &value) { q.addQueryItem(name, QString::fromLatin1(QUrl::toPercentEncoding(value))); };
+    add(QStringLiteral("client_id"), QStringLiteral("organizer-desktop"));
+    add(QStringLiteral("redirect_uri"), kCallback);
+    add(QStringLiteral("response_type"), responseType);
+    add(QStringLiteral("scope"), scope);
+    add(QStringLiteral("audience"), QStringLiteral("organize"));
+    add(QStringLiteral("state"), QStringLiteral("state-123"));
+    add(QStringLiteral("nonce"), QStringLiteral("nonce-456"));
+    for (const auto &[name, value] : extra)
+        add(name, value);
+    return q.query(QUrl::FullyEncoded);
+}
+
+QString value(const QUrlQuery &q, const char *name)
+{
+    return q.queryItemValue(QLatin1String(name), QUrl::FullyDecoded);
+}
+
+QJsonObject claimsOf(const QString &token)
+{
+    return QJsonDocument::fromJson(jose::base64UrlDecode(token.section(QLatin1Char('.'), 1, 1).toLatin1()).value_or(QByteArray())).object();
+}
+
+HttpReply callApi(quint16 port, const QByteArray &method, const QByteArray &path, const QString &token, const QByteArray &body = {})
+{
+    QList<QPair<QByteArray, QByteArray>> headers{{"authorization", "Bearer " + token.toLatin1()}};
+    if (!body.isEmpty())
+        headers.append(qMakePair(QByteArray("content-type"), QByteArray("application/json")));
+    return sendHttp(port, {method, path, headers, body});
+}
+
+HttpReply tokenRequest(quint16 port, const QList<QPair<QString, QString>> &fields, const QByteArray &basic = {})
+{
+    QByteArrayList pairs;
+    for (const auto &[name, v] : fields)
+        pairs.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(v));
+    QList<QPair<QByteArray, QByteArray>> headers{{"content-type", "application/x-www-form-urlencoded"}};
+    if (!basic.isEmpty())
+        headers.append(qMakePair(QByteArray("authorization"), "Basic " + basic.toBase64()));
+    return sendHttp(port, {"POST", "/oauth/token", headers, pairs.join('&')});
+}
+
+} // namespace
+
+class Authorization : public ::testing::Test
+{
+protected:
+    void SetUp() override { ASSERT_TRUE(m_server.start()) << m_server.errorText().toStdString(); }
+    quint16 port() const { return m_server.port(); }
+
+    ServerProcess m_server;
+};
+
+TEST_F(Authorization, ImplicitFlowReturnsTheTutorialFragment)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token token"), QStringLiteral("openid profile read:contacts read:calendar")),
+                                           QStringLiteral("bob@example.com"), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    EXPECT_TRUE(outcome.sawConsent);
+    EXPECT_EQ(outcome.redirect.toString(QUrl::RemoveFragment), kCallback);
+    EXPECT_TRUE(outcome.redirect.query().isEmpty()); // tokens only in the fragment
+    const QUrlQuery fragment = outcome.parameters();
+    EXPECT_EQ(value(fragment, "token_type"), QStringLiteral("Bearer"));
+    EXPECT_EQ(value(fragment, "expires_in"), QStringLiteral("86400"));
+    EXPECT_EQ(value(fragment, "scope"), QStringLiteral("openid profile read:contacts")); // bob has no calendar permission
+    EXPECT_EQ(value(fragment, "state"), QStringLiteral("state-123"));
+    EXPECT_FALSE(fragment.hasQueryItem(QStringLiteral("refresh_token")));
+
+    const QString accessToken = value(fragment, "access_token");
+    const QJsonObject access = claimsOf(accessToken);
+    EXPECT_EQ(access.value(QLatin1String("iss")).toString(), m_server.issuer());
+    EXPECT_EQ(access.value(QLatin1String("sub")).toString(), QStringLiteral("auth0|bob"));
+    EXPECT_EQ(access.value(QLatin1String("aud")).toArray(), (QJsonArray{QStringLiteral("organize"), m_server.issuer() + QStringLiteral("userinfo")}));
+    EXPECT_EQ(access.value(QLatin1String("azp")).toString(), QStringLiteral("organizer-desktop"));
+    EXPECT_EQ(access.value(QLatin1String("permissions")).toArray(), QJsonArray{QStringLiteral("read:contacts")});
+
+    const QJsonObject id = claimsOf(value(fragment, "id_token"));
+    EXPECT_EQ(id.value(QLatin1String("aud")).toString(), QStringLiteral("organizer-desktop"));
+    EXPECT_EQ(id.value(QLatin1String("nonce")).toString(), QStringLiteral("nonce-456"));
+    EXPECT_EQ(id.value(QLatin1String("at_hash")).toString().toLatin1(), authorization::accessTokenHash(accessToken.toLatin1()));
+    EXPECT_EQ(id.value(QLatin1String("name")).toString(), QStringLiteral("Bob Brown"));
+    EXPECT_FALSE(id.contains(QLatin1String("email"))); // email scope not asked
+
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", accessToken).status, 200);
+    const HttpReply calendar = callApi(port(), "GET", "/api/appointments", accessToken);
+    EXPECT_EQ(calendar.status, 403);
+    EXPECT_EQ(calendar.json("error"), "insufficient_scope");
+}
+
+struct UserCase
+{
+    const char *login;
+    int contacts;
+    int calendar;
+    int createContact;
+};
+void PrintTo(const UserCase &c, std::ostream *os)
+{
+    *os << c.login;
+}
+
+class AuthorizationPerUser : public Authorization, public ::testing::WithParamInterface<UserCase>
+{
+};
+
+TEST_P(AuthorizationPerUser, TokenOpensExactlyTheApisTheUserMayUse)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts create:contacts read:calendar")),
+                                           QLatin1String(GetParam().login), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    const QString token = value(outcome.parameters(), "access_token");
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", token).status, GetParam().contacts);
+    EXPECT_EQ(callApi(port(), "GET", "/api/appointments", token).status, GetParam().calendar);
+    EXPECT_EQ(callApi(port(), "POST", "/api/contacts", token, R"({"name":"Via Login","email":"login@example.com"})").status, GetParam().createContact);
+}
+
+INSTANTIATE_TEST_SUITE_P(DemoUsers, AuthorizationPerUser,
+                         ::testing::Values(UserCase{"alice@example.com", 200, 200, 201}, UserCase{"bob@example.com", 200, 403, 403},
+                                           UserCase{"carol@example.com", 403, 200, 403}, UserCase{"dave@example.com", 403, 403, 403}),
+                         [](const auto &row) { return QString::fromLatin1(row.param.login).section(QLatin1Char('@'), 0, 0).toStdString(); });
+
+TEST_F(Authorization, DenyingConsentReturnsAccessDenied)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token token"), QStringLiteral("openid read:contacts")),
+                                           QStringLiteral("alice@example.com"), kPassword, /*accept=*/false);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    const QUrlQuery fragment = outcome.parameters();
+    EXPECT_EQ(value(fragment, "error"), QStringLiteral("access_denied"));
+    EXPECT_FALSE(value(fragment, "error_description").isEmpty());
+    EXPECT_EQ(value(fragment, "state"), QStringLiteral("state-123"));
+    EXPECT_FALSE(fragment.hasQueryItem(QStringLiteral("access_token")));
+}
+
+TEST_F(Authorization, ConsentIsRememberedAndPromptNoneUsesTheSession)
+{
+    TestBrowser browser(port());
+    const QString scopes = QStringLiteral("openid read:calendar");
+    ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), scopes), QStringLiteral("carol@example.com"), kPassword).redirect.isValid());
+
+    const auto again = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    ASSERT_TRUE(again.redirect.isValid()) << again.failure.toStdString();
+    EXPECT_FALSE(again.sawConsent);
+    EXPECT_FALSE(value(again.parameters(), "access_token").isEmpty());
+
+    const auto widened = browser.authorize(query(QStringLiteral("token"), scopes + QStringLiteral(" create:calendar"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    EXPECT_EQ(value(widened.parameters(), "error"), QStringLiteral("consent_required"));
+
+    TestBrowser stranger(port());
+    const auto anonymous = stranger.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    EXPECT_EQ(value(anonymous.parameters(), "error"), QStringLiteral("login_required"));
+    EXPECT_EQ(value(anonymous.parameters(), "state"), QStringLiteral("state-123"));
+}
+
+TEST_F(Authorization, ConsentSurvivesARestart)
+{
+    const QString dataDir = m_server.dataDir();
+    {
+        TestBrowser browser(port());
+        ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts")), QStringLiteral("bob@example.com"), kPassword).sawConsent);
+    }
+    m_server.stop();
+    ServerProcess restarted(dataDir);
+    ASSERT_TRUE(restarted.start());
+    TestBrowser browser(restarted.port());
+    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts")), QStringLiteral("bob@example.com"), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    EXPECT_FALSE(outcome.sawConsent);
+}
+
+TEST_F(Authorization, PromptLoginAsksAgainDespiteTheSession)
+{
+    TestBrowser browser(port());
+    ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
+    const HttpReply reply = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("login")}}).toUtf8());
+    EXPECT_EQ(reply.status, 302);
+    EXPECT_TRUE(reply.header("location").startsWith("/login?"));
+}
+
+TEST_F(Authorization, UntrustedClientOrRedirectGetsAPageNeverARedirect)
+{
+    TestBrowser browser(port());
+    for (const QByteArray &bad : {QByteArray("/authorize?client_id=unknown&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token"),
+                                  QByteArray("/authorize?client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fevil.example%2F&response_type=token")}) {
+        const HttpReply reply = browser.get(bad);
+        EXPECT_EQ(reply.status, 400);
+        EXPECT_TRUE(reply.header("location").isEmpty());
+        EXPECT_TRUE(reply.header("content-type").startsWith("text/html"));
+        EXPECT_FALSE(reply.body.contains("<script"));
+    }
+}
+
+TEST_F(Authorization, UnknownAudienceIsAccessDeniedServiceNotFound)
+{
+    TestBrowser browser(port());
+    QString q = query(QStringLiteral("token"), QStringLiteral("openid"));
+    q.replace(QStringLiteral("audience=organize"), QStringLiteral("audience=https%3A%2F%2Fnope.example"));
+    const HttpReply reply = browser.get("/authorize?" + q.toUtf8());
+    ASSERT_EQ(reply.status, 302);
+    const QUrlQuery fragment(QUrl(QString::fromUtf8(reply.header("location"))).fragment(QUrl::FullyEncoded));
+    EXPECT_EQ(value(fragment, "error"), QStringLiteral("access_denied"));
+    EXPECT_EQ(value(fragment, "error_description"), QStringLiteral("Service not found: https://nope.example"));
+    EXPECT_EQ(value(fragment, "state"), QStringLiteral("state-123"));
+}
+
+TEST_F(Authorization, CodeFlowWithPkceRefreshAndSingleUseCodes)
+{
+    const QString verifier = QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x2a')));
+    const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid email offline_access read:contacts"),
+                                                 {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                                           QStringLiteral("alice@example.com"), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    EXPECT_FALSE(outcome.redirect.hasFragment());
+    const QString code = value(outcome.parameters(), "code");
+    ASSERT_FALSE(code.isEmpty());
+    EXPECT_EQ(value(outcome.parameters(), "state"), QStringLiteral("state-123"));
+
+    const QList<QPair<QString, QString>> exchange{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                                                  {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                                  {QStringLiteral("code"), code},
+                                                  {QStringLiteral("redirect_uri"), kCallback},
+                                                  {QStringLiteral("code_verifier"), verifier}};
+    const HttpReply tokens = tokenRequest(port(), exchange);
+    ASSERT_EQ(tokens.status, 200) << tokens.body.toStdString();
+    EXPECT_EQ(tokens.header("cache-control"), "no-store");
+    const QJsonObject body = QJsonDocument::fromJson(tokens.body).object();
+    EXPECT_EQ(body.value(QLatin1String("scope")).toString(), QStringLiteral("openid email offline_access read:contacts"));
+    EXPECT_FALSE(body.value(QLatin1String("refresh_token")).toString().isEmpty());
+    const QJsonObject id = claimsOf(body.value(QLatin1String("id_token")).toString());
+    EXPECT_EQ(id.value(QLatin1String("email")).toString(), QStringLiteral("alice@example.com"));
+    EXPECT_EQ(id.value(QLatin1String("nonce")).toString(), QStringLiteral("nonce-456"));
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", body.value(QLatin1String("access_token")).toString()).status, 200);
+
+    const HttpReply replay = tokenRequest(port(), exchange);
+    EXPECT_EQ(replay.status, 400);
+    EXPECT_EQ(replay.json("error"), "invalid_grant");
+
+    const HttpReply refreshed = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                                      {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                                      {QStringLiteral("refresh_token"), body.value(QLatin1String("refresh_token")).toString()}});
+    ASSERT_EQ(refreshed.status, 200) << refreshed.body.toStdString();
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", QString::fromUtf8(refreshed.json("access_token"))).status, 200);
+    const HttpReply widened = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                                    {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                                    {QStringLiteral("refresh_token"), body.value(QLatin1String("refresh_token")).toString()},
+                                                    {QStringLiteral("scope"), QStringLiteral("delete:contacts")}});
+    EXPECT_EQ(widened.json("error"), "invalid_scope");
+}
+
+TEST_F(Authorization, CodeExchangeChecksVerifierAndRedirectUri)
+{
+    const QString verifier = QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x07')));
+    const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
+    TestBrowser browser(port());
+    auto codeFor = [&] {
+        const auto outcome = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid"), {{QStringLiteral("code_challenge"), challenge},
+                                                                                                       {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                                               QStringLiteral("dave@example.com"), kPassword);
+        return value(outcome.parameters(), "code");
+    };
+    auto exchange = [&](const QString &code, const QString &withVerifier, const QString &redirectUri) {
+        return tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")}, {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                     {QStringLiteral("code"), code}, {QStringLiteral("redirect_uri"), redirectUri}, {QStringLiteral("code_verifier"), withVerifier}});
+    };
+    const HttpReply wrongVerifier = exchange(codeFor(), QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x08'))), kCallback);
+    EXPECT_EQ(wrongVerifier.status, 400);
+    EXPECT_EQ(wrongVerifier.json("error"), "invalid_grant");
+    EXPECT_TRUE(wrongVerifier.json("error_description").contains("code_verifier"));
+    const HttpReply wrongRedirect = exchange(codeFor(), verifier, QStringLiteral("http://127.0.0.1:9/callback"));
+    EXPECT_EQ(wrongRedirect.json("error"), "invalid_grant");
+    EXPECT_EQ(exchange(QStringLiteral("made-up"), verifier, kCallback).json("error"), "invalid_grant");
+}
+
+TEST_F(Authorization, ClientCredentialsWithBasicOrPostAuthentication)
+{
+    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}};
+    const HttpReply basic = tokenRequest(port(), grant, "organizer-cli:organizer-cli-secret");
+    ASSERT_EQ(basic.status, 200) << basic.body.toStdString();
+    EXPECT_EQ(basic.json("scope"), "read:contacts read:calendar");
+    const QJsonObject claims = claimsOf(QString::fromUtf8(basic.json("access_token")));
+    EXPECT_EQ(claims.value(QLatin1String("sub")).toString(), QStringLiteral("organizer-cli@clients"));
+    EXPECT_EQ(claims.value(QLatin1String("gty")).toString(), QStringLiteral("client-credentials"));
+    EXPECT_EQ(claims.value(QLatin1String("aud")).toString(), QStringLiteral("organize"));
+    const QString token = QString::fromUtf8(basic.json("access_token"));
+    EXPECT_EQ(callApi(port(), "GET", "/api/appointments", token).status, 200);
+    EXPECT_EQ(callApi(port(), "POST", "/api/contacts", token, R"({"name":"M2M","email":"m2m@example.com"})").status, 403);
+
+    QList<QPair<QString, QString>> post = grant;
+    post += {{QStringLiteral("client_id"), QStringLiteral("organizer-cli")}, {QStringLiteral("client_secret"), QStringLiteral("organizer-cli-secret")},
+             {QStringLiteral("scope"), QStringLiteral("read:calendar")}};
+    const HttpReply narrowed = tokenRequest(port(), post);
+    ASSERT_EQ(narrowed.status, 200);
+    EXPECT_EQ(narrowed.json("scope"), "read:calendar");
+}
+
+TEST_F(Authorization, TokenEndpointErrorsFollowRfc6749)
+{
+    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}};
+    const HttpReply wrongSecret = tokenRequest(port(), grant, "organizer-cli:nope");
+    EXPECT_EQ(wrongSecret.status, 401);
+    EXPECT_EQ(wrongSecret.json("error"), "invalid_client");
+    EXPECT_EQ(wrongSecret.header("www-authenticate"), "Basic realm=\"organizer\"");
+
+    QList<QPair<QString, QString>> tooMuch = grant;
+    tooMuch.append({QStringLiteral("scope"), QStringLiteral("read:contacts create:contacts")});
+    const HttpReply notGranted = tokenRequest(port(), tooMuch, "organizer-cli:organizer-cli-secret");
+    EXPECT_EQ(notGranted.status, 403);
+    EXPECT_EQ(notGranted.json("error"), "access_denied");
+    EXPECT_TRUE(notGranted.json("error_description").contains("create:contacts"));
+
+    const HttpReply unknownApi = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("nope")}},
+                                              "organizer-cli:organizer-cli-secret");
+    EXPECT_EQ(unknownApi.status, 403);
+    EXPECT_EQ(unknownApi.json("error_description"), "Service not found: nope");
+
+    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("password")}}, "organizer-cli:organizer-cli-secret").json("error"), "unsupported_grant_type");
+    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")},
+                                    {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")}}).json("error"), "unauthorized_client");
+    EXPECT_EQ(tokenRequest(port(), {}, "organizer-cli:organizer-cli-secret").json("error"), "invalid_request");
+    const HttpReply wrongType = sendHttp(port(), {"POST", "/oauth/token", {{"content-type", "text/plain"}}, "grant_type=client_credentials"});
+    EXPECT_EQ(wrongType.status, 400);
+    EXPECT_EQ(wrongType.json("error"), "invalid_request");
+}
+
+TEST_F(Authorization, UserinfoNeedsTheUserinfoAudience)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid profile email")), QStringLiteral("carol@example.com"), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    const HttpReply info = callApi(port(), "GET", "/userinfo", value(outcome.parameters(), "access_token"));
+    ASSERT_EQ(info.status, 200) << info.body.toStdString();
+    EXPECT_EQ(info.json("sub"), "auth0|carol");
+    EXPECT_EQ(info.json("email"), "carol@example.com");
+    EXPECT_EQ(info.json("name"), "Carol Chen");
+
+    const HttpReply m2m = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
+                                       "organizer-cli:organizer-cli-secret");
+    const HttpReply refused = callApi(port(), "GET", "/userinfo", QString::fromUtf8(m2m.json("access_token")));
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.json("error"), "invalid_token");
+    EXPECT_EQ(sendHttp(port(), {"GET", "/userinfo", {}, {}}).status, 401);
+}
+
+TEST_F(Authorization, LogoutEndsTheSessionAndOnlyReturnsToAllowedUrls)
+{
+    TestBrowser browser(port());
+    ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
+    const HttpReply refused = browser.get("/v2/logout?client_id=organizer-desktop&returnTo=https%3A%2F%2Fevil.example%2F");
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_TRUE(refused.header("location").isEmpty());
+    const HttpReply out = browser.get("/v2/logout?client_id=organizer-desktop&returnTo=http%3A%2F%2Flocalhost%3A3000%2F");
+    EXPECT_EQ(out.status, 302);
+    EXPECT_EQ(out.header("location"), "http://localhost:3000/");
+    EXPECT_FALSE(browser.hasCookie("organizer_session"));
+    const auto after = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    EXPECT_EQ(value(after.parameters(), "error"), QStringLiteral("login_required"));
+}
+
+TEST_F(Authorization, OidcLogoutHonoursTheIdTokenHint)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword);
+    const QString idToken = value(outcome.parameters(), "id_token");
+    ASSERT_FALSE(idToken.isEmpty()) << outcome.failure.toStdString();
+    const HttpReply out = browser.get("/oidc/logout?id_token_hint=" + idToken.toLatin1() + "&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=bye");
+    EXPECT_EQ(out.status, 302);
+    EXPECT_EQ(out.header("location"), "http://127.0.0.1/?state=bye");
+    const HttpReply forged = browser.get("/oidc/logout?id_token_hint=" + idToken.toLatin1().chopped(4) + "AAAA&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F");
+    EXPECT_EQ(forged.status, 400);
+}
+
+TEST_F(Authorization, WrongPasswordsAreThrottledWithoutRevealingAccounts)
+{
+    TestBrowser browser(port());
+    HttpReply reply = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
+    const QByteArray loginPath = reply.header("location");
+    int status = 0;
+    QByteArray lastBody;
+    for (int attempt = 0; attempt < 7; ++attempt) {
+        const HttpReply page = browser.get(loginPath);
+        reply = browser.postForm("/login", {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
+                                            {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
+                                            {QStringLiteral("username"), QStringLiteral("nobody@example.com")},
+                                            {QStringLiteral("password"), QStringLiteral("guess")}});
+        status = reply.status;
+        lastBody = reply.body;
+        if (attempt == 0) {
+            EXPECT_EQ(reply.status, 401);
+            EXPECT_TRUE(reply.body.contains("Wrong email or password."));
+        }
+    }
+    EXPECT_EQ(status, 429);
+    EXPECT_TRUE(lastBody.contains("Too many failed attempts"));
+    EXPECT_FALSE(lastBody.contains("does not exist"));
+}
+
+TEST_F(Authorization, FormsNeedTheirCookieAndCannotBeReplayed)
+{
+    TestBrowser browser(port());
+    const HttpReply start = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
+    const HttpReply page = browser.get(start.header("location"));
+    const QList<QPair<QString, QString>> form{{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
+                                              {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
+                                              {QStringLiteral("username"), QStringLiteral("dave@example.com")},
+                                              {QStringLiteral("password"), kPassword}};
+    TestBrowser cookieless(port());
+    EXPECT_EQ(cookieless.postForm("/login", form).status, 400);
+    QList<QPair<QString, QString>> forged = form;
+    forged[1].second = QStringLiteral("not-the-token");
+    EXPECT_EQ(browser.postForm("/login", forged).status, 400);
+    EXPECT_EQ(browser.postForm("/login", form).status, 302);
+    const HttpReply consentPage = browser.get(browser.get("/consent?transaction=" + form[0].second.toLatin1()).status == 200 ? QByteArray("/consent?transaction=" + form[0].second.toLatin1()) : QByteArray("/"));
+    const QList<QPair<QString, QString>> accept{{QStringLiteral("transaction"), form[0].second},
+                                                {QStringLiteral("csrf"), TestBrowser::hiddenField(consentPage.body, QStringLiteral("csrf"))},
+                                                {QStringLiteral("decision"), QStringLiteral("accept")}};
+    EXPECT_EQ(browser.postForm("/consent", accept).status, 302);
+    const HttpReply replay = browser.postForm("/consent", accept);
+    EXPECT_EQ(replay.status, 400);
+    EXPECT_TRUE(replay.body.contains("expired or was already used"));
+}
+
+TEST_F(Authorization, FormPostAnswersWithAnAutoSubmittingPage)
+{
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("response_mode"), QStringLiteral("form_post")}}),
+                                           QStringLiteral("dave@example.com"), kPassword);
+    ASSERT_EQ(outcome.lastReply.status, 200) << outcome.failure.toStdString();
+    EXPECT_TRUE(outcome.lastReply.body.contains("action=\"http://localhost:3000/callback\""));
+    EXPECT_FALSE(TestBrowser::hiddenField(outcome.lastReply.body, QStringLiteral("id_token")).isEmpty());
+    EXPECT_EQ(TestBrowser::hiddenField(outcome.lastReply.body, QStringLiteral("state")), QStringLiteral("state-123"));
+    EXPECT_TRUE(outcome.lastReply.header("content-security-policy").contains("form-action http://localhost:3000"));
+}
+
+TEST_F(Authorization, DiscoveryDescribesTheServer)
+{
+    const HttpReply reply = sendHttp(port(), {"GET", "/.well-known/openid-configuration", {}, {}});
+    ASSERT_EQ(reply.status, 200);
+    const QJsonObject d = QJsonDocument::fromJson(reply.body).object();
+    const QString issuer = m_server.issuer();
+    EXPECT_EQ(d.value(QLatin1String("issuer")).toString(), issuer);
+    EXPECT_EQ(d.value(QLatin1String("authorization_endpoint")).toString(), issuer + QStringLiteral("authorize"));
+    EXPECT_EQ(d.value(QLatin1String("token_endpoint")).toString(), issuer + QStringLiteral("oauth/token"));
+    EXPECT_EQ(d.value(QLatin1String("jwks_uri")).toString(), issuer + QStringLiteral(".well-known/jwks.json"));
+    EXPECT_TRUE(d.value(QLatin1String("scopes_supported")).toArray().contains(QStringLiteral("read:calendar")));
+    EXPECT_TRUE(d.value(QLatin1String("response_types_supported")).toArray().contains(QStringLiteral("id_token token")));
+    EXPECT_EQ(d.value(QLatin1String("code_challenge_methods_supported")).toArray(), QJsonArray{QStringLiteral("S256")});
+    EXPECT_EQ(d.value(QLatin1String("id_token_signing_alg_values_supported")).toArray(), QJsonArray{QStringLiteral("RS256")});
+    for (const char *member : {"response_modes_supported", "token_endpoint_auth_methods_supported", "userinfo_endpoint", "end_session_endpoint"})
+        EXPECT_TRUE(d.contains(QLatin1String(member))) << member;
+}
+
+TEST(AuthorizationConfig, DemoTenantIsRefusedOffLoopback)
+{
+    QTemporaryDir dir;
+    const CommandResult result = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--bind"), QStringLiteral("0.0.0.0"), QStringLiteral("--port"), QStringLiteral("0")});
+    EXPECT_NE(result.exitCode, 0);
+    EXPECT_TRUE(result.err.contains("--allow-demo-tenant")) << result.err.toStdString();
+}
+
+TEST(AuthorizationConfig, BadTenantFileNamesTheField)
+{
+    QTemporaryDir dir;
+    QTemporaryFile tenant;
+    ASSERT_TRUE(tenant.open());
+    tenant.write(R"({"apis":[{"name":"X","identifier":"x","scopes":[]}],"clients":[{"client_id":"c","name":"C","type":"spa"}]})");
+    tenant.flush();
+    const CommandResult result = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--config"), tenant.fileName()});
+    EXPECT_NE(result.exitCode, 0);
+    EXPECT_TRUE(result.err.contains("clients[0].type")) << result.err.toStdString();
+}
