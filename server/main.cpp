@@ -2,11 +2,13 @@
 // bundled issuer. Thin on purpose: everything it does lives in organizer_server_core.
 
 #include "accesstokenissuer.h"
+#include "passwordhash.h"
 #include "organizerserver.h"
 #include "serveroptions.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QSocketNotifier>
@@ -14,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 using namespace organizer;
@@ -97,12 +100,86 @@ int runTokenCommand(QCoreApplication &app)
     return 0;
 }
 
+// `organizer-server keys rotate`: a new signing key; a server running on the same data directory
+// starts signing with it at once and keeps publishing the previous one.
+int runKeysCommand(QCoreApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Manages the bundled issuer's signing keys.\n\n"
+                                                    "  keys rotate   generate a new RSA-2048 signing key; older keys stay published for --retain seconds"));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("keys"), QStringLiteral("The subcommand."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("rotate"));
+    parser.addOptions({
+        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()), QStringLiteral("dir")},
+        {QStringLiteral("retain"), QStringLiteral("Keep a retired key this many seconds, the longest a token it signed can live (default 90000)."),
+         QStringLiteral("seconds"), QStringLiteral("90000")},
+    });
+    parser.process(app);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2 || positional.at(1) != QLatin1String("rotate"))
+        return fail(QStringLiteral("keys: say what to do: organizer-server keys rotate"));
+    bool ok = false;
+    const qint64 retain = parser.value(QStringLiteral("retain")).toLongLong(&ok);
+    if (!ok || retain < 0)
+        return fail(QStringLiteral("keys: --retain must be a number of seconds"));
+    const QString dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : server::defaultDataDir();
+    auto store = jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys")));
+    if (!store)
+        return fail(QStringLiteral("keys: %1").arg(store.error().description));
+    auto rotated = store->rotate();
+    if (!rotated)
+        return fail(QStringLiteral("keys: %1").arg(rotated.error().description));
+    auto pruned = store->prune(QDateTime::currentSecsSinceEpoch(), retain);
+    if (!pruned)
+        return fail(QStringLiteral("keys: %1").arg(pruned.error().description));
+    std::fprintf(stdout, "new signing key %s; %lld key(s) published, %d retired key(s) removed\n", qPrintable(rotated->kid),
+                 static_cast<long long>(store->keys().size()), *pruned);
+    return 0;
+}
+
+// `organizer-server hash-password`: the hash a tenant file stores instead of a password or secret.
+// The password comes from standard input, never from the command line (where `ps` would show it).
+int runHashPasswordCommand(QCoreApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Reads a password (or client secret) from standard input and prints its PBKDF2-HMAC-SHA256 hash "
+                                                    "for the tenant file's password_hash or client_secret_hash."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("hash-password"), QStringLiteral("The subcommand."));
+    parser.process(app);
+    const bool interactive = ::isatty(STDIN_FILENO);
+    termios saved = {};
+    if (interactive) {
+        std::fprintf(stderr, "Password: ");
+        std::fflush(stderr);
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios silent = saved;
+        silent.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
+    }
+    QFile input;
+    if (!input.open(stdin, QIODevice::ReadOnly))
+        return fail(QStringLiteral("hash-password: cannot read standard input"));
+    const QString password = QString::fromUtf8(input.readLine(4096)).remove(QLatin1Char('\n')).remove(QLatin1Char('\r'));
+    if (interactive) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fprintf(stderr, "\n");
+    }
+    if (password.isEmpty())
+        return fail(QStringLiteral("hash-password: the password is empty"));
+    std::fprintf(stdout, "%s\n", qPrintable(authorization::hashPassword(password)));
+    return 0;
+}
+
 int runServer(QCoreApplication &app)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Organizer Service: the contacts and calendar APIs as one OAuth 2.0 resource server (audience \"organize\"), "
-        "with a bundled issuer.\n\nSubcommands:\n  token    print a test access token (organizer-server token --help)"));
+        "with a bundled authorization server.\n\nSubcommands:\n  token           print a test access token (organizer-server token --help)\n"
+        "  keys rotate     make a new signing key; a running server picks it up\n"
+        "  hash-password   hash a password or client secret for a tenant file"));
     parser.addHelpOption();
     parser.addVersionOption();
     server::addServerOptions(parser);
@@ -140,5 +217,9 @@ int main(int argc, char *argv[])
     const QStringList arguments = QCoreApplication::arguments();
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("token"))
         return runTokenCommand(app);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("keys"))
+        return runKeysCommand(app);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("hash-password"))
+        return runHashPasswordCommand(app);
     return runServer(app);
 }

@@ -55,6 +55,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         server->m_signingKeys = std::move(keys).value();
         // The issuer URL is known once the port is: start() fills it in.
         server->m_issuerKeys = new LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
+        server->watchSigningKeys();
     } else {
         auto *remote = new RemoteIssuerKeys(options.authority, server.get());
         remote->setCooldown(options.jwksRefreshIntervalSeconds * 1000);
@@ -103,6 +104,30 @@ Expected<QUrl, QString> OrganizerServer::start()
         remote->start();
     }
     return m_baseUrl;
+}
+
+void OrganizerServer::watchSigningKeys()
+{
+    m_keyReload.setSingleShot(true);
+    m_keyReload.setInterval(100); // a rotation writes a temporary file and renames it: react once
+    connect(&m_keyReload, &QTimer::timeout, this, &OrganizerServer::reloadSigningKeys);
+    m_keyWatcher.addPath(m_signingKeys->directory());
+    connect(&m_keyWatcher, &QFileSystemWatcher::directoryChanged, &m_keyReload, qOverload<>(&QTimer::start));
+}
+
+void OrganizerServer::reloadSigningKeys()
+{
+    const QString before = m_signingKeys->activeKey().kid;
+    jose::SigningKeyStore reloaded = *m_signingKeys;
+    if (auto loaded = reloaded.reload(); !loaded || reloaded.keys().isEmpty()) {
+        qCWarning(lcKeys).noquote() << "keeping the current signing keys:" << (loaded ? QStringLiteral("the key directory is empty") : loaded.error().description);
+        return;
+    }
+    *m_signingKeys = std::move(reloaded);
+    if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys))
+        local->setKeys(m_signingKeys->publicKeys());
+    if (m_signingKeys->activeKey().kid != before)
+        qCInfo(lcKeys).noquote() << "signing with key" << m_signingKeys->activeKey().kid << "now;" << m_signingKeys->keys().size() << "key(s) published";
 }
 
 Expected<Done, QString> OrganizerServer::createAuthorizationServer()

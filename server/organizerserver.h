@@ -10,7 +10,9 @@
 #include "serveroptions.h"
 #include "signingkeystore.h"
 
+#include <QFileSystemWatcher>
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -39,6 +41,9 @@ public:
 private:
     explicit OrganizerServer(ServerOptions options);
     Expected<Done, QString> createAuthorizationServer();
+    // `organizer-server keys rotate` writes into the key directory; a running server picks it up.
+    void watchSigningKeys();
+    void reloadSigningKeys();
     http::Response health() const;
 
     ServerOptions m_options;
@@ -54,6 +59,8 @@ private:
     CorsPolicy m_cors;
     http::Router m_router;
     http::Server *m_http = nullptr;
+    QFileSystemWatcher m_keyWatcher;
+    QTimer m_keyReload;
     QUrl m_baseUrl;
 };
 

@@ -18,6 +18,11 @@ namespace {
 const QString kPrefix = QStringLiteral("signing-");
 const QString kSuffix = QStringLiteral(".pem");
 
+QString fileNameFor(qint64 createdAt, const QString &kid)
+{
+    return QStringLiteral("%1%2-%3%4").arg(kPrefix).arg(createdAt, 12, 10, QLatin1Char('0')).arg(kid, kSuffix);
+}
+
 QString systemError()
 {
     return QString::fromLocal8Bit(std::strerror(errno));
@@ -107,11 +112,26 @@ Result<SigningKey> SigningKeyStore::rotate(int bits)
     if (!m_keys.isEmpty())
         createdAt = std::max(createdAt, m_keys.last().createdAt + 1);
     SigningKey signingKey{key->thumbprint(), key.value(), createdAt};
-    const QString name = QStringLiteral("%1%2-%3%4").arg(kPrefix).arg(createdAt, 12, 10, QLatin1Char('0')).arg(signingKey.kid, kSuffix);
+    const QString name = fileNameFor(createdAt, signingKey.kid);
     if (auto written = writePrivateFile(QDir(m_directory).filePath(name), *pem); !written)
         return Unexpected<Error>(written.error());
     m_keys.append(signingKey);
     return signingKey;
+}
+
+Result<int> SigningKeyStore::prune(qint64 now, qint64 retainSeconds)
+{
+    int removed = 0;
+    // Key i stopped signing when key i + 1 was created.
+    while (m_keys.size() > 1 && m_keys.at(1).createdAt + retainSeconds < now) {
+        const SigningKey &old = m_keys.first();
+        const QString name = fileNameFor(old.createdAt, old.kid);
+        if (!QFile::remove(QDir(m_directory).filePath(name)))
+            return fail(ErrorCode::StorageFailure, QStringLiteral("cannot remove the retired key %1").arg(name));
+        m_keys.removeFirst();
+        ++removed;
+    }
+    return removed;
 }
 
 JwkSet SigningKeyStore::publicKeys() const

@@ -30,6 +30,13 @@ public:
     // Generates and stores a new active key; older keys stay until pruned.
     Result<SigningKey> rotate(int bits = RsaKey::kMinimumBits);
 
+    // Deletes keys that stopped signing more than `retainSeconds` before `now`: every token they
+    // signed has expired by then. The active key is never removed. Returns how many were removed.
+    Result<int> prune(qint64 now, qint64 retainSeconds);
+
+    // Reads the directory again (another process may have rotated the keys).
+    Result<Done> reload() { return load(); }
+
 private:
     explicit SigningKeyStore(QString directory) : m_directory(std::move(directory)) {}
     Result<Done> load();

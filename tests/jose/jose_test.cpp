@@ -442,3 +442,26 @@ TEST(SigningKeyStore, RefusesAKeyFileOthersCanRead)
     EXPECT_EQ(reopened.error().code, ErrorCode::StorageFailure);
     EXPECT_TRUE(reopened.error().description.contains(QLatin1String("chmod 600")));
 }
+
+TEST(SigningKeyStore, PruneRetiresOnlyKeysWhoseTokensHaveExpired)
+{
+    QTemporaryDir dir;
+    auto store = SigningKeyStore::open(dir.path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->rotate());
+    ASSERT_TRUE(store->rotate());
+    ASSERT_EQ(store->keys().size(), 3);
+    const qint64 secondCreated = store->keys().at(1).createdAt;
+    const qint64 thirdCreated = store->keys().at(2).createdAt;
+    const QString active = store->activeKey().kid;
+
+    // The first key stopped signing when the second was made: kept while its tokens may live.
+    EXPECT_EQ(store->prune(secondCreated + 100, 100).value(), 0);
+    EXPECT_EQ(store->prune(secondCreated + 101, 100).value(), 1);
+    EXPECT_EQ(store->keys().size(), 2);
+    // Long after everything, the active key still stays.
+    EXPECT_EQ(store->prune(thirdCreated + 10'000, 100).value(), 1);
+    ASSERT_EQ(store->keys().size(), 1);
+    EXPECT_EQ(store->activeKey().kid, active);
+    EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+}

@@ -4,12 +4,14 @@
 #include "apitestsupport.h"
 #include "base64url.h"
 #include "testbrowser.h"
+#include "passwordhash.h"
 #include "tokenminter.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryFile>
+#include <QThread>
 
 #include <gtest/gtest.h>
 
@@ -497,4 +499,55 @@ TEST(AuthorizationConfig, BadTenantFileNamesTheField)
     const CommandResult result = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--config"), tenant.fileName()});
     EXPECT_NE(result.exitCode, 0);
     EXPECT_TRUE(result.err.contains("clients[0].type")) << result.err.toStdString();
+}
+
+TEST(KeyRotation, RunningServerSignsWithTheNewKeyAndStillAcceptsTheOld)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    auto mint = [&] {
+        return runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"), QStringLiteral("auth0|rot"),
+                                 QStringLiteral("--scope"), QStringLiteral("read:contacts")}).out.trimmed();
+    };
+    const QByteArray before = mint();
+    const CommandResult rotated = runServerCommand({QStringLiteral("keys"), QStringLiteral("rotate"), QStringLiteral("--data-dir"), server.dataDir()});
+    ASSERT_EQ(rotated.exitCode, 0) << rotated.err.toStdString();
+    EXPECT_TRUE(rotated.out.contains("2 key(s) published"));
+
+    // The server notices the new key without a restart.
+    QJsonArray keys;
+    for (int i = 0; i < 50 && keys.size() < 2; ++i) {
+        QThread::msleep(100);
+        keys = QJsonDocument::fromJson(sendHttp(server.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body).object().value(QLatin1String("keys")).toArray();
+    }
+    ASSERT_EQ(keys.size(), 2);
+    const QByteArray after = mint();
+    EXPECT_FALSE(claimsOf(QString::fromLatin1(before)).isEmpty());
+    const QString kidBefore = QJsonDocument::fromJson(jose::base64UrlDecode(before.split('.').first()).value()).object().value(QLatin1String("kid")).toString();
+    const QString kidAfter = QJsonDocument::fromJson(jose::base64UrlDecode(after.split('.').first()).value()).object().value(QLatin1String("kid")).toString();
+    EXPECT_NE(kidBefore, kidAfter);
+    EXPECT_EQ(keys.first().toObject().value(QLatin1String("kid")).toString(), kidAfter); // newest first
+    EXPECT_EQ(callApi(server.port(), "GET", "/api/contacts", QString::fromLatin1(before)).status, 200);
+    EXPECT_EQ(callApi(server.port(), "GET", "/api/contacts", QString::fromLatin1(after)).status, 200);
+
+    // Tokens the authorization server issues now carry the new kid.
+    const HttpReply m2m = tokenRequest(server.port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
+                                       "organizer-cli:organizer-cli-secret");
+    const QByteArray issued = m2m.json("access_token");
+    EXPECT_EQ(QJsonDocument::fromJson(jose::base64UrlDecode(issued.split('.').first()).value()).object().value(QLatin1String("kid")).toString(), kidAfter);
+
+}
+
+TEST(HashPassword, PrintsAHashTheTenantAccepts)
+{
+    QProcess process;
+    process.start(serverBinary(), {QStringLiteral("hash-password")});
+    process.write("s3cret pass\n");
+    process.closeWriteChannel();
+    ASSERT_TRUE(process.waitForFinished(30000));
+    EXPECT_EQ(process.exitCode(), 0);
+    const QString hash = QString::fromUtf8(process.readAllStandardOutput()).trimmed();
+    EXPECT_TRUE(hash.startsWith(QLatin1String("pbkdf2-sha256$600000$")));
+    EXPECT_TRUE(authorization::verifyPassword(QStringLiteral("s3cret pass"), hash));
+    EXPECT_FALSE(authorization::verifyPassword(QStringLiteral("s3cret pass\n"), hash));
 }
