@@ -175,6 +175,9 @@ http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId,
                             {QStringLiteral("transaction"), QString::fromLatin1(transactionId)},
                             {QStringLiteral("csrf"), QString::fromLatin1(transaction.csrf)},
                             {QStringLiteral("username"), username},
+                            // After a failed attempt the email is kept and the cursor waits in the password field.
+                            {QStringLiteral("focus_username"), username.isEmpty() ? QStringLiteral("autofocus") : QString()},
+                            {QStringLiteral("focus_password"), username.isEmpty() ? QString() : QStringLiteral("autofocus")},
                             {QStringLiteral("error"), error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}));
 }
 
