@@ -6,6 +6,8 @@ namespace organizer::authorization {
 
 namespace {
 
+constexpr qsizetype kMaxParameterLength = 4096;
+
 const QStringList kSingleValued{QStringLiteral("client_id"),     QStringLiteral("redirect_uri"), QStringLiteral("response_type"),
                                 QStringLiteral("response_mode"), QStringLiteral("scope"),        QStringLiteral("audience"),
                                 QStringLiteral("state"),         QStringLiteral("nonce"),        QStringLiteral("prompt"),
@@ -31,6 +33,13 @@ Unexpected<AuthorizeError> refuseOnPage(const QString &error, const QString &des
 Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery &query, const Tenant &tenant)
 {
     AuthorizeRequest request;
+
+    // 0: nothing oversized is read, stored or echoed back (state and nonce return in redirects and tokens).
+    for (const auto &[name, rawValue] : query.queryItems(QUrl::FullyEncoded)) {
+        if (name.size() > 64 || rawValue.size() > kMaxParameterLength)
+            return refuseOnPage(QStringLiteral("invalid_request"),
+                                QStringLiteral("the %1 parameter is longer than %2 characters").arg(name.left(64)).arg(kMaxParameterLength));
+    }
 
     // 1-3: who is asking and where the answer may go. Until both are trusted, nothing is redirected.
     for (const QString &name : {QStringLiteral("client_id"), QStringLiteral("redirect_uri")}) {

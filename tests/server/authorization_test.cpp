@@ -551,3 +551,23 @@ TEST(HashPassword, PrintsAHashTheTenantAccepts)
     EXPECT_TRUE(authorization::verifyPassword(QStringLiteral("s3cret pass"), hash));
     EXPECT_FALSE(authorization::verifyPassword(QStringLiteral("s3cret pass\n"), hash));
 }
+
+TEST_F(Authorization, HostileInputGetsAClearErrorNotACrash)
+{
+    TestBrowser browser(port());
+    const HttpReply huge = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8() + "&state=" + QByteArray(20000, 'x'));
+    EXPECT_EQ(huge.status, 400);
+    EXPECT_TRUE(huge.header("location").isEmpty());
+    EXPECT_TRUE(huge.body.contains("longer than"));
+
+    const HttpReply start = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
+    const QByteArray badUtf8 = "transaction=x&csrf=y&username=%FF%FE&password=z";
+    const HttpReply bad = sendHttp(port(), {"POST", "/login", {{"content-type", "application/x-www-form-urlencoded"}}, badUtf8});
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_TRUE(bad.body.contains("UTF-8"));
+    const HttpReply unknownTransaction = browser.get("/login?transaction=nope");
+    EXPECT_EQ(unknownTransaction.status, 400);
+    EXPECT_EQ(sendHttp(port(), {"GET", "/health", {}, {}}).status, 404);
+    EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200); // still serving
+    Q_UNUSED(start);
+}

@@ -302,3 +302,30 @@ TEST(LoginThrottle, BacksOffExponentiallyAfterTheFreeAttempts)
     throttle.recordSuccess(QStringLiteral("k"));
     EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 107), 0);
 }
+
+TEST(TokenMinter, Rfc9068ProfileSwitchesTypeAndClaims)
+{
+    const jose::SigningKey key{QStringLiteral("k1"), jose::RsaKey::generate(2048).value(), 0};
+    TokenMinter minter([&key]() -> const jose::SigningKey & { return key; }, [] { return qint64(1000); });
+    minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/"));
+    Api api = *demoTenant().api(QStringLiteral("organize"));
+    api.profile = TokenProfile::Rfc9068;
+    const QByteArray token = minter.accessToken(&api, QStringLiteral("auth0|alice"), QStringLiteral("organizer-desktop"),
+                                                {QStringLiteral("read:contacts")}, false).value().token;
+    const QList<QByteArray> parts = token.split('.');
+    const QJsonObject header = QJsonDocument::fromJson(jose::base64UrlDecode(parts[0]).value()).object();
+    const QJsonObject claims = QJsonDocument::fromJson(jose::base64UrlDecode(parts[1]).value()).object();
+    EXPECT_EQ(header.value(QLatin1String("typ")).toString(), QStringLiteral("at+jwt"));
+    EXPECT_EQ(claims.value(QLatin1String("client_id")).toString(), QStringLiteral("organizer-desktop"));
+    EXPECT_FALSE(claims.value(QLatin1String("jti")).toString().isEmpty());
+    EXPECT_FALSE(claims.contains(QLatin1String("azp")));
+    EXPECT_EQ(claims.value(QLatin1String("exp")).toInteger(), 1000 + 86400);
+    EXPECT_EQ(claims.value(QLatin1String("permissions")).toArray(), QJsonArray{QStringLiteral("read:contacts")});
+
+    api.profile = TokenProfile::Auth0;
+    const QJsonObject auth0 = QJsonDocument::fromJson(jose::base64UrlDecode(minter.accessToken(&api, QStringLiteral("x@clients"), QStringLiteral("x"),
+                                                                                               {QStringLiteral("read:calendar")}, true).value().token.split('.')[1]).value()).object();
+    EXPECT_EQ(auth0.value(QLatin1String("gty")).toString(), QStringLiteral("client-credentials"));
+    EXPECT_EQ(auth0.value(QLatin1String("azp")).toString(), QStringLiteral("x"));
+    EXPECT_EQ(auth0.value(QLatin1String("aud")).toString(), QStringLiteral("organize"));
+}
