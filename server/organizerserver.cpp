@@ -150,6 +150,9 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(),
         [this] { return m_signingKeys->publicKeys().toJson(); });
     m_authorizationServer->registerRoutes(m_router);
+    // Browser applications call /oauth/token and /userinfo from their registered web origins.
+    for (const authorization::Client &client : m_authorizationServer->tenant().clients)
+        m_cors.allow(client.webOrigins);
     return Done{};
 }
 

@@ -45,6 +45,11 @@ class CorsPolicy
 {
 public:
     explicit CorsPolicy(QStringList allowedOrigins) : m_allowedOrigins(std::move(allowedOrigins)) {}
+    void allow(const QStringList &origins)
+    {
+        m_allowedOrigins += origins;
+        m_allowedOrigins.removeDuplicates();
+    }
 
     bool isAllowed(const QByteArray &origin) const;
     http::Response preflight(const http::Request &request, const QByteArrayList &allowedMethods) const;

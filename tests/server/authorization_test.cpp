@@ -571,3 +571,12 @@ TEST_F(Authorization, HostileInputGetsAClearErrorNotACrash)
     EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200); // still serving
     Q_UNUSED(start);
 }
+
+TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)
+{
+    const HttpReply preflight = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}}, {}});
+    EXPECT_EQ(preflight.status, 204);
+    EXPECT_EQ(preflight.header("access-control-allow-origin"), "http://localhost:3000");
+    const HttpReply foreign = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}}, {}});
+    EXPECT_TRUE(foreign.header("access-control-allow-origin").isEmpty());
+}
