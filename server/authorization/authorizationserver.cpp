@@ -68,15 +68,23 @@ bool isRepeated(const QUrlQuery &query, const QString &name)
     return query.allQueryItemValues(name).size() > 1;
 }
 
-http::Response page(int status, const QByteArray &html)
+QString originOf(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
+}
+
+// `formTarget`: the client's origin, which a login or consent form ends up redirecting to; CSP's
+// form-action also governs redirects that follow a form submission.
+http::Response page(int status, const QByteArray &html, const QString &formTarget = {})
 {
     http::Response response;
     response.status = status;
     response.body = html;
     response.setHeader("content-type", "text/html; charset=utf-8");
     response.setHeader("cache-control", "no-store");
+    const QByteArray formAction = formTarget.isEmpty() ? QByteArray("'self'") : "'self' " + formTarget.toUtf8();
     response.setHeader("content-security-policy",
-                       "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                       "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'");
     response.setHeader("x-frame-options", "DENY");
     response.setHeader("referrer-policy", "no-referrer");
     return response;
@@ -96,10 +104,6 @@ QByteArray hashOf(const QByteArray &secret)
     return QCryptographicHash::hash(secret, QCryptographicHash::Sha256);
 }
 
-QString originOf(const QUrl &url)
-{
-    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
-}
 
 http::Response tokenError(int status, const QString &error, const QString &description)
 {
@@ -178,7 +182,8 @@ http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId,
                             // After a failed attempt the email is kept and the cursor waits in the password field.
                             {QStringLiteral("focus_username"), username.isEmpty() ? QStringLiteral("autofocus") : QString()},
                             {QStringLiteral("focus_password"), username.isEmpty() ? QString() : QStringLiteral("autofocus")},
-                            {QStringLiteral("error"), error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}));
+                            {QStringLiteral("error"), error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}),
+                originOf(transaction.request.redirectUri));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +463,8 @@ http::Response AuthorizationServer::consentPage(const http::Request &request)
                                  {QStringLiteral("scope_groups"), html},
                                  {QStringLiteral("transaction"), QString::fromLatin1(id)},
                                  {QStringLiteral("csrf"), QString::fromLatin1(transaction->csrf)},
-                                 {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}));
+                                 {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}),
+                originOf(transaction->request.redirectUri));
 }
 
 http::Response AuthorizationServer::consent(const http::Request &request)

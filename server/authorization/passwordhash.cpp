@@ -82,11 +82,5 @@ bool isPasswordHash(const QString &encoded)
     return parse(encoded).has_value();
 }
 
-bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    return CRYPTO_memcmp(a.data(), b.data(), size_t(a.size())) == 0;
-}
 
 } // namespace organizer::authorization

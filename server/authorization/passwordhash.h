@@ -1,5 +1,7 @@
 #pragma once
 
+#include "constanttime.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -17,8 +19,7 @@ bool verifyPassword(const QString &password, const QString &encoded);
 // Whether `encoded` is a hash this code can verify (used to validate tenant files).
 bool isPasswordHash(const QString &encoded);
 
-// Equality without an early exit, for secrets (CSRF tokens, code verifiers).
-bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
+using jose::constantTimeEquals;
 
 // Cryptographically random bytes, base64url-encoded (session ids, codes, CSRF tokens).
 QByteArray randomToken(int bytes = 32);

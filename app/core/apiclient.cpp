@@ -1,0 +1,85 @@
+#include "apiclient.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QNetworkReply>
+#include <QRegularExpression>
+
+namespace organizer::app {
+
+Q_LOGGING_CATEGORY(lcApi, "organizer.app.api")
+
+QString ApiCall::summary() const
+{
+    if (status == 0)
+        return QStringLiteral("No answer: %1").arg(error);
+    const QJsonObject object = json().object();
+    const QString description = object.value(QLatin1String("error_description")).toString();
+    if (status == 403 && object.value(QLatin1String("error")).toString() == QLatin1String("insufficient_scope"))
+        return QStringLiteral("403: this token lacks %1").arg(object.value(QLatin1String("scope")).toString());
+    if (status == 401 && description.isEmpty())
+        return QStringLiteral("401: no access token was sent");
+    if (!description.isEmpty())
+        return QStringLiteral("%1: %2").arg(status).arg(description);
+    return QStringLiteral("%1 %2").arg(status).arg(status < 300 ? QStringLiteral("OK") : QStringLiteral("error"));
+}
+
+QString requiredScope(const QByteArray &method, const QString &path)
+{
+    static const QRegularExpression route(QStringLiteral("^/api/(contacts|appointments|calendar)(/[^/]+)?/?$"));
+    const auto match = route.match(path);
+    if (!match.hasMatch())
+        return {};
+    const QString api = match.captured(1) == QLatin1String("contacts") ? QStringLiteral("contacts") : QStringLiteral("calendar");
+    const bool item = !match.captured(2).isEmpty();
+    QString action;
+    if (method == "GET")
+        action = QStringLiteral("read");
+    else if (method == "POST" && !item)
+        action = QStringLiteral("create");
+    else if (method == "PUT" && item)
+        action = QStringLiteral("update");
+    else if (method == "DELETE" && item)
+        action = QStringLiteral("delete");
+    return action.isEmpty() ? QString() : action + QLatin1Char(':') + api;
+}
+
+ApiClient::ApiClient(QObject *parent) : QObject(parent) {}
+
+int ApiClient::send(const QByteArray &method, const QString &path, const QJsonDocument &body)
+{
+    const int id = m_nextId++;
+    const QUrl url = m_baseUrl.resolved(QUrl(path.startsWith(QLatin1Char('/')) ? path.mid(1) : path));
+    QNetworkRequest request(url);
+    request.setTransferTimeout(15'000);
+    request.setRawHeader("accept", "application/json");
+    if (!m_token.isEmpty())
+        request.setRawHeader("authorization", "Bearer " + m_token);
+    QByteArray payload;
+    if (method == "POST" || method == "PUT") {
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        payload = body.toJson(QJsonDocument::Compact);
+    }
+    auto *timer = new QElapsedTimer;
+    timer->start();
+    QNetworkReply *reply = m_network.sendCustomRequest(request, method, payload);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, timer, id, method, url] {
+        reply->deleteLater();
+        ApiCall call;
+        call.id = id;
+        call.method = method;
+        call.url = url;
+        call.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        call.wwwAuthenticate = reply->rawHeader("www-authenticate");
+        call.body = reply->readAll();
+        call.durationMs = timer->nsecsElapsed() / 1e6;
+        delete timer;
+        if (call.status == 0)
+            call.error = reply->errorString();
+        qCInfo(lcApi).noquote() << method << url.path() << call.status; // never the token
+        Q_EMIT finished(call);
+    });
+    return id;
+}
+
+} // namespace organizer::app

@@ -1,0 +1,140 @@
+#include "demoscenario.h"
+
+#include "profiles.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace organizer::app {
+
+namespace {
+
+QString jsString(const QString &value)
+{
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'"));
+    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+}
+
+} // namespace
+
+DemoScenario::DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent)
+    : QObject(parent), m_server(server), m_session(session), m_api(api), m_browser(browser), m_options(std::move(options))
+{
+    m_timeout.setSingleShot(true);
+    connect(&m_timeout, &QTimer::timeout, this, [this] { finish(false, QStringLiteral("the demo did not finish within %1 seconds").arg(m_options.timeoutMs / 1000)); });
+}
+
+void DemoScenario::say(const QString &text)
+{
+    m_report.append(text);
+    Q_EMIT line(text);
+}
+
+void DemoScenario::run()
+{
+    m_clock.start();
+    m_timeout.start(m_options.timeoutMs);
+    say(QStringLiteral("Organizer demo: %1 logs in with the %2 flow and calls both APIs")
+            .arg(m_options.user, m_options.flow == Flow::Implicit ? QStringLiteral("implicit (id_token token)") : QStringLiteral("authorization code + PKCE")));
+    connect(m_server, &ServerLauncher::stateChanged, this, &DemoScenario::onServerState);
+    connect(m_browser, &LoginBrowser::pageLoaded, this, &DemoScenario::onPage);
+    connect(m_session, &LoginSession::succeeded, this, &DemoScenario::onLoggedIn);
+    connect(m_session, &LoginSession::failed, this, [this](const LoginError &error) { finish(false, QStringLiteral("login failed: %1").arg(error.message)); });
+    connect(m_session, &LoginSession::authorizeWithBrowser, m_browser, &LoginBrowser::open);
+    connect(m_api, &ApiClient::finished, this, &DemoScenario::onCall);
+    if (m_server->state() == ServerLauncher::State::Running)
+        onServerState(ServerLauncher::State::Running);
+    else
+        m_server->start();
+}
+
+void DemoScenario::onServerState(ServerLauncher::State state)
+{
+    if (m_done)
+        return;
+    if (state == ServerLauncher::State::Failed)
+        return finish(false, QStringLiteral("the bundled server is unreachable: %1").arg(m_server->errorString()));
+    if (state != ServerLauncher::State::Running)
+        return;
+    say(QStringLiteral("  server      %1 (bundled organizer-server)").arg(m_server->url().toString()));
+    Profile profile = Profile::localProfile();
+    profile.flow = m_options.flow;
+    profile.scopes = m_options.scopes;
+    m_api->setBaseUrl(m_server->url());
+    m_session->start(profile.loginSettings(m_server->url()));
+}
+
+void DemoScenario::onPage(const QUrl &url, bool ok)
+{
+    // A failed login answers 401 with the login page again, which the browser reports as not ok.
+    if (m_done || (!ok && url.path() != QLatin1String("/login")))
+        return;
+    // Type into the hosted pages like a person would: one field at a time, then the button.
+    if (url.path() == QLatin1String("/login")) {
+        if (++m_loginPagesSeen > 1)
+            return finish(false, QStringLiteral("login failed: the login page came back (wrong email or password for %1?)").arg(m_options.user));
+        m_browser->runScript(QStringLiteral("document.getElementById('username').value = %1;"
+                                            "document.getElementById('password').value = %2;"
+                                            "document.querySelector('form').submit();")
+                                 .arg(jsString(m_options.user), jsString(m_options.password)));
+    } else if (url.path() == QLatin1String("/consent")) {
+        say(QStringLiteral("  consent     accepted on the consent page"));
+        m_browser->runScript(QStringLiteral("document.querySelector('button[value=accept]').click();"));
+    }
+}
+
+void DemoScenario::onLoggedIn(const LoginResult &result)
+{
+    if (m_done)
+        return;
+    Q_EMIT loggedIn(result);
+    m_granted = result.grantedScopes;
+    say(QStringLiteral("  user        %1 (%2)").arg(result.idTokenClaims.value(QLatin1String("name")).toString(m_options.user),
+                                                   result.idTokenClaims.value(QLatin1String("sub")).toString()));
+    say(QStringLiteral("  requested   %1").arg(result.requestedScopes.join(QLatin1Char(' '))));
+    say(QStringLiteral("  granted     %1").arg(result.grantedScopes.join(QLatin1Char(' '))));
+    say(QStringLiteral("  id token    verified: RS256 signature (kid %1), iss, aud, exp, nonce%2")
+            .arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(12),
+                 result.idTokenClaims.contains(QLatin1String("at_hash")) ? QStringLiteral(", at_hash") : QString()));
+    say(QStringLiteral("  login took  %1 ms").arg(m_clock.elapsed()));
+    m_api->setAccessToken(result.accessToken);
+    m_pendingCalls = {m_api->send("GET", QStringLiteral("/api/contacts")), m_api->send("GET", QStringLiteral("/api/appointments"))};
+}
+
+void DemoScenario::onCall(const ApiCall &call)
+{
+    if (m_done || !m_pendingCalls.contains(call.id))
+        return;
+    m_pendingCalls.removeAll(call.id);
+    const QString scope = requiredScope(call.method, call.url.path());
+    const int expected = m_granted.contains(scope) ? 200 : 403;
+    const bool asPredicted = call.status == expected;
+    m_callsOk = m_callsOk && asPredicted;
+    QString detail;
+    const QJsonObject body = call.json().object();
+    if (call.succeeded()) {
+        const QString collection = call.url.path().section(QLatin1Char('/'), -1);
+        detail = QStringLiteral("%1 %2").arg(body.value(collection).toArray().size()).arg(collection);
+    } else {
+        detail = call.summary();
+    }
+    say(QStringLiteral("  %1 %2 -> %3  %4  (expected %5 from the granted scopes: %6)")
+            .arg(QString::fromLatin1(call.method), call.url.path().leftJustified(18), QString::number(call.status), detail, QString::number(expected),
+                 asPredicted ? QStringLiteral("as predicted") : QStringLiteral("NOT as predicted")));
+    if (m_pendingCalls.isEmpty())
+        finish(m_callsOk, m_callsOk ? QString() : QStringLiteral("an API answered differently from what the granted scopes predict"));
+}
+
+void DemoScenario::finish(bool passed, const QString &why)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_timeout.stop();
+    m_passed = passed;
+    say(passed ? QStringLiteral("result: ok (%1 ms)").arg(m_clock.elapsed()) : QStringLiteral("result: FAILED: %1").arg(why));
+    Q_EMIT finished(passed);
+}
+
+} // namespace organizer::app

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "apiclient.h"
+#include "loginsession.h"
+#include "serverlauncher.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+namespace organizer::app {
+
+// What shows a login page: the embedded web view in the app (ui/ implements it). The demo only loads
+// URLs and runs a line of script to fill in a form, as a person would type.
+class LoginBrowser : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+    virtual void open(const QUrl &url) = 0;
+    virtual void runScript(const QString &script) = 0;
+
+Q_SIGNALS:
+    void pageLoaded(const QUrl &url, bool ok);
+};
+
+struct DemoOptions
+{
+    QString user = QStringLiteral("alice@example.com");
+    QString password = QStringLiteral("organizer");
+    Flow flow = Flow::Implicit;
+    QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
+    int timeoutMs = 90'000;
+};
+
+// `organizer --demo`: start the bundled server, log in through the real browser (filling the login
+// and consent pages), call both APIs, and compare each answer with what the granted scopes predict.
+class DemoScenario : public QObject
+{
+    Q_OBJECT
+
+public:
+    DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent = nullptr);
+
+    void run();
+    QString report() const { return m_report.join(QLatin1Char('\n')); }
+    bool passed() const { return m_passed; }
+
+Q_SIGNALS:
+    void line(const QString &text);
+    void finished(bool passed);
+    void loggedIn(const organizer::app::LoginResult &result);
+
+private:
+    void say(const QString &text);
+    void finish(bool passed, const QString &why = {});
+    void onServerState(ServerLauncher::State state);
+    void onPage(const QUrl &url, bool ok);
+    void onLoggedIn(const LoginResult &result);
+    void onCall(const ApiCall &call);
+
+    ServerLauncher *m_server;
+    LoginSession *m_session;
+    ApiClient *m_api;
+    LoginBrowser *m_browser;
+    DemoOptions m_options;
+    QStringList m_report;
+    QStringList m_granted;
+    QList<int> m_pendingCalls;
+    QTimer m_timeout;
+    QElapsedTimer m_clock;
+    int m_loginPagesSeen = 0;
+    bool m_passed = false;
+    bool m_done = false;
+    bool m_callsOk = true;
+};
+
+} // namespace organizer::app

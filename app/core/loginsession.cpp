@@ -1,0 +1,189 @@
+#include "loginsession.h"
+
+#include "base64url.h"
+#include "redirectvalidation.h"
+
+#include <QCryptographicHash>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QUrlQuery>
+
+namespace organizer::app {
+
+Q_LOGGING_CATEGORY(lcSession, "organizer.app.session")
+
+LoginSession::LoginSession(OidcClient *client, QObject *parent) : QObject(parent), m_client(client) {}
+
+QString LoginSession::randomSecret()
+{
+    QByteArray bytes(32, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(bytes.data()), reinterpret_cast<quint32 *>(bytes.data() + bytes.size()));
+    return QString::fromLatin1(jose::base64UrlEncode(bytes));
+}
+
+QString LoginSession::pkceChallenge(const QString &verifier)
+{
+    // RFC 7636 §4.2: S256
+    return QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
+}
+
+QUrl LoginSession::authorizationUrl(const ProviderMetadata &metadata, const LoginSettings &settings, const QString &state, const QString &nonce,
+                                    const QString &codeChallenge)
+{
+    QStringList scopes = settings.scopes;
+    scopes.removeAll(QStringLiteral("openid"));
+    scopes.prepend(QStringLiteral("openid")); // always: the app validates an ID token
+    QList<QPair<QString, QString>> parameters{
+        {QStringLiteral("response_type"), settings.flow == Flow::Implicit ? QStringLiteral("id_token token") : QStringLiteral("code")},
+        {QStringLiteral("client_id"), settings.clientId},
+        {QStringLiteral("redirect_uri"), settings.redirectUri.toString(QUrl::FullyEncoded)},
+        {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))},
+        {QStringLiteral("state"), state},
+        {QStringLiteral("nonce"), nonce},
+    };
+    if (!settings.audience.isEmpty())
+        parameters.append({QStringLiteral("audience"), settings.audience});
+    if (settings.flow == Flow::AuthorizationCodePkce) {
+        parameters.append({QStringLiteral("code_challenge"), codeChallenge});
+        parameters.append({QStringLiteral("code_challenge_method"), QStringLiteral("S256")});
+    }
+    QByteArrayList encoded;
+    for (const auto &[name, value] : parameters)
+        encoded.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value));
+    QUrl url = metadata.authorizationEndpoint;
+    url.setQuery(QString::fromLatin1(encoded.join('&')), QUrl::StrictMode);
+    return url;
+}
+
+void LoginSession::start(const LoginSettings &settings)
+{
+    m_settings = settings;
+    m_active = true;
+    const quint64 generation = ++m_generation;
+    m_expected = ExpectedLogin{{}, settings.clientId, randomSecret(), randomSecret(), settings.scopes};
+    if (!m_expected.requestedScopes.contains(QStringLiteral("openid")))
+        m_expected.requestedScopes.prepend(QStringLiteral("openid"));
+    m_codeVerifier = settings.flow == Flow::AuthorizationCodePkce ? randomSecret() : QString();
+    Q_EMIT progress(QStringLiteral("Reading the provider's configuration"));
+    m_client->discover(settings.issuer, [this, generation](const ProviderMetadata &metadata, const QString &error) {
+        if (generation != m_generation || !m_active)
+            return;
+        if (!error.isEmpty())
+            return fail(LoginError::Kind::Network, QStringLiteral("Cannot reach the login server: %1.").arg(error));
+        m_metadata = metadata;
+        m_expected.issuer = metadata.issuer;
+        m_client->fetchKeys(metadata.jwksUri, [this, generation](const jose::JwkSet &keys, const QString &keyError) {
+            if (generation != m_generation || !m_active)
+                return;
+            if (!keyError.isEmpty())
+                return fail(LoginError::Kind::Network, QStringLiteral("Cannot read the provider's signing keys: %1.").arg(keyError));
+            m_keys = keys;
+            Q_EMIT progress(QStringLiteral("Opening the login page"));
+            Q_EMIT authorizeWithBrowser(authorizationUrl(m_metadata, m_settings, m_expected.state, m_expected.nonce,
+                                                         m_codeVerifier.isEmpty() ? QString() : pkceChallenge(m_codeVerifier)));
+        });
+    });
+}
+
+void LoginSession::cancel()
+{
+    if (!m_active)
+        return;
+    fail(LoginError::Kind::Cancelled, QStringLiteral("The login was cancelled."));
+}
+
+bool LoginSession::isRedirect(const QUrl &url) const
+{
+    const QUrl expected = m_settings.redirectUri;
+    if (!m_active || url.scheme() != expected.scheme() || url.host() != expected.host() || url.path() != expected.path())
+        return false;
+    // A loopback redirect URI registered without a port matches any port (RFC 8252 §7.3).
+    return expected.port() == -1 ? true : url.port() == expected.port();
+}
+
+void LoginSession::handleRedirect(const QUrl &url)
+{
+    if (!m_active) {
+        qCInfo(lcSession) << "ignoring a redirect that arrived with no login in progress";
+        return;
+    }
+    const QUrlQuery parameters = redirectParameters(url);
+    Q_EMIT progress(QStringLiteral("Checking the answer"));
+    if (m_settings.flow == Flow::AuthorizationCodePkce)
+        redeemCode(parameters);
+    else
+        finishImplicit(parameters, false);
+}
+
+void LoginSession::finishImplicit(const QUrlQuery &parameters, bool keysRefreshed)
+{
+    auto result = validateTokenResponse(parameters, m_expected, m_keys, true, true, jose::systemClock());
+    if (!result && result.error().kind == LoginError::Kind::InvalidIdToken && result.error().message.contains(QLatin1String("no signing key")) && !keysRefreshed) {
+        // The provider may have rotated its keys since we read them: read them once more.
+        const quint64 generation = m_generation;
+        m_client->fetchKeys(m_metadata.jwksUri, [this, parameters, generation](const jose::JwkSet &keys, const QString &) {
+            if (generation != m_generation || !m_active)
+                return;
+            m_keys = keys;
+            finishImplicit(parameters, true);
+        });
+        return;
+    }
+    if (!result) {
+        m_active = false;
+        qCWarning(lcSession).noquote() << "login rejected:" << result.error().detail;
+        Q_EMIT failed(result.error());
+        return;
+    }
+    m_active = false;
+    Q_EMIT succeeded(result.value());
+}
+
+void LoginSession::redeemCode(const QUrlQuery &parameters)
+{
+    if (auto failure = checkAuthorizationResponse(parameters, m_expected)) {
+        m_active = false;
+        Q_EMIT failed(*failure);
+        return;
+    }
+    const QString code = parameters.queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded);
+    if (code.isEmpty())
+        return fail(LoginError::Kind::MissingToken, QStringLiteral("The login answer has no authorization code."));
+    Q_EMIT progress(QStringLiteral("Redeeming the authorization code"));
+    const quint64 generation = m_generation;
+    m_client->requestToken(m_metadata.tokenEndpoint,
+                           {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                            {QStringLiteral("client_id"), m_settings.clientId},
+                            {QStringLiteral("code"), code},
+                            {QStringLiteral("redirect_uri"), m_settings.redirectUri.toString(QUrl::FullyEncoded)},
+                            {QStringLiteral("code_verifier"), m_codeVerifier}},
+                           [this, generation](const QJsonObject &body, const QString &error) {
+                               if (generation != m_generation || !m_active)
+                                   return;
+                               if (!error.isEmpty())
+                                   return fail(LoginError::Kind::ProviderError, QStringLiteral("The code could not be redeemed: %1.").arg(error));
+                               QUrlQuery tokens;
+                               for (auto it = body.constBegin(); it != body.constEnd(); ++it) {
+                                   const QString value = it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString();
+                                   tokens.addQueryItem(it.key(), QString::fromLatin1(QUrl::toPercentEncoding(value)));
+                               }
+                               // The state was checked on the redirect; the token response has none.
+                               tokens.addQueryItem(QStringLiteral("state"), QString::fromLatin1(QUrl::toPercentEncoding(m_expected.state)));
+                               auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
+                               m_active = false;
+                               if (!result) {
+                                   Q_EMIT failed(result.error());
+                                   return;
+                               }
+                               Q_EMIT succeeded(result.value());
+                           });
+}
+
+void LoginSession::fail(LoginError::Kind kind, const QString &message, const QString &detail)
+{
+    m_active = false;
+    qCWarning(lcSession).noquote() << (detail.isEmpty() ? message : detail);
+    Q_EMIT failed(LoginError{kind, message, detail.isEmpty() ? message : detail, {}});
+}
+
+} // namespace organizer::app

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "loginsession.h"
+
+#include <QList>
+#include <QSettings>
+
+namespace organizer::app {
+
+// Where and how to log in. "Local" uses the bundled server (its URL is known once it runs);
+// others point at a real Auth0 tenant or any OpenID provider. Never holds a token.
+struct Profile
+{
+    QString name;
+    bool local = false;
+    QUrl issuer;      // empty for Local: the bundled server
+    QUrl apiBaseUrl;  // where the contacts and calendar APIs live; empty: the issuer's host (Local)
+    QString clientId = QStringLiteral("organizer-desktop");
+    QString audience = QStringLiteral("organize");
+    QUrl redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
+    QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
+    Flow flow = Flow::Implicit;
+    bool useSystemBrowser = false; // RFC 8252 loopback redirect in the system browser (non-local profiles)
+
+    LoginSettings loginSettings(const QUrl &localIssuer) const;
+    static Profile localProfile();
+};
+
+// Profiles in QSettings (organization "Organizer", application "organizer").
+class ProfileStore
+{
+public:
+    explicit ProfileStore(QSettings *settings) : m_settings(settings) {}
+
+    QList<Profile> load() const; // Local first, then the saved ones
+    void save(const QList<Profile> &profiles);
+    QString currentName() const;
+    void setCurrentName(const QString &name);
+
+private:
+    QSettings *m_settings;
+};
+
+QString flowName(Flow flow);
+
+} // namespace organizer::app

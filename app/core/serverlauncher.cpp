@@ -1,0 +1,110 @@
+#include "serverlauncher.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+namespace organizer::app {
+
+Q_LOGGING_CATEGORY(lcLauncher, "organizer.app.server")
+
+ServerLauncher::ServerLauncher(QObject *parent) : QObject(parent)
+{
+    m_startupTimeout.setSingleShot(true);
+    m_startupTimeout.setInterval(20'000);
+    connect(&m_startupTimeout, &QTimer::timeout, this, [this] { fail(QStringLiteral("organizer-server did not become ready within 20 seconds")); });
+    connect(&m_process, &QProcess::readyReadStandardOutput, this, [this] {
+        m_stdout += m_process.readAllStandardOutput();
+        const qsizetype at = m_stdout.indexOf("listening on ");
+        const qsizetype end = at < 0 ? -1 : m_stdout.indexOf('\n', at);
+        if (m_state == State::Starting && end > 0) {
+            m_url = QUrl(QString::fromUtf8(m_stdout.mid(at + 13, end - at - 13).trimmed()));
+            m_startupTimeout.stop();
+            setState(State::Running);
+        }
+    });
+    connect(&m_process, &QProcess::readyReadStandardError, this, [this] {
+        const QString text = QString::fromUtf8(m_process.readAllStandardError());
+        m_log += text;
+        if (m_log.size() > 1'000'000)
+            m_log = m_log.right(500'000);
+        Q_EMIT logAppended(text);
+    });
+    connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            fail(QStringLiteral("organizer-server could not be started (%1): %2").arg(m_process.program(), m_process.errorString()));
+    });
+    connect(&m_process, &QProcess::finished, this, [this](int exitCode, QProcess::ExitStatus) {
+        if (m_state == State::Starting || m_state == State::Running) {
+            const QString last = m_log.trimmed().section(QLatin1Char('\n'), -1);
+            fail(QStringLiteral("organizer-server stopped (exit code %1)%2").arg(exitCode).arg(last.isEmpty() ? QString() : QStringLiteral(": ") + last));
+        }
+    });
+}
+
+ServerLauncher::~ServerLauncher()
+{
+    stop();
+}
+
+QString ServerLauncher::locateServer()
+{
+    const QString fromEnvironment = qEnvironmentVariable("ORGANIZER_SERVER_BINARY");
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    const QDir here(QCoreApplication::applicationDirPath());
+    for (const QString &candidate : {here.filePath(QStringLiteral("organizer-server")), here.filePath(QStringLiteral("../server/organizer-server"))}) {
+        if (QFileInfo(candidate).isExecutable())
+            return QFileInfo(candidate).canonicalFilePath();
+    }
+    return QStringLiteral("organizer-server"); // from PATH, as installed by the package
+}
+
+void ServerLauncher::start(const QString &dataDir)
+{
+    if (m_state == State::Starting || m_state == State::Running)
+        return;
+    m_stdout.clear();
+    m_url.clear();
+    m_error.clear();
+    QStringList arguments{QStringLiteral("--port"), QStringLiteral("0")};
+    if (!dataDir.isEmpty())
+        arguments += {QStringLiteral("--data-dir"), dataDir};
+    setState(State::Starting);
+    m_startupTimeout.start();
+    m_process.start(locateServer(), arguments);
+}
+
+void ServerLauncher::stop()
+{
+    m_startupTimeout.stop();
+    if (m_process.state() != QProcess::NotRunning) {
+        m_state = State::Stopped; // an exit we asked for is not a failure
+        m_process.terminate();
+        if (!m_process.waitForFinished(3000)) {
+            m_process.kill();
+            m_process.waitForFinished(3000);
+        }
+    }
+    setState(State::Stopped);
+}
+
+void ServerLauncher::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void ServerLauncher::fail(const QString &reason)
+{
+    m_error = reason;
+    qCWarning(lcLauncher).noquote() << reason;
+    m_startupTimeout.stop();
+    if (m_process.state() != QProcess::NotRunning)
+        m_process.kill();
+    setState(State::Failed);
+}
+
+} // namespace organizer::app

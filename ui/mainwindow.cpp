@@ -1,0 +1,518 @@
+#include "mainwindow.h"
+
+#include "recorddialog.h"
+#include "weblogin.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QToolButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace organizer::ui {
+
+namespace {
+
+const QStringList kApiScopes{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
+                             QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
+                             QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")};
+
+void addClaims(QTreeWidgetItem *parent, const QString &title, const QJsonObject &object)
+{
+    auto *group = new QTreeWidgetItem(parent, {title});
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        QString text;
+        const QJsonValue value = it.value();
+        if (value.isArray() || value.isObject())
+            text = QString::fromUtf8(QJsonDocument(value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject())).toJson(QJsonDocument::Compact));
+        else if (value.isDouble())
+            text = QString::number(value.toInteger());
+        else if (value.isBool())
+            text = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        else
+            text = value.toString();
+        if ((it.key() == QLatin1String("exp") || it.key() == QLatin1String("iat") || it.key() == QLatin1String("auth_time")) && value.isDouble())
+            text += QStringLiteral("  (%1)").arg(QDateTime::fromSecsSinceEpoch(value.toInteger()).toString(Qt::ISODate));
+        new QTreeWidgetItem(group, {it.key(), text});
+    }
+    group->setExpanded(true);
+}
+
+} // namespace
+
+MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, app::ApiClient *api, app::ProfileStore *profiles, QWidget *parent)
+    : QMainWindow(parent), m_server(server), m_session(session), m_api(api), m_profileStore(profiles)
+{
+    setWindowTitle(tr("Organizer"));
+    setWindowIcon(QIcon(QStringLiteral(":/organizer/icons/organizer.svg")));
+    m_profiles = m_profileStore->load();
+    m_contacts = new RecordModel(contactColumns(), this);
+    m_appointments = new RecordModel(appointmentColumns(), this);
+
+    buildToolbar();
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(buildRecordsTab(QStringLiteral("contacts"), QStringLiteral("/api/contacts"), m_contacts, &m_contactsView), tr("&Contacts"));
+    m_tabs->addTab(buildRecordsTab(QStringLiteral("calendar"), QStringLiteral("/api/appointments"), m_appointments, &m_appointmentsView), tr("C&alendar"));
+    m_tabs->addTab(buildTokensTab(), tr("&Tokens"));
+    m_tabs->addTab(buildResponsesTab(), tr("&Responses"));
+    m_serverLog = new QPlainTextEdit(this);
+    m_serverLog->setReadOnly(true);
+    m_serverLog->setMaximumBlockCount(5000);
+    m_serverLog->setFont(QFont(QStringLiteral("monospace")));
+    m_tabs->addTab(m_serverLog, tr("Server &log"));
+    setCentralWidget(m_tabs);
+
+    connect(m_server, &app::ServerLauncher::stateChanged, this, &MainWindow::onServerState);
+    connect(m_server, &app::ServerLauncher::logAppended, m_serverLog, [this](const QString &text) { m_serverLog->appendPlainText(text.trimmed()); });
+    connect(m_session, &app::LoginSession::succeeded, this, [this](const app::LoginResult &result) {
+        closeLoginDialog();
+        showLoginResult(result);
+    });
+    connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
+    connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
+    connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
+        if (m_loginView)
+            m_loginView->open(url, originOf(url), [this](const QUrl &candidate) { return m_session->isRedirect(candidate); });
+    });
+    connect(m_api, &app::ApiClient::finished, this, &MainWindow::onApiCall);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &MainWindow::updateExpiry);
+    m_expiryTimer.start(1000);
+
+    auto *refresh = new QAction(tr("Refresh"), this);
+    refresh->setShortcut(QKeySequence::Refresh);
+    connect(refresh, &QAction::triggered, this, &MainWindow::refreshAll);
+    addAction(refresh);
+    auto *quit = new QAction(tr("Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    addAction(quit);
+
+    QSettings settings;
+    resize(1024, 700);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    onServerState(m_server->state());
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildToolbar()
+{
+    QToolBar *bar = addToolBar(tr("Login"));
+    bar->setObjectName(QStringLiteral("loginToolbar"));
+    bar->setMovable(false);
+    bar->addWidget(new QLabel(tr(" Profile "), this));
+    m_profileBox = new QComboBox(this);
+    for (const app::Profile &profile : m_profiles)
+        m_profileBox->addItem(profile.local ? tr("Local (bundled server)") : profile.name, profile.name);
+    m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(m_profileStore->currentName())));
+    bar->addWidget(m_profileBox);
+    bar->addSeparator();
+    bar->addWidget(new QLabel(tr(" Flow "), this));
+    m_flowBox = new QComboBox(this);
+    m_flowBox->addItem(tr("Implicit (id_token token) — the tutorial's"), int(app::Flow::Implicit));
+    m_flowBox->addItem(tr("Authorization Code + PKCE — recommended"), int(app::Flow::AuthorizationCodePkce));
+    m_flowBox->setCurrentIndex(currentProfile().flow == app::Flow::Implicit ? 0 : 1);
+    bar->addWidget(m_flowBox);
+    m_scopeButton = new QToolButton(this);
+    m_scopeButton->setText(tr("Scopes"));
+    m_scopeButton->setPopupMode(QToolButton::InstantPopup);
+    auto *scopeMenu = new QMenu(m_scopeButton);
+    for (const QString &scope : QStringList{QStringLiteral("profile"), QStringLiteral("email")} + kApiScopes) {
+        QAction *action = scopeMenu->addAction(scope);
+        action->setCheckable(true);
+        action->setChecked(currentProfile().scopes.contains(scope));
+        connect(action, &QAction::toggled, this, [this, scope](bool on) {
+            for (app::Profile &profile : m_profiles) {
+                if (profile.name == m_profileBox->currentData().toString()) {
+                    profile.scopes.removeAll(scope);
+                    if (on)
+                        profile.scopes.append(scope);
+                }
+            }
+            m_profileStore->save(m_profiles);
+        });
+    }
+    m_scopeButton->setMenu(scopeMenu);
+    bar->addWidget(m_scopeButton);
+    bar->addSeparator();
+    m_loginButton = new QPushButton(tr("Log in"), this);
+    m_loginButton->setShortcut(QKeySequence(QStringLiteral("Ctrl+L")));
+    m_loginButton->setToolTip(tr("Log in (Ctrl+L)"));
+    m_logoutButton = new QPushButton(tr("Log out"), this);
+    connect(m_loginButton, &QPushButton::clicked, this, &MainWindow::login);
+    connect(m_logoutButton, &QPushButton::clicked, this, &MainWindow::logout);
+    bar->addWidget(m_loginButton);
+    bar->addWidget(m_logoutButton);
+    m_serverLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_serverLabel);
+    m_flowNote = new QLabel(this);
+    statusBar()->addWidget(m_flowNote);
+
+    auto explainFlow = [this] {
+        const bool implicit = m_flowBox->currentData().toInt() == int(app::Flow::Implicit);
+        m_flowNote->setText(implicit ? tr("Implicit: tokens come back in the URL fragment. RFC 9700 deprecates it; prefer Code + PKCE.")
+                                     : tr("Code + PKCE: only a one-time code crosses the browser; tokens come from a back-channel POST."));
+        for (app::Profile &profile : m_profiles) {
+            if (profile.name == m_profileBox->currentData().toString())
+                profile.flow = implicit ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
+        }
+        m_profileStore->save(m_profiles);
+    };
+    connect(m_flowBox, &QComboBox::currentIndexChanged, this, explainFlow);
+    connect(m_profileBox, &QComboBox::currentIndexChanged, this, [this] { m_profileStore->setCurrentName(m_profileBox->currentData().toString()); });
+    explainFlow();
+}
+
+QWidget *MainWindow::buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view)
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    auto *buttons = new QHBoxLayout;
+    auto *table = new QTableView(page);
+    table->setModel(model);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->verticalHeader()->hide();
+    table->setAlternatingRowColors(true);
+    *view = table;
+    struct Spec
+    {
+        QString label;
+        QString action;
+        QKeySequence key;
+        std::function<void()> run;
+    };
+    const QList<Spec> specs{
+        {tr("Refresh"), QStringLiteral("read"), QKeySequence(), [this, path] { m_pendingKinds.insert(m_api->send("GET", path), path); }},
+        {tr("Add…"), QStringLiteral("create"), QKeySequence::New, [this, path, model] { addRecord(path, model); }},
+        {tr("Edit…"), QStringLiteral("update"), QKeySequence(), [this, path, model, table] { editRecord(path, model, table); }},
+        {tr("Delete"), QStringLiteral("delete"), QKeySequence::Delete, [this, path, model, table] { deleteRecord(path, model, table); }},
+    };
+    for (const Spec &spec : specs) {
+        auto *button = new QPushButton(spec.label, page);
+        if (!spec.key.isEmpty())
+            button->setShortcut(spec.key);
+        connect(button, &QPushButton::clicked, this, spec.run);
+        buttons->addWidget(button);
+        m_scopedButtons.append({button, spec.action + QLatin1Char(':') + api});
+    }
+    buttons->addStretch(1);
+    connect(table, &QTableView::doubleClicked, this, [this, path, model, table] { editRecord(path, model, table); });
+    layout->addLayout(buttons);
+    layout->addWidget(table, 1);
+    return page;
+}
+
+QWidget *MainWindow::buildTokensTab()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    m_scopeSummary = new QLabel(tr("Not logged in."), page);
+    m_scopeSummary->setWordWrap(true);
+    m_scopeSummary->setTextFormat(Qt::RichText);
+    m_expiryLabel = new QLabel(page);
+    m_tokenTree = new QTreeWidget(page);
+    m_tokenTree->setHeaderLabels({tr("Claim"), tr("Value")});
+    m_tokenTree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    auto *copy = new QHBoxLayout;
+    for (const bool idToken : {false, true}) {
+        auto *button = new QPushButton(idToken ? tr("Copy ID token") : tr("Copy access token"), page);
+        connect(button, &QPushButton::clicked, this, [this, idToken] {
+            if (m_login)
+                QApplication::clipboard()->setText(QString::fromLatin1(idToken ? m_login->idToken : m_login->accessToken));
+            statusBar()->showMessage(tr("Copied. Treat it like a password."), 4000);
+        });
+        copy->addWidget(button);
+    }
+    copy->addStretch(1);
+    layout->addWidget(m_scopeSummary);
+    layout->addWidget(m_expiryLabel);
+    layout->addWidget(m_tokenTree, 1);
+    layout->addLayout(copy);
+    return page;
+}
+
+QWidget *MainWindow::buildResponsesTab()
+{
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    m_responses = new QTableWidget(0, 5, splitter);
+    m_responses->setHorizontalHeaderLabels({tr("Method"), tr("Path"), tr("Status"), tr("ms"), tr("Meaning")});
+    m_responses->horizontalHeader()->setStretchLastSection(true);
+    m_responses->verticalHeader()->hide();
+    m_responses->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_responses->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_responseDetail = new QPlainTextEdit(splitter);
+    m_responseDetail->setReadOnly(true);
+    m_responseDetail->setFont(QFont(QStringLiteral("monospace")));
+    connect(m_responses, &QTableWidget::currentCellChanged, this, [this](int row) {
+        if (row < 0 || row >= m_calls.size())
+            return;
+        const app::ApiCall &call = m_calls.at(row);
+        m_responseDetail->setPlainText(QStringLiteral("%1 %2\nHTTP %3 in %4 ms\nWWW-Authenticate: %5\n\n%6")
+                                           .arg(QString::fromLatin1(call.method), call.url.toString())
+                                           .arg(call.status)
+                                           .arg(call.durationMs, 0, 'f', 1)
+                                           .arg(QString::fromLatin1(call.wwwAuthenticate.isEmpty() ? QByteArray("(none)") : call.wwwAuthenticate),
+                                                QString::fromUtf8(call.json().isNull() ? call.body : call.json().toJson(QJsonDocument::Indented))));
+    });
+    return splitter;
+}
+
+app::Profile MainWindow::currentProfile() const
+{
+    const QString name = m_profileBox ? m_profileBox->currentData().toString() : m_profileStore->currentName();
+    for (const app::Profile &profile : m_profiles) {
+        if (profile.name == name)
+            return profile;
+    }
+    return m_profiles.first();
+}
+
+void MainWindow::onServerState(app::ServerLauncher::State state)
+{
+    switch (state) {
+    case app::ServerLauncher::State::Starting:
+        m_serverLabel->setText(tr("Bundled server: starting…"));
+        break;
+    case app::ServerLauncher::State::Running:
+        m_serverLabel->setText(tr("Bundled server: %1").arg(m_server->url().toString()));
+        m_api->setBaseUrl(m_server->url());
+        break;
+    case app::ServerLauncher::State::Failed:
+        m_serverLabel->setText(tr("Bundled server: failed"));
+        QMessageBox::warning(this, tr("The bundled server did not start"), m_server->errorString());
+        break;
+    case app::ServerLauncher::State::Stopped:
+        m_serverLabel->setText(tr("Bundled server: stopped"));
+        break;
+    }
+    updateActions();
+}
+
+void MainWindow::login()
+{
+    app::Profile profile = currentProfile();
+    profile.flow = m_flowBox->currentData().toInt() == int(app::Flow::Implicit) ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
+    if (profile.local && m_server->state() != app::ServerLauncher::State::Running) {
+        statusBar()->showMessage(tr("The bundled server is not running yet."), 5000);
+        return;
+    }
+    closeLoginDialog();
+    auto *dialog = new QDialog(this);
+    dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *layout = new QVBoxLayout(dialog);
+    m_loginView = new WebLoginView(dialog);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
+    layout->addWidget(m_loginView, 1);
+    layout->addWidget(buttons);
+    connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
+    connect(m_loginView, &WebLoginView::navigationBlocked, this, [this](const QUrl &url) {
+        statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000);
+    });
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
+    dialog->resize(720, 640);
+    m_loginDialog = dialog;
+    dialog->show();
+    if (!profile.local)
+        m_api->setBaseUrl(profile.apiBaseUrl);
+    m_session->start(profile.loginSettings(m_server->url()));
+}
+
+void MainWindow::closeLoginDialog()
+{
+    if (m_loginDialog) {
+        m_loginDialog->disconnect(m_session);
+        m_loginDialog->close();
+    }
+}
+
+void MainWindow::onLoginFailed(const app::LoginError &error)
+{
+    closeLoginDialog();
+    if (error.kind == app::LoginError::Kind::Cancelled) {
+        statusBar()->showMessage(error.message, 4000);
+        return;
+    }
+    QMessageBox::warning(this, tr("Login failed"), error.message);
+    statusBar()->showMessage(tr("Login failed: %1").arg(error.message));
+}
+
+void MainWindow::showLoginResult(const app::LoginResult &result)
+{
+    m_login = result;
+    m_api->setAccessToken(result.accessToken);
+    const QString who = result.idTokenClaims.value(QLatin1String("name")).toString(result.idTokenClaims.value(QLatin1String("sub")).toString());
+    statusBar()->showMessage(tr("Logged in as %1").arg(who), 8000);
+
+    QStringList rows;
+    for (const QString &scope : result.requestedScopes) {
+        const bool granted = result.grantedScopes.contains(scope);
+        rows.append(QStringLiteral("<span style='color:%1'>%2 %3</span>").arg(granted ? QStringLiteral("#067647") : QStringLiteral("#b42318"),
+                                                                              granted ? QStringLiteral("✓") : QStringLiteral("✗"), scope.toHtmlEscaped()));
+    }
+    m_scopeSummary->setText(tr("<b>%1</b> — requested vs granted: %2").arg(who.toHtmlEscaped(), rows.join(QStringLiteral(" &nbsp; "))));
+    m_tokenTree->clear();
+    auto *id = new QTreeWidgetItem(m_tokenTree, {tr("ID token"), tr("signature verified ✓ (RS256, kid %1)").arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(16))});
+    addClaims(id, tr("header"), result.idTokenHeader);
+    addClaims(id, tr("claims"), result.idTokenClaims);
+    id->setExpanded(true);
+    auto *access = new QTreeWidgetItem(m_tokenTree, {tr("Access token"), result.accessTokenSignatureValid ? tr("signature verified ✓ against the issuer's JWKS")
+                                                                                                          : tr("signature not verified ✗ (the API decides)")});
+    addClaims(access, tr("header"), result.accessTokenHeader);
+    addClaims(access, tr("claims"), result.accessTokenClaims);
+    access->setExpanded(true);
+    updateExpiry();
+    updateActions();
+    refreshAll();
+}
+
+void MainWindow::logout()
+{
+    m_login.reset();
+    m_api->setAccessToken({});
+    m_contacts->setRecords({});
+    m_appointments->setRecords({});
+    m_tokenTree->clear();
+    m_scopeSummary->setText(tr("Not logged in."));
+    statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
+    updateActions();
+}
+
+void MainWindow::updateExpiry()
+{
+    if (!m_login) {
+        m_expiryLabel->clear();
+        return;
+    }
+    const qint64 left = m_login->expiresAt - QDateTime::currentSecsSinceEpoch();
+    m_expiryLabel->setText(left > 0 ? tr("Access token expires in %1:%2:%3").arg(left / 3600).arg((left / 60) % 60, 2, 10, QLatin1Char('0')).arg(left % 60, 2, 10, QLatin1Char('0'))
+                                    : tr("The access token has expired; log in again."));
+}
+
+QString MainWindow::scopeHint(const QString &scope) const
+{
+    return tr("This token lacks %1: the API will answer 403 insufficient_scope. Click anyway to see it.").arg(scope);
+}
+
+void MainWindow::updateActions()
+{
+    const bool loggedIn = m_login.has_value();
+    m_loginButton->setEnabled(!currentProfile().local || m_server->state() == app::ServerLauncher::State::Running);
+    m_logoutButton->setEnabled(loggedIn);
+    for (const auto &[button, scope] : m_scopedButtons) {
+        const bool granted = loggedIn && m_login->grantedScopes.contains(scope);
+        // Still callable without the scope, to demonstrate the 403; the label says what to expect.
+        QString label = button->text().remove(QStringLiteral(" 🔒"));
+        button->setText(granted || !loggedIn ? label : label + QStringLiteral(" 🔒"));
+        button->setToolTip(granted ? tr("Needs %1 (granted)").arg(scope) : scopeHint(scope));
+        button->setEnabled(loggedIn);
+    }
+}
+
+void MainWindow::refreshAll()
+{
+    if (!m_login)
+        return;
+    m_pendingKinds.insert(m_api->send("GET", QStringLiteral("/api/contacts")), QStringLiteral("/api/contacts"));
+    m_pendingKinds.insert(m_api->send("GET", QStringLiteral("/api/appointments")), QStringLiteral("/api/appointments"));
+}
+
+void MainWindow::addRecord(const QString &path, RecordModel *model)
+{
+    RecordDialog dialog(path.endsWith(QLatin1String("contacts")) ? tr("Add contact") : tr("Add appointment"), model->columns(), {}, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_pendingKinds.insert(m_api->send("POST", path, QJsonDocument(dialog.record())), QStringLiteral("write:") + path);
+}
+
+void MainWindow::editRecord(const QString &path, RecordModel *model, QTableView *view)
+{
+    const QJsonObject record = model->record(view->currentIndex().row());
+    if (record.isEmpty()) {
+        statusBar()->showMessage(tr("Select a row first."), 3000);
+        return;
+    }
+    RecordDialog dialog(tr("Edit"), model->columns(), record, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_pendingKinds.insert(m_api->send("PUT", QStringLiteral("%1/%2").arg(path).arg(record.value(QLatin1String("id")).toInteger()), QJsonDocument(dialog.record())),
+                              QStringLiteral("write:") + path);
+}
+
+void MainWindow::deleteRecord(const QString &path, RecordModel *model, QTableView *view)
+{
+    const QJsonObject record = model->record(view->currentIndex().row());
+    if (record.isEmpty()) {
+        statusBar()->showMessage(tr("Select a row first."), 3000);
+        return;
+    }
+    const QString name = record.value(QLatin1String("name")).toString(record.value(QLatin1String("title")).toString());
+    if (QMessageBox::question(this, tr("Delete"), tr("Delete “%1”?").arg(name)) != QMessageBox::Yes)
+        return;
+    m_pendingKinds.insert(m_api->send("DELETE", QStringLiteral("%1/%2").arg(path).arg(record.value(QLatin1String("id")).toInteger())), QStringLiteral("write:") + path);
+}
+
+void MainWindow::onApiCall(const app::ApiCall &call)
+{
+    m_calls.append(call);
+    const int row = m_responses->rowCount();
+    m_responses->insertRow(row);
+    const QStringList cells{QString::fromLatin1(call.method), call.url.path(), QString::number(call.status), QString::number(call.durationMs, 'f', 1), call.summary()};
+    for (int column = 0; column < cells.size(); ++column) {
+        auto *item = new QTableWidgetItem(cells.at(column));
+        if (!call.succeeded())
+            item->setForeground(QColor(QStringLiteral("#b42318")));
+        m_responses->setItem(row, column, item);
+    }
+    m_responses->scrollToBottom();
+
+    const QString kind = m_pendingKinds.take(call.id);
+    if (!call.succeeded()) {
+        statusBar()->showMessage(call.summary(), 8000);
+        return;
+    }
+    if (kind == QLatin1String("/api/contacts"))
+        m_contacts->setRecords(call.json().object().value(QLatin1String("contacts")).toArray());
+    else if (kind == QLatin1String("/api/appointments"))
+        m_appointments->setRecords(call.json().object().value(QLatin1String("appointments")).toArray());
+    else if (kind.startsWith(QLatin1String("write:"))) {
+        const QString path = kind.mid(6);
+        m_pendingKinds.insert(m_api->send("GET", path), path);
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    closeLoginDialog();
+    event->accept();
+}
+
+} // namespace organizer::ui

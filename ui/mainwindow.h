@@ -1,0 +1,101 @@
+#pragma once
+
+#include "apiclient.h"
+#include "loginsession.h"
+#include "profiles.h"
+#include "recordmodel.h"
+#include "serverlauncher.h"
+
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+class QComboBox;
+class QDialog;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+class QTableWidget;
+class QTabWidget;
+class QToolButton;
+class QTreeWidget;
+
+namespace organizer::ui {
+
+class WebLoginView;
+
+// The app's window: it presents what the app core computes and turns clicks into intents (log in,
+// call an API); it never speaks HTTP itself.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    MainWindow(app::ServerLauncher *server, app::LoginSession *session, app::ApiClient *api, app::ProfileStore *profiles, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // For the demo and the tests: the web view of the login in progress (null when none).
+    WebLoginView *loginView() const { return m_loginView; }
+    QTabWidget *tabs() const { return m_tabs; }
+    void showLoginResult(const app::LoginResult &result);
+
+public Q_SLOTS:
+    void login();
+    void logout();
+    void refreshAll();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    QWidget *buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view);
+    QWidget *buildTokensTab();
+    QWidget *buildResponsesTab();
+    void buildToolbar();
+    void onServerState(app::ServerLauncher::State state);
+    void onLoginFailed(const app::LoginError &error);
+    void onApiCall(const app::ApiCall &call);
+    void updateActions();
+    void updateExpiry();
+    void addRecord(const QString &path, RecordModel *model);
+    void editRecord(const QString &path, RecordModel *model, QTableView *view);
+    void deleteRecord(const QString &path, RecordModel *model, QTableView *view);
+    void closeLoginDialog();
+    app::Profile currentProfile() const;
+    QString scopeHint(const QString &scope) const;
+
+    app::ServerLauncher *m_server;
+    app::LoginSession *m_session;
+    app::ApiClient *m_api;
+    app::ProfileStore *m_profileStore;
+    QList<app::Profile> m_profiles;
+    std::optional<app::LoginResult> m_login;
+
+    QComboBox *m_profileBox = nullptr;
+    QComboBox *m_flowBox = nullptr;
+    QToolButton *m_scopeButton = nullptr;
+    QPushButton *m_loginButton = nullptr;
+    QPushButton *m_logoutButton = nullptr;
+    QLabel *m_serverLabel = nullptr;
+    QLabel *m_flowNote = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    RecordModel *m_contacts = nullptr;
+    RecordModel *m_appointments = nullptr;
+    QTableView *m_contactsView = nullptr;
+    QTableView *m_appointmentsView = nullptr;
+    QList<QPair<QPushButton *, QString>> m_scopedButtons; // button, scope it needs
+    QTreeWidget *m_tokenTree = nullptr;
+    QLabel *m_scopeSummary = nullptr;
+    QLabel *m_expiryLabel = nullptr;
+    QTableWidget *m_responses = nullptr;
+    QPlainTextEdit *m_responseDetail = nullptr;
+    QPlainTextEdit *m_serverLog = nullptr;
+    QList<app::ApiCall> m_calls;
+    QHash<int, QString> m_pendingKinds; // call id -> what to do with the answer
+    QPointer<QDialog> m_loginDialog;
+    QPointer<WebLoginView> m_loginView;
+    QTimer m_expiryTimer;
+};
+
+} // namespace organizer::ui
