@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLoggingCategory>
 #include <QSettings>
 #include <QTimer>
 
@@ -84,6 +85,9 @@ int main(int argc, char *argv[])
     app::ApiClient api;
 
     if (demo && !display) {
+        // The report is the output; the per-call log lines would only interleave with it.
+        if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+            QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\njs=false"));
         // Headless: the same real web view, rendered offscreen; the report goes to stdout.
         ui::WebLoginView view;
         view.resize(800, 600);
@@ -114,15 +118,18 @@ int main(int argc, char *argv[])
         options.user = parser.value(QStringLiteral("user"));
         options.password = parser.value(QStringLiteral("password"));
         options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
+        options.startsLogin = false;
         // The window's own login dialog shows the demo typing into the real pages.
-        QObject::connect(&server, &app::ServerLauncher::stateChanged, &window, [&](app::ServerLauncher::State state) {
+        const bool exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
+        QObject::connect(&server, &app::ServerLauncher::stateChanged, &window, [&, options, exitWhenDone](app::ServerLauncher::State state) {
             if (state != app::ServerLauncher::State::Running || scenario)
                 return;
+            window.setFlow(options.flow);
             window.login();
             browser = std::make_unique<ui::WebLoginBrowser>(window.loginView(), &session);
             scenario = std::make_unique<app::DemoScenario>(&server, &session, &api, browser.get(), options);
             QObject::connect(scenario.get(), &app::DemoScenario::line, [](const QString &text) { std::fprintf(stdout, "%s\n", qPrintable(text)); });
-            if (parser.isSet(QStringLiteral("exit-when-done")))
+            if (exitWhenDone)
                 QObject::connect(scenario.get(), &app::DemoScenario::finished, &application, [&application](bool passed) {
                     QTimer::singleShot(1500, &application, [&application, passed] { application.exit(passed ? 0 : 1); });
                 });

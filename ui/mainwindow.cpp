@@ -314,6 +314,11 @@ void MainWindow::onServerState(app::ServerLauncher::State state)
     updateActions();
 }
 
+void MainWindow::setFlow(app::Flow flow)
+{
+    m_flowBox->setCurrentIndex(flow == app::Flow::Implicit ? 0 : 1);
+}
+
 void MainWindow::login()
 {
     app::Profile profile = currentProfile();
@@ -429,8 +434,8 @@ void MainWindow::updateActions()
     for (const auto &[button, scope] : m_scopedButtons) {
         const bool granted = loggedIn && m_login->grantedScopes.contains(scope);
         // Still callable without the scope, to demonstrate the 403; the label says what to expect.
-        QString label = button->text().remove(QStringLiteral(" 🔒"));
-        button->setText(granted || !loggedIn ? label : label + QStringLiteral(" 🔒"));
+        QString label = button->text().remove(QStringLiteral(" ✗"));
+        button->setText(granted || !loggedIn ? label : label + QStringLiteral(" ✗"));
         button->setToolTip(granted ? tr("Needs %1 (granted)").arg(scope) : scopeHint(scope));
         button->setEnabled(loggedIn);
     }
@@ -496,10 +501,13 @@ void MainWindow::onApiCall(const app::ApiCall &call)
         statusBar()->showMessage(call.summary(), 8000);
         return;
     }
-    if (kind == QLatin1String("/api/contacts"))
+    if (kind == QLatin1String("/api/contacts")) {
         m_contacts->setRecords(call.json().object().value(QLatin1String("contacts")).toArray());
-    else if (kind == QLatin1String("/api/appointments"))
+        m_contactsView->resizeColumnsToContents();
+    } else if (kind == QLatin1String("/api/appointments")) {
         m_appointments->setRecords(call.json().object().value(QLatin1String("appointments")).toArray());
+        m_appointmentsView->resizeColumnsToContents();
+    }
     else if (kind.startsWith(QLatin1String("write:"))) {
         const QString path = kind.mid(6);
         m_pendingKinds.insert(m_api->send("GET", path), path);

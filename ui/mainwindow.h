@@ -39,6 +39,7 @@ public:
     WebLoginView *loginView() const { return m_loginView; }
     QTabWidget *tabs() const { return m_tabs; }
     void showLoginResult(const app::LoginResult &result);
+    void setFlow(app::Flow flow);
 
 public Q_SLOTS:
     void login();

@@ -41,7 +41,8 @@ void DemoScenario::run()
     connect(m_browser, &LoginBrowser::pageLoaded, this, &DemoScenario::onPage);
     connect(m_session, &LoginSession::succeeded, this, &DemoScenario::onLoggedIn);
     connect(m_session, &LoginSession::failed, this, [this](const LoginError &error) { finish(false, QStringLiteral("login failed: %1").arg(error.message)); });
-    connect(m_session, &LoginSession::authorizeWithBrowser, m_browser, &LoginBrowser::open);
+    if (m_options.startsLogin)
+        connect(m_session, &LoginSession::authorizeWithBrowser, m_browser, &LoginBrowser::open);
     connect(m_api, &ApiClient::finished, this, &DemoScenario::onCall);
     if (m_server->state() == ServerLauncher::State::Running)
         onServerState(ServerLauncher::State::Running);
@@ -62,7 +63,8 @@ void DemoScenario::onServerState(ServerLauncher::State state)
     profile.flow = m_options.flow;
     profile.scopes = m_options.scopes;
     m_api->setBaseUrl(m_server->url());
-    m_session->start(profile.loginSettings(m_server->url()));
+    if (m_options.startsLogin)
+        m_session->start(profile.loginSettings(m_server->url()));
 }
 
 void DemoScenario::onPage(const QUrl &url, bool ok)

@@ -32,6 +32,8 @@ struct DemoOptions
     Flow flow = Flow::Implicit;
     QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
     int timeoutMs = 90'000;
+    // False when the window already started the login and shows the page (the demo only types).
+    bool startsLogin = true;
 };
 
 // `organizer --demo`: start the bundled server, log in through the real browser (filling the login

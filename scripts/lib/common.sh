@@ -8,6 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORGANIZER_PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
+    qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 fonts-dejavu-core
     libssl-dev libgtest-dev googletest
     xvfb xauth wrk procps curl
 )
@@ -36,10 +37,15 @@ ensure_packages() {
     fi
 }
 
-# build_tree DIR BUILD_TYPE [extra cmake args…]: configure once, then rebuild incrementally.
+# The one configuration scripts/run and scripts/test share, so switching between them never rebuilds.
+ORGANIZER_CMAKE_ARGS=(-DORGANIZER_WERROR=ON -DORGANIZER_BUILD_TESTS=ON)
+
+# build_tree DIR BUILD_TYPE [target…]: configure once, then rebuild incrementally (all targets by default).
 build_tree() {
     local dir="$1" type="$2"; shift 2
+    local targets=()
+    for target in "$@"; do targets+=(--target "$target"); done
     log "building ($type) in ${dir#"$ROOT"/}"
-    cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-    cmake --build "$dir" -j2
+    cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${ORGANIZER_CMAKE_ARGS[@]}" >/dev/null
+    cmake --build "$dir" -j2 "${targets[@]}"
 }

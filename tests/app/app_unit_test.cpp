@@ -1,0 +1,231 @@
+// The app's session logic without a network: URL building, redirect parsing, and every relying-party
+// rejection (OpenID conformance RP cases for "id_token token").
+
+#include "apiclient.h"
+#include "base64url.h"
+#include "jws.h"
+#include "loginsession.h"
+#include "redirectvalidation.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+
+#include <gtest/gtest.h>
+
+using namespace organizer;
+using namespace organizer::app;
+
+namespace {
+
+constexpr qint64 kNow = 1'800'000'000;
+const QString kIssuer = QStringLiteral("http://127.0.0.1:3001/");
+const QString kClient = QStringLiteral("organizer-desktop");
+
+struct Keys
+{
+    jose::RsaKey signing = jose::RsaKey::generate(2048).value();
+    jose::RsaKey other = jose::RsaKey::generate(2048).value();
+};
+const Keys &keys()
+{
+    static const Keys instance;
+    return instance;
+}
+
+QByteArray atHash(const QByteArray &accessToken)
+{
+    const QByteArray digest = QCryptographicHash::hash(accessToken, QCryptographicHash::Sha256);
+    return jose::base64UrlEncode(digest.left(16));
+}
+
+QJsonObject idClaims(const QByteArray &accessToken)
+{
+    return {{QStringLiteral("iss"), kIssuer}, {QStringLiteral("sub"), QStringLiteral("auth0|alice")}, {QStringLiteral("aud"), kClient},
+            {QStringLiteral("iat"), kNow}, {QStringLiteral("exp"), kNow + 3600}, {QStringLiteral("nonce"), QStringLiteral("the-nonce")},
+            {QStringLiteral("at_hash"), QString::fromLatin1(atHash(accessToken))}};
+}
+
+QByteArray sign(const QJsonObject &claims, const jose::RsaKey &key, const QString &kid = QStringLiteral("k1"))
+{
+    return jose::signCompactJws({{QStringLiteral("typ"), QStringLiteral("JWT")}}, QJsonDocument(claims).toJson(QJsonDocument::Compact), key, kid).value();
+}
+
+ExpectedLogin expected()
+{
+    return {kIssuer, kClient, QStringLiteral("the-state"), QStringLiteral("the-nonce"), {QStringLiteral("openid"), QStringLiteral("read:contacts")}};
+}
+
+jose::JwkSet published(bool twoKeys = false)
+{
+    QList<jose::Jwk> list{jose::Jwk::forSigningKey(keys().signing, QStringLiteral("k1"))};
+    if (twoKeys)
+        list.append(jose::Jwk::forSigningKey(keys().other, QStringLiteral("k2")));
+    return jose::JwkSet(list);
+}
+
+QUrlQuery fragment(const QByteArray &accessToken, const QByteArray &idToken, const QString &state = QStringLiteral("the-state"))
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("access_token"), QString::fromLatin1(accessToken));
+    q.addQueryItem(QStringLiteral("id_token"), QString::fromLatin1(idToken));
+    q.addQueryItem(QStringLiteral("token_type"), QStringLiteral("Bearer"));
+    q.addQueryItem(QStringLiteral("expires_in"), QStringLiteral("86400"));
+    q.addQueryItem(QStringLiteral("scope"), QStringLiteral("openid%20read%3Acontacts"));
+    if (!state.isNull())
+        q.addQueryItem(QStringLiteral("state"), state);
+    return q;
+}
+
+const QByteArray kAccessToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdXRoMHxhbGljZSJ9.c2ln";
+
+Expected<LoginResult, LoginError> validate(const QUrlQuery &q, const jose::JwkSet &set = published())
+{
+    return validateTokenResponse(q, expected(), set, true, true, [] { return kNow; });
+}
+
+} // namespace
+
+TEST(RelyingParty, AcceptsAValidResponse)
+{
+    auto result = validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing)));
+    ASSERT_TRUE(result) << result.error().message.toStdString();
+    EXPECT_EQ(result->grantedScopes, (QStringList{QStringLiteral("openid"), QStringLiteral("read:contacts")}));
+    EXPECT_EQ(result->idTokenClaims.value(QLatin1String("sub")).toString(), QStringLiteral("auth0|alice"));
+    EXPECT_EQ(result->expiresAt, kNow + 86400);
+}
+
+struct RejectionCase
+{
+    const char *name;
+    std::function<QUrlQuery()> response;
+    LoginError::Kind kind;
+    bool twoKeys = false;
+};
+void PrintTo(const RejectionCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
+class RelyingPartyRejects : public ::testing::TestWithParam<RejectionCase>
+{
+};
+
+TEST_P(RelyingPartyRejects, WithAReadableReason)
+{
+    auto result = validate(GetParam().response(), published(GetParam().twoKeys));
+    ASSERT_FALSE(result) << "accepted";
+    EXPECT_EQ(result.error().kind, GetParam().kind);
+    EXPECT_FALSE(result.error().message.isEmpty());
+    EXPECT_FALSE(result.error().message.contains(QString::fromLatin1(kAccessToken)));
+}
+
+namespace {
+QJsonObject with(QJsonObject claims, const char *name, const QJsonValue &value)
+{
+    if (value.isUndefined())
+        claims.remove(QLatin1String(name));
+    else
+        claims.insert(QLatin1String(name), value);
+    return claims;
+}
+} // namespace
+
+INSTANTIATE_TEST_SUITE_P(
+    OpenIdConformance, RelyingPartyRejects,
+    ::testing::Values(
+        RejectionCase{"provider_error", [] { return QUrlQuery(QStringLiteral("error=access_denied&error_description=User%20did%20not%20authorize&state=the-state")); },
+                      LoginError::Kind::ProviderError},
+        RejectionCase{"missing_state", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QString()); }, LoginError::Kind::MissingState},
+        RejectionCase{"state_mismatch", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QStringLiteral("other")); }, LoginError::Kind::StateMismatch},
+        RejectionCase{"missing_id_token", [] { return fragment(kAccessToken, {}); }, LoginError::Kind::MissingToken},
+        RejectionCase{"bad_at_hash", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA")), keys().signing)); }, LoginError::Kind::AtHashMismatch},
+        RejectionCase{"missing_at_hash", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QJsonValue::Undefined), keys().signing)); }, LoginError::Kind::AtHashMismatch},
+        RejectionCase{"at_hash_of_another_token", [] { return fragment(kAccessToken + "x", sign(idClaims(kAccessToken), keys().signing)); }, LoginError::Kind::AtHashMismatch},
+        RejectionCase{"invalid_nonce", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QStringLiteral("replayed")), keys().signing)); }, LoginError::Kind::NonceMismatch},
+        RejectionCase{"missing_nonce", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QJsonValue::Undefined), keys().signing)); }, LoginError::Kind::NonceMismatch},
+        RejectionCase{"issuer_mismatch", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "iss", QStringLiteral("https://evil.example/")), keys().signing)); }, LoginError::Kind::InvalidIdToken},
+        RejectionCase{"wrong_aud", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "aud", QStringLiteral("another-client")), keys().signing)); }, LoginError::Kind::InvalidIdToken},
+        RejectionCase{"expired", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "exp", kNow - 3600), keys().signing)); }, LoginError::Kind::InvalidIdToken},
+        RejectionCase{"bad_signature", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other)); }, LoginError::Kind::InvalidIdToken},
+        RejectionCase{"kid_absent_several_keys", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing, QString())); }, LoginError::Kind::InvalidIdToken, true}),
+    [](const auto &row) { return std::string(row.param.name); });
+
+TEST(RelyingParty, KidAbsentWithOneKeyIsAccepted)
+{
+    EXPECT_TRUE(validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing, QString()))));
+}
+
+TEST(RelyingParty, ProviderErrorsReadPlainly)
+{
+    auto result = validate(QUrlQuery(QStringLiteral("error=access_denied&error_description=User%20did%20not%20authorize%20the%20request&state=the-state")));
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().providerError, QStringLiteral("access_denied"));
+    EXPECT_EQ(result.error().message, QStringLiteral("Access was denied: User did not authorize the request"));
+}
+
+TEST(LoginUrl, CarriesFreshSecretsAndAlwaysOpenid)
+{
+    ProviderMetadata metadata;
+    metadata.authorizationEndpoint = QUrl(QStringLiteral("http://127.0.0.1:3001/authorize"));
+    LoginSettings settings{QUrl(kIssuer), kClient, QStringLiteral("organize"), QUrl(QStringLiteral("http://localhost:3000/callback")),
+                           {QStringLiteral("read:contacts")}, Flow::Implicit};
+    const QUrlQuery implicit(LoginSession::authorizationUrl(metadata, settings, QStringLiteral("s"), QStringLiteral("n"), {}).query());
+    EXPECT_EQ(implicit.queryItemValue(QStringLiteral("response_type"), QUrl::FullyDecoded), QStringLiteral("id_token token"));
+    EXPECT_EQ(implicit.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded), QStringLiteral("openid read:contacts"));
+    EXPECT_EQ(implicit.queryItemValue(QStringLiteral("redirect_uri"), QUrl::FullyDecoded), QStringLiteral("http://localhost:3000/callback"));
+    EXPECT_EQ(implicit.queryItemValue(QStringLiteral("audience")), QStringLiteral("organize"));
+    EXPECT_FALSE(implicit.hasQueryItem(QStringLiteral("code_challenge")));
+
+    settings.flow = Flow::AuthorizationCodePkce;
+    const QUrlQuery code(LoginSession::authorizationUrl(metadata, settings, QStringLiteral("s"), QStringLiteral("n"), QStringLiteral("ch")).query());
+    EXPECT_EQ(code.queryItemValue(QStringLiteral("response_type")), QStringLiteral("code"));
+    EXPECT_EQ(code.queryItemValue(QStringLiteral("code_challenge")), QStringLiteral("ch"));
+    EXPECT_EQ(code.queryItemValue(QStringLiteral("code_challenge_method")), QStringLiteral("S256"));
+
+    EXPECT_NE(LoginSession::randomSecret(), LoginSession::randomSecret());
+    EXPECT_EQ(LoginSession::randomSecret().size(), 43);
+}
+
+TEST(LoginUrl, PkceChallengeMatchesRfc7636AppendixB)
+{
+    EXPECT_EQ(LoginSession::pkceChallenge(QStringLiteral("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")), QStringLiteral("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+}
+
+TEST(Redirect, ParametersComeFromTheFragmentOrTheQuery)
+{
+    EXPECT_EQ(redirectParameters(QUrl(QStringLiteral("http://localhost:3000/callback#access_token=a&state=s"))).queryItemValue(QStringLiteral("state")), QStringLiteral("s"));
+    EXPECT_EQ(redirectParameters(QUrl(QStringLiteral("http://localhost:3000/callback?code=c&state=s"))).queryItemValue(QStringLiteral("code")), QStringLiteral("c"));
+}
+
+TEST(Redirect, SessionRecognizesOnlyItsRedirectUri)
+{
+    OidcClient client;
+    LoginSession session(&client);
+    EXPECT_FALSE(session.isRedirect(QUrl(QStringLiteral("http://localhost:3000/callback#x")))); // no login in progress
+    session.start({QUrl(QStringLiteral("http://127.0.0.1:9/")), kClient, {}, QUrl(QStringLiteral("http://localhost:3000/callback")), {}, Flow::Implicit});
+    EXPECT_TRUE(session.isRedirect(QUrl(QStringLiteral("http://localhost:3000/callback#access_token=a"))));
+    EXPECT_FALSE(session.isRedirect(QUrl(QStringLiteral("http://localhost:3000/callbackx"))));
+    EXPECT_FALSE(session.isRedirect(QUrl(QStringLiteral("http://localhost:3001/callback"))));
+    EXPECT_FALSE(session.isRedirect(QUrl(QStringLiteral("http://127.0.0.1:3001/login"))));
+}
+
+TEST(ApiScopes, EachRouteNeedsItsOwnScope)
+{
+    EXPECT_EQ(requiredScope("GET", QStringLiteral("/api/contacts")), QStringLiteral("read:contacts"));
+    EXPECT_EQ(requiredScope("POST", QStringLiteral("/api/contacts")), QStringLiteral("create:contacts"));
+    EXPECT_EQ(requiredScope("PUT", QStringLiteral("/api/appointments/3")), QStringLiteral("update:calendar"));
+    EXPECT_EQ(requiredScope("DELETE", QStringLiteral("/api/calendar/3")), QStringLiteral("delete:calendar"));
+    EXPECT_EQ(requiredScope("DELETE", QStringLiteral("/api/contacts")), QString());
+    EXPECT_EQ(requiredScope("GET", QStringLiteral("/healthz")), QString());
+}
+
+TEST(ApiCalls, SummariesAreReadable)
+{
+    ApiCall forbidden;
+    forbidden.status = 403;
+    forbidden.body = R"({"error":"insufficient_scope","error_description":"this token lacks the create:contacts scope","scope":"create:contacts"})";
+    EXPECT_EQ(forbidden.summary(), QStringLiteral("403: this token lacks create:contacts"));
+    ApiCall unreachable;
+    unreachable.error = QStringLiteral("Connection refused");
+    EXPECT_EQ(unreachable.summary(), QStringLiteral("No answer: Connection refused"));
+}
