@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "profiledialog.h"
 #include "recorddialog.h"
 #include "weblogin.h"
 
@@ -9,6 +10,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
@@ -93,6 +95,12 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
     connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
+        if (m_systemBrowserLogin) {
+            statusBar()->showMessage(tr("Continue the login in your browser; the answer comes back to %1.").arg(m_loopback->redirectUri().toString()));
+            if (!QDesktopServices::openUrl(url))
+                QMessageBox::information(this, tr("Open this address in a browser"), url.toString());
+            return;
+        }
         if (m_loginView)
             m_loginView->open(url, originOf(url), [this](const QUrl &candidate) { return m_session->isRedirect(candidate); });
     });
@@ -126,10 +134,18 @@ void MainWindow::buildToolbar()
     bar->setMovable(false);
     bar->addWidget(new QLabel(tr(" Profile "), this));
     m_profileBox = new QComboBox(this);
-    for (const app::Profile &profile : m_profiles)
-        m_profileBox->addItem(profile.local ? tr("Local (bundled server)") : profile.name, profile.name);
-    m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(m_profileStore->currentName())));
+    m_profileBox->setMinimumContentsLength(18);
     bar->addWidget(m_profileBox);
+    auto *profileMenuButton = new QToolButton(this);
+    profileMenuButton->setText(tr("…"));
+    profileMenuButton->setToolTip(tr("New, edit or remove a profile for a real Auth0 tenant or another OpenID provider"));
+    profileMenuButton->setPopupMode(QToolButton::InstantPopup);
+    auto *profileMenu = new QMenu(profileMenuButton);
+    profileMenu->addAction(tr("New profile…"), this, [this] { editProfile(true); });
+    profileMenu->addAction(tr("Edit profile…"), this, [this] { editProfile(false); });
+    profileMenu->addAction(tr("Remove profile"), this, &MainWindow::removeProfile);
+    profileMenuButton->setMenu(profileMenu);
+    bar->addWidget(profileMenuButton);
     bar->addSeparator();
     bar->addWidget(new QLabel(tr(" Flow "), this));
     m_flowBox = new QComboBox(this);
@@ -140,23 +156,8 @@ void MainWindow::buildToolbar()
     m_scopeButton = new QToolButton(this);
     m_scopeButton->setText(tr("Scopes"));
     m_scopeButton->setPopupMode(QToolButton::InstantPopup);
-    auto *scopeMenu = new QMenu(m_scopeButton);
-    for (const QString &scope : QStringList{QStringLiteral("profile"), QStringLiteral("email")} + kApiScopes) {
-        QAction *action = scopeMenu->addAction(scope);
-        action->setCheckable(true);
-        action->setChecked(currentProfile().scopes.contains(scope));
-        connect(action, &QAction::toggled, this, [this, scope](bool on) {
-            for (app::Profile &profile : m_profiles) {
-                if (profile.name == m_profileBox->currentData().toString()) {
-                    profile.scopes.removeAll(scope);
-                    if (on)
-                        profile.scopes.append(scope);
-                }
-            }
-            m_profileStore->save(m_profiles);
-        });
-    }
-    m_scopeButton->setMenu(scopeMenu);
+    m_scopeButton->setMenu(new QMenu(m_scopeButton));
+
     bar->addWidget(m_scopeButton);
     bar->addSeparator();
     m_loginButton = new QPushButton(tr("Log in"), this);
@@ -183,7 +184,15 @@ void MainWindow::buildToolbar()
         m_profileStore->save(m_profiles);
     };
     connect(m_flowBox, &QComboBox::currentIndexChanged, this, explainFlow);
-    connect(m_profileBox, &QComboBox::currentIndexChanged, this, [this] { m_profileStore->setCurrentName(m_profileBox->currentData().toString()); });
+    connect(m_profileBox, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_profileBox->currentIndex() < 0)
+            return;
+        m_profileStore->setCurrentName(m_profileBox->currentData().toString());
+        m_flowBox->setCurrentIndex(currentProfile().flow == app::Flow::Implicit ? 0 : 1);
+        discoverScopes();
+        updateActions();
+    });
+    rebuildProfiles(m_profileStore->currentName());
     explainFlow();
 }
 
@@ -293,6 +302,105 @@ app::Profile MainWindow::currentProfile() const
     return m_profiles.first();
 }
 
+void MainWindow::rebuildProfiles(const QString &select)
+{
+    const QSignalBlocker blocker(m_profileBox);
+    m_profileBox->clear();
+    for (const app::Profile &profile : m_profiles)
+        m_profileBox->addItem(profile.local ? tr("Local (bundled server)") : profile.name, profile.name);
+    m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(select)));
+    m_profileStore->setCurrentName(m_profileBox->currentData().toString());
+    rebuildScopeMenu({});
+    discoverScopes();
+}
+
+void MainWindow::rebuildScopeMenu(const QStringList &available)
+{
+    // The API's scopes come from the provider's discovery document; until it answers, the known ones.
+    QStringList scopes = available.isEmpty() ? QStringList{QStringLiteral("profile"), QStringLiteral("email")} + kApiScopes : available;
+    scopes.removeAll(QStringLiteral("openid")); // always requested
+    QMenu *menu = m_scopeButton->menu();
+    menu->clear();
+    const QStringList chosen = currentProfile().scopes;
+    for (const QString &scope : scopes) {
+        QAction *action = menu->addAction(scope);
+        action->setCheckable(true);
+        action->setChecked(chosen.contains(scope));
+        connect(action, &QAction::toggled, this, [this, scope](bool on) {
+            for (app::Profile &profile : m_profiles) {
+                if (profile.name == m_profileBox->currentData().toString()) {
+                    profile.scopes.removeAll(scope);
+                    if (on)
+                        profile.scopes.append(scope);
+                }
+            }
+            m_profileStore->save(m_profiles);
+        });
+    }
+}
+
+void MainWindow::discoverScopes()
+{
+    const app::Profile profile = currentProfile();
+    const QUrl issuer = profile.local ? m_server->url() : profile.issuer;
+    if (!issuer.isValid() || issuer.isEmpty())
+        return;
+    const QString name = profile.name;
+    m_discovery.discover(issuer, [this, name](const app::ProviderMetadata &metadata, const QString &error) {
+        if (name != m_profileBox->currentData().toString())
+            return;
+        if (!error.isEmpty()) {
+            statusBar()->showMessage(tr("Could not read the provider's scopes: %1").arg(error), 6000);
+            return;
+        }
+        rebuildScopeMenu(metadata.scopesSupported);
+    });
+}
+
+void MainWindow::editProfile(bool create)
+{
+    app::Profile profile = create ? app::Profile() : currentProfile();
+    if (!create && profile.local) {
+        statusBar()->showMessage(tr("The Local profile always uses the bundled server; create a new profile for another provider."), 6000);
+        return;
+    }
+    if (create) {
+        profile.local = false;
+        profile.apiBaseUrl = QUrl(QStringLiteral("http://localhost:3001/"));
+    }
+    QStringList taken;
+    for (const app::Profile &existing : m_profiles) {
+        if (create || existing.name != profile.name)
+            taken.append(existing.name);
+    }
+    ProfileDialog dialog(profile, taken, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const app::Profile edited = dialog.profile();
+    if (create) {
+        m_profiles.append(edited);
+    } else {
+        for (app::Profile &existing : m_profiles) {
+            if (existing.name == profile.name)
+                existing = edited;
+        }
+    }
+    m_profileStore->save(m_profiles);
+    rebuildProfiles(edited.name);
+}
+
+void MainWindow::removeProfile()
+{
+    const app::Profile profile = currentProfile();
+    if (profile.local)
+        return;
+    if (QMessageBox::question(this, tr("Remove profile"), tr("Remove the profile “%1”?").arg(profile.name)) != QMessageBox::Yes)
+        return;
+    m_profiles.removeIf([&profile](const app::Profile &p) { return p.name == profile.name; });
+    m_profileStore->save(m_profiles);
+    rebuildProfiles(QStringLiteral("Local"));
+}
+
 void MainWindow::onServerState(app::ServerLauncher::State state)
 {
     switch (state) {
@@ -301,7 +409,10 @@ void MainWindow::onServerState(app::ServerLauncher::State state)
         break;
     case app::ServerLauncher::State::Running:
         m_serverLabel->setText(tr("Bundled server: %1").arg(m_server->url().toString()));
-        m_api->setBaseUrl(m_server->url());
+        if (currentProfile().local) {
+            m_api->setBaseUrl(m_server->url());
+            discoverScopes();
+        }
         break;
     case app::ServerLauncher::State::Failed:
         m_serverLabel->setText(tr("Bundled server: failed"));
@@ -328,6 +439,23 @@ void MainWindow::login()
         return;
     }
     closeLoginDialog();
+    m_systemBrowserLogin = !profile.local && profile.useSystemBrowser;
+    if (m_systemBrowserLogin) {
+        // RFC 8252: the system browser, and a loopback redirect to a port picked now.
+        m_loopback = std::make_unique<app::LoopbackReceiver>();
+        QString error;
+        if (!m_loopback->listen(&error)) {
+            QMessageBox::warning(this, tr("Login failed"), tr("Cannot listen on a loopback port: %1").arg(error));
+            return;
+        }
+        connect(m_loopback.get(), &app::LoopbackReceiver::redirectReceived, m_session, &app::LoginSession::handleRedirect);
+        app::LoginSettings settings = profile.loginSettings(m_server->url());
+        settings.redirectUri = m_loopback->redirectUri();
+        settings.flow = app::Flow::AuthorizationCodePkce;
+        m_api->setBaseUrl(profile.apiBaseUrl);
+        m_session->start(settings);
+        return;
+    }
     auto *dialog = new QDialog(this);
     dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
     dialog->setAttribute(Qt::WA_DeleteOnClose);

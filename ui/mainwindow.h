@@ -2,6 +2,8 @@
 
 #include "apiclient.h"
 #include "loginsession.h"
+#include "loopbackreceiver.h"
+#include "oidcclient.h"
 #include "profiles.h"
 #include "recordmodel.h"
 #include "serverlauncher.h"
@@ -54,6 +56,11 @@ private:
     QWidget *buildTokensTab();
     QWidget *buildResponsesTab();
     void buildToolbar();
+    void rebuildProfiles(const QString &select);
+    void rebuildScopeMenu(const QStringList &available);
+    void discoverScopes();
+    void editProfile(bool create);
+    void removeProfile();
     void onServerState(app::ServerLauncher::State state);
     void onLoginFailed(const app::LoginError &error);
     void onApiCall(const app::ApiCall &call);
@@ -97,6 +104,9 @@ private:
     QPointer<QDialog> m_loginDialog;
     QPointer<WebLoginView> m_loginView;
     QTimer m_expiryTimer;
+    app::OidcClient m_discovery; // reads scopes_supported for the scope picker
+    std::unique_ptr<app::LoopbackReceiver> m_loopback;
+    bool m_systemBrowserLogin = false;
 };
 
 } // namespace organizer::ui

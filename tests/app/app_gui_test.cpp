@@ -2,11 +2,19 @@
 // started by the app's own launcher. Runs under Xvfb in ./scripts/test (offscreen without a display).
 
 #include "demoscenario.h"
+#include "loopbackreceiver.h"
+#include "profiledialog.h"
+#include "recorddialog.h"
+#include "testbrowser.h"
 #include "mainwindow.h"
 #include "serverprocess.h"
 #include "weblogin.h"
 
 #include <QDir>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSettings>
 #include <QEventLoop>
 #include <QLabel>
 #include <QPushButton>
@@ -201,4 +209,103 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/6-responses.png")));
     for (const char *name : {"1-logged-out.png", "2-login-page.png", "3-consent-page.png", "4-logged-in-contacts.png", "5-token-inspector.png"})
         EXPECT_GT(QFileInfo(dir + QLatin1Char('/') + QLatin1String(name)).size(), 5000) << name;
+}
+
+TEST_F(AppEndToEnd, SystemBrowserLoginWithALoopbackRedirect)
+{
+    // RFC 8252: the "system browser" is played by a cookie-keeping HTTP client; the answer reaches
+    // the app's loopback receiver on a port it picked, and the code is redeemed with PKCE.
+    app::LoopbackReceiver receiver;
+    QString error;
+    ASSERT_TRUE(receiver.listen(&error)) << error.toStdString();
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    QObject::connect(&receiver, &app::LoopbackReceiver::redirectReceived, &session, &app::LoginSession::handleRedirect);
+    std::optional<app::LoginResult> result;
+    std::optional<app::LoginError> failure;
+    QObject::connect(&session, &app::LoginSession::succeeded, [&result](const app::LoginResult &r) { result = r; });
+    QObject::connect(&session, &app::LoginSession::failed, [&failure](const app::LoginError &e) { failure = e; });
+    QUrl authorizeUrl;
+    QObject::connect(&session, &app::LoginSession::authorizeWithBrowser, [&authorizeUrl](const QUrl &url) { authorizeUrl = url; });
+    app::Profile profile = app::Profile::localProfile();
+    app::LoginSettings settings = profile.loginSettings(m_server.url());
+    settings.redirectUri = receiver.redirectUri();
+    settings.flow = app::Flow::AuthorizationCodePkce;
+    session.start(settings);
+    ASSERT_TRUE(waitFor([&authorizeUrl] { return authorizeUrl.isValid(); }));
+
+    test::TestBrowser browser(quint16(m_server.url().port()));
+    const auto outcome = browser.authorize(authorizeUrl.query(QUrl::FullyEncoded), QStringLiteral("alice@example.com"), QStringLiteral("organizer"));
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    EXPECT_EQ(outcome.redirect.port(), receiver.redirectUri().port());
+    // The browser follows the redirect to the loopback receiver.
+    QNetworkAccessManager network;
+    QNetworkReply *reply = network.get(QNetworkRequest(outcome.redirect));
+    ASSERT_TRUE(waitFor([&] { return result.has_value() || failure.has_value(); }, 30000));
+    ASSERT_TRUE(result.has_value()) << failure->message.toStdString();
+    EXPECT_EQ(result->idTokenClaims.value(QLatin1String("sub")).toString(), QStringLiteral("auth0|alice"));
+    ASSERT_TRUE(waitFor([reply] { return reply->isFinished(); }));
+    EXPECT_TRUE(reply->readAll().contains("You can close this tab"));
+    reply->deleteLater();
+}
+
+TEST_F(AppEndToEnd, LauncherSaysWhyTheServerCannotStart)
+{
+    qputenv("ORGANIZER_SERVER_BINARY", "/nonexistent/organizer-server");
+    app::ServerLauncher launcher;
+    launcher.start(m_dataDir.path());
+    qputenv("ORGANIZER_SERVER_BINARY", test::serverBinary().toLocal8Bit());
+    ASSERT_TRUE(waitFor([&launcher] { return launcher.state() == app::ServerLauncher::State::Failed; }, 10000));
+    EXPECT_TRUE(launcher.errorString().contains(QLatin1String("could not be started"))) << launcher.errorString().toStdString();
+}
+
+TEST(Profiles, PersistWithoutTokensAndValidate)
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("organizer.ini")), QSettings::IniFormat);
+    app::ProfileStore store(&settings);
+    app::Profile tenant;
+    tenant.name = QStringLiteral("My tenant");
+    tenant.issuer = QUrl(QStringLiteral("https://example.eu.auth0.com/"));
+    tenant.apiBaseUrl = QUrl(QStringLiteral("http://localhost:3001/"));
+    tenant.flow = app::Flow::AuthorizationCodePkce;
+    tenant.useSystemBrowser = true;
+    QList<app::Profile> profiles = store.load();
+    ASSERT_EQ(profiles.size(), 1);
+    EXPECT_TRUE(profiles.first().local);
+    profiles.append(tenant);
+    store.save(profiles);
+    store.setCurrentName(tenant.name);
+    settings.sync();
+
+    QSettings reread(dir.filePath(QStringLiteral("organizer.ini")), QSettings::IniFormat);
+    const QList<app::Profile> loaded = app::ProfileStore(&reread).load();
+    ASSERT_EQ(loaded.size(), 2);
+    EXPECT_EQ(loaded.at(1).issuer, tenant.issuer);
+    EXPECT_EQ(loaded.at(1).flow, app::Flow::AuthorizationCodePkce);
+    EXPECT_TRUE(loaded.at(1).useSystemBrowser);
+    EXPECT_EQ(app::ProfileStore(&reread).currentName(), tenant.name);
+    QFile file(dir.filePath(QStringLiteral("organizer.ini")));
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray stored = file.readAll().toLower();
+    EXPECT_FALSE(stored.contains("token"));
+    EXPECT_FALSE(stored.contains("eyj")); // no JWT
+
+    EXPECT_TRUE(ui::ProfileDialog::validate(tenant, {}).isEmpty());
+    app::Profile bad = tenant;
+    bad.issuer = QUrl(QStringLiteral("not a url"));
+    EXPECT_TRUE(ui::ProfileDialog::validate(bad, {}).contains(QLatin1String("issuer")));
+    EXPECT_TRUE(ui::ProfileDialog::validate(tenant, {tenant.name}).contains(QLatin1String("exists")));
+    bad = tenant;
+    bad.clientId.clear();
+    EXPECT_TRUE(ui::ProfileDialog::validate(bad, {}).contains(QLatin1String("client ID")));
+}
+
+TEST(RecordForms, CheckFieldsBeforeSending)
+{
+    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}).isEmpty());
+    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}}).contains(QLatin1String("Email is required")));
+    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}}).contains(QLatin1String("email address")));
+    EXPECT_TRUE(ui::RecordDialog::validate(ui::appointmentColumns(), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}}).contains(QLatin1String("offset")));
+    EXPECT_TRUE(ui::RecordDialog::validate(ui::appointmentColumns(), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}}).isEmpty());
 }
