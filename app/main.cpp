@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSettings>
 #include <QTimer>
@@ -44,6 +45,8 @@ void prepareWebEngine(bool headless)
 
 int main(int argc, char *argv[])
 {
+    QElapsedTimer sinceStart;
+    sinceStart.start();
     const bool display = hasDisplay();
     if (!display)
         qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -110,6 +113,14 @@ int main(int argc, char *argv[])
 
     ui::MainWindow window(&server, &session, &api, &profiles);
     window.show();
+    // scripts/bench-app: how long until the first window is on screen (the web engine is not started yet).
+    if (qEnvironmentVariableIsSet("ORGANIZER_STARTUP_PROBE")) {
+        QTimer::singleShot(0, &application, [&] {
+            std::fprintf(stdout, "organizer: first window shown after %lld ms\n", static_cast<long long>(sinceStart.elapsed()));
+            std::fflush(stdout);
+            application.quit();
+        });
+    }
     server.start();
     std::unique_ptr<ui::WebLoginBrowser> browser;
     std::unique_ptr<app::DemoScenario> scenario;

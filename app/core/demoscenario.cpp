@@ -40,6 +40,10 @@ void DemoScenario::run()
     connect(m_server, &ServerLauncher::stateChanged, this, &DemoScenario::onServerState);
     connect(m_browser, &LoginBrowser::pageLoaded, this, &DemoScenario::onPage);
     connect(m_session, &LoginSession::succeeded, this, &DemoScenario::onLoggedIn);
+    connect(m_session, &LoginSession::authorizeWithBrowser, this, [this] {
+        if (m_loginStartedMs < 0)
+            m_loginStartedMs = m_clock.elapsed();
+    });
     connect(m_session, &LoginSession::failed, this, [this](const LoginError &error) { finish(false, QStringLiteral("login failed: %1").arg(error.message)); });
     if (m_options.startsLogin)
         connect(m_session, &LoginSession::authorizeWithBrowser, m_browser, &LoginBrowser::open);
@@ -109,6 +113,10 @@ void DemoScenario::onCall(const ApiCall &call)
     if (m_done || !m_pendingCalls.contains(call.id))
         return;
     m_pendingCalls.removeAll(call.id);
+    if (m_firstAnswerMs < 0 && m_loginStartedMs >= 0) {
+        m_firstAnswerMs = m_clock.elapsed();
+        say(QStringLiteral("  round trip  %1 ms from opening the login page to the first API answer").arg(m_firstAnswerMs - m_loginStartedMs));
+    }
     const QString scope = requiredScope(call.method, call.url.path());
     const int expected = m_granted.contains(scope) ? 200 : 403;
     const bool asPredicted = call.status == expected;

@@ -72,6 +72,8 @@ private:
     QList<int> m_pendingCalls;
     QTimer m_timeout;
     QElapsedTimer m_clock;
+    qint64 m_loginStartedMs = -1; // when /authorize was opened: the start of the round trip
+    qint64 m_firstAnswerMs = -1;
     int m_loginPagesSeen = 0;
     bool m_passed = false;
     bool m_done = false;

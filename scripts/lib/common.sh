@@ -10,7 +10,7 @@ ORGANIZER_PACKAGES=(
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 fonts-dejavu-core
     libssl-dev libgtest-dev googletest
-    xvfb xauth wrk procps curl
+    xvfb xauth wrk procps curl time
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
