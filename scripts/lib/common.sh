@@ -11,6 +11,7 @@ ORGANIZER_PACKAGES=(
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 fonts-dejavu-core
     libssl-dev libgtest-dev googletest
     xvfb xauth wrk procps curl time
+    lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
