@@ -106,6 +106,9 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     });
     connect(m_api, &app::ApiClient::finished, this, &MainWindow::onApiCall);
     connect(&m_expiryTimer, &QTimer::timeout, this, &MainWindow::updateExpiry);
+    auto *busyTimer = new QTimer(this);
+    connect(busyTimer, &QTimer::timeout, this, &MainWindow::updateBusy);
+    busyTimer->start(150);
     m_expiryTimer.start(1000);
 
     auto *refresh = new QAction(tr("Refresh"), this);
@@ -172,6 +175,8 @@ void MainWindow::buildToolbar()
     statusBar()->addPermanentWidget(m_serverLabel);
     m_flowNote = new QLabel(this);
     statusBar()->addWidget(m_flowNote);
+    m_busy = new QLabel(this);
+    statusBar()->addPermanentWidget(m_busy);
 
     auto explainFlow = [this] {
         const bool implicit = m_flowBox->currentData().toInt() == int(app::Flow::Implicit);
@@ -536,6 +541,19 @@ void MainWindow::logout()
     m_scopeSummary->setText(tr("Not logged in."));
     statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
     updateActions();
+}
+
+void MainWindow::updateBusy()
+{
+    const bool loggingIn = m_session->isActive();
+    const qsizetype calls = m_pendingKinds.size();
+    if (loggingIn)
+        m_busy->setText(tr("⏳ logging in…"));
+    else if (calls > 0)
+        m_busy->setText(tr("⏳ %n call(s) under way", nullptr, int(calls)));
+    else
+        m_busy->clear();
+    m_loginButton->setEnabled(!loggingIn && (!currentProfile().local || m_server->state() == app::ServerLauncher::State::Running));
 }
 
 void MainWindow::updateExpiry()

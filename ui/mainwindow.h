@@ -87,6 +87,8 @@ private:
     QPushButton *m_logoutButton = nullptr;
     QLabel *m_serverLabel = nullptr;
     QLabel *m_flowNote = nullptr;
+    QLabel *m_busy = nullptr; // shows while calls or a login are under way
+    void updateBusy();
     QTabWidget *m_tabs = nullptr;
     RecordModel *m_contacts = nullptr;
     RecordModel *m_appointments = nullptr;
