@@ -80,6 +80,11 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); },
                                       server.get());
     server->m_http->setMaxBodySize(options.maxBodyBytes);
+    http::ConnectionLimits limits;
+    limits.maxConnections = options.maxConnections;
+    limits.idleTimeoutMs = options.idleTimeoutSeconds * 1000;
+    limits.requestTimeoutMs = options.requestTimeoutSeconds * 1000;
+    server->m_http->setLimits(limits);
     return server;
 }
 

@@ -21,6 +21,9 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
         {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
         {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
+        {QStringLiteral("max-connections"), QStringLiteral("Open connections served at once; more get 503 (default 512)."), QStringLiteral("n"), QStringLiteral("512")},
+        {QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
+        {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
         {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
         {QStringLiteral("allow-demo-tenant"), QStringLiteral("Serve the demo users and secret even on a non-loopback address.")},
         {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
@@ -79,6 +82,19 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
     if (!ok || refresh < 0 || refresh > 3600)
         return Unexpected<QString>(QStringLiteral("--jwks-refresh-interval: \"%1\" is not a number of seconds from 0 to 3600").arg(parser.value(QStringLiteral("jwks-refresh-interval"))));
     options.jwksRefreshIntervalSeconds = refresh;
+
+    const struct { const char *name; int *target; int min; int max; } bounded[] = {
+        {"max-connections", &options.maxConnections, 1, 100000},
+        {"idle-timeout", &options.idleTimeoutSeconds, 1, 3600},
+        {"request-timeout", &options.requestTimeoutSeconds, 1, 600},
+    };
+    for (const auto &entry : bounded) {
+        const QString text = parser.value(QLatin1String(entry.name));
+        const int value = text.toInt(&ok);
+        if (!ok || value < entry.min || value > entry.max)
+            return Unexpected<QString>(QStringLiteral("--%1: \"%2\" is not a number from %3 to %4").arg(QLatin1String(entry.name), text).arg(entry.min).arg(entry.max));
+        *entry.target = value;
+    }
 
     options.tenantFile = parser.value(QStringLiteral("config"));
     options.allowDemoTenant = parser.isSet(QStringLiteral("allow-demo-tenant"));

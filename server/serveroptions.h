@@ -25,6 +25,9 @@ struct ServerOptions
     qint64 jwksRefreshIntervalSeconds = 10; // at most one JWKS fetch per interval on unknown kids
     QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
     qsizetype maxBodyBytes = 64 * 1024;
+    int maxConnections = 512;
+    int idleTimeoutSeconds = 30;
+    int requestTimeoutSeconds = 10;
     QString tenantFile; // empty: the default tenant compiled in from resources/tenant.json
     bool allowDemoTenant = false;
 

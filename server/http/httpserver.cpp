@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QJsonObject>
+#include <QtGlobal>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -37,11 +38,109 @@ bool wantsClose(const Request &request)
 
 } // namespace
 
-Server::Server(Handler handler, QObject *parent) : QAbstractHttpServer(parent), m_handler(std::move(handler)) {}
+// Hands every accepted socket to the Server before QAbstractHttpServer sees it, so our slots run first.
+class GuardedTcpServer : public QTcpServer
+{
+public:
+    GuardedTcpServer(Server *owner) : QTcpServer(owner), m_owner(owner) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        if (m_owner->openConnections() >= m_owner->limits().maxConnections) {
+            socket->write(serializeResponse(Response::json(503, QJsonObject{
+                {QStringLiteral("error"), QStringLiteral("temporarily_unavailable")},
+                {QStringLiteral("error_description"), QStringLiteral("too many open connections; try again shortly")}}), true, true));
+            socket->disconnectFromHost();
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            return;
+        }
+        m_owner->adopt(socket);
+        addPendingConnection(socket);
+    }
+
+private:
+    Server *m_owner;
+};
+
+Server::Server(Handler handler, QObject *parent) : QAbstractHttpServer(parent), m_handler(std::move(handler))
+{
+    m_clock.start();
+    m_sweeper.setInterval(250);
+    connect(&m_sweeper, &QTimer::timeout, this, &Server::sweep);
+    m_sweeper.start();
+}
+
+void Server::adopt(QTcpSocket *socket)
+{
+    m_connections.insert(socket, Connection{m_clock.elapsed(), -1, 0, false, {}});
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onBytes(socket); });
+    connect(socket, &QObject::destroyed, this, [this, socket] { m_connections.remove(socket); });
+}
+
+void Server::onBytes(QTcpSocket *socket)
+{
+    auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    // Runs before QHttpServer reads: what is available now arrived since the last read.
+    const QByteArray fresh = socket->peek(std::min<qint64>(socket->bytesAvailable(), m_limits.maxHeaderBytes + 4));
+    Connection &connection = it.value();
+    connection.lastActivityMs = m_clock.elapsed();
+    if (connection.requestStartedMs < 0 && socket->bytesAvailable() > 0)
+        connection.requestStartedMs = connection.lastActivityMs;
+    connection.requestBytes += socket->bytesAvailable();
+    if (!connection.headersComplete) {
+        const QByteArray window = connection.tail + fresh;
+        connection.headersComplete = window.contains("\r\n\r\n");
+        connection.tail = window.right(3);
+        if (!connection.headersComplete && connection.requestBytes > m_limits.maxHeaderBytes)
+            return refuse(socket, 431, QStringLiteral("the request headers exceed %1 bytes").arg(m_limits.maxHeaderBytes));
+    }
+    if (connection.requestBytes > m_limits.maxHeaderBytes + m_maxBodySize + 1024)
+        return refuse(socket, 413, QStringLiteral("the request is larger than %1 bytes").arg(m_limits.maxHeaderBytes + m_maxBodySize));
+}
+
+void Server::refuse(QTcpSocket *socket, int status, const QString &description)
+{
+    qCInfo(lcAccess).noquote() << "refused connection from" << socket->peerAddress().toString() << status << description;
+    m_connections.remove(socket);
+    socket->readAll(); // nothing of this request reaches the parser
+    socket->write(serializeResponse(Response::json(status, QJsonObject{{QStringLiteral("error"), QStringLiteral("invalid_request")},
+                                                                       {QStringLiteral("error_description"), description}}),
+                                    true, true));
+    socket->disconnectFromHost();
+}
+
+void Server::sweep()
+{
+    const qint64 now = m_clock.elapsed();
+    QList<QPair<QTcpSocket *, int>> expired;
+    for (auto it = m_connections.cbegin(); it != m_connections.cend(); ++it) {
+        const Connection &c = it.value();
+        if (c.requestStartedMs >= 0 && now - c.requestStartedMs > m_limits.requestTimeoutMs)
+            expired.append({it.key(), 408});
+        else if (c.requestStartedMs < 0 && now - c.lastActivityMs > m_limits.idleTimeoutMs)
+            expired.append({it.key(), 0});
+    }
+    for (const auto &[socket, status] : expired) {
+        if (status == 408) {
+            refuse(socket, 408, QStringLiteral("the request took longer than %1 ms to arrive").arg(m_limits.requestTimeoutMs));
+        } else {
+            m_connections.remove(socket);
+            socket->disconnectFromHost(); // idle keep-alive connection
+        }
+    }
+}
 
 quint16 Server::listenOn(const QHostAddress &address, quint16 port, QString *error)
 {
-    auto *tcpServer = new QTcpServer(this);
+    auto *tcpServer = new GuardedTcpServer(this);
     if (!tcpServer->listen(address, port)) {
         if (error)
             *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(tcpServer->errorString());
@@ -83,17 +182,29 @@ bool Server::handleRequest(const QHttpServerRequest &qtRequest, QTcpSocket *sock
     request.body = qtRequest.body();
     request.peer = qtRequest.remoteAddress();
 
+    if (auto it = m_connections.find(socket); it != m_connections.end()) {
+        // A whole request arrived: the next bytes start the next one.
+        it->requestStartedMs = -1;
+        it->requestBytes = 0;
+        it->headersComplete = false;
+        it->tail.clear();
+        it->lastActivityMs = m_clock.elapsed();
+    }
     QElapsedTimer timer;
     timer.start();
     const bool close = wantsClose(request);
     const bool includeBody = request.method != "HEAD";
     // The path is logged without its query: nothing that could carry a credential reaches the log.
-    Responder respond = [socket = QPointer<QTcpSocket>(socket), timer, close, includeBody, method = request.method,
+    Responder respond = [self = QPointer<Server>(this), socket = QPointer<QTcpSocket>(socket), timer, close, includeBody, method = request.method,
                          path = request.path](Response response) {
         qCInfo(lcAccess).noquote() << method << path.left(200) << response.status << QStringLiteral("%1ms").arg(timer.nsecsElapsed() / 1e6, 0, 'f', 2);
         if (!socket || socket->state() != QAbstractSocket::ConnectedState)
             return; // the client went away while we were working
         socket->write(serializeResponse(response, includeBody, close));
+        if (self) {
+            if (auto it = self->m_connections.find(socket); it != self->m_connections.end())
+                it->lastActivityMs = self->m_clock.elapsed(); // idle time counts from the answer
+        }
         if (close)
             socket->disconnectFromHost();
     };
