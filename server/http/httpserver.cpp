@@ -78,8 +78,18 @@ Server::Server(Handler handler, QObject *parent) : QAbstractHttpServer(parent), 
 
 void Server::adopt(QTcpSocket *socket)
 {
-    m_connections.insert(socket, Connection{m_clock.elapsed(), -1, 0, false, {}});
+    m_connections.insert(socket, Connection{m_clock.elapsed(), -1, 0, false, {}, 0});
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onBytes(socket); });
+    // QHttpServer connects its own reader when it takes the socket; a slot connected after that one
+    // sees what its read left (pipelined requests), so only bytes that really arrived are counted.
+    QMetaObject::invokeMethod(this, [this, socket = QPointer<QTcpSocket>(socket)] {
+        if (!socket)
+            return;
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+            if (auto it = m_connections.find(socket); it != m_connections.end())
+                it->availableAfterParse = socket->bytesAvailable();
+        });
+    }, Qt::QueuedConnection);
     connect(socket, &QObject::destroyed, this, [this, socket] { m_connections.remove(socket); });
 }
 
@@ -88,22 +98,35 @@ void Server::onBytes(QTcpSocket *socket)
     auto it = m_connections.find(socket);
     if (it == m_connections.end())
         return;
-    // Runs before QHttpServer reads: what is available now arrived since the last read.
-    const QByteArray fresh = socket->peek(std::min<qint64>(socket->bytesAvailable(), m_limits.maxHeaderBytes + 4));
+    // Runs before QHttpServer reads: what is available beyond what its last read left has just arrived.
     Connection &connection = it.value();
+    const qint64 available = socket->bytesAvailable();
+    const qint64 arrived = std::max<qint64>(0, available - connection.availableAfterParse);
+    connection.availableAfterParse = available;
+    if (arrived == 0)
+        return; // QHttpServer re-announcing pipelined data it has not parsed yet
     connection.lastActivityMs = m_clock.elapsed();
-    if (connection.requestStartedMs < 0 && socket->bytesAvailable() > 0)
+    if (connection.requestStartedMs < 0)
         connection.requestStartedMs = connection.lastActivityMs;
-    connection.requestBytes += socket->bytesAvailable();
+    connection.requestBytes += arrived;
     if (!connection.headersComplete) {
-        const QByteArray window = connection.tail + fresh;
-        connection.headersComplete = window.contains("\r\n\r\n");
-        connection.tail = window.right(3);
-        if (!connection.headersComplete && connection.requestBytes > m_limits.maxHeaderBytes)
+        // The new bytes sit at the end of the socket's buffer; the headers end at the first blank line.
+        connection.head += socket->peek(available).mid(available - arrived, m_limits.maxHeaderBytes + 4 - connection.head.size());
+        const qsizetype end = connection.head.indexOf("\r\n\r\n");
+        if ((end < 0 ? connection.head.size() : end) > m_limits.maxHeaderBytes)
             return refuse(socket, 431, QStringLiteral("the request headers exceed %1 bytes").arg(m_limits.maxHeaderBytes));
+        if (end >= 0) {
+            connection.headersComplete = true;
+            // Refuse an announced oversized body before receiving it.
+            for (const QByteArray &line : connection.head.left(end).split('\n')) {
+                if (line.trimmed().toLower().startsWith("content-length:") && line.mid(15).trimmed().toLongLong() > m_maxBodySize)
+                    return refuse(socket, 413, QStringLiteral("the request body is larger than %1 bytes").arg(m_maxBodySize));
+            }
+        }
     }
-    if (connection.requestBytes > m_limits.maxHeaderBytes + m_maxBodySize + 1024)
-        return refuse(socket, 413, QStringLiteral("the request is larger than %1 bytes").arg(m_limits.maxHeaderBytes + m_maxBodySize));
+    // Unparsed bytes are buffered in memory: bound them (pipelined requests included).
+    if (available > 16 * (m_limits.maxHeaderBytes + m_maxBodySize))
+        return refuse(socket, 413, QStringLiteral("too much unprocessed request data"));
 }
 
 void Server::refuse(QTcpSocket *socket, int status, const QString &description)
@@ -187,7 +210,7 @@ bool Server::handleRequest(const QHttpServerRequest &qtRequest, QTcpSocket *sock
         it->requestStartedMs = -1;
         it->requestBytes = 0;
         it->headersComplete = false;
-        it->tail.clear();
+        it->head.clear();
         it->lastActivityMs = m_clock.elapsed();
     }
     QElapsedTimer timer;

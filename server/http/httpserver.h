@@ -56,7 +56,8 @@ private:
         qint64 requestStartedMs = -1; // -1: between requests
         qsizetype requestBytes = 0;
         bool headersComplete = false;
-        QByteArray tail; // the last bytes seen, to find the end of the headers across reads
+        QByteArray head; // the request's first bytes, up to the end of its headers
+        qint64 availableAfterParse = 0; // left in the socket after QHttpServer's last read
     };
     void adopt(QTcpSocket *socket);
     void onBytes(QTcpSocket *socket);
