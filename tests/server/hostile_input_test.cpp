@@ -1,0 +1,108 @@
+// The catalogue of hostile inputs: one table, each row a raw request and the answer it must get.
+// Everything here must be refused clearly — never a crash, a hang, a silent success or a split header.
+
+#include "serverprocess.h"
+#include "testhttp.h"
+
+#include <gtest/gtest.h>
+
+using namespace organizer::test;
+
+namespace {
+
+struct HostileCase
+{
+    const char *name;
+    std::function<QByteArray()> request; // raw bytes sent on a fresh connection
+    int status;
+    std::function<void(const HttpReply &)> extra = {};
+};
+void PrintTo(const HostileCase &c, std::ostream *os)
+{
+    *os << c.name;
+}
+
+QByteArray get(const QByteArray &target, const QByteArray &headers = {})
+{
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
+}
+
+QByteArray post(const QByteArray &target, const QByteArray &contentType, const QByteArray &body)
+{
+    return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: " + contentType
+           + "\r\nAuthorization: Bearer x.y.z\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+const QByteArray kAuthorize = "/authorize?client_id=organizer-desktop&response_type=token&scope=openid&redirect_uri=";
+const QByteArray kCallback = "http%3A%2F%2Flocalhost%3A3000%2Fcallback";
+
+void noHeaderSplitting(const HttpReply &reply)
+{
+    for (const auto &[name, value] : reply.headers) {
+        EXPECT_NE(name, "set-cookie-injected");
+        EXPECT_FALSE(value.contains('\r') || value.contains('\n'));
+    }
+    EXPECT_EQ(reply.headerCount("x-injected"), 0);
+}
+
+} // namespace
+
+class HostileInput : public ::testing::TestWithParam<HostileCase>
+{
+protected:
+    static void SetUpTestSuite()
+    {
+        s_server = new ServerProcess();
+        ASSERT_TRUE(s_server->start());
+    }
+    static void TearDownTestSuite() { delete s_server; }
+    static inline ServerProcess *s_server = nullptr;
+};
+
+TEST_P(HostileInput, IsRefusedClearly)
+{
+    const HttpReply reply = sendRaw(s_server->port(), GetParam().request(), 15000);
+    ASSERT_TRUE(reply.error.isEmpty()) << reply.error.toStdString();
+    EXPECT_EQ(reply.status, GetParam().status) << reply.body.left(300).toStdString();
+    if (GetParam().extra)
+        GetParam().extra(reply);
+    EXPECT_EQ(sendHttp(s_server->port(), {"GET", "/healthz", {}, {}}).status, 200) << "the server stopped serving";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, HostileInput,
+    ::testing::Values(
+        HostileCase{"oversized_header", [] { return get("/api/contacts", "X-Big: " + QByteArray(40 * 1024, 'a') + "\r\n"); }, 431},
+        HostileCase{"thousands_of_headers", [] {
+            QByteArray headers;
+            for (int i = 0; i < 3000; ++i)
+                headers += "X-H" + QByteArray::number(i) + ": v\r\n";
+            return get("/api/contacts", headers); }, 431},
+        HostileCase{"repeated_authorization", [] { return get("/api/contacts", "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n"); }, 400},
+        HostileCase{"announced_huge_body", [] {
+            return QByteArray("POST /api/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{"); }, 413},
+        HostileCase{"json_bomb_nesting", [] { return post("/api/contacts", "application/json", QByteArray(20000, '[') + QByteArray(20000, ']')); }, 401,
+                    [](const HttpReply &r) { EXPECT_EQ(r.json("error"), "invalid_token"); }},
+        HostileCase{"bad_utf8_login_form", [] { return post("/login", "application/x-www-form-urlencoded", "transaction=%FF&csrf=%FE&username=%C0%AF"); }, 400},
+        HostileCase{"bad_utf8_token_request", [] { return post("/oauth/token", "application/x-www-form-urlencoded", "grant_type=%FF%FE"); }, 400},
+        HostileCase{"path_traversal", [] { return get("/assets/..%2F..%2Fetc%2Fpasswd"); }, 404},
+        HostileCase{"dot_segments_in_api_path", [] { return get("/api/contacts/..%2F..%2Fhealthz"); }, 404},
+        HostileCase{"crlf_in_state_is_encoded", [] {
+            return get(kAuthorize + kCallback + "&audience=nope&state=x%0D%0ASet-Cookie-Injected:%20a%3Db%0D%0AX-Injected:%201"); }, 302,
+                    [](const HttpReply &r) {
+                        noHeaderSplitting(r);
+                        EXPECT_TRUE(r.header("location").contains("state=x%0D%0ASet-Cookie-Injected")) << r.header("location").toStdString();
+                    }},
+        HostileCase{"crlf_in_bearer_description", [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IlxyXG5YLUluamVjdGVkOiAxIn0.e30.AA\r\n"); }, 401,
+                    noHeaderSplitting},
+        HostileCase{"open_redirect_via_redirect_uri", [] { return get(kAuthorize + "https%3A%2F%2Fevil.example%2Fcallback"); }, 400,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").isEmpty()); }},
+        HostileCase{"open_redirect_via_lookalike_uri", [] { return get(kAuthorize + "http%3A%2F%2Flocalhost%3A3000%40evil.example%2Fcallback"); }, 400,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").isEmpty()); }},
+        HostileCase{"open_redirect_via_return_to", [] { return get("/v2/logout?client_id=organizer-desktop&returnTo=https%3A%2F%2Fevil.example%2F"); }, 400,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").isEmpty()); }},
+        HostileCase{"protocol_relative_return_to", [] { return get("/v2/logout?client_id=organizer-desktop&returnTo=%2F%2Fevil.example%2F"); }, 400},
+        HostileCase{"repeated_authorize_parameters", [] { return get(kAuthorize + kCallback + "&client_id=other"); }, 400},
+        HostileCase{"unknown_method", [] { return QByteArray("BREW /api/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); }, 405},
+        HostileCase{"token_in_query_string", [] { return get("/api/contacts?access_token=abc"); }, 400}),
+    [](const auto &row) { return std::string(row.param.name); });
