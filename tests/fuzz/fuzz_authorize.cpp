@@ -1,0 +1,16 @@
+// libFuzzer target: the /authorize request checks on an arbitrary query string.
+#include "authorizerequest.h"
+
+#include <cstdint>
+
+using namespace organizer::authorization;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const Tenant tenant = loadTenant(defaultTenantPath()).value();
+    const QUrlQuery query(QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size)));
+    auto parsed = parseAuthorizeRequest(query, tenant);
+    if (parsed)
+        (void)redirectWith(*parsed, {{QStringLiteral("state"), parsed->state}});
+    return 0;
+}
