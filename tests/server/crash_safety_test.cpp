@@ -2,6 +2,7 @@
 // after a restart, the database passes SQLite's integrity check, and keys and consents survive too.
 
 #include "apitestsupport.h"
+#include "testbrowser.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -27,6 +28,13 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
                                      .object().value(QLatin1String("keys")).toArray().first().toObject().value(QLatin1String("kid")).toString().toUtf8();
     const TokenFactory tokens(dir.path(), server.issuer());
     const QByteArray token = tokens.token(kAllScopes);
+    const QString authorize = QStringLiteral("client_id=organizer-desktop&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
+                                             "&response_type=token&scope=openid%20read%3Acontacts&audience=organize&state=s");
+    {
+        TestBrowser browser(server.port());
+        const auto consented = browser.authorize(authorize, QStringLiteral("bob@example.com"), QStringLiteral("organizer"));
+        ASSERT_TRUE(consented.sawConsent && consented.redirect.isValid()) << consented.failure.toStdString();
+    }
 
     // 400 pipelined creates on one connection; the server is killed while they are being answered.
     QTcpSocket socket;
@@ -83,4 +91,8 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
     const QByteArray kidAfter = QJsonDocument::fromJson(sendHttp(restarted.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body)
                                     .object().value(QLatin1String("keys")).toArray().first().toObject().value(QLatin1String("kid")).toString().toUtf8();
     EXPECT_EQ(kidAfter, kidBefore); // the signing key survived
+    TestBrowser browser(restarted.port());
+    const auto again = browser.authorize(authorize, QStringLiteral("bob@example.com"), QStringLiteral("organizer"));
+    ASSERT_TRUE(again.redirect.isValid()) << again.failure.toStdString();
+    EXPECT_FALSE(again.sawConsent); // the consent given before the crash survived
 }
