@@ -33,10 +33,11 @@ dpkg-deb -x "$deb" "$root"
 desktop-file-validate "$root/usr/share/applications/organizer.desktop" || fail "desktop entry"
 appstreamcli validate --no-net "$root/usr/share/metainfo/dev.organizer.Organizer.metainfo.xml" >/dev/null || fail "AppStream metainfo"
 for file in usr/share/man/man1/organizer.1.gz usr/share/man/man1/organizer-server.1.gz usr/share/icons/hicolor/scalable/apps/organizer.svg \
-            usr/share/icons/hicolor/48x48/apps/organizer.png usr/share/doc/organizer/copyright usr/share/organizer/tenant.json \
+            usr/share/icons/hicolor/48x48/apps/organizer.png usr/share/doc/organizer/copyright usr/share/organizer/tenant.json usr/share/organizer/qa-plan.json \
             lib/systemd/system/organizer-server.service usr/lib/systemd/user/organizer-server.service; do
     [ -s "$root/$file" ] || fail "missing $file"
 done
+node -e "JSON.parse(require('fs').readFileSync(process.argv[1]))" "$root/usr/share/organizer/qa-plan.json" || fail "the QA plan is not JSON"
 zcat "$root/usr/share/man/man1/organizer-server.1.gz" | grep -q 'keys rotate' || fail "man page"
 if command -v systemd-analyze >/dev/null 2>&1; then
     systemd-analyze verify --man=no "$root/lib/systemd/system/organizer-server.service" 2>&1 | grep -v 'organizer-server: command not found\|is not executable' || true
