@@ -757,6 +757,21 @@ void AuthorizationServer::userinfo(const http::Request &request, http::Responder
     });
 }
 
+http::Response AuthorizationServer::loggedOutPage() const
+{
+    return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
+                                                                 {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+}
+
+http::Response AuthorizationServer::endSession(const http::Request &request, http::Response response)
+{
+    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
+    if (!sessionId.isEmpty())
+        m_sessions.remove(hashOf(sessionId));
+    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
+    return response;
+}
+
 http::Response AuthorizationServer::logout(const http::Request &request)
 {
     // Auth0's /v2/logout: end the session, then go to returnTo if the client allows it.
@@ -771,14 +786,9 @@ http::Response AuthorizationServer::logout(const http::Request &request)
                              QStringLiteral("\"%1\" is not an allowed logout URL for this application.").arg(returnTo.left(200)));
         response = redirect(target);
     } else {
-        response = page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
-                                                                         {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+        response = loggedOutPage();
     }
-    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
-    if (!sessionId.isEmpty())
-        m_sessions.remove(hashOf(sessionId));
-    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
-    return response;
+    return endSession(request, std::move(response));
 }
 
 http::Response AuthorizationServer::oidcLogout(const http::Request &request)
@@ -818,14 +828,9 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
         }
         response = redirect(url);
     } else {
-        response = page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
-                                                                         {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+        response = loggedOutPage();
     }
-    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
-    if (!sessionId.isEmpty())
-        m_sessions.remove(hashOf(sessionId));
-    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
-    return response;
+    return endSession(request, std::move(response));
 }
 
 http::Response AuthorizationServer::discovery() const

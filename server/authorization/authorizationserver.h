@@ -94,6 +94,9 @@ private:
     http::Response tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
                                  qint64 authTime, bool issueRefreshToken);
     void prune();
+    http::Response loggedOutPage() const;
+    // Forgets the browser's session and tells it to drop the cookie.
+    http::Response endSession(const http::Request &request, http::Response response);
 
     Tenant m_tenant;
     TokenMinter *m_minter;
