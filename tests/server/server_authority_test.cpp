@@ -16,6 +16,8 @@
 
 #include <atomic>
 
+#include <openssl/crypto.h>
+
 using namespace organizer;
 using namespace organizer::test;
 
@@ -96,6 +98,8 @@ protected:
         QString error;
         m_port = server.listenOn(QHostAddress::LocalHost, 0, &error);
         exec();
+        // Qt's TLS backend gave this thread OpenSSL state (DRBG, error queue); free it with the thread.
+        OPENSSL_thread_stop();
     }
 
 private:
