@@ -163,10 +163,10 @@ void MainWindow::buildToolbar()
 
     bar->addWidget(m_scopeButton);
     bar->addSeparator();
-    m_loginButton = new QPushButton(tr("Log in"), this);
+    m_loginButton = new QPushButton(QIcon(QStringLiteral(":/organizer/icons/login.svg")), tr("Log in"), this);
     m_loginButton->setShortcut(QKeySequence(QStringLiteral("Ctrl+L")));
     m_loginButton->setToolTip(tr("Log in (Ctrl+L)"));
-    m_logoutButton = new QPushButton(tr("Log out"), this);
+    m_logoutButton = new QPushButton(QIcon(QStringLiteral(":/organizer/icons/logout.svg")), tr("Log out"), this);
     connect(m_loginButton, &QPushButton::clicked, this, &MainWindow::login);
     connect(m_logoutButton, &QPushButton::clicked, this, &MainWindow::logout);
     bar->addWidget(m_loginButton);
@@ -217,18 +217,19 @@ QWidget *MainWindow::buildRecordsTab(const QString &api, const QString &path, Re
     struct Spec
     {
         QString label;
+        QString icon;
         QString action;
         QKeySequence key;
         std::function<void()> run;
     };
     const QList<Spec> specs{
-        {tr("Refresh"), QStringLiteral("read"), QKeySequence(), [this, path] { m_pendingKinds.insert(m_api->send("GET", path), path); }},
-        {tr("Add…"), QStringLiteral("create"), QKeySequence::New, [this, path, model] { addRecord(path, model); }},
-        {tr("Edit…"), QStringLiteral("update"), QKeySequence(), [this, path, model, table] { editRecord(path, model, table); }},
-        {tr("Delete"), QStringLiteral("delete"), QKeySequence::Delete, [this, path, model, table] { deleteRecord(path, model, table); }},
+        {tr("Refresh"), QStringLiteral("refresh"), QStringLiteral("read"), QKeySequence(), [this, path] { m_pendingKinds.insert(m_api->send("GET", path), path); }},
+        {tr("Add…"), QStringLiteral("add"), QStringLiteral("create"), QKeySequence::New, [this, path, model] { addRecord(path, model); }},
+        {tr("Edit…"), QStringLiteral("edit"), QStringLiteral("update"), QKeySequence(), [this, path, model, table] { editRecord(path, model, table); }},
+        {tr("Delete"), QStringLiteral("delete"), QStringLiteral("delete"), QKeySequence::Delete, [this, path, model, table] { deleteRecord(path, model, table); }},
     };
     for (const Spec &spec : specs) {
-        auto *button = new QPushButton(spec.label, page);
+        auto *button = new QPushButton(QIcon(QStringLiteral(":/organizer/icons/%1.svg").arg(spec.icon)), spec.label, page);
         if (!spec.key.isEmpty())
             button->setShortcut(spec.key);
         connect(button, &QPushButton::clicked, this, spec.run);
