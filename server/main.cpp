@@ -1,8 +1,8 @@
 // organizer-server: the Organizer Service resource server (contacts and calendar APIs) and its
 // bundled issuer. Thin on purpose: everything it does lives in organizer_server_core.
 
-#include "accesstokenissuer.h"
 #include "passwordhash.h"
+#include "tokenminter.h"
 #include "organizerserver.h"
 #include "serveroptions.h"
 
@@ -88,15 +88,18 @@ int runTokenCommand(QCoreApplication &app)
     if (!keys)
         return fail(QStringLiteral("token: %1").arg(keys.error().description));
 
-    const server::AccessTokenIssuer tokenIssuer(&keys.value(), issuer, parser.value(QStringLiteral("audience")));
-    server::AccessTokenIssuer::Grant grant;
-    grant.subject = parser.value(QStringLiteral("sub"));
-    grant.scopes = parser.value(QStringLiteral("scope")).split(QLatin1Char(' '), Qt::SkipEmptyParts);
-    grant.lifetimeSeconds = ttl;
-    auto token = tokenIssuer.mint(grant);
+    // The same minter the authorization server uses, for an API that is just this audience and lifetime.
+    const jose::SigningKeyStore &store = keys.value();
+    authorization::TokenMinter minter([&store]() -> const jose::SigningKey & { return store.activeKey(); });
+    minter.setIssuer(issuer);
+    authorization::Api api;
+    api.identifier = parser.value(QStringLiteral("audience"));
+    api.tokenLifetimeSeconds = ttl;
+    auto token = minter.accessToken(&api, parser.value(QStringLiteral("sub")), QString(),
+                                    parser.value(QStringLiteral("scope")).split(QLatin1Char(' '), Qt::SkipEmptyParts), false);
     if (!token)
         return fail(QStringLiteral("token: %1").arg(token.error().description));
-    std::fprintf(stdout, "%s\n", token->constData());
+    std::fprintf(stdout, "%s\n", token->token.constData());
     return 0;
 }
 

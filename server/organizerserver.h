@@ -1,6 +1,5 @@
 #pragma once
 
-#include "accesstokenissuer.h"
 #include "authorizationserver.h"
 #include "accesstokenverifier.h"
 #include "httpserver.h"

@@ -27,6 +27,7 @@ struct LoginError
     QString message;
     QString detail;
     QString providerError; // the RFC 6749 error code when kind == ProviderError
+    bool unknownSigningKey = false; // the ID token names a kid the provider's JWKS (as we read it) lacks
 };
 
 // What a successful login leaves in memory (never on disk).

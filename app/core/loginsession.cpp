@@ -118,7 +118,7 @@ void LoginSession::handleRedirect(const QUrl &url)
 void LoginSession::finishImplicit(const QUrlQuery &parameters, bool keysRefreshed)
 {
     auto result = validateTokenResponse(parameters, m_expected, m_keys, true, true, jose::systemClock());
-    if (!result && result.error().kind == LoginError::Kind::InvalidIdToken && result.error().message.contains(QLatin1String("no signing key")) && !keysRefreshed) {
+    if (!result && result.error().unknownSigningKey && !keysRefreshed) {
         // The provider may have rotated its keys since we read them: read them once more.
         const quint64 generation = m_generation;
         m_client->fetchKeys(m_metadata.jwksUri, [this, parameters, generation](const jose::JwkSet &keys, const QString &) {

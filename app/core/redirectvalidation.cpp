@@ -91,8 +91,12 @@ Expected<LoginResult, LoginError> validateTokenResponse(const QUrlQuery &paramet
     // ID token: RS256 only, key by kid from the issuer's JWKS, iss exact, aud = our client_id, exp.
     const jose::JwtVerifier verifier({expected.issuer, expected.clientId, 60}, clock);
     auto verified = verifier.verify(result.idToken, keys);
-    if (!verified)
-        return reject(LoginError::Kind::InvalidIdToken, QStringLiteral("The ID token was rejected: %1.").arg(verified.error().description));
+    if (!verified) {
+        LoginError error{LoginError::Kind::InvalidIdToken, QStringLiteral("The ID token was rejected: %1.").arg(verified.error().description), {}, {}};
+        error.detail = error.message;
+        error.unknownSigningKey = verified.error().code == jose::ErrorCode::UnknownKeyId;
+        return Unexpected<LoginError>(error);
+    }
     const QString nonce = verified->claims.value(QLatin1String("nonce")).toString();
     if (nonce.isEmpty() || !jose::constantTimeEquals(nonce.toUtf8(), expected.nonce.toUtf8()))
         return reject(LoginError::Kind::NonceMismatch, QStringLiteral("The ID token's nonce does not match this login (a replayed token?)."));
@@ -114,10 +118,9 @@ Expected<LoginResult, LoginError> validateTokenResponse(const QUrlQuery &paramet
     result.idTokenClaims = verified->claims;
     result.requestedScopes = expected.requestedScopes;
     // RFC 6749 §5.1: scope is only required when it differs from the request; absent means as requested.
-    const QString scope = param(parameters, "scope");
-    result.grantedScopes = scope.isEmpty() && parameters.hasQueryItem(QStringLiteral("scope")) == false
-                               ? expected.requestedScopes
-                               : scope.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    result.grantedScopes = parameters.hasQueryItem(QStringLiteral("scope"))
+                               ? param(parameters, "scope").split(QLatin1Char(' '), Qt::SkipEmptyParts)
+                               : expected.requestedScopes;
     if (!result.accessToken.isEmpty()) {
         result.accessTokenHeader = decodePart(result.accessToken, 0);
         result.accessTokenClaims = decodePart(result.accessToken, 1);

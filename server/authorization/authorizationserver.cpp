@@ -52,7 +52,7 @@ std::optional<QUrlQuery> parseForm(const QByteArray &body)
     text.replace('+', "%20");
     const QByteArray decoded = QByteArray::fromPercentEncoding(body);
     QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    const QString check = utf8(decoded);
+    [[maybe_unused]] const QString decodedText = utf8(decoded); // decoded only to learn whether it is UTF-8
     if (utf8.hasError())
         return std::nullopt;
     return QUrlQuery(QString::fromLatin1(text));
@@ -223,7 +223,7 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     }
     const QByteArray id = randomToken(24);
     Transaction &stored = m_transactions.insert(id, transaction).value();
-    http::Response response = advance(id, stored, transaction.browser);
+    http::Response response = advance(id, stored);
     if (!newBrowserCookie.isEmpty())
         response.headers.append(qMakePair(QByteArray("set-cookie"), newBrowserCookie));
     return response;
@@ -251,7 +251,7 @@ QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, con
     return grantedScopes(request.scopes, m_tenant.api(request.audience), user);
 }
 
-http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction, const QByteArray &)
+http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction)
 {
     const AuthorizeRequest &request = transaction.request;
     if (transaction.subject.isEmpty()) {
@@ -315,7 +315,7 @@ http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &
     return answer(request, parameters);
 }
 
-http::Response AuthorizationServer::answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters, const QByteArray &)
+http::Response AuthorizationServer::answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters)
 {
     if (request.responseMode == QLatin1String("form_post")) {
         QString fields;
@@ -399,7 +399,7 @@ http::Response AuthorizationServer::login(const http::Request &request)
     transaction->subject = user->subject();
     transaction->authTime = now;
     transaction->csrf = randomToken(); // the login form cannot be replayed against the consent step
-    http::Response response = advance(id, *transaction, browser);
+    http::Response response = advance(id, *transaction);
     response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, sessionId, kSessionLifetime)));
     return response;
 }

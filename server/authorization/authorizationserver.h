@@ -71,9 +71,9 @@ private:
     };
 
     // Continues a transaction: login, then consent, then the answer to the client.
-    http::Response advance(const QByteArray &transactionId, Transaction &transaction, const QByteArray &browserCookie);
+    http::Response advance(const QByteArray &transactionId, Transaction &transaction);
     http::Response complete(const QByteArray &transactionId, Transaction &transaction);
-    http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters, const QByteArray &setCookie = {});
+    http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters);
     http::Response answerError(const AuthorizeRequest &request, const QString &error, const QString &description);
     http::Response errorPage(int status, const QString &title, const QString &message) const;
     http::Response renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username, const QString &error) const;

@@ -54,7 +54,7 @@ jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, 
         header.insert(QStringLiteral("typ"), QStringLiteral("at+jwt"));
         claims.insert(QStringLiteral("client_id"), clientId);
         claims.insert(QStringLiteral("jti"), QString::fromLatin1(randomToken(16)));
-    } else {
+    } else if (!clientId.isEmpty()) { // a test token from the command line has no client
         claims.insert(QStringLiteral("azp"), clientId);
     }
     const jose::SigningKey &key = m_activeKey();

@@ -229,3 +229,14 @@ TEST(ApiCalls, SummariesAreReadable)
     unreachable.error = QStringLiteral("Connection refused");
     EXPECT_EQ(unreachable.summary(), QStringLiteral("No answer: Connection refused"));
 }
+
+TEST(RelyingParty, AnUnknownKidAsksForFreshKeysAndABadSignatureDoesNot)
+{
+    auto unknown = validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing, QStringLiteral("rotated"))));
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().kind, LoginError::Kind::InvalidIdToken);
+    EXPECT_TRUE(unknown.error().unknownSigningKey);
+    auto forged = validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other)));
+    ASSERT_FALSE(forged);
+    EXPECT_FALSE(forged.error().unknownSigningKey);
+}
