@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "oidcclient.h"
 #include "profiles.h"
+#include "qacommand.h"
 #include "serverlauncher.h"
 #include "weblogin.h"
 
@@ -47,7 +48,8 @@ int main(int argc, char *argv[])
 {
     QElapsedTimer sinceStart;
     sinceStart.start();
-    const bool display = hasDisplay();
+    const bool qaCommand = argc > 1 && qstrcmp(argv[1], "qa") == 0;
+    const bool display = !qaCommand && hasDisplay();
     if (!display)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     prepareWebEngine(!display);
@@ -56,9 +58,15 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("organizer"));
     QApplication::setApplicationDisplayName(QStringLiteral("Organizer"));
     QApplication::setApplicationVersion(QStringLiteral(ORGANIZER_VERSION));
+    if (qaCommand) {
+        if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+            QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\njs=false"));
+        return runQaCommand(application);
+    }
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Organizer: log in to \"Organizer Service\" and try its contacts and calendar APIs."));
+    parser.setApplicationDescription(QStringLiteral("Organizer: log in to \"Organizer Service\" and try its contacts and calendar APIs.\n\n"
+                                                    "Subcommands:\n  qa    run the scope QA grid headless (organizer qa --help)"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({

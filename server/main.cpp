@@ -64,6 +64,7 @@ int runTokenCommand(QCoreApplication &app)
         {QStringLiteral("scope"), QStringLiteral("Space-separated scopes, e.g. \"read:contacts read:calendar\"."), QStringLiteral("scopes"), QString()},
         {QStringLiteral("ttl"), QStringLiteral("Lifetime in seconds (default 3600)."), QStringLiteral("seconds"), QStringLiteral("3600")},
         {QStringLiteral("audience"), QStringLiteral("Audience (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
+        {QStringLiteral("expired"), QStringLiteral("Issue it already expired (exp an hour ago), to check that APIs refuse it.")},
         {QStringLiteral("issuer"), QStringLiteral("Issuer URL; default: the one the server on this data directory announced."), QStringLiteral("url")},
         {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()), QStringLiteral("dir")},
     });
@@ -90,7 +91,10 @@ int runTokenCommand(QCoreApplication &app)
 
     // The same minter the authorization server uses, for an API that is just this audience and lifetime.
     const jose::SigningKeyStore &store = keys.value();
-    authorization::TokenMinter minter([&store]() -> const jose::SigningKey & { return store.activeKey(); });
+    // An expired token is an honest one minted in the past: iat and exp both lie beyond any leeway.
+    const qint64 backdate = parser.isSet(QStringLiteral("expired")) ? ttl + 3600 : 0;
+    const jose::Clock clock = [backdate] { return jose::systemClock()() - backdate; };
+    authorization::TokenMinter minter([&store]() -> const jose::SigningKey & { return store.activeKey(); }, clock);
     minter.setIssuer(issuer);
     authorization::Api api;
     api.identifier = parser.value(QStringLiteral("audience"));

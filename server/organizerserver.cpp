@@ -65,7 +65,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_verifier = std::make_unique<AccessTokenVerifier>(
         server->m_issuerKeys, AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
     server->m_resourceServer = std::make_unique<ResourceServer>(
-        ResourceServer::Settings{options.audience, options.servesContacts(), options.servesCalendar()}, server->m_verifier.get(),
+        ResourceServer::Settings{options.audience, options.servesContacts(), options.servesCalendar(), options.routeScopeOverrides}, server->m_verifier.get(),
         server->m_store.get());
     server->m_resourceServer->registerRoutes(server->m_router);
     server->m_router.add("GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) {

@@ -26,6 +26,8 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
         {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
         {QStringLiteral("allow-demo-tenant"), QStringLiteral("Serve the demo users and secret even on a non-loopback address.")},
+        {QStringLiteral("route-scope"), QStringLiteral("Testing only: make a route require another scope, e.g. \"GET /api/appointments=read:contacts\" (repeatable)."),
+         QStringLiteral("rule")},
         {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
     });
 }
@@ -98,6 +100,17 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
 
     options.tenantFile = parser.value(QStringLiteral("config"));
     options.allowDemoTenant = parser.isSet(QStringLiteral("allow-demo-tenant"));
+
+    for (const QString &rule : parser.values(QStringLiteral("route-scope"))) {
+        const QString route = rule.section(QLatin1Char('='), 0, 0).simplified();
+        const QString scope = rule.section(QLatin1Char('='), 1).trimmed();
+        const QString method = route.section(QLatin1Char(' '), 0, 0);
+        const QString path = route.section(QLatin1Char(' '), 1);
+        static const QStringList methods{QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("DELETE")};
+        if (!methods.contains(method) || !path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char(' ')) || scope.isEmpty() || scope.contains(QLatin1Char(' ')))
+            return Unexpected<QString>(QStringLiteral("--route-scope: \"%1\" is not METHOD PATH=SCOPE, e.g. \"GET /api/appointments=read:contacts\"").arg(rule));
+        options.routeScopeOverrides.insert(method + QLatin1Char(' ') + path, scope);
+    }
 
     if (parser.isSet(QStringLiteral("cors-origin"))) {
         options.corsOrigins = parser.values(QStringLiteral("cors-origin"));

@@ -3,6 +3,7 @@
 #include "expected.h"
 
 #include <QCommandLineParser>
+#include <QHash>
 #include <QHostAddress>
 #include <QStringList>
 #include <QUrl>
@@ -30,6 +31,9 @@ struct ServerOptions
     int requestTimeoutSeconds = 10;
     QString tenantFile; // empty: the default tenant compiled in from resources/tenant.json
     bool allowDemoTenant = false;
+    // "GET /api/appointments" → the scope that route requires instead of its own. Only for proving that
+    // a scope QA run catches a wrong rule; the server warns at start when any is set.
+    QHash<QString, QString> routeScopeOverrides;
 
     bool servesIssuer() const { return authority.isEmpty() && serve == ServeMode::All; }
     bool servesContacts() const { return serve != ServeMode::Calendar; }

@@ -1,6 +1,7 @@
 #include "weblogin.h"
 
 #include <QLoggingCategory>
+#include <QWebEngineCookieStore>
 #include <QVBoxLayout>
 #include <QWebEngineProfile>
 #include <QWebEngineSettings>
@@ -94,6 +95,11 @@ void WebLoginView::open(const QUrl &url, const QString &allowedOrigin, std::func
     m_page->load(url);
 }
 
+void WebLoginView::clearCookies()
+{
+    m_profile->cookieStore()->deleteAllCookies();
+}
+
 void WebLoginView::runScript(const QString &script)
 {
     m_page->runJavaScript(script);
@@ -114,6 +120,11 @@ void WebLoginBrowser::open(const QUrl &url)
 void WebLoginBrowser::runScript(const QString &script)
 {
     m_view->runScript(script);
+}
+
+void WebLoginBrowser::clearSession()
+{
+    m_view->clearCookies();
 }
 
 } // namespace organizer::ui

@@ -46,6 +46,8 @@ public:
 
     void open(const QUrl &url, const QString &allowedOrigin, std::function<bool(const QUrl &)> isRedirect);
     void runScript(const QString &script);
+    // Drops every cookie of the login server (its session), so the next login starts afresh.
+    void clearCookies();
     QWebEngineView *view() const { return m_view; }
 
 Q_SIGNALS:
@@ -71,6 +73,7 @@ public:
     WebLoginBrowser(WebLoginView *view, app::LoginSession *session, QObject *parent = nullptr);
     void open(const QUrl &url) override;
     void runScript(const QString &script) override;
+    void clearSession() override;
 
 private:
     WebLoginView *m_view;

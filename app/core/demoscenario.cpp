@@ -7,19 +7,9 @@
 
 namespace organizer::app {
 
-namespace {
-
-QString jsString(const QString &value)
-{
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
-}
-
-} // namespace
 
 DemoScenario::DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent)
-    : QObject(parent), m_server(server), m_session(session), m_api(api), m_browser(browser), m_options(std::move(options))
+    : QObject(parent), m_server(server), m_session(session), m_api(api), m_browser(browser), m_automation(browser), m_options(std::move(options))
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, [this] { finish(false, QStringLiteral("the demo did not finish within %1 seconds").arg(m_options.timeoutMs / 1000)); });
@@ -38,7 +28,9 @@ void DemoScenario::run()
     say(QStringLiteral("Organizer demo: %1 logs in with the %2 flow and calls both APIs")
             .arg(m_options.user, m_options.flow == Flow::Implicit ? QStringLiteral("implicit (id_token token)") : QStringLiteral("authorization code + PKCE")));
     connect(m_server, &ServerLauncher::stateChanged, this, &DemoScenario::onServerState);
-    connect(m_browser, &LoginBrowser::pageLoaded, this, &DemoScenario::onPage);
+    m_automation.expect(m_options.user, m_options.password);
+    connect(&m_automation, &LoginAutomation::failed, this, [this](const QString &reason) { finish(false, QStringLiteral("login failed: %1").arg(reason)); });
+    connect(&m_automation, &LoginAutomation::consentAccepted, this, [this] { say(QStringLiteral("  consent     accepted on the consent page")); });
     connect(m_session, &LoginSession::succeeded, this, &DemoScenario::onLoggedIn);
     connect(m_session, &LoginSession::authorizeWithBrowser, this, [this] {
         if (m_loginStartedMs < 0)
@@ -69,25 +61,6 @@ void DemoScenario::onServerState(ServerLauncher::State state)
     m_api->setBaseUrl(m_server->url());
     if (m_options.startsLogin)
         m_session->start(profile.loginSettings(m_server->url()));
-}
-
-void DemoScenario::onPage(const QUrl &url, bool ok)
-{
-    // A failed login answers 401 with the login page again, which the browser reports as not ok.
-    if (m_done || (!ok && url.path() != QLatin1String("/login")))
-        return;
-    // Type into the hosted pages like a person would: one field at a time, then the button.
-    if (url.path() == QLatin1String("/login")) {
-        if (++m_loginPagesSeen > 1)
-            return finish(false, QStringLiteral("login failed: the login page came back (wrong email or password for %1?)").arg(m_options.user));
-        m_browser->runScript(QStringLiteral("document.getElementById('username').value = %1;"
-                                            "document.getElementById('password').value = %2;"
-                                            "document.querySelector('form').submit();")
-                                 .arg(jsString(m_options.user), jsString(m_options.password)));
-    } else if (url.path() == QLatin1String("/consent")) {
-        say(QStringLiteral("  consent     accepted on the consent page"));
-        m_browser->runScript(QStringLiteral("document.querySelector('button[value=accept]').click();"));
-    }
 }
 
 void DemoScenario::onLoggedIn(const LoginResult &result)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apiclient.h"
+#include "loginautomation.h"
 #include "loginsession.h"
 #include "serverlauncher.h"
 
@@ -9,21 +10,6 @@
 #include <QTimer>
 
 namespace organizer::app {
-
-// What shows a login page: the embedded web view in the app (ui/ implements it). The demo only loads
-// URLs and runs a line of script to fill in a form, as a person would type.
-class LoginBrowser : public QObject
-{
-    Q_OBJECT
-
-public:
-    using QObject::QObject;
-    virtual void open(const QUrl &url) = 0;
-    virtual void runScript(const QString &script) = 0;
-
-Q_SIGNALS:
-    void pageLoaded(const QUrl &url, bool ok);
-};
 
 struct DemoOptions
 {
@@ -58,7 +44,6 @@ private:
     void say(const QString &text);
     void finish(bool passed, const QString &why = {});
     void onServerState(ServerLauncher::State state);
-    void onPage(const QUrl &url, bool ok);
     void onLoggedIn(const LoginResult &result);
     void onCall(const ApiCall &call);
 
@@ -66,6 +51,7 @@ private:
     LoginSession *m_session;
     ApiClient *m_api;
     LoginBrowser *m_browser;
+    LoginAutomation m_automation;
     DemoOptions m_options;
     QStringList m_report;
     QStringList m_granted;
@@ -74,7 +60,6 @@ private:
     QElapsedTimer m_clock;
     qint64 m_loginStartedMs = -1; // when /authorize was opened: the start of the round trip
     qint64 m_firstAnswerMs = -1;
-    int m_loginPagesSeen = 0;
     bool m_passed = false;
     bool m_done = false;
     bool m_callsOk = true;

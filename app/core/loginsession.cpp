@@ -68,6 +68,7 @@ void LoginSession::start(const LoginSettings &settings)
     m_client->discover(settings.issuer, [this, generation](const ProviderMetadata &metadata, const QString &error) {
         if (generation != m_generation || !m_active)
             return;
+        record(Lane::App, Lane::AuthorizationServer, QStringLiteral("GET /.well-known/openid-configuration"), error.isEmpty(), error);
         if (!error.isEmpty())
             return fail(LoginError::Kind::Network, QStringLiteral("Cannot reach the login server: %1.").arg(error));
         m_metadata = metadata;
@@ -75,12 +76,21 @@ void LoginSession::start(const LoginSettings &settings)
         m_client->fetchKeys(metadata.jwksUri, [this, generation](const jose::JwkSet &keys, const QString &keyError) {
             if (generation != m_generation || !m_active)
                 return;
+            record(Lane::App, Lane::AuthorizationServer, QStringLiteral("GET %1").arg(m_metadata.jwksUri.path()), keyError.isEmpty(),
+                   keyError.isEmpty() ? QStringLiteral("%1 signing key(s)").arg(keys.keys().size()) : keyError);
             if (!keyError.isEmpty())
                 return fail(LoginError::Kind::Network, QStringLiteral("Cannot read the provider's signing keys: %1.").arg(keyError));
             m_keys = keys;
             Q_EMIT progress(QStringLiteral("Opening the login page"));
-            Q_EMIT authorizeWithBrowser(authorizationUrl(m_metadata, m_settings, m_expected.state, m_expected.nonce,
-                                                         m_codeVerifier.isEmpty() ? QString() : pkceChallenge(m_codeVerifier)));
+            const QUrl authorize = authorizationUrl(m_metadata, m_settings, m_expected.state, m_expected.nonce,
+                                                    m_codeVerifier.isEmpty() ? QString() : pkceChallenge(m_codeVerifier));
+            const QUrlQuery query(authorize);
+            record(Lane::App, Lane::Browser,
+                   QStringLiteral("open %1 (%2)").arg(authorize.path(), query.queryItemValue(QStringLiteral("response_type"), QUrl::FullyDecoded)), true,
+                   QStringLiteral("scope=%1\nstate, nonce%2 generated for this login\n%3")
+                       .arg(query.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded),
+                            m_codeVerifier.isEmpty() ? QString() : QStringLiteral(", PKCE S256 challenge"), authorize.toString()));
+            Q_EMIT authorizeWithBrowser(authorize);
         });
     });
 }
@@ -108,6 +118,14 @@ void LoginSession::handleRedirect(const QUrl &url)
         return;
     }
     const QUrlQuery parameters = redirectParameters(url);
+    const bool hasError = parameters.hasQueryItem(QStringLiteral("error"));
+    record(Lane::AuthorizationServer, Lane::Browser,
+           QStringLiteral("302 to %1 (%2)").arg(url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment),
+                                                hasError ? QStringLiteral("error=%1").arg(parameters.queryItemValue(QStringLiteral("error")))
+                                                : url.hasFragment() ? QStringLiteral("tokens in the fragment")
+                                                                    : QStringLiteral("code in the query")),
+           !hasError, url.toString());
+    record(Lane::Browser, Lane::App, QStringLiteral("redirect caught before it leaves; answer handed to the app"), true);
     Q_EMIT progress(QStringLiteral("Checking the answer"));
     if (m_settings.flow == Flow::AuthorizationCodePkce)
         redeemCode(parameters);
@@ -132,10 +150,12 @@ void LoginSession::finishImplicit(const QUrlQuery &parameters, bool keysRefreshe
     if (!result) {
         m_active = false;
         qCWarning(lcSession).noquote() << "login rejected:" << result.error().detail;
+        record(Lane::App, Lane::App, QStringLiteral("answer rejected: %1").arg(result.error().message), false, result.error().detail);
         Q_EMIT failed(result.error());
         return;
     }
     m_active = false;
+    recordVerified(result.value());
     Q_EMIT succeeded(result.value());
 }
 
@@ -160,6 +180,8 @@ void LoginSession::redeemCode(const QUrlQuery &parameters)
                            [this, generation](const QJsonObject &body, const QString &error) {
                                if (generation != m_generation || !m_active)
                                    return;
+                               record(Lane::App, Lane::AuthorizationServer, QStringLiteral("POST %1 (authorization_code + code_verifier)").arg(m_metadata.tokenEndpoint.path()),
+                                      error.isEmpty(), error);
                                if (!error.isEmpty())
                                    return fail(LoginError::Kind::ProviderError, QStringLiteral("The code could not be redeemed: %1.").arg(error));
                                QUrlQuery tokens;
@@ -172,11 +194,28 @@ void LoginSession::redeemCode(const QUrlQuery &parameters)
                                auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
                                m_active = false;
                                if (!result) {
+                                   record(Lane::App, Lane::App, QStringLiteral("answer rejected: %1").arg(result.error().message), false, result.error().detail);
                                    Q_EMIT failed(result.error());
                                    return;
                                }
+                               recordVerified(result.value());
                                Q_EMIT succeeded(result.value());
                            });
+}
+
+void LoginSession::record(Lane from, Lane to, const QString &label, bool ok, const QString &detail)
+{
+    Q_EMIT step(from, to, label, ok ? FlowStep::Outcome::Ok : FlowStep::Outcome::Failed, detail);
+}
+
+void LoginSession::recordVerified(const LoginResult &result)
+{
+    QStringList checks{QStringLiteral("RS256 signature (kid %1)").arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(12)),
+                       QStringLiteral("iss"), QStringLiteral("aud"), QStringLiteral("exp"), QStringLiteral("nonce")};
+    if (result.idTokenClaims.contains(QLatin1String("at_hash")))
+        checks << QStringLiteral("at_hash");
+    record(Lane::App, Lane::App, QStringLiteral("id_token verified: %1").arg(checks.join(QLatin1String(", "))), true,
+           QStringLiteral("sub %1\ngranted: %2").arg(result.idTokenClaims.value(QLatin1String("sub")).toString(), result.grantedScopes.join(QLatin1Char(' '))));
 }
 
 void LoginSession::fail(LoginError::Kind kind, const QString &message, const QString &detail)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "flowtimeline.h"
 #include "jwk.h"
 #include "loginresult.h"
 #include "oidcclient.h"
@@ -56,8 +57,13 @@ Q_SIGNALS:
     void succeeded(const organizer::app::LoginResult &result);
     void failed(const organizer::app::LoginError &error);
     void progress(const QString &step);
+    // The same steps for the flow timeline: who talked to whom and how it went (texts get masked there).
+    void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome,
+              const QString &detail);
 
 private:
+    void record(Lane from, Lane to, const QString &label, bool ok, const QString &detail = {});
+    void recordVerified(const LoginResult &result);
     void fail(LoginError::Kind kind, const QString &message, const QString &detail = {});
     void finishImplicit(const QUrlQuery &parameters, bool keysRefreshed);
     void redeemCode(const QUrlQuery &parameters);

@@ -70,6 +70,8 @@ void ServerLauncher::start(const QString &dataDir)
     QStringList arguments{QStringLiteral("--port"), QStringLiteral("0")};
     if (!dataDir.isEmpty())
         arguments += {QStringLiteral("--data-dir"), dataDir};
+    // For development and tests: more flags for the bundled server, e.g. "--config my-tenant.json".
+    arguments += QProcess::splitCommand(qEnvironmentVariable("ORGANIZER_SERVER_ARGS"));
     setState(State::Starting);
     m_startupTimeout.start();
     m_process.start(locateServer(), arguments);

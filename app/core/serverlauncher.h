@@ -26,6 +26,7 @@ public:
     // The binary: $ORGANIZER_SERVER_BINARY, else next to this executable, else ../server/ (the build tree).
     static QString locateServer();
 
+    // `dataDir` empty: the server's default (the user's data directory). $ORGANIZER_SERVER_ARGS adds flags.
     void start(const QString &dataDir = {});
     void stop();
 

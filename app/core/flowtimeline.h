@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QList>
+#include <QString>
+
+namespace organizer::app {
+
+// The parties of a login as a presenter draws them: one lifeline each.
+enum class Lane { App, Browser, AuthorizationServer, ContactsApi, CalendarApi };
+inline constexpr int laneCount = 5;
+QString laneName(Lane lane);
+// Which API lane a path belongs to (the calendar API answers under /api/appointments and /api/calendar).
+Lane laneForApiPath(const QString &path);
+
+struct FlowStep
+{
+    enum class Outcome { Ok, Failed, Info };
+    qint64 atMs = 0;       // since the timeline started
+    qint64 durationMs = -1; // -1: an instant
+    Lane from = Lane::App;
+    Lane to = Lane::App;   // from == to: a check inside one party
+    QString label;         // one line, already masked
+    QString detail;        // more lines, already masked
+    Outcome outcome = Outcome::Info;
+};
+
+// What happened during one login and the calls made with its token, in order. Every text passes
+// through maskSecrets() on the way in, so a timeline can be shown, exported or saved as it is.
+class FlowTimeline
+{
+public:
+    FlowTimeline() = default;
+    explicit FlowTimeline(QString title);
+
+    void start();
+    bool isStarted() const { return m_clock.isValid(); }
+    qint64 elapsedMs() const { return m_clock.isValid() ? m_clock.elapsed() : 0; }
+
+    void add(Lane from, Lane to, const QString &label, FlowStep::Outcome outcome = FlowStep::Outcome::Info, const QString &detail = {},
+             qint64 durationMs = -1);
+    void clear();
+
+    const QString &title() const { return m_title; }
+    void setTitle(const QString &title) { m_title = maskSecrets(title); }
+    const QDateTime &startedAt() const { return m_startedAt; }
+    const QList<FlowStep> &steps() const { return m_steps; }
+    bool isEmpty() const { return m_steps.isEmpty(); }
+    QJsonArray toJson() const;
+
+    // Replaces tokens, codes, secrets and passwords in `text` with a short masked form ("eyJhbGci…" →
+    // "eyJh…[masked]"), so that what is left is safe to show on a projector or attach to a CI run.
+    static QString maskSecrets(const QString &text);
+
+private:
+    QString m_title;
+    QDateTime m_startedAt;
+    QElapsedTimer m_clock;
+    QList<FlowStep> m_steps;
+};
+
+} // namespace organizer::app

@@ -1,0 +1,174 @@
+#include "qacommand.h"
+
+#include "oidcclient.h"
+#include "profiles.h"
+#include "qareport.h"
+#include "qarunner.h"
+#include "serverlauncher.h"
+#include "timelinepainter.h"
+#include "weblogin.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QSaveFile>
+#include <QSettings>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace organizer {
+
+namespace {
+
+void say(const QString &text, FILE *stream = stdout)
+{
+    std::fprintf(stream, "%s\n", qPrintable(text));
+    std::fflush(stream);
+}
+
+QString writeFile(const QString &path, const QByteArray &content)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size() || !file.commit())
+        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    return {};
+}
+
+} // namespace
+
+int runQaCommand(QApplication &application)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the scope QA grid offscreen: every user × requested scope set × endpoint of the plan, plus negative probes, "
+        "through the real login pages and the real APIs. Exits 1 if any cell differs from what the tenant's rules predict."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("qa"), QStringLiteral("The subcommand."));
+    parser.addOptions({
+        {QStringLiteral("plan"), QStringLiteral("QA plan (JSON); default: the plan for the demo tenant."), QStringLiteral("file")},
+        {QStringLiteral("junit"), QStringLiteral("Write JUnit XML here (one testcase per cell)."), QStringLiteral("file")},
+        {QStringLiteral("html"), QStringLiteral("Write a self-contained HTML report here."), QStringLiteral("file")},
+        {QStringLiteral("markdown"), QStringLiteral("Write a Markdown summary here."), QStringLiteral("file")},
+        {QStringLiteral("profile"), QStringLiteral("Run against this saved profile instead of the bundled server."), QStringLiteral("name")},
+        {QStringLiteral("flow"), QStringLiteral("Login flow for people: implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
+    });
+    parser.process(application);
+
+    const QString flow = parser.value(QStringLiteral("flow"));
+    if (flow != QLatin1String("implicit") && flow != QLatin1String("code")) {
+        say(QStringLiteral("organizer qa: --flow must be implicit or code, not \"%1\"").arg(flow), stderr);
+        return 2;
+    }
+    qa::Plan plan;
+    if (parser.isSet(QStringLiteral("plan"))) {
+        auto loaded = qa::Plan::load(parser.value(QStringLiteral("plan")), qa::Plan::bundledTenant());
+        if (!loaded) {
+            say(QStringLiteral("organizer qa: %1").arg(loaded.error()), stderr);
+            return 2;
+        }
+        plan = *loaded;
+    } else {
+        plan = qa::Plan::builtIn();
+    }
+
+    app::Profile profile = app::Profile::localProfile();
+    if (parser.isSet(QStringLiteral("profile"))) {
+        QSettings settings;
+        const QList<app::Profile> profiles = app::ProfileStore(&settings).load();
+        const QString name = parser.value(QStringLiteral("profile"));
+        QStringList names;
+        bool found = false;
+        for (const app::Profile &candidate : profiles) {
+            names << candidate.name;
+            if (candidate.name == name) {
+                profile = candidate;
+                found = true;
+            }
+        }
+        if (!found) {
+            say(QStringLiteral("organizer qa: no profile named \"%1\" (saved profiles: %2)").arg(name, names.join(QLatin1String(", "))), stderr);
+            return 2;
+        }
+    }
+
+    app::ServerLauncher server;
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    ui::WebLoginView view;
+    view.resize(900, 700);
+    ui::WebLoginBrowser browser(&view, &session);
+    qa::QaRunner runner(&oidc, &session, &browser);
+    qa::LocalTokenMinter minter(app::ServerLauncher::locateServer(), QString());
+    if (profile.local)
+        runner.setTokenSource(&minter);
+
+    int exitCode = 2;
+    QObject::connect(&runner, &qa::QaRunner::rowChanged, &application, [&runner](int row) {
+        const qa::RowResult &result = runner.run().rows.at(row);
+        if (result.verdict == qa::Verdict::Running)
+            return;
+        qa::QaRun single = runner.run();
+        single.rows = {result};
+        const QStringList lines = qa::textSummary(single);
+        for (qsizetype i = 0; i + 1 < lines.size(); ++i)
+            say(lines.at(i));
+    });
+    QObject::connect(&runner, &qa::QaRunner::finished, &application, [&](bool passed) {
+        const qa::QaRun &run = runner.run();
+        say(qa::textSummary(run).constLast());
+        QStringList problems;
+        const struct { const char *option; std::function<QByteArray()> make; } reports[] = {
+            {"junit", [&] { return qa::junitReport(run); }},
+            {"html", [&] { return qa::htmlReport(run, [](const app::FlowTimeline &timeline) { return ui::TimelinePainter::toSvg(timeline); }); }},
+            {"markdown", [&] { return qa::markdownReport(run); }},
+        };
+        for (const auto &report : reports) {
+            const QString path = parser.value(QLatin1String(report.option));
+            if (path.isEmpty())
+                continue;
+            const QString problem = writeFile(path, report.make());
+            if (problem.isEmpty())
+                say(QStringLiteral("%1 report: %2").arg(QLatin1String(report.option), path));
+            else
+                problems << problem;
+        }
+        for (const QString &problem : problems)
+            say(QStringLiteral("organizer qa: %1").arg(problem), stderr);
+        exitCode = !problems.isEmpty() ? 2 : passed ? 0 : 1;
+        say(passed ? QStringLiteral("result: every cell as predicted") : QStringLiteral("result: FAILED"));
+        application.quit();
+    });
+
+    qa::QaTarget target;
+    target.clientId = profile.clientId;
+    target.redirectUri = profile.redirectUri;
+    target.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
+    auto startRun = [&](const QUrl &issuer) {
+        target.issuer = issuer;
+        target.apiBaseUrl = profile.apiBaseUrl.isValid() && !profile.apiBaseUrl.isEmpty() ? profile.apiBaseUrl : issuer;
+        say(QStringLiteral("organizer qa: %1 against %2 — %3 rows × %4 endpoints")
+                .arg(plan.source, issuer.toString())
+                .arg(qa::planRows(plan).size())
+                .arg(plan.endpoints.size()));
+        runner.start(plan, target);
+    };
+    if (profile.local) {
+        QObject::connect(&server, &app::ServerLauncher::stateChanged, &application, [&](app::ServerLauncher::State state) {
+            if (state == app::ServerLauncher::State::Running && !runner.isRunning())
+                startRun(server.url());
+            if (state == app::ServerLauncher::State::Failed) {
+                say(QStringLiteral("organizer qa: the bundled server is unreachable: %1").arg(server.errorString()), stderr);
+                application.exit(2);
+            }
+        });
+        server.start();
+    } else {
+        QTimer::singleShot(0, &application, [&] { startRun(profile.issuer); });
+    }
+    const int loopCode = application.exec();
+    server.stop();
+    return loopCode != 0 ? loopCode : exitCode;
+}
+
+} // namespace organizer
