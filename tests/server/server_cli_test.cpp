@@ -65,6 +65,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
         BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
         BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
+        BadFlagCase{"route_scope_without_scope", {QStringLiteral("--route-scope"), QStringLiteral("GET /api/contacts")}, "--route-scope"},
+        BadFlagCase{"route_scope_bad_method", {QStringLiteral("--route-scope"), QStringLiteral("FETCH /api/contacts=read:contacts")}, "--route-scope"},
         BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
         BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
     [](const auto &row) { return std::string(row.param.name); });
@@ -99,6 +101,35 @@ TEST(ServerCli, TokenSubcommandMintsATokenTheRunningServerAccepts)
     EXPECT_EQ(token.count('.'), 2);
     EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/appointments", {{"authorization", bearer(token)}}, {}}).status, 200);
     EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/contacts", {{"authorization", bearer(token)}}, {}}).status, 403);
+}
+
+TEST(ServerCli, TokenSubcommandMintsAnExpiredTokenTheServerRefuses)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
+                                                   QStringLiteral("qa|expired"), QStringLiteral("--scope"), QStringLiteral("read:contacts"), QStringLiteral("--expired")});
+    ASSERT_EQ(minted.exitCode, 0) << minted.err.toStdString();
+    const HttpReply reply = sendHttp(server.port(), {"GET", "/api/contacts", {{"authorization", bearer(minted.out.trimmed())}}, {}});
+    EXPECT_EQ(reply.status, 401);
+    EXPECT_TRUE(reply.header("WWW-Authenticate").contains("error=\"invalid_token\"")) << reply.header("WWW-Authenticate").toStdString();
+    EXPECT_TRUE(reply.header("WWW-Authenticate").contains("expired")) << reply.header("WWW-Authenticate").toStdString();
+}
+
+TEST(ServerCli, RouteScopeMakesARouteRequireAnotherScopeAndSaysSo)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--route-scope"), QStringLiteral("GET /api/appointments=read:contacts")})) << server.errorText().toStdString();
+    const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
+                                                   QStringLiteral("x"), QStringLiteral("--scope"), QStringLiteral("read:calendar")});
+    ASSERT_EQ(minted.exitCode, 0) << minted.err.toStdString();
+    const QByteArray token = minted.out.trimmed();
+    const HttpReply list = sendHttp(server.port(), {"GET", "/api/appointments", {{"authorization", bearer(token)}}, {}});
+    EXPECT_EQ(list.status, 403);
+    EXPECT_TRUE(list.header("WWW-Authenticate").contains("scope=\"read:contacts\""));
+    // Only the route named changes; the calendar's other routes keep their own scope.
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/calendar", {{"authorization", bearer(token)}}, {}}).status, 200);
+    EXPECT_TRUE(server.log().contains("--route-scope, for testing only"));
 }
 
 TEST(ServerCli, TokenSubcommandExplainsWhatIsMissing)
