@@ -155,8 +155,10 @@ int runQaCommand(QApplication &application)
     };
     if (profile.local) {
         QObject::connect(&server, &app::ServerLauncher::stateChanged, &application, [&](app::ServerLauncher::State state) {
-            if (state == app::ServerLauncher::State::Running && !runner.isRunning())
+            if (state == app::ServerLauncher::State::Running && !runner.isRunning()) {
+                minter.setDataDir(server.dataDir());
                 startRun(server.url());
+            }
             if (state == app::ServerLauncher::State::Failed) {
                 say(QStringLiteral("organizer qa: the bundled server is unreachable: %1").arg(server.errorString()), stderr);
                 application.exit(2);

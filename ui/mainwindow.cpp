@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "profiledialog.h"
+#include "qatab.h"
+#include "timelinepainter.h"
 #include "recorddialog.h"
 #include "weblogin.h"
 
@@ -13,6 +15,7 @@
 #include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -22,6 +25,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -79,6 +83,10 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     m_tabs->addTab(buildRecordsTab(QStringLiteral("calendar"), QStringLiteral("/api/appointments"), m_appointments, &m_appointmentsView), tr("C&alendar"));
     m_tabs->addTab(buildTokensTab(), tr("&Tokens"));
     m_tabs->addTab(buildResponsesTab(), tr("&Responses"));
+    m_tabs->addTab(buildTimelineTab(), tr("T&imeline"));
+    m_qaTab = new QaTab(m_server, this);
+    m_qaTab->setProfileProvider([this] { return currentProfile(); });
+    m_tabs->addTab(m_qaTab, tr("Scope &QA"));
     m_serverLog = new QPlainTextEdit(this);
     m_serverLog->setReadOnly(true);
     m_serverLog->setMaximumBlockCount(5000);
@@ -93,6 +101,8 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
         showLoginResult(result);
     });
     connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
+    connect(m_session, &app::LoginSession::step, this,
+            [this](app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail) { recordStep(from, to, label, outcome, detail); });
     connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
         if (m_systemBrowserLogin) {
@@ -199,6 +209,50 @@ void MainWindow::buildToolbar()
     });
     rebuildProfiles(m_profileStore->currentName());
     explainFlow();
+}
+
+QWidget *MainWindow::buildTimelineTab()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    auto *bar = new QHBoxLayout;
+    auto *note = new QLabel(tr("Every step of the last login and each call made with its token, as a sequence diagram. Secrets are masked."), page);
+    note->setWordWrap(true);
+    auto *png = new QPushButton(tr("Export PNG…"), page);
+    auto *svg = new QPushButton(tr("Export SVG…"), page);
+    bar->addWidget(note, 1);
+    bar->addWidget(png);
+    bar->addWidget(svg);
+    m_timelineView = new TimelineView(page);
+    m_timelineView->setTimeline(m_loginTimeline);
+    auto *scroll = new QScrollArea(page);
+    scroll->setWidget(m_timelineView);
+    scroll->setBackgroundRole(QPalette::Base);
+    layout->addLayout(bar);
+    layout->addWidget(scroll, 1);
+    for (auto [button, suffix] : {std::pair{png, QStringLiteral("png")}, std::pair{svg, QStringLiteral("svg")}}) {
+        connect(button, &QPushButton::clicked, this, [this, suffix] {
+            const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("organizer-login.%1").arg(suffix),
+                                                              suffix == QLatin1String("png") ? tr("PNG image (*.png)") : tr("SVG drawing (*.svg)"));
+            if (path.isEmpty())
+                return;
+            const QString problem = TimelinePainter::exportTo(m_loginTimeline, path);
+            if (!problem.isEmpty())
+                QMessageBox::warning(this, tr("Export failed"), problem);
+            else
+                statusBar()->showMessage(tr("Timeline saved to %1").arg(path), 5000);
+        });
+    }
+    return page;
+}
+
+void MainWindow::recordStep(app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail, qint64 ms)
+{
+    if (!m_loginTimeline.isStarted())
+        return;
+    m_loginTimeline.add(from, to, label, outcome, detail, ms);
+    if (m_timelineView)
+        m_timelineView->setTimeline(m_loginTimeline);
 }
 
 QWidget *MainWindow::buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view)
@@ -445,6 +499,9 @@ void MainWindow::login()
         return;
     }
     closeLoginDialog();
+    m_loginTimeline = app::FlowTimeline(tr("%1 login to %2").arg(app::flowName(profile.flow) == QLatin1String("code") ? tr("Code + PKCE") : tr("Implicit"),
+                                                                 profile.local ? tr("the bundled server") : profile.name));
+    m_loginTimeline.start();
     m_systemBrowserLogin = !profile.local && profile.useSystemBrowser;
     if (m_systemBrowserLogin) {
         // RFC 8252: the system browser, and a loopback redirect to a port picked now.
@@ -471,6 +528,11 @@ void MainWindow::login()
     layout->addWidget(m_loginView, 1);
     layout->addWidget(buttons);
     connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
+    connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
+        if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
+            recordStep(app::Lane::AuthorizationServer, app::Lane::Browser, url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"),
+                       app::FlowStep::Outcome::Info, url.toString());
+    });
     connect(m_loginView, &WebLoginView::navigationBlocked, this, [this](const QUrl &url) {
         statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000);
     });
@@ -632,6 +694,10 @@ void MainWindow::deleteRecord(const QString &path, RecordModel *model, QTableVie
 void MainWindow::onApiCall(const app::ApiCall &call)
 {
     m_calls.append(call);
+    if (m_login)
+        recordStep(app::Lane::App, app::laneForApiPath(call.url.path()),
+                   QStringLiteral("%1 %2 → %3").arg(QString::fromLatin1(call.method), call.url.path()).arg(call.status == 0 ? tr("no answer") : QString::number(call.status)),
+                   call.succeeded() ? app::FlowStep::Outcome::Ok : app::FlowStep::Outcome::Failed, call.summary(), qint64(call.durationMs + 0.5));
     const int row = m_responses->rowCount();
     m_responses->insertRow(row);
     const QStringList cells{QString::fromLatin1(call.method), call.url.path(), QString::number(call.status), QString::number(call.durationMs, 'f', 1), call.summary()};

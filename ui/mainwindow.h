@@ -25,6 +25,8 @@ class QTreeWidget;
 
 namespace organizer::ui {
 
+class QaTab;
+class TimelineView;
 class WebLoginView;
 
 // The app's window: it presents what the app core computes and turns clicks into intents (log in,
@@ -40,6 +42,8 @@ public:
     // For the demo and the tests: the web view of the login in progress (null when none).
     WebLoginView *loginView() const { return m_loginView; }
     QTabWidget *tabs() const { return m_tabs; }
+    QaTab *qaTab() const { return m_qaTab; }
+    const app::FlowTimeline &loginTimeline() const { return m_loginTimeline; }
     void showLoginResult(const app::LoginResult &result);
     void setFlow(app::Flow flow);
 
@@ -55,6 +59,8 @@ private:
     QWidget *buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view);
     QWidget *buildTokensTab();
     QWidget *buildResponsesTab();
+    QWidget *buildTimelineTab();
+    void recordStep(app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail = {}, qint64 ms = -1);
     void buildToolbar();
     void rebuildProfiles(const QString &select);
     void rebuildScopeMenu(const QStringList &available);
@@ -101,6 +107,9 @@ private:
     QTableWidget *m_responses = nullptr;
     QPlainTextEdit *m_responseDetail = nullptr;
     QPlainTextEdit *m_serverLog = nullptr;
+    QaTab *m_qaTab = nullptr;
+    TimelineView *m_timelineView = nullptr;
+    app::FlowTimeline m_loginTimeline; // the last login and the calls made with its token
     QList<app::ApiCall> m_calls;
     QHash<int, QString> m_pendingKinds; // call id -> what to do with the answer
     QPointer<QDialog> m_loginDialog;

@@ -17,6 +17,7 @@ constexpr int kLaneWidth = 190;
 constexpr int kTitleHeight = 30;
 constexpr int kHeaderHeight = 40;
 constexpr int kStepHeight = 38;
+constexpr int kLegendHeight = 26;
 
 int laneX(app::Lane lane)
 {
@@ -49,7 +50,8 @@ QFont font(int pixelSize, bool bold = false)
 QSize TimelinePainter::sizeFor(const app::FlowTimeline &timeline)
 {
     const int steps = std::max<int>(1, int(timeline.steps().size()));
-    return QSize(2 * kMargin + kTimeGutter + app::laneCount * kLaneWidth, kMargin + kTitleHeight + kHeaderHeight + steps * kStepHeight + kMargin + 8);
+    return QSize(2 * kMargin + kTimeGutter + app::laneCount * kLaneWidth,
+                 kMargin + kTitleHeight + kHeaderHeight + steps * kStepHeight + kLegendHeight + kMargin);
 }
 
 void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline)
@@ -65,7 +67,7 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
                      title + (timeline.startedAt().isValid() ? QStringLiteral("   ·   %1 UTC").arg(timeline.startedAt().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))) : QString()));
 
     const int headerTop = kMargin + kTitleHeight;
-    const int bottom = size.height() - kMargin;
+    const int bottom = size.height() - kMargin - kLegendHeight;
     static const QColor laneColors[app::laneCount] = {QColor(0xe8, 0xee, 0xfb), QColor(0xee, 0xf4, 0xe8), QColor(0xfb, 0xf0, 0xe2), QColor(0xf3, 0xe8, 0xf8),
                                                       QColor(0xe4, 0xf4, 0xf6)};
     for (int lane = 0; lane < app::laneCount; ++lane) {
@@ -115,11 +117,27 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
             painter.drawPolygon(QPolygonF({QPointF(to, y), QPointF(to - direction * 9, y - 4.5), QPointF(to - direction * 9, y + 4.5)}));
             painter.setPen(color);
             const int left = std::min(from, to) + 6;
-            const int width = std::abs(to - from) - 12 + (std::abs(to - from) < kLaneWidth * 2 ? kLaneWidth / 2 : 0);
+            // A short arrow may carry a longer label than it spans: up to two lanes, never past the edge.
+            const int width = std::min(std::max(std::abs(to - from) - 12, 2 * kLaneWidth - 12), size.width() - kMargin - left);
             painter.drawText(QRect(left, y - 18, width, 16), Qt::AlignLeft | Qt::AlignVCenter, painter.fontMetrics().elidedText(label, Qt::ElideRight, width));
         }
         y += kStepHeight;
     }
+    // The legend: what the colours mean, and that nothing secret is drawn.
+    painter.setFont(font(11));
+    int x = kMargin + kTimeGutter;
+    const int legendY = bottom + kLegendHeight / 2 + 4;
+    for (const auto &[outcome, text] : {std::pair{app::FlowStep::Outcome::Ok, QStringLiteral("as expected")},
+                                        std::pair{app::FlowStep::Outcome::Failed, QStringLiteral("not as expected")},
+                                        std::pair{app::FlowStep::Outcome::Info, QStringLiteral("information")}}) {
+        painter.setPen(QPen(outcomeColor(outcome), 2));
+        painter.drawLine(x, legendY, x + 22, legendY);
+        painter.setPen(QColor(0x44, 0x4b, 0x5c));
+        painter.drawText(QPoint(x + 28, legendY + 4), text);
+        x += 28 + painter.fontMetrics().horizontalAdvance(text) + 24;
+    }
+    painter.drawText(QPoint(x, legendY + 4), QStringLiteral("· tokens, codes and passwords are masked"));
+
     if (timeline.steps().isEmpty()) {
         painter.setFont(font(12));
         painter.setPen(QColor(0x6b, 0x73, 0x86));

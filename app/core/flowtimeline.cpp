@@ -88,7 +88,8 @@ QString FlowTimeline::maskSecrets(const QString &text)
     static const QRegularExpression parameter(
         QStringLiteral("\\b(access_token|id_token|refresh_token|code|code_verifier|client_secret|password|state|nonce|secret)"
                        "(=|\"\\s*:\\s*\")([^&#\\s\"]+)"));
-    static const QRegularExpression bearer(QStringLiteral("\\b(Bearer)\\s+([A-Za-z0-9._~+/-]+=*)"));
+    // A bearer credential (RFC 6750 b64token), not the auth-params of a challenge (Bearer realm="…").
+    static const QRegularExpression bearer(QStringLiteral("\\b(Bearer)\\s+([A-Za-z0-9._~+/-]+=*)(?![A-Za-z0-9._~+/=\"-]|\u2026)"));
     QString out = text;
     out.replace(bearer, QStringLiteral("\\1 …[masked]"));
     out.replace(jwt, QStringLiteral("eyJ…[masked]"));

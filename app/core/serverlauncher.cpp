@@ -67,6 +67,7 @@ void ServerLauncher::start(const QString &dataDir)
     m_stdout.clear();
     m_url.clear();
     m_error.clear();
+    m_dataDir = dataDir;
     QStringList arguments{QStringLiteral("--port"), QStringLiteral("0")};
     if (!dataDir.isEmpty())
         arguments += {QStringLiteral("--data-dir"), dataDir};

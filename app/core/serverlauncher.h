@@ -32,6 +32,7 @@ public:
 
     State state() const { return m_state; }
     QUrl url() const { return m_url; }
+    QString dataDir() const { return m_dataDir; } // as given to start(); empty: the server's default
     QString errorString() const { return m_error; }
     QString log() const { return m_log; }
 
@@ -49,6 +50,7 @@ private:
     QString m_log;
     QUrl m_url;
     QString m_error;
+    QString m_dataDir;
     State m_state = State::Stopped;
 };
 

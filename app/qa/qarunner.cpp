@@ -425,7 +425,10 @@ void QaRunner::runCell(int row, int column)
     }
     CellResult &cell = result.cells[column];
     const Endpoint &endpoint = m_run.plan.endpoints.at(column);
-    auto next = [this, row, column] { runCell(row, column + 1); };
+    auto next = [this, row, column] {
+        Q_EMIT rowChanged(row);
+        runCell(row, column + 1);
+    };
     if (cell.verdict == Verdict::NotRun)
         return next();
     cell.verdict = Verdict::Running;

@@ -56,7 +56,7 @@ public:
 
 Q_SIGNALS:
     void started();
-    void rowChanged(int row);
+    void rowChanged(int row); // its token arrived, a cell finished, or the row is done
     void progress(int done, int total);
     void finished(bool passed);
 

@@ -34,6 +34,7 @@ class LocalTokenMinter : public QObject, public TokenSource
 public:
     LocalTokenMinter(QString serverBinary, QString dataDir, QObject *parent = nullptr);
     void mint(const MintRequest &request, Done done) override;
+    void setDataDir(const QString &dataDir) { m_dataDir = dataDir; }
 
 private:
     QString m_serverBinary;

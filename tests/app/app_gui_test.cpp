@@ -7,6 +7,9 @@
 #include "recorddialog.h"
 #include "testbrowser.h"
 #include "mainwindow.h"
+#include "qagridmodel.h"
+#include "qatab.h"
+#include "timelinepainter.h"
 #include "serverprocess.h"
 #include "weblogin.h"
 
@@ -16,7 +19,11 @@
 #include <QNetworkReply>
 #include <QSettings>
 #include <QEventLoop>
+#include <QImage>
+#include <QJsonDocument>
 #include <QLabel>
+#include <QRegularExpression>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -207,8 +214,138 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/5-token-inspector.png")));
     window.tabs()->setCurrentIndex(3);
     EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/6-responses.png")));
+
+    // The login's timeline: authorize, the pages, the caught redirect, the id_token checks, each call.
+    ASSERT_TRUE(waitFor([&window] {
+        for (const app::FlowStep &step : window.loginTimeline().steps()) {
+            if (step.to == app::Lane::CalendarApi)
+                return true;
+        }
+        return false;
+    }, 10000));
+    QStringList labels;
+    for (const app::FlowStep &step : window.loginTimeline().steps())
+        labels << step.label;
+    const QString all = labels.join(QLatin1Char('\n'));
+    EXPECT_TRUE(all.contains(QLatin1String("open /authorize"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QLatin1String("login page"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QLatin1String("consent page"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QLatin1String("tokens in the fragment"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QLatin1String("id_token verified"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QStringLiteral("GET /api/contacts → 200"))) << all.toStdString();
+    EXPECT_TRUE(all.contains(QStringLiteral("GET /api/appointments → 403"))) << all.toStdString();
+    const QString json = QString::fromUtf8(QJsonDocument(window.loginTimeline().toJson()).toJson());
+    EXPECT_TRUE(json.contains(QLatin1String("access_token=eyJ"))) << "the redirect is recorded, masked";
+    EXPECT_FALSE(json.contains(QRegularExpression(QStringLiteral("eyJ[A-Za-z0-9_-]{8,}")))) << "a token reached the timeline";
+    window.tabs()->setCurrentIndex(4);
+    QTimer::singleShot(200, &settle, &QEventLoop::quit);
+    settle.exec();
+    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/7-login-timeline.png")));
     for (const char *name : {"1-logged-out.png", "2-login-page.png", "3-consent-page.png", "4-logged-in-contacts.png", "5-token-inspector.png"})
         EXPECT_GT(QFileInfo(dir + QLatin1Char('/') + QLatin1String(name)).size(), 5000) << name;
+}
+
+TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
+{
+    QSettings settings;
+    app::ProfileStore profiles(&settings);
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    app::ApiClient api;
+    ui::MainWindow window(&m_server, &session, &api, &profiles);
+    window.resize(1360, 860);
+    window.show();
+    ui::QaTab *qa = window.qaTab();
+    ASSERT_NE(qa, nullptr);
+    window.tabs()->setCurrentWidget(qa);
+    bool finished = false, passed = false;
+    QObject::connect(qa, &ui::QaTab::runFinished, [&](bool ok) {
+        finished = true;
+        passed = ok;
+    });
+    qa->run();
+    ASSERT_TRUE(qa->runner()->isRunning());
+    // Progress while it runs: some rows done, others not yet.
+    ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) > 0; }, 60000));
+    const QString dir = screenshotDir();
+    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/8-scope-qa-running.png")));
+    ASSERT_TRUE(waitFor([&finished] { return finished; }, 120000));
+    EXPECT_TRUE(passed) << qa->summary()->text().toStdString();
+    EXPECT_TRUE(qa->summary()->text().contains(QLatin1String("Every cell as predicted"))) << qa->summary()->text().toStdString();
+    auto *model = qa->grid()->model();
+    ASSERT_EQ(model->rowCount(), 65);
+    ASSERT_EQ(model->columnCount(), ui::QaGridModel::kFirstEndpointColumn + 10);
+
+    // bob asking for create:contacts is granted nothing of the API: the POST cell shows the 403 and why.
+    int bobCreate = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->headerData(row, Qt::Vertical).toString() == QStringLiteral("bob@example.com · create:contacts"))
+            bobCreate = row;
+    }
+    ASSERT_GE(bobCreate, 0);
+    const int postContacts = ui::QaGridModel::kFirstEndpointColumn + 1;
+    EXPECT_EQ(model->index(bobCreate, postContacts).data().toString(), QStringLiteral("✓ 403"));
+    EXPECT_TRUE(model->index(bobCreate, postContacts).data(Qt::ToolTipRole).toString().contains(QLatin1String("403 insufficient_scope")));
+    EXPECT_EQ(model->index(bobCreate, 0).data().toString(), QStringLiteral("(no API scope)"));
+    EXPECT_EQ(model->headerData(bobCreate - 1, Qt::Vertical).toString(), QStringLiteral("bob@example.com · read:contacts"));
+    qa->grid()->setCurrentIndex(model->index(bobCreate, postContacts));
+    qa->showCell(bobCreate, postContacts);
+    const QString details = qa->details()->toPlainText();
+    EXPECT_TRUE(details.contains(QLatin1String("POST http://127.0.0.1"))) << details.toStdString();
+    EXPECT_TRUE(details.contains(QLatin1String("WWW-Authenticate: Bearer realm=\"organize\", error=\"insufficient_scope\""))) << details.toStdString();
+    EXPECT_TRUE(details.contains(QLatin1String("\"sub\": \"auth0|bob\""))) << details.toStdString();
+    EXPECT_TRUE(details.contains(QLatin1String("Authorization: Bearer eyJ"))) << details.toStdString();
+    EXPECT_FALSE(details.contains(QLatin1String("Bearer eyJhb"))) << "the token itself is never shown";
+    QEventLoop settle;
+    QTimer::singleShot(300, &settle, &QEventLoop::quit);
+    settle.exec();
+    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/9-scope-qa-cell.png")));
+
+    // The row's timeline, exported both ways; secrets stay masked in the files.
+    QTemporaryDir out;
+    ASSERT_EQ(qa->exportTimeline(out.filePath(QStringLiteral("t.png"))), QString());
+    ASSERT_EQ(qa->exportTimeline(out.filePath(QStringLiteral("t.svg"))), QString());
+    EXPECT_FALSE(qa->exportTimeline(out.filePath(QStringLiteral("t.gif"))).isEmpty());
+    QImage png(out.filePath(QStringLiteral("t.png")));
+    EXPECT_GT(png.width(), 800);
+    QFile svg(out.filePath(QStringLiteral("t.svg")));
+    ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+    const QByteArray drawing = svg.readAll();
+    for (const char *lane : {"App", "Browser view", "Authorization server", "Contacts API", "Calendar API"})
+        EXPECT_TRUE(drawing.contains(lane)) << lane;
+    EXPECT_TRUE(drawing.contains("open /authorize"));
+    EXPECT_TRUE(drawing.contains("id_token verified"));
+    EXPECT_FALSE(QRegularExpression(QStringLiteral("eyJ[A-Za-z0-9_-]{8,}")).match(QString::fromUtf8(drawing)).hasMatch()) << "a token reached the drawing";
+    // bob's first row is where he typed his password: the drawing shows the POST, never the password.
+    qa->showCell(bobCreate - 1, 0);
+    ASSERT_EQ(qa->exportTimeline(out.filePath(QStringLiteral("first.svg"))), QString());
+    QFile first(out.filePath(QStringLiteral("first.svg")));
+    ASSERT_TRUE(first.open(QIODevice::ReadOnly));
+    const QByteArray firstDrawing = first.readAll();
+    EXPECT_TRUE(firstDrawing.contains("POST /login as bob@example.com"));
+    EXPECT_FALSE(firstDrawing.contains("password=organizer"));
+    ui::TimelinePainter::toImage(qa->timeline()->timeline()).save(dir + QStringLiteral("/10-scope-qa-timeline.png"));
+    ASSERT_EQ(qa->exportReport(out.filePath(QStringLiteral("qa.html"))), QString());
+    EXPECT_GT(QFileInfo(out.filePath(QStringLiteral("qa.html"))).size(), 50'000);
+
+    // Re-run one row: only that row runs again, and passes again.
+    finished = false;
+    qa->grid()->setCurrentIndex(model->index(bobCreate, 0));
+    qa->rerunSelectedRow();
+    ASSERT_TRUE(waitFor([&finished] { return finished; }, 60000));
+    EXPECT_TRUE(passed);
+    EXPECT_EQ(qa->runner()->run().rows.at(bobCreate).verdict, qa::Verdict::Pass);
+
+    // Cancel: the run stops, what did not run says so, and the tab can run again.
+    finished = false;
+    qa->run();
+    ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) >= 10; }, 60000));
+    qa->cancel();
+    ASSERT_TRUE(waitFor([&finished] { return finished; }, 60000));
+    EXPECT_FALSE(passed);
+    EXPECT_GT(qa->runner()->run().count(qa::Verdict::NotRun), 0);
+    EXPECT_TRUE(qa->summary()->text().contains(QLatin1String("Cancelled"))) << qa->summary()->text().toStdString();
+    EXPECT_FALSE(qa->runner()->isRunning());
 }
 
 TEST_F(AppEndToEnd, SystemBrowserLoginWithALoopbackRedirect)

@@ -404,7 +404,10 @@ TEST(QaTimeline, SecretsAreMaskedOnTheWayIn)
                  QStringLiteral("password=hunter2 code=SplxlOBeZQQYbYS6WxSbIA code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
     timeline.add(app::Lane::App, app::Lane::ContactsApi, QStringLiteral("Authorization: Bearer abc.def.ghi"), app::FlowStep::Outcome::Ok,
                  QStringLiteral("{\"client_secret\": \"organizer-cli-secret\", \"refresh_token\":\"v1.MRrT\"}"));
+    timeline.add(app::Lane::App, app::Lane::ContactsApi, QStringLiteral("403"), app::FlowStep::Outcome::Ok,
+                 QStringLiteral("WWW-Authenticate: Bearer realm=\"organize\", error=\"insufficient_scope\""));
     const QString all = QString::fromUtf8(QJsonDocument(timeline.toJson()).toJson());
+    EXPECT_TRUE(all.contains(QLatin1String("Bearer realm=\\\"organize\\\", error=\\\"insufficient_scope"))) << "a challenge is not a credential: " << qPrintable(all);
     for (const char *secret : {"AbCdEf", "eyJzY29wZSI6InJlYWQifQ", "4f9a8b7c6d5e4f3a2b1c", "hunter2", "SplxlOBeZQQYbYS6WxSbIA", "dBjftJeZ4CVP", "abc.def.ghi",
                                "organizer-cli-secret", "v1.MRrT"})
         EXPECT_FALSE(all.contains(QLatin1String(secret))) << secret << " survived: " << qPrintable(all);
