@@ -13,9 +13,13 @@
 #include <QFile>
 #include <QSaveFile>
 #include <QSettings>
+#include <QSocketNotifier>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace organizer {
 
@@ -25,6 +29,39 @@ void say(const QString &text, FILE *stream = stdout)
 {
     std::fprintf(stream, "%s\n", qPrintable(text));
     std::fflush(stream);
+}
+
+int interruptPipe[2] = {-1, -1};
+
+void onInterrupt(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(interruptPipe[1], &byte, 1);
+}
+
+// Ctrl-C (or SIGTERM) cancels the run the way the Cancel button does: the records it made are
+// removed and the reports written; a second one quits at once.
+void handleInterrupts(QObject *context, std::function<void()> cancel)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, interruptPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(interruptPipe[0], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [cancel, count = 0]() mutable {
+        char byte;
+        [[maybe_unused]] const auto read = ::read(interruptPipe[0], &byte, 1);
+        if (++count == 1) {
+            say(QStringLiteral("organizer qa: interrupted; removing the records made so far (again to quit at once)"), stderr);
+            cancel();
+        } else {
+            ::_exit(130);
+        }
+    });
+    struct sigaction action = {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
 }
 
 QString writeFile(const QString &path, const QByteArray &content)
@@ -104,6 +141,12 @@ int runQaCommand(QApplication &application)
         runner.setTokenSource(&minter);
 
     int exitCode = 2;
+    handleInterrupts(&application, [&runner, &application] {
+        if (runner.isRunning())
+            runner.cancel();
+        else
+            application.exit(130);
+    });
     QObject::connect(&runner, &qa::QaRunner::rowChanged, &application, [&runner](int row) {
         const qa::RowResult &result = runner.run().rows.at(row);
         if (result.verdict == qa::Verdict::Running)
@@ -135,8 +178,8 @@ int runQaCommand(QApplication &application)
         }
         for (const QString &problem : problems)
             say(QStringLiteral("organizer qa: %1").arg(problem), stderr);
-        exitCode = !problems.isEmpty() ? 2 : passed ? 0 : 1;
-        say(passed ? QStringLiteral("result: every cell as predicted") : QStringLiteral("result: FAILED"));
+        exitCode = !problems.isEmpty() ? 2 : run.cancelled ? 130 : passed ? 0 : 1;
+        say(run.cancelled ? QStringLiteral("result: cancelled") : passed ? QStringLiteral("result: every cell as predicted") : QStringLiteral("result: FAILED"));
         application.quit();
     });
 

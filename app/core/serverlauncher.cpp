@@ -4,6 +4,11 @@
 #include <QDir>
 #include <QFileInfo>
 
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
+
 namespace organizer::app {
 
 Q_LOGGING_CATEGORY(lcLauncher, "organizer.app.server")
@@ -75,6 +80,10 @@ void ServerLauncher::start(const QString &dataDir)
     arguments += QProcess::splitCommand(qEnvironmentVariable("ORGANIZER_SERVER_ARGS"));
     setState(State::Starting);
     m_startupTimeout.start();
+#ifdef Q_OS_LINUX
+    // If the app dies without stopping it (a crash, SIGKILL), the bundled server goes with it.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
     m_process.start(locateServer(), arguments);
 }
 

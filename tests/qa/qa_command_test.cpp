@@ -194,6 +194,40 @@ TEST_F(QaCommand, AWrongScopeRuleOnTheServerIsReportedAsFailures)
     EXPECT_TRUE(markdown.readAll().contains("## Failures"));
 }
 
+TEST_F(QaCommand, AnInterruptCancelsRemovesTheRecordsAndStillWritesTheReports)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("XDG_DATA_HOME"), path(QStringLiteral("data")));
+    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), path(QStringLiteral("config")));
+    environment.insert(QStringLiteral("ORGANIZER_SERVER_BINARY"), serverBinary());
+    environment.remove(QStringLiteral("ORGANIZER_SERVER_ARGS"));
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(ORGANIZER_APP_BINARY), {QStringLiteral("qa"), QStringLiteral("--junit"), path(QStringLiteral("qa.xml"))});
+    QByteArray out;
+    // Interrupt once the grid is under way (the first rows have been reported).
+    while (out.count("\nok ") < 3 && process.waitForReadyRead(60'000))
+        out += process.readAllStandardOutput();
+    ASSERT_GE(out.count("\nok "), 3) << out.constData();
+    process.terminate(); // SIGTERM, handled like Ctrl-C
+    ASSERT_TRUE(process.waitForFinished(60'000));
+    out += process.readAllStandardOutput();
+    EXPECT_EQ(process.exitCode(), 130) << out.constData() << process.readAllStandardError().constData();
+    EXPECT_TRUE(out.contains("result: cancelled")) << out.constData();
+    const JUnit junit = readJUnit(path(QStringLiteral("qa.xml")));
+    ASSERT_TRUE(junit.parsed) << qPrintable(junit.error);
+    EXPECT_EQ(junit.testcases, 650);
+    EXPECT_GT(junit.skipped.size(), 0);
+    EXPECT_TRUE(junit.failed.isEmpty()) << qPrintable(junit.failed.join(QLatin1Char('\n')));
+    // Nothing the run made is left behind.
+    ServerProcess server(dataDir());
+    ASSERT_TRUE(server.start()) << qPrintable(server.errorText());
+    for (const QJsonValue &contact : records(server, QStringLiteral("contacts")))
+        EXPECT_NE(contact.toObject().value(QLatin1String("name")).toString(), QStringLiteral("QA Probe"));
+    for (const QJsonValue &appointment : records(server, QStringLiteral("appointments")))
+        EXPECT_NE(appointment.toObject().value(QLatin1String("title")).toString(), QStringLiteral("QA probe"));
+}
+
 TEST_F(QaCommand, ABadPlanIsRefusedNamingTheField)
 {
     QFile plan(path(QStringLiteral("plan.json")));
