@@ -51,40 +51,33 @@ QaRunner::QaRunner(app::OidcClient *oidc, app::LoginSession *session, app::Login
     : QObject(parent), m_oidc(oidc), m_session(session), m_browser(browser), m_automation(browser)
 {
     m_loginTimeout.setSingleShot(true);
-    connect(&m_loginTimeout, &QTimer::timeout, this, [this] {
+    auto report = [this](const LoginOutcome &outcome) {
         if (!m_loginDone)
             return;
-        m_session->cancel();
-        auto done = std::exchange(m_loginDone, nullptr);
-        done(false, QStringLiteral("the login did not finish within %1 s").arg(m_loginTimeoutMs / 1000));
+        m_loginTimeout.stop();
+        std::exchange(m_loginDone, nullptr)(outcome);
+    };
+    connect(&m_loginTimeout, &QTimer::timeout, this, [this, report] {
+        if (!m_loginDone)
+            return;
+        m_session->cancel(); // its failed() is ignored: the outcome below is reported first
+        report({nullptr, QStringLiteral("the login did not finish within %1 s").arg(m_loginTimeoutMs / 1000), {}});
     });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
         if (m_loginDone)
             m_browser->open(url);
     });
-    connect(m_session, &app::LoginSession::succeeded, this, [this](const app::LoginResult &result) {
-        if (!m_loginDone || m_currentRow < 0)
-            return;
-        m_loginTimeout.stop();
-        acceptToken(m_run.rows[m_currentRow], result.accessToken);
-        m_lastPersonToken = result.accessToken;
-        std::exchange(m_loginDone, nullptr)(true, {});
+    connect(m_session, &app::LoginSession::succeeded, this, [report](const app::LoginResult &result) { report({&result, {}, {}}); });
+    connect(m_session, &app::LoginSession::failed, this, [report](const app::LoginError &error) {
+        report({nullptr, error.message, error.kind == app::LoginError::Kind::ProviderError ? error.providerError : QString()});
     });
-    connect(m_session, &app::LoginSession::failed, this, [this](const app::LoginError &error) {
+    connect(&m_automation, &app::LoginAutomation::failed, this, [this, report](const QString &reason) {
         if (!m_loginDone)
             return;
-        m_loginTimeout.stop();
-        if (m_currentRow >= 0 && error.kind == app::LoginError::Kind::ProviderError)
-            m_run.rows[m_currentRow].tokenError = error.providerError;
-        std::exchange(m_loginDone, nullptr)(false, error.message);
-    });
-    connect(&m_automation, &app::LoginAutomation::failed, this, [this](const QString &reason) {
-        if (!m_loginDone)
-            return;
+        auto done = std::exchange(m_loginDone, nullptr);
         m_loginTimeout.stop();
         m_session->cancel();
-        if (m_loginDone)
-            std::exchange(m_loginDone, nullptr)(false, reason);
+        done({nullptr, reason, {}});
     });
     auto recordStep = [this](app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail) {
         record(from, to, label, outcome, detail);
@@ -216,8 +209,10 @@ void QaRunner::prepare(std::function<void()> done)
         });
     });
     if (!m_tokenSource) {
-        m_fixtureProblem = QStringLiteral("needs records made with the issuer's own key (run it against the bundled server)");
         m_probeProblem = QStringLiteral("needs a token signed by the issuer's own key (run it against the bundled server)");
+        const bool needsRecords = std::any_of(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(), [](const Endpoint &e) { return e.needsRecord(); });
+        if (needsRecords)
+            steps.append([this, allScopes](std::function<void()> next) { loginForRecords(allScopes, next); });
     } else {
         const QString audience = m_run.plan.audience;
         struct Wanted { int probe; MintRequest request; };
@@ -374,10 +369,8 @@ void QaRunner::requestClientToken(int row, std::function<void()> done)
     });
 }
 
-void QaRunner::loginPerson(int row, std::function<void()> done)
+void QaRunner::login(const PlanUser &user, const QStringList &scopes, std::function<void(const LoginOutcome &)> done)
 {
-    RowResult &result = m_run.rows[row];
-    const PlanUser &user = m_run.plan.users.at(result.spec.userIndex);
     if (m_browserUser != user.login) {
         // Another person: forget the previous one's session. The same person keeps it, as a browser
         // would, and only sees the consent page for scopes not granted before.
@@ -390,19 +383,61 @@ void QaRunner::loginPerson(int row, std::function<void()> done)
     settings.audience = m_run.plan.audience;
     settings.redirectUri = m_target.redirectUri;
     settings.flow = m_target.flow;
-    settings.scopes = result.expected.requestedScopes;
+    settings.scopes = scopes;
     m_automation.expect(user.login, user.password);
-    m_loginDone = [this, row, done](bool ok, const QString &problem) {
+    m_loginDone = [this, done](const LoginOutcome &outcome) {
         m_automation.disarm();
-        if (!ok) {
-            m_run.rows[row].loginProblem = problem;
+        if (!outcome.result)
             m_browserUser.clear(); // whatever the browser holds now is not a known session
-        }
-        // Let the web view finish the aborted navigation before anything else is loaded into it.
-        QTimer::singleShot(0, this, done);
+        done(outcome);
     };
     m_loginTimeout.start(m_loginTimeoutMs);
     m_session->start(settings);
+}
+
+void QaRunner::loginPerson(int row, std::function<void()> done)
+{
+    const RowResult &result = m_run.rows[row];
+    login(m_run.plan.users.at(result.spec.userIndex), result.expected.requestedScopes, [this, row, done](const LoginOutcome &outcome) {
+        RowResult &answered = m_run.rows[row];
+        if (outcome.result) {
+            acceptToken(answered, outcome.result->accessToken);
+            m_lastPersonToken = outcome.result->accessToken;
+        } else {
+            answered.loginProblem = outcome.problem;
+            answered.tokenError = outcome.providerError;
+        }
+        // Let the web view finish the aborted navigation before anything else is loaded into it.
+        QTimer::singleShot(0, this, done);
+    });
+}
+
+void QaRunner::loginForRecords(const QStringList &scopes, std::function<void()> done)
+{
+    // Another provider's key is out of reach, so the records come from a person the tenant's rules
+    // allow every endpoint's scope: a real login, like any row.
+    const TenantRules &tenant = m_run.plan.tenant;
+    const PlanUser *chosen = nullptr;
+    for (const PlanUser &user : m_run.plan.users) {
+        if (user.kind != PlanUser::Kind::Password)
+            continue;
+        const QStringList permissions = tenant.rbac ? tenant.userPermissions.value(user.login) : tenant.apiScopes;
+        if (std::all_of(scopes.begin(), scopes.end(), [&](const QString &scope) { return permissions.contains(scope); })) {
+            chosen = &user;
+            break;
+        }
+    }
+    if (!chosen) {
+        m_fixtureProblem = QStringLiteral("needs a user the tenant allows every endpoint's scope, to make the records it works on (or the bundled server's key)");
+        return done();
+    }
+    login(*chosen, m_run.plan.loginScopes + scopes, [this, done, who = chosen->login](const LoginOutcome &outcome) {
+        if (outcome.result)
+            m_fixtureToken = outcome.result->accessToken;
+        else
+            m_fixtureProblem = QStringLiteral("needs records, and %1 could not log in to make them: %2").arg(who, outcome.problem);
+        QTimer::singleShot(0, this, done);
+    });
 }
 
 void QaRunner::notRun(RowResult &row, const QString &why)

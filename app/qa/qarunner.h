@@ -70,12 +70,22 @@ private:
         double durationMs = 0;
     };
     using Step = std::function<void(std::function<void()> next)>;
+    // The login in progress reports here: the result, or why not (and the provider's error code).
+    struct LoginOutcome
+    {
+        const app::LoginResult *result = nullptr;
+        QString problem;
+        QString providerError;
+    };
+
 
     void begin(QList<int> rows);
     void prepare(std::function<void()> done);
     void nextRow();
     void obtainToken(int row, std::function<void()> done);
     void loginPerson(int row, std::function<void()> done);
+    void login(const PlanUser &user, const QStringList &scopes, std::function<void(const LoginOutcome &)> done);
+    void loginForRecords(const QStringList &scopes, std::function<void()> done);
     void requestClientToken(int row, std::function<void()> done);
     void acceptToken(RowResult &row, const QByteArray &token);
     void runCell(int row, int column);
@@ -118,7 +128,7 @@ private:
     QByteArray m_lastPersonToken;     // the tampered probe starts from a real token when nothing is minted
     QHash<QString, QString> m_fixtureIds; // collection path → the record GET/PUT {id} work on
     QString m_browserUser;            // whose session the browser holds
-    std::function<void(bool ok, const QString &problem)> m_loginDone;
+    std::function<void(const LoginOutcome &)> m_loginDone;
 };
 
 // The error code of a WWW-Authenticate Bearer challenge ("insufficient_scope"), or empty.

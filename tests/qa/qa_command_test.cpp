@@ -250,6 +250,7 @@ TEST_F(QaCommand, RunsAgainstASavedProfileAndSaysWhatNeedsTheIssuersKey)
     // Another provider: here a separate organizer-server the app did not start and whose key it lacks.
     ServerProcess provider;
     ASSERT_TRUE(provider.start()) << qPrintable(provider.errorText());
+    const qsizetype contactsBefore = records(provider, QStringLiteral("contacts")).size();
     {
         QSettings settings(path(QStringLiteral("config/Organizer/organizer.conf")), QSettings::IniFormat);
         settings.beginWriteArray(QStringLiteral("custom"));
@@ -263,11 +264,14 @@ TEST_F(QaCommand, RunsAgainstASavedProfileAndSaysWhatNeedsTheIssuersKey)
     plan.write(R"({
       "endpoints": [
         {"method": "GET", "path": "/api/contacts", "scope": "read:contacts"},
-        {"method": "GET", "path": "/api/appointments", "scope": "read:calendar"}
+        {"method": "POST", "path": "/api/contacts", "scope": "create:contacts", "body": {"name": "QA Probe", "email": "qa@example.com"}},
+        {"method": "GET", "path": "/api/contacts/{id}", "scope": "read:contacts"},
+        {"method": "DELETE", "path": "/api/contacts/{id}", "scope": "delete:contacts"}
       ],
       "users": [{"login": "bob@example.com", "password": "organizer"},
+                {"login": "alice@example.com", "password": "organizer"},
                 {"client_credentials": "organizer-cli", "secret": "organizer-cli-secret"}],
-      "scope_sets": [["read:contacts"], ["read:contacts", "read:calendar"]]
+      "scope_sets": [["read:contacts"], ["read:contacts", "create:contacts", "delete:contacts"]]
     })");
     plan.close();
     const QaResult result = run({QStringLiteral("--profile"), QStringLiteral("Staging"), QStringLiteral("--plan"), plan.fileName(), QStringLiteral("--junit"),
@@ -275,11 +279,13 @@ TEST_F(QaCommand, RunsAgainstASavedProfileAndSaysWhatNeedsTheIssuersKey)
     ASSERT_EQ(result.exitCode, 0) << qPrintable(result.out) << qPrintable(result.err);
     EXPECT_TRUE(result.out.contains(provider.url().toString())) << qPrintable(result.out);
     const JUnit junit = readJUnit(path(QStringLiteral("qa.xml")));
-    // 2 users × 2 sets + 5 probes = 9 rows × 2 endpoints.
-    EXPECT_EQ(junit.testcases, 18);
+    // 3 users × 2 sets + 5 probes = 11 rows × 4 endpoints.
+    EXPECT_EQ(junit.testcases, 44);
     EXPECT_TRUE(junit.failed.isEmpty()) << qPrintable(junit.failed.join(QLatin1Char('\n')));
-    // Minting expired, other-audience and openid-less tokens takes the issuer's key: reported, not faked.
-    EXPECT_EQ(junit.skipped.size(), 6) << qPrintable(junit.skipped.join(QLatin1Char('\n')));
+    // The records come from a real login of alice (allowed every scope); minting expired,
+    // other-audience and openid-less tokens takes the issuer's key: reported, not faked.
+    EXPECT_EQ(junit.skipped.size(), 3 * 4) << qPrintable(junit.skipped.join(QLatin1Char('\n')));
     for (const QString &skip : junit.skipped)
         EXPECT_TRUE(skip.contains(QLatin1String("issuer's own key"))) << qPrintable(skip);
+    EXPECT_EQ(records(provider, QStringLiteral("contacts")).size(), contactsBefore) << "the run left records behind on the other provider";
 }
