@@ -15,7 +15,6 @@
 #include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -25,7 +24,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -213,37 +211,10 @@ void MainWindow::buildToolbar()
 
 QWidget *MainWindow::buildTimelineTab()
 {
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    auto *bar = new QHBoxLayout;
-    auto *note = new QLabel(tr("Every step of the last login and each call made with its token, as a sequence diagram. Secrets are masked."), page);
-    note->setWordWrap(true);
-    auto *png = new QPushButton(tr("Export PNG…"), page);
-    auto *svg = new QPushButton(tr("Export SVG…"), page);
-    bar->addWidget(note, 1);
-    bar->addWidget(png);
-    bar->addWidget(svg);
-    m_timelineView = new TimelineView(page);
-    m_timelineView->setTimeline(m_loginTimeline);
-    auto *scroll = new QScrollArea(page);
-    scroll->setWidget(m_timelineView);
-    scroll->setBackgroundRole(QPalette::Base);
-    layout->addLayout(bar);
-    layout->addWidget(scroll, 1);
-    for (auto [button, suffix] : {std::pair{png, QStringLiteral("png")}, std::pair{svg, QStringLiteral("svg")}}) {
-        connect(button, &QPushButton::clicked, this, [this, suffix] {
-            const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("organizer-login.%1").arg(suffix),
-                                                              suffix == QLatin1String("png") ? tr("PNG image (*.png)") : tr("SVG drawing (*.svg)"));
-            if (path.isEmpty())
-                return;
-            const QString problem = TimelinePainter::exportTo(m_loginTimeline, path);
-            if (!problem.isEmpty())
-                QMessageBox::warning(this, tr("Export failed"), problem);
-            else
-                statusBar()->showMessage(tr("Timeline saved to %1").arg(path), 5000);
-        });
-    }
-    return page;
+    m_timelinePanel = new TimelinePanel(tr("Every step of the last login and each call made with its token, as a sequence diagram. Secrets are masked."),
+                                        QStringLiteral("organizer-login"), this);
+    m_timelinePanel->setContentsMargins(8, 8, 8, 8);
+    return m_timelinePanel;
 }
 
 void MainWindow::recordStep(app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail, qint64 ms)
@@ -251,8 +222,8 @@ void MainWindow::recordStep(app::Lane from, app::Lane to, const QString &label, 
     if (!m_loginTimeline.isStarted())
         return;
     m_loginTimeline.add(from, to, label, outcome, detail, ms);
-    if (m_timelineView)
-        m_timelineView->setTimeline(m_loginTimeline);
+    if (m_timelinePanel)
+        m_timelinePanel->setTimeline(m_loginTimeline);
 }
 
 QWidget *MainWindow::buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view)

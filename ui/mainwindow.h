@@ -26,7 +26,7 @@ class QTreeWidget;
 namespace organizer::ui {
 
 class QaTab;
-class TimelineView;
+class TimelinePanel;
 class WebLoginView;
 
 // The app's window: it presents what the app core computes and turns clicks into intents (log in,
@@ -108,7 +108,7 @@ private:
     QPlainTextEdit *m_responseDetail = nullptr;
     QPlainTextEdit *m_serverLog = nullptr;
     QaTab *m_qaTab = nullptr;
-    TimelineView *m_timelineView = nullptr;
+    TimelinePanel *m_timelinePanel = nullptr;
     app::FlowTimeline m_loginTimeline; // the last login and the calls made with its token
     QList<app::ApiCall> m_calls;
     QHash<int, QString> m_pendingKinds; // call id -> what to do with the answer

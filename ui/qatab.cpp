@@ -15,7 +15,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -73,25 +72,11 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     m_details->setFont(QFont(QStringLiteral("monospace")));
     m_details->setPlaceholderText(tr("Click a cell to see the request, the answer with its WWW-Authenticate, and the token's claims."));
 
-    m_timeline = new TimelineView(this);
-    m_timelineScroll = new QScrollArea(this);
-    m_timelineScroll->setWidget(m_timeline);
-    m_timelineScroll->setBackgroundRole(QPalette::Base);
-    m_pngButton = new QPushButton(tr("Export PNG…"), this);
-    m_svgButton = new QPushButton(tr("Export SVG…"), this);
-    auto *timelinePane = new QWidget(this);
-    auto *timelineLayout = new QVBoxLayout(timelinePane);
-    timelineLayout->setContentsMargins(0, 0, 0, 0);
-    auto *timelineBar = new QHBoxLayout;
-    timelineBar->addWidget(new QLabel(tr("<b>Flow timeline</b> of the selected row (secrets masked)"), timelinePane), 1);
-    timelineBar->addWidget(m_pngButton);
-    timelineBar->addWidget(m_svgButton);
-    timelineLayout->addLayout(timelineBar);
-    timelineLayout->addWidget(m_timelineScroll, 1);
+    m_timeline = new TimelinePanel(tr("<b>Flow timeline</b> of the selected row (secrets masked)"), QStringLiteral("organizer-qa-timeline"), this);
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(m_details);
-    bottom->addWidget(timelinePane);
+    bottom->addWidget(m_timeline);
     bottom->setStretchFactor(0, 2);
     bottom->setStretchFactor(1, 3);
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -125,17 +110,6 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
         if (!problem.isEmpty())
             QMessageBox::warning(this, tr("Export failed"), problem);
     });
-    for (auto [button, suffix] : {std::pair{m_pngButton, QStringLiteral("png")}, std::pair{m_svgButton, QStringLiteral("svg")}}) {
-        connect(button, &QPushButton::clicked, this, [this, suffix] {
-            const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("organizer-timeline.%1").arg(suffix),
-                                                              suffix == QLatin1String("png") ? tr("PNG image (*.png)") : tr("SVG drawing (*.svg)"));
-            if (path.isEmpty())
-                return;
-            const QString problem = exportTimeline(path);
-            if (!problem.isEmpty())
-                QMessageBox::warning(this, tr("Export failed"), problem);
-        });
-    }
     connect(m_grid, &QTableView::clicked, this, [this](const QModelIndex &index) { showCell(index.row(), index.column()); });
     connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &index) {
         if (index.isValid())
@@ -255,8 +229,6 @@ void QaTab::updateControls()
     m_rerunButton->setEnabled(!running && m_grid->currentIndex().isValid());
     m_planButton->setEnabled(!running);
     m_exportButton->setEnabled(!running && !m_runner->run().rows.isEmpty());
-    m_pngButton->setEnabled(!m_timeline->timeline().isEmpty());
-    m_svgButton->setEnabled(!m_timeline->timeline().isEmpty());
 }
 
 void QaTab::updateSummary()
@@ -356,9 +328,7 @@ QString QaTab::exportReport(const QString &path) const
 
 QString QaTab::exportTimeline(const QString &path) const
 {
-    if (m_timeline->timeline().isEmpty())
-        return tr("no timeline to export yet: run the grid and pick a row");
-    return TimelinePainter::exportTo(m_timeline->timeline(), path);
+    return m_timeline->exportTo(path);
 }
 
 } // namespace organizer::ui

@@ -15,12 +15,11 @@ class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
-class QScrollArea;
 class QTableView;
 
 namespace organizer::ui {
 
-class TimelineView;
+class TimelinePanel;
 class WebLoginBrowser;
 class WebLoginView;
 
@@ -51,7 +50,7 @@ public:
     qa::QaRunner *runner() const { return m_runner.get(); }
     QTableView *grid() const { return m_grid; }
     QPlainTextEdit *details() const { return m_details; }
-    TimelineView *timeline() const { return m_timeline; }
+    TimelinePanel *timeline() const { return m_timeline; }
     QLabel *summary() const { return m_summary; }
 
 Q_SIGNALS:
@@ -79,15 +78,12 @@ private:
     QPushButton *m_rerunButton = nullptr;
     QPushButton *m_planButton = nullptr;
     QPushButton *m_exportButton = nullptr;
-    QPushButton *m_pngButton = nullptr;
-    QPushButton *m_svgButton = nullptr;
     QLabel *m_planLabel = nullptr;
     QLabel *m_summary = nullptr;
     QProgressBar *m_progress = nullptr;
     QTableView *m_grid = nullptr;
     QPlainTextEdit *m_details = nullptr;
-    TimelineView *m_timeline = nullptr;
-    QScrollArea *m_timelineScroll = nullptr;
+    TimelinePanel *m_timeline = nullptr;
     int m_shownRow = -1;
 };
 

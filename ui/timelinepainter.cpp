@@ -2,10 +2,17 @@
 
 #include <QBuffer>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPushButton>
+#include <QScrollArea>
 #include <QSvgGenerator>
+#include <QVBoxLayout>
 
 namespace organizer::ui {
 
@@ -214,6 +221,59 @@ void TimelineView::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
     TimelinePainter::paint(painter, m_timeline);
+}
+
+TimelinePanel::TimelinePanel(const QString &caption, const QString &fileStem, QWidget *parent) : QWidget(parent), m_fileStem(fileStem)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *bar = new QHBoxLayout;
+    auto *label = new QLabel(caption, this);
+    label->setWordWrap(true);
+    auto *png = new QPushButton(tr("Export PNG…"), this);
+    auto *svg = new QPushButton(tr("Export SVG…"), this);
+    m_exportPng = png;
+    m_exportSvg = svg;
+    bar->addWidget(label, 1);
+    bar->addWidget(png);
+    bar->addWidget(svg);
+    m_view = new TimelineView(this);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(m_view);
+    scroll->setBackgroundRole(QPalette::Base);
+    layout->addLayout(bar);
+    layout->addWidget(scroll, 1);
+    for (auto [button, suffix] : {std::pair{png, QStringLiteral("png")}, std::pair{svg, QStringLiteral("svg")}}) {
+        connect(button, &QPushButton::clicked, this, [this, suffix] {
+            const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("%1.%2").arg(m_fileStem, suffix),
+                                                              suffix == QLatin1String("png") ? tr("PNG image (*.png)") : tr("SVG drawing (*.svg)"));
+            if (path.isEmpty())
+                return;
+            const QString problem = exportTo(path);
+            if (!problem.isEmpty())
+                QMessageBox::warning(this, tr("Export failed"), problem);
+        });
+    }
+    setTimeline({});
+}
+
+void TimelinePanel::setTimeline(const app::FlowTimeline &timeline)
+{
+    m_view->setTimeline(timeline);
+    m_exportPng->setEnabled(!timeline.isEmpty());
+    m_exportSvg->setEnabled(!timeline.isEmpty());
+}
+
+const app::FlowTimeline &TimelinePanel::timeline() const
+{
+    return m_view->timeline();
+}
+
+QString TimelinePanel::exportTo(const QString &path) const
+{
+    if (timeline().isEmpty())
+        return tr("no timeline to export yet: log in, or run the grid and pick a row");
+    return TimelinePainter::exportTo(timeline(), path);
 }
 
 } // namespace organizer::ui

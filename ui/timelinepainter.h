@@ -41,4 +41,23 @@ private:
     app::FlowTimeline m_timeline;
 };
 
+// The timeline as a panel: a caption, the drawing in a scroll area, and Export PNG… / Export SVG….
+class TimelinePanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    TimelinePanel(const QString &caption, const QString &fileStem, QWidget *parent = nullptr);
+    void setTimeline(const app::FlowTimeline &timeline);
+    const app::FlowTimeline &timeline() const;
+    // By suffix, .png or .svg: empty on success, else why not.
+    QString exportTo(const QString &path) const;
+
+private:
+    TimelineView *m_view = nullptr;
+    QWidget *m_exportPng = nullptr;
+    QWidget *m_exportSvg = nullptr;
+    QString m_fileStem;
+};
+
 } // namespace organizer::ui

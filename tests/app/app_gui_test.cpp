@@ -100,6 +100,22 @@ protected:
     app::ServerLauncher m_server;
 };
 
+// The window with what main() gives it, on the fixture's bundled server.
+struct Window
+{
+    explicit Window(app::ServerLauncher *server, QSize size) : window(server, &session, &api, &profiles)
+    {
+        window.resize(size);
+        window.show();
+    }
+    QSettings settings;
+    app::ProfileStore profiles{&settings};
+    app::OidcClient oidc;
+    app::LoginSession session{&oidc};
+    app::ApiClient api;
+    ui::MainWindow window;
+};
+
 } // namespace
 
 TEST_F(AppEndToEnd, ImplicitFlowForAliceOpensBothApis)
@@ -162,14 +178,9 @@ TEST_F(AppEndToEnd, DenyingConsentIsReportedPlainly)
 
 TEST_F(AppEndToEnd, MainWindowScreenshots)
 {
-    QSettings settings;
-    app::ProfileStore profiles(&settings);
-    app::OidcClient oidc;
-    app::LoginSession session(&oidc);
-    app::ApiClient api;
-    ui::MainWindow window(&m_server, &session, &api, &profiles);
-    window.resize(1024, 700);
-    window.show();
+    Window fixture(&m_server, QSize(1024, 700));
+    ui::MainWindow &window = fixture.window;
+    app::LoginSession &session = fixture.session;
     ASSERT_TRUE(waitFor([&window] { return window.isVisible(); }));
     QEventLoop settle;
     QTimer::singleShot(300, &settle, &QEventLoop::quit);
@@ -247,14 +258,8 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
 
 TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
 {
-    QSettings settings;
-    app::ProfileStore profiles(&settings);
-    app::OidcClient oidc;
-    app::LoginSession session(&oidc);
-    app::ApiClient api;
-    ui::MainWindow window(&m_server, &session, &api, &profiles);
-    window.resize(1360, 860);
-    window.show();
+    Window fixture(&m_server, QSize(1360, 860));
+    ui::MainWindow &window = fixture.window;
     ui::QaTab *qa = window.qaTab();
     ASSERT_NE(qa, nullptr);
     window.tabs()->setCurrentWidget(qa);
