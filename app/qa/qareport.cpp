@@ -54,6 +54,19 @@ QString rowGranted(const RowResult &row)
     return row.grantedScopes.isEmpty() ? QStringLiteral("(none)") : row.grantedScopes.join(QLatin1Char(' '));
 }
 
+// What the grid needs to show: the scopes an API checks, without the OpenID ones every person asks for.
+QString rowGrantedApiScopes(const QaRun &run, const RowResult &row)
+{
+    if (!row.tokenObtained)
+        return rowGranted(row);
+    QStringList api;
+    for (const QString &scope : row.grantedScopes) {
+        if (!run.plan.loginScopes.contains(scope))
+            api << scope;
+    }
+    return api.isEmpty() ? QStringLiteral("(no API scope)") : api.join(QLatin1Char(' '));
+}
+
 QString escape(const QString &text)
 {
     return text.toHtmlEscaped();
@@ -206,7 +219,8 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
         ".passed{background:#e3f5e8;color:#17633a}.failed{background:#fde7e7;color:#9b1c1c}"
         "table.grid{border-collapse:collapse;font-size:13px}table.grid th,table.grid td{border:1px solid #d8dce6;padding:4px 8px}"
         "table.grid th{background:#f3f5f9;text-align:left;font-weight:600}table.grid td.c{text-align:center;white-space:nowrap}"
-        "td.pass{background:#e3f5e8}td.fail{background:#fbd5d5;font-weight:600}td.notrun{background:#f1f1f1;color:#777}"
+        "table.grid th.row{white-space:nowrap;font-weight:500}table.grid td.granted{max-width:240px}"
+        "td.pass{background:#f0f6f1}td.pass.allowed{background:#c9ecd3}td.fail{background:#fbd5d5;font-weight:600}td.notrun{background:#f1f1f1;color:#777}"
         "td a{color:inherit;text-decoration:none}.granted{font-family:'DejaVu Sans Mono',monospace;font-size:12px;color:#334}"
         "pre{background:#f6f8fb;border:1px solid #e1e5ee;padding:8px;white-space:pre-wrap;word-break:break-all;font-size:12px}"
         "details{margin:6px 0}summary{cursor:pointer}.timeline svg{max-width:100%;height:auto;border:1px solid #e1e5ee}"
@@ -223,21 +237,27 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
     if (!run.plan.description.isEmpty())
         html += QStringLiteral("<p>%1</p>\n").arg(escape(run.plan.description));
 
-    html += QStringLiteral("<h2>Grid</h2>\n<table class=\"grid\"><tr><th>user · requested scopes</th><th>granted</th>");
+    html += QStringLiteral("<h2>Grid</h2>\n<p class=\"meta\">✓ as predicted (dark green: let in, light: kept out) · ✗ not as predicted · – not run. "
+                           "Hover a cell for the error code; click it for the request and the answer.</p>\n");
+    html += QStringLiteral("<table class=\"grid\"><tr><th>user · requested scopes</th><th>granted API scopes</th>");
     for (const Endpoint &endpoint : run.plan.endpoints)
         html += QStringLiteral("<th>%1<br><span class=\"granted\">%2</span></th>").arg(escape(endpoint.name()), escape(endpoint.scope));
     html += QStringLiteral("</tr>\n");
     for (qsizetype r = 0; r < run.rows.size(); ++r) {
         const RowResult &row = run.rows.at(r);
-        html += QStringLiteral("<tr><th><a href=\"#row-%1\">%2</a></th><td class=\"granted\">%3</td>").arg(r).arg(escape(row.label), escape(rowGranted(row)));
+        html += QStringLiteral("<tr><th class=\"row\"><a href=\"#row-%1\">%2</a></th><td class=\"granted\">%3</td>").arg(r).arg(escape(row.label), escape(rowGrantedApiScopes(run, row)));
         for (qsizetype c = 0; c < row.cells.size(); ++c) {
             const CellResult &cell = row.cells.at(c);
-            const QString css = cell.verdict == Verdict::Pass ? QStringLiteral("pass") : cell.verdict == Verdict::Fail ? QStringLiteral("fail") : QStringLiteral("notrun");
-            html += QStringLiteral("<td class=\"c %1\" title=\"expected %2\"><a href=\"#cell-%3-%4\">%5 %6</a></td>")
-                        .arg(css, escape(cell.expectedText()))
+            // Both shades of green are as predicted; the darker one was let in.
+            const QString css = cell.verdict == Verdict::Pass ? (cell.status / 100 == 2 ? QStringLiteral("pass allowed") : QStringLiteral("pass"))
+                                : cell.verdict == Verdict::Fail ? QStringLiteral("fail")
+                                                                : QStringLiteral("notrun");
+            const QString shown = cell.verdict == Verdict::NotRun ? QString() : cell.status ? QString::number(cell.status) : cell.actualText();
+            html += QStringLiteral("<td class=\"c %1\" title=\"got %2, expected %3\"><a href=\"#cell-%4-%5\">%6 %7</a></td>")
+                        .arg(css, escape(cell.actualText()), escape(cell.expectedText()))
                         .arg(r)
                         .arg(c)
-                        .arg(cellMark(cell.verdict), escape(cell.verdict == Verdict::NotRun ? QString() : cell.actualText()));
+                        .arg(cellMark(cell.verdict), escape(shown));
         }
         html += QStringLiteral("</tr>\n");
     }
