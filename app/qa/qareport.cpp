@@ -169,7 +169,7 @@ QByteArray markdownReport(const QaRun &run)
 {
     QStringList md;
     md << QStringLiteral("# Organizer scope QA") << QString();
-    md << QStringLiteral("Plan: %1 · target: %2 · %3 UTC").arg(run.plan.source, run.target, run.startedAt.toString(Qt::ISODate)) << QString();
+    md << QStringLiteral("Plan: %1 · target: %2 · %3").arg(run.plan.source, run.target, run.startedAt.toString(Qt::ISODate)) << QString();
     md << QStringLiteral("**%1** — %2 cells: %3 pass, %4 fail, %5 not run, in %6 s")
               .arg(run.passed() ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
               .arg(run.cellCount())
@@ -178,7 +178,7 @@ QByteArray markdownReport(const QaRun &run)
               .arg(run.count(Verdict::NotRun) + run.count(Verdict::Pending))
               .arg(seconds(run.durationMs))
        << QString();
-    QStringList header{QStringLiteral("row"), QStringLiteral("granted")};
+    QStringList header{QStringLiteral("row"), QStringLiteral("granted API scopes")};
     for (const Endpoint &endpoint : run.plan.endpoints)
         header << QStringLiteral("`%1`").arg(endpoint.name());
     md << QStringLiteral("| %1 |").arg(header.join(QLatin1String(" | ")));
@@ -188,7 +188,7 @@ QByteArray markdownReport(const QaRun &run)
     md << QStringLiteral("| %1 |").arg(rule.join(QLatin1String(" | ")));
     auto cellText = [](QString text) { return text.replace(QLatin1Char('|'), QLatin1String("\\|")); };
     for (const RowResult &row : run.rows) {
-        QStringList cells{cellText(row.label), cellText(rowGranted(row))};
+        QStringList cells{cellText(row.label), cellText(rowGrantedApiScopes(run, row))};
         for (const CellResult &cell : row.cells)
             cells << QStringLiteral("%1 %2").arg(cellMark(cell.verdict), cell.verdict == Verdict::NotRun ? QString() : cell.actualText()).trimmed();
         md << QStringLiteral("| %1 |").arg(cells.join(QLatin1String(" | ")));
@@ -225,7 +225,7 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
         "pre{background:#f6f8fb;border:1px solid #e1e5ee;padding:8px;white-space:pre-wrap;word-break:break-all;font-size:12px}"
         "details{margin:6px 0}summary{cursor:pointer}.timeline svg{max-width:100%;height:auto;border:1px solid #e1e5ee}"
         "</style></head><body>\n");
-    html += QStringLiteral("<h1>Organizer scope QA</h1>\n<div class=\"meta\">Plan %1 · target %2 · started %3 UTC · %4 s (logins %5 s, API calls %6 s, records %7 s)</div>\n")
+    html += QStringLiteral("<h1>Organizer scope QA</h1>\n<div class=\"meta\">Plan %1 · target %2 · started %3 · %4 s (logins %5 s, API calls %6 s, records %7 s)</div>\n")
                 .arg(escape(run.plan.source), escape(run.target), run.startedAt.toString(Qt::ISODate), seconds(run.durationMs), seconds(run.loginMs),
                      seconds(run.callMs), seconds(run.setupMs));
     html += QStringLiteral("<div class=\"summary %1\">%2 — %3 cells: %4 pass, %5 fail, %6 not run</div>\n")
