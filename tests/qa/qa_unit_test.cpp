@@ -8,9 +8,11 @@
 #include "qareport.h"
 #include "qarunner.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QXmlStreamReader>
 
 #include <gtest/gtest.h>
@@ -186,6 +188,38 @@ TEST(QaPlan, ErrorsNameTheBadField)
     const auto missing = Plan::load(QStringLiteral("/nonexistent/plan.json"), tenant(true));
     ASSERT_FALSE(missing);
     EXPECT_TRUE(missing.error().contains(QLatin1String("/nonexistent/plan.json")));
+}
+
+TEST(QaPlan, TheTenantComesInlineOrFromAFileBesideThePlan)
+{
+    // Inline: an Auth0 tenant described in the plan itself, here with RBAC off.
+    QJsonObject inlinePlan = basePlan();
+    inlinePlan.insert(QStringLiteral("tenant"), tenant(false));
+    const auto inlined = Plan::parse(QJsonDocument(inlinePlan).toJson(), QStringLiteral("p.json"), QString(), tenant(true));
+    ASSERT_TRUE(inlined) << qPrintable(inlined.error());
+    EXPECT_FALSE(inlined->tenant.rbac);
+
+    // A file, resolved against the plan's folder.
+    QTemporaryDir dir;
+    QFile file(dir.filePath(QStringLiteral("tenant.json")));
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(tenant(false)).toJson());
+    file.close();
+    QJsonObject filePlan = basePlan();
+    filePlan.insert(QStringLiteral("tenant"), QStringLiteral("tenant.json"));
+    QFile planFile(dir.filePath(QStringLiteral("plan.json")));
+    ASSERT_TRUE(planFile.open(QIODevice::WriteOnly));
+    planFile.write(QJsonDocument(filePlan).toJson());
+    planFile.close();
+    const auto loaded = Plan::load(planFile.fileName(), tenant(true));
+    ASSERT_TRUE(loaded) << qPrintable(loaded.error());
+    EXPECT_FALSE(loaded->tenant.rbac);
+    EXPECT_EQ(loaded->source, QStringLiteral("plan.json"));
+
+    filePlan.insert(QStringLiteral("tenant"), QStringLiteral("missing.json"));
+    const auto missing = Plan::parse(QJsonDocument(filePlan).toJson(), QStringLiteral("plan.json"), dir.path(), tenant(true));
+    ASSERT_FALSE(missing);
+    EXPECT_TRUE(missing.error().startsWith(QLatin1String("tenant: cannot read the tenant file"))) << qPrintable(missing.error());
 }
 
 TEST(QaExpectation, RbacOnGrantsRequestedScopesTheUserHasPermissionFor)
