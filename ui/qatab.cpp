@@ -25,9 +25,11 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
 {
     m_oidc = std::make_unique<app::OidcClient>();
     m_session = std::make_unique<app::LoginSession>(m_oidc.get());
-    // The grid's logins run in a browser of their own, never shown: one engine for the whole run.
+    // The grid's logins run in a browser of their own: one engine for the whole run, hidden unless
+    // someone wants to watch the pages being filled in.
     m_browserView = new WebLoginView(this);
     m_browserView->hide();
+    m_browserView->setAccessibleName(tr("The QA run's login browser"));
     m_browser = std::make_unique<WebLoginBrowser>(m_browserView, m_session.get());
     m_minter = std::make_unique<qa::LocalTokenMinter>(app::ServerLauncher::locateServer(), QString());
     m_runner = std::make_unique<qa::QaRunner>(m_oidc.get(), m_session.get(), m_browser.get());
@@ -39,6 +41,9 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     m_rerunButton = new QPushButton(tr("Re-run row"), this);
     m_planButton = new QPushButton(tr("Open plan…"), this);
     m_exportButton = new QPushButton(tr("Export report…"), this);
+    m_watchButton = new QPushButton(tr("Watch logins"), this);
+    m_watchButton->setCheckable(true);
+    m_watchButton->setToolTip(tr("Show the browser the grid logs in with, as it fills in the login and consent pages"));
     m_planLabel = new QLabel(this);
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(220);
@@ -54,6 +59,7 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     bar->addWidget(m_planButton);
     bar->addWidget(m_planLabel, 1);
     bar->addWidget(m_progress);
+    bar->addWidget(m_watchButton);
     bar->addWidget(m_exportButton);
 
     m_grid = new QTableView(this);
@@ -75,10 +81,13 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     m_timeline = new TimelinePanel(tr("<b>Flow timeline</b> of the selected row (secrets masked)"), QStringLiteral("organizer-qa-timeline"), this);
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
+    m_bottomSplit = bottom;
     bottom->addWidget(m_details);
     bottom->addWidget(m_timeline);
+    bottom->addWidget(m_browserView);
     bottom->setStretchFactor(0, 2);
     bottom->setStretchFactor(1, 3);
+    bottom->setStretchFactor(2, 2);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_grid);
     split->addWidget(bottom);
@@ -93,6 +102,12 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     connect(m_runButton, &QPushButton::clicked, this, &QaTab::run);
     connect(m_cancelButton, &QPushButton::clicked, this, &QaTab::cancel);
     connect(m_rerunButton, &QPushButton::clicked, this, &QaTab::rerunSelectedRow);
+    connect(m_watchButton, &QPushButton::toggled, this, [this](bool watch) {
+        m_browserView->setVisible(watch);
+        const int width = m_bottomSplit->width();
+        // A login page needs room to be read: give the browser about a third of the width.
+        m_bottomSplit->setSizes(watch ? QList<int>{width / 4, width * 2 / 5, width * 7 / 20} : QList<int>{width * 2 / 5, width * 3 / 5, 0});
+    });
     connect(m_planButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open a QA plan"), QString(), tr("QA plans (*.json)"));
         if (path.isEmpty())

@@ -15,6 +15,7 @@ class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace organizer::ui {
@@ -52,6 +53,7 @@ public:
     QPlainTextEdit *details() const { return m_details; }
     TimelinePanel *timeline() const { return m_timeline; }
     QLabel *summary() const { return m_summary; }
+    QPushButton *watchButton() const { return m_watchButton; }
 
 Q_SIGNALS:
     void runFinished(bool passed);
@@ -78,6 +80,8 @@ private:
     QPushButton *m_rerunButton = nullptr;
     QPushButton *m_planButton = nullptr;
     QPushButton *m_exportButton = nullptr;
+    QPushButton *m_watchButton = nullptr;
+    QSplitter *m_bottomSplit = nullptr;
     QLabel *m_planLabel = nullptr;
     QLabel *m_summary = nullptr;
     QProgressBar *m_progress = nullptr;

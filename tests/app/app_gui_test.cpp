@@ -341,9 +341,14 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
     EXPECT_TRUE(passed);
     EXPECT_EQ(qa->runner()->run().rows.at(bobCreate).verdict, qa::Verdict::Pass);
 
-    // Cancel: the run stops, what did not run says so, and the tab can run again.
+    // Cancel: the run stops, what did not run says so, and the tab can run again. This run is
+    // watched: the login browser is shown beside the timeline.
+    qa->watchButton()->setChecked(true);
+    ASSERT_TRUE(waitFor([qa] { return qa->findChild<ui::WebLoginView *>()->isVisible(); }, 5000));
     finished = false;
     qa->run();
+    ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) >= 5; }, 60000));
+    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/11-scope-qa-watching.png")));
     ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) >= 10; }, 60000));
     qa->cancel();
     ASSERT_TRUE(waitFor([&finished] { return finished; }, 60000));
