@@ -137,8 +137,7 @@ void QaRunner::rerunRow(int row)
     result.tokenClaims = {};
     result.tokenHeader = {};
     result.accessToken.clear();
-    for (CellResult &cell : result.cells)
-    {
+    for (CellResult &cell : result.cells) {
         const CellExpectation expected = cell.expected;
         cell = CellResult{};
         cell.expected = expected;
@@ -154,8 +153,13 @@ void QaRunner::begin(QList<int> rows)
     m_queue = std::move(rows);
     m_done = 0;
     m_total = int(m_queue.size());
-    m_run.startedAt = QDateTime::currentDateTimeUtc();
-    m_run.loginMs = m_run.callMs = m_run.setupMs = 0;
+    // A re-run row adds its time to the run's; a whole run starts the figures afresh.
+    m_wholeRun = m_queue.size() == m_run.rows.size();
+    if (m_wholeRun) {
+        m_run.startedAt = QDateTime::currentDateTimeUtc();
+        m_run.durationMs = 0;
+        m_run.loginMs = m_run.callMs = m_run.setupMs = 0;
+    }
     m_clock.start();
     ++m_generation;
     Q_EMIT started();
@@ -589,7 +593,7 @@ void QaRunner::finishRun()
     m_fixtureIds.clear();
     runSeries(steps, [this, cleanupStart] {
         m_run.setupMs += m_clock.elapsed() - cleanupStart;
-        m_run.durationMs = m_clock.elapsed();
+        m_run.durationMs += m_clock.elapsed();
         m_running = false;
         m_currentRow = -1;
         qCInfo(lcQa).noquote() << "run finished:" << m_run.count(Verdict::Pass) << "pass," << m_run.count(Verdict::Fail) << "fail,"

@@ -117,6 +117,7 @@ private:
     int m_total = 0;
     bool m_running = false;
     bool m_cancelled = false;
+    bool m_wholeRun = true;
     quint64 m_generation = 0;
     QElapsedTimer m_clock;
     QElapsedTimer m_rowClock;
