@@ -117,9 +117,30 @@ void WebLoginBrowser::open(const QUrl &url)
     m_view->open(url, originOf(url), [this](const QUrl &candidate) { return m_session->isRedirect(candidate); });
 }
 
-void WebLoginBrowser::runScript(const QString &script)
+namespace {
+
+QString jsString(const QString &value)
 {
-    m_view->runScript(script);
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'")).replace(QLatin1Char('\n'), QLatin1String("\\n"));
+    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+}
+
+} // namespace
+
+void WebLoginBrowser::submitLogin(const QString &login, const QString &password)
+{
+    // One field at a time, then the form, as a person would type.
+    m_view->runScript(QStringLiteral("document.getElementById('username').value = %1;"
+                                     "document.getElementById('password').value = %2;"
+                                     "document.querySelector('form').submit();")
+                          .arg(jsString(login), jsString(password)));
+}
+
+void WebLoginBrowser::answerConsent(bool accept)
+{
+    m_view->runScript(accept ? QStringLiteral("document.querySelector('button[value=accept]').click();")
+                             : QStringLiteral("document.querySelector('button[value=deny]').click();"));
 }
 
 void WebLoginBrowser::clearSession()

@@ -72,7 +72,8 @@ class WebLoginBrowser : public app::LoginBrowser
 public:
     WebLoginBrowser(WebLoginView *view, app::LoginSession *session, QObject *parent = nullptr);
     void open(const QUrl &url) override;
-    void runScript(const QString &script) override;
+    void submitLogin(const QString &login, const QString &password) override;
+    void answerConsent(bool accept) override;
     void clearSession() override;
 
 private:

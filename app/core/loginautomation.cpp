@@ -4,16 +4,6 @@
 
 namespace organizer::app {
 
-namespace {
-
-QString jsString(const QString &value)
-{
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'")).replace(QLatin1Char('\n'), QLatin1String("\\n"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
-}
-
-} // namespace
 
 LoginAutomation::LoginAutomation(LoginBrowser *browser, QObject *parent) : QObject(parent), m_browser(browser)
 {
@@ -43,15 +33,12 @@ void LoginAutomation::onPage(const QUrl &url, bool ok)
         }
         Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("POST /login as %1").arg(m_login), FlowStep::Outcome::Info,
                     QStringLiteral("password=%1").arg(m_password));
-        m_browser->runScript(QStringLiteral("document.getElementById('username').value = %1;"
-                                            "document.getElementById('password').value = %2;"
-                                            "document.querySelector('form').submit();")
-                                 .arg(jsString(m_login), jsString(m_password)));
+        m_browser->submitLogin(m_login, m_password);
     } else if (url.path() == QLatin1String("/consent")) {
         Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("consent page"), FlowStep::Outcome::Info, {});
         Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("POST /consent: Accept"), FlowStep::Outcome::Ok, {});
         Q_EMIT consentAccepted();
-        m_browser->runScript(QStringLiteral("document.querySelector('button[value=accept]').click();"));
+        m_browser->answerConsent(true);
     }
 }
 

@@ -7,8 +7,9 @@
 
 namespace organizer::app {
 
-// What shows a login page: the embedded web view in the app (ui/ implements it). Automation only
-// loads URLs and runs a line of script to fill in a form, as a person would type.
+// What shows a login page: the embedded web view in the app (ui/ implements it), or in tests a plain
+// HTTP client that submits the same forms. Automation asks for what a person would do on the hosted
+// pages, never more: open a URL, send the login form, answer the consent page.
 class LoginBrowser : public QObject
 {
     Q_OBJECT
@@ -16,7 +17,10 @@ class LoginBrowser : public QObject
 public:
     using QObject::QObject;
     virtual void open(const QUrl &url) = 0;
-    virtual void runScript(const QString &script) = 0;
+    // On the login page: type the email and password and send the form.
+    virtual void submitLogin(const QString &login, const QString &password) = 0;
+    // On the consent page: press Accept or Deny.
+    virtual void answerConsent(bool accept) = 0;
     // Forgets the login server's session cookie, so the next /authorize asks who is there.
     virtual void clearSession() = 0;
 

@@ -11,6 +11,7 @@
 #include "qatab.h"
 #include "timelinepainter.h"
 #include "serverprocess.h"
+#include "waitfor.h"
 #include "weblogin.h"
 
 #include <QDir>
@@ -38,19 +39,7 @@ using namespace organizer;
 
 namespace {
 
-bool waitFor(const std::function<bool()> &condition, int timeoutMs = 30000)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QEventLoop loop;
-        QTimer::singleShot(20, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-    return true;
-}
+using organizer::test::waitFor;
 
 QString screenshotDir()
 {
@@ -158,10 +147,9 @@ TEST_F(AppEndToEnd, DenyingConsentIsReportedPlainly)
     QObject::connect(&session, &app::LoginSession::authorizeWithBrowser, &browser, &app::LoginBrowser::open);
     QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&browser](const QUrl &url, bool) {
         if (url.path() == QLatin1String("/login"))
-            browser.runScript(QStringLiteral("document.getElementById('username').value='dave@example.com';"
-                                             "document.getElementById('password').value='organizer';document.querySelector('form').submit();"));
+            browser.submitLogin(QStringLiteral("dave@example.com"), QStringLiteral("organizer"));
         else if (url.path() == QLatin1String("/consent"))
-            browser.runScript(QStringLiteral("document.querySelector('button[value=deny]').click();"));
+            browser.answerConsent(false);
     });
     std::optional<app::LoginError> failure;
     bool succeeded = false;
@@ -197,11 +185,10 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
             if (!loginPageShot) {
                 loginPageShot = window.loginView()->window()->grab().save(dir + QStringLiteral("/2-login-page.png"));
             }
-            browser.runScript(QStringLiteral("document.getElementById('username').value='bob@example.com';"
-                                             "document.getElementById('password').value='organizer';document.querySelector('form').submit();"));
+            browser.submitLogin(QStringLiteral("bob@example.com"), QStringLiteral("organizer"));
         } else if (url.path() == QLatin1String("/consent")) {
             window.loginView()->window()->grab().save(dir + QStringLiteral("/3-consent-page.png"));
-            browser.runScript(QStringLiteral("document.querySelector('button[value=accept]').click();"));
+            browser.answerConsent(true);
         }
     });
     bool loggedIn = false;
