@@ -240,6 +240,16 @@ TEST_F(QaCommand, ABadPlanIsRefusedNamingTheField)
     const QaResult flow = run({QStringLiteral("--flow"), QStringLiteral("password")}, {}, 30'000);
     EXPECT_EQ(flow.exitCode, 2);
     EXPECT_TRUE(flow.err.contains(QLatin1String("--flow"))) << qPrintable(flow.err);
+    // A typo is "cannot run" (2), never "a cell differs" (1).
+    const QaResult typo = run({QStringLiteral("--junti"), path(QStringLiteral("qa.xml"))}, {}, 30'000);
+    EXPECT_EQ(typo.exitCode, 2);
+    EXPECT_TRUE(typo.err.contains(QLatin1String("junti"))) << qPrintable(typo.err);
+    const QaResult stray = run({QStringLiteral("everything")}, {}, 30'000);
+    EXPECT_EQ(stray.exitCode, 2);
+    EXPECT_TRUE(stray.err.contains(QLatin1String("unexpected argument \"everything\""))) << qPrintable(stray.err);
+    const QaResult help = run({QStringLiteral("--help")}, {}, 30'000);
+    EXPECT_EQ(help.exitCode, 0);
+    EXPECT_TRUE(help.out.contains(QLatin1String("--junit"))) << qPrintable(help.out);
     const QaResult profile = run({QStringLiteral("--profile"), QStringLiteral("Nowhere")}, {}, 30'000);
     EXPECT_EQ(profile.exitCode, 2);
     EXPECT_TRUE(profile.err.contains(QLatin1String("no profile named \"Nowhere\""))) << qPrintable(profile.err);
