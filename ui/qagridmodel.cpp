@@ -106,8 +106,6 @@ QVariant QaGridModel::data(const QModelIndex &index, int role) const
         return cell->verdict == qa::Verdict::Fail ? QBrush(QColor(0x9b, 0x1c, 0x1c)) : QVariant();
     case Qt::TextAlignmentRole:
         return int(Qt::AlignCenter);
-    case VerdictRole:
-        return int(cell->verdict);
     default:
         return {};
     }

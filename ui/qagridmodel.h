@@ -14,7 +14,6 @@ class QaGridModel : public QAbstractTableModel
 
 public:
     static constexpr int kFirstEndpointColumn = 1;
-    enum Role { VerdictRole = Qt::UserRole + 1 };
 
     explicit QaGridModel(QObject *parent = nullptr);
 

@@ -38,13 +38,6 @@ void FlowTimeline::start()
     m_clock.start();
 }
 
-void FlowTimeline::clear()
-{
-    m_steps.clear();
-    m_clock.invalidate();
-    m_startedAt = {};
-}
-
 void FlowTimeline::add(Lane from, Lane to, const QString &label, FlowStep::Outcome outcome, const QString &detail, qint64 durationMs)
 {
     if (!m_clock.isValid())

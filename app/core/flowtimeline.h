@@ -37,11 +37,9 @@ public:
 
     void start();
     bool isStarted() const { return m_clock.isValid(); }
-    qint64 elapsedMs() const { return m_clock.isValid() ? m_clock.elapsed() : 0; }
 
     void add(Lane from, Lane to, const QString &label, FlowStep::Outcome outcome = FlowStep::Outcome::Info, const QString &detail = {},
              qint64 durationMs = -1);
-    void clear();
 
     const QString &title() const { return m_title; }
     void setTitle(const QString &title) { m_title = maskSecrets(title); }

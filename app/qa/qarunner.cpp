@@ -61,7 +61,7 @@ QaRunner::QaRunner(app::OidcClient *oidc, app::LoginSession *session, app::Login
         if (!m_loginDone)
             return;
         m_session->cancel(); // its failed() is ignored: the outcome below is reported first
-        report({nullptr, QStringLiteral("the login did not finish within %1 s").arg(m_loginTimeoutMs / 1000), {}});
+        report({nullptr, QStringLiteral("the login did not finish within %1 s").arg(kLoginTimeoutMs / 1000), {}});
     });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
         if (m_loginDone)
@@ -196,10 +196,24 @@ void QaRunner::prepare(std::function<void()> done)
     m_fixtureIds.clear();
     m_fixtureProblem.clear();
     m_probeProblem.clear();
+    // The run's own token makes and removes records: every endpoint's scope, and the delete scope of
+    // each collection written to even when the plan probes no delete (Organizer's action:api naming).
     QStringList allScopes;
     for (const Endpoint &endpoint : m_run.plan.endpoints) {
         if (!allScopes.contains(endpoint.scope))
             allScopes.append(endpoint.scope);
+    }
+    for (const Endpoint &endpoint : m_run.plan.endpoints) {
+        if (endpoint.method != "POST")
+            continue;
+        const auto remover = std::find_if(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(), [&](const Endpoint &e) {
+            return e.method == "DELETE" && e.collectionPath() == endpoint.path;
+        });
+        const QString deleteScope = remover != m_run.plan.endpoints.end() ? remover->scope
+                                    : endpoint.scope.startsWith(QLatin1String("create:")) ? QStringLiteral("delete:") + endpoint.scope.mid(7)
+                                                                                          : QString();
+        if (!deleteScope.isEmpty() && !allScopes.contains(deleteScope))
+            allScopes.append(deleteScope);
     }
     QList<Step> steps;
     steps.append([this](std::function<void()> next) {
@@ -214,7 +228,9 @@ void QaRunner::prepare(std::function<void()> done)
     });
     if (!m_tokenSource) {
         m_probeProblem = QStringLiteral("needs a token signed by the issuer's own key (run it against the bundled server)");
-        const bool needsRecords = std::any_of(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(), [](const Endpoint &e) { return e.needsRecord(); });
+        // Records are made for {id} cells, and what a create makes is removed: both need a token with every scope.
+        const bool needsRecords = std::any_of(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(),
+                                              [](const Endpoint &e) { return e.needsRecord() || e.method == "POST"; });
         if (needsRecords)
             steps.append([this, allScopes](std::function<void()> next) { loginForRecords(allScopes, next); });
     } else {
@@ -271,8 +287,11 @@ void QaRunner::prepare(std::function<void()> done)
 void QaRunner::nextRow()
 {
     if (m_queue.isEmpty() || m_cancelled) {
-        for (int row : std::as_const(m_queue))
+        for (int row : std::as_const(m_queue)) {
             notRun(m_run.rows[row], QStringLiteral("the run was cancelled"));
+            m_run.rows[row].verdict = Verdict::NotRun;
+            Q_EMIT rowChanged(row);
+        }
         m_queue.clear();
         return finishRun();
     }
@@ -395,7 +414,7 @@ void QaRunner::login(const PlanUser &user, const QStringList &scopes, std::funct
             m_browserUser.clear(); // whatever the browser holds now is not a known session
         done(outcome);
     };
-    m_loginTimeout.start(m_loginTimeoutMs);
+    m_loginTimeout.start(kLoginTimeoutMs);
     m_session->start(settings);
 }
 

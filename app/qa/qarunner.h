@@ -45,7 +45,6 @@ public:
     // Null when the run targets another provider: then the probes and records that need the
     // issuer's own key are reported as not run, with the reason.
     void setTokenSource(TokenSource *source) { m_tokenSource = source; }
-    void setLoginTimeoutMs(int ms) { m_loginTimeoutMs = ms; }
 
     void start(const Plan &plan, const QaTarget &target);
     void rerunRow(int row);
@@ -106,7 +105,7 @@ private:
     TokenSource *m_tokenSource = nullptr;
     QNetworkAccessManager m_network;
     QTimer m_loginTimeout;
-    int m_loginTimeoutMs = 30'000;
+    static constexpr int kLoginTimeoutMs = 30'000; // a login page that never answers must not stall the run
 
     QaRun m_run;
     QaTarget m_target;

@@ -191,6 +191,7 @@ TEST_F(QaRunnerTest, CancelStopsReportsWhatDidNotRunAndRemovesTheRecords)
     EXPECT_GT(runner.run().count(qa::Verdict::NotRun), 500);
     EXPECT_EQ(runner.run().count(qa::Verdict::Fail), 0);
     EXPECT_EQ(runner.run().rows.constLast().cells.at(0).note, QStringLiteral("the run was cancelled"));
+    EXPECT_EQ(runner.run().rows.constLast().verdict, qa::Verdict::NotRun);
     EXPECT_EQ(records(QStringLiteral("contacts")).size(), contacts);
 }
 
@@ -214,4 +215,35 @@ TEST_F(QaRunnerTest, ReRunningARowRunsThatRowAlone)
     EXPECT_EQ(total, 1);
     EXPECT_EQ(runner.run().rows.at(1).verdict, qa::Verdict::Pass);
     EXPECT_EQ(runner.run().count(qa::Verdict::Pass), 3 * 3);
+}
+
+TEST_F(QaRunnerTest, WithoutTheIssuersKeyAUserAllowedEveryScopeCleansUpAfterTheCreates)
+{
+    // As against another provider: no minted tokens. The records the creates make are removed with
+    // a real login of a user the tenant allows every scope (alice), even with no {id} endpoint.
+    startServer();
+    const qsizetype contacts = records(QStringLiteral("contacts")).size();
+    runner.setTokenSource(nullptr);
+    qa::QaTarget target;
+    target.issuer = server.url();
+    target.apiBaseUrl = server.url();
+    auto plan = qa::Plan::parse(R"({
+      "endpoints": [
+        {"method": "GET", "path": "/api/contacts", "scope": "read:contacts"},
+        {"method": "POST", "path": "/api/contacts", "scope": "create:contacts", "body": {"name": "QA Probe", "email": "qa@example.com"}}
+      ],
+      "users": [{"login": "carol@example.com", "password": "organizer"}, {"login": "alice@example.com", "password": "organizer"}],
+      "scope_sets": [["read:contacts", "create:contacts"]],
+      "negative_probes": ["expired_token"]
+    })", QStringLiteral("remote.json"), QString(), qa::Plan::bundledTenant());
+    ASSERT_TRUE(plan) << qPrintable(plan.error());
+    finished = false;
+    runner.start(*plan, target);
+    ASSERT_TRUE(waitFor([this] { return finished; }, 120'000));
+    EXPECT_TRUE(passed);
+    const qa::QaRun &result = runner.run();
+    EXPECT_EQ(result.rows.at(1).cells.at(1).status, 201); // alice created one
+    EXPECT_EQ(result.rows.at(2).cells.at(0).verdict, qa::Verdict::NotRun);
+    EXPECT_TRUE(result.rows.at(2).cells.at(0).note.contains(QLatin1String("issuer's own key"))) << qPrintable(result.rows.at(2).cells.at(0).note);
+    EXPECT_EQ(records(QStringLiteral("contacts")).size(), contacts);
 }

@@ -59,7 +59,6 @@ void FormLoginBrowser::follow(HttpReply reply, QUrl at)
         reply = m_browser->get(location.toString(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::FullyEncoded).toUtf8());
     }
     m_page = reply.body;
-    ++m_pagesLoaded;
     Q_EMIT pageLoaded(at, reply.status == 200);
 }
 

@@ -24,8 +24,6 @@ public:
     void answerConsent(bool accept) override;
     void clearSession() override;
 
-    int pagesLoaded() const { return m_pagesLoaded; }
-
 private:
     // Follows redirects on the login server; stops at a page (reported) or at the redirect URI (handed over).
     void follow(HttpReply reply, QUrl at);
@@ -34,7 +32,6 @@ private:
     std::unique_ptr<TestBrowser> m_browser;
     quint16 m_port = 0;
     QByteArray m_page;
-    int m_pagesLoaded = 0;
 };
 
 } // namespace organizer::test
