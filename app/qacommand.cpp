@@ -188,8 +188,12 @@ int runQaCommand(QApplication &application)
         }
         for (const QString &problem : problems)
             say(QStringLiteral("organizer qa: %1").arg(problem), stderr);
-        exitCode = !problems.isEmpty() ? 2 : run.cancelled ? 130 : passed ? 0 : 1;
-        say(run.cancelled ? QStringLiteral("result: cancelled") : passed ? QStringLiteral("result: every cell as predicted") : QStringLiteral("result: FAILED"));
+        if (!run.problem.isEmpty())
+            say(QStringLiteral("organizer qa: %1").arg(run.problem), stderr);
+        exitCode = !problems.isEmpty() || !run.problem.isEmpty() ? 2 : run.cancelled ? 130 : passed ? 0 : 1;
+        say(!run.problem.isEmpty() ? QStringLiteral("result: not run") : run.cancelled ? QStringLiteral("result: cancelled")
+            : passed                ? QStringLiteral("result: every cell as predicted")
+                                    : QStringLiteral("result: FAILED"));
         application.quit();
     });
 

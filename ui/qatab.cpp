@@ -254,6 +254,10 @@ void QaTab::updateSummary()
         m_summary->setText(tr("Running against %1 — %2 pass, %3 fail so far").arg(run.target).arg(pass).arg(fail));
         return;
     }
+    if (!run.problem.isEmpty()) {
+        m_summary->setText(tr("<b style='color:#9b1c1c'>Not run</b> — %1").arg(run.problem.toHtmlEscaped()));
+        return;
+    }
     const QString verdict = run.cancelled ? tr("<b>Cancelled</b>") : run.passed() ? tr("<b style='color:#17633a'>Every cell as predicted</b>")
                                                                                   : tr("<b style='color:#9b1c1c'>%1 cell(s) differ from the prediction</b>").arg(fail);
     m_summary->setText(tr("%1 — %2 cells: %3 pass, %4 fail, %5 not run, in %6 s (logins %7 s, API calls %8 s) against %9")

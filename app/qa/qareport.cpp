@@ -170,6 +170,8 @@ QByteArray markdownReport(const QaRun &run)
     QStringList md;
     md << QStringLiteral("# Organizer scope QA") << QString();
     md << QStringLiteral("Plan: %1 · target: %2 · %3").arg(run.plan.source, run.target, run.startedAt.toString(Qt::ISODate)) << QString();
+    if (!run.problem.isEmpty())
+        md << QStringLiteral("**NOT RUN**: %1").arg(run.problem) << QString();
     md << QStringLiteral("**%1** — %2 cells: %3 pass, %4 fail, %5 not run, in %6 s")
               .arg(run.passed() ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
               .arg(run.cellCount())
@@ -234,6 +236,8 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
                 .arg(run.count(Verdict::Pass))
                 .arg(run.count(Verdict::Fail))
                 .arg(run.count(Verdict::NotRun) + run.count(Verdict::Pending));
+    if (!run.problem.isEmpty())
+        html += QStringLiteral("<p class=\"summary failed\">Not run: %1</p>\n").arg(escape(run.problem));
     if (!run.plan.description.isEmpty())
         html += QStringLiteral("<p>%1</p>\n").arg(escape(run.plan.description));
 

@@ -59,11 +59,12 @@ struct QaRun
     double callMs = 0;           // …the API calls of the grid and probes…
     qint64 setupMs = 0;          // …and records made and removed around them
     bool cancelled = false;
+    QString problem;             // why the run could not be made at all (e.g. the issuer is unreachable)
     QList<RowResult> rows;
 
     int count(Verdict verdict) const;
     int cellCount() const;
-    bool passed() const { return !cancelled && count(Verdict::Fail) == 0 && count(Verdict::Pending) == 0 && count(Verdict::Running) == 0; }
+    bool passed() const { return !cancelled && problem.isEmpty() && count(Verdict::Fail) == 0 && count(Verdict::Pending) == 0 && count(Verdict::Running) == 0; }
 };
 
 } // namespace organizer::qa

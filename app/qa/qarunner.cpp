@@ -150,6 +150,7 @@ void QaRunner::begin(QList<int> rows)
     m_running = true;
     m_cancelled = false;
     m_run.cancelled = false;
+    m_run.problem.clear();
     m_queue = std::move(rows);
     m_done = 0;
     m_total = int(m_queue.size());
@@ -220,10 +221,20 @@ void QaRunner::prepare(std::function<void()> done)
         m_oidc->discover(m_target.issuer, [this, next, generation = m_generation](const app::ProviderMetadata &metadata, const QString &error) {
             if (generation != m_generation)
                 return;
-            if (!error.isEmpty())
-                qCWarning(lcQa).noquote() << "discovery failed:" << error;
             m_metadata = metadata;
-            next();
+            if (error.isEmpty())
+                return next();
+            // Nothing can be logged in to: say so once instead of failing every cell with the same reason.
+            m_run.problem = QStringLiteral("cannot read the provider's configuration at %1: %2").arg(m_target.issuer.toString(), error);
+            qCWarning(lcQa).noquote() << m_run.problem;
+            m_cancelled = true;
+            for (int row : std::as_const(m_queue)) {
+                notRun(m_run.rows[row], m_run.problem);
+                m_run.rows[row].verdict = Verdict::NotRun;
+                Q_EMIT rowChanged(row);
+            }
+            m_queue.clear();
+            finishRun();
         });
     });
     if (!m_tokenSource) {

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSettings>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 
@@ -253,6 +254,30 @@ TEST_F(QaCommand, ABadPlanIsRefusedNamingTheField)
     const QaResult profile = run({QStringLiteral("--profile"), QStringLiteral("Nowhere")}, {}, 30'000);
     EXPECT_EQ(profile.exitCode, 2);
     EXPECT_TRUE(profile.err.contains(QLatin1String("no profile named \"Nowhere\""))) << qPrintable(profile.err);
+}
+
+TEST_F(QaCommand, AnUnreachableIssuerIsOneClearErrorNotSixHundredFailures)
+{
+    QTcpServer closed;
+    ASSERT_TRUE(closed.listen(QHostAddress::LocalHost));
+    const quint16 port = closed.serverPort();
+    closed.close(); // nothing listens there now
+    {
+        QSettings settings(path(QStringLiteral("config/Organizer/organizer.conf")), QSettings::IniFormat);
+        settings.beginWriteArray(QStringLiteral("custom"));
+        settings.setArrayIndex(0);
+        settings.setValue(QStringLiteral("name"), QStringLiteral("Gone"));
+        settings.setValue(QStringLiteral("issuer"), QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port)));
+        settings.endArray();
+    }
+    const QaResult result = run({QStringLiteral("--profile"), QStringLiteral("Gone"), QStringLiteral("--junit"), path(QStringLiteral("qa.xml"))}, {}, 60'000);
+    EXPECT_EQ(result.exitCode, 2) << qPrintable(result.out) << qPrintable(result.err);
+    EXPECT_TRUE(result.err.contains(QStringLiteral("cannot read the provider's configuration at http://127.0.0.1:%1/").arg(port))) << qPrintable(result.err);
+    EXPECT_TRUE(result.out.contains(QLatin1String("result: not run"))) << qPrintable(result.out);
+    const JUnit junit = readJUnit(path(QStringLiteral("qa.xml")));
+    EXPECT_EQ(junit.testcases, 650);
+    EXPECT_TRUE(junit.failed.isEmpty());
+    EXPECT_EQ(junit.skipped.size(), 650);
 }
 
 TEST_F(QaCommand, RunsAgainstASavedProfileAndSaysWhatNeedsTheIssuersKey)
