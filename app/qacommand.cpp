@@ -161,15 +161,12 @@ int runQaCommand(QApplication &application)
         const qa::RowResult &result = runner.run().rows.at(row);
         if (result.verdict == qa::Verdict::Running)
             return;
-        qa::QaRun single = runner.run();
-        single.rows = {result};
-        const QStringList lines = qa::textSummary(single);
-        for (qsizetype i = 0; i + 1 < lines.size(); ++i)
-            say(lines.at(i));
+        for (const QString &line : qa::rowSummary(runner.run(), row))
+            say(line);
     });
     QObject::connect(&runner, &qa::QaRunner::finished, &application, [&](bool passed) {
         const qa::QaRun &run = runner.run();
-        say(qa::textSummary(run).constLast());
+        say(qa::runSummary(run));
         QStringList problems;
         const struct { const char *option; std::function<QByteArray()> make; } reports[] = {
             {"junit", [&] { return qa::junitReport(run); }},
@@ -197,15 +194,11 @@ int runQaCommand(QApplication &application)
         application.quit();
     });
 
-    qa::QaTarget target;
-    target.clientId = profile.clientId;
-    target.redirectUri = profile.redirectUri;
-    target.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
-    auto startRun = [&](const QUrl &issuer) {
-        target.issuer = issuer;
-        target.apiBaseUrl = profile.apiBaseUrl.isValid() && !profile.apiBaseUrl.isEmpty() ? profile.apiBaseUrl : issuer;
+    profile.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
+    auto startRun = [&](const QUrl &localServer) {
+        const qa::QaTarget target = qa::QaTarget::forProfile(profile, localServer);
         say(QStringLiteral("organizer qa: %1 against %2 — %3 rows × %4 endpoints")
-                .arg(plan.source, issuer.toString())
+                .arg(plan.source, target.issuer.toString())
                 .arg(qa::planRows(plan).size())
                 .arg(plan.endpoints.size()));
         runner.start(plan, target);
@@ -223,7 +216,7 @@ int runQaCommand(QApplication &application)
         });
         server.start();
     } else {
-        QTimer::singleShot(0, &application, [&] { startRun(profile.issuer); });
+        QTimer::singleShot(0, &application, [&] { startRun({}); });
     }
     const int loopCode = application.exec();
     server.stop();

@@ -198,24 +198,17 @@ void QaTab::run()
         return;
     if (m_profileProvider)
         m_profile = m_profileProvider();
-    qa::QaTarget target;
     if (m_profile.local) {
         if (m_server->state() != app::ServerLauncher::State::Running) {
             m_summary->setText(tr("The bundled server is not running yet."));
             return;
         }
-        target.issuer = m_server->url();
-        target.apiBaseUrl = m_server->url();
         m_minter->setDataDir(m_server->dataDir()); // the keys the running server signs with
         m_runner->setTokenSource(m_minter.get());
     } else {
-        target.issuer = m_profile.issuer;
-        target.apiBaseUrl = m_profile.apiBaseUrl.isEmpty() ? m_profile.issuer : m_profile.apiBaseUrl;
         m_runner->setTokenSource(nullptr);
     }
-    target.clientId = m_profile.clientId;
-    target.redirectUri = m_profile.redirectUri;
-    target.flow = m_profile.flow;
+    const qa::QaTarget target = qa::QaTarget::forProfile(m_profile, m_server->url());
     m_shownRow = -1;
     m_details->clear();
     m_runner->start(m_plan, target);

@@ -21,6 +21,20 @@ QString rowLabel(const Plan &plan, const RowSpec &row)
     return QStringLiteral("%1 · %2").arg(plan.users.at(row.userIndex).label(), plan.scopeSets.at(row.scopeSetIndex).label);
 }
 
+QStringList grantedToPerson(const TenantRules &tenant, const QString &login, const QStringList &requested)
+{
+    const QStringList permissions = tenant.userPermissions.value(login);
+    QStringList granted;
+    for (const QString &scope : requested) {
+        if (!tenant.apiScopes.contains(scope))
+            continue; // not a scope of this API: never granted
+        if (tenant.rbac && !permissions.contains(scope))
+            continue;
+        granted.append(scope);
+    }
+    return granted;
+}
+
 int successStatus(const QByteArray &method)
 {
     if (method == "POST")
@@ -70,14 +84,7 @@ RowExpectation expectRow(const Plan &plan, const RowSpec &row)
     }
     expectation.requestedScopes = plan.loginScopes + requested;
     expectation.requestedScopes.removeDuplicates();
-    const QStringList permissions = tenant.userPermissions.value(user.login);
-    for (const QString &scope : requested) {
-        if (!tenant.apiScopes.contains(scope))
-            continue; // not a scope of this API: never granted
-        if (tenant.rbac && !permissions.contains(scope))
-            continue;
-        expectation.grantedApiScopes.append(scope);
-    }
+    expectation.grantedApiScopes = grantedToPerson(tenant, user.login, requested);
     expectation.why = tenant.rbac ? QStringLiteral("RBAC on: requested ∩ the user's permissions") : QStringLiteral("RBAC off: requested ∩ the API's scopes");
     return expectation;
 }

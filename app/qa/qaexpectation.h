@@ -40,6 +40,10 @@ QString rowLabel(const Plan &plan, const RowSpec &row);
 RowExpectation expectRow(const Plan &plan, const RowSpec &row);
 CellExpectation expectCell(const Plan &plan, const RowSpec &row, const RowExpectation &rowExpectation, const Endpoint &endpoint);
 
+// What a person asking for `requested` is granted of the API, by the tenant's rules: requested ∩ the
+// person's permissions with RBAC on, requested ∩ the API's scopes with it off.
+QStringList grantedToPerson(const TenantRules &tenant, const QString &login, const QStringList &requested);
+
 // 201 for a create, 204 for a delete, 200 otherwise: what the Organizer Service answers on success.
 int successStatus(const QByteArray &method);
 

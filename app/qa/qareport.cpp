@@ -140,29 +140,32 @@ QByteArray junitReport(const QaRun &run)
     return out;
 }
 
-QStringList textSummary(const QaRun &run)
+QStringList rowSummary(const QaRun &run, int rowIndex)
 {
-    QStringList lines;
-    for (const RowResult &row : run.rows) {
-        QStringList marks;
-        for (const CellResult &cell : row.cells)
-            marks << cellMark(cell.verdict);
-        lines << QStringLiteral("%1 %2  %3  granted: %4").arg(row.verdict == Verdict::Fail ? QStringLiteral("FAIL") : row.verdict == Verdict::Pass ? QStringLiteral("ok  ") : QStringLiteral("skip"),
-                                                             marks.join(QString()), row.label.leftJustified(48), rowGranted(row));
-        for (qsizetype column = 0; column < row.cells.size(); ++column) {
-            const CellResult &cell = row.cells.at(column);
-            if (cell.verdict == Verdict::Fail)
-                lines << QStringLiteral("       ✗ %1: %2").arg(run.plan.endpoints.at(column).name(), cell.note);
-        }
+    const RowResult &row = run.rows.at(rowIndex);
+    QStringList marks;
+    for (const CellResult &cell : row.cells)
+        marks << cellMark(cell.verdict);
+    QStringList lines{QStringLiteral("%1 %2  %3  granted: %4")
+                          .arg(row.verdict == Verdict::Fail ? QStringLiteral("FAIL") : row.verdict == Verdict::Pass ? QStringLiteral("ok  ") : QStringLiteral("skip"),
+                               marks.join(QString()), row.label.leftJustified(48), rowGranted(row))};
+    for (qsizetype column = 0; column < row.cells.size(); ++column) {
+        const CellResult &cell = row.cells.at(column);
+        if (cell.verdict == Verdict::Fail)
+            lines << QStringLiteral("       ✗ %1: %2").arg(run.plan.endpoints.at(column).name(), cell.note);
     }
-    lines << QStringLiteral("%1 cells: %2 pass, %3 fail, %4 not run — %5 rows in %6 s (logins %7 s, API calls %8 s, records made and removed %9 s)")
-                 .arg(run.cellCount())
-                 .arg(run.count(Verdict::Pass))
-                 .arg(run.count(Verdict::Fail))
-                 .arg(run.count(Verdict::NotRun) + run.count(Verdict::Pending))
-                 .arg(run.rows.size())
-                 .arg(seconds(run.durationMs), seconds(run.loginMs), seconds(run.callMs), seconds(run.setupMs));
     return lines;
+}
+
+QString runSummary(const QaRun &run)
+{
+    return QStringLiteral("%1 cells: %2 pass, %3 fail, %4 not run — %5 rows in %6 s (logins %7 s, API calls %8 s, records made and removed %9 s)")
+        .arg(run.cellCount())
+        .arg(run.count(Verdict::Pass))
+        .arg(run.count(Verdict::Fail))
+        .arg(run.count(Verdict::NotRun) + run.count(Verdict::Pending))
+        .arg(run.rows.size())
+        .arg(seconds(run.durationMs), seconds(run.loginMs), seconds(run.callMs), seconds(run.setupMs));
 }
 
 QByteArray markdownReport(const QaRun &run)

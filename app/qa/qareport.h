@@ -16,7 +16,9 @@ QByteArray junitReport(const QaRun &run);
 QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg);
 // A GitHub-flavoured Markdown summary: the grid and the cells that failed.
 QByteArray markdownReport(const QaRun &run);
-// The lines `organizer qa` prints: a line per row and a closing summary with where the time went.
-QStringList textSummary(const QaRun &run);
+// The lines `organizer qa` prints: a line per row (and one per failed cell) as rows finish, then a
+// closing summary with where the time went.
+QStringList rowSummary(const QaRun &run, int row);
+QString runSummary(const QaRun &run);
 
 } // namespace organizer::qa

@@ -47,6 +47,17 @@ QByteArray tamperedCopy(const QByteArray &token)
     return parts.join('.');
 }
 
+QaTarget QaTarget::forProfile(const app::Profile &profile, const QUrl &localServer)
+{
+    QaTarget target;
+    target.issuer = profile.local ? localServer : profile.issuer;
+    target.apiBaseUrl = profile.local || profile.apiBaseUrl.isEmpty() ? target.issuer : profile.apiBaseUrl;
+    target.clientId = profile.clientId;
+    target.redirectUri = profile.redirectUri;
+    target.flow = profile.flow;
+    return target;
+}
+
 QaRunner::QaRunner(app::OidcClient *oidc, app::LoginSession *session, app::LoginBrowser *browser, QObject *parent)
     : QObject(parent), m_oidc(oidc), m_session(session), m_browser(browser), m_automation(browser)
 {
@@ -450,13 +461,9 @@ void QaRunner::loginForRecords(const QStringList &scopes, std::function<void()> 
 {
     // Another provider's key is out of reach, so the records come from a person the tenant's rules
     // allow every endpoint's scope: a real login, like any row.
-    const TenantRules &tenant = m_run.plan.tenant;
     const PlanUser *chosen = nullptr;
     for (const PlanUser &user : m_run.plan.users) {
-        if (user.kind != PlanUser::Kind::Password)
-            continue;
-        const QStringList permissions = tenant.rbac ? tenant.userPermissions.value(user.login) : tenant.apiScopes;
-        if (std::all_of(scopes.begin(), scopes.end(), [&](const QString &scope) { return permissions.contains(scope); })) {
+        if (user.kind == PlanUser::Kind::Password && grantedToPerson(m_run.plan.tenant, user.login, scopes).size() == scopes.size()) {
             chosen = &user;
             break;
         }

@@ -3,6 +3,7 @@
 #include "loginautomation.h"
 #include "loginsession.h"
 #include "oidcclient.h"
+#include "profiles.h"
 #include "qarun.h"
 #include "tokensource.h"
 
@@ -27,6 +28,9 @@ struct QaTarget
     QString clientId = QStringLiteral("organizer-desktop");
     QUrl redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
     app::Flow flow = app::Flow::Implicit;
+
+    // The profile's issuer and APIs; the Local profile's are the bundled server at `localServer`.
+    static QaTarget forProfile(const app::Profile &profile, const QUrl &localServer);
 };
 
 // Runs a QA plan for real: every person logs in through the login pages in the browser it is given

@@ -424,8 +424,13 @@ TEST(QaReport, MarkdownHasTheGridAndTheFailures)
     EXPECT_TRUE(md.contains(QLatin1String("## Failures")));
     EXPECT_TRUE(md.contains(QLatin1String("`GET /api/appointments`: expected 403")));
     EXPECT_TRUE(md.contains(QLatin1String("**FAILED**")));
-    const QStringList summary = textSummary(run);
-    EXPECT_TRUE(summary.constLast().contains(QStringLiteral("%1 cells: %2 pass, 1 fail, 1 not run").arg(run.cellCount()).arg(run.cellCount() - 2)));
+    const QStringList failedRow = rowSummary(run, 0);
+    ASSERT_EQ(failedRow.size(), 2);
+    EXPECT_TRUE(failedRow.at(0).startsWith(QLatin1String("FAIL"))) << qPrintable(failedRow.at(0));
+    EXPECT_TRUE(failedRow.at(1).contains(QLatin1String("GET /api/appointments: expected 403"))) << qPrintable(failedRow.at(1));
+    EXPECT_EQ(rowSummary(run, 2).size(), 1);
+    EXPECT_TRUE(runSummary(run).contains(QStringLiteral("%1 cells: %2 pass, 1 fail, 1 not run").arg(run.cellCount()).arg(run.cellCount() - 2)))
+        << qPrintable(runSummary(run));
 }
 
 TEST(QaTimeline, SecretsAreMaskedOnTheWayIn)
