@@ -182,7 +182,7 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
 {
     // CORS preflight is answered before authentication: browsers never send credentials with it.
     if (request.method == "OPTIONS") {
-        const QByteArrayList allowed = m_router.allowedMethods(request.path);
+        const QByteArrayList allowed = m_router.allowedMethods(request);
         if (allowed.isEmpty()) {
             respond(http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200)))));
             return;

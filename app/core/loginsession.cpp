@@ -33,7 +33,7 @@ QUrl LoginSession::authorizationUrl(const ProviderMetadata &metadata, const Logi
     QStringList scopes = settings.scopes;
     scopes.removeAll(QStringLiteral("openid"));
     scopes.prepend(QStringLiteral("openid")); // always: the app validates an ID token
-    QList<QPair<QString, QString>> parameters{
+    FormData parameters{
         {QStringLiteral("response_type"), settings.flow == Flow::Implicit ? QStringLiteral("id_token token") : QStringLiteral("code")},
         {QStringLiteral("client_id"), settings.clientId},
         {QStringLiteral("redirect_uri"), settings.redirectUri.toString(QUrl::FullyEncoded)},
@@ -42,16 +42,16 @@ QUrl LoginSession::authorizationUrl(const ProviderMetadata &metadata, const Logi
         {QStringLiteral("nonce"), nonce},
     };
     if (!settings.audience.isEmpty())
-        parameters.append({QStringLiteral("audience"), settings.audience});
+        parameters.add(QStringLiteral("audience"), settings.audience);
+    if (!settings.resource.isEmpty())
+        parameters.add(QStringLiteral("resource"), settings.resource);
     if (settings.flow == Flow::AuthorizationCodePkce) {
-        parameters.append({QStringLiteral("code_challenge"), codeChallenge});
-        parameters.append({QStringLiteral("code_challenge_method"), QStringLiteral("S256")});
+        parameters.add(QStringLiteral("code_challenge"), codeChallenge);
+        parameters.add(QStringLiteral("code_challenge_method"), QStringLiteral("S256"));
     }
-    QByteArrayList encoded;
-    for (const auto &[name, value] : parameters)
-        encoded.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value));
     QUrl url = metadata.authorizationEndpoint;
-    url.setQuery(QString::fromLatin1(encoded.join('&')), QUrl::StrictMode);
+    const QString existing = url.query(QUrl::FullyEncoded); // a provider's endpoint may carry its own parameters
+    url.setQuery(existing.isEmpty() ? parameters.toString() : existing + QLatin1Char('&') + parameters.toString(), QUrl::StrictMode);
     return url;
 }
 
@@ -59,6 +59,7 @@ void LoginSession::start(const LoginSettings &settings)
 {
     m_settings = settings;
     m_active = true;
+    m_answerTaken = false;
     const quint64 generation = ++m_generation;
     m_expected = ExpectedLogin{{}, settings.clientId, randomSecret(), randomSecret(), settings.scopes};
     if (!m_expected.requestedScopes.contains(QStringLiteral("openid")))
@@ -84,11 +85,11 @@ void LoginSession::start(const LoginSettings &settings)
             Q_EMIT progress(QStringLiteral("Opening the login page"));
             const QUrl authorize = authorizationUrl(m_metadata, m_settings, m_expected.state, m_expected.nonce,
                                                     m_codeVerifier.isEmpty() ? QString() : pkceChallenge(m_codeVerifier));
-            const QUrlQuery query(authorize);
+            const FormData query = FormData::parse(authorize.query(QUrl::FullyEncoded).toLatin1());
             record(Lane::App, Lane::Browser,
-                   QStringLiteral("open %1 (%2)").arg(authorize.path(), query.queryItemValue(QStringLiteral("response_type"), QUrl::FullyDecoded)), true,
+                   QStringLiteral("open %1 (%2)").arg(authorize.path(), query.value(u"response_type")), true,
                    QStringLiteral("scope=%1\nstate, nonce%2 generated for this login\n%3")
-                       .arg(query.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded),
+                       .arg(query.value(u"scope"),
                             m_codeVerifier.isEmpty() ? QString() : QStringLiteral(", PKCE S256 challenge"), authorize.toString()));
             Q_EMIT authorizeWithBrowser(authorize);
         });
@@ -117,11 +118,18 @@ void LoginSession::handleRedirect(const QUrl &url)
         qCInfo(lcSession) << "ignoring a redirect that arrived with no login in progress";
         return;
     }
-    const QUrlQuery parameters = redirectParameters(url);
-    const bool hasError = parameters.hasQueryItem(QStringLiteral("error"));
+    // One answer per login: a second delivery of the same redirect (two listeners, a reload) must not
+    // redeem the code again; a provider that revokes on reuse (RFC 6749 §4.1.2) would void the first.
+    if (m_answerTaken) {
+        qCInfo(lcSession) << "ignoring a second redirect for the same login";
+        return;
+    }
+    m_answerTaken = true;
+    const FormData parameters = redirectParameters(url);
+    const bool hasError = parameters.contains(u"error");
     record(Lane::AuthorizationServer, Lane::Browser,
            QStringLiteral("302 to %1 (%2)").arg(url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment),
-                                                hasError ? QStringLiteral("error=%1").arg(parameters.queryItemValue(QStringLiteral("error")))
+                                                hasError ? QStringLiteral("error=%1").arg(parameters.value(u"error"))
                                                 : url.hasFragment() ? QStringLiteral("tokens in the fragment")
                                                                     : QStringLiteral("code in the query")),
            !hasError, url.toString());
@@ -133,7 +141,7 @@ void LoginSession::handleRedirect(const QUrl &url)
         finishImplicit(parameters, false);
 }
 
-void LoginSession::finishImplicit(const QUrlQuery &parameters, bool keysRefreshed)
+void LoginSession::finishImplicit(const FormData &parameters, bool keysRefreshed)
 {
     auto result = validateTokenResponse(parameters, m_expected, m_keys, true, true, jose::systemClock());
     if (!result && result.error().unknownSigningKey && !keysRefreshed) {
@@ -159,24 +167,26 @@ void LoginSession::finishImplicit(const QUrlQuery &parameters, bool keysRefreshe
     Q_EMIT succeeded(result.value());
 }
 
-void LoginSession::redeemCode(const QUrlQuery &parameters)
+void LoginSession::redeemCode(const FormData &parameters)
 {
     if (auto failure = checkAuthorizationResponse(parameters, m_expected)) {
         m_active = false;
         Q_EMIT failed(*failure);
         return;
     }
-    const QString code = parameters.queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded);
+    const QString code = parameters.value(u"code");
     if (code.isEmpty())
         return fail(LoginError::Kind::MissingToken, QStringLiteral("The login answer has no authorization code."));
     Q_EMIT progress(QStringLiteral("Redeeming the authorization code"));
     const quint64 generation = m_generation;
-    m_client->requestToken(m_metadata.tokenEndpoint,
-                           {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                            {QStringLiteral("client_id"), m_settings.clientId},
-                            {QStringLiteral("code"), code},
-                            {QStringLiteral("redirect_uri"), m_settings.redirectUri.toString(QUrl::FullyEncoded)},
-                            {QStringLiteral("code_verifier"), m_codeVerifier}},
+    QList<QPair<QString, QString>> request{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                                           {QStringLiteral("client_id"), m_settings.clientId},
+                                           {QStringLiteral("code"), code},
+                                           {QStringLiteral("redirect_uri"), m_settings.redirectUri.toString(QUrl::FullyEncoded)},
+                                           {QStringLiteral("code_verifier"), m_codeVerifier}};
+    if (!m_settings.resource.isEmpty())
+        request.append({QStringLiteral("resource"), m_settings.resource}); // RFC 8707 §2.2
+    m_client->requestToken(m_metadata.tokenEndpoint, request,
                            [this, generation](const QJsonObject &body, const QString &error) {
                                if (generation != m_generation || !m_active)
                                    return;
@@ -184,13 +194,11 @@ void LoginSession::redeemCode(const QUrlQuery &parameters)
                                       error.isEmpty(), error);
                                if (!error.isEmpty())
                                    return fail(LoginError::Kind::ProviderError, QStringLiteral("The code could not be redeemed: %1.").arg(error));
-                               QUrlQuery tokens;
-                               for (auto it = body.constBegin(); it != body.constEnd(); ++it) {
-                                   const QString value = it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString();
-                                   tokens.addQueryItem(it.key(), QString::fromLatin1(QUrl::toPercentEncoding(value)));
-                               }
+                               FormData tokens;
+                               for (auto it = body.constBegin(); it != body.constEnd(); ++it)
+                                   tokens.add(it.key(), it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString());
                                // The state was checked on the redirect; the token response has none.
-                               tokens.addQueryItem(QStringLiteral("state"), QString::fromLatin1(QUrl::toPercentEncoding(m_expected.state)));
+                               tokens.add(QStringLiteral("state"), m_expected.state);
                                auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
                                m_active = false;
                                if (!result) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "flowtimeline.h"
+#include "formencoding.h"
 #include "jwk.h"
 #include "loginresult.h"
 #include "oidcclient.h"
@@ -18,7 +19,8 @@ struct LoginSettings
 {
     QUrl issuer;
     QString clientId;
-    QString audience;
+    QString audience; // Auth0's audience parameter
+    QString resource; // RFC 8707 resource indicator (an absolute URI), for providers that use it
     QUrl redirectUri;
     QStringList scopes;
     Flow flow = Flow::Implicit;
@@ -65,8 +67,8 @@ private:
     void record(Lane from, Lane to, const QString &label, bool ok, const QString &detail = {});
     void recordVerified(const LoginResult &result);
     void fail(LoginError::Kind kind, const QString &message, const QString &detail = {});
-    void finishImplicit(const QUrlQuery &parameters, bool keysRefreshed);
-    void redeemCode(const QUrlQuery &parameters);
+    void finishImplicit(const FormData &parameters, bool keysRefreshed);
+    void redeemCode(const FormData &parameters);
 
     OidcClient *m_client;
     LoginSettings m_settings;
@@ -75,6 +77,7 @@ private:
     ExpectedLogin m_expected;
     QString m_codeVerifier;
     bool m_active = false;
+    bool m_answerTaken = false; // the redirect of the current login has been handled
     quint64 m_generation = 0; // answers to an older start() are dropped
 };
 

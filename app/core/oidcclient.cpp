@@ -1,5 +1,7 @@
 #include "oidcclient.h"
 
+#include "formencoding.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkReply>
@@ -80,12 +82,12 @@ void OidcClient::fetchKeys(const QUrl &jwksUri, KeysCallback done)
 
 void OidcClient::requestToken(const QUrl &tokenEndpoint, const QList<QPair<QString, QString>> &form, TokenCallback done)
 {
-    QByteArrayList pairs;
+    FormData encoded;
     for (const auto &[name, value] : form)
-        pairs.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value));
+        encoded.add(name, value);
     QNetworkRequest request = jsonRequest(tokenEndpoint);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
-    QNetworkReply *reply = m_network.post(request, pairs.join('&'));
+    QNetworkReply *reply = m_network.post(request, encoded.encode());
     connect(reply, &QNetworkReply::finished, this, [reply, done] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();

@@ -17,7 +17,7 @@ Profile Profile::localProfile()
 
 LoginSettings Profile::loginSettings(const QUrl &localIssuer) const
 {
-    return LoginSettings{local ? localIssuer : issuer, clientId, audience, redirectUri, scopes, flow};
+    return LoginSettings{local ? localIssuer : issuer, clientId, audience, resource, redirectUri, scopes, flow};
 }
 
 QList<Profile> ProfileStore::load() const
@@ -40,6 +40,7 @@ QList<Profile> ProfileStore::load() const
         profile.apiBaseUrl = m_settings->value(QStringLiteral("apiBaseUrl")).toUrl();
         profile.clientId = m_settings->value(QStringLiteral("clientId"), profile.clientId).toString();
         profile.audience = m_settings->value(QStringLiteral("audience"), profile.audience).toString();
+        profile.resource = m_settings->value(QStringLiteral("resource")).toString();
         profile.redirectUri = m_settings->value(QStringLiteral("redirectUri"), profile.redirectUri).toUrl();
         profile.scopes = m_settings->value(QStringLiteral("scopes"), profile.scopes).toStringList();
         profile.flow = m_settings->value(QStringLiteral("flow")).toString() == QLatin1String("code") ? Flow::AuthorizationCodePkce : Flow::Implicit;
@@ -73,6 +74,7 @@ void ProfileStore::save(const QList<Profile> &profiles)
         m_settings->setValue(QStringLiteral("apiBaseUrl"), profile.apiBaseUrl);
         m_settings->setValue(QStringLiteral("clientId"), profile.clientId);
         m_settings->setValue(QStringLiteral("audience"), profile.audience);
+        m_settings->setValue(QStringLiteral("resource"), profile.resource);
         m_settings->setValue(QStringLiteral("redirectUri"), profile.redirectUri);
         m_settings->setValue(QStringLiteral("scopes"), profile.scopes);
         m_settings->setValue(QStringLiteral("flow"), flowName(profile.flow));

@@ -16,7 +16,8 @@ struct Profile
     QUrl issuer;      // empty for Local: the bundled server
     QUrl apiBaseUrl;  // where the contacts and calendar APIs live; empty: the issuer's host (Local)
     QString clientId = QStringLiteral("organizer-desktop");
-    QString audience = QStringLiteral("organize");
+    QString audience = QStringLiteral("organize"); // Auth0's audience parameter; may be empty
+    QString resource; // RFC 8707 resource indicator; empty: not sent
     QUrl redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
     QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
     Flow flow = Flow::Implicit;

@@ -17,9 +17,9 @@ Unexpected<LoginError> reject(LoginError::Kind kind, const QString &message, con
     return Unexpected<LoginError>(LoginError{kind, message, detail.isEmpty() ? message : detail, {}});
 }
 
-QString param(const QUrlQuery &q, const char *name)
+QString param(const FormData &q, const char *name)
 {
-    return q.queryItemValue(QLatin1String(name), QUrl::FullyDecoded);
+    return q.value(QString::fromLatin1(name));
 }
 
 QJsonObject decodePart(const QByteArray &token, int index)
@@ -32,9 +32,9 @@ QJsonObject decodePart(const QByteArray &token, int index)
 
 } // namespace
 
-QUrlQuery redirectParameters(const QUrl &redirect)
+FormData redirectParameters(const QUrl &redirect)
 {
-    return QUrlQuery(redirect.hasFragment() ? redirect.fragment(QUrl::FullyEncoded) : redirect.query(QUrl::FullyEncoded));
+    return FormData::parse((redirect.hasFragment() ? redirect.fragment(QUrl::FullyEncoded) : redirect.query(QUrl::FullyEncoded)).toLatin1());
 }
 
 QString describeProviderError(const QString &error, const QString &description)
@@ -55,7 +55,7 @@ QString describeProviderError(const QString &error, const QString &description)
     return description.isEmpty() ? sentence + QLatin1Char('.') : QStringLiteral("%1: %2").arg(sentence, description);
 }
 
-std::optional<LoginError> checkAuthorizationResponse(const QUrlQuery &parameters, const ExpectedLogin &expected)
+std::optional<LoginError> checkAuthorizationResponse(const FormData &parameters, const ExpectedLogin &expected)
 {
     // RFC 6749 §4.1.2.1 / §4.2.2.1: an error response may still carry state; it is reported as is.
     const QString error = param(parameters, "error");
@@ -73,7 +73,7 @@ std::optional<LoginError> checkAuthorizationResponse(const QUrlQuery &parameters
     return std::nullopt;
 }
 
-Expected<LoginResult, LoginError> validateTokenResponse(const QUrlQuery &parameters, const ExpectedLogin &expected, const jose::JwkSet &keys,
+Expected<LoginResult, LoginError> validateTokenResponse(const FormData &parameters, const ExpectedLogin &expected, const jose::JwkSet &keys,
                                                         bool expectAccessToken, bool requireAtHash, const jose::Clock &clock)
 {
     if (auto failure = checkAuthorizationResponse(parameters, expected))
@@ -118,7 +118,7 @@ Expected<LoginResult, LoginError> validateTokenResponse(const QUrlQuery &paramet
     result.idTokenClaims = verified->claims;
     result.requestedScopes = expected.requestedScopes;
     // RFC 6749 §5.1: scope is only required when it differs from the request; absent means as requested.
-    result.grantedScopes = parameters.hasQueryItem(QStringLiteral("scope"))
+    result.grantedScopes = parameters.contains(u"scope")
                                ? param(parameters, "scope").split(QLatin1Char(' '), Qt::SkipEmptyParts)
                                : expected.requestedScopes;
     if (!result.accessToken.isEmpty()) {

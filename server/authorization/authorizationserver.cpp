@@ -45,27 +45,23 @@ QByteArray cookie(const QByteArray &name, const QByteArray &value, qint64 maxAge
     return name + '=' + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge);
 }
 
-// application/x-www-form-urlencoded (HTML §4.10.21.8): '+' is a space. Null when not UTF-8.
-std::optional<QUrlQuery> parseForm(const QByteArray &body)
+// A form body (application/x-www-form-urlencoded); null when it is not UTF-8.
+std::optional<FormData> parseForm(const QByteArray &body)
 {
-    QByteArray text = body;
-    text.replace('+', "%20");
-    const QByteArray decoded = QByteArray::fromPercentEncoding(body);
-    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    [[maybe_unused]] const QString decodedText = utf8(decoded); // decoded only to learn whether it is UTF-8
-    if (utf8.hasError())
+    FormData form = FormData::parse(body);
+    if (form.hasInvalidUtf8())
         return std::nullopt;
-    return QUrlQuery(QString::fromLatin1(text));
+    return form;
 }
 
-QString param(const QUrlQuery &query, const QString &name)
+QString param(const FormData &form, const QString &name)
 {
-    return query.queryItemValue(name, QUrl::FullyDecoded);
+    return form.value(name);
 }
 
-bool isRepeated(const QUrlQuery &query, const QString &name)
+bool isRepeated(const FormData &form, const QString &name)
 {
-    return query.allQueryItemValues(name).size() > 1;
+    return form.count(name) > 1;
 }
 
 QString originOf(const QUrl &url)
@@ -213,6 +209,13 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     }
 
     const Session *session = currentSession(request);
+    // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again.
+    if (session && transaction.request.maxAge >= 0 && m_clock() - session->authTime > transaction.request.maxAge) {
+        if (transaction.request.prompt == QLatin1String("none"))
+            return answerError(transaction.request, QStringLiteral("login_required"),
+                               QStringLiteral("the last login is older than max_age=%1 seconds").arg(transaction.request.maxAge));
+        session = nullptr;
+    }
     if (transaction.request.prompt == QLatin1String("none")) {
         if (!session)
             return answerError(transaction.request, QStringLiteral("login_required"), QStringLiteral("the user is not logged in"));
@@ -335,7 +338,7 @@ http::Response AuthorizationServer::answer(const AuthorizeRequest &request, cons
 
 http::Response AuthorizationServer::answerError(const AuthorizeRequest &request, const QString &error, const QString &description)
 {
-    return answer(request, {{QStringLiteral("error"), error}, {QStringLiteral("error_description"), description}, {QStringLiteral("state"), request.state}});
+    return answer(request, {{QStringLiteral("error"), error}, {QStringLiteral("error_description"), http::errorDescriptionText(description)}, {QStringLiteral("state"), request.state}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,7 +518,7 @@ void AuthorizationServer::prune()
 // /oauth/token (RFC 6749 §3.2, errors per §5.2)
 
 Expected<AuthorizationServer::ClientAuthentication, http::Response> AuthorizationServer::authenticateClient(const http::Request &request,
-                                                                                                          const QUrlQuery &parameters) const
+                                                                                                          const FormData &parameters) const
 {
     QString clientId = param(parameters, QStringLiteral("client_id"));
     QString secret = param(parameters, QStringLiteral("client_secret"));
@@ -531,11 +534,11 @@ Expected<AuthorizationServer::ClientAuthentication, http::Response> Authorizatio
         if (colon < 0)
             return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed")));
         // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-        const QString basicId = QUrl::fromPercentEncoding(decoded.left(colon).replace('+', ' '));
+        const QString basicId = FormData::decodeComponent(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId)
             return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials")));
         clientId = basicId;
-        secret = QUrl::fromPercentEncoding(decoded.mid(colon + 1).replace('+', ' '));
+        secret = FormData::decodeComponent(decoded.mid(colon + 1));
         usedBasic = true;
     }
     auto invalidClient = [usedBasic](const QString &description) {
@@ -560,7 +563,7 @@ Expected<AuthorizationServer::ClientAuthentication, http::Response> Authorizatio
 
 http::Response AuthorizationServer::token(const http::Request &request)
 {
-    QUrlQuery parameters;
+    FormData parameters;
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType == "application/x-www-form-urlencoded") {
         const auto form = parseForm(request.body);
@@ -576,15 +579,13 @@ http::Response AuthorizationServer::token(const http::Request &request)
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!it.value().isString())
                 return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40)));
-            parameters.addQueryItem(it.key(), QString::fromLatin1(QUrl::toPercentEncoding(it.value().toString())));
+            parameters.add(it.key(), it.value().toString());
         }
     } else {
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON"));
     }
-    for (const auto &item : parameters.queryItems()) {
-        if (isRepeated(parameters, item.first))
-            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(item.first.left(40)));
-    }
+    if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40)));
     const QString grantType = param(parameters, QStringLiteral("grant_type"));
     if (grantType.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing"));
@@ -604,7 +605,7 @@ http::Response AuthorizationServer::token(const http::Request &request)
     return refreshTokenGrant(client, parameters);
 }
 
-http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const QUrlQuery &parameters)
+http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters)
 {
     const QString audience = param(parameters, QStringLiteral("audience"));
     if (audience.isEmpty())
@@ -616,7 +617,7 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
     if (!grant)
         return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
     QStringList scopes = grant->scopes;
-    if (parameters.hasQueryItem(QStringLiteral("scope"))) {
+    if (parameters.contains(QStringLiteral("scope"))) {
         const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
         QStringList missing;
         for (const QString &scope : requested) {
@@ -640,7 +641,7 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
     return response;
 }
 
-http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const QUrlQuery &parameters)
+http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const FormData &parameters)
 {
     const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
     if (code.isEmpty())
@@ -673,7 +674,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     return tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, offline);
 }
 
-http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const QUrlQuery &parameters)
+http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const FormData &parameters)
 {
     const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
     if (refreshToken.isEmpty())
@@ -683,7 +684,7 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the refresh token is invalid or was issued to another client"));
     const RefreshGrant grant = it.value();
     QStringList scopes = grant.scopes;
-    if (parameters.hasQueryItem(QStringLiteral("scope"))) {
+    if (parameters.contains(QStringLiteral("scope"))) {
         scopes = splitScopes(param(parameters, QStringLiteral("scope")));
         for (const QString &scope : scopes) {
             if (!grant.scopes.contains(scope))
@@ -822,9 +823,9 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
                              QStringLiteral("\"%1\" is not a registered logout URL for this application.").arg(target.left(200)));
         const QString state = param(request.query, QStringLiteral("state"));
         if (!state.isEmpty()) {
-            QUrlQuery query(url.query());
-            query.addQueryItem(QStringLiteral("state"), QString::fromLatin1(QUrl::toPercentEncoding(state)));
-            url.setQuery(query);
+            FormData query = FormData::parse(url.query(QUrl::FullyEncoded).toLatin1());
+            query.add(QStringLiteral("state"), state);
+            url.setQuery(query.toString(), QUrl::StrictMode);
         }
         response = redirect(url);
     } else {

@@ -87,10 +87,10 @@ private:
         const Client *client = nullptr;
         bool usedBasic = false;
     };
-    Expected<ClientAuthentication, http::Response> authenticateClient(const http::Request &request, const QUrlQuery &parameters) const;
-    http::Response clientCredentialsGrant(const Client &client, const QUrlQuery &parameters);
-    http::Response authorizationCodeGrant(const Client &client, const QUrlQuery &parameters);
-    http::Response refreshTokenGrant(const Client &client, const QUrlQuery &parameters);
+    Expected<ClientAuthentication, http::Response> authenticateClient(const http::Request &request, const FormData &parameters) const;
+    http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
+    http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
+    http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
     http::Response tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
                                  qint64 authTime, bool issueRefreshToken);
     void prune();

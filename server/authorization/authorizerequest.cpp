@@ -11,11 +11,12 @@ constexpr qsizetype kMaxParameterLength = 4096;
 const QStringList kSingleValued{QStringLiteral("client_id"),     QStringLiteral("redirect_uri"), QStringLiteral("response_type"),
                                 QStringLiteral("response_mode"), QStringLiteral("scope"),        QStringLiteral("audience"),
                                 QStringLiteral("state"),         QStringLiteral("nonce"),        QStringLiteral("prompt"),
-                                QStringLiteral("code_challenge"), QStringLiteral("code_challenge_method")};
+                                QStringLiteral("code_challenge"), QStringLiteral("code_challenge_method"), QStringLiteral("max_age"),
+                                QStringLiteral("request"), QStringLiteral("request_uri")};
 
-QString value(const QUrlQuery &query, const QString &name)
+QString value(const FormData &query, const QString &name)
 {
-    return query.queryItemValue(name, QUrl::FullyDecoded);
+    return query.value(name);
 }
 
 Unexpected<AuthorizeError> refuse(const AuthorizeRequest &partial, const QString &error, const QString &description)
@@ -30,20 +31,20 @@ Unexpected<AuthorizeError> refuseOnPage(const QString &error, const QString &des
 
 } // namespace
 
-Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery &query, const Tenant &tenant)
+Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData &query, const Tenant &tenant)
 {
     AuthorizeRequest request;
 
     // 0: nothing oversized is read, stored or echoed back (state and nonce return in redirects and tokens).
-    for (const auto &[name, rawValue] : query.queryItems(QUrl::FullyEncoded)) {
-        if (name.size() > 64 || rawValue.size() > kMaxParameterLength)
+    for (const auto &[name, parameterValue] : query.items()) {
+        if (name.size() > 64 || parameterValue.size() > kMaxParameterLength)
             return refuseOnPage(QStringLiteral("invalid_request"),
                                 QStringLiteral("the %1 parameter is longer than %2 characters").arg(name.left(64)).arg(kMaxParameterLength));
     }
 
     // 1-3: who is asking and where the answer may go. Until both are trusted, nothing is redirected.
     for (const QString &name : {QStringLiteral("client_id"), QStringLiteral("redirect_uri")}) {
-        if (query.allQueryItemValues(name).size() > 1)
+        if (query.count(name) > 1)
             return refuseOnPage(QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(name));
     }
     request.clientId = value(query, QStringLiteral("client_id"));
@@ -69,11 +70,17 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery
     request.wantsIdToken = types.contains(QStringLiteral("id_token"));
     request.responseMode = request.wantsCode ? QStringLiteral("query") : QStringLiteral("fragment");
     for (const QString &name : kSingleValued) {
-        if (query.allQueryItemValues(name).size() > 1)
+        if (query.count(name) > 1)
             return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(name));
     }
     if (request.responseType.isEmpty())
         return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("the response_type parameter is missing"));
+    // OpenID Connect Core §6: request objects are not supported, and saying so beats ignoring them
+    // (the parameters inside would silently not apply).
+    if (query.contains(u"request"))
+        return refuse(request, QStringLiteral("request_not_supported"), QStringLiteral("request objects (the request parameter) are not supported"));
+    if (query.contains(u"request_uri"))
+        return refuse(request, QStringLiteral("request_uri_not_supported"), QStringLiteral("the request_uri parameter is not supported"));
     const bool supported = types.size() == (int(request.wantsCode) + int(request.wantsAccessToken) + int(request.wantsIdToken))
                            && (request.wantsCode != (request.wantsAccessToken || request.wantsIdToken));
     if (!supported)
@@ -108,6 +115,14 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery
         && request.prompt != QLatin1String("consent"))
         return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("prompt \"%1\" is not supported; use none, login or consent").arg(request.prompt.left(40)));
 
+    if (query.contains(u"max_age")) {
+        static const QRegularExpression digits(QStringLiteral("^[0-9]{1,9}$"));
+        const QString maxAge = value(query, QStringLiteral("max_age"));
+        if (!digits.match(maxAge).hasMatch())
+            return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("max_age must be a whole number of seconds"));
+        request.maxAge = maxAge.toLongLong();
+    }
+
     request.codeChallenge = value(query, QStringLiteral("code_challenge"));
     request.codeChallengeMethod = value(query, QStringLiteral("code_challenge_method"));
     if (request.wantsCode) {
@@ -134,12 +149,12 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery
 
 QUrl redirectWith(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters)
 {
-    QByteArrayList pairs;
-    for (const auto &[name, value] : parameters) {
-        if (!value.isEmpty())
-            pairs.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value));
+    FormData answer;
+    for (const auto &[name, parameterValue] : parameters) {
+        if (!parameterValue.isEmpty())
+            answer.add(name, parameterValue);
     }
-    const QString encoded = QString::fromLatin1(pairs.join('&'));
+    const QString encoded = answer.toString();
     QUrl url = request.redirectUri;
     if (request.responseMode == QLatin1String("query")) {
         const QString existing = url.query(QUrl::FullyEncoded);

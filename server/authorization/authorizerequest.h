@@ -4,7 +4,7 @@
 #include "tenant.h"
 
 #include <QUrl>
-#include <QUrlQuery>
+#include "formencoding.h"
 
 namespace organizer::authorization {
 
@@ -23,6 +23,7 @@ struct AuthorizeRequest
     QString state;
     QString nonce;
     QString prompt; // "", none, login, consent
+    qint64 maxAge = -1; // OpenID Connect Core §3.1.2.1 max_age in seconds; -1 when not sent
     QString codeChallenge;
     QString codeChallengeMethod;
 };
@@ -38,7 +39,7 @@ struct AuthorizeError
 };
 
 // Runs the checks in a fixed order, each with one specific error.
-Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const QUrlQuery &query, const Tenant &tenant);
+Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData &query, const Tenant &tenant);
 
 // The redirect carrying `parameters` back to the client, in the request's response mode
 // (form_post is rendered elsewhere as an auto-submitting page).

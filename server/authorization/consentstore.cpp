@@ -35,13 +35,24 @@ Expected<std::unique_ptr<ConsentStore>, QString> ConsentStore::open(const QStrin
     return store;
 }
 
+namespace {
+
+// A login without an audience (OpenID scopes only) is stored under the empty audience: a null
+// QString would bind as SQL NULL, which the NOT NULL column refuses and no equality ever matches.
+QString storedAudience(const QString &audience)
+{
+    return audience.isNull() ? QStringLiteral("") : audience;
+}
+
+} // namespace
+
 QStringList ConsentStore::granted(const QString &subject, const QString &clientId, const QString &audience) const
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT scopes FROM consents WHERE subject = ? AND client_id = ? AND audience = ?"));
     query.addBindValue(subject);
     query.addBindValue(clientId);
-    query.addBindValue(audience);
+    query.addBindValue(storedAudience(audience));
     if (!query.exec() || !query.next())
         return {};
     return query.value(0).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);
@@ -70,7 +81,7 @@ Expected<Done, QString> ConsentStore::remember(const QString &subject, const QSt
                                  "ON CONFLICT (subject, client_id, audience) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at"));
     query.addBindValue(subject);
     query.addBindValue(clientId);
-    query.addBindValue(audience);
+    query.addBindValue(storedAudience(audience));
     query.addBindValue(all.join(QLatin1Char(' ')));
     query.addBindValue(QDateTime::currentSecsSinceEpoch());
     if (!query.exec())

@@ -31,7 +31,7 @@ BearerCredentials readBearerCredentials(const http::Request &request)
     using Kind = BearerCredentials::Kind;
     // RFC 6750 §2.3 allows the query string, but it leaks tokens into logs and history; we refuse it
     // even next to a header (§3.1: more than one method is invalid_request).
-    if (request.query.hasQueryItem(QStringLiteral("access_token")))
+    if (request.query.contains(u"access_token"))
         return {Kind::Malformed, {}, QStringLiteral("send the access token in the Authorization header, not in the query string")};
     const qsizetype count = request.headerCount("authorization");
     if (count == 0) {

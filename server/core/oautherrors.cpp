@@ -4,7 +4,7 @@ namespace organizer::server {
 
 QJsonObject oauthErrorObject(const QString &error, const QString &description)
 {
-    return QJsonObject{{QStringLiteral("error"), error}, {QStringLiteral("error_description"), description}};
+    return QJsonObject{{QStringLiteral("error"), error}, {QStringLiteral("error_description"), http::errorDescriptionText(description)}};
 }
 
 http::Response oauthError(int status, const QString &error, const QString &description)
@@ -40,7 +40,7 @@ QByteArray formatChallenge(const BearerChallenge &challenge)
     if (!challenge.error.isEmpty()) {
         out += ", error=" + quotedHeaderValue(challenge.error);
         if (!challenge.description.isEmpty())
-            out += ", error_description=" + quotedHeaderValue(challenge.description);
+            out += ", error_description=" + quotedHeaderValue(http::errorDescriptionText(challenge.description));
         if (!challenge.scope.isEmpty())
             out += ", scope=" + quotedHeaderValue(challenge.scope);
     }

@@ -33,6 +33,39 @@ Response Response::json(int status, const QJsonDocument &document)
     return response;
 }
 
+Response Response::error(int status, const QString &error, const QString &description)
+{
+    return json(status, QJsonObject{{QStringLiteral("error"), error}, {QStringLiteral("error_description"), errorDescriptionText(description)}});
+}
+
+QString errorDescriptionText(QStringView text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar ch : text) {
+        const char16_t c = ch.unicode();
+        if (c == u'"')
+            out += QLatin1Char('\'');
+        else if (c == u'\\')
+            out += QLatin1Char('/');
+        else if (c < 0x20 || c > 0x7e)
+            out += QLatin1Char('?');
+        else
+            out += ch;
+    }
+    return out;
+}
+
+bool isErrorDescriptionText(QStringView text)
+{
+    for (const QChar ch : text) {
+        const char16_t c = ch.unicode();
+        if (c < 0x20 || c > 0x7e || c == u'"' || c == u'\\')
+            return false;
+    }
+    return true;
+}
+
 Response Response::noContent()
 {
     Response response;

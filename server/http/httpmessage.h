@@ -8,7 +8,7 @@
 #include <QList>
 #include <QPair>
 #include <QString>
-#include <QUrlQuery>
+#include "formencoding.h"
 
 #include <functional>
 
@@ -21,8 +21,9 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 struct Request
 {
     QByteArray method; // upper case, as sent
-    QString path;      // percent-decoded path, no query
-    QUrlQuery query;
+    QString path;      // percent-decoded path, no query (for messages and logs)
+    QString rawPath;   // the path as sent, still percent-encoded: routing splits it before decoding
+    FormData query;    // application/x-www-form-urlencoded: '+' is a space
     HeaderList headers; // names lower-cased
     QByteArray body;
     QHostAddress peer;
@@ -42,6 +43,8 @@ struct Response
     static Response json(int status, const QJsonObject &object);
     static Response json(int status, const QJsonDocument &document);
     static Response noContent();
+    // An RFC 6749 §5.2 error body: {"error":…,"error_description":…}, the description made safe.
+    static Response error(int status, const QString &error, const QString &description);
 
     // Replaces any header of the same name (case-insensitive).
     void setHeader(const QByteArray &name, const QByteArray &value);
@@ -53,5 +56,12 @@ using Responder = std::function<void(Response)>;
 using Handler = std::function<void(const Request &, Responder)>;
 
 QByteArray reasonPhrase(int status);
+
+// RFC 6749 §5.2 / RFC 6750 §3 allow only %x20-21 / %x23-5B / %x5D-7E in error_description, in JSON
+// bodies, WWW-Authenticate challenges and redirect parameters alike. Every description a server
+// writes passes through here: '"' becomes '\'', '\\' becomes '/', anything else outside the set
+// (control characters, DEL, non-ASCII) becomes '?'. Strict clients reject anything else.
+QString errorDescriptionText(QStringView text);
+bool isErrorDescriptionText(QStringView text);
 
 } // namespace organizer::http

@@ -53,9 +53,9 @@ protected:
             return;
         }
         if (m_owner->openConnections() >= m_owner->limits().maxConnections) {
-            socket->write(serializeResponse(Response::json(503, QJsonObject{
-                {QStringLiteral("error"), QStringLiteral("temporarily_unavailable")},
-                {QStringLiteral("error_description"), QStringLiteral("too many open connections; try again shortly")}}), true, true));
+            socket->write(serializeResponse(Response::error(503, QStringLiteral("temporarily_unavailable"),
+                                                            QStringLiteral("too many open connections; try again shortly")),
+                                            true, true));
             socket->disconnectFromHost();
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             return;
@@ -134,9 +134,7 @@ void Server::refuse(QTcpSocket *socket, int status, const QString &description)
     qCInfo(lcAccess).noquote() << "refused connection from" << socket->peerAddress().toString() << status << description;
     m_connections.remove(socket);
     socket->readAll(); // nothing of this request reaches the parser
-    socket->write(serializeResponse(Response::json(status, QJsonObject{{QStringLiteral("error"), QStringLiteral("invalid_request")},
-                                                                       {QStringLiteral("error_description"), description}}),
-                                    true, true));
+    socket->write(serializeResponse(Response::error(status, QStringLiteral("invalid_request"), description), true, true));
     socket->disconnectFromHost();
 }
 
@@ -186,6 +184,8 @@ QByteArray serializeResponse(const Response &response, bool includeBody, bool cl
         out += name + ": " + safe + "\r\n";
     }
     out += "content-length: " + QByteArray::number(response.body.size()) + "\r\n";
+    // Every answer, error or not: browsers must never sniff a JSON or text body into HTML.
+    out += "x-content-type-options: nosniff\r\n";
     if (closeConnection)
         out += "connection: close\r\n";
     out += "\r\n";
@@ -199,7 +199,8 @@ bool Server::handleRequest(const QHttpServerRequest &qtRequest, QTcpSocket *sock
     Request request;
     request.method = methodName(qtRequest.method());
     request.path = qtRequest.url().path(QUrl::FullyDecoded);
-    request.query = qtRequest.query();
+    request.rawPath = qtRequest.url().path(QUrl::FullyEncoded);
+    request.query = FormData::parse(qtRequest.url().query(QUrl::FullyEncoded).toLatin1());
     for (const auto &[name, value] : qtRequest.headers())
         request.headers.append(qMakePair(name.toLower(), value));
     request.body = qtRequest.body();
@@ -233,11 +234,8 @@ bool Server::handleRequest(const QHttpServerRequest &qtRequest, QTcpSocket *sock
     };
 
     if (request.body.size() > m_maxBodySize) {
-        respond(Response::json(413, QJsonObject{
-            {QStringLiteral("error"), QStringLiteral("invalid_request")},
-            {QStringLiteral("error_description"),
-             QStringLiteral("the request body is %1 bytes; at most %2 are accepted").arg(request.body.size()).arg(m_maxBodySize)},
-        }));
+        respond(Response::error(413, QStringLiteral("invalid_request"),
+                                QStringLiteral("the request body is %1 bytes; at most %2 are accepted").arg(request.body.size()).arg(m_maxBodySize)));
         return true;
     }
     m_handler(request, std::move(respond));

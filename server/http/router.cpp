@@ -1,14 +1,15 @@
 #include "router.h"
 
 #include <QJsonObject>
+#include <QUrl>
 
 namespace organizer::http {
 
 namespace {
 
-QStringList splitPath(const QString &path)
+QStringList splitPattern(const QString &pattern)
 {
-    return path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    return pattern.split(QLatin1Char('/'), Qt::SkipEmptyParts);
 }
 
 bool isParameter(const QString &segment)
@@ -20,7 +21,7 @@ bool isParameter(const QString &segment)
 
 void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
 {
-    m_routes.append(Route{method, splitPath(pattern), std::move(handler)});
+    m_routes.append(Route{method, splitPattern(pattern), std::move(handler)});
 }
 
 bool Router::match(const Route &route, const QStringList &segments, QHash<QString, QString> *parameters)
@@ -39,9 +40,23 @@ bool Router::match(const Route &route, const QStringList &segments, QHash<QStrin
     return true;
 }
 
-QByteArrayList Router::allowedMethods(const QString &path) const
+QStringList Router::segmentsOf(const Request &request)
 {
-    const QStringList segments = splitPath(path);
+    // Requests built in memory (tests) may carry only the decoded path.
+    const QString &raw = request.rawPath.isEmpty() ? request.path : request.rawPath;
+    if (!raw.startsWith(QLatin1Char('/')))
+        return {QString()}; // matches no route
+    QStringList segments;
+    for (const QStringView segment : QStringView(raw).mid(1).split(QLatin1Char('/')))
+        segments.append(request.rawPath.isEmpty() ? segment.toString() : QUrl::fromPercentEncoding(segment.toLatin1())); // '+' is literal in a path
+    if (segments.size() == 1 && segments.first().isEmpty())
+        segments.clear(); // "/"
+    return segments;
+}
+
+QByteArrayList Router::allowedMethods(const Request &request) const
+{
+    const QStringList segments = segmentsOf(request);
     QByteArrayList methods;
     for (const Route &route : m_routes) {
         if (match(route, segments, nullptr) && !methods.contains(route.method))
@@ -54,7 +69,7 @@ QByteArrayList Router::allowedMethods(const QString &path) const
 
 void Router::dispatch(const Request &request, Responder respond) const
 {
-    const QStringList segments = splitPath(request.path);
+    const QStringList segments = segmentsOf(request);
     // HEAD is GET without a body (RFC 9110 §9.3.2); the server layer drops the body.
     const QByteArray method = request.method == "HEAD" ? QByteArray("GET") : request.method;
     bool pathKnown = false;
@@ -71,13 +86,10 @@ void Router::dispatch(const Request &request, Responder respond) const
         return;
     }
     if (pathKnown) {
-        const QByteArrayList allowed = allowedMethods(request.path);
-        Response response = Response::json(405, QJsonObject{
-            {QStringLiteral("error"), QStringLiteral("method_not_allowed")},
-            {QStringLiteral("error_description"),
-             QStringLiteral("%1 is not supported on %2; use %3")
-                 .arg(QString::fromLatin1(request.method.left(16)), request.path, QString::fromLatin1(allowed.join(", ")))},
-        });
+        const QByteArrayList allowed = allowedMethods(request);
+        Response response = Response::error(405, QStringLiteral("method_not_allowed"),
+                                            QStringLiteral("%1 is not supported on %2; use %3")
+                                                .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200), QString::fromLatin1(allowed.join(", "))));
         response.setHeader("allow", allowed.join(", "));
         respond(std::move(response));
         return;
@@ -86,10 +98,7 @@ void Router::dispatch(const Request &request, Responder respond) const
         m_notFound(request, std::move(respond));
         return;
     }
-    respond(Response::json(404, QJsonObject{
-        {QStringLiteral("error"), QStringLiteral("not_found")},
-        {QStringLiteral("error_description"), QStringLiteral("no resource at %1").arg(request.path.left(200))},
-    }));
+    respond(Response::error(404, QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200))));
 }
 
 } // namespace organizer::http

@@ -16,8 +16,12 @@ public:
 
     void dispatch(const Request &request, Responder respond) const;
 
-    // Methods registered for `path` (used for Allow and CORS preflight answers); empty when unknown.
-    QByteArrayList allowedMethods(const QString &path) const;
+    // Methods registered for the request's path (used for Allow and CORS preflight answers); empty when unknown.
+    QByteArrayList allowedMethods(const Request &request) const;
+
+    // The path's segments, split on '/' as sent and only then percent-decoded: "/api%2Fcontacts" is
+    // one segment "api/contacts" and "/api//contacts" has an empty one, so neither reaches /api/contacts.
+    static QStringList segmentsOf(const Request &request);
 
 private:
     struct Route

@@ -85,11 +85,19 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
         return fail(ErrorCode::UnsupportedType, QStringLiteral("token type \"%1\" is not accepted; expected %2")
                                                     .arg(typ.toString().left(32), m_policy.acceptedTypes.join(QLatin1String(" or "))));
 
-    auto key = selectKey(header, keys);
-    if (!key)
-        return Unexpected<Error>(key.error());
-    if (!(*key)->key.verifySha256(jws->signingInput, jws->signature))
-        return fail(ErrorCode::BadSignature, QStringLiteral("the signature does not verify"));
+    auto candidates = candidateKeys(header, keys);
+    if (!candidates)
+        return Unexpected<Error>(candidates.error());
+    const Jwk *signer = nullptr;
+    for (const Jwk *candidate : *candidates) {
+        if (candidate->key.verifySha256(jws->signingInput, jws->signature)) {
+            signer = candidate;
+            break;
+        }
+    }
+    if (!signer)
+        return fail(ErrorCode::BadSignature, candidates->size() == 1 ? QStringLiteral("the signature does not verify")
+                                                                     : QStringLiteral("the signature does not verify with any of the issuer's %1 keys").arg(candidates->size()));
 
     QJsonParseError parseError;
     const QJsonDocument payload = QJsonDocument::fromJson(jws->payload, &parseError);
@@ -99,26 +107,31 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
     auto expiresAt = checkClaims(claims);
     if (!expiresAt)
         return Unexpected<Error>(expiresAt.error());
-    return VerifiedJwt{header, claims, (*key)->kid, *expiresAt};
+    return VerifiedJwt{header, claims, signer->kid, *expiresAt};
 }
 
-Result<const Jwk *> JwtVerifier::selectKey(const QJsonObject &header, const JwkSet &keys) const
+Result<QList<const Jwk *>> JwtVerifier::candidateKeys(const QJsonObject &header, const JwkSet &keys) const
 {
     const QJsonValue kid = header.value(QLatin1String("kid"));
     if (kid.isUndefined()) {
-        // Without a kid the choice is only unambiguous when the issuer publishes a single key.
-        if (keys.keys().size() == 1)
-            return &keys.keys().first();
+        // RFC 7515 §4.1.4: kid is optional. Every RS256 signing key the issuer publishes is a
+        // candidate, up to a bound, so a kid-less token cannot make us try an unbounded JWKS.
         if (keys.isEmpty())
             return fail(ErrorCode::UnknownKeyId, QStringLiteral("the issuer publishes no usable signing key"));
-        return fail(ErrorCode::AmbiguousKey, QStringLiteral("the token has no \"kid\" and the issuer publishes several keys"));
+        if (keys.keys().size() > kMaxKidlessCandidates)
+            return fail(ErrorCode::AmbiguousKey, QStringLiteral("the token has no 'kid' and the issuer publishes %1 keys (at most %2 are tried)")
+                                                     .arg(keys.keys().size()).arg(kMaxKidlessCandidates));
+        QList<const Jwk *> all;
+        for (const Jwk &jwk : keys.keys())
+            all.append(&jwk);
+        return all;
     }
     if (!kid.isString())
         return fail(ErrorCode::MalformedToken, QStringLiteral("the \"kid\" header is not a string"));
     const Jwk *jwk = keys.find(kid.toString());
     if (!jwk)
-        return fail(ErrorCode::UnknownKeyId, QStringLiteral("no signing key with kid \"%1\"").arg(kid.toString().left(64)));
-    return jwk;
+        return fail(ErrorCode::UnknownKeyId, QStringLiteral("no signing key with kid '%1'").arg(kid.toString().left(64)));
+    return QList<const Jwk *>{jwk};
 }
 
 Result<qint64> JwtVerifier::checkClaims(const QJsonObject &claims) const

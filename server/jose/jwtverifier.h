@@ -43,6 +43,8 @@ struct VerifiedJwt
 class JwtVerifier
 {
 public:
+    static constexpr qsizetype kMaxKidlessCandidates = 8;
+
     explicit JwtVerifier(JwtPolicy policy, Clock clock = systemClock());
 
     Result<VerifiedJwt> verify(QByteArrayView token, const JwkSet &keys) const;
@@ -50,7 +52,9 @@ public:
     const JwtPolicy &policy() const { return m_policy; }
 
 private:
-    Result<const Jwk *> selectKey(const QJsonObject &header, const JwkSet &keys) const;
+    // The keys the signature may be checked with: the one named by "kid", or without a kid every
+    // published key, up to kMaxKidlessCandidates.
+    Result<QList<const Jwk *>> candidateKeys(const QJsonObject &header, const JwkSet &keys) const;
     Result<qint64> checkClaims(const QJsonObject &claims) const;
 
     JwtPolicy m_policy;

@@ -8,7 +8,10 @@ using namespace organizer::authorization;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const Tenant tenant = loadTenant(defaultTenantPath()).value();
-    const QUrlQuery query(QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size)));
+    const organizer::FormData query = organizer::FormData::parse(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
+    // Whatever was sent, what is written back decodes to the same value.
+    if (organizer::FormData::parse(query.encode()).items() != query.items())
+        __builtin_trap();
     auto parsed = parseAuthorizeRequest(query, tenant);
     if (parsed)
         (void)redirectWith(*parsed, {{QStringLiteral("state"), parsed->state}});

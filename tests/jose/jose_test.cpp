@@ -365,12 +365,26 @@ TEST_F(JwtVerifierTest, AcceptsJwtAndAtJwtTypesOnly)
     EXPECT_EQ(rejection(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("dpop+jwt")}})), ErrorCode::UnsupportedType);
 }
 
-TEST_F(JwtVerifierTest, KidlessTokenNeedsExactlyOnePublishedKey)
+TEST_F(JwtVerifierTest, KidlessTokenIsTriedWithEveryPublishedKeyUpToABound)
 {
+    // RFC 7515 §4.1.4: kid is optional, so each published key is a candidate.
     const QByteArray token = sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_key, QString());
     EXPECT_TRUE(verifier().verify(token, keys()));
-    const JwkSet two({Jwk::forSigningKey(*s_key, QStringLiteral("k1")), Jwk::forSigningKey(*s_otherKey, QStringLiteral("k2"))});
-    EXPECT_EQ(rejection(token, two), ErrorCode::AmbiguousKey);
+    const JwkSet two({Jwk::forSigningKey(*s_otherKey, QStringLiteral("k2")), Jwk::forSigningKey(*s_key, QStringLiteral("k1"))});
+    auto verified = verifier().verify(token, two);
+    ASSERT_TRUE(verified) << verified.error().description.toStdString();
+    EXPECT_EQ(verified->keyId, QStringLiteral("k1")); // the key that verified, not the first one
+    // Signed by a key the issuer does not publish: no candidate verifies.
+    const QByteArray foreign = sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_otherKey, QString());
+    EXPECT_EQ(rejection(foreign, JwkSet({Jwk::forSigningKey(*s_key, QStringLiteral("k1"))})), ErrorCode::BadSignature);
+    // More candidates than the bound: refused without trying them.
+    QList<Jwk> many;
+    for (int i = 0; i < JwtVerifier::kMaxKidlessCandidates; ++i)
+        many.append(Jwk::forSigningKey(*s_otherKey, QStringLiteral("o%1").arg(i)));
+    many.append(Jwk::forSigningKey(*s_key, QStringLiteral("k1")));
+    EXPECT_EQ(rejection(token, JwkSet(many)), ErrorCode::AmbiguousKey);
+    many.removeFirst();
+    EXPECT_TRUE(verifier().verify(token, JwkSet(many)));
 }
 
 TEST_F(JwtVerifierTest, PicksTheKeyByKidAmongSeveral)

@@ -5,6 +5,7 @@
 #include "base64url.h"
 #include "grants.h"
 #include "loginthrottle.h"
+#include "pages.h"
 #include "passwordhash.h"
 #include "tenant.h"
 #include "tokenminter.h"
@@ -243,7 +244,7 @@ class AuthorizeChecks : public ::testing::TestWithParam<AuthorizeCase>
 
 TEST_P(AuthorizeChecks, RefuseWithOneSpecificError)
 {
-    auto parsed = parseAuthorizeRequest(QUrlQuery(QString::fromLatin1(GetParam().query)), demoTenant());
+    auto parsed = parseAuthorizeRequest(FormData::parse(GetParam().query), demoTenant());
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().redirectable, GetParam().redirectable);
     EXPECT_EQ(parsed.error().error, QLatin1String(GetParam().error));
@@ -270,13 +271,19 @@ INSTANTIATE_TEST_SUITE_P(
         AuthorizeCase{"code_with_plain_pkce", OK_CLIENT "&response_type=code&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&code_challenge_method=plain", true, "invalid_request", "plain"},
         AuthorizeCase{"short_challenge", OK_CLIENT "&response_type=code&code_challenge=abc&code_challenge_method=S256", true, "invalid_request", "43 to 128"},
         AuthorizeCase{"unknown_audience", OK_CLIENT "&response_type=token&audience=https%3A%2F%2Fother.api", true, "access_denied", "Service not found: https://other.api"},
+        AuthorizeCase{"request_object", OK_CLIENT "&response_type=token&request=eyJhbGciOiJub25lIn0.e30.", true, "request_not_supported", "request objects"},
+        AuthorizeCase{"request_uri", OK_CLIENT "&response_type=token&request_uri=urn%3Aexample%3Ar", true, "request_uri_not_supported", "request_uri"},
+        AuthorizeCase{"negative_max_age", OK_CLIENT "&response_type=token&max_age=-1", true, "invalid_request", "max_age"},
+        AuthorizeCase{"textual_max_age", OK_CLIENT "&response_type=token&max_age=soon", true, "invalid_request", "max_age"},
+        AuthorizeCase{"repeated_max_age", OK_CLIENT "&response_type=token&max_age=1&max_age=2", true, "invalid_request", "repeated"},
+        AuthorizeCase{"plus_is_a_space_in_response_type", OK_CLIENT "&response_type=code+token", true, "unsupported_response_type", "code token"},
         AuthorizeCase{"m2m_client_implicit", "client_id=organizer-cli&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request", "not registered"}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(AuthorizeChecks, AcceptsTheTutorialRequest)
 {
-    auto parsed = parseAuthorizeRequest(QUrlQuery(QStringLiteral(OK_CLIENT "&response_type=id_token%20token&scope=openid%20profile%20read%3Acontacts"
-                                                                           "&audience=organize&state=s1&nonce=n1")),
+    auto parsed = parseAuthorizeRequest(FormData::parse(OK_CLIENT "&response_type=id_token%20token&scope=openid%20profile%20read%3Acontacts"
+                                                                  "&audience=organize&state=s1&nonce=n1"),
                                         demoTenant());
     ASSERT_TRUE(parsed) << parsed.error().description.toStdString();
     EXPECT_TRUE(parsed->wantsIdToken);
@@ -284,6 +291,56 @@ TEST(AuthorizeChecks, AcceptsTheTutorialRequest)
     EXPECT_EQ(parsed->responseMode, QStringLiteral("fragment"));
     const QUrl answer = redirectWith(*parsed, {{QStringLiteral("access_token"), QStringLiteral("a.b+c")}, {QStringLiteral("state"), QStringLiteral("s 1&x")}});
     EXPECT_EQ(answer.toString(QUrl::FullyEncoded), QStringLiteral("http://localhost:3000/callback#access_token=a.b%2Bc&state=s%201%26x"));
+}
+
+TEST(AuthorizeChecks, ReadsPlusAsASpaceLikeEveryFormEncoder)
+{
+    // URLSearchParams, Python's urlencode and most OAuth libraries write spaces as '+'.
+    auto parsed = parseAuthorizeRequest(FormData::parse("client_id=organizer-desktop&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
+                                                        "&response_type=id_token+token&scope=openid+profile+read%3Acontacts"
+                                                        "&audience=organize&state=a+b%2Bc&nonce=n+1&max_age=0"),
+                                        demoTenant());
+    ASSERT_TRUE(parsed) << parsed.error().description.toStdString();
+    EXPECT_TRUE(parsed->wantsIdToken);
+    EXPECT_TRUE(parsed->wantsAccessToken);
+    EXPECT_EQ(parsed->scopes, (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}));
+    EXPECT_EQ(parsed->state, QStringLiteral("a b+c"));
+    EXPECT_EQ(parsed->nonce, QStringLiteral("n 1"));
+    EXPECT_EQ(parsed->maxAge, 0);
+    const QUrl answer = redirectWith(*parsed, {{QStringLiteral("state"), parsed->state}});
+    EXPECT_EQ(answer.toString(QUrl::FullyEncoded), QStringLiteral("http://localhost:3000/callback#state=a%20b%2Bc"));
+}
+
+TEST(AuthorizeChecks, MaxAgeIsOptional)
+{
+    auto parsed = parseAuthorizeRequest(FormData::parse(OK_CLIENT "&response_type=token"), demoTenant());
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->maxAge, -1);
+}
+
+TEST(Pages, PlaceholdersAreExpandedInOnePass)
+{
+    // A value that looks like a placeholder is text, never expanded again: no CSRF token or markup leaks.
+    const QString page = QString::fromUtf8(renderPage(QStringLiteral("login.html"),
+                                                      {{QStringLiteral("client_name"), QStringLiteral("{{csrf}}")},
+                                                       {QStringLiteral("transaction"), QStringLiteral("abc{{{error}}}")},
+                                                       {QStringLiteral("csrf"), QStringLiteral("SECRET-CSRF")},
+                                                       {QStringLiteral("username"), QStringLiteral("{{transaction}}")},
+                                                       {QStringLiteral("error"), QStringLiteral("<p>real</p>")},
+                                                       {QStringLiteral("focus_username"), QString()},
+                                                       {QStringLiteral("focus_password"), QString()}}));
+    EXPECT_EQ(page.count(QStringLiteral("SECRET-CSRF")), 1);
+    EXPECT_TRUE(page.contains(QStringLiteral("<strong>{{csrf}}</strong>")));
+    EXPECT_TRUE(page.contains(QStringLiteral("value=\"abc{{{error}}}\"")));
+    EXPECT_TRUE(page.contains(QStringLiteral("value=\"{{transaction}}\"")));
+    EXPECT_EQ(page.count(QStringLiteral("<p>real</p>")), 1);
+}
+
+TEST(Pages, ValuesAreEscapedAndUnknownPlaceholdersStay)
+{
+    const QString page = QString::fromUtf8(renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("<b>&\"'</b>")}}));
+    EXPECT_TRUE(page.contains(QStringLiteral("&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;")));
+    EXPECT_TRUE(page.contains(QStringLiteral("{{{body}}}")));
 }
 
 TEST(LoginThrottle, BacksOffExponentiallyAfterTheFreeAttempts)

@@ -8,6 +8,8 @@
 #include "tokencache.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrl>
 
 #include <gtest/gtest.h>
 
@@ -22,7 +24,7 @@ http::Request requestWith(QList<QPair<QByteArray, QByteArray>> headers, const QS
     request.method = "GET";
     request.path = QStringLiteral("/api/contacts");
     request.headers = std::move(headers);
-    request.query = QUrlQuery(query);
+    request.query = FormData::parse(query.toLatin1());
     return request;
 }
 
@@ -94,7 +96,8 @@ TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
                                               QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é"), {}});
     EXPECT_FALSE(value.contains('\r'));
     EXPECT_FALSE(value.contains('\n'));
-    EXPECT_TRUE(value.contains("kid \\\"x\\\"??Set-Cookie: a=b \\\\ ?"));
+    // RFC 6750 §3: no '"' or '\\' inside error_description at all, so nothing needs escaping.
+    EXPECT_TRUE(value.contains("error_description=\"kid 'x'??Set-Cookie: a=b / ?\"")) << value.toStdString();
 }
 
 TEST(BearerError, BodyAndChallengeAgree)
@@ -106,6 +109,58 @@ TEST(BearerError, BodyAndChallengeAgree)
     EXPECT_EQ(body.value(QLatin1String("error_description")).toString(), QStringLiteral("lacks"));
     EXPECT_TRUE(response.header("www-authenticate").contains("error=\"insufficient_scope\""));
     EXPECT_EQ(response.header("content-type"), "application/json");
+}
+
+TEST(ErrorDescription, KeepsToTheRfc6749Characters)
+{
+    QString everything;
+    for (char16_t c = 0; c < 0x180; ++c)
+        everything += QChar(c);
+    const QString safe = http::errorDescriptionText(everything);
+    EXPECT_EQ(safe.size(), everything.size());
+    EXPECT_TRUE(http::isErrorDescriptionText(safe));
+    for (const QChar ch : safe) {
+        const char16_t c = ch.unicode();
+        EXPECT_TRUE(c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e)) << int(c);
+    }
+    EXPECT_EQ(http::errorDescriptionText(u"no key with kid \"k1\" in C:\\keys"), QStringLiteral("no key with kid 'k1' in C:/keys"));
+    const QJsonObject body = QJsonDocument::fromJson(oauthError(400, QStringLiteral("invalid_request"), QStringLiteral("the \"scope\" claim\n")).body).object();
+    EXPECT_EQ(body.value(QLatin1String("error_description")).toString(), QStringLiteral("the 'scope' claim?"));
+    const http::Response generic = http::Response::error(404, QStringLiteral("not_found"), QStringLiteral("no resource at /\"ü\""));
+    EXPECT_EQ(QJsonDocument::fromJson(generic.body).object().value(QLatin1String("error_description")).toString(), QStringLiteral("no resource at /'?'"));
+}
+
+TEST(FormData, DecodesLikeABrowser)
+{
+    const FormData form = FormData::parse("scope=openid+read%3Acontacts&state=a%2Bb+c&empty=&bare&%E2%9C%93=%C3%A9&bad=%zz%4&a=1&a=2");
+    EXPECT_EQ(form.value(u"scope"), QStringLiteral("openid read:contacts"));
+    EXPECT_EQ(form.value(u"state"), QStringLiteral("a+b c"));
+    EXPECT_TRUE(form.contains(u"empty"));
+    EXPECT_TRUE(form.value(u"empty").isEmpty());
+    EXPECT_FALSE(form.value(u"empty").isNull());
+    EXPECT_TRUE(form.contains(u"bare"));
+    EXPECT_EQ(form.value(QStringLiteral("\u2713")), QStringLiteral("\u00e9"));
+    EXPECT_EQ(form.value(u"bad"), QStringLiteral("%zz%4")); // not an escape: kept literally, as browsers do
+    EXPECT_EQ(form.count(u"a"), 2);
+    EXPECT_EQ(form.values(u"a"), (QStringList{QStringLiteral("1"), QStringLiteral("2")}));
+    EXPECT_EQ(form.firstRepeatedName(), QStringLiteral("a"));
+    EXPECT_TRUE(form.value(u"missing").isNull());
+    EXPECT_FALSE(form.hasInvalidUtf8());
+    EXPECT_TRUE(FormData::parse("x=%FF%FE").hasInvalidUtf8());
+    EXPECT_TRUE(FormData::parse("").isEmpty());
+    EXPECT_EQ(FormData::parse("&&a=1&&").items().size(), 1);
+}
+
+TEST(FormData, EncodesWhatEveryDecoderReadsTheSame)
+{
+    FormData form{{QStringLiteral("scope"), QStringLiteral("openid read:contacts")}, {QStringLiteral("state"), QStringLiteral("a+b&c=d/é~*")}};
+    // Spaces as %20: a form decoder and decodeURIComponent agree on it; '+' is escaped.
+    EXPECT_EQ(form.encode(), QByteArray("scope=openid%20read%3Acontacts&state=a%2Bb%26c%3Dd%2F%C3%A9%7E*"));
+    const FormData back = FormData::parse(form.encode());
+    EXPECT_EQ(back.items(), form.items());
+    form.set(QStringLiteral("scope"), QStringLiteral("x"));
+    EXPECT_EQ(form.count(u"scope"), 1);
+    EXPECT_EQ(form.value(u"scope"), QStringLiteral("x"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +256,40 @@ TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllow)
     request.path = QStringLiteral("/api/contacts/7/extra");
     router.dispatch(request, capture);
     EXPECT_EQ(last.status, 404);
+}
+
+TEST(Router, SplitsThePathAsSentBeforeDecodingIt)
+{
+    http::Router router;
+    router.add("GET", QStringLiteral("/api/contacts/{id}"), [](const http::Request &r, http::Responder respond) {
+        respond(http::Response::json(200, QJsonObject{{QStringLiteral("id"), r.pathParameters.value(QStringLiteral("id"))}}));
+    });
+    auto statusOf = [&router](const QString &rawPath, QString *id = nullptr) {
+        http::Request request;
+        request.method = "GET";
+        request.rawPath = rawPath;
+        request.path = QUrl::fromPercentEncoding(rawPath.toLatin1());
+        http::Response last;
+        router.dispatch(request, [&last](http::Response r) { last = std::move(r); });
+        if (id)
+            *id = QJsonDocument::fromJson(last.body).object().value(QLatin1String("id")).toString();
+        return last.status;
+    };
+    QString id;
+    EXPECT_EQ(statusOf(QStringLiteral("/api/contacts/7"), &id), 200);
+    EXPECT_EQ(id, QStringLiteral("7"));
+    EXPECT_EQ(statusOf(QStringLiteral("/api/contacts/%37"), &id), 200);
+    EXPECT_EQ(id, QStringLiteral("7"));
+    EXPECT_EQ(statusOf(QStringLiteral("/api/contacts/a+b"), &id), 200);
+    EXPECT_EQ(id, QStringLiteral("a+b")); // '+' is literal in a path
+    EXPECT_EQ(statusOf(QStringLiteral("/api/contacts/a%2Fb"), &id), 200);
+    EXPECT_EQ(id, QStringLiteral("a/b")); // one segment, decoded after splitting
+    EXPECT_EQ(statusOf(QStringLiteral("/api//contacts/7")), 404);
+    EXPECT_EQ(statusOf(QStringLiteral("/api%2Fcontacts/7")), 404);
+    EXPECT_EQ(statusOf(QStringLiteral("/api%2fcontacts/7")), 404);
+    EXPECT_EQ(statusOf(QStringLiteral("//api/contacts/7")), 404);
+    EXPECT_EQ(statusOf(QStringLiteral("/api/contacts/7/")), 404);
+    EXPECT_EQ(statusOf(QStringLiteral("api/contacts/7")), 404);
 }
 
 // ---------------------------------------------------------------------------------------------
