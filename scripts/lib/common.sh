@@ -12,6 +12,7 @@ ORGANIZER_PACKAGES=(
     libssl-dev libgtest-dev googletest
     xvfb xauth wrk procps curl time
     lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot
+    chromium
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -183,9 +183,9 @@ QByteArray serializeResponse(const Response &response, bool includeBody, bool cl
         safe.replace('\r', "").replace('\n', "");
         out += name + ": " + safe + "\r\n";
     }
-    out += "content-length: " + QByteArray::number(response.body.size()) + "\r\n";
     // Every answer, error or not: browsers must never sniff a JSON or text body into HTML.
     out += "x-content-type-options: nosniff\r\n";
+    out += "content-length: " + QByteArray::number(response.body.size()) + "\r\n";
     if (closeConnection)
         out += "connection: close\r\n";
     out += "\r\n";

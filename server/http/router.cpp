@@ -31,6 +31,9 @@ bool Router::match(const Route &route, const QStringList &segments, QHash<QStrin
     for (qsizetype i = 0; i < segments.size(); ++i) {
         const QString &expected = route.segments.at(i);
         if (isParameter(expected)) {
+            // A parameter is one segment: an encoded '/' ("..%2F..%2Fhealthz") never hides in it.
+            if (segments.at(i).contains(QLatin1Char('/')))
+                return false;
             if (parameters)
                 parameters->insert(expected.mid(1, expected.size() - 2), segments.at(i));
         } else if (expected != segments.at(i)) {

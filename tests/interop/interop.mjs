@@ -59,13 +59,16 @@ async function organizerTokenVerifiesWithJose() {
 async function joseTokenOpensTheApis() {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
   const { privateKey: strangerKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
+  const { publicKey: secondPublic, privateKey: secondKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
   const kid = 'jose-interop-key';
   const jwk = { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' };
+  // A second published key: a token without kid must be tried against both (RFC 7515 §4.1.4).
+  const secondJwk = { ...(await exportJWK(secondPublic)), kid: 'second-key', use: 'sig', alg: 'RS256' };
   const provider = createServer((request, response) => {
     const issuer = `http://127.0.0.1:${provider.address().port}/`;
     const documents = {
       '/.well-known/openid-configuration': { issuer, jwks_uri: `${issuer}.well-known/jwks.json` },
-      '/.well-known/jwks.json': { keys: [jwk] },
+      '/.well-known/jwks.json': { keys: [jwk, secondJwk] },
     };
     const body = documents[request.url];
     response.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
@@ -96,7 +99,20 @@ async function joseTokenOpensTheApis() {
   const forged = await call(`${server.url}api/contacts`, await sign('read:contacts', strangerKey));
   assert.equal(forged.status, 401);
   assert.equal(forged.body.error, 'invalid_token');
-  console.log('ok - organizer-server --authority accepts jose-signed tokens, scoped, and refuses a forged one');
+
+  const kidless = (key) => new SignJWT({ scope: 'read:contacts' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(issuer).setSubject('auth0|jose').setAudience('organize')
+    .setIssuedAt().setExpirationTime('5m').sign(key);
+  for (const key of [privateKey, secondKey]) {
+    const answer = await call(`${server.url}api/contacts`, await kidless(key));
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  }
+  const kidlessForged = await call(`${server.url}api/contacts`, await kidless(strangerKey));
+  assert.equal(kidlessForged.status, 401);
+  assert.equal(kidlessForged.body.error, 'invalid_token');
+  assert.match(kidlessForged.body.error_description, /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/);
+  console.log('ok - organizer-server --authority accepts jose-signed tokens, scoped, with or without kid among two keys, and refuses forged ones');
 }
 
 try {

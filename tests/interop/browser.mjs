@@ -1,0 +1,108 @@
+// A real browser against organizer-server: Debian's Chromium, driven by puppeteer-core, completes
+// the implicit and the code flow from authorization URLs built with URLSearchParams ('+' for spaces),
+// types into the hosted pages like a person, and the redirect to the client is caught before it
+// leaves. Its answer is read with URLSearchParams and its tokens verified with panva/jose, so the
+// browser's own URL, cookie, CSP and form handling are part of what is tested.
+// Usage: node browser.mjs /path/to/organizer-server [/path/to/chromium]
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import puppeteer from 'puppeteer-core';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { Tally, onExit, redirectParameters, startServer } from './lib.mjs';
+
+const binary = process.argv[2];
+const chromium = process.argv[3] ?? '/usr/bin/chromium';
+assert.ok(binary, 'usage: node browser.mjs /path/to/organizer-server [/path/to/chromium]');
+assert.ok(existsSync(chromium), `no browser at ${chromium}: ./scripts/test installs Debian's chromium`);
+const tally = new Tally();
+const server = await startServer(binary);
+const base = server.url;
+const redirectUri = 'http://localhost:3000/callback';
+const discovery = await (await fetch(`${base}.well-known/openid-configuration`)).json();
+const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
+const verify = (token, audience) => jwtVerify(token, jwks, { issuer: discovery.issuer, audience, algorithms: ['RS256'] });
+
+const browser = await puppeteer.launch({ executablePath: chromium, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'] });
+onExit(() => browser.process()?.kill('SIGKILL'));
+
+// One login in a fresh incognito context: returns the URL the server redirected the browser to.
+async function loginInBrowser(authorizeUrl, username, password = 'organizer') {
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.setRequestInterception(true);
+    // The request to the client leaves without its fragment (browsers never send one), so the answer
+    // is read from the Location header the browser followed; the request itself is stopped.
+    const redirected = new Promise((resolve) => {
+      page.on('response', (response) => {
+        const location = response.headers().location;
+        if (response.status() >= 300 && response.status() < 400 && location?.startsWith(redirectUri)) resolve(location);
+      });
+      page.on('request', (request) => {
+        if (request.url().startsWith(redirectUri)) request.abort();
+        else request.continue();
+      });
+    });
+    const problems = [];
+    page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+    await page.goto(authorizeUrl, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('input[type=password]', { timeout: 10000 });
+    await page.type('input[autocomplete=username]', username);
+    await page.type('input[type=password]', password);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('button[type=submit]')]);
+    await page.waitForSelector('button[value=accept]', { timeout: 10000 });
+    page.click('button[value=accept]').catch(() => {});
+    const location = await Promise.race([redirected, new Promise((_, reject) => setTimeout(() => reject(new Error(`no redirect; console: ${problems.join(' | ')}`)), 10000))]);
+    assert.deepEqual(problems.filter((text) => /Content Security Policy|Refused/.test(text)), [], 'the pages broke their own CSP');
+    return location;
+  } finally {
+    await context.close();
+  }
+}
+
+function authorizeUrl(fields) {
+  const url = `${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: redirectUri, audience: 'organize', ...fields })}`;
+  assert.ok(!url.includes('%20'), 'URLSearchParams writes spaces as +');
+  return url;
+}
+
+await tally.check('Chromium completes the implicit flow from a URLSearchParams URL; the fragment reads back with URLSearchParams', async () => {
+  const state = 'state with spaces+plus/é';
+  const nonce = randomBytes(16).toString('base64url');
+  const location = await loginInBrowser(authorizeUrl({ response_type: 'id_token token', scope: 'openid profile read:contacts read:calendar', state, nonce }), 'alice@example.com');
+  assert.ok(location.startsWith(`${redirectUri}#`), location);
+  const params = redirectParameters(location);
+  assert.equal(params.get('state'), state);
+  assert.equal(params.get('scope'), 'openid profile read:contacts read:calendar');
+  const { payload: idClaims } = await verify(params.get('id_token'), 'organizer-desktop');
+  assert.equal(idClaims.nonce, nonce);
+  const hash = createHash('sha256').update(params.get('access_token')).digest().subarray(0, 16).toString('base64url');
+  assert.equal(idClaims.at_hash, hash);
+  for (const api of ['contacts', 'appointments']) {
+    const answer = await fetch(`${base}api/${api}`, { headers: { authorization: `Bearer ${params.get('access_token')}` } });
+    assert.equal(answer.status, 200, api);
+  }
+});
+
+await tally.check('Chromium completes the code flow with PKCE; the code redeemed with a URLSearchParams body', async () => {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const location = await loginInBrowser(authorizeUrl({ response_type: 'code', scope: 'openid read:contacts', state: 'a+b c', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' }), 'bob@example.com');
+  assert.ok(location.startsWith(`${redirectUri}?`), location);
+  const params = redirectParameters(location);
+  assert.equal(params.get('state'), 'a+b c');
+  const answer = await fetch(`${base}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'organizer-desktop', code: params.get('code'), redirect_uri: redirectUri, code_verifier: verifier }) });
+  assert.equal(answer.status, 200);
+  const tokens = await answer.json();
+  const { payload } = await verify(tokens.access_token, 'organize');
+  assert.equal(payload.sub, 'auth0|bob');
+  assert.equal(payload.scope, 'openid read:contacts');
+  const calendar = await fetch(`${base}api/appointments`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(calendar.status, 403);
+});
+
+await browser.close();
+tally.finish();
