@@ -6,12 +6,15 @@
 #include "mainwindow.h"
 #include "oidcclient.h"
 #include "profiles.h"
+#include "provideroptions.h"
 #include "qacommand.h"
 #include "serverlauncher.h"
 #include "weblogin.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSettings>
@@ -32,13 +35,44 @@ bool hasDisplay()
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") || !platform.isEmpty();
 }
 
+Q_LOGGING_CATEGORY(lcEngine, "organizer.app.engine")
+
+// Headless, the report is the first thing a person reads: what Qt WebEngine and Qt itself say while
+// the engine starts (its parameter dump, "Sandboxing disabled by user.", graphics fallbacks) goes to
+// the category organizer.app.engine, off unless QT_LOGGING_RULES="organizer.app.engine.debug=true".
+QtMessageHandler g_defaultHandler = nullptr;
+void engineAwareHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const QByteArray category(context.category ? context.category : "default");
+    const bool ours = category.startsWith("organizer.") || category == "js";
+    if (!ours && type != QtFatalMsg) {
+        if (lcEngine().isDebugEnabled())
+            g_defaultHandler(type, context, QStringLiteral("[%1] %2").arg(QString::fromLatin1(category), message));
+        return;
+    }
+    g_defaultHandler(type, context, message);
+}
+
+void quietEngineDiagnostics()
+{
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\njs=false\norganizer.app.engine.debug=false"));
+    g_defaultHandler = qInstallMessageHandler(engineAwareHandler);
+    // Qt warns when it has to pick the runtime directory itself; pick the same one it would, quietly.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray runtime = "/tmp/runtime-" + QByteArray::number(::geteuid());
+        if (QDir().mkpath(QString::fromLocal8Bit(runtime)) && QFile::setPermissions(QString::fromLocal8Bit(runtime), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
+            qputenv("XDG_RUNTIME_DIR", runtime);
+    }
+}
+
 void prepareWebEngine(bool headless)
 {
     // Chromium refuses to run its sandbox as root; a root session (CI, containers) runs it unsandboxed.
     if (::geteuid() == 0 && qEnvironmentVariableIsEmpty("QTWEBENGINE_DISABLE_SANDBOX"))
         qputenv("QTWEBENGINE_DISABLE_SANDBOX", "1");
     if (headless && qEnvironmentVariableIsEmpty("QTWEBENGINE_CHROMIUM_FLAGS"))
-        qputenv("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking --disable-component-update");
+        qputenv("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking --disable-component-update --log-level=3");
     QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
 }
 
@@ -52,17 +86,16 @@ int main(int argc, char *argv[])
     const bool display = !qaCommand && hasDisplay();
     if (!display)
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (!display)
+        quietEngineDiagnostics();
     prepareWebEngine(!display);
     QApplication application(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Organizer"));
     QApplication::setApplicationName(QStringLiteral("organizer"));
     QApplication::setApplicationDisplayName(QStringLiteral("Organizer"));
     QApplication::setApplicationVersion(QStringLiteral(ORGANIZER_VERSION));
-    if (qaCommand) {
-        if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
-            QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\njs=false"));
+    if (qaCommand)
         return runQaCommand(application);
-    }
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Organizer: log in to \"Organizer Service\" and try its contacts and calendar APIs.\n\n"
@@ -76,6 +109,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("flow"), QStringLiteral("implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
         {QStringLiteral("exit-when-done"), QStringLiteral("Quit when the demo has finished (always so without a display).")},
     });
+    const app::ProviderOptions providerOptions;
+    providerOptions.addTo(parser);
     parser.process(application);
     const QString flow = parser.value(QStringLiteral("flow"));
     if (flow != QLatin1String("implicit") && flow != QLatin1String("code")) {
@@ -90,15 +125,22 @@ int main(int argc, char *argv[])
 
     QSettings settings;
     app::ProfileStore profiles(&settings);
+    const auto provider = providerOptions.resolve(parser, profiles);
+    if (!provider) {
+        std::fprintf(stderr, "organizer: %s\n", qPrintable(provider.error()));
+        return 2;
+    }
+    const bool providerChosen = parser.isSet(QStringLiteral("profile")) || parser.isSet(QStringLiteral("issuer"));
+    if (providerChosen && !demo) {
+        std::fprintf(stderr, "organizer: --profile and --issuer choose where the demo logs in; add --demo\n");
+        return 2;
+    }
     app::ServerLauncher server;
     app::OidcClient oidc;
     app::LoginSession session(&oidc);
     app::ApiClient api;
 
     if (demo && !display) {
-        // The report is the output; the per-call log lines would only interleave with it.
-        if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
-            QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\njs=false"));
         // Headless: the same real web view, rendered offscreen; the report goes to stdout.
         ui::WebLoginView view;
         view.resize(800, 600);
@@ -107,6 +149,7 @@ int main(int argc, char *argv[])
         options.user = parser.value(QStringLiteral("user"));
         options.password = parser.value(QStringLiteral("password"));
         options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
+        options.profile = *provider;
         app::DemoScenario scenario(&server, &session, &api, &browser, options);
         QObject::connect(&scenario, &app::DemoScenario::line, [](const QString &text) {
             std::fprintf(stdout, "%s\n", qPrintable(text));
@@ -120,6 +163,8 @@ int main(int argc, char *argv[])
     }
 
     ui::MainWindow window(&server, &session, &api, &profiles);
+    if (providerChosen)
+        window.useProfile(*provider);
     window.show();
     // scripts/bench-app: how long until the first window is on screen (the web engine is not started yet).
     if (qEnvironmentVariableIsSet("ORGANIZER_STARTUP_PROBE")) {
@@ -138,14 +183,16 @@ int main(int argc, char *argv[])
         options.password = parser.value(QStringLiteral("password"));
         options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
         options.startsLogin = false;
+        options.profile = *provider;
         // The window's own login dialog shows the demo typing into the real pages.
         const bool exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
-        QObject::connect(&server, &app::ServerLauncher::stateChanged, &window, [&, options, exitWhenDone](app::ServerLauncher::State state) {
-            if (state != app::ServerLauncher::State::Running || scenario)
+        auto startDemo = [&, options, exitWhenDone] {
+            if (scenario)
                 return;
             window.setFlow(options.flow);
             window.login();
-            browser = std::make_unique<ui::WebLoginBrowser>(window.loginView(), &session);
+            // The window's login view already hands its redirects to the session.
+            browser = std::make_unique<ui::WebLoginBrowser>(window.loginView(), &session, false);
             scenario = std::make_unique<app::DemoScenario>(&server, &session, &api, browser.get(), options);
             QObject::connect(scenario.get(), &app::DemoScenario::line, [](const QString &text) { std::fprintf(stdout, "%s\n", qPrintable(text)); });
             if (exitWhenDone)
@@ -153,7 +200,15 @@ int main(int argc, char *argv[])
                     QTimer::singleShot(1500, &application, [&application, passed] { application.exit(passed ? 0 : 1); });
                 });
             scenario->run();
-        });
+        };
+        if (provider->local) {
+            QObject::connect(&server, &app::ServerLauncher::stateChanged, &window, [startDemo](app::ServerLauncher::State state) {
+                if (state == app::ServerLauncher::State::Running)
+                    startDemo();
+            });
+        } else {
+            QTimer::singleShot(0, &window, startDemo);
+        }
     }
     const int code = application.exec();
     server.stop();

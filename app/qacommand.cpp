@@ -2,6 +2,7 @@
 
 #include "oidcclient.h"
 #include "profiles.h"
+#include "provideroptions.h"
 #include "qareport.h"
 #include "qarunner.h"
 #include "serverlauncher.h"
@@ -87,9 +88,10 @@ int runQaCommand(QApplication &application)
         {QStringLiteral("junit"), QStringLiteral("Write JUnit XML here (one testcase per cell)."), QStringLiteral("file")},
         {QStringLiteral("html"), QStringLiteral("Write a self-contained HTML report here."), QStringLiteral("file")},
         {QStringLiteral("markdown"), QStringLiteral("Write a Markdown summary here."), QStringLiteral("file")},
-        {QStringLiteral("profile"), QStringLiteral("Run against this saved profile instead of the bundled server."), QStringLiteral("name")},
         {QStringLiteral("flow"), QStringLiteral("Login flow for people: implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
     });
+    const app::ProviderOptions providerOptions;
+    providerOptions.addTo(parser);
     // Not process(): it exits with 1 on a bad option, which CI would read as "a cell differs".
     if (!parser.parse(application.arguments())) {
         say(QStringLiteral("organizer qa: %1 (see organizer qa --help)").arg(parser.errorText()), stderr);
@@ -119,25 +121,16 @@ int runQaCommand(QApplication &application)
         plan = qa::Plan::builtIn();
     }
 
-    app::Profile profile = app::Profile::localProfile();
-    if (parser.isSet(QStringLiteral("profile"))) {
-        QSettings settings;
-        const QList<app::Profile> profiles = app::ProfileStore(&settings).load();
-        const QString name = parser.value(QStringLiteral("profile"));
-        QStringList names;
-        bool found = false;
-        for (const app::Profile &candidate : profiles) {
-            names << candidate.name;
-            if (candidate.name == name) {
-                profile = candidate;
-                found = true;
-            }
-        }
-        if (!found) {
-            say(QStringLiteral("organizer qa: no profile named \"%1\" (saved profiles: %2)").arg(name, names.join(QLatin1String(", "))), stderr);
-            return 2;
-        }
+    QSettings settings;
+    const auto provider = providerOptions.resolve(parser, app::ProfileStore(&settings));
+    if (!provider) {
+        say(QStringLiteral("organizer qa: %1").arg(provider.error()), stderr);
+        return 2;
     }
+    app::Profile profile = *provider;
+    // A provider given inline names its own API: the plan's audience and resource follow it.
+    if (parser.isSet(QStringLiteral("audience")))
+        plan.audience = profile.audience;
 
     app::ServerLauncher server;
     app::OidcClient oidc;

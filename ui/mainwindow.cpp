@@ -39,10 +39,6 @@ namespace organizer::ui {
 
 namespace {
 
-const QStringList kApiScopes{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
-                             QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
-                             QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")};
-
 void addClaims(QTreeWidgetItem *parent, const QString &title, const QJsonObject &object)
 {
     auto *group = new QTreeWidgetItem(parent, {title});
@@ -333,6 +329,16 @@ app::Profile MainWindow::currentProfile() const
     return m_profiles.first();
 }
 
+void MainWindow::useProfile(const app::Profile &profile)
+{
+    auto same = [&profile](const app::Profile &candidate) { return candidate.name == profile.name; };
+    if (auto it = std::find_if(m_profiles.begin(), m_profiles.end(), same); it != m_profiles.end())
+        *it = profile;
+    else
+        m_profiles.append(profile);
+    rebuildProfiles(profile.name);
+}
+
 void MainWindow::rebuildProfiles(const QString &select)
 {
     const QSignalBlocker blocker(m_profileBox);
@@ -347,9 +353,7 @@ void MainWindow::rebuildProfiles(const QString &select)
 
 void MainWindow::rebuildScopeMenu(const QStringList &available)
 {
-    // The API's scopes come from the provider's discovery document; until it answers, the known ones.
-    QStringList scopes = available.isEmpty() ? QStringList{QStringLiteral("profile"), QStringLiteral("email")} + kApiScopes : available;
-    scopes.removeAll(QStringLiteral("openid")); // always requested
+    const QStringList scopes = app::scopeChoices(currentProfile(), available);
     QMenu *menu = m_scopeButton->menu();
     menu->clear();
     const QStringList chosen = currentProfile().scopes;
@@ -532,7 +536,11 @@ void MainWindow::onLoginFailed(const app::LoginError &error)
         statusBar()->showMessage(error.message, 4000);
         return;
     }
-    QMessageBox::warning(this, tr("Login failed"), error.message);
+    // Not modal: whoever else listens for the failure (the demo, the QA tab) hears it now, not after
+    // a person closes the box.
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Login failed"), error.message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
     statusBar()->showMessage(tr("Login failed: %1").arg(error.message));
 }
 

@@ -46,6 +46,8 @@ public:
     const app::FlowTimeline &loginTimeline() const { return m_loginTimeline; }
     void showLoginResult(const app::LoginResult &result);
     void setFlow(app::Flow flow);
+    // Selects `profile`: a saved one, or one given on the command line (saved only if edited here).
+    void useProfile(const app::Profile &profile);
 
 public Q_SLOTS:
     void login();

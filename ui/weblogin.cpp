@@ -1,5 +1,8 @@
 #include "weblogin.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QWebEngineCookieStore>
 #include <QVBoxLayout>
@@ -105,11 +108,17 @@ void WebLoginView::runScript(const QString &script)
     m_page->runJavaScript(script);
 }
 
-WebLoginBrowser::WebLoginBrowser(WebLoginView *view, app::LoginSession *session, QObject *parent)
+void WebLoginView::evaluate(const QString &script, const std::function<void(const QVariant &)> &done)
+{
+    m_page->runJavaScript(script, done);
+}
+
+WebLoginBrowser::WebLoginBrowser(WebLoginView *view, app::LoginSession *session, bool deliverRedirects, QObject *parent)
     : app::LoginBrowser(parent), m_view(view), m_session(session)
 {
     connect(m_view, &WebLoginView::pageLoaded, this, &app::LoginBrowser::pageLoaded);
-    connect(m_view, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
+    if (deliverRedirects)
+        connect(m_view, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
 }
 
 void WebLoginBrowser::open(const QUrl &url)
@@ -119,28 +128,94 @@ void WebLoginBrowser::open(const QUrl &url)
 
 namespace {
 
+// Shared by inspect(), submitLogin() and answerConsent(): how a page's parts are found, the way a
+// password manager finds them. Only visible, enabled elements count.
+const char *const kPageReader = R"JS(
+const organizerPage = (() => {
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+      && getComputedStyle(el).visibility !== 'hidden' && !el.disabled;
+  const inputs = [...document.querySelectorAll('input')].filter(visible);
+  const isIdentifier = (i) => /^(username|email|webauthn)( |$)/i.test(i.autocomplete || '') || i.type === 'email'
+      || (/^(text|email|)$/i.test(i.getAttribute('type') || '') && /^(username|email|login|identifier|user|userid)$/i.test(i.name || i.id || ''));
+  const identifier = inputs.find(isIdentifier) || null;
+  const password = inputs.find((i) => i.type === 'password') || null;
+  const buttons = [...document.querySelectorAll('button, input[type=submit]')].filter(visible);
+  const label = (b) => ((b.value || '') + ' ' + (b.textContent || '') + ' ' + (b.name || '')).toLowerCase();
+  const accept = buttons.find((b) => /\b(accept|allow|authori[sz]e|agree|grant|yes)\b/.test(label(b))) || null;
+  const deny = buttons.find((b) => /\b(deny|decline|reject|cancel)\b/.test(label(b))) || null;
+  const alert = [...document.querySelectorAll('[role=alert], .error, .alert, .ulp-input-error-message')].find(visible);
+  const typeInto = (input, value) => {
+    input.focus();
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    setter.call(input, value); // also for pages whose framework watches the value property
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  };
+  const send = (field) => {
+    const form = field && field.form;
+    const submit = (form ? [...form.querySelectorAll('button, input[type=submit]')] : buttons)
+        .filter(visible).find((b) => (b.type || 'submit') === 'submit' && !/\b(deny|decline|reject|cancel|back)\b/.test(label(b)));
+    if (submit) submit.click();
+    else if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
+  };
+  return { identifier, password, accept: (identifier || password) ? null : accept, deny, alert, typeInto, send };
+})();
+)JS";
+
 QString jsString(const QString &value)
 {
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'")).replace(QLatin1Char('\n'), QLatin1String("\\n"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+    // JSON is a JavaScript literal with every quote, backslash, line break and U+2028/9 escaped.
+    const QString array = QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact));
+    return array.mid(1, array.size() - 2);
+}
+
+// The page reader and one action, in a block: nothing is left in the page's global scope, so the
+// reader can run again on the same page.
+QString withPageReader(const QString &action)
+{
+    return QLatin1Char('{') + QString::fromLatin1(kPageReader) + action + QLatin1Char('}');
 }
 
 } // namespace
 
+
+
+void WebLoginBrowser::inspect(std::function<void(const app::PageShape &)> done)
+{
+    const QUrl url = m_view->view()->url();
+    m_view->evaluate(withPageReader(QStringLiteral(R"JS(
+JSON.stringify({ title: document.title, identifier: !!organizerPage.identifier, password: !!organizerPage.password,
+  accept: !!organizerPage.accept, error: organizerPage.alert ? organizerPage.alert.textContent.trim().slice(0, 300) : '',
+  empty: !document.body || document.body.innerText.trim() === '' }))JS")),
+                     [url, done = std::move(done)](const QVariant &result) {
+                         const QJsonObject page = QJsonDocument::fromJson(result.toString().toUtf8()).object();
+                         app::PageShape shape;
+                         shape.url = url;
+                         shape.title = page.value(QLatin1String("title")).toString();
+                         shape.identifierField = page.value(QLatin1String("identifier")).toBool();
+                         shape.passwordField = page.value(QLatin1String("password")).toBool();
+                         shape.acceptButton = page.value(QLatin1String("accept")).toBool();
+                         shape.errorText = page.value(QLatin1String("error")).toString();
+                         shape.loaded = !page.isEmpty() && !page.value(QLatin1String("empty")).toBool();
+                         done(shape);
+                     });
+}
+
 void WebLoginBrowser::submitLogin(const QString &login, const QString &password)
 {
-    // One field at a time, then the form, as a person would type.
-    m_view->runScript(QStringLiteral("document.getElementById('username').value = %1;"
-                                     "document.getElementById('password').value = %2;"
-                                     "document.querySelector('form').submit();")
-                          .arg(jsString(login), jsString(password)));
+    // Into each field the page has, then the form is sent with its own button, as a person would.
+    m_view->runScript(withPageReader(QStringLiteral(R"JS(
+{ const login = %1, password = %2;
+  if (organizerPage.identifier && login) organizerPage.typeInto(organizerPage.identifier, login);
+  if (organizerPage.password && password) organizerPage.typeInto(organizerPage.password, password);
+  organizerPage.send(organizerPage.password || organizerPage.identifier); })JS")
+                                         .arg(jsString(login), jsString(password))));
 }
 
 void WebLoginBrowser::answerConsent(bool accept)
 {
-    m_view->runScript(accept ? QStringLiteral("document.querySelector('button[value=accept]').click();")
-                             : QStringLiteral("document.querySelector('button[value=deny]').click();"));
+    m_view->runScript(withPageReader(accept ? QStringLiteral("if (organizerPage.accept) organizerPage.accept.click();")
+                                            : QStringLiteral("if (organizerPage.deny) organizerPage.deny.click();")));
 }
 
 void WebLoginBrowser::clearSession()

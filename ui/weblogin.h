@@ -46,6 +46,7 @@ public:
 
     void open(const QUrl &url, const QString &allowedOrigin, std::function<bool(const QUrl &)> isRedirect);
     void runScript(const QString &script);
+    void evaluate(const QString &script, const std::function<void(const QVariant &)> &done);
     // Drops every cookie of the login server (its session), so the next login starts afresh.
     void clearCookies();
     QWebEngineView *view() const { return m_view; }
@@ -70,8 +71,11 @@ class WebLoginBrowser : public app::LoginBrowser
     Q_OBJECT
 
 public:
-    WebLoginBrowser(WebLoginView *view, app::LoginSession *session, QObject *parent = nullptr);
+    // `deliverRedirects`: false when the view's owner already hands its redirects to the session
+    // (the window's login dialog), so a redirect is never delivered twice.
+    WebLoginBrowser(WebLoginView *view, app::LoginSession *session, bool deliverRedirects = true, QObject *parent = nullptr);
     void open(const QUrl &url) override;
+    void inspect(std::function<void(const app::PageShape &)> done) override;
     void submitLogin(const QString &login, const QString &password) override;
     void answerConsent(bool accept) override;
     void clearSession() override;

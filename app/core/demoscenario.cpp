@@ -40,6 +40,13 @@ void DemoScenario::run()
     if (m_options.startsLogin)
         connect(m_session, &LoginSession::authorizeWithBrowser, m_browser, &LoginBrowser::open);
     connect(m_api, &ApiClient::finished, this, &DemoScenario::onCall);
+    if (!m_options.profile.local) {
+        const QUrl apiBase = m_options.profile.apiBaseUrl.isEmpty() ? m_options.profile.issuer : m_options.profile.apiBaseUrl;
+        say(QStringLiteral("  provider    %1 (%2)").arg(m_options.profile.issuer.toString(), m_options.profile.name));
+        say(QStringLiteral("  APIs        %1").arg(apiBase.toString()));
+        begin(m_options.profile.issuer, apiBase);
+        return;
+    }
     if (m_server->state() == ServerLauncher::State::Running)
         onServerState(ServerLauncher::State::Running);
     else
@@ -55,12 +62,17 @@ void DemoScenario::onServerState(ServerLauncher::State state)
     if (state != ServerLauncher::State::Running)
         return;
     say(QStringLiteral("  server      %1 (bundled organizer-server)").arg(m_server->url().toString()));
-    Profile profile = Profile::localProfile();
+    begin(m_server->url(), m_server->url());
+}
+
+void DemoScenario::begin(const QUrl &issuer, const QUrl &apiBase)
+{
+    Profile profile = m_options.profile;
     profile.flow = m_options.flow;
     profile.scopes = m_options.scopes;
-    m_api->setBaseUrl(m_server->url());
+    m_api->setBaseUrl(apiBase);
     if (m_options.startsLogin)
-        m_session->start(profile.loginSettings(m_server->url()));
+        m_session->start(profile.loginSettings(issuer));
 }
 
 void DemoScenario::onLoggedIn(const LoginResult &result)

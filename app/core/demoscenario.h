@@ -3,6 +3,7 @@
 #include "apiclient.h"
 #include "loginautomation.h"
 #include "loginsession.h"
+#include "profiles.h"
 #include "serverlauncher.h"
 
 #include <QElapsedTimer>
@@ -20,6 +21,9 @@ struct DemoOptions
     int timeoutMs = 90'000;
     // False when the window already started the login and shows the page (the demo only types).
     bool startsLogin = true;
+    // Where to log in and which APIs to call: the bundled server (Local), a saved profile or a
+    // provider given on the command line.
+    Profile profile = Profile::localProfile();
 };
 
 // `organizer --demo`: start the bundled server, log in through the real browser (filling the login
@@ -44,6 +48,7 @@ private:
     void say(const QString &text);
     void finish(bool passed, const QString &why = {});
     void onServerState(ServerLauncher::State state);
+    void begin(const QUrl &issuer, const QUrl &apiBase);
     void onLoggedIn(const LoginResult &result);
     void onCall(const ApiCall &call);
 

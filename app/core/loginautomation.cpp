@@ -1,12 +1,31 @@
 #include "loginautomation.h"
 
-#include <QUrlQuery>
-
 namespace organizer::app {
 
+namespace {
+
+constexpr int kRetryMs = 250;
+
+} // namespace
+
+QString PageShape::kind() const
+{
+    if (identifierField && passwordField)
+        return QStringLiteral("login page");
+    if (identifierField)
+        return QStringLiteral("identifier page");
+    if (passwordField)
+        return QStringLiteral("password page");
+    if (acceptButton)
+        return QStringLiteral("consent page");
+    return QStringLiteral("unrecognised page");
+}
 
 LoginAutomation::LoginAutomation(LoginBrowser *browser, QObject *parent) : QObject(parent), m_browser(browser)
 {
+    m_retry.setSingleShot(true);
+    m_retry.setInterval(kRetryMs);
+    connect(&m_retry, &QTimer::timeout, this, &LoginAutomation::inspectNow);
     connect(m_browser, &LoginBrowser::pageLoaded, this, &LoginAutomation::onPage);
 }
 
@@ -14,32 +33,83 @@ void LoginAutomation::expect(const QString &login, const QString &password)
 {
     m_login = login;
     m_password = password;
-    m_loginPagesSeen = 0;
+    m_lastAnswered.clear();
     m_armed = true;
 }
 
-void LoginAutomation::onPage(const QUrl &url, bool ok)
+void LoginAutomation::disarm()
 {
-    // A failed login answers 401 with the login page again, which the browser reports as not ok.
-    if (!m_armed || (!ok && url.path() != QLatin1String("/login")))
+    m_armed = false;
+    m_retry.stop();
+    ++m_pageGeneration;
+}
+
+void LoginAutomation::onPage(const QUrl &, bool)
+{
+    if (!m_armed)
         return;
-    if (url.path() == QLatin1String("/login")) {
-        Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("login page"), FlowStep::Outcome::Info, url.toString());
-        if (++m_loginPagesSeen > 1) {
-            m_armed = false;
-            Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("login refused: the login page came back"), FlowStep::Outcome::Failed, {});
-            Q_EMIT failed(QStringLiteral("the login page came back (wrong email or password for %1?)").arg(m_login));
+    // A refused login may answer 401 with the form again: the page is read whatever its status.
+    ++m_pageGeneration;
+    m_attempts = 0;
+    m_retry.stop();
+    inspectNow();
+}
+
+void LoginAutomation::inspectNow()
+{
+    if (!m_armed)
+        return;
+    const quint64 generation = m_pageGeneration;
+    ++m_attempts;
+    m_browser->inspect([this, generation](const PageShape &page) {
+        if (!m_armed || generation != m_pageGeneration)
+            return; // another page has loaded since
+        if (!page.recognised() && m_attempts * kRetryMs < kRecogniseWithinMs) {
+            m_retry.start(); // scripts may still be building the page
             return;
         }
-        Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("POST /login as %1").arg(m_login), FlowStep::Outcome::Info,
-                    QStringLiteral("password=%1").arg(m_password));
-        m_browser->submitLogin(m_login, m_password);
-    } else if (url.path() == QLatin1String("/consent")) {
-        Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("consent page"), FlowStep::Outcome::Info, {});
-        Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("POST /consent: Accept"), FlowStep::Outcome::Ok, {});
-        Q_EMIT consentAccepted();
-        m_browser->answerConsent(true);
+        act(page);
+    });
+}
+
+void LoginAutomation::act(const PageShape &page)
+{
+    const QString where = page.url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment);
+    if (!page.recognised()) {
+        const QString title = page.title.isEmpty() ? QString() : QStringLiteral(" (\"%1\")").arg(page.title.left(80));
+        fail(page.loaded ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises").arg(where, title)
+                         : QStringLiteral("the page %1 did not load").arg(where));
+        return;
     }
+    const QString kind = page.kind();
+    Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, kind, FlowStep::Outcome::Info, page.url.toString());
+    if (page.acceptButton) {
+        Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("consent: Accept"), FlowStep::Outcome::Ok, where);
+        Q_EMIT consentAccepted();
+        m_lastAnswered = kind;
+        m_browser->answerConsent(true);
+        return;
+    }
+    // The same credential page again right after it was answered: the provider refused it.
+    if (kind == m_lastAnswered) {
+        const QString shown = page.errorText.isEmpty() ? QString() : QStringLiteral(": \"%1\"").arg(page.errorText.left(160));
+        fail(QStringLiteral("the %1 came back after it was sent (wrong email or password for %2?)%3").arg(kind, m_login, shown));
+        return;
+    }
+    m_lastAnswered = kind;
+    const QString login = page.identifierField ? m_login : QString();
+    const QString password = page.passwordField ? m_password : QString();
+    Q_EMIT step(Lane::Browser, Lane::AuthorizationServer,
+                page.passwordField ? QStringLiteral("send %1 as %2").arg(kind, m_login) : QStringLiteral("send identifier %1").arg(m_login),
+                FlowStep::Outcome::Info, page.passwordField ? QStringLiteral("password=%1").arg(m_password) : QString());
+    m_browser->submitLogin(login, password);
+}
+
+void LoginAutomation::fail(const QString &reason)
+{
+    disarm();
+    Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("login stopped: %1").arg(reason), FlowStep::Outcome::Failed, {});
+    Q_EMIT failed(reason);
 }
 
 } // namespace organizer::app

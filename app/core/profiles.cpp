@@ -7,6 +7,26 @@ QString flowName(Flow flow)
     return flow == Flow::Implicit ? QStringLiteral("implicit") : QStringLiteral("code");
 }
 
+const QStringList &organizerApiScopes()
+{
+    static const QStringList scopes{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
+                                    QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"),  QStringLiteral("create:calendar"),
+                                    QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")};
+    return scopes;
+}
+
+QStringList scopeChoices(const Profile &profile, const QStringList &discovered)
+{
+    QStringList choices{QStringLiteral("profile"), QStringLiteral("email")};
+    choices += organizerApiScopes();
+    choices += profile.scopes;
+    choices += discovered;
+    choices.removeAll(QStringLiteral("openid"));
+    choices.removeAll(QString());
+    choices.removeDuplicates();
+    return choices;
+}
+
 Profile Profile::localProfile()
 {
     Profile profile;

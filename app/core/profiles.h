@@ -44,4 +44,12 @@ private:
 
 QString flowName(Flow flow);
 
+// The Organizer Service's API scopes, one per API and action.
+const QStringList &organizerApiScopes();
+
+// What the Scopes menu offers: the OpenID scopes, the API scopes the app knows and the profile
+// asks for, and whatever the provider's discovery lists. Auth0's scopes_supported names no API
+// scopes, so discovery alone would hide them. "openid" is left out: it is always requested.
+QStringList scopeChoices(const Profile &profile, const QStringList &discovered);
+
 } // namespace organizer::app

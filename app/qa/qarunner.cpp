@@ -55,6 +55,7 @@ QaTarget QaTarget::forProfile(const app::Profile &profile, const QUrl &localServ
     target.clientId = profile.clientId;
     target.redirectUri = profile.redirectUri;
     target.flow = profile.flow;
+    target.resource = profile.resource;
     return target;
 }
 
@@ -387,6 +388,8 @@ void QaRunner::requestClientToken(int row, std::function<void()> done)
                                         {QStringLiteral("client_id"), user.clientId},
                                         {QStringLiteral("client_secret"), user.clientSecret},
                                         {QStringLiteral("audience"), m_run.plan.audience}};
+    if (!m_target.resource.isEmpty())
+        form.append({QStringLiteral("resource"), m_target.resource});
     if (!scopes.isEmpty())
         form.append({QStringLiteral("scope"), scopes.join(QLatin1Char(' '))});
     if (!m_metadata.tokenEndpoint.isValid()) {
@@ -426,6 +429,7 @@ void QaRunner::login(const PlanUser &user, const QStringList &scopes, std::funct
     settings.issuer = m_target.issuer;
     settings.clientId = m_target.clientId;
     settings.audience = m_run.plan.audience;
+    settings.resource = m_target.resource;
     settings.redirectUri = m_target.redirectUri;
     settings.flow = m_target.flow;
     settings.scopes = scopes;

@@ -28,6 +28,7 @@ struct QaTarget
     QString clientId = QStringLiteral("organizer-desktop");
     QUrl redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
     app::Flow flow = app::Flow::Implicit;
+    QString resource; // RFC 8707 resource indicator sent with logins and client tokens; empty: none
 
     // The profile's issuer and APIs; the Local profile's are the bundled server at `localServer`.
     static QaTarget forProfile(const app::Profile &profile, const QUrl &localServer);

@@ -20,6 +20,7 @@ public:
     explicit FormLoginBrowser(app::LoginSession *session, QObject *parent = nullptr);
 
     void open(const QUrl &url) override;
+    void inspect(std::function<void(const app::PageShape &)> done) override;
     void submitLogin(const QString &login, const QString &password) override;
     void answerConsent(bool accept) override;
     void clearSession() override;
@@ -32,6 +33,7 @@ private:
     std::unique_ptr<TestBrowser> m_browser;
     quint16 m_port = 0;
     QByteArray m_page;
+    QUrl m_at; // where m_page came from
 };
 
 } // namespace organizer::test
