@@ -158,7 +158,9 @@ const organizerPage = (() => {
     if (submit) submit.click();
     else if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
   };
-  return { identifier, password, accept: (identifier || password) ? null : accept, deny, alert, typeInto, send };
+  const form = (password || identifier || accept || {}).form || document.forms[0] || null;
+  const formAction = form ? `${(form.getAttribute('method') || 'get').toUpperCase()} ${new URL(form.action, location.href).pathname}` : '';
+  return { identifier, password, accept: (identifier || password) ? null : accept, deny, alert, formAction, typeInto, send };
 })();
 )JS";
 
@@ -186,6 +188,7 @@ void WebLoginBrowser::inspect(std::function<void(const app::PageShape &)> done)
     m_view->evaluate(withPageReader(QStringLiteral(R"JS(
 JSON.stringify({ title: document.title, identifier: !!organizerPage.identifier, password: !!organizerPage.password,
   accept: !!organizerPage.accept, error: organizerPage.alert ? organizerPage.alert.textContent.trim().slice(0, 300) : '',
+  formAction: organizerPage.formAction,
   empty: !document.body || document.body.innerText.trim() === '' }))JS")),
                      [url, done = std::move(done)](const QVariant &result) {
                          const QJsonObject page = QJsonDocument::fromJson(result.toString().toUtf8()).object();
@@ -196,6 +199,7 @@ JSON.stringify({ title: document.title, identifier: !!organizerPage.identifier, 
                          shape.passwordField = page.value(QLatin1String("password")).toBool();
                          shape.acceptButton = page.value(QLatin1String("accept")).toBool();
                          shape.errorText = page.value(QLatin1String("error")).toString();
+                         shape.formAction = page.value(QLatin1String("formAction")).toString();
                          shape.loaded = !page.isEmpty() && !page.value(QLatin1String("empty")).toBool();
                          done(shape);
                      });

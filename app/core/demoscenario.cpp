@@ -27,7 +27,6 @@ void DemoScenario::run()
     m_timeout.start(m_options.timeoutMs);
     say(QStringLiteral("Organizer demo: %1 logs in with the %2 flow and calls both APIs")
             .arg(m_options.user, m_options.flow == Flow::Implicit ? QStringLiteral("implicit (id_token token)") : QStringLiteral("authorization code + PKCE")));
-    connect(m_server, &ServerLauncher::stateChanged, this, &DemoScenario::onServerState);
     m_automation.expect(m_options.user, m_options.password);
     connect(&m_automation, &LoginAutomation::failed, this, [this](const QString &reason) { finish(false, QStringLiteral("login failed: %1").arg(reason)); });
     connect(&m_automation, &LoginAutomation::consentAccepted, this, [this] { say(QStringLiteral("  consent     accepted on the consent page")); });
@@ -47,6 +46,8 @@ void DemoScenario::run()
         begin(m_options.profile.issuer, apiBase);
         return;
     }
+    // Only the Local profile uses the bundled server (the window may run one for itself anyway).
+    connect(m_server, &ServerLauncher::stateChanged, this, &DemoScenario::onServerState);
     if (m_server->state() == ServerLauncher::State::Running)
         onServerState(ServerLauncher::State::Running);
     else

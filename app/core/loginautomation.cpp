@@ -77,14 +77,16 @@ void LoginAutomation::act(const PageShape &page)
     const QString where = page.url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment);
     if (!page.recognised()) {
         const QString title = page.title.isEmpty() ? QString() : QStringLiteral(" (\"%1\")").arg(page.title.left(80));
-        fail(page.loaded ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises").arg(where, title)
+        const QString says = page.errorText.isEmpty() ? QString() : QStringLiteral("; it says \"%1\"").arg(page.errorText.left(200));
+        fail(page.loaded ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises%3").arg(where, title, says)
                          : QStringLiteral("the page %1 did not load").arg(where));
         return;
     }
     const QString kind = page.kind();
     Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, kind, FlowStep::Outcome::Info, page.url.toString());
+    const QString sent = page.formAction.isEmpty() ? QStringLiteral("send the form") : page.formAction;
     if (page.acceptButton) {
-        Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("consent: Accept"), FlowStep::Outcome::Ok, where);
+        Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("%1: Accept").arg(sent), FlowStep::Outcome::Ok, where);
         Q_EMIT consentAccepted();
         m_lastAnswered = kind;
         m_browser->answerConsent(true);
@@ -93,15 +95,14 @@ void LoginAutomation::act(const PageShape &page)
     // The same credential page again right after it was answered: the provider refused it.
     if (kind == m_lastAnswered) {
         const QString shown = page.errorText.isEmpty() ? QString() : QStringLiteral(": \"%1\"").arg(page.errorText.left(160));
-        fail(QStringLiteral("the %1 came back after it was sent (wrong email or password for %2?)%3").arg(kind, m_login, shown));
+        fail(QStringLiteral("the %1 came back (wrong email or password for %2?)%3").arg(kind, m_login, shown));
         return;
     }
     m_lastAnswered = kind;
     const QString login = page.identifierField ? m_login : QString();
     const QString password = page.passwordField ? m_password : QString();
-    Q_EMIT step(Lane::Browser, Lane::AuthorizationServer,
-                page.passwordField ? QStringLiteral("send %1 as %2").arg(kind, m_login) : QStringLiteral("send identifier %1").arg(m_login),
-                FlowStep::Outcome::Info, page.passwordField ? QStringLiteral("password=%1").arg(m_password) : QString());
+    Q_EMIT step(Lane::Browser, Lane::AuthorizationServer, QStringLiteral("%1 as %2").arg(sent, m_login), FlowStep::Outcome::Info,
+                page.passwordField ? QStringLiteral("password=%1").arg(m_password) : QString());
     m_browser->submitLogin(login, password);
 }
 

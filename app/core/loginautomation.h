@@ -22,6 +22,7 @@ struct PageShape
     bool passwordField = false;
     bool acceptButton = false; // only on a page without credential fields
     QString errorText;         // a visible alert, if the page shows one
+    QString formAction;        // how the page's form is sent, e.g. "POST /login" (for the timeline)
     bool loaded = true;        // false: the page did not load at all
 
     bool recognised() const { return identifierField || passwordField || acceptButton; }

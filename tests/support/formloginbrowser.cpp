@@ -96,6 +96,8 @@ void FormLoginBrowser::inspect(std::function<void(const app::PageShape &)> done)
         static const QRegularExpression alert(QStringLiteral("role=\"alert\">([^<]*)<"));
         shape.errorText = alert.match(QString::fromUtf8(m_page)).captured(1);
         shape.loaded = !m_page.trimmed().isEmpty();
+        if (!form.action.isEmpty())
+            shape.formAction = QStringLiteral("POST ") + m_at.resolved(QUrl(QString::fromUtf8(form.action))).path();
         done(shape);
     });
 }
