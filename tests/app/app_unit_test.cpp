@@ -4,13 +4,25 @@
 #include "apiclient.h"
 #include "base64url.h"
 #include "jws.h"
+#include "loginautomation.h"
 #include "loginsession.h"
+#include "profiles.h"
+#include "provideroptions.h"
 #include "redirectvalidation.h"
 
+#include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSettings>
+#include <QTimer>
 #include <QJsonDocument>
 
 #include <gtest/gtest.h>
+
+#include "waitfor.h"
 
 using namespace organizer;
 using namespace organizer::app;
@@ -269,4 +281,218 @@ TEST(RelyingParty, AnUnknownKidAsksForFreshKeysAndABadSignatureDoesNot)
     auto forged = validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other)));
     ASSERT_FALSE(forged);
     EXPECT_FALSE(forged.error().unknownSigningKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login automation: pages are recognised by what they offer, not by where they live.
+
+namespace {
+
+// A browser whose pages are scripted: each answer the automation gives loads the next page.
+class ScriptedBrowser : public LoginBrowser
+{
+public:
+    QList<PageShape> pages; // shown in order
+    QStringList actions;
+    int shown = -1;
+
+    void open(const QUrl &) override { next(); }
+    void inspect(std::function<void(const PageShape &)> done) override
+    {
+        const PageShape page = shown >= 0 && shown < pages.size() ? pages.at(shown) : PageShape{};
+        QTimer::singleShot(0, this, [page, done] { done(page); });
+    }
+    void submitLogin(const QString &login, const QString &password) override
+    {
+        actions << QStringLiteral("submit %1/%2").arg(login, password.isEmpty() ? QString() : QStringLiteral("***"));
+        next();
+    }
+    void answerConsent(bool accept) override
+    {
+        actions << (accept ? QStringLiteral("accept") : QStringLiteral("deny"));
+        next();
+    }
+    void clearSession() override {}
+
+private:
+    void next()
+    {
+        ++shown;
+        if (shown < pages.size())
+            QTimer::singleShot(0, this, [this] { Q_EMIT pageLoaded(pages.at(shown).url, true); });
+    }
+};
+
+PageShape shape(const char *url, bool identifier, bool password, bool accept, const QString &error = {})
+{
+    PageShape page;
+    page.url = QUrl(QString::fromLatin1(url));
+    page.title = QStringLiteral("Title");
+    page.identifierField = identifier;
+    page.passwordField = password;
+    page.acceptButton = accept;
+    page.errorText = error;
+    page.formAction = QStringLiteral("POST ") + page.url.path();
+    return page;
+}
+
+struct AutomationRun
+{
+    QStringList actions;
+    QString failure;
+    bool consented = false;
+    qint64 ms = 0;
+};
+
+AutomationRun automate(QList<PageShape> pages)
+{
+    ScriptedBrowser browser;
+    browser.pages = std::move(pages);
+    LoginAutomation automation(&browser);
+    AutomationRun run;
+    QObject::connect(&automation, &LoginAutomation::failed, [&run](const QString &reason) { run.failure = reason; });
+    QObject::connect(&automation, &LoginAutomation::consentAccepted, [&run] { run.consented = true; });
+    automation.expect(QStringLiteral("alice@example.com"), QStringLiteral("secret"));
+    QElapsedTimer timer;
+    timer.start();
+    browser.open({});
+    organizer::test::waitFor([&] { return !run.failure.isEmpty() || browser.shown >= browser.pages.size(); }, 10'000);
+    run.ms = timer.elapsed();
+    run.actions = browser.actions;
+    return run;
+}
+
+} // namespace
+
+TEST(LoginAutomation, FillsALoginPageThenAcceptsConsent)
+{
+    const AutomationRun run = automate({shape("http://op/login", true, true, false), shape("http://op/consent", false, false, true)});
+    EXPECT_EQ(run.actions, (QStringList{QStringLiteral("submit alice@example.com/***"), QStringLiteral("accept")}));
+    EXPECT_TRUE(run.consented);
+    EXPECT_TRUE(run.failure.isEmpty()) << run.failure.toStdString();
+}
+
+TEST(LoginAutomation, FollowsAnIdentifierFirstLogin)
+{
+    // Auth0's Universal Login: the identifier on one page, the password on the next.
+    const AutomationRun run = automate({shape("http://op/u/login", true, false, false), shape("http://op/u/login/password", false, true, false),
+                                        shape("http://op/u/consent", false, false, true)});
+    EXPECT_EQ(run.actions, (QStringList{QStringLiteral("submit alice@example.com/"), QStringLiteral("submit /***"), QStringLiteral("accept")}));
+    EXPECT_TRUE(run.failure.isEmpty()) << run.failure.toStdString();
+}
+
+TEST(LoginAutomation, APasswordPageThatComesBackIsARefusedLogin)
+{
+    const AutomationRun run = automate({shape("http://op/u/login", true, false, false), shape("http://op/u/login/password", false, true, false),
+                                        shape("http://op/u/login/password", false, true, false, QStringLiteral("Wrong email or password"))});
+    EXPECT_EQ(run.actions.size(), 2);
+    EXPECT_TRUE(run.failure.contains(QStringLiteral("the password page came back (wrong email or password for alice@example.com?)")));
+    EXPECT_TRUE(run.failure.contains(QStringLiteral("Wrong email or password")));
+}
+
+TEST(LoginAutomation, AnUnrecognisedPageIsNamedWithinSeconds)
+{
+    const AutomationRun run = automate({shape("http://op/u/mfa?state=x", false, false, false, QStringLiteral("Enter the code we sent"))});
+    EXPECT_TRUE(run.actions.isEmpty());
+    EXPECT_TRUE(run.failure.contains(QStringLiteral("the page http://op/u/mfa (\"Title\") has no login form"))) << run.failure.toStdString();
+    EXPECT_TRUE(run.failure.contains(QStringLiteral("Enter the code we sent")));
+    EXPECT_GE(run.ms, LoginAutomation::kRecogniseWithinMs - 500); // scripts get time to build the page…
+    EXPECT_LT(run.ms, LoginAutomation::kRecogniseWithinMs + 3000); // …but the answer comes within seconds
+}
+
+TEST(LoginAutomation, DisarmedItTouchesNothing)
+{
+    ScriptedBrowser browser;
+    browser.pages = {shape("http://op/login", true, true, false)};
+    LoginAutomation automation(&browser);
+    browser.open({});
+    organizer::test::waitFor([] { return false; }, 300);
+    EXPECT_TRUE(browser.actions.isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A provider from the command line
+
+namespace {
+
+Expected<Profile, QString> resolveArguments(const QStringList &arguments, ProfileStore &store)
+{
+    QCommandLineParser parser;
+    ProviderOptions options;
+    options.addTo(parser);
+    EXPECT_TRUE(parser.parse(QStringList{QStringLiteral("organizer")} + arguments)) << parser.errorText().toStdString();
+    return options.resolve(parser, store);
+}
+
+} // namespace
+
+TEST(ProviderOptions, InlineProviderBecomesAProfile)
+{
+    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-%1.ini").arg(QCoreApplication::applicationPid())), QSettings::IniFormat);
+    ProfileStore store(&settings);
+    auto profile = resolveArguments({QStringLiteral("--issuer"), QStringLiteral("https://tenant.example.com/"), QStringLiteral("--client-id"), QStringLiteral("abc"),
+                                     QStringLiteral("--resource"), QStringLiteral("urn:organize"), QStringLiteral("--api-base"), QStringLiteral("http://127.0.0.1:3010/")},
+                                    store);
+    ASSERT_TRUE(profile) << profile.error().toStdString();
+    EXPECT_FALSE(profile->local);
+    EXPECT_EQ(profile->issuer, QUrl(QStringLiteral("https://tenant.example.com/")));
+    EXPECT_EQ(profile->clientId, QStringLiteral("abc"));
+    EXPECT_TRUE(profile->audience.isEmpty());
+    EXPECT_EQ(profile->resource, QStringLiteral("urn:organize"));
+    EXPECT_EQ(profile->apiBaseUrl, QUrl(QStringLiteral("http://127.0.0.1:3010/")));
+    EXPECT_EQ(profile->loginSettings({}).resource, QStringLiteral("urn:organize"));
+
+    EXPECT_TRUE(resolveArguments({}, store)->local);
+
+    Profile saved;
+    saved.name = QStringLiteral("Tenant");
+    saved.issuer = QUrl(QStringLiteral("https://tenant.example.com/"));
+    store.save({Profile::localProfile(), saved});
+    auto byName = resolveArguments({QStringLiteral("--profile"), QStringLiteral("Tenant")}, store);
+    ASSERT_TRUE(byName);
+    EXPECT_EQ(byName->issuer, saved.issuer);
+    QFile::remove(settings.fileName());
+}
+
+TEST(ProviderOptions, MistakesNameTheOption)
+{
+    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-b-%1.ini").arg(QCoreApplication::applicationPid())), QSettings::IniFormat);
+    ProfileStore store(&settings);
+    const QString issuer = QStringLiteral("https://tenant.example.com/");
+    const struct
+    {
+        QStringList arguments;
+        const char *message;
+    } cases[] = {
+        {{QStringLiteral("--client-id"), QStringLiteral("x")}, "--client-id needs --issuer"},
+        {{QStringLiteral("--issuer"), issuer, QStringLiteral("--api-base"), QStringLiteral("http://a/")}, "--issuer needs --client-id"},
+        {{QStringLiteral("--issuer"), issuer, QStringLiteral("--client-id"), QStringLiteral("x")}, "--issuer needs --api-base"},
+        {{QStringLiteral("--issuer"), QStringLiteral("ftp://x/"), QStringLiteral("--client-id"), QStringLiteral("x"), QStringLiteral("--api-base"), QStringLiteral("http://a/")},
+         "--issuer must be an absolute http(s) URL"},
+        {{QStringLiteral("--issuer"), issuer, QStringLiteral("--client-id"), QStringLiteral("x"), QStringLiteral("--api-base"), QStringLiteral("http://a/"),
+          QStringLiteral("--resource"), QStringLiteral("relative/path")},
+         "--resource must be an absolute URI"},
+        {{QStringLiteral("--issuer"), issuer, QStringLiteral("--profile"), QStringLiteral("p")}, "either --profile or --issuer"},
+        {{QStringLiteral("--profile"), QStringLiteral("Nope")}, "no profile named \"Nope\""},
+    };
+    for (const auto &c : cases) {
+        auto result = resolveArguments(c.arguments, store);
+        ASSERT_FALSE(result) << c.message;
+        EXPECT_TRUE(result.error().contains(QLatin1String(c.message))) << result.error().toStdString();
+    }
+    QFile::remove(settings.fileName());
+}
+
+TEST(ScopeMenu, OffersTheApiScopesEvenWhenDiscoveryListsNone)
+{
+    Profile profile;
+    profile.scopes = {QStringLiteral("openid"), QStringLiteral("read:samples")};
+    // Auth0's discovery names only OpenID scopes.
+    const QStringList choices = scopeChoices(profile, {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access")});
+    for (const QString &scope : organizerApiScopes())
+        EXPECT_TRUE(choices.contains(scope)) << scope.toStdString();
+    EXPECT_TRUE(choices.contains(QStringLiteral("read:samples")));
+    EXPECT_TRUE(choices.contains(QStringLiteral("offline_access")));
+    EXPECT_FALSE(choices.contains(QStringLiteral("openid")));
+    EXPECT_EQ(choices.count(QStringLiteral("profile")), 1);
 }

@@ -247,3 +247,37 @@ TEST_F(QaRunnerTest, WithoutTheIssuersKeyAUserAllowedEveryScopeCleansUpAfterTheC
     EXPECT_TRUE(result.rows.at(2).cells.at(0).note.contains(QLatin1String("issuer's own key"))) << qPrintable(result.rows.at(2).cells.at(0).note);
     EXPECT_EQ(records(QStringLiteral("contacts")).size(), contacts);
 }
+
+// The same redirect delivered twice (two listeners on one web view, a reload) is one answer: the
+// code is redeemed once, so a provider that revokes on reuse (RFC 6749 §4.1.2) cannot void the login.
+TEST(LoginSessionAnswers, ARedirectDeliveredTwiceIsRedeemedOnce)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << qPrintable(server.errorText());
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    int succeeded = 0;
+    QStringList failures;
+    QObject::connect(&session, &app::LoginSession::succeeded, [&succeeded](const app::LoginResult &) { ++succeeded; });
+    QObject::connect(&session, &app::LoginSession::failed, [&failures](const app::LoginError &error) { failures << error.message; });
+    QObject::connect(&session, &app::LoginSession::authorizeWithBrowser, [&](const QUrl &url) {
+        TestBrowser browser(server.port());
+        const auto outcome = browser.authorize(url.query(QUrl::FullyEncoded), QStringLiteral("alice@example.com"), QStringLiteral("organizer"));
+        ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+        session.handleRedirect(outcome.redirect);
+        session.handleRedirect(outcome.redirect);
+    });
+    app::LoginSettings settings;
+    settings.issuer = server.url();
+    settings.clientId = QStringLiteral("organizer-desktop");
+    settings.audience = QStringLiteral("organize");
+    settings.redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
+    settings.scopes = {QStringLiteral("openid"), QStringLiteral("read:contacts")};
+    settings.flow = app::Flow::AuthorizationCodePkce;
+    session.start(settings);
+    ASSERT_TRUE(waitFor([&] { return succeeded > 0 || !failures.isEmpty(); }, 30'000));
+    waitFor([] { return false; }, 500); // time for a second redemption to arrive, if one was sent
+    EXPECT_EQ(succeeded, 1);
+    EXPECT_TRUE(failures.isEmpty()) << failures.join(QLatin1Char('\n')).toStdString();
+    EXPECT_EQ(server.log().count("POST /oauth/token"), 1) << server.log().constData();
+}
