@@ -48,6 +48,19 @@ QString screenshotDir()
     return dir;
 }
 
+// Writes build/screenshots/<name> afresh: a file an earlier run left behind never passes for this
+// run's picture. True only when the new file is there, reads back as an image, and is not trivial.
+template <typename Picture>
+bool saveScreenshot(const Picture &picture, const QString &name)
+{
+    const QString path = screenshotDir() + QLatin1Char('/') + name;
+    QFile::remove(path);
+    if (QFileInfo::exists(path) || !picture.save(path))
+        return false;
+    const QImage back(path);
+    return !back.isNull() && back.width() >= 200 && back.height() >= 100 && QFileInfo(path).size() > 5000;
+}
+
 class AppEndToEnd : public ::testing::Test
 {
 protected:
@@ -173,21 +186,21 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     QEventLoop settle;
     QTimer::singleShot(300, &settle, &QEventLoop::quit);
     settle.exec();
-    const QString dir = screenshotDir();
-    ASSERT_TRUE(window.grab().save(dir + QStringLiteral("/1-logged-out.png")));
+    ASSERT_TRUE(saveScreenshot(window.grab(), QStringLiteral("1-logged-out.png")));
 
     window.login();
     ASSERT_NE(window.loginView(), nullptr);
-    ui::WebLoginBrowser browser(window.loginView(), &session);
+    ui::WebLoginBrowser browser(window.loginView(), &session, false); // the window delivers the redirect
     bool loginPageShot = false;
+    bool consentPageShot = false;
     QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&](const QUrl &url, bool) {
         if (url.path() == QLatin1String("/login")) {
             if (!loginPageShot) {
-                loginPageShot = window.loginView()->window()->grab().save(dir + QStringLiteral("/2-login-page.png"));
+                loginPageShot = saveScreenshot(window.loginView()->window()->grab(), QStringLiteral("2-login-page.png"));
             }
             browser.submitLogin(QStringLiteral("bob@example.com"), QStringLiteral("organizer"));
         } else if (url.path() == QLatin1String("/consent")) {
-            window.loginView()->window()->grab().save(dir + QStringLiteral("/3-consent-page.png"));
+            consentPageShot = consentPageShot || saveScreenshot(window.loginView()->window()->grab(), QStringLiteral("3-consent-page.png"));
             browser.answerConsent(true);
         }
     });
@@ -195,6 +208,7 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     QObject::connect(&session, &app::LoginSession::succeeded, [&loggedIn] { loggedIn = true; });
     ASSERT_TRUE(waitFor([&loggedIn] { return loggedIn; }, 60000));
     EXPECT_TRUE(loginPageShot);
+    EXPECT_TRUE(consentPageShot);
     auto *contacts = window.tabs()->widget(0)->findChild<QTableView *>();
     ASSERT_NE(contacts, nullptr);
     ASSERT_TRUE(waitFor([contacts] { return contacts->model()->rowCount() > 0; }));
@@ -203,15 +217,15 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
         << window.statusBar()->currentMessage().toStdString();
     QTimer::singleShot(300, &settle, &QEventLoop::quit);
     settle.exec();
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/4-logged-in-contacts.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("4-logged-in-contacts.png")));
     window.tabs()->setCurrentIndex(2);
     auto *tree = window.tabs()->widget(2)->findChild<QTreeWidget *>();
     ASSERT_NE(tree, nullptr);
     EXPECT_EQ(tree->topLevelItemCount(), 2);
     EXPECT_TRUE(tree->topLevelItem(0)->text(1).contains(QLatin1String("verified")));
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/5-token-inspector.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("5-token-inspector.png")));
     window.tabs()->setCurrentIndex(3);
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/6-responses.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("6-responses.png")));
 
     // The login's timeline: authorize, the pages, the caught redirect, the id_token checks, each call.
     ASSERT_TRUE(waitFor([&window] {
@@ -238,9 +252,7 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     window.tabs()->setCurrentIndex(4);
     QTimer::singleShot(200, &settle, &QEventLoop::quit);
     settle.exec();
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/7-login-timeline.png")));
-    for (const char *name : {"1-logged-out.png", "2-login-page.png", "3-consent-page.png", "4-logged-in-contacts.png", "5-token-inspector.png"})
-        EXPECT_GT(QFileInfo(dir + QLatin1Char('/') + QLatin1String(name)).size(), 5000) << name;
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("7-login-timeline.png")));
 }
 
 TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
@@ -259,8 +271,7 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
     ASSERT_TRUE(qa->runner()->isRunning());
     // Progress while it runs: some rows done, others not yet.
     ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) > 0; }, 60000));
-    const QString dir = screenshotDir();
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/8-scope-qa-running.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("8-scope-qa-running.png")));
     ASSERT_TRUE(waitFor([&finished] { return finished; }, 120000));
     EXPECT_TRUE(passed) << qa->summary()->text().toStdString();
     EXPECT_TRUE(qa->summary()->text().contains(QLatin1String("Every cell as predicted"))) << qa->summary()->text().toStdString();
@@ -291,7 +302,7 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
     QEventLoop settle;
     QTimer::singleShot(300, &settle, &QEventLoop::quit);
     settle.exec();
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/9-scope-qa-cell.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("9-scope-qa-cell.png")));
 
     // The row's timeline, exported both ways; secrets stay masked in the files.
     QTemporaryDir out;
@@ -316,7 +327,7 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
     const QByteArray firstDrawing = first.readAll();
     EXPECT_TRUE(firstDrawing.contains("POST /login as bob@example.com"));
     EXPECT_FALSE(firstDrawing.contains("password=organizer"));
-    ui::TimelinePainter::toImage(qa->timeline()->timeline()).save(dir + QStringLiteral("/10-scope-qa-timeline.png"));
+    EXPECT_TRUE(saveScreenshot(ui::TimelinePainter::toImage(qa->timeline()->timeline()), QStringLiteral("10-scope-qa-timeline.png")));
     ASSERT_EQ(qa->exportReport(out.filePath(QStringLiteral("qa.html"))), QString());
     EXPECT_GT(QFileInfo(out.filePath(QStringLiteral("qa.html"))).size(), 50'000);
 
@@ -335,7 +346,7 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
     finished = false;
     qa->run();
     ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) >= 5; }, 60000));
-    EXPECT_TRUE(window.grab().save(dir + QStringLiteral("/11-scope-qa-watching.png")));
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("11-scope-qa-watching.png")));
     ASSERT_TRUE(waitFor([qa] { return qa->runner()->run().count(qa::Verdict::Pass) >= 10; }, 60000));
     qa->cancel();
     ASSERT_TRUE(waitFor([&finished] { return finished; }, 60000));

@@ -560,16 +560,28 @@ TEST_F(Authorization, HostileInputGetsAClearErrorNotACrash)
     EXPECT_TRUE(huge.header("location").isEmpty());
     EXPECT_TRUE(huge.body.contains("longer than"));
 
+    // A real login form (transaction, CSRF token and cookie all valid) whose username is not UTF-8.
     const HttpReply start = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
-    const QByteArray badUtf8 = "transaction=x&csrf=y&username=%FF%FE&password=z";
-    const HttpReply bad = sendHttp(port(), {"POST", "/login", {{"content-type", "application/x-www-form-urlencoded"}}, badUtf8});
+    ASSERT_EQ(start.status, 302);
+    const HttpReply loginPage = browser.get(start.header("location"));
+    ASSERT_EQ(loginPage.status, 200);
+    const QByteArray transaction = TestBrowser::hiddenField(loginPage.body, QStringLiteral("transaction")).toLatin1();
+    const QByteArray csrf = TestBrowser::hiddenField(loginPage.body, QStringLiteral("csrf")).toLatin1();
+    ASSERT_FALSE(transaction.isEmpty());
+    const HttpReply bad = browser.postRaw("/login", "application/x-www-form-urlencoded",
+                                          "transaction=" + transaction + "&csrf=" + csrf + "&username=%FF%FE&password=z");
     EXPECT_EQ(bad.status, 400);
     EXPECT_TRUE(bad.body.contains("UTF-8"));
+    // The refused form did not use the transaction up: the person can still log in with it.
+    const HttpReply good = browser.postForm("/login", {{QStringLiteral("transaction"), QString::fromLatin1(transaction)},
+                                                       {QStringLiteral("csrf"), QString::fromLatin1(csrf)},
+                                                       {QStringLiteral("username"), QStringLiteral("alice@example.com")},
+                                                       {QStringLiteral("password"), QStringLiteral("organizer")}});
+    EXPECT_EQ(good.status, 302) << good.body.constData();
     const HttpReply unknownTransaction = browser.get("/login?transaction=nope");
     EXPECT_EQ(unknownTransaction.status, 400);
     EXPECT_EQ(sendHttp(port(), {"GET", "/health", {}, {}}).status, 404);
     EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200); // still serving
-    Q_UNUSED(start);
 }
 
 TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)

@@ -85,8 +85,8 @@ const QList<RouteCase> &routes()
 {
     static const QList<RouteCase> list = [] {
         QList<RouteCase> out;
-        const struct { const char *segment; const char *api; const char *recordCollection; } collections[] = {
-            {"contacts", "contacts", "contacts"}, {"appointments", "calendar", "appointments"}, {"calendar", "calendar", "appointments"}};
+        const struct { const char *segment; const char *api; } collections[] = {
+            {"contacts", "contacts"}, {"appointments", "calendar"}, {"calendar", "calendar"}};
         for (const auto &c : collections) {
             const QString api = QLatin1String(c.api);
             out.append({"list", "GET", c.segment, false, QStringLiteral("read:") + api, 200});
@@ -94,7 +94,6 @@ const QList<RouteCase> &routes()
             out.append({"get", "GET", c.segment, true, QStringLiteral("read:") + api, 200});
             out.append({"replace", "PUT", c.segment, true, QStringLiteral("update:") + api, 200});
             out.append({"delete", "DELETE", c.segment, true, QStringLiteral("delete:") + api, 204});
-            Q_UNUSED(c.recordCollection);
         }
         return out;
     }();

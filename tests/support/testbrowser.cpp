@@ -55,6 +55,16 @@ HttpReply TestBrowser::postForm(const QByteArray &path, const QList<QPair<QStrin
     return reply;
 }
 
+HttpReply TestBrowser::postRaw(const QByteArray &path, const QByteArray &contentType, const QByteArray &body)
+{
+    QList<QPair<QByteArray, QByteArray>> headers{{"content-type", contentType}};
+    if (!m_cookies.isEmpty())
+        headers.append(qMakePair(QByteArray("cookie"), cookieHeader()));
+    HttpReply reply = sendHttp(m_port, {"POST", path, headers, body});
+    remember(reply);
+    return reply;
+}
+
 QString TestBrowser::hiddenField(const QByteArray &html, const QString &name)
 {
     const QRegularExpression pattern(QStringLiteral("name=\"%1\" value=\"([^\"]*)\"").arg(QRegularExpression::escape(name)));

@@ -18,6 +18,8 @@ public:
 
     HttpReply get(const QByteArray &pathAndQuery);
     HttpReply postForm(const QByteArray &path, const QList<QPair<QString, QString>> &fields);
+    // A body sent exactly as given (e.g. bytes no form encoder would produce), with this browser's cookies.
+    HttpReply postRaw(const QByteArray &path, const QByteArray &contentType, const QByteArray &body);
 
     // The value of a hidden input in an HTML page.
     static QString hiddenField(const QByteArray &html, const QString &name);
