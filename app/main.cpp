@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
 
@@ -83,7 +84,9 @@ int main(int argc, char *argv[])
     QElapsedTimer sinceStart;
     sinceStart.start();
     const bool qaCommand = argc > 1 && qstrcmp(argv[1], "qa") == 0;
-    const bool display = !qaCommand && hasDisplay();
+    // organizer qa runs offscreen, unless people log in by hand in a window it shows.
+    const bool interactiveQa = qaCommand && std::any_of(argv + 2, argv + argc, [](const char *arg) { return qstrcmp(arg, "--interactive") == 0; });
+    const bool display = (!qaCommand || interactiveQa) && hasDisplay();
     if (!display)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     if (!display)

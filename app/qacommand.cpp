@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QGuiApplication>
 #include <QFile>
 #include <QSaveFile>
 #include <QSettings>
@@ -88,6 +89,7 @@ int runQaCommand(QApplication &application)
         {QStringLiteral("junit"), QStringLiteral("Write JUnit XML here (one testcase per cell)."), QStringLiteral("file")},
         {QStringLiteral("html"), QStringLiteral("Write a self-contained HTML report here."), QStringLiteral("file")},
         {QStringLiteral("markdown"), QStringLiteral("Write a Markdown summary here."), QStringLiteral("file")},
+        {QStringLiteral("interactive"), QStringLiteral("Show the browser: each person logs in by hand once (needs a display); the rest runs by itself.")},
         {QStringLiteral("flow"), QStringLiteral("Login flow for people: implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
     });
     const app::ProviderOptions providerOptions;
@@ -128,6 +130,11 @@ int runQaCommand(QApplication &application)
         return 2;
     }
     app::Profile profile = *provider;
+    const bool byHand = parser.isSet(QStringLiteral("interactive"));
+    if (byHand && QGuiApplication::platformName() == QLatin1String("offscreen")) {
+        say(QStringLiteral("organizer qa: --interactive needs a display (DISPLAY or WAYLAND_DISPLAY) to show the login browser"), stderr);
+        return 2;
+    }
     // A provider given inline names its own API: the plan's audience and resource follow it.
     if (parser.isSet(QStringLiteral("audience")))
         plan.audience = profile.audience;
@@ -139,6 +146,16 @@ int runQaCommand(QApplication &application)
     view.resize(900, 700);
     ui::WebLoginBrowser browser(&view, &session);
     qa::QaRunner runner(&oidc, &session, &browser);
+    if (byHand) {
+        runner.setLoginByHand(true);
+        view.setWindowTitle(QStringLiteral("Organizer scope QA — log in by hand"));
+        view.show();
+        QObject::connect(&runner, &qa::QaRunner::personNeeded, &view, [&view](const QString &login, const QString &page) {
+            say(QStringLiteral("  log in as %1 in the browser window (%2)").arg(login, page), stdout);
+            view.raise();
+            view.activateWindow();
+        });
+    }
     qa::LocalTokenMinter minter(app::ServerLauncher::locateServer(), QString());
     if (profile.local)
         runner.setTokenSource(&minter);

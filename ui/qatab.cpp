@@ -4,6 +4,7 @@
 #include "timelinepainter.h"
 #include "weblogin.h"
 
+#include <QCheckBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -44,6 +45,9 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     m_watchButton = new QPushButton(tr("Watch logins"), this);
     m_watchButton->setCheckable(true);
     m_watchButton->setToolTip(tr("Show the browser the grid logs in with, as it fills in the login and consent pages"));
+    m_byHandBox = new QCheckBox(tr("Log in by hand"), this);
+    m_byHandBox->setToolTip(tr("Each person logs in once in the shown browser (any provider's pages, a second factor…); "
+                               "consent and every call still run by themselves"));
     m_planLabel = new QLabel(this);
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(220);
@@ -59,6 +63,7 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     bar->addWidget(m_planButton);
     bar->addWidget(m_planLabel, 1);
     bar->addWidget(m_progress);
+    bar->addWidget(m_byHandBox);
     bar->addWidget(m_watchButton);
     bar->addWidget(m_exportButton);
 
@@ -107,6 +112,16 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
         const int width = m_bottomSplit->width();
         // A login page needs room to be read: give the browser about a third of the width.
         m_bottomSplit->setSizes(watch ? QList<int>{width / 4, width * 2 / 5, width * 7 / 20} : QList<int>{width * 2 / 5, width * 3 / 5, 0});
+    });
+    connect(m_byHandBox, &QCheckBox::toggled, this, [this](bool byHand) {
+        m_runner->setLoginByHand(byHand);
+        if (byHand)
+            m_watchButton->setChecked(true); // by hand needs the browser in view
+    });
+    connect(m_runner.get(), &qa::QaRunner::personNeeded, this, [this](const QString &login, const QString &page) {
+        m_watchButton->setChecked(true);
+        m_browserView->setFocus();
+        m_summary->setText(tr("Log in as %1 in the browser on the right (%2); the run goes on by itself afterwards.").arg(login, page));
     });
     connect(m_planButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open a QA plan"), QString(), tr("QA plans (*.json)"));

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+class QCheckBox;
 class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
@@ -54,6 +55,7 @@ public:
     TimelinePanel *timeline() const { return m_timeline; }
     QLabel *summary() const { return m_summary; }
     QPushButton *watchButton() const { return m_watchButton; }
+    QCheckBox *byHandBox() const { return m_byHandBox; }
 
 Q_SIGNALS:
     void runFinished(bool passed);
@@ -81,6 +83,7 @@ private:
     QPushButton *m_planButton = nullptr;
     QPushButton *m_exportButton = nullptr;
     QPushButton *m_watchButton = nullptr;
+    QCheckBox *m_byHandBox = nullptr;
     QSplitter *m_bottomSplit = nullptr;
     QLabel *m_planLabel = nullptr;
     QLabel *m_summary = nullptr;

@@ -34,7 +34,15 @@ void LoginAutomation::expect(const QString &login, const QString &password)
     m_login = login;
     m_password = password;
     m_lastAnswered.clear();
+    m_byHand = false;
     m_armed = true;
+}
+
+void LoginAutomation::expectByHand(const QString &login)
+{
+    expect(login, QString());
+    m_byHand = true;
+    m_personAsked = false;
 }
 
 void LoginAutomation::disarm()
@@ -75,6 +83,15 @@ void LoginAutomation::inspectNow()
 void LoginAutomation::act(const PageShape &page)
 {
     const QString where = page.url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment);
+    if (m_byHand && !page.acceptButton) {
+        if (!m_personAsked) {
+            m_personAsked = true;
+            Q_EMIT step(Lane::AuthorizationServer, Lane::Browser, QStringLiteral("%1: waiting for %2 to log in by hand").arg(page.kind(), m_login),
+                        FlowStep::Outcome::Info, where);
+            Q_EMIT personNeeded(m_login, where);
+        }
+        return;
+    }
     if (!page.recognised()) {
         const QString title = page.title.isEmpty() ? QString() : QStringLiteral(" (\"%1\")").arg(page.title.left(80));
         const QString says = page.errorText.isEmpty() ? QString() : QStringLiteral("; it says \"%1\"").arg(page.errorText.left(200));

@@ -66,6 +66,10 @@ public:
 
     // Arms the automation for one login; pages seen while disarmed are left alone.
     void expect(const QString &login, const QString &password);
+    // Arms it for a login a person types by hand: credential pages (and pages it cannot read, such
+    // as a second factor) are left to them, announced once with personNeeded(); consent is still
+    // answered, so a QA run asks each person to log in once and goes on by itself.
+    void expectByHand(const QString &login);
     void disarm();
     // How long a page may take to show something recognisable (pages built by scripts).
     static constexpr int kRecogniseWithinMs = 4000;
@@ -74,6 +78,7 @@ Q_SIGNALS:
     // The login page came back after the form was sent (wrong email or password).
     void failed(const QString &reason);
     void consentAccepted();
+    void personNeeded(const QString &login, const QString &page);
     void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome,
               const QString &detail);
 
@@ -91,6 +96,8 @@ private:
     int m_attempts = 0;
     quint64 m_pageGeneration = 0;
     bool m_armed = false;
+    bool m_byHand = false;
+    bool m_personAsked = false;
 };
 
 } // namespace organizer::app

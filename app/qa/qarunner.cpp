@@ -73,7 +73,7 @@ QaRunner::QaRunner(app::OidcClient *oidc, app::LoginSession *session, app::Login
         if (!m_loginDone)
             return;
         m_session->cancel(); // its failed() is ignored: the outcome below is reported first
-        report({nullptr, QStringLiteral("the login did not finish within %1 s").arg(kLoginTimeoutMs / 1000), {}});
+        report({nullptr, QStringLiteral("the login did not finish within %1 s").arg((m_byHand ? kLoginByHandTimeoutMs : kLoginTimeoutMs) / 1000), {}});
     });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
         if (m_loginDone)
@@ -96,6 +96,7 @@ QaRunner::QaRunner(app::OidcClient *oidc, app::LoginSession *session, app::Login
     };
     connect(m_session, &app::LoginSession::step, this, recordStep);
     connect(&m_automation, &app::LoginAutomation::step, this, recordStep);
+    connect(&m_automation, &app::LoginAutomation::personNeeded, this, &QaRunner::personNeeded);
 }
 
 QaRunner::~QaRunner()
@@ -433,14 +434,17 @@ void QaRunner::login(const PlanUser &user, const QStringList &scopes, std::funct
     settings.redirectUri = m_target.redirectUri;
     settings.flow = m_target.flow;
     settings.scopes = scopes;
-    m_automation.expect(user.login, user.password);
+    if (m_byHand)
+        m_automation.expectByHand(user.login);
+    else
+        m_automation.expect(user.login, user.password);
     m_loginDone = [this, done](const LoginOutcome &outcome) {
         m_automation.disarm();
         if (!outcome.result)
             m_browserUser.clear(); // whatever the browser holds now is not a known session
         done(outcome);
     };
-    m_loginTimeout.start(kLoginTimeoutMs);
+    m_loginTimeout.start(m_byHand ? kLoginByHandTimeoutMs : kLoginTimeoutMs);
     m_session->start(settings);
 }
 

@@ -58,11 +58,18 @@ public:
     bool isRunning() const { return m_running; }
     const QaRun &run() const { return m_run; }
 
+    // Interactive QA: people log in by hand in the shown browser (once each: the session is kept
+    // for a person's rows); consent pages and everything else still run by themselves.
+    void setLoginByHand(bool byHand) { m_byHand = byHand; }
+    bool loginByHand() const { return m_byHand; }
+
 Q_SIGNALS:
     void started();
     void rowChanged(int row); // its token arrived, a cell finished, or the row is done
     void progress(int done, int total);
     void finished(bool passed);
+    // Interactive run: the browser shows a login page for `login`, to be filled in by a person.
+    void personNeeded(const QString &login, const QString &page);
 
 private:
     struct Reply
@@ -111,6 +118,8 @@ private:
     QNetworkAccessManager m_network;
     QTimer m_loginTimeout;
     static constexpr int kLoginTimeoutMs = 30'000; // a login page that never answers must not stall the run
+    static constexpr int kLoginByHandTimeoutMs = 300'000; // a person gets five minutes
+    bool m_byHand = false;
 
     QaRun m_run;
     QaTarget m_target;

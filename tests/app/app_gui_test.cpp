@@ -9,6 +9,8 @@
 #include "mainwindow.h"
 #include "qagridmodel.h"
 #include "qatab.h"
+
+#include <QCheckBox>
 #include "timelinepainter.h"
 #include "serverprocess.h"
 #include "waitfor.h"
@@ -341,6 +343,11 @@ TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
 
     // Cancel: the run stops, what did not run says so, and the tab can run again. This run is
     // watched: the login browser is shown beside the timeline.
+    // Logging in by hand needs the browser in view.
+    qa->watchButton()->setChecked(false);
+    qa->byHandBox()->setChecked(true);
+    EXPECT_TRUE(qa->watchButton()->isChecked());
+    qa->byHandBox()->setChecked(false);
     qa->watchButton()->setChecked(true);
     ASSERT_TRUE(waitFor([qa] { return qa->findChild<ui::WebLoginView *>()->isVisible(); }, 5000));
     finished = false;

@@ -122,6 +122,25 @@ TEST_F(QaRunnerTest, DefaultPlanEveryCellAsPredictedWithTimelinesAndTheDataAsFou
     EXPECT_EQ(records(QStringLiteral("appointments")).size(), appointments);
 }
 
+TEST_F(QaRunnerTest, LoggingInByHandAsksEachPersonOnceAndTheRunGoesOn)
+{
+    startServer();
+    runner.setLoginByHand(true);
+    // The test is the person: it types the plan's password when asked, and only then.
+    QStringList asked;
+    QObject::connect(&runner, &qa::QaRunner::personNeeded, [this, &asked](const QString &login, const QString &page) {
+        asked << login;
+        EXPECT_TRUE(page.endsWith(QLatin1String("/login"))) << page.toStdString();
+        QTimer::singleShot(50, &browser, [this, login] { browser.submitLogin(login, QStringLiteral("organizer")); });
+    });
+    ASSERT_TRUE(run(smallPlan(R"([{"login": "alice@example.com", "password": "not used by hand"}, {"login": "bob@example.com", "password": "x"}])")));
+    EXPECT_TRUE(passed);
+    EXPECT_EQ(asked, (QStringList{QStringLiteral("alice@example.com"), QStringLiteral("bob@example.com")})); // once per person, not per row
+    EXPECT_EQ(runner.run().count(qa::Verdict::Pass), runner.run().cellCount());
+    EXPECT_TRUE(labels(0).contains(QStringLiteral("login page: waiting for alice@example.com to log in by hand")));
+    EXPECT_TRUE(labels(0).contains(QStringLiteral("POST /consent: Accept"))); // consent still answered by itself
+}
+
 TEST_F(QaRunnerTest, TheCodeFlowGivesTheSameVerdicts)
 {
     startServer();
