@@ -251,6 +251,7 @@ void QaTab::updateControls()
     m_cancelButton->setEnabled(running);
     m_rerunButton->setEnabled(!running && m_grid->currentIndex().isValid());
     m_planButton->setEnabled(!running);
+    m_byHandBox->setEnabled(!running);
     m_exportButton->setEnabled(!running && !m_runner->run().rows.isEmpty());
 }
 
