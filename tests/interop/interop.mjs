@@ -2,38 +2,15 @@
 //  1. a token organizer-server signs verifies with jose against the server's published JWKS;
 //  2. organizer-server, given --authority, accepts a token jose signs with a key served from a JWKS URL.
 // Usage: node interop.mjs /path/to/organizer-server
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify, generateKeyPair, exportJWK, SignJWT } from 'jose';
+import { Tally, onExit, startServer as startOrganizer } from './lib.mjs';
 
 const serverBinary = process.argv[2];
 assert.ok(serverBinary, 'usage: node interop.mjs /path/to/organizer-server');
-const cleanups = [];
-
-function startServer(args) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'organizer-interop-'));
-  const child = spawn(serverBinary, ['--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => { child.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no readiness line; log: ${log}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (\S+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ url: match[1], dataDir, child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`organizer-server exited with ${code}: ${log}`)));
-  });
-}
+const startServer = (args) => startOrganizer(serverBinary, args);
 
 async function call(url, token) {
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -53,7 +30,6 @@ async function organizerTokenVerifiesWithJose() {
   assert.equal(protectedHeader.alg, 'RS256');
   assert.equal(payload.sub, 'auth0|interop');
   assert.equal(payload.scope, 'read:contacts read:calendar');
-  console.log('ok - jose verifies an organizer-server token against its JWKS (kid %s)', protectedHeader.kid);
 }
 
 async function joseTokenOpensTheApis() {
@@ -75,7 +51,7 @@ async function joseTokenOpensTheApis() {
     response.end(JSON.stringify(body ?? { error: 'not_found' }));
   });
   await new Promise((resolve) => provider.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => provider.close());
+  onExit(() => provider.close());
   const issuer = `http://127.0.0.1:${provider.address().port}/`;
 
   const server = await startServer(['--authority', issuer, '--serve', 'apis']);
@@ -112,16 +88,9 @@ async function joseTokenOpensTheApis() {
   assert.equal(kidlessForged.status, 401);
   assert.equal(kidlessForged.body.error, 'invalid_token');
   assert.match(kidlessForged.body.error_description, /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/);
-  console.log('ok - organizer-server --authority accepts jose-signed tokens, scoped, with or without kid among two keys, and refuses forged ones');
 }
 
-try {
-  await organizerTokenVerifiesWithJose();
-  await joseTokenOpensTheApis();
-  console.log('2 passed, 0 failed');
-} catch (error) {
-  console.error('not ok -', error);
-  process.exitCode = 1;
-} finally {
-  for (const cleanup of cleanups.reverse()) cleanup();
-}
+const tally = new Tally();
+await tally.check('jose verifies an organizer-server token against its JWKS', organizerTokenVerifiesWithJose);
+await tally.check('organizer-server --authority accepts jose-signed tokens, scoped, with or without kid among two keys, and refuses forged ones', joseTokenOpensTheApis);
+tally.finish();
