@@ -39,10 +39,16 @@ QHash<QByteArray, QByteArray> cookiesOf(const http::Request &request)
     return cookies;
 }
 
-QByteArray cookie(const QByteArray &name, const QByteArray &value, qint64 maxAge)
+// Sets `name` once for each path that reads it. Cookies are not isolated by port (RFC 6265 §8.5), and
+// a loopback redirect may go to any port of this host (RFC 8252 §7.3): with Path=/ the browser would
+// hand the session to whatever listens on http://127.0.0.1:<port>/callback. Scoped to these paths
+// (which no loopback callback may use, see Tenant), no callback ever receives them.
+// HttpOnly: scripts never see it; SameSite=Lax: other sites' forms do not carry it.
+void setCookie(http::Response &response, const QByteArray &name, const QByteArray &value, qint64 maxAge)
 {
-    // HttpOnly: scripts never see it; SameSite=Lax: other sites' forms do not carry it.
-    return name + '=' + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge);
+    for (const QString &path : sessionCookiePaths())
+        response.headers.append(qMakePair(QByteArray("set-cookie"), name + '=' + value + "; Path=" + path.toLatin1()
+                                                                        + "; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge)));
 }
 
 // A form body (application/x-www-form-urlencoded); null when it is not UTF-8.
@@ -202,10 +208,10 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     transaction.expiresAt = m_clock() + kTransactionLifetime;
     const QHash<QByteArray, QByteArray> cookies = cookiesOf(request);
     transaction.browser = cookies.value(kBrowserCookie);
-    QByteArray newBrowserCookie;
+    bool newBrowser = false;
     if (transaction.browser.size() != 43) {
         transaction.browser = randomToken();
-        newBrowserCookie = cookie(kBrowserCookie, transaction.browser, kSessionLifetime);
+        newBrowser = true;
     }
 
     const Session *session = currentSession(request);
@@ -227,8 +233,8 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     const QByteArray id = randomToken(24);
     Transaction &stored = m_transactions.insert(id, transaction).value();
     http::Response response = advance(id, stored);
-    if (!newBrowserCookie.isEmpty())
-        response.headers.append(qMakePair(QByteArray("set-cookie"), newBrowserCookie));
+    if (newBrowser)
+        setCookie(response, kBrowserCookie, transaction.browser, kSessionLifetime);
     return response;
 }
 
@@ -267,10 +273,15 @@ http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &t
         return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
     QStringList toConsent = grantedFor(request, *user);
     toConsent.removeAll(QStringLiteral("openid"));
-    const bool remembered = m_consents->covers(user->subject(), request.clientId, request.audience, toConsent);
+    // RFC 8252 §8.6, as Auth0 does: any local process can listen on a loopback redirect, so the
+    // server cannot know which app it is talking to; consent there is always asked, never remembered.
+    const bool loopback = isLoopbackRedirect(request.redirectUri);
+    const bool remembered = !loopback && m_consents->covers(user->subject(), request.clientId, request.audience, toConsent);
     if (!remembered || request.prompt == QLatin1String("consent")) {
         if (request.prompt == QLatin1String("none"))
-            return answerError(request, QStringLiteral("consent_required"), QStringLiteral("the user has not consented to these scopes yet"));
+            return answerError(request, QStringLiteral("consent_required"),
+                               loopback ? QStringLiteral("consent for a loopback redirect URI is asked every time")
+                                        : QStringLiteral("the user has not consented to these scopes yet"));
         QUrl consentUrl(QStringLiteral("/consent"));
         consentUrl.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
         return redirect(consentUrl);
@@ -403,7 +414,7 @@ http::Response AuthorizationServer::login(const http::Request &request)
     transaction->authTime = now;
     transaction->csrf = randomToken(); // the login form cannot be replayed against the consent step
     http::Response response = advance(id, *transaction);
-    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, sessionId, kSessionLifetime)));
+    setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
     return response;
 }
 
@@ -494,7 +505,7 @@ http::Response AuthorizationServer::consent(const http::Request &request)
     if (decision != QLatin1String("accept"))
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));
     const User *user = m_tenant.userBySubject(transaction->subject);
-    if (user) {
+    if (user && !isLoopbackRedirect(transaction->request.redirectUri)) {
         QStringList scopes = grantedFor(transaction->request, *user);
         scopes.removeAll(QStringLiteral("openid"));
         if (auto stored = m_consents->remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
@@ -769,7 +780,7 @@ http::Response AuthorizationServer::endSession(const http::Request &request, htt
     const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
     if (!sessionId.isEmpty())
         m_sessions.remove(hashOf(sessionId));
-    response.headers.append(qMakePair(QByteArray("set-cookie"), cookie(kSessionCookie, QByteArray(), 0)));
+    setCookie(response, kSessionCookie, QByteArray(), 0);
     return response;
 }
 

@@ -153,8 +153,19 @@ Client readClient(Reader &r, const QJsonObject &o, const QString &path)
     if (client.allowsGrant(QStringLiteral("client_credentials")) && !client.confidential)
         r.fail(path + QLatin1String(".grant_types"), QStringLiteral("client_credentials needs a confidential client"));
     client.callbacks = r.strings(o, path, "callbacks");
-    for (qsizetype i = 0; i < client.callbacks.size(); ++i)
-        r.url(client.callbacks.at(i), QStringLiteral("%1.callbacks[%2]").arg(path).arg(i));
+    for (qsizetype i = 0; i < client.callbacks.size(); ++i) {
+        const QString where = QStringLiteral("%1.callbacks[%2]").arg(path).arg(i);
+        r.url(client.callbacks.at(i), where);
+        // This host's cookies reach every port of it: a loopback callback below a path the server's
+        // cookies are scoped to would receive the user's session.
+        const QUrl callback(client.callbacks.at(i));
+        if (isLoopbackLiteral(callback) || callback.host() == QLatin1String("localhost")) {
+            for (const QString &cookiePath : sessionCookiePaths()) {
+                if (callback.path() == cookiePath || callback.path().startsWith(cookiePath + QLatin1Char('/')))
+                    r.fail(where, QStringLiteral("a loopback callback may not use the path %1, where the server's session cookie is sent").arg(cookiePath));
+            }
+        }
+    }
     client.logoutUrls = r.strings(o, path, "logout_urls");
     for (qsizetype i = 0; i < client.logoutUrls.size(); ++i)
         r.url(client.logoutUrls.at(i), QStringLiteral("%1.logout_urls[%2]").arg(path).arg(i));
@@ -216,6 +227,18 @@ QString Api::describe(const QString &scope) const
             return entry.description;
     }
     return scope;
+}
+
+bool isLoopbackRedirect(const QUrl &redirectUri)
+{
+    return isLoopbackLiteral(redirectUri) || redirectUri.host().compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0;
+}
+
+const QStringList &sessionCookiePaths()
+{
+    static const QStringList paths{QStringLiteral("/authorize"), QStringLiteral("/login"), QStringLiteral("/consent"), QStringLiteral("/v2/logout"),
+                                   QStringLiteral("/oidc/logout")};
+    return paths;
 }
 
 bool Client::allowsRedirect(const QUrl &redirectUri) const

@@ -13,6 +13,14 @@
 
 namespace organizer::authorization {
 
+// The paths of the authorization server's pages that read its cookies; the cookies are scoped to
+// them. A loopback callback may not live below one of them, or it would receive the session.
+const QStringList &sessionCookiePaths();
+
+// A redirect to this machine (127.0.0.0/8, ::1 or "localhost"): whoever listens there cannot be
+// told apart from the app, so consent for it is never skipped (RFC 8252 §8.6).
+bool isLoopbackRedirect(const QUrl &redirectUri);
+
 // The tenant an authorization server serves, in Auth0's terms: APIs (resource servers), applications
 // (clients) and users. Loaded from JSON; the default ships in resources/tenant.json.
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import puppeteer from 'puppeteer-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Tally, onExit, redirectParameters, startServer } from './lib.mjs';
@@ -102,6 +103,50 @@ await tally.check('Chromium completes the code flow with PKCE; the code redeemed
   assert.equal(payload.scope, 'openid read:contacts');
   const calendar = await fetch(`${base}api/appointments`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
   assert.equal(calendar.status, 403);
+});
+
+await tally.check('a listener on another loopback port never receives the session: not on the redirect, not when visited, and a replay does not authorize', async () => {
+  // RFC 6265 §8.5: cookies are not isolated by port, and any loopback port is a valid redirect (RFC 8252 §7.3).
+  const received = [];
+  const listener = createServer((request, response) => {
+    received.push({ path: request.url, cookie: request.headers.cookie ?? '' });
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end('<!doctype html><title>listener</title>caught');
+  });
+  await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  onExit(() => listener.close());
+  const loopback = `http://127.0.0.1:${listener.address().port}/callback`;
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    const url = `${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: loopback, audience: 'organize',
+      response_type: 'code', scope: 'openid read:contacts', state: 's', nonce: 'n',
+      code_challenge: createHash('sha256').update('v'.repeat(43)).digest('base64url'), code_challenge_method: 'S256' })}`;
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('input[type=password]');
+    await page.type('input[autocomplete=username]', 'alice@example.com');
+    await page.type('input[type=password]', 'organizer');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('button[type=submit]')]);
+    await page.waitForSelector('button[value=accept]');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('button[value=accept]')]);
+    assert.ok(page.url().startsWith(loopback), page.url());
+    // Other pages of the listener too: cookies are scoped to the server's own page paths, which no
+    // loopback callback may use (the tenant refuses one that does).
+    for (const path of ['/', '/callback', '/callback/x', '/favicon.ico']) await page.goto(`http://127.0.0.1:${listener.address().port}${path}`);
+    // The session exists (this is not a vacuous test), but only on the server's own pages.
+    const serverCookies = (await page.cookies(`${base}authorize`)).map((cookie) => cookie.name);
+    assert.ok(serverCookies.includes('organizer_session'), `no session after logging in: ${serverCookies}`);
+    assert.ok(received.length >= 5, `the listener saw ${received.length} requests`);
+    for (const request of received)
+      assert.ok(!/organizer_(session|browser)=/.test(request.cookie), `${request.path} received ${request.cookie}`);
+    // Whatever it got, replayed against the server, is no session.
+    const replay = await fetch(`${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: 'http://localhost:3000/callback',
+      response_type: 'token', scope: 'openid', audience: 'organize', state: 'r', nonce: 'n', prompt: 'none' })}`,
+    { redirect: 'manual', headers: { cookie: received.map((request) => request.cookie).filter(Boolean).join('; ') } });
+    assert.equal(redirectParameters(replay.headers.get('location')).get('error'), 'login_required');
+  } finally {
+    await context.close();
+  }
 });
 
 await browser.close();

@@ -7,7 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRemoteJWKSet, jwtVerify, generateKeyPair, SignJWT, decodeProtectedHeader } from 'jose';
-import { FormBrowser, Tally, redirectParameters, startServer } from './lib.mjs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FormBrowser, Tally, onExit, redirectParameters, startServer } from './lib.mjs';
 
 const binary = process.argv[2];
 assert.ok(binary, 'usage: node wire.mjs /path/to/organizer-server');
@@ -54,6 +58,15 @@ function checkErrorAnswer(label, answer) {
 
 const server = await startServer(binary);
 const base = server.url;
+// Consent is remembered only for a redirect off this machine (RFC 8252 §8.6): a second server whose
+// tenant gives the desktop client a web callback too.
+const webCallback = 'https://app.example.com/callback';
+const tenant = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources', 'tenant.json'), 'utf8'));
+tenant.clients.find((client) => client.client_id === 'organizer-desktop').callbacks.push(webCallback);
+const scratch = mkdtempSync(join(tmpdir(), 'organizer-wire-'));
+onExit(() => rmSync(scratch, { recursive: true, force: true }));
+writeFileSync(join(scratch, 'tenant.json'), JSON.stringify(tenant));
+const webServer = await startServer(binary, ['--config', join(scratch, 'tenant.json')]);
 const discovery = await (await fetch(`${base}.well-known/openid-configuration`)).json();
 const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
 const verify = (token, audience) => jwtVerify(token, jwks, { issuer: discovery.issuer, audience, algorithms: ['RS256'] });
@@ -182,10 +195,16 @@ await tally.check('/api//contacts and /api%2fcontacts do not reach the contacts 
   }
 });
 
+const webDiscovery = await (await fetch(`${webServer.url}.well-known/openid-configuration`)).json();
+const webKeys = createRemoteJWKSet(new URL(webDiscovery.jwks_uri));
+const webVerify = (token, audience) => jwtVerify(token, webKeys, { issuer: webDiscovery.issuer, audience, algorithms: ['RS256'] });
+const webAuthorizeUrl = (fields) => `${webServer.url}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: webCallback, ...fields })}`;
+
 await tally.check('max_age: an older login must log in again; prompt=none then answers login_required', async () => {
-  const browser = new FormBrowser(base);
+  const authorizeUrl = webAuthorizeUrl;
+  const browser = new FormBrowser(webServer.url);
   const first = await browser.login(authorizeUrl({ response_type: 'id_token token', scope: 'openid read:contacts', audience: 'organize', state: 's1', nonce: 'n1' }), 'bob@example.com');
-  const { payload } = await verify(redirectParameters(first.location).get('id_token'), 'organizer-desktop');
+  const { payload } = await webVerify(redirectParameters(first.location).get('id_token'), 'organizer-desktop');
   assert.equal(typeof payload.auth_time, 'number');
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const silent = await browser.get(authorizeUrl({ response_type: 'id_token token', scope: 'openid read:contacts', audience: 'organize', state: 's2', nonce: 'n2', prompt: 'none', max_age: '3600' }));
@@ -199,15 +218,16 @@ await tally.check('max_age: an older login must log in again; prompt=none then a
 });
 
 await tally.check('a login without audience remembers its consent (prompt=none then succeeds)', async () => {
-  const browser = new FormBrowser(base);
+  const authorizeUrl = webAuthorizeUrl;
+  const browser = new FormBrowser(webServer.url);
   const first = await browser.login(authorizeUrl({ response_type: 'id_token', scope: 'openid profile', state: 's', nonce: 'n' }), 'carol@example.com');
   assert.ok(redirectParameters(first.location).get('id_token'), first.location);
   const silent = await browser.get(authorizeUrl({ response_type: 'id_token', scope: 'openid profile', state: 's', nonce: 'n2', prompt: 'none' }));
   const params = redirectParameters(silent.location);
   assert.equal(params.get('error'), null, silent.location);
-  const { payload } = await verify(params.get('id_token'), 'organizer-desktop');
+  const { payload } = await webVerify(params.get('id_token'), 'organizer-desktop');
   assert.equal(payload.nonce, 'n2');
-  assert.ok(!server.log().includes('NOT NULL'), 'the consent store logged a NOT NULL failure');
+  assert.ok(!webServer.log().includes('NOT NULL'), 'the consent store logged a NOT NULL failure');
 });
 
 await tally.check('every token both grants issue verifies with jose (RS256, kid from the JWKS, iss, aud)', async () => {

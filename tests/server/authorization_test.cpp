@@ -13,6 +13,11 @@
 #include <QTemporaryFile>
 #include <QThread>
 
+#include <QTemporaryDir>
+#include <QDir>
+#include <QFile>
+#include <QJsonObject>
+#include <algorithm>
 #include <gtest/gtest.h>
 
 using namespace organizer;
@@ -28,7 +33,8 @@ QString query(const QString &responseType, const QString &scope, const QList<QPa
     QUrlQuery q;
     auto add = [&q](const QString &name, const QString &value) { q.addQueryItem(name, QString::fromLatin1(QUrl::toPercentEncoding(value))); };
     add(QStringLiteral("client_id"), QStringLiteral("organizer-desktop"));
-    add(QStringLiteral("redirect_uri"), kCallback);
+    if (std::none_of(extra.begin(), extra.end(), [](const auto &item) { return item.first == QLatin1String("redirect_uri"); }))
+        add(QStringLiteral("redirect_uri"), kCallback);
     add(QStringLiteral("response_type"), responseType);
     add(QStringLiteral("scope"), scope);
     add(QStringLiteral("audience"), QStringLiteral("organize"));
@@ -37,6 +43,30 @@ QString query(const QString &responseType, const QString &scope, const QList<QPa
     for (const auto &[name, value] : extra)
         add(name, value);
     return q.query(QUrl::FullyEncoded);
+}
+
+// Consent is only ever remembered for a redirect that is not on this machine (RFC 8252 §8.6): the
+// demo tenant's desktop client, given a web callback as well.
+const QString kWebCallback = QStringLiteral("https://app.example.com/callback");
+const QList<QPair<QString, QString>> kToWebCallback{{QStringLiteral("redirect_uri"), kWebCallback}};
+
+QString tenantWithWebCallback(const QString &dir)
+{
+    QFile bundled(QStringLiteral(":/organizer/tenant.json"));
+    EXPECT_TRUE(bundled.open(QIODevice::ReadOnly));
+    QJsonObject tenant = QJsonDocument::fromJson(bundled.readAll()).object();
+    QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
+    QJsonObject desktop = clients.at(0).toObject();
+    QJsonArray callbacks = desktop.value(QLatin1String("callbacks")).toArray();
+    callbacks.append(kWebCallback);
+    desktop.insert(QStringLiteral("callbacks"), callbacks);
+    clients.replace(0, desktop);
+    tenant.insert(QStringLiteral("clients"), clients);
+    const QString path = QDir(dir).filePath(QStringLiteral("tenant-web-callback.json"));
+    QFile file(path);
+    EXPECT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(tenant).toJson());
+    return path;
 }
 
 QString value(const QUrlQuery &q, const char *name)
@@ -77,6 +107,7 @@ protected:
     quint16 port() const { return m_server.port(); }
 
     ServerProcess m_server;
+    QTemporaryDir m_scratch;
 };
 
 TEST_F(Authorization, ImplicitFlowReturnsTheTutorialFragment)
@@ -164,36 +195,62 @@ TEST_F(Authorization, DenyingConsentReturnsAccessDenied)
 
 TEST_F(Authorization, ConsentIsRememberedAndPromptNoneUsesTheSession)
 {
-    TestBrowser browser(port());
+    m_server.stop();
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--config"), tenantWithWebCallback(m_scratch.path())})) << server.errorText().toStdString();
+    TestBrowser browser(server.port());
     const QString scopes = QStringLiteral("openid read:calendar");
-    ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), scopes), QStringLiteral("carol@example.com"), kPassword).redirect.isValid());
+    ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), scopes, kToWebCallback), QStringLiteral("carol@example.com"), kPassword).redirect.isValid());
 
-    const auto again = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    const auto again = browser.authorize(query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     ASSERT_TRUE(again.redirect.isValid()) << again.failure.toStdString();
     EXPECT_FALSE(again.sawConsent);
     EXPECT_FALSE(value(again.parameters(), "access_token").isEmpty());
 
-    const auto widened = browser.authorize(query(QStringLiteral("token"), scopes + QStringLiteral(" create:calendar"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    const auto widened = browser.authorize(query(QStringLiteral("token"), scopes + QStringLiteral(" create:calendar"),
+                                                 kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     EXPECT_EQ(value(widened.parameters(), "error"), QStringLiteral("consent_required"));
 
-    TestBrowser stranger(port());
-    const auto anonymous = stranger.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    TestBrowser stranger(server.port());
+    const auto anonymous = stranger.authorize(query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     EXPECT_EQ(value(anonymous.parameters(), "error"), QStringLiteral("login_required"));
     EXPECT_EQ(value(anonymous.parameters(), "state"), QStringLiteral("state-123"));
 }
 
+TEST_F(Authorization, ConsentForALoopbackRedirectIsAskedEveryTime)
+{
+    // RFC 8252 §8.6: any process may listen on a loopback port, so a consent given there is not
+    // remembered, and prompt=none to a new port cannot get tokens silently.
+    TestBrowser browser(port());
+    const QString scopes = QStringLiteral("openid read:calendar");
+    const auto first = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), QStringLiteral("http://127.0.0.1:51111/callback")}}),
+                                         QStringLiteral("carol@example.com"), kPassword);
+    ASSERT_TRUE(first.redirect.isValid()) << first.failure.toStdString();
+    EXPECT_TRUE(first.sawConsent);
+    for (const QString &redirect : {QStringLiteral("http://127.0.0.1:51111/callback"), QStringLiteral("http://127.0.0.1:52222/callback"), kCallback}) {
+        const auto silent = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), redirect}, {QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+        EXPECT_EQ(value(silent.parameters(), "error"), QStringLiteral("consent_required")) << redirect.toStdString();
+        EXPECT_TRUE(value(silent.parameters(), "access_token").isEmpty()) << redirect.toStdString();
+        const auto asked = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), redirect}}), {}, {});
+        EXPECT_TRUE(asked.sawConsent) << redirect.toStdString();
+    }
+}
+
 TEST_F(Authorization, ConsentSurvivesARestart)
 {
-    const QString dataDir = m_server.dataDir();
-    {
-        TestBrowser browser(port());
-        ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts")), QStringLiteral("bob@example.com"), kPassword).sawConsent);
-    }
     m_server.stop();
+    const QString dataDir = m_scratch.filePath(QStringLiteral("data"));
+    const QString config = tenantWithWebCallback(m_scratch.path());
+    {
+        ServerProcess server(dataDir);
+        ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
+        TestBrowser browser(server.port());
+        ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback), QStringLiteral("bob@example.com"), kPassword).sawConsent);
+    }
     ServerProcess restarted(dataDir);
-    ASSERT_TRUE(restarted.start());
+    ASSERT_TRUE(restarted.start({QStringLiteral("--config"), config}));
     TestBrowser browser(restarted.port());
-    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts")), QStringLiteral("bob@example.com"), kPassword);
+    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback), QStringLiteral("bob@example.com"), kPassword);
     ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     EXPECT_FALSE(outcome.sawConsent);
 }
