@@ -151,9 +151,11 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     m_consents = std::move(consents).value();
     m_minter = std::make_unique<authorization::TokenMinter>([this]() -> const jose::SigningKey & { return m_signingKeys->activeKey(); });
     m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_userinfoVerifier->setRevocations(&m_revocations);
+    m_verifier->setRevocations(&m_revocations);
     m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
         std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(),
-        [this] { return m_signingKeys->publicKeys().toJson(); });
+        [this] { return m_signingKeys->publicKeys().toJson(); }, &m_revocations);
     m_authorizationServer->registerRoutes(m_router);
     // Browser applications call /oauth/token and /userinfo from their registered web origins.
     for (const authorization::Client &client : m_authorizationServer->tenant().clients)

@@ -2,6 +2,7 @@
 
 #include "authorizationserver.h"
 #include "accesstokenverifier.h"
+#include "tokenrevocations.h"
 #include "httpserver.h"
 #include "recordstore.h"
 #include "resourceserver.h"
@@ -49,6 +50,7 @@ private:
     std::unique_ptr<RecordStore> m_store;
     std::optional<jose::SigningKeyStore> m_signingKeys;
     IssuerKeys *m_issuerKeys = nullptr;
+    TokenRevocations m_revocations; // filled by the bundled authorization server, read by the APIs
     std::unique_ptr<AccessTokenVerifier> m_verifier;
     std::unique_ptr<ResourceServer> m_resourceServer;
     std::unique_ptr<authorization::ConsentStore> m_consents;

@@ -118,9 +118,9 @@ http::Response tokenError(int status, const QString &error, const QString &descr
 
 AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents,
                                          server::AccessTokenVerifier *userinfoVerifier, std::function<QByteArray()> publishedKeys,
-                                         jose::Clock clock)
+                                         server::TokenRevocations *revocations, jose::Clock clock)
     : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
-      m_publishedKeys(std::move(publishedKeys)), m_clock(std::move(clock))
+      m_publishedKeys(std::move(publishedKeys)), m_clock(clock), m_revocations(revocations), m_refresh(revocations, clock)
 {
 }
 
@@ -135,6 +135,7 @@ void AuthorizationServer::registerRoutes(http::Router &router)
     router.add("GET", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consentPage(r); }));
     router.add("POST", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consent(r); }));
     router.add("POST", QStringLiteral("/oauth/token"), sync([this](const http::Request &r) { return token(r); }));
+    router.add("POST", QStringLiteral("/oauth/revoke"), sync([this](const http::Request &r) { return revoke(r); }));
     router.add("GET", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
     router.add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
     router.add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
@@ -303,7 +304,13 @@ http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &
     QList<QPair<QString, QString>> parameters;
     if (request.wantsCode) {
         const QByteArray code = randomToken();
-        m_codes.insert(hashOf(code), Code{request, user->subject(), scopes, authTime, m_clock() + kCodeLifetime});
+        Code issued;
+        issued.request = request;
+        issued.subject = user->subject();
+        issued.scopes = scopes;
+        issued.authTime = authTime;
+        issued.expiresAt = m_clock() + kCodeLifetime;
+        m_codes.insert(hashOf(code), issued);
         parameters = {{QStringLiteral("code"), QString::fromLatin1(code)}, {QStringLiteral("state"), request.state}};
         return answer(request, parameters);
     }
@@ -522,7 +529,7 @@ void AuthorizationServer::prune()
     if (m_sessions.size() > 1000)
         m_sessions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
     if (m_codes.size() > 1000)
-        m_codes.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
+        m_codes.removeIf([now](const auto &entry) { return std::max(entry.value().expiresAt, entry.value().accessExpiresAt) <= now; });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -657,10 +664,21 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
     if (code.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the code parameter is missing"));
-    // Single use: the code is gone whatever happens next (RFC 6749 §4.1.2).
-    const auto stored = m_codes.take(hashOf(code));
-    if (stored.subject.isEmpty() || stored.expiresAt <= m_clock())
+    // Single use: the code is spent whatever happens next (RFC 6749 §4.1.2).
+    const auto found = m_codes.find(hashOf(code));
+    if (found != m_codes.end() && found->redeemed) {
+        // Presented twice: someone else may hold it. What the first redemption issued is withdrawn.
+        if (!found->refreshFamily.isEmpty())
+            m_refresh.revokeFamily(found->refreshFamily);
+        if (!found->accessFingerprint.isEmpty())
+            m_revocations->revoke(found->accessFingerprint, found->accessExpiresAt, m_clock());
+        qCWarning(lcAuthorization).noquote() << "an authorization code was presented twice; the tokens issued for it are revoked";
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
+    }
+    if (found == m_codes.end() || found->expiresAt <= m_clock())
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
+    found->redeemed = true;
+    const Code stored = found.value();
     if (stored.request.clientId != client.clientId)
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was issued to another client"));
     if (param(parameters, QStringLiteral("redirect_uri")) != stored.request.redirectUri.toString(QUrl::FullyEncoded))
@@ -682,7 +700,19 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     const Api *api = m_tenant.api(stored.request.audience);
     const bool offline = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess
                          && client.allowsGrant(QStringLiteral("refresh_token"));
-    return tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, offline);
+    std::optional<RefreshTokens::Issued> refresh;
+    if (offline)
+        refresh = m_refresh.start({client.clientId, stored.subject, api->identifier, stored.scopes},
+                                  {api->refreshTokenLifetimeSeconds, api->refreshTokenIdleLifetimeSeconds});
+    TokenIssue issued = tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
+    if (auto spent = m_codes.find(hashOf(code)); spent != m_codes.end() && !issued.accessToken.isEmpty()) {
+        spent->refreshFamily = refresh ? refresh->family : QByteArray();
+        spent->accessFingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
+        spent->accessExpiresAt = issued.accessExpiresAt;
+        if (refresh)
+            m_refresh.noteAccessToken(refresh->family, spent->accessFingerprint, issued.accessExpiresAt);
+    }
+    return issued.response;
 }
 
 http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const FormData &parameters)
@@ -690,29 +720,36 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
     const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
     if (refreshToken.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the refresh_token parameter is missing"));
-    const auto it = m_refreshTokens.constFind(hashOf(refreshToken));
-    if (it == m_refreshTokens.cend() || it->clientId != client.clientId)
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the refresh token is invalid or was issued to another client"));
-    const RefreshGrant grant = it.value();
+    auto usable = m_refresh.use(refreshToken, client.clientId);
+    if (!usable) {
+        qCInfo(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << usable.error();
+        return tokenError(400, QStringLiteral("invalid_grant"), usable.error());
+    }
+    const RefreshGrant grant = usable.value();
     QStringList scopes = grant.scopes;
     if (parameters.contains(QStringLiteral("scope"))) {
         scopes = splitScopes(param(parameters, QStringLiteral("scope")));
         for (const QString &scope : scopes) {
             if (!grant.scopes.contains(scope))
-                return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("\"%1\" was not granted originally").arg(scope.left(60)));
+                return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("'%1' was not granted originally").arg(scope.left(60)));
         }
     }
     if (!m_tenant.userBySubject(grant.subject))
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
-    return tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, false);
+    // Only a request that will succeed retires the token: a refused one leaves the client its token.
+    const RefreshTokens::Issued next = m_refresh.rotate(refreshToken);
+    TokenIssue issued = tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
+    if (!issued.accessToken.isEmpty())
+        m_refresh.noteAccessToken(next.family, server::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);
+    return issued.response;
 }
 
-http::Response AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes,
-                                                  const QString &nonce, qint64 authTime, bool issueRefreshToken)
+AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes,
+                                                                   const QString &nonce, qint64 authTime, const RefreshTokens::Issued *refreshToken)
 {
     auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
     if (!minted)
-        return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+        return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")), {}, 0};
     QJsonObject body{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
                      {QStringLiteral("expires_in"), minted->expiresIn},
@@ -721,18 +758,77 @@ http::Response AuthorizationServer::tokenResponse(const Api *api, const QString 
     if (scopes.contains(QStringLiteral("openid")) && user) {
         auto idToken = m_minter->idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
         if (!idToken)
-            return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed"));
+            return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed")), {}, 0};
         body.insert(QStringLiteral("id_token"), QString::fromLatin1(*idToken));
     }
-    if (issueRefreshToken) {
-        const QByteArray refreshToken = randomToken();
-        m_refreshTokens.insert(hashOf(refreshToken), RefreshGrant{client.clientId, subject, api ? api->identifier : QString(), scopes});
-        body.insert(QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken));
-    }
+    if (refreshToken)
+        body.insert(QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken->token));
     http::Response response = http::Response::json(200, body);
     response.setHeader("cache-control", "no-store");
     response.setHeader("pragma", "no-cache");
-    return response;
+    return {response, minted->token, m_clock() + minted->expiresIn};
+}
+
+// RFC 7009 (Auth0's POST /oauth/revoke): a refresh token takes its whole family and the access tokens
+// it issued along; one of our access tokens is refused by the bundled APIs until it would expire.
+http::Response AuthorizationServer::revoke(const http::Request &request)
+{
+    const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
+    FormData parameters;
+    if (contentType == "application/x-www-form-urlencoded") {
+        const auto form = parseForm(request.body);
+        if (!form)
+            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8"));
+        parameters = *form;
+    } else if (contentType == "application/json") {
+        const QJsonObject object = QJsonDocument::fromJson(request.body).object();
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            if (it.value().isString())
+                parameters.add(it.key(), it.value().toString());
+        }
+    } else {
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON"));
+    }
+    if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40)));
+    auto authenticated = authenticateClient(request, parameters);
+    if (!authenticated)
+        return authenticated.error();
+    const QByteArray token = param(parameters, QStringLiteral("token")).toLatin1();
+    if (token.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token parameter is missing"));
+    const Client &client = *authenticated->client;
+    auto done = [] {
+        http::Response response;
+        response.status = 200; // RFC 7009 §2.2: also for a token that is unknown or already invalid
+        response.setHeader("cache-control", "no-store");
+        return response;
+    };
+    switch (m_refresh.revoke(token, client.clientId)) {
+    case RefreshTokens::Revocation::Revoked:
+        qCInfo(lcAuthorization).noquote() << "refresh token family revoked by" << client.clientId;
+        return done();
+    case RefreshTokens::Revocation::OtherClient:
+        return tokenError(400, QStringLiteral("unauthorized_client"), QStringLiteral("the token was issued to another client"));
+    case RefreshTokens::Revocation::Unknown:
+        break;
+    }
+    // One of our access tokens? Only a token we signed goes on the list, until it would expire.
+    if (auto parsed = jose::parseCompactJws(token)) {
+        const QJsonObject claims = QJsonDocument::fromJson(parsed->payload).object();
+        const QJsonValue aud = claims.value(QLatin1String("aud"));
+        const QString audience = aud.isArray() ? aud.toArray().first().toString() : aud.toString();
+        const jose::JwtVerifier verifier({m_minter->issuer(), audience, 0}, m_clock);
+        const auto published = jose::JwkSet::fromJson(m_publishedKeys());
+        if (auto verified = published ? verifier.verify(token, published.value()) : jose::fail(jose::ErrorCode::InvalidKey, QString())) {
+            const QString holder = verified->claims.value(QLatin1String("azp")).toString(verified->claims.value(QLatin1String("client_id")).toString());
+            if (holder != client.clientId)
+                return tokenError(400, QStringLiteral("unauthorized_client"), QStringLiteral("the token was issued to another client"));
+            m_revocations->revoke(server::TokenRevocations::fingerprint(token), verified->expiresAt, m_clock());
+            qCInfo(lcAuthorization).noquote() << "access token revoked by" << client.clientId;
+        }
+    }
+    return done();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,6 +956,8 @@ http::Response AuthorizationServer::discovery() const
         {QStringLiteral("userinfo_endpoint"), issuer + QStringLiteral("userinfo")},
         {QStringLiteral("jwks_uri"), issuer + QStringLiteral(".well-known/jwks.json")},
         {QStringLiteral("end_session_endpoint"), issuer + QStringLiteral("oidc/logout")},
+        {QStringLiteral("revocation_endpoint"), issuer + QStringLiteral("oauth/revoke")},
+        {QStringLiteral("revocation_endpoint_auth_methods_supported"), QJsonArray{QStringLiteral("client_secret_basic"), QStringLiteral("client_secret_post"), QStringLiteral("none")}},
         {QStringLiteral("scopes_supported"), scopes},
         {QStringLiteral("response_types_supported"), QJsonArray{QStringLiteral("code"), QStringLiteral("token"), QStringLiteral("id_token"), QStringLiteral("id_token token")}},
         {QStringLiteral("response_modes_supported"), QJsonArray{QStringLiteral("query"), QStringLiteral("fragment"), QStringLiteral("form_post")}},

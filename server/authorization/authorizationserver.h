@@ -5,6 +5,7 @@
 #include "consentstore.h"
 #include "loginthrottle.h"
 #include "router.h"
+#include "refreshtokens.h"
 #include "tenant.h"
 #include "tokenminter.h"
 
@@ -20,8 +21,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcAuthorization)
 class AuthorizationServer
 {
 public:
+    // `revocations`: where access tokens withdrawn before their expiry go (shared with the APIs).
     AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
-                        std::function<QByteArray()> publishedKeys, jose::Clock clock = jose::systemClock());
+                        std::function<QByteArray()> publishedKeys, server::TokenRevocations *revocations, jose::Clock clock = jose::systemClock());
 
     void registerRoutes(http::Router &router);
     const Tenant &tenant() const { return m_tenant; }
@@ -61,13 +63,18 @@ private:
         QStringList scopes;
         qint64 authTime = 0;
         qint64 expiresAt = 0;
+        // Once presented, the code is spent; what it bought is kept so a second presentation can
+        // revoke it (RFC 6749 §4.1.2), until that access token would have expired.
+        bool redeemed = false;
+        QByteArray refreshFamily;
+        QByteArray accessFingerprint;
+        qint64 accessExpiresAt = 0;
     };
-    struct RefreshGrant
+    struct TokenIssue
     {
-        QString clientId;
-        QString subject;
-        QString audience;
-        QStringList scopes;
+        http::Response response;
+        QByteArray accessToken;
+        qint64 accessExpiresAt = 0;
     };
 
     // Continues a transaction: login, then consent, then the answer to the client.
@@ -91,8 +98,9 @@ private:
     http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
-    http::Response tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
-                                 qint64 authTime, bool issueRefreshToken);
+    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
+                             qint64 authTime, const RefreshTokens::Issued *refreshToken);
+    http::Response revoke(const http::Request &request);
     void prune();
     http::Response loggedOutPage() const;
     // Forgets the browser's session and tells it to drop the cookie.
@@ -108,7 +116,8 @@ private:
     QHash<QByteArray, Transaction> m_transactions;
     QHash<QByteArray, Session> m_sessions;
     QHash<QByteArray, Code> m_codes;
-    QHash<QByteArray, RefreshGrant> m_refreshTokens; // keyed by SHA-256 of the token
+    server::TokenRevocations *m_revocations;
+    RefreshTokens m_refresh;
 };
 
 } // namespace organizer::authorization

@@ -117,6 +117,8 @@ Api readApi(Reader &r, const QJsonObject &o, const QString &path)
     api.rbac = r.boolean(o, path, "rbac", false);
     api.addPermissionsToAccessToken = r.boolean(o, path, "add_permissions_in_token", false);
     api.allowOfflineAccess = r.boolean(o, path, "allow_offline_access", false);
+    api.refreshTokenLifetimeSeconds = r.integer(o, path, "refresh_token_lifetime", 2'592'000, 1, 31'536'000);
+    api.refreshTokenIdleLifetimeSeconds = r.integer(o, path, "refresh_token_idle_lifetime", 1'296'000, 1, 31'536'000);
     const QString profile = r.string(o, path, "token_profile", false, QStringLiteral("auth0"));
     if (profile == QLatin1String("rfc9068"))
         api.profile = TokenProfile::Rfc9068;

@@ -43,6 +43,8 @@ struct Api
     bool addPermissionsToAccessToken = false;
     TokenProfile profile = TokenProfile::Auth0;
     bool allowOfflineAccess = false;
+    qint64 refreshTokenLifetimeSeconds = 2'592'000;     // absolute, from the login (30 days)
+    qint64 refreshTokenIdleLifetimeSeconds = 1'296'000; // without use (15 days)
 
     bool hasScope(const QString &scope) const;
     QStringList scopeValues() const;

@@ -25,9 +25,18 @@ bool AccessTokenVerifier::keysMayBeStale(const jose::Error &error)
 void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
 {
     const qint64 now = m_clock();
-    if (const jose::VerifiedJwt *cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
-        done(*cached);
+    if (m_revocations && m_revocations->isRevoked(token, now)) {
+        done(jose::fail(jose::ErrorCode::Revoked, QStringLiteral("the token has been revoked")));
         return;
+    }
+    if (const jose::VerifiedJwt *cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
+        // A withdrawn key takes its tokens with it: a cached verdict counts only while the key that
+        // signed the token is still published (bundled keys and --authority keys alike).
+        if (m_issuerKeys && m_issuerKeys->keys().find(cached->keyId)) {
+            done(*cached);
+            return;
+        }
+        m_cache.remove(token);
     }
     auto result = verifyNow(token);
     if (result) {

@@ -3,6 +3,7 @@
 #include "issuerkeys.h"
 #include "jwtverifier.h"
 #include "tokencache.h"
+#include "tokenrevocations.h"
 
 #include <QPointer>
 
@@ -28,6 +29,8 @@ public:
 
     const Settings &settings() const { return m_settings; }
     // For audiences known only once the server listens (the issuer's /userinfo URL).
+    // Tokens on this list are refused even when they verify (the bundled issuer's revocations).
+    void setRevocations(const TokenRevocations *revocations) { m_revocations = revocations; }
     void setAudience(const QString &audience)
     {
         m_settings.audience = audience;
@@ -42,6 +45,7 @@ private:
     Settings m_settings;
     jose::Clock m_clock;
     TokenCache m_cache;
+    const TokenRevocations *m_revocations = nullptr;
 };
 
 } // namespace organizer::server

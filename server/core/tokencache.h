@@ -16,6 +16,7 @@ public:
     // The cached result if `token` was verified before and has not expired at `now` (leeway included).
     const jose::VerifiedJwt *find(const QByteArray &token, qint64 now, qint64 leewaySeconds) const;
     void insert(const QByteArray &token, const jose::VerifiedJwt &verified, qint64 now, qint64 leewaySeconds);
+    void remove(const QByteArray &token) { m_entries.remove(token); }
     void clear() { m_entries.clear(); }
     qsizetype size() const { return m_entries.size(); }
 

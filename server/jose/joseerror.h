@@ -27,6 +27,7 @@ enum class ErrorCode {
     InvalidKey,
     KeyTooSmall,
     CryptoFailure,
+    Revoked,
     StorageFailure,
 };
 

@@ -18,6 +18,11 @@
 #include <QFile>
 #include <QJsonObject>
 #include <algorithm>
+#include <QDateTime>
+#include <QEventLoop>
+#include <QTimer>
+#include <functional>
+#include "formencoding.h"
 #include <gtest/gtest.h>
 
 using namespace organizer;
@@ -50,23 +55,39 @@ QString query(const QString &responseType, const QString &scope, const QList<QPa
 const QString kWebCallback = QStringLiteral("https://app.example.com/callback");
 const QList<QPair<QString, QString>> kToWebCallback{{QStringLiteral("redirect_uri"), kWebCallback}};
 
-QString tenantWithWebCallback(const QString &dir)
+// The demo tenant, changed by `change`, written to a file for --config.
+QString writeTenant(const QString &dir, const std::function<void(QJsonObject &)> &change)
 {
     QFile bundled(QStringLiteral(":/organizer/tenant.json"));
     EXPECT_TRUE(bundled.open(QIODevice::ReadOnly));
     QJsonObject tenant = QJsonDocument::fromJson(bundled.readAll()).object();
-    QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
-    QJsonObject desktop = clients.at(0).toObject();
-    QJsonArray callbacks = desktop.value(QLatin1String("callbacks")).toArray();
-    callbacks.append(kWebCallback);
-    desktop.insert(QStringLiteral("callbacks"), callbacks);
-    clients.replace(0, desktop);
-    tenant.insert(QStringLiteral("clients"), clients);
-    const QString path = QDir(dir).filePath(QStringLiteral("tenant-web-callback.json"));
+    change(tenant);
+    const QString path = QDir(dir).filePath(QStringLiteral("tenant-%1.json").arg(QDateTime::currentMSecsSinceEpoch()));
     QFile file(path);
     EXPECT_TRUE(file.open(QIODevice::WriteOnly));
     file.write(QJsonDocument(tenant).toJson());
     return path;
+}
+
+QString tenantWithWebCallback(const QString &dir)
+{
+    return writeTenant(dir, [](QJsonObject &tenant) {
+        QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
+        QJsonObject desktop = clients.at(0).toObject();
+        QJsonArray callbacks = desktop.value(QLatin1String("callbacks")).toArray();
+        callbacks.append(kWebCallback);
+        desktop.insert(QStringLiteral("callbacks"), callbacks);
+        clients.replace(0, desktop);
+        tenant.insert(QStringLiteral("clients"), clients);
+    });
+}
+
+// The desktop client's code flow with offline_access, redeemed: the token response's body.
+QJsonObject offlineLogin(quint16 port, const QString &login, const QString &scopes = QStringLiteral("openid offline_access read:contacts"));
+
+QString verifierFor(char fill)
+{
+    return QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, fill)));
 }
 
 QString value(const QUrlQuery &q, const char *name)
@@ -320,21 +341,173 @@ TEST_F(Authorization, CodeFlowWithPkceRefreshAndSingleUseCodes)
     EXPECT_EQ(id.value(QLatin1String("nonce")).toString(), QStringLiteral("nonce-456"));
     EXPECT_EQ(callApi(port(), "GET", "/api/contacts", body.value(QLatin1String("access_token")).toString()).status, 200);
 
+    auto refresh = [this](const QString &token, const QString &scope = {}) {
+        QList<QPair<QString, QString>> form{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                            {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                            {QStringLiteral("refresh_token"), token}};
+        if (!scope.isEmpty())
+            form.append({QStringLiteral("scope"), scope});
+        return tokenRequest(port(), form);
+    };
+    // A refused refresh (a scope never granted) leaves the token usable.
+    EXPECT_EQ(refresh(body.value(QLatin1String("refresh_token")).toString(), QStringLiteral("delete:contacts")).json("error"), "invalid_scope");
+    const HttpReply refreshed = refresh(body.value(QLatin1String("refresh_token")).toString());
+    ASSERT_EQ(refreshed.status, 200) << refreshed.body.toStdString();
+    EXPECT_NE(refreshed.json("refresh_token"), body.value(QLatin1String("refresh_token")).toString().toLatin1()); // rotated
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", QString::fromUtf8(refreshed.json("access_token"))).status, 200);
+
+    // RFC 6749 §4.1.2: the code presented again is refused, and what it bought is revoked.
     const HttpReply replay = tokenRequest(port(), exchange);
     EXPECT_EQ(replay.status, 400);
     EXPECT_EQ(replay.json("error"), "invalid_grant");
-
-    const HttpReply refreshed = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                                      {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                                      {QStringLiteral("refresh_token"), body.value(QLatin1String("refresh_token")).toString()}});
-    ASSERT_EQ(refreshed.status, 200) << refreshed.body.toStdString();
-    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", QString::fromUtf8(refreshed.json("access_token"))).status, 200);
-    const HttpReply widened = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                                    {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                                    {QStringLiteral("refresh_token"), body.value(QLatin1String("refresh_token")).toString()},
-                                                    {QStringLiteral("scope"), QStringLiteral("delete:contacts")}});
-    EXPECT_EQ(widened.json("error"), "invalid_scope");
+    EXPECT_TRUE(replay.json("error_description").contains("revoked"));
+    const HttpReply revokedToken = callApi(port(), "GET", "/api/contacts", body.value(QLatin1String("access_token")).toString());
+    EXPECT_EQ(revokedToken.status, 401);
+    EXPECT_TRUE(revokedToken.header("www-authenticate").contains("revoked")) << revokedToken.header("www-authenticate").constData();
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", QString::fromUtf8(refreshed.json("access_token"))).status, 401);
+    EXPECT_EQ(refresh(QString::fromUtf8(refreshed.json("refresh_token"))).json("error"), "invalid_grant");
 }
+
+TEST_F(Authorization, ARefreshTokenUsedTwiceRevokesItsWholeFamily)
+{
+    const QJsonObject first = offlineLogin(port(), QStringLiteral("alice@example.com"));
+    const QString token1 = first.value(QLatin1String("refresh_token")).toString();
+    ASSERT_FALSE(token1.isEmpty());
+    auto refresh = [this](const QString &token) {
+        return tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                     {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                     {QStringLiteral("refresh_token"), token}});
+    };
+    const HttpReply second = refresh(token1);
+    ASSERT_EQ(second.status, 200) << second.body.constData();
+    const QString token2 = QString::fromUtf8(second.json("refresh_token"));
+    const QString access2 = QString::fromUtf8(second.json("access_token"));
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", access2).status, 200);
+
+    // token1 again: it was copied. The family is revoked, token2 with it, and its access tokens.
+    const HttpReply reused = refresh(token1);
+    EXPECT_EQ(reused.status, 400);
+    EXPECT_EQ(reused.json("error"), "invalid_grant");
+    EXPECT_TRUE(reused.json("error_description").contains("already used"));
+    EXPECT_EQ(refresh(token2).json("error"), "invalid_grant");
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", access2).status, 401);
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", first.value(QLatin1String("access_token")).toString()).status, 401);
+    // Another login is another family, untouched.
+    const QJsonObject other = offlineLogin(port(), QStringLiteral("bob@example.com"));
+    EXPECT_EQ(refresh(other.value(QLatin1String("refresh_token")).toString()).status, 200);
+}
+
+TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
+{
+    m_server.stop();
+    ServerProcess server;
+    const QString config = writeTenant(m_scratch.path(), [](QJsonObject &tenant) {
+        QJsonArray apis = tenant.value(QLatin1String("apis")).toArray();
+        QJsonObject api = apis.at(0).toObject();
+        api.insert(QStringLiteral("refresh_token_idle_lifetime"), 2);
+        api.insert(QStringLiteral("refresh_token_lifetime"), 4);
+        apis.replace(0, api);
+        tenant.insert(QStringLiteral("apis"), apis);
+    });
+    ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
+    auto refresh = [&server](const QString &token) {
+        return tokenRequest(server.port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                            {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                            {QStringLiteral("refresh_token"), token}});
+    };
+    auto pause = [](int ms) {
+        QEventLoop loop;
+        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+        loop.exec();
+    };
+    // Unused for longer than the idle lifetime.
+    const QString idle = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
+    pause(3100);
+    const HttpReply tooLate = refresh(idle);
+    EXPECT_EQ(tooLate.json("error"), "invalid_grant");
+    EXPECT_TRUE(tooLate.json("error_description").contains("unused for more than 2 seconds")) << tooLate.body.constData();
+    // Used often enough, but past the absolute lifetime.
+    QString token = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
+    for (int i = 0; i < 3; ++i) {
+        pause(1100);
+        const HttpReply kept = refresh(token);
+        ASSERT_EQ(kept.status, 200) << kept.body.constData();
+        token = QString::fromUtf8(kept.json("refresh_token"));
+    }
+    pause(1200);
+    const HttpReply old = refresh(token);
+    EXPECT_EQ(old.json("error"), "invalid_grant");
+    EXPECT_TRUE(old.json("error_description").contains("older than 4 seconds")) << old.body.constData();
+}
+
+TEST_F(Authorization, RevocationEndpointFollowsRfc7009)
+{
+    const QJsonObject login = offlineLogin(port(), QStringLiteral("alice@example.com"));
+    const QString refreshToken = login.value(QLatin1String("refresh_token")).toString();
+    const QString accessToken = login.value(QLatin1String("access_token")).toString();
+    auto revoke = [this](const QList<QPair<QString, QString>> &form, const QByteArray &authorization = {}) {
+        QList<QPair<QByteArray, QByteArray>> headers{{"content-type", "application/x-www-form-urlencoded"}};
+        if (!authorization.isEmpty())
+            headers.append({"authorization", authorization});
+        FormData body;
+        for (const auto &[name, value] : form)
+            body.add(name, value);
+        return sendHttp(port(), {"POST", "/oauth/revoke", headers, body.encode()});
+    };
+    const QPair<QString, QString> desktop{QStringLiteral("client_id"), QStringLiteral("organizer-desktop")};
+
+    // Another client may not revoke it; a missing token is a bad request; an unknown one is "done".
+    const HttpReply foreign = revoke({{QStringLiteral("client_id"), QStringLiteral("organizer-cli")}, {QStringLiteral("token"), refreshToken}},
+                                     "Basic " + QByteArray("organizer-cli:organizer-cli-secret").toBase64());
+    EXPECT_EQ(foreign.status, 400);
+    EXPECT_EQ(foreign.json("error"), "unauthorized_client");
+    const HttpReply wrongSecret = revoke({{QStringLiteral("token"), refreshToken}}, "Basic " + QByteArray("organizer-cli:wrong").toBase64());
+    EXPECT_EQ(wrongSecret.status, 401);
+    EXPECT_EQ(wrongSecret.json("error"), "invalid_client");
+    EXPECT_EQ(revoke({desktop}).json("error"), "invalid_request");
+    EXPECT_EQ(revoke({desktop, {QStringLiteral("token"), QStringLiteral("never-issued")}}).status, 200);
+
+    // The refresh token: gone, with the access tokens of its family.
+    const HttpReply revoked = revoke({desktop, {QStringLiteral("token"), refreshToken}, {QStringLiteral("token_type_hint"), QStringLiteral("refresh_token")}});
+    EXPECT_EQ(revoked.status, 200);
+    EXPECT_TRUE(revoked.body.isEmpty());
+    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")}, desktop, {QStringLiteral("refresh_token"), refreshToken}})
+                  .json("error"),
+              "invalid_grant");
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", accessToken).status, 401);
+    EXPECT_EQ(revoke({desktop, {QStringLiteral("token"), refreshToken}}).status, 200); // again: still "done"
+
+    // An access token on its own.
+    const QJsonObject another = offlineLogin(port(), QStringLiteral("bob@example.com"));
+    const QString bobsAccess = another.value(QLatin1String("access_token")).toString();
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", bobsAccess).status, 200);
+    EXPECT_EQ(revoke({desktop, {QStringLiteral("token"), bobsAccess}, {QStringLiteral("token_type_hint"), QStringLiteral("access_token")}}).status, 200);
+    EXPECT_EQ(callApi(port(), "GET", "/api/contacts", bobsAccess).status, 401);
+    // Discovery names the endpoint.
+    EXPECT_TRUE(sendHttp(port(), {"GET", "/.well-known/openid-configuration", {}, {}}).body.contains("oauth/revoke"));
+}
+
+namespace {
+
+QJsonObject offlineLogin(quint16 port, const QString &login, const QString &scopes)
+{
+    const QString verifier = verifierFor('\x33');
+    const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
+    TestBrowser browser(port);
+    const auto outcome = browser.authorize(query(QStringLiteral("code"), scopes,
+                                                 {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                                           login, kPassword);
+    EXPECT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    const HttpReply tokens = tokenRequest(port, {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                                                 {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                                 {QStringLiteral("code"), value(outcome.parameters(), "code")},
+                                                 {QStringLiteral("redirect_uri"), kCallback},
+                                                 {QStringLiteral("code_verifier"), verifier}});
+    EXPECT_EQ(tokens.status, 200) << tokens.body.constData();
+    return QJsonDocument::fromJson(tokens.body).object();
+}
+
+} // namespace
 
 TEST_F(Authorization, CodeExchangeChecksVerifierAndRedirectUri)
 {

@@ -1,0 +1,28 @@
+#include "tokenrevocations.h"
+
+#include <QCryptographicHash>
+
+namespace organizer::server {
+
+QByteArray TokenRevocations::fingerprint(QByteArrayView token)
+{
+    return QCryptographicHash::hash(token, QCryptographicHash::Sha256);
+}
+
+void TokenRevocations::revoke(const QByteArray &fingerprint, qint64 expiresAt, qint64 now)
+{
+    if (expiresAt <= now)
+        return; // expired tokens are refused anyway
+    m_entries.removeIf([now](const auto &entry) { return entry.value() <= now; });
+    m_entries.insert(fingerprint, expiresAt);
+}
+
+bool TokenRevocations::isRevoked(QByteArrayView token, qint64 now) const
+{
+    if (m_entries.isEmpty())
+        return false; // the common case costs nothing
+    const auto it = m_entries.constFind(fingerprint(token));
+    return it != m_entries.cend() && it.value() > now;
+}
+
+} // namespace organizer::server

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QHash>
+
+namespace organizer::server {
+
+// Access tokens withdrawn before they expire: revoked at /oauth/revoke (RFC 7009 §2.1), issued from a
+// refresh-token family that was revoked, or from an authorization code presented twice (RFC 6749
+// §4.1.2). The bundled APIs and /userinfo refuse them. A JWT cannot be recalled, so this list only
+// works where the issuer and the API share a process; an entry lives until its token would expire.
+class TokenRevocations
+{
+public:
+    static QByteArray fingerprint(QByteArrayView token); // SHA-256 of the token: no token is kept
+
+    void revoke(const QByteArray &fingerprint, qint64 expiresAt, qint64 now);
+    bool isRevoked(QByteArrayView token, qint64 now) const;
+    bool isEmpty() const { return m_entries.isEmpty(); }
+    qsizetype size() const { return m_entries.size(); }
+
+private:
+    QHash<QByteArray, qint64> m_entries; // fingerprint → the token's exp
+};
+
+} // namespace organizer::server
