@@ -77,15 +77,34 @@ await tally.check('authorization code + PKCE, refresh and userinfo, validated by
 
   const refreshed = await client.refresh(tokenSet);
   assert.ok(refreshed.access_token);
+  assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokenSet.refresh_token, 'the refresh token rotates');
   assert.equal(refreshed.claims().sub, 'auth0|carol'); // the library validated the refreshed ID token too
   await jwtVerify(refreshed.access_token, jwks, { issuer: base, audience: 'organize', algorithms: ['RS256'] });
   const userinfo = await client.userinfo(refreshed.access_token);
   assert.equal(userinfo.sub, 'auth0|carol');
   assert.equal(userinfo.email, 'carol@example.com');
 
+  // The retired refresh token again: refused, and the family with it (RFC 9700 §4.14.2).
+  await assert.rejects(client.refresh(tokenSet.refresh_token), (error) => error.error === 'invalid_grant');
+  await assert.rejects(client.refresh(refreshed.refresh_token), (error) => error.error === 'invalid_grant');
+
   // The same code again is refused in the RFC 6749 §5.2 shape the library understands.
   await assert.rejects(client.callback(redirectUri, params, { code_verifier: verifier, nonce, state, response_type: 'code' }),
     (error) => error.error === 'invalid_grant' && /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/.test(error.error_description));
+});
+
+await tally.check('the library revokes a refresh token (RFC 7009) and the token stops working', async () => {
+  const client = new issuer.Client({ client_id: 'organizer-desktop', token_endpoint_auth_method: 'none', response_types: ['code'] });
+  assert.equal(issuer.revocation_endpoint, `${base}oauth/revoke`);
+  const verifier = generators.codeVerifier();
+  const url = client.authorizationUrl({ redirect_uri: redirectUri, response_type: 'code', scope: 'openid offline_access read:contacts', audience: 'organize',
+    state: 's', code_challenge: generators.codeChallenge(verifier), code_challenge_method: 'S256' });
+  const answer = await new FormBrowser(base).login(url, 'bob@example.com');
+  const tokenSet = await client.callback(redirectUri, client.callbackParams(answer.location), { code_verifier: verifier, state: 's', response_type: 'code' });
+  await client.revoke(tokenSet.refresh_token, 'refresh_token');
+  await assert.rejects(client.refresh(tokenSet.refresh_token), (error) => error.error === 'invalid_grant');
+  const contacts = await fetch(`${base}api/contacts`, { headers: { authorization: `Bearer ${tokenSet.access_token}` } });
+  assert.equal(contacts.status, 401, 'the family\'s access token is revoked too');
 });
 
 tally.finish();
