@@ -122,6 +122,36 @@ AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, Con
     : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
       m_publishedKeys(std::move(publishedKeys)), m_clock(clock), m_revocations(revocations), m_refresh(revocations, clock)
 {
+    m_sweeper.setInterval(30'000);
+    QObject::connect(&m_sweeper, &QTimer::timeout, [this] { prune(); });
+    m_sweeper.start();
+}
+
+void AuthorizationServer::storeTransaction(const QByteArray &id, Transaction transaction)
+{
+    TransactionBudget &mine = m_transactionsByAddress[transaction.address];
+    ++mine.count;
+    mine.bytes += transaction.bytes;
+    ++m_transactionTotal.count;
+    m_transactionTotal.bytes += transaction.bytes;
+    m_transactions.insert(id, std::move(transaction));
+}
+
+void AuthorizationServer::dropTransaction(const QByteArray &id)
+{
+    const auto it = m_transactions.constFind(id);
+    if (it == m_transactions.cend())
+        return;
+    auto mine = m_transactionsByAddress.find(it->address);
+    if (mine != m_transactionsByAddress.end()) {
+        --mine->count;
+        mine->bytes -= it->bytes;
+        if (mine->count <= 0)
+            m_transactionsByAddress.erase(mine);
+    }
+    --m_transactionTotal.count;
+    m_transactionTotal.bytes -= it->bytes;
+    m_transactions.erase(it);
 }
 
 void AuthorizationServer::registerRoutes(http::Router &router)
@@ -194,7 +224,6 @@ http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId,
 
 http::Response AuthorizationServer::authorize(const http::Request &request)
 {
-    prune();
     auto parsed = parseAuthorizeRequest(request.query, m_tenant);
     if (!parsed) {
         const AuthorizeError &error = parsed.error();
@@ -207,6 +236,29 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     transaction.request = parsed.value();
     transaction.csrf = randomToken();
     transaction.expiresAt = m_clock() + kTransactionLifetime;
+    transaction.address = request.peer.toString();
+    transaction.bytes = 512 + 2 * request.query.encode().size(); // its values, held as UTF-16
+    {
+        auto overMine = [&] {
+            const TransactionBudget mine = m_transactionsByAddress.value(transaction.address);
+            return mine.count >= kMaxTransactionsPerAddress || mine.bytes + transaction.bytes > kMaxTransactionBytesPerAddress;
+        };
+        auto overAll = [&] { return m_transactionTotal.count >= kMaxTransactions || m_transactionTotal.bytes + transaction.bytes > kMaxTransactionBytes; };
+        if (overMine() || overAll())
+            prune(); // expired ones first
+        if (overMine()) {
+            http::Response busy = errorPage(429, QStringLiteral("Too many logins in progress"),
+                                            QStringLiteral("This computer has started too many logins that were not finished. Wait a minute and try again."));
+            busy.setHeader("retry-after", "60");
+            return busy;
+        }
+        if (overAll()) {
+            http::Response busy = errorPage(503, QStringLiteral("The login service is busy"),
+                                            QStringLiteral("Too many logins are in progress. Try again in a minute."));
+            busy.setHeader("retry-after", "60");
+            return busy;
+        }
+    }
     const QHash<QByteArray, QByteArray> cookies = cookiesOf(request);
     transaction.browser = cookies.value(kBrowserCookie);
     bool newBrowser = false;
@@ -232,8 +284,8 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
         transaction.authTime = session->authTime;
     }
     const QByteArray id = randomToken(24);
-    Transaction &stored = m_transactions.insert(id, transaction).value();
-    http::Response response = advance(id, stored);
+    storeTransaction(id, std::move(transaction));
+    http::Response response = advance(id, m_transactions[id]);
     if (newBrowser)
         setCookie(response, kBrowserCookie, transaction.browser, kSessionLifetime);
     return response;
@@ -295,7 +347,7 @@ http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &
     const AuthorizeRequest request = transaction.request;
     const User *user = m_tenant.userBySubject(transaction.subject);
     const qint64 authTime = transaction.authTime;
-    m_transactions.remove(id);
+    dropTransaction(id);
     if (!user)
         return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
     const QStringList scopes = grantedFor(request, *user);
@@ -506,7 +558,7 @@ http::Response AuthorizationServer::consent(const http::Request &request)
     const QString decision = param(*form, QStringLiteral("decision"));
     if (decision == QLatin1String("deny")) {
         const AuthorizeRequest denied = transaction->request;
-        m_transactions.remove(id);
+        dropTransaction(id);
         return answerError(denied, QStringLiteral("access_denied"), QStringLiteral("User did not authorize the request"));
     }
     if (decision != QLatin1String("accept"))
@@ -524,12 +576,15 @@ http::Response AuthorizationServer::consent(const http::Request &request)
 void AuthorizationServer::prune()
 {
     const qint64 now = m_clock();
-    if (m_transactions.size() > 1000)
-        m_transactions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
-    if (m_sessions.size() > 1000)
-        m_sessions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
-    if (m_codes.size() > 1000)
-        m_codes.removeIf([now](const auto &entry) { return std::max(entry.value().expiresAt, entry.value().accessExpiresAt) <= now; });
+    QList<QByteArray> expired;
+    for (auto it = m_transactions.cbegin(); it != m_transactions.cend(); ++it) {
+        if (it->expiresAt <= now)
+            expired.append(it.key());
+    }
+    for (const QByteArray &id : expired)
+        dropTransaction(id);
+    m_sessions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
+    m_codes.removeIf([now](const auto &entry) { return std::max(entry.value().expiresAt, entry.value().accessExpiresAt) <= now; });
 }
 
 // ---------------------------------------------------------------------------------------------

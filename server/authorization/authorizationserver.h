@@ -10,6 +10,7 @@
 #include "tokenminter.h"
 
 #include <QLoggingCategory>
+#include <QTimer>
 
 namespace organizer::authorization {
 
@@ -49,7 +50,20 @@ private:
         qint64 expiresAt = 0;
         QString subject; // set once the user logged in for this transaction
         qint64 authTime = 0;
+        QString address; // who started it, for the per-address bound
+        qsizetype bytes = 0; // roughly what it holds, for the memory bound
     };
+    // Pending logins are bounded, so a flood of /authorize requests cannot grow memory: per address
+    // and in total, by count and by the bytes their parameters hold.
+    struct TransactionBudget
+    {
+        qsizetype count = 0;
+        qsizetype bytes = 0;
+    };
+    static constexpr qsizetype kMaxTransactions = 20'000;
+    static constexpr qsizetype kMaxTransactionBytes = 16 * 1024 * 1024;
+    static constexpr qsizetype kMaxTransactionsPerAddress = 2'000;
+    static constexpr qsizetype kMaxTransactionBytesPerAddress = 4 * 1024 * 1024;
     struct Session
     {
         QString subject;
@@ -114,6 +128,11 @@ private:
     jose::Clock m_clock;
     LoginThrottle m_throttle;
     QHash<QByteArray, Transaction> m_transactions;
+    QHash<QString, TransactionBudget> m_transactionsByAddress;
+    TransactionBudget m_transactionTotal;
+    QTimer m_sweeper; // expired transactions, sessions and codes go even when no request comes
+    void storeTransaction(const QByteArray &id, Transaction transaction);
+    void dropTransaction(const QByteArray &id);
     QHash<QByteArray, Session> m_sessions;
     QHash<QByteArray, Code> m_codes;
     server::TokenRevocations *m_revocations;

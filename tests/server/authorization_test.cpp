@@ -814,6 +814,50 @@ TEST_F(Authorization, HostileInputGetsAClearErrorNotACrash)
     EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200); // still serving
 }
 
+namespace {
+qint64 residentKiB(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+} // namespace
+
+TEST_F(Authorization, AFloodOfUnfinishedLoginsIsBoundedAndRefused)
+{
+    // Each /authorize keeps a pending login; 3,000 with 4 KB parameters must not grow memory without bound.
+    const qint64 before = residentKiB(m_server.pid());
+    ASSERT_GT(before, 0);
+    const QString large(4000, QLatin1Char('n'));
+    int started = 0;
+    int refused = 0;
+    for (int i = 0; i < 3000; ++i) {
+        FormData form{{QStringLiteral("client_id"), QStringLiteral("organizer-desktop")}, {QStringLiteral("redirect_uri"), kCallback},
+                      {QStringLiteral("response_type"), QStringLiteral("id_token token")}, {QStringLiteral("scope"), QStringLiteral("openid")},
+                      {QStringLiteral("state"), large}, {QStringLiteral("nonce"), large + QString::number(i)}};
+        const HttpReply reply = sendHttp(port(), {"GET", "/authorize?" + form.encode(), {}, {}});
+        if (i % 100 == 0)
+            m_server.log(); // drain the server's log pipe: a full pipe would stall it
+        if (reply.status == 302) {
+            ++started;
+        } else {
+            ASSERT_EQ(reply.status, 429) << "request " << i << " after " << started << " started: " << reply.body.constData() << reply.error.toStdString();
+            EXPECT_EQ(reply.header("retry-after"), "60");
+            ++refused;
+        }
+    }
+    EXPECT_GT(started, 100);
+    EXPECT_GT(refused, 1000);
+    const qint64 growth = residentKiB(m_server.pid()) - before;
+    EXPECT_LT(growth, 32 * 1024) << "resident memory grew by " << growth << " KiB";
+    EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200);
+}
+
 TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)
 {
     const HttpReply preflight = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}}, {}});

@@ -367,3 +367,45 @@ TEST(AccessTokenVerifier, RefreshesKeysOnceForAnUnknownKidAndCachesTheResult)
     EXPECT_EQ(calls, 3);
     EXPECT_TRUE(reason.contains(QLatin1String("no signing key with kid")));
 }
+
+TEST(AccessTokenVerifier, ACachedTokenDiesWithItsSigningKey)
+{
+    // After `keys rotate --retain 0` (or an --authority issuer dropping a key) a token seen before
+    // must not keep opening the APIs from the cache.
+    const jose::RsaKey key = jose::RsaKey::generate(2048).value();
+    CountingKeys keys;
+    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("old"))});
+    keys.allowRefresh = false;
+    AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
+    const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()}, {QStringLiteral("aud"), QStringLiteral("organize")}, {QStringLiteral("exp"), 2000}};
+    const QByteArray token = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("old")).value();
+    bool accepted = false;
+    verifier.verify(token, [&](const auto &result) { accepted = bool(result); });
+    ASSERT_TRUE(accepted);
+    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(jose::RsaKey::generate(2048).value(), QStringLiteral("newer"))});
+    QString reason;
+    verifier.verify(token, [&](const auto &result) { accepted = bool(result); reason = result ? QString() : result.error().description; });
+    EXPECT_FALSE(accepted);
+    EXPECT_TRUE(reason.contains(QLatin1String("no signing key with kid 'old'"))) << reason.toStdString();
+}
+
+TEST(AccessTokenVerifier, ARevokedTokenIsRefusedEvenFromTheCache)
+{
+    const jose::RsaKey key = jose::RsaKey::generate(2048).value();
+    CountingKeys keys;
+    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("k"))});
+    TokenRevocations revocations;
+    AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
+    verifier.setRevocations(&revocations);
+    const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()}, {QStringLiteral("aud"), QStringLiteral("organize")}, {QStringLiteral("exp"), 2000}};
+    const QByteArray token = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("k")).value();
+    bool accepted = false;
+    verifier.verify(token, [&](const auto &result) { accepted = bool(result); });
+    ASSERT_TRUE(accepted);
+    revocations.revoke(TokenRevocations::fingerprint(token), 2000, 1000);
+    verifier.verify(token, [&](const auto &result) { accepted = bool(result); });
+    EXPECT_FALSE(accepted);
+    EXPECT_FALSE(revocations.isRevoked("another.token.value", 1000));
+    revocations.revoke(TokenRevocations::fingerprint("expired"), 900, 1000); // already expired: not kept
+    EXPECT_EQ(revocations.size(), 1);
+}

@@ -30,6 +30,7 @@ public:
     QUrl url() const { return m_url; }
     QString issuer() const { return m_url.toString(); }
     QString dataDir() const { return m_dataDir; }
+    qint64 pid() const { return m_process.processId(); }
     QString errorText() const { return m_error; }
     // Everything the server wrote to stderr (its log) so far.
     QByteArray log();
