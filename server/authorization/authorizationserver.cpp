@@ -284,10 +284,11 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
         transaction.authTime = session->authTime;
     }
     const QByteArray id = randomToken(24);
+    const QByteArray browser = transaction.browser;
     storeTransaction(id, std::move(transaction));
     http::Response response = advance(id, m_transactions[id]);
     if (newBrowser)
-        setCookie(response, kBrowserCookie, transaction.browser, kSessionLifetime);
+        setCookie(response, kBrowserCookie, browser, kSessionLifetime);
     return response;
 }
 
