@@ -404,8 +404,9 @@ TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
     const QString config = writeTenant(m_scratch.path(), [](QJsonObject &tenant) {
         QJsonArray apis = tenant.value(QLatin1String("apis")).toArray();
         QJsonObject api = apis.at(0).toObject();
-        api.insert(QStringLiteral("refresh_token_idle_lifetime"), 2);
-        api.insert(QStringLiteral("refresh_token_lifetime"), 4);
+        // Whole seconds: wide enough apart that the clock's granularity cannot decide the test.
+        api.insert(QStringLiteral("refresh_token_idle_lifetime"), 3);
+        api.insert(QStringLiteral("refresh_token_lifetime"), 5);
         apis.replace(0, api);
         tenant.insert(QStringLiteral("apis"), apis);
     });
@@ -422,10 +423,10 @@ TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
     };
     // Unused for longer than the idle lifetime.
     const QString idle = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
-    pause(3100);
+    pause(4100);
     const HttpReply tooLate = refresh(idle);
     EXPECT_EQ(tooLate.json("error"), "invalid_grant");
-    EXPECT_TRUE(tooLate.json("error_description").contains("unused for more than 2 seconds")) << tooLate.body.constData();
+    EXPECT_TRUE(tooLate.json("error_description").contains("unused for more than 3 seconds")) << tooLate.body.constData();
     // Used often enough, but past the absolute lifetime.
     QString token = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
     for (int i = 0; i < 3; ++i) {
@@ -434,10 +435,10 @@ TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
         ASSERT_EQ(kept.status, 200) << kept.body.constData();
         token = QString::fromUtf8(kept.json("refresh_token"));
     }
-    pause(1200);
+    pause(2100);
     const HttpReply old = refresh(token);
     EXPECT_EQ(old.json("error"), "invalid_grant");
-    EXPECT_TRUE(old.json("error_description").contains("older than 4 seconds")) << old.body.constData();
+    EXPECT_TRUE(old.json("error_description").contains("older than 5 seconds")) << old.body.constData();
 }
 
 TEST_F(Authorization, RevocationEndpointFollowsRfc7009)
