@@ -10,6 +10,7 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMessageAuthenticationCode>
 #include <QStringDecoder>
 
 namespace organizer::authorization {
@@ -170,6 +171,7 @@ void AuthorizationServer::registerRoutes(http::Router &router)
     router.add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
     router.add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
     router.add("GET", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return oidcLogout(r); }));
+    router.add("POST", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return confirmOidcLogout(r); }));
     router.add("GET", QStringLiteral("/.well-known/openid-configuration"), sync([this](const http::Request &) { return discovery(); }));
     router.add("GET", QStringLiteral("/.well-known/jwks.json"), sync([this](const http::Request &) {
         http::Response response;
@@ -955,12 +957,35 @@ http::Response AuthorizationServer::logout(const http::Request &request)
     return endSession(request, std::move(response));
 }
 
+Expected<http::Response, http::Response> AuthorizationServer::logoutDestination(const QString &clientId, const QString &target, const QString &state) const
+{
+    if (target.isEmpty())
+        return loggedOutPage();
+    const Client *client = m_tenant.client(clientId);
+    QUrl url(target, QUrl::StrictMode);
+    if (!client || !url.isValid() || !client->allowsLogoutUrl(url))
+        return Unexpected<http::Response>(errorPage(400, QStringLiteral("Logout target not allowed"),
+                                                    QStringLiteral("\"%1\" is not a registered logout URL for this application.").arg(target.left(200))));
+    if (!state.isEmpty()) {
+        FormData query = FormData::parse(url.query(QUrl::FullyEncoded).toLatin1());
+        query.add(QStringLiteral("state"), state);
+        url.setQuery(query.toString(), QUrl::StrictMode);
+    }
+    return redirect(url);
+}
+
+QByteArray AuthorizationServer::logoutConfirmationToken(const QByteArray &sessionId) const
+{
+    return jose::base64UrlEncode(QMessageAuthenticationCode::hash("oidc-logout:" + sessionId, m_formKey, QCryptographicHash::Sha256));
+}
+
 http::Response AuthorizationServer::oidcLogout(const http::Request &request)
 {
     // OpenID Connect RP-Initiated Logout 1.0: id_token_hint names the client, whose registered
     // post_logout_redirect_uri is the only place we send the browser.
     const QString hint = param(request.query, QStringLiteral("id_token_hint"));
     const QString target = param(request.query, QStringLiteral("post_logout_redirect_uri"));
+    const QString state = param(request.query, QStringLiteral("state"));
     QString clientId = param(request.query, QStringLiteral("client_id"));
     if (!hint.isEmpty()) {
         auto parsed = jose::parseCompactJws(hint.toLatin1());
@@ -977,24 +1002,44 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
             return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
         clientId = hinted;
     }
-    http::Response response;
-    if (!target.isEmpty()) {
-        const Client *client = m_tenant.client(clientId);
-        QUrl url(target, QUrl::StrictMode);
-        if (!client || !url.isValid() || !client->allowsLogoutUrl(url))
-            return errorPage(400, QStringLiteral("Logout target not allowed"),
-                             QStringLiteral("\"%1\" is not a registered logout URL for this application.").arg(target.left(200)));
-        const QString state = param(request.query, QStringLiteral("state"));
-        if (!state.isEmpty()) {
-            FormData query = FormData::parse(url.query(QUrl::FullyEncoded).toLatin1());
-            query.add(QStringLiteral("state"), state);
-            url.setQuery(query.toString(), QUrl::StrictMode);
-        }
-        response = redirect(url);
-    } else {
-        response = loggedOutPage();
-    }
-    return endSession(request, std::move(response));
+    auto destination = logoutDestination(clientId, target, state);
+    if (!destination)
+        return destination.error();
+    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
+    if (!hint.isEmpty() || !currentSession(request))
+        return endSession(request, std::move(destination).value());
+    // §2 / §6: without a hint anyone could log the user out with a link; ask first.
+    const QString form = QStringLiteral("<p class=\"lead\">Do you want to log out of Organizer?</p>"
+                                        "<form method=\"post\" action=\"/oidc/logout\">"
+                                        "<input type=\"hidden\" name=\"csrf\" value=\"%1\">"
+                                        "<input type=\"hidden\" name=\"client_id\" value=\"%2\">"
+                                        "<input type=\"hidden\" name=\"post_logout_redirect_uri\" value=\"%3\">"
+                                        "<input type=\"hidden\" name=\"state\" value=\"%4\">"
+                                        "<div class=\"actions\"><button class=\"secondary\" type=\"submit\" name=\"decision\" value=\"stay\">Stay logged in</button>"
+                                        "<button class=\"primary\" type=\"submit\" name=\"decision\" value=\"logout\" autofocus>Log out</button></div></form>")
+                             .arg(QString::fromLatin1(logoutConfirmationToken(sessionId)), htmlEscape(clientId), htmlEscape(target), htmlEscape(state));
+    const QUrl targetUrl(target, QUrl::StrictMode);
+    return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("Log out?")}, {QStringLiteral("body"), form}}),
+                target.isEmpty() ? QString() : originOf(targetUrl));
+}
+
+http::Response AuthorizationServer::confirmOidcLogout(const http::Request &request)
+{
+    const auto form = parseForm(request.body);
+    if (!form)
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
+    const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
+    if (!currentSession(request))
+        return loggedOutPage(); // nothing to end
+    if (!constantTimeEquals(form->value(u"csrf").toLatin1(), logoutConfirmationToken(sessionId)))
+        return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
+    if (form->value(u"decision") != QLatin1String("logout"))
+        return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are still logged in")},
+                                                                     {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+    auto destination = logoutDestination(form->value(u"client_id"), form->value(u"post_logout_redirect_uri"), form->value(u"state"));
+    if (!destination)
+        return destination.error();
+    return endSession(request, std::move(destination).value());
 }
 
 http::Response AuthorizationServer::discovery() const

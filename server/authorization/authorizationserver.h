@@ -4,6 +4,7 @@
 #include "authorizerequest.h"
 #include "consentstore.h"
 #include "loginthrottle.h"
+#include "passwordhash.h"
 #include "router.h"
 #include "refreshtokens.h"
 #include "tenant.h"
@@ -39,6 +40,7 @@ public:
     void userinfo(const http::Request &request, http::Responder respond);
     http::Response logout(const http::Request &request);
     http::Response oidcLogout(const http::Request &request);
+    http::Response confirmOidcLogout(const http::Request &request);
     http::Response discovery() const;
 
 private:
@@ -117,6 +119,10 @@ private:
     http::Response revoke(const http::Request &request);
     void prune();
     http::Response loggedOutPage() const;
+    // Where RP-initiated logout goes afterwards: the registered post_logout_redirect_uri with state, or
+    // the logged-out page; an unregistered target is an error page.
+    Expected<http::Response, http::Response> logoutDestination(const QString &clientId, const QString &target, const QString &state) const;
+    QByteArray logoutConfirmationToken(const QByteArray &sessionId) const;
     // Forgets the browser's session and tells it to drop the cookie.
     http::Response endSession(const http::Request &request, http::Response response);
 
@@ -130,6 +136,7 @@ private:
     QHash<QByteArray, Transaction> m_transactions;
     QHash<QString, TransactionBudget> m_transactionsByAddress;
     TransactionBudget m_transactionTotal;
+    QByteArray m_formKey = randomToken(32); // keys the logout confirmation's CSRF token to the session
     QTimer m_sweeper; // expired transactions, sessions and codes go even when no request comes
     void storeTransaction(const QByteArray &id, Transaction transaction);
     void dropTransaction(const QByteArray &id);

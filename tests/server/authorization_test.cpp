@@ -632,6 +632,39 @@ TEST_F(Authorization, OidcLogoutHonoursTheIdTokenHint)
     EXPECT_EQ(forged.status, 400);
 }
 
+TEST_F(Authorization, OidcLogoutWithoutAHintAsksFirst)
+{
+    // RP-Initiated Logout §2: without id_token_hint any site could log the user out with a link.
+    TestBrowser browser(port());
+    ASSERT_TRUE(browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
+    auto stillLoggedIn = [&] {
+        const auto silent = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+        return value(silent.parameters(), "error") != QLatin1String("login_required"); // consent_required: a loopback redirect
+    };
+    const HttpReply asked = browser.get("/oidc/logout?client_id=organizer-desktop&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=bye");
+    ASSERT_EQ(asked.status, 200);
+    EXPECT_TRUE(asked.body.contains("Log out?"));
+    EXPECT_TRUE(stillLoggedIn());
+    const QString csrf = TestBrowser::hiddenField(asked.body, QStringLiteral("csrf"));
+    ASSERT_FALSE(csrf.isEmpty());
+    auto answer = [&](const QString &token, const QString &decision) {
+        return browser.postForm("/oidc/logout", {{QStringLiteral("csrf"), token}, {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                                 {QStringLiteral("post_logout_redirect_uri"), QStringLiteral("http://127.0.0.1/")},
+                                                 {QStringLiteral("state"), QStringLiteral("bye")}, {QStringLiteral("decision"), decision}});
+    };
+    EXPECT_EQ(answer(QStringLiteral("forged"), QStringLiteral("logout")).status, 400);
+    EXPECT_TRUE(stillLoggedIn());
+    EXPECT_EQ(answer(csrf, QStringLiteral("stay")).status, 200);
+    EXPECT_TRUE(stillLoggedIn());
+    const HttpReply out = answer(csrf, QStringLiteral("logout"));
+    EXPECT_EQ(out.status, 302);
+    EXPECT_EQ(out.header("location"), "http://127.0.0.1/?state=bye");
+    EXPECT_FALSE(stillLoggedIn());
+    // Nobody logged in: nothing to confirm.
+    EXPECT_EQ(browser.get("/oidc/logout").status, 200);
+    EXPECT_EQ(browser.get("/oidc/logout?client_id=organizer-desktop&post_logout_redirect_uri=http%3A%2F%2Fevil.example%2F").status, 400);
+}
+
 TEST_F(Authorization, WrongPasswordsAreThrottledWithoutRevealingAccounts)
 {
     TestBrowser browser(port());
