@@ -449,24 +449,34 @@ http::Response AuthorizationServer::login(const http::Request &request)
     const QString username = param(*form, QStringLiteral("username")).trimmed().left(254);
     const QString password = param(*form, QStringLiteral("password")).left(1024);
     const qint64 now = m_clock();
-    const QString accountKey = QStringLiteral("account:") + username.toLower();
+    // Failures count per account (known or not, so the answer never tells which). Per address only
+    // names that do not exist count: on loopback every browser is 127.0.0.1, and a local process
+    // failing with made-up names must not lock real users out.
+    const QString accountKey = QStringLiteral("account:") + normalizedLogin(username);
     const QString addressKey = QStringLiteral("address:") + request.peer.toString();
-    const qint64 wait = std::max(m_throttle.retryAfter(accountKey, now), m_throttle.retryAfter(addressKey, now));
-    if (wait > 0) {
+    auto tooMany = [&](qint64 wait) {
         http::Response response = renderLogin(id, *transaction, username,
                                               QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
         response.status = 429;
         response.setHeader("retry-after", QByteArray::number(wait));
         return response;
-    }
+    };
+    if (const qint64 wait = m_throttle.retryAfter(accountKey, now); wait > 0)
+        return tooMany(wait);
     const User *user = m_tenant.userByLogin(username);
     // A missing user costs the same KDF work as a wrong password: timing does not reveal which it was.
     static const QString decoy = hashPassword(QStringLiteral("decoy"));
     const bool valid = verifyPassword(password, user ? user->passwordHash : decoy) && user;
     if (!valid) {
         m_throttle.recordFailure(accountKey, now);
-        m_throttle.recordFailure(addressKey, now);
+        if (!user)
+            m_unknownNameThrottle.recordFailure(addressKey, now);
         qCInfo(lcAuthorization).noquote() << "failed login from" << request.peer.toString();
+        // Once an address has tried many names that do not exist, every wrong answer from it is
+        // "too many" — for real accounts too, so the difference reveals nothing. A right password
+        // still works.
+        if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
+            return tooMany(wait);
         return renderLogin(id, *transaction, username, QStringLiteral("Wrong email or password."));
     }
     m_throttle.recordSuccess(accountKey);

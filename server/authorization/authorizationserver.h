@@ -132,7 +132,8 @@ private:
     server::AccessTokenVerifier *m_userinfoVerifier;
     std::function<QByteArray()> m_publishedKeys;
     jose::Clock m_clock;
-    LoginThrottle m_throttle;
+    LoginThrottle m_throttle;                // per account
+    LoginThrottle m_unknownNameThrottle{20}; // per address, names that do not exist
     QHash<QByteArray, Transaction> m_transactions;
     QHash<QString, TransactionBudget> m_transactionsByAddress;
     TransactionBudget m_transactionTotal;

@@ -294,10 +294,16 @@ const Client *Tenant::client(const QString &clientId) const
     return nullptr;
 }
 
+QString normalizedLogin(const QString &login)
+{
+    return login.trimmed().normalized(QString::NormalizationForm_KC).toCaseFolded();
+}
+
 const User *Tenant::userByLogin(const QString &login) const
 {
+    const QString wanted = normalizedLogin(login);
     for (const User &entry : users) {
-        if (entry.email.compare(login.trimmed(), Qt::CaseInsensitive) == 0)
+        if (normalizedLogin(entry.email) == wanted)
             return &entry;
     }
     return nullptr;

@@ -17,6 +17,10 @@ namespace organizer::authorization {
 // them. A loopback callback may not live below one of them, or it would receive the session.
 const QStringList &sessionCookiePaths();
 
+// A login as it is compared and counted: trimmed, Unicode NFKC, case-folded. The lookup and the
+// throttle use this one form, so "ſam@example.com" (long s) is sam, on sam's failure counter.
+QString normalizedLogin(const QString &login);
+
 // A redirect to this machine (127.0.0.0/8, ::1 or "localhost"): whoever listens there cannot be
 // told apart from the app, so consent for it is never skipped (RFC 8252 §8.6).
 bool isLoopbackRedirect(const QUrl &redirectUri);
@@ -100,7 +104,7 @@ struct Tenant
 
     const Api *api(const QString &identifier) const;
     const Client *client(const QString &clientId) const;
-    const User *userByLogin(const QString &login) const; // email, case-insensitive
+    const User *userByLogin(const QString &login) const; // by normalizedLogin()
     const User *userBySubject(const QString &subject) const;
     bool hasDemoEntries() const;
 };

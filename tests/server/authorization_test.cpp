@@ -665,6 +665,64 @@ TEST_F(Authorization, OidcLogoutWithoutAHintAsksFirst)
     EXPECT_EQ(browser.get("/oidc/logout?client_id=organizer-desktop&post_logout_redirect_uri=http%3A%2F%2Fevil.example%2F").status, 400);
 }
 
+namespace {
+// One attempt on the login page of a fresh /authorize: the answer's status.
+int tryLogin(TestBrowser &browser, const QString &username, const QString &password)
+{
+    const HttpReply start = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
+    const HttpReply page = browser.get(start.header("location"));
+    return browser.postForm("/login", {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
+                                       {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
+                                       {QStringLiteral("username"), username},
+                                       {QStringLiteral("password"), password}})
+        .status;
+}
+} // namespace
+
+TEST_F(Authorization, MadeUpNamesFromOneAddressDoNotLockRealUsersOut)
+{
+    // Every browser on the loopback setup is 127.0.0.1: a local process failing with invented names
+    // must not stop alice, whose correct password still works.
+    TestBrowser attacker(port());
+    int refused = 0;
+    for (int i = 0; i < 40; ++i)
+        refused += tryLogin(attacker, QStringLiteral("nobody%1@example.com").arg(i), QStringLiteral("guess")) == 429 ? 1 : 0;
+    EXPECT_GT(refused, 0); // the address is throttled for names that do not exist
+    TestBrowser alice(port());
+    EXPECT_EQ(tryLogin(alice, QStringLiteral("alice@example.com"), kPassword), 302);
+    // A wrong password for a real account from that address gets the same answer as a made-up name:
+    // nothing tells the two apart.
+    EXPECT_EQ(tryLogin(attacker, QStringLiteral("bob@example.com"), QStringLiteral("guess")), 429);
+    EXPECT_EQ(tryLogin(attacker, QStringLiteral("nobody-else@example.com"), QStringLiteral("guess")), 429);
+}
+
+TEST_F(Authorization, LoginsAreNormalisedOnceForLookupAndThrottle)
+{
+    m_server.stop();
+    const QString config = writeTenant(m_scratch.path(), [](QJsonObject &tenant) {
+        QJsonArray users = tenant.value(QLatin1String("users")).toArray();
+        QJsonObject sam = users.at(0).toObject();
+        sam.insert(QStringLiteral("user_id"), QStringLiteral("sam"));
+        sam.insert(QStringLiteral("email"), QStringLiteral("sam@example.com"));
+        sam.insert(QStringLiteral("name"), QStringLiteral("Sam Stone"));
+        users.append(sam);
+        tenant.insert(QStringLiteral("users"), users);
+    });
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
+    TestBrowser browser(server.port());
+    const QString longS = QStringLiteral("\u017Fam@example.com"); // "ſam": case-folds to "sam"
+    // ſam is sam: the same account, so the same counter.
+    EXPECT_EQ(tryLogin(browser, longS, QStringLiteral("wrong")), 401);
+    // Enough failures that the backoff (whole seconds) outlasts the next two attempts.
+    for (int i = 0; i < 9; ++i)
+        tryLogin(browser, i % 2 ? longS : QStringLiteral("SAM@example.com"), QStringLiteral("wrong"));
+    EXPECT_EQ(tryLogin(browser, QStringLiteral("sam@example.com"), QStringLiteral("wrong")), 429);
+    EXPECT_EQ(tryLogin(browser, longS, kPassword), 429);
+    TestBrowser other(server.port());
+    EXPECT_EQ(tryLogin(other, QStringLiteral("alice@example.com"), kPassword), 302); // other accounts unaffected
+}
+
 TEST_F(Authorization, WrongPasswordsAreThrottledWithoutRevealingAccounts)
 {
     TestBrowser browser(port());
