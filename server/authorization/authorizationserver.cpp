@@ -162,11 +162,11 @@ void AuthorizationServer::registerRoutes(http::Router &router)
     };
     router.add("GET", QStringLiteral("/authorize"), sync([this](const http::Request &r) { return authorize(r); }));
     router.add("GET", QStringLiteral("/login"), sync([this](const http::Request &r) { return loginPage(r); }));
-    router.add("POST", QStringLiteral("/login"), sync([this](const http::Request &r) { return login(r); }));
+    router.add("POST", QStringLiteral("/login"), [this](const http::Request &r, http::Responder respond) { login(r, std::move(respond)); });
     router.add("GET", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consentPage(r); }));
     router.add("POST", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consent(r); }));
-    router.add("POST", QStringLiteral("/oauth/token"), sync([this](const http::Request &r) { return token(r); }));
-    router.add("POST", QStringLiteral("/oauth/revoke"), sync([this](const http::Request &r) { return revoke(r); }));
+    router.add("POST", QStringLiteral("/oauth/token"), [this](const http::Request &r, http::Responder respond) { token(r, std::move(respond)); });
+    router.add("POST", QStringLiteral("/oauth/revoke"), [this](const http::Request &r, http::Responder respond) { revoke(r, std::move(respond)); });
     router.add("GET", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
     router.add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
     router.add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
@@ -426,68 +426,93 @@ http::Response AuthorizationServer::loginPage(const http::Request &request)
     return renderLogin(id, *transaction, {}, {});
 }
 
-http::Response AuthorizationServer::login(const http::Request &request)
+void AuthorizationServer::login(const http::Request &request, http::Responder respond)
 {
     const auto form = parseForm(request.body);
     if (!form)
-        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
+        return respond(errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8.")));
     for (const QString &name : {QStringLiteral("transaction"), QStringLiteral("csrf"), QStringLiteral("username"), QStringLiteral("password")}) {
         if (isRepeated(*form, name))
-            return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The %1 field was sent twice.").arg(name));
+            return respond(errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The %1 field was sent twice.").arg(name)));
     }
     const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
     Transaction *transaction = findTransaction(id);
     if (!transaction)
-        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used."));
+        return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
     const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
     if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
-        return errorPage(400, QStringLiteral("Cookies are needed"),
-                         QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again."));
+        return respond(errorPage(400, QStringLiteral("Cookies are needed"),
+                                 QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again.")));
     if (!constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
-        return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
+        return respond(errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match.")));
 
     const QString username = param(*form, QStringLiteral("username")).trimmed().left(254);
     const QString password = param(*form, QStringLiteral("password")).left(1024);
-    const qint64 now = m_clock();
     // Failures count per account (known or not, so the answer never tells which). Per address only
     // names that do not exist count: on loopback every browser is 127.0.0.1, and a local process
     // failing with made-up names must not lock real users out.
     const QString accountKey = QStringLiteral("account:") + normalizedLogin(username);
     const QString addressKey = QStringLiteral("address:") + request.peer.toString();
-    auto tooMany = [&](qint64 wait) {
-        http::Response response = renderLogin(id, *transaction, username,
-                                              QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
-        response.status = 429;
-        response.setHeader("retry-after", QByteArray::number(wait));
-        return response;
-    };
-    if (const qint64 wait = m_throttle.retryAfter(accountKey, now); wait > 0)
-        return tooMany(wait);
+    if (const qint64 wait = m_throttle.retryAfter(accountKey, m_clock()); wait > 0)
+        return respond(tooManyLogins(id, *transaction, username, wait));
     const User *user = m_tenant.userByLogin(username);
     // A missing user costs the same KDF work as a wrong password: timing does not reveal which it was.
-    static const QString decoy = hashPassword(QStringLiteral("decoy"));
-    const bool valid = verifyPassword(password, user ? user->passwordHash : decoy) && user;
-    if (!valid) {
-        m_throttle.recordFailure(accountKey, now);
-        if (!user)
-            m_unknownNameThrottle.recordFailure(addressKey, now);
-        qCInfo(lcAuthorization).noquote() << "failed login from" << request.peer.toString();
-        // Once an address has tried many names that do not exist, every wrong answer from it is
-        // "too many" — for real accounts too, so the difference reveals nothing. A right password
-        // still works.
-        if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
-            return tooMany(wait);
-        return renderLogin(id, *transaction, username, QStringLiteral("Wrong email or password."));
-    }
-    m_throttle.recordSuccess(accountKey);
-    const QByteArray sessionId = randomToken();
-    m_sessions.insert(hashOf(sessionId), Session{user->subject(), now, now + kSessionLifetime});
-    transaction->subject = user->subject();
-    transaction->authTime = now;
-    transaction->csrf = randomToken(); // the login form cannot be replayed against the consent step
-    http::Response response = advance(id, *transaction);
-    setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
+    // The KDF runs off the event loop, so guessing cannot delay anyone else.
+    const QString subject = user ? user->subject() : QString();
+    const QString peer = request.peer.toString();
+    const bool queued = m_passwordChecks.submit(password, user ? user->passwordHash : decoyHash(), &m_context,
+                                                [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
+        Transaction *pending = findTransaction(id);
+        if (!pending)
+            return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+        const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
+        const qint64 now = m_clock();
+        if (!valid || !who) {
+            m_throttle.recordFailure(accountKey, now);
+            if (subject.isEmpty())
+                m_unknownNameThrottle.recordFailure(addressKey, now);
+            qCInfo(lcAuthorization).noquote() << "failed login from" << peer;
+            // Once an address has tried many names that do not exist, every wrong answer from it is
+            // "too many" — for real accounts too, so the difference reveals nothing. A right password
+            // still works.
+            if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
+                return respond(tooManyLogins(id, *pending, username, wait));
+            return respond(renderLogin(id, *pending, username, QStringLiteral("Wrong email or password.")));
+        }
+        m_throttle.recordSuccess(accountKey);
+        const QByteArray sessionId = randomToken();
+        m_sessions.insert(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime});
+        pending->subject = who->subject();
+        pending->authTime = now;
+        pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
+        http::Response response = advance(id, *pending);
+        setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
+        respond(std::move(response));
+    });
+    if (!queued)
+        respond(busyPage());
+}
+
+http::Response AuthorizationServer::tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const
+{
+    http::Response response = renderLogin(id, transaction, username,
+                                          QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
+    response.status = 429;
+    response.setHeader("retry-after", QByteArray::number(wait));
     return response;
+}
+
+http::Response AuthorizationServer::busyPage() const
+{
+    http::Response busy = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many password checks are waiting. Try again in a moment."));
+    busy.setHeader("retry-after", "1");
+    return busy;
+}
+
+const QString &AuthorizationServer::decoyHash()
+{
+    static const QString decoy = hashPassword(QStringLiteral("decoy"));
+    return decoy;
 }
 
 http::Response AuthorizationServer::consentPage(const http::Request &request)
@@ -603,8 +628,7 @@ void AuthorizationServer::prune()
 // ---------------------------------------------------------------------------------------------
 // /oauth/token (RFC 6749 §3.2, errors per §5.2)
 
-Expected<AuthorizationServer::ClientAuthentication, http::Response> AuthorizationServer::authenticateClient(const http::Request &request,
-                                                                                                          const FormData &parameters) const
+void AuthorizationServer::authenticateClient(const http::Request &request, const FormData &parameters, ClientCheck done)
 {
     QString clientId = param(parameters, QStringLiteral("client_id"));
     QString secret = param(parameters, QStringLiteral("client_secret"));
@@ -612,17 +636,17 @@ Expected<AuthorizationServer::ClientAuthentication, http::Response> Authorizatio
     const QByteArray authorization = request.header("authorization");
     if (!authorization.isEmpty()) {
         if (!authorization.startsWith("Basic ") && !authorization.startsWith("basic "))
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only")));
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only"))));
         if (!secret.isEmpty())
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two")));
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two"))));
         const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
         const qsizetype colon = decoded.indexOf(':');
         if (colon < 0)
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed")));
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed"))));
         // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
         const QString basicId = FormData::decodeComponent(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId)
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials")));
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials"))));
         clientId = basicId;
         secret = FormData::decodeComponent(decoded.mid(colon + 1));
         usedBasic = true;
@@ -634,61 +658,99 @@ Expected<AuthorizationServer::ClientAuthentication, http::Response> Authorizatio
         return Unexpected<http::Response>(response);
     };
     if (clientId.isEmpty())
-        return invalidClient(QStringLiteral("the client is not identified: send client_id"));
+        return done(invalidClient(QStringLiteral("the client is not identified: send client_id")));
     const Client *client = m_tenant.client(clientId);
-    if (!client)
-        return invalidClient(QStringLiteral("unknown client or wrong secret"));
-    if (client->confidential) {
-        if (secret.isEmpty() || !verifyPassword(secret, client->secretHash))
-            return invalidClient(QStringLiteral("unknown client or wrong secret"));
-    } else if (!secret.isEmpty()) {
-        return invalidClient(QStringLiteral("%1 is a public client and has no secret").arg(client->name));
+    if (client && !client->confidential) {
+        if (!secret.isEmpty())
+            return done(invalidClient(QStringLiteral("%1 is a public client and has no secret").arg(client->name)));
+        return done(ClientAuthentication{client, usedBasic});
     }
-    return ClientAuthentication{client, usedBasic};
+    // Secret guessing is throttled per client ID (known or not, so the answer never tells which) and,
+    // for IDs that do not exist, per address; like logins, a right secret still works.
+    const qint64 now = m_clock();
+    const QString clientKey = QStringLiteral("client:") + clientId;
+    const QString addressKey = QStringLiteral("client-address:") + request.peer.toString();
+    auto tooMany = [](qint64 wait) {
+        http::Response response = tokenError(429, QStringLiteral("too_many_attempts"),
+                                             QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
+        response.setHeader("retry-after", QByteArray::number(wait));
+        return Unexpected<http::Response>(response);
+    };
+    if (const qint64 wait = m_clientThrottle.retryAfter(clientKey, now); wait > 0)
+        return done(tooMany(wait));
+    // One check at a time per client: parallel guesses cannot all slip in before the first failure counts.
+    if (m_clientChecksRunning.contains(clientKey))
+        return done(tooMany(1));
+    // An unknown client is checked against a decoy, so it takes as long as a wrong secret.
+    m_clientChecksRunning.insert(clientKey);
+    const bool known = client != nullptr;
+    const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : decoyHash(), &m_context,
+                                                [this, clientId, clientKey, addressKey, known, usedBasic, invalidClient, tooMany, done](bool valid) {
+        m_clientChecksRunning.remove(clientKey);
+        const Client *current = m_tenant.client(clientId);
+        const qint64 later = m_clock();
+        if (!valid || !known || !current) {
+            m_clientThrottle.recordFailure(clientKey, later);
+            if (!known)
+                m_unknownClientThrottle.recordFailure(addressKey, later);
+            if (const qint64 wait = m_unknownClientThrottle.retryAfter(addressKey, later); wait > 0)
+                return done(tooMany(wait));
+            return done(invalidClient(QStringLiteral("unknown client or wrong secret")));
+        }
+        m_clientThrottle.recordSuccess(clientKey);
+        done(ClientAuthentication{current, usedBasic});
+    });
+    if (!queued) {
+        m_clientChecksRunning.remove(clientKey);
+        http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
+        busy.setHeader("retry-after", "1");
+        done(Unexpected<http::Response>(busy));
+    }
 }
 
-http::Response AuthorizationServer::token(const http::Request &request)
+void AuthorizationServer::token(const http::Request &request, http::Responder respond)
 {
     FormData parameters;
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType == "application/x-www-form-urlencoded") {
         const auto form = parseForm(request.body);
         if (!form)
-            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8"));
+            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
         parameters = *form;
     } else if (contentType == "application/json") {
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
         if (parseError.error != QJsonParseError::NoError || !document.isObject())
-            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object"));
+            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object")));
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!it.value().isString())
-                return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40)));
+                return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
             parameters.add(it.key(), it.value().toString());
         }
     } else {
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON"));
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
     }
     if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40)));
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
     const QString grantType = param(parameters, QStringLiteral("grant_type"));
     if (grantType.isEmpty())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing"));
-    auto authenticated = authenticateClient(request, parameters);
-    if (!authenticated)
-        return authenticated.error();
-    const Client &client = *authenticated->client;
-    static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
-    if (!known.contains(grantType))
-        return tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60)));
-    if (!client.allowsGrant(grantType))
-        return tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType));
-    if (grantType == QLatin1String("client_credentials"))
-        return clientCredentialsGrant(client, parameters);
-    if (grantType == QLatin1String("authorization_code"))
-        return authorizationCodeGrant(client, parameters);
-    return refreshTokenGrant(client, parameters);
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing")));
+    authenticateClient(request, parameters, [this, parameters, grantType, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
+        if (!authenticated)
+            return respond(authenticated.error());
+        const Client &client = *authenticated->client;
+        static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
+        if (!known.contains(grantType))
+            return respond(tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
+        if (!client.allowsGrant(grantType))
+            return respond(tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
+        if (grantType == QLatin1String("client_credentials"))
+            return respond(clientCredentialsGrant(client, parameters));
+        if (grantType == QLatin1String("authorization_code"))
+            return respond(authorizationCodeGrant(client, parameters));
+        respond(refreshTokenGrant(client, parameters));
+    });
 }
 
 http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters)
@@ -839,14 +901,14 @@ AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *ap
 
 // RFC 7009 (Auth0's POST /oauth/revoke): a refresh token takes its whole family and the access tokens
 // it issued along; one of our access tokens is refused by the bundled APIs until it would expire.
-http::Response AuthorizationServer::revoke(const http::Request &request)
+void AuthorizationServer::revoke(const http::Request &request, http::Responder respond)
 {
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     FormData parameters;
     if (contentType == "application/x-www-form-urlencoded") {
         const auto form = parseForm(request.body);
         if (!form)
-            return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8"));
+            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
         parameters = *form;
     } else if (contentType == "application/json") {
         const QJsonObject object = QJsonDocument::fromJson(request.body).object();
@@ -855,17 +917,20 @@ http::Response AuthorizationServer::revoke(const http::Request &request)
                 parameters.add(it.key(), it.value().toString());
         }
     } else {
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON"));
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
     }
     if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40)));
-    auto authenticated = authenticateClient(request, parameters);
-    if (!authenticated)
-        return authenticated.error();
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+    authenticateClient(request, parameters, [this, parameters, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
+        respond(authenticated ? revokeFor(*authenticated->client, parameters) : authenticated.error());
+    });
+}
+
+http::Response AuthorizationServer::revokeFor(const Client &client, const FormData &parameters)
+{
     const QByteArray token = param(parameters, QStringLiteral("token")).toLatin1();
     if (token.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token parameter is missing"));
-    const Client &client = *authenticated->client;
     auto done = [] {
         http::Response response;
         response.status = 200; // RFC 7009 §2.2: also for a token that is unknown or already invalid

@@ -11,6 +11,7 @@
 #include "tokenminter.h"
 
 #include <QLoggingCategory>
+#include <QSet>
 #include <QTimer>
 
 namespace organizer::authorization {
@@ -33,10 +34,10 @@ public:
     // Handlers, public so tests can call them without a socket.
     http::Response authorize(const http::Request &request);
     http::Response loginPage(const http::Request &request);
-    http::Response login(const http::Request &request);
+    void login(const http::Request &request, http::Responder respond);
     http::Response consentPage(const http::Request &request);
     http::Response consent(const http::Request &request);
-    http::Response token(const http::Request &request);
+    void token(const http::Request &request, http::Responder respond);
     void userinfo(const http::Request &request, http::Responder respond);
     http::Response logout(const http::Request &request);
     http::Response oidcLogout(const http::Request &request);
@@ -110,13 +111,19 @@ private:
         const Client *client = nullptr;
         bool usedBasic = false;
     };
-    Expected<ClientAuthentication, http::Response> authenticateClient(const http::Request &request, const FormData &parameters) const;
+    using ClientCheck = std::function<void(const Expected<ClientAuthentication, http::Response> &)>;
+    // Calls `done` once, later when a secret must be checked (off the event loop).
+    void authenticateClient(const http::Request &request, const FormData &parameters, ClientCheck done);
+    http::Response tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const;
+    http::Response busyPage() const;
+    static const QString &decoyHash();
     http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
     TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
                              qint64 authTime, const RefreshTokens::Issued *refreshToken);
-    http::Response revoke(const http::Request &request);
+    void revoke(const http::Request &request, http::Responder respond);
+    http::Response revokeFor(const Client &client, const FormData &parameters);
     void prune();
     http::Response loggedOutPage() const;
     // Where RP-initiated logout goes afterwards: the registered post_logout_redirect_uri with state, or
@@ -134,6 +141,11 @@ private:
     jose::Clock m_clock;
     LoginThrottle m_throttle;                // per account
     LoginThrottle m_unknownNameThrottle{20}; // per address, names that do not exist
+    LoginThrottle m_clientThrottle;          // per client ID
+    LoginThrottle m_unknownClientThrottle{20}; // per address, client IDs that do not exist
+    QSet<QString> m_clientChecksRunning;
+    BackgroundPasswordCheck m_passwordChecks;
+    QObject m_context; // secret checks report back here; gone with the server, so late answers are dropped
     QHash<QByteArray, Transaction> m_transactions;
     QHash<QString, TransactionBudget> m_transactionsByAddress;
     TransactionBudget m_transactionTotal;

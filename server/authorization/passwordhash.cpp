@@ -84,3 +84,35 @@ bool isPasswordHash(const QString &encoded)
 
 
 } // namespace organizer::authorization
+
+#include <QFuture>
+#include <QtConcurrent>
+
+namespace organizer::authorization {
+
+BackgroundPasswordCheck::BackgroundPasswordCheck(int maxQueued) : m_maxQueued(maxQueued)
+{
+    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+}
+
+BackgroundPasswordCheck::~BackgroundPasswordCheck()
+{
+    m_pool.clear();
+    m_pool.waitForDone();
+}
+
+bool BackgroundPasswordCheck::submit(const QString &password, const QString &encoded, QObject *context, std::function<void(bool)> done)
+{
+    if (m_pending.fetch_add(1) >= m_maxQueued) {
+        --m_pending;
+        return false;
+    }
+    QtConcurrent::run(&m_pool, [this, password, encoded] {
+        const bool valid = verifyPassword(password, encoded);
+        --m_pending;
+        return valid;
+    }).then(context, [done = std::move(done)](bool valid) { done(valid); });
+    return true;
+}
+
+} // namespace organizer::authorization

@@ -25,3 +25,33 @@ using jose::constantTimeEquals;
 QByteArray randomToken(int bytes = 32);
 
 } // namespace organizer::authorization
+
+#include <QObject>
+#include <QThreadPool>
+
+#include <atomic>
+#include <functional>
+
+namespace organizer::authorization {
+
+// Runs password and secret checks (a deliberately slow KDF) on a few worker threads, so a flood of
+// guesses never stalls the event loop that serves everyone else. At most `maxQueued` checks wait;
+// beyond that submit() refuses at once and the caller answers 503.
+class BackgroundPasswordCheck
+{
+public:
+    explicit BackgroundPasswordCheck(int maxQueued = 64);
+    ~BackgroundPasswordCheck();
+
+    // Calls `done(valid)` on `context`'s thread later, unless `context` is gone by then; false when
+    // the queue is full (then `done` is never called).
+    bool submit(const QString &password, const QString &encoded, QObject *context, std::function<void(bool)> done);
+    int pending() const { return m_pending.load(); }
+
+private:
+    QThreadPool m_pool;
+    std::atomic<int> m_pending{0};
+    int m_maxQueued;
+};
+
+} // namespace organizer::authorization
