@@ -66,6 +66,10 @@ TEST_P(HostileInput, IsRefusedClearly)
     EXPECT_EQ(reply.status, GetParam().status) << reply.body.left(300).toStdString();
     if (GetParam().extra)
         GetParam().extra(reply);
+    EXPECT_EQ(reply.header("x-content-type-options"), "nosniff"); // every answer, refusals included
+    const QByteArray description = reply.json("error_description");
+    for (const char c : description) // RFC 6749 §5.2 / RFC 6750 §3
+        EXPECT_TRUE(c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e)) << "error_description: " << description.constData();
     EXPECT_EQ(sendHttp(s_server->port(), {"GET", "/healthz", {}, {}}).status, 200) << "the server stopped serving";
 }
 
@@ -104,5 +108,40 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"protocol_relative_return_to", [] { return get("/v2/logout?client_id=organizer-desktop&returnTo=%2F%2Fevil.example%2F"); }, 400},
         HostileCase{"repeated_authorize_parameters", [] { return get(kAuthorize + kCallback + "&client_id=other"); }, 400},
         HostileCase{"unknown_method", [] { return QByteArray("BREW /api/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); }, 405},
-        HostileCase{"token_in_query_string", [] { return get("/api/contacts?access_token=abc"); }, 400}),
+        HostileCase{"token_in_query_string", [] { return get("/api/contacts?access_token=abc"); }, 400},
+        // Paths are split on '/' as sent, then decoded: neither form reaches the contacts API.
+        HostileCase{"encoded_slash_in_api_path", [] { return get("/api%2fcontacts", "Authorization: Bearer x.y.z\r\n"); }, 404},
+        HostileCase{"double_slash_in_api_path", [] { return get("/api//contacts", "Authorization: Bearer x.y.z\r\n"); }, 404},
+        // A kid with quotes and a backslash: the challenge stays a valid quoted-string, the description in the RFC's characters.
+        HostileCase{"quotes_in_token_kid", [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImtcIjFcXHgifQ.e30.AA\r\n"); }, 401,
+                    [](const HttpReply &r) {
+                        const QByteArray challenge = r.header("www-authenticate");
+                        const QByteArray description = challenge.mid(challenge.indexOf("error_description=\"") + 19);
+                        EXPECT_FALSE(description.left(description.indexOf('"')).contains('\\')) << challenge.constData();
+                    }},
+        HostileCase{"request_object", [] { return get(kAuthorize + kCallback + "&request=eyJhbGciOiJub25lIn0.e30.&state=s"); }, 302,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").contains("error=request_not_supported")) << r.header("location").constData(); }},
+        HostileCase{"request_uri", [] { return get(kAuthorize + kCallback + "&request_uri=https%3A%2F%2Fevil.example%2Fr&state=s"); }, 302,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").contains("error=request_uri_not_supported")); }},
+        HostileCase{"bad_max_age", [] { return get(kAuthorize + kCallback + "&max_age=-5&state=s"); }, 302,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").contains("error=invalid_request")); }},
+        // A value that looks like a page placeholder is returned as sent, never expanded.
+        HostileCase{"placeholder_in_state", [] { return get(kAuthorize + kCallback + "&audience=nope&state=abc%7B%7Bcsrf%7D%7D"); }, 302,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").contains("state=abc%7B%7Bcsrf%7D%7D")) << r.header("location").constData(); }},
+        // Plus is a space: a URLSearchParams-encoded response type is understood.
+        HostileCase{"plus_encoded_response_type", [] {
+            return get("/authorize?client_id=organizer-desktop&redirect_uri=" + kCallback + "&response_type=id_token+token&nonce=n&scope=openid+profile&state=a+b"); }, 302,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").startsWith("/login?transaction=")) << r.header("location").constData(); }},
+        HostileCase{"loopback_callback_cookie_free", [] { return get(kAuthorize + "http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s"); }, 302,
+                    [](const HttpReply &r) {
+                        // The cookies this answer sets are scoped to the server's pages, never "/".
+                        for (const auto &[name, value] : r.headers) {
+                            if (name == "set-cookie") {
+                                EXPECT_FALSE(value.contains("Path=/;")) << value.constData();
+                            }
+                        }
+                    }},
+        HostileCase{"revoke_with_bearer_auth", [] { return post("/oauth/revoke", "application/x-www-form-urlencoded", "token=abc&client_id=organizer-desktop"); }, 400},
+        HostileCase{"logout_confirmation_forged", [] { return post("/oidc/logout", "application/x-www-form-urlencoded", "csrf=forged&decision=logout"); }, 200,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.body.contains("logged out")); /* no session: nothing to end */ }}),
     [](const auto &row) { return std::string(row.param.name); });
