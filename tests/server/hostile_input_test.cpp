@@ -1,5 +1,22 @@
 // The catalogue of hostile inputs: one table, each row a raw request and the answer it must get.
 // Everything here must be refused clearly — never a crash, a hang, a silent success or a split header.
+//
+// Attacks that take several steps are tested where their steps live; the catalogue lists them too:
+//   session cookies reaching a loopback listener, replayed ......... interop_chromium (browser.mjs)
+//   a loopback callback under a cookie path ........................ authorization_unit_test TenantErrors
+//   silent authorization to a new loopback port .................... Authorization.ConsentForALoopbackRedirectIsAskedEveryTime
+//   a refresh token used twice (family revoked) .................... Authorization.ARefreshTokenUsedTwiceRevokesItsWholeFamily
+//   refresh tokens past their idle / absolute lifetime ............. Authorization.RefreshTokensExpireByInactivityAndAbsoluteLifetime
+//   revocation (RFC 7009), another client's token .................. Authorization.RevocationEndpointFollowsRfc7009
+//   an authorization code used twice (its tokens revoked) .......... Authorization.CodeFlowWithPkceRefreshAndSingleUseCodes
+//   client-secret guessing: throttle, decoy timing, flood .......... Authorization.SecretGuessingIsThrottledPerClient,
+//                                                                    AnUnknownClientTakesAsLongAsAWrongSecret, AFloodOfSecretGuessesDoesNotDelayOtherRequests
+//   a flood of unfinished /authorize requests ...................... Authorization.AFloodOfUnfinishedLoginsIsBoundedAndRefused
+//   made-up names locking every account from 127.0.0.1 ............. Authorization.MadeUpNamesFromOneAddressDoNotLockRealUsersOut
+//   "ſam" on a fresh throttle counter .............................. Authorization.LoginsAreNormalisedOnceForLookupAndThrottle
+//   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey, ARevokedTokenIsRefusedEvenFromTheCache
+//   logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
+//   '+' for spaces, error_description characters, nosniff ......... interop_wire (wire.mjs)
 
 #include "serverprocess.h"
 #include "testhttp.h"
