@@ -6,6 +6,7 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -14,21 +15,49 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 
 #include <gtest/gtest.h>
 
 using namespace organizer::test;
 
+namespace {
+
+// The demo tenant with a web callback for the desktop client: consent is only ever remembered for a
+// redirect off this machine (RFC 8252 §8.6), and this test checks that a remembered one survives.
+QString tenantWithWebCallback(const QString &dir)
+{
+    QFile bundled(QStringLiteral(":/organizer/tenant.json"));
+    EXPECT_TRUE(bundled.open(QIODevice::ReadOnly));
+    QJsonObject tenant = QJsonDocument::fromJson(bundled.readAll()).object();
+    QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
+    QJsonObject desktop = clients.at(0).toObject();
+    QJsonArray callbacks = desktop.value(QLatin1String("callbacks")).toArray();
+    callbacks.append(QStringLiteral("https://app.example.com/callback"));
+    desktop.insert(QStringLiteral("callbacks"), callbacks);
+    clients.replace(0, desktop);
+    tenant.insert(QStringLiteral("clients"), clients);
+    const QString path = QDir(dir).filePath(QStringLiteral("tenant.json"));
+    QFile file(path);
+    EXPECT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(tenant).toJson());
+    return path;
+}
+
+} // namespace
+
 TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
 {
     QTemporaryDir dir;
+    QTemporaryDir configDir;
+    const QStringList config{QStringLiteral("--config"), tenantWithWebCallback(configDir.path())};
     ServerProcess server(dir.path());
-    ASSERT_TRUE(server.start());
+    ASSERT_TRUE(server.start(config));
     const QByteArray kidBefore = QJsonDocument::fromJson(sendHttp(server.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body)
                                      .object().value(QLatin1String("keys")).toArray().first().toObject().value(QLatin1String("kid")).toString().toUtf8();
     const TokenFactory tokens(dir.path(), server.issuer());
     const QByteArray token = tokens.token(kAllScopes);
-    const QString authorize = QStringLiteral("client_id=organizer-desktop&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
+    const QString authorize = QStringLiteral("client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback"
                                              "&response_type=token&scope=openid%20read%3Acontacts&audience=organize&state=s");
     {
         TestBrowser browser(server.port());
@@ -82,7 +111,7 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
     QSqlDatabase::removeDatabase(QStringLiteral("crash-check"));
 
     ServerProcess restarted(dir.path());
-    ASSERT_TRUE(restarted.start()) << restarted.errorText().toStdString();
+    ASSERT_TRUE(restarted.start(config)) << restarted.errorText().toStdString();
     const TokenFactory after(dir.path(), restarted.issuer());
     for (const qint64 id : acknowledged) {
         const HttpReply reply = sendHttp(restarted.port(), {"GET", "/api/contacts/" + QByteArray::number(id), {{"authorization", bearer(after.token(kAllScopes))}}, {}});
