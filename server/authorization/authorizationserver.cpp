@@ -708,31 +708,43 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     }
 }
 
-void AuthorizationServer::token(const http::Request &request, http::Responder respond)
+// The parameters of a token or revocation request: a form or, as Auth0 also takes them, a JSON
+// object of strings; each name at most once.
+static Expected<FormData, http::Response> readEndpointParameters(const http::Request &request)
 {
     FormData parameters;
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType == "application/x-www-form-urlencoded") {
         const auto form = parseForm(request.body);
         if (!form)
-            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
         parameters = *form;
     } else if (contentType == "application/json") {
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
         if (parseError.error != QJsonParseError::NoError || !document.isObject())
-            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object")));
+            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object")));
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!it.value().isString())
-                return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
+                return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
             parameters.add(it.key(), it.value().toString());
         }
     } else {
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
+        return Unexpected<http::Response>(
+            tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
     }
     if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+        return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+    return parameters;
+}
+
+void AuthorizationServer::token(const http::Request &request, http::Responder respond)
+{
+    const auto read = readEndpointParameters(request);
+    if (!read)
+        return respond(read.error());
+    const FormData &parameters = read.value();
     const QString grantType = param(parameters, QStringLiteral("grant_type"));
     if (grantType.isEmpty())
         return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing")));
@@ -903,24 +915,10 @@ AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *ap
 // it issued along; one of our access tokens is refused by the bundled APIs until it would expire.
 void AuthorizationServer::revoke(const http::Request &request, http::Responder respond)
 {
-    const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
-    FormData parameters;
-    if (contentType == "application/x-www-form-urlencoded") {
-        const auto form = parseForm(request.body);
-        if (!form)
-            return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
-        parameters = *form;
-    } else if (contentType == "application/json") {
-        const QJsonObject object = QJsonDocument::fromJson(request.body).object();
-        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-            if (it.value().isString())
-                parameters.add(it.key(), it.value().toString());
-        }
-    } else {
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
-    }
-    if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+    const auto read = readEndpointParameters(request);
+    if (!read)
+        return respond(read.error());
+    const FormData &parameters = read.value();
     authenticateClient(request, parameters, [this, parameters, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
         respond(authenticated ? revokeFor(*authenticated->client, parameters) : authenticated.error());
     });
