@@ -6,7 +6,6 @@
 #include <QCryptographicHash>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QUrlQuery>
 
 namespace organizer::app {
 
