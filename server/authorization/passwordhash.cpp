@@ -92,7 +92,10 @@ namespace organizer::authorization {
 
 BackgroundPasswordCheck::BackgroundPasswordCheck(int maxQueued) : m_maxQueued(maxQueued)
 {
-    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+    // One core stays with the event loop: with every core hashing, a guessing flood would still starve
+    // the thread that answers everyone else, just by CPU rather than by blocking.
+    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount() - 1));
+    m_pool.setThreadPriority(QThread::LowPriority);
 }
 
 BackgroundPasswordCheck::~BackgroundPasswordCheck()
