@@ -46,7 +46,6 @@ public:
     // Calls `done(valid)` on `context`'s thread later, unless `context` is gone by then; false when
     // the queue is full (then `done` is never called).
     bool submit(const QString &password, const QString &encoded, QObject *context, std::function<void(bool)> done);
-    int pending() const { return m_pending.load(); }
 
 private:
     QThreadPool m_pool;

@@ -55,7 +55,6 @@ public:
     Revocation revoke(QByteArrayView token, const QString &clientId);
     void revokeFamily(const QByteArray &family);
 
-    qsizetype familyCount() const { return m_families.size(); }
 
 private:
     struct Family

@@ -17,7 +17,6 @@ public:
 
     void revoke(const QByteArray &fingerprint, qint64 expiresAt, qint64 now);
     bool isRevoked(QByteArrayView token, qint64 now) const;
-    bool isEmpty() const { return m_entries.isEmpty(); }
     qsizetype size() const { return m_entries.size(); }
 
 private:
