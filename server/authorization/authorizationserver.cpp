@@ -459,7 +459,7 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
     // The KDF runs off the event loop, so guessing cannot delay anyone else.
     const QString subject = user ? user->subject() : QString();
     const QString peer = request.peer.toString();
-    const bool queued = m_passwordChecks.submit(password, user ? user->passwordHash : decoyHash(), &m_context,
+    const bool queued = m_passwordChecks.submit(password, user ? user->passwordHash : QString(), &m_context,
                                                 [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
         Transaction *pending = findTransaction(id);
         if (!pending)
@@ -506,12 +506,6 @@ http::Response AuthorizationServer::busyPage() const
     http::Response busy = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many password checks are waiting. Try again in a moment."));
     busy.setHeader("retry-after", "1");
     return busy;
-}
-
-const QString &AuthorizationServer::decoyHash()
-{
-    static const QString decoy = hashPassword(QStringLiteral("decoy"));
-    return decoy;
 }
 
 http::Response AuthorizationServer::consentPage(const http::Request &request)
@@ -683,7 +677,7 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     // An unknown client is checked against a decoy, so it takes as long as a wrong secret.
     m_clientChecksRunning.insert(clientKey);
     const bool known = client != nullptr;
-    const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : decoyHash(), &m_context,
+    const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : QString(), &m_context,
                                                 [this, clientId, clientKey, addressKey, known, usedBasic, invalidClient, tooMany, done](bool valid) {
         m_clientChecksRunning.remove(clientKey);
         const Client *current = m_tenant.client(clientId);

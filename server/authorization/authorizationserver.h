@@ -116,7 +116,6 @@ private:
     void authenticateClient(const http::Request &request, const FormData &parameters, ClientCheck done);
     http::Response tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const;
     http::Response busyPage() const;
-    static const QString &decoyHash();
     http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);

@@ -111,7 +111,9 @@ bool BackgroundPasswordCheck::submit(const QString &password, const QString &enc
         return false;
     }
     QtConcurrent::run(&m_pool, [this, password, encoded] {
-        const bool valid = verifyPassword(password, encoded);
+        // Built on first use by a worker, never by the event loop; static initialisation is thread-safe.
+        static const QString decoy = hashPassword(QStringLiteral("decoy"));
+        const bool valid = encoded.isNull() ? (verifyPassword(password, decoy), false) : verifyPassword(password, encoded);
         --m_pending;
         return valid;
     }).then(context, [done = std::move(done)](bool valid) { done(valid); });

@@ -44,7 +44,8 @@ public:
     ~BackgroundPasswordCheck();
 
     // Calls `done(valid)` on `context`'s thread later, unless `context` is gone by then; false when
-    // the queue is full (then `done` is never called).
+    // the queue is full (then `done` is never called). A null `encoded` (no such user or client) is
+    // checked against a decoy hash, so the answer takes as long as a wrong password.
     bool submit(const QString &password, const QString &encoded, QObject *context, std::function<void(bool)> done);
 
 private:
