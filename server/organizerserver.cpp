@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QThread>
 
 namespace organizer::server {
 
@@ -31,7 +32,12 @@ QString issuerFilePath(const QString &dataDir)
 
 OrganizerServer::OrganizerServer(ServerOptions options) : m_options(std::move(options)), m_cors(m_options.corsOrigins) {}
 
-OrganizerServer::~OrganizerServer() = default;
+OrganizerServer::~OrganizerServer()
+{
+    // The HTTP workers use the store and the verifiers: they stop before any of those go.
+    delete m_http;
+    m_http = nullptr;
+}
 
 Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options)
 {
@@ -68,9 +74,10 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         ResourceServer::Settings{options.audience, options.servesContacts(), options.servesCalendar(), options.routeScopeOverrides}, server->m_verifier.get(),
         server->m_store.get());
     server->m_resourceServer->registerRoutes(server->m_router);
+    server->m_router.setOwner(server.get());
     server->m_router.add("GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) {
         respond(raw->health());
-    });
+    }, http::Router::Affinity::AnyThread);
     if (options.servesIssuer()) {
         if (auto created = server->createAuthorizationServer(); !created)
             return Unexpected<QString>(created.error());
@@ -81,10 +88,19 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
                                       server.get());
     server->m_http->setMaxBodySize(options.maxBodyBytes);
     http::ConnectionLimits limits;
-    limits.maxConnections = options.maxConnections;
+    limits.maxConnections = options.maxConnections; // 0: sized from the open-file limit
+    limits.maxConnectionsPerAddress = options.maxConnectionsPerAddress;
     limits.idleTimeoutMs = options.idleTimeoutSeconds * 1000;
     limits.requestTimeoutMs = options.requestTimeoutSeconds * 1000;
     server->m_http->setLimits(limits);
+    server->m_http->setWorkers(options.workers > 0 ? options.workers : std::max(1, QThread::idealThreadCount()));
+    if (options.accessLog != QLatin1String("off")) {
+        QString error;
+        server->m_accessLog = http::AccessLog::open(options.accessLog, options.accessLogJson ? http::AccessLog::Format::Json : http::AccessLog::Format::Combined, &error);
+        if (!server->m_accessLog)
+            return Unexpected<QString>(QStringLiteral("--access-log: %1").arg(error));
+        server->m_http->setAccessLog(server->m_accessLog.get());
+    }
     return server;
 }
 

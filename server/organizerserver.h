@@ -31,6 +31,14 @@ public:
 
     // Listens and returns the base URL (also the bundled issuer, with its trailing slash).
     Expected<QUrl, QString> start();
+    int workers() const { return m_http->workers(); }
+    int maxConnections() const { return m_http->limits().maxConnections; }
+    // Writes out what the access log has queued (tests; shutdown does it by itself).
+    void flushAccessLog()
+    {
+        if (m_accessLog)
+            m_accessLog->flush();
+    }
 
     QUrl baseUrl() const { return m_baseUrl; }
     const ServerOptions &options() const { return m_options; }
@@ -59,6 +67,7 @@ private:
     std::unique_ptr<authorization::AuthorizationServer> m_authorizationServer;
     CorsPolicy m_cors;
     http::Router m_router;
+    std::unique_ptr<http::AccessLog> m_accessLog; // outlives m_http, which writes to it
     http::Server *m_http = nullptr;
     QFileSystemWatcher m_keyWatcher;
     QTimer m_keyReload;

@@ -21,7 +21,15 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
         {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
         {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
-        {QStringLiteral("max-connections"), QStringLiteral("Open connections served at once; more get 503 (default 512)."), QStringLiteral("n"), QStringLiteral("512")},
+        {QStringLiteral("max-connections"), QStringLiteral("Open connections at once; at the cap the oldest idle one is closed, else 503 (default: 3/4 of the open-file limit)."),
+         QStringLiteral("n"), QStringLiteral("0")},
+        {QStringLiteral("max-connections-per-address"), QStringLiteral("Open connections per client IPv4 address or IPv6 /64 (default 256; raise it behind a reverse proxy)."),
+         QStringLiteral("n"), QStringLiteral("256")},
+        {QStringLiteral("workers"), QStringLiteral("HTTP event loops (threads) serving the APIs; default: one per core."), QStringLiteral("n"), QStringLiteral("0")},
+        {QStringLiteral("access-log"), QStringLiteral("Where the access log goes: a file, - (standard output), stderr (the default) or off."), QStringLiteral("file|-|stderr|off"),
+         QStringLiteral("stderr")},
+        {QStringLiteral("access-log-format"), QStringLiteral("combined (Apache's Combined Log Format, the default) or json (JSON lines)."), QStringLiteral("format"),
+         QStringLiteral("combined")},
         {QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
         {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
         {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
@@ -86,7 +94,9 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
     options.jwksRefreshIntervalSeconds = refresh;
 
     const struct { const char *name; int *target; int min; int max; } bounded[] = {
-        {"max-connections", &options.maxConnections, 1, 100000},
+        {"max-connections", &options.maxConnections, 0, 1000000},
+        {"max-connections-per-address", &options.maxConnectionsPerAddress, 1, 1000000},
+        {"workers", &options.workers, 0, 256},
         {"idle-timeout", &options.idleTimeoutSeconds, 1, 3600},
         {"request-timeout", &options.requestTimeoutSeconds, 1, 600},
     };
@@ -97,6 +107,14 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
             return Unexpected<QString>(QStringLiteral("--%1: \"%2\" is not a number from %3 to %4").arg(QLatin1String(entry.name), text).arg(entry.min).arg(entry.max));
         *entry.target = value;
     }
+
+    options.accessLog = parser.value(QStringLiteral("access-log"));
+    if (options.accessLog.isEmpty())
+        return Unexpected<QString>(QStringLiteral("--access-log: give a file, - (standard output), stderr or off"));
+    const QString format = parser.value(QStringLiteral("access-log-format"));
+    if (format != QLatin1String("combined") && format != QLatin1String("json"))
+        return Unexpected<QString>(QStringLiteral("--access-log-format: \"%1\" is not combined or json").arg(format));
+    options.accessLogJson = format == QLatin1String("json");
 
     options.tenantFile = parser.value(QStringLiteral("config"));
     options.allowDemoTenant = parser.isSet(QStringLiteral("allow-demo-tenant"));

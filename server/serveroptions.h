@@ -26,7 +26,11 @@ struct ServerOptions
     qint64 jwksRefreshIntervalSeconds = 10; // at most one JWKS fetch per interval on unknown kids
     QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
     qsizetype maxBodyBytes = 64 * 1024;
-    int maxConnections = 512;
+    int maxConnections = 0; // 0: sized from the open-file limit
+    int maxConnectionsPerAddress = 256;
+    int workers = 0;        // HTTP event loops; 0: one per core
+    QString accessLog = QStringLiteral("stderr"); // a file, "-" (standard output), "stderr" or "off"
+    bool accessLogJson = false; // JSON lines instead of the Combined Log Format
     int idleTimeoutSeconds = 30;
     int requestTimeoutSeconds = 10;
     QString tenantFile; // empty: the default tenant compiled in from resources/tenant.json

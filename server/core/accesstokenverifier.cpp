@@ -1,5 +1,7 @@
 #include "accesstokenverifier.h"
 
+#include <QThread>
+
 namespace organizer::server {
 
 AccessTokenVerifier::AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock)
@@ -29,10 +31,10 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
         done(jose::fail(jose::ErrorCode::Revoked, QStringLiteral("the token has been revoked")));
         return;
     }
-    if (const jose::VerifiedJwt *cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
+    if (const std::optional<jose::VerifiedJwt> cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
         // A withdrawn key takes its tokens with it: a cached verdict counts only while the key that
         // signed the token is still published (bundled keys and --authority keys alike).
-        if (m_issuerKeys && m_issuerKeys->keys().find(cached->keyId)) {
+        if (m_issuerKeys && m_issuerKeys->keys().find(cached->keyId) != nullptr) {
             done(*cached);
             return;
         }
@@ -48,14 +50,21 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
         done(result);
         return;
     }
-    const bool refreshing = m_issuerKeys->refresh([this, token, done] {
-        auto retried = verifyNow(token);
-        if (retried)
-            m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
-        done(retried);
-    });
-    if (!refreshing)
-        done(result);
+    // The keys are fetched on their own thread; the verdict is given there.
+    auto refresh = [this, token, done, result] {
+        const bool refreshing = m_issuerKeys->refresh([this, token, done] {
+            auto retried = verifyNow(token);
+            if (retried)
+                m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
+            done(retried);
+        });
+        if (!refreshing)
+            done(result);
+    };
+    if (QThread::currentThread() == m_issuerKeys->thread())
+        refresh();
+    else
+        QMetaObject::invokeMethod(m_issuerKeys, std::move(refresh), Qt::QueuedConnection);
 }
 
 } // namespace organizer::server

@@ -24,7 +24,8 @@ public:
     AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock = jose::systemClock());
 
     using Completion = std::function<void(const jose::Result<jose::VerifiedJwt> &)>;
-    // Calls `done` exactly once, immediately unless the issuer's keys must be fetched first.
+    // Calls `done` exactly once, immediately unless the issuer's keys must be fetched first (then on the
+    // issuer keys' thread). Safe to call from several threads at once.
     void verify(const QByteArray &token, Completion done);
 
     const Settings &settings() const { return m_settings; }
@@ -41,7 +42,7 @@ private:
     jose::Result<jose::VerifiedJwt> verifyNow(const QByteArray &token) const;
     static bool keysMayBeStale(const jose::Error &error);
 
-    QPointer<IssuerKeys> m_issuerKeys;
+    IssuerKeys *m_issuerKeys; // outlives the verifier
     Settings m_settings;
     jose::Clock m_clock;
     TokenCache m_cache;

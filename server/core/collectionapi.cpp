@@ -77,15 +77,23 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
 http::Response CollectionApi::list(const http::Request &) const
 {
     const std::optional<quint64> revision = m_store->revision();
-    if (!revision || revision != m_listRevision) {
+    QByteArray body;
+    if (revision) {
+        QMutexLocker lock(&m_listMutex);
+        if (m_listRevision == revision)
+            body = m_listBody;
+    }
+    if (body.isNull()) {
         auto records = m_store->list(m_spec);
         if (!records)
             return storeFailure(records.error());
-        m_listBody = QJsonDocument(QJsonObject{{m_spec.name, records.value()}}).toJson(QJsonDocument::Compact);
+        body = QJsonDocument(QJsonObject{{m_spec.name, records.value()}}).toJson(QJsonDocument::Compact);
+        QMutexLocker lock(&m_listMutex);
+        m_listBody = body;
         m_listRevision = revision;
     }
     http::Response response;
-    response.body = m_listBody;
+    response.body = std::move(body);
     response.setHeader("content-type", "application/json");
     return response;
 }

@@ -4,10 +4,13 @@
 #include "httpmessage.h"
 #include "recordstore.h"
 
+#include <QMutex>
+
 namespace organizer::server {
 
 // The REST handlers of one collection (list, get, create, replace, delete). They assume the caller
-// was authorized already; ResourceServer puts the scope check in front of each.
+// was authorized already; ResourceServer puts the scope check in front of each. Safe to call from
+// several threads: the store gives each thread its own connection.
 class CollectionApi
 {
 public:
@@ -32,6 +35,8 @@ private:
     const CollectionSpec &m_spec;
     RecordStore *m_store;
     // The list response, reused while the store's revision is unchanged: lists are the hot read.
+    // Shared by the HTTP workers, hence the lock (held only to copy the two fields).
+    mutable QMutex m_listMutex;
     mutable std::optional<quint64> m_listRevision;
     mutable QByteArray m_listBody;
 };

@@ -22,8 +22,10 @@ QUrl withTrailingSlash(QUrl url)
 } // namespace
 
 LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent)
-    : IssuerKeys(parent), m_issuer(std::move(issuer)), m_keys(std::move(keys))
+    : IssuerKeys(parent)
 {
+    publishIssuer(issuer);
+    publishKeys(std::move(keys));
 }
 
 RemoteIssuerKeys::RemoteIssuerKeys(QUrl authority, QObject *parent) : IssuerKeys(parent), m_authority(std::move(authority))
@@ -50,7 +52,7 @@ bool RemoteIssuerKeys::refresh(std::function<void()> done)
     m_fetching = true;
     m_sinceLastFetch.start();
     // Discovery again if it never succeeded; otherwise the JWKS alone.
-    if (m_issuer.isEmpty())
+    if (issuer().isEmpty())
         fetchDiscovery();
     else
         fetchJwks();
@@ -79,7 +81,7 @@ void RemoteIssuerKeys::fetchDiscovery()
             return finish(QStringLiteral("discovery at %1 names issuer \"%2\", not %3").arg(url.toString(), issuer.left(200), m_authority.toString()));
         if (!jwksUri.isValid() || jwksUri.scheme().isEmpty())
             return finish(QStringLiteral("discovery at %1 has no valid jwks_uri").arg(url.toString()));
-        m_issuer = issuer;
+        publishIssuer(issuer);
         m_jwksUri = jwksUri;
         fetchJwks();
     });
@@ -101,8 +103,9 @@ void RemoteIssuerKeys::fetchJwks()
             return finish(QStringLiteral("%1: %2").arg(m_jwksUri.toString(), set.error().description));
         for (const QString &skipped : set->skipped())
             qCDebug(lcKeys).noquote() << "skipping JWKS member:" << skipped;
-        m_keys = std::move(set).value();
-        qCInfo(lcKeys).noquote() << "loaded" << m_keys.keys().size() << "signing key(s) from" << m_jwksUri.toString();
+        const qsizetype count = set->keys().size();
+        publishKeys(std::move(set).value());
+        qCInfo(lcKeys).noquote() << "loaded" << count << "signing key(s) from" << m_jwksUri.toString();
         finish({});
     });
 }

@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QObject>
+#include <QReadWriteLock>
 #include <QUrl>
 
 #include <functional>
@@ -16,6 +17,8 @@ Q_DECLARE_LOGGING_CATEGORY(lcKeys)
 
 // The issuer a resource server trusts and the keys it signs with. Refreshing is rate limited: an
 // attacker sending tokens with random "kid"s must not turn into unbounded fetches.
+// issuer() and keys() may be called from any thread (the HTTP workers verify tokens); they return
+// copies of what was last published. refresh() runs on the object's own thread.
 class IssuerKeys : public QObject
 {
     Q_OBJECT
@@ -23,11 +26,36 @@ class IssuerKeys : public QObject
 public:
     using QObject::QObject;
 
-    virtual QString issuer() const = 0;
-    virtual const jose::JwkSet &keys() const = 0;
+    QString issuer() const
+    {
+        QReadLocker lock(&m_lock);
+        return m_issuer;
+    }
+    jose::JwkSet keys() const
+    {
+        QReadLocker lock(&m_lock);
+        return m_keys;
+    }
     // Asks for fresh keys; `done` runs once they arrived or the attempt failed. Returns false (and
     // never calls `done`) while the cooldown since the last fetch is still running.
     virtual bool refresh(std::function<void()> done) = 0;
+
+protected:
+    void publishIssuer(const QString &issuer)
+    {
+        QWriteLocker lock(&m_lock);
+        m_issuer = issuer;
+    }
+    void publishKeys(jose::JwkSet keys)
+    {
+        QWriteLocker lock(&m_lock);
+        m_keys = std::move(keys);
+    }
+
+private:
+    mutable QReadWriteLock m_lock;
+    QString m_issuer;
+    jose::JwkSet m_keys;
 };
 
 // The bundled issuer: keys read from the local signing key store, issuer fixed once the server knows
@@ -39,15 +67,9 @@ class LocalIssuerKeys : public IssuerKeys
 public:
     LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent = nullptr);
 
-    QString issuer() const override { return m_issuer; }
-    void setIssuer(const QString &issuer) { m_issuer = issuer; }
-    const jose::JwkSet &keys() const override { return m_keys; }
-    void setKeys(jose::JwkSet keys) { m_keys = std::move(keys); }
+    void setIssuer(const QString &issuer) { publishIssuer(issuer); }
+    void setKeys(jose::JwkSet keys) { publishKeys(std::move(keys)); }
     bool refresh(std::function<void()>) override { return false; }
-
-private:
-    QString m_issuer;
-    jose::JwkSet m_keys;
 };
 
 // An external OpenID provider (a real Auth0 tenant, Keycloak, this server in another process…):
@@ -60,8 +82,6 @@ class RemoteIssuerKeys : public IssuerKeys
 public:
     explicit RemoteIssuerKeys(QUrl authority, QObject *parent = nullptr);
 
-    QString issuer() const override { return m_issuer; }
-    const jose::JwkSet &keys() const override { return m_keys; }
     bool refresh(std::function<void()> done) override;
 
     void setCooldown(qint64 milliseconds) { m_cooldownMs = milliseconds; }
@@ -81,8 +101,6 @@ private:
 
     QUrl m_authority;
     QUrl m_jwksUri;
-    QString m_issuer;
-    jose::JwkSet m_keys;
     QNetworkAccessManager m_network;
     QElapsedTimer m_sinceLastFetch;
     qint64 m_cooldownMs = 30'000;

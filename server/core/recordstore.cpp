@@ -79,22 +79,70 @@ QString selectSql(const CollectionSpec &spec)
 
 } // namespace
 
-RecordStore::RecordStore(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+RecordStore::RecordStore(QString connectionName) : m_connectionName(std::move(connectionName)), m_openedIn(QThread::currentThread()) {}
 
 RecordStore::~RecordStore()
 {
-    m_dataVersion.reset();
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        if (db.isOpen())
-            db.close();
+    // The worker threads have ended by now; their connections are closed from here.
+    QStringList names;
+    for (const auto &connection : std::as_const(m_connections)) {
+        connection->dataVersion.reset();
+        names.append(connection->name);
     }
-    QSqlDatabase::removeDatabase(m_connectionName);
+    m_connections.clear();
+    for (const QString &name : std::as_const(names)) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            if (db.isOpen())
+                db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    }
+}
+
+Expected<Done, QString> RecordStore::configure(QSqlDatabase &db)
+{
+    QSqlQuery pragma(db);
+    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (!pragma.exec(QString::fromLatin1(statement)))
+            return Unexpected<QString>(failure(QString::fromLatin1(statement), pragma.lastError()));
+    }
+    return Done{};
+}
+
+RecordStore::ThreadConnection *RecordStore::threadConnection() const
+{
+    QThread *thread = QThread::currentThread();
+    QMutexLocker lock(&m_connectionsMutex);
+    if (auto it = m_connections.constFind(thread); it != m_connections.cend())
+        return it->get();
+    auto connection = std::make_shared<ThreadConnection>();
+    if (thread == m_openedIn) {
+        connection->name = m_connectionName;
+    } else {
+        connection->name = m_connectionName + QStringLiteral("-thread-") + QString::number(m_connections.size());
+        QSqlDatabase db = QSqlDatabase::cloneDatabase(m_connectionName, connection->name);
+        if (!db.open() || !configure(db)) {
+            qCCritical(lcStore).noquote() << "cannot open a database connection for a worker thread:" << db.lastError().text();
+            return nullptr;
+        }
+    }
+    QSqlDatabase db = QSqlDatabase::database(connection->name, false);
+    connection->dataVersion = std::make_unique<QSqlQuery>(db);
+    connection->dataVersion->setForwardOnly(true);
+    if (!connection->dataVersion->prepare(QStringLiteral("PRAGMA data_version"))) {
+        qCCritical(lcStore).noquote() << "cannot read the data version:" << connection->dataVersion->lastError().text();
+        return nullptr;
+    }
+    ThreadConnection *raw = connection.get();
+    m_connections.insert(thread, std::move(connection));
+    return raw;
 }
 
 QSqlDatabase RecordStore::database() const
 {
-    return QSqlDatabase::database(m_connectionName, false);
+    ThreadConnection *connection = threadConnection();
+    return QSqlDatabase::database(connection ? connection->name : m_connectionName, false);
 }
 
 Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString &path, const QList<CollectionSpec> &collections)
@@ -107,19 +155,14 @@ Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString 
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         return Unexpected<QString>(failure(QStringLiteral("cannot open %1").arg(path), db.lastError()));
-    QSqlQuery pragma(db);
-    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (!pragma.exec(QString::fromLatin1(statement)))
-            return Unexpected<QString>(failure(QString::fromLatin1(statement), pragma.lastError()));
-    }
+    if (auto configured = configure(db); !configured)
+        return Unexpected<QString>(configured.error());
     for (const CollectionSpec &spec : collections) {
         if (auto prepared = store->prepare(spec); !prepared)
             return Unexpected<QString>(prepared.error());
     }
-    store->m_dataVersion = std::make_unique<QSqlQuery>(db);
-    store->m_dataVersion->setForwardOnly(true);
-    if (!store->m_dataVersion->prepare(QStringLiteral("PRAGMA data_version")))
-        return Unexpected<QString>(failure(QStringLiteral("cannot read the data version"), store->m_dataVersion->lastError()));
+    if (!store->threadConnection())
+        return Unexpected<QString>(QStringLiteral("cannot read the database's data version"));
     return store;
 }
 
@@ -170,11 +213,18 @@ Expected<Done, QString> RecordStore::seed(const CollectionSpec &spec)
 
 std::optional<quint64> RecordStore::revision() const
 {
-    if (!m_dataVersion->exec() || !m_dataVersion->next())
+    ThreadConnection *connection = threadConnection();
+    if (!connection || !connection->dataVersion->exec() || !connection->dataVersion->next())
         return std::nullopt;
-    const quint64 external = m_dataVersion->value(0).toULongLong();
-    m_dataVersion->finish();
-    return (external << 32) ^ m_localWrites;
+    const quint64 dataVersion = connection->dataVersion->value(0).toULongLong();
+    connection->dataVersion->finish();
+    // data_version is per connection: it moves when *another* connection commits. A thread's first
+    // look proves nothing about what it missed, so it counts as a change too.
+    if (!connection->observed || dataVersion != connection->lastDataVersion)
+        m_generation.fetch_add(1);
+    connection->lastDataVersion = dataVersion;
+    connection->observed = true;
+    return m_generation.load();
 }
 
 Expected<QJsonArray, QString> RecordStore::list(const CollectionSpec &spec) const
@@ -211,7 +261,7 @@ Expected<QJsonObject, QString> RecordStore::create(const CollectionSpec &spec, c
     bindRecord(query, spec, record);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
-    ++m_localWrites;
+    m_generation.fetch_add(1);
     QJsonObject created = record;
     created.insert(QStringLiteral("id"), query.lastInsertId().toLongLong());
     return created;
@@ -228,7 +278,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const Collect
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id), query.lastError()));
-    ++m_localWrites;
+    m_generation.fetch_add(1);
     if (query.numRowsAffected() == 0)
         return std::optional<QJsonObject>();
     QJsonObject updated = record;
@@ -243,7 +293,7 @@ Expected<bool, QString> RecordStore::remove(const CollectionSpec &spec, qint64 i
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));
-    ++m_localWrites;
+    m_generation.fetch_add(1);
     return query.numRowsAffected() > 0;
 }
 

@@ -8,6 +8,11 @@
 #include <QLoggingCategory>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QMutex>
+#include <QHash>
+#include <QThread>
+
+#include <atomic>
 
 #include <memory>
 #include <optional>
@@ -36,19 +41,33 @@ public:
 
     // Changes whenever the data may have changed: a write through this store, or a commit by another
     // connection (SQLite's data_version; the APIs may run as separate processes on one database).
-    // Lets callers reuse what they derived from a read until then.
+    // Comparable across threads. Lets callers reuse what they derived from a read until then.
     // nullopt when it cannot be read: then nothing may be reused.
     std::optional<quint64> revision() const;
 
 private:
+    // SQLite connections belong to the thread that opened them: each HTTP worker gets its own.
+    struct ThreadConnection
+    {
+        QString name;
+        std::unique_ptr<QSqlQuery> dataVersion; // prepared once: it runs on every revision() call
+        quint64 lastDataVersion = 0;
+        bool observed = false;
+    };
+
     explicit RecordStore(QString connectionName);
     Expected<Done, QString> prepare(const CollectionSpec &spec);
     Expected<Done, QString> seed(const CollectionSpec &spec);
     QSqlDatabase database() const;
+    ThreadConnection *threadConnection() const;
+    static Expected<Done, QString> configure(QSqlDatabase &db);
 
     QString m_connectionName;
-    std::unique_ptr<QSqlQuery> m_dataVersion; // prepared once: it runs on every revision() call
-    quint64 m_localWrites = 0;
+    QThread *m_openedIn = nullptr;
+    mutable QMutex m_connectionsMutex;
+    mutable QHash<QThread *, std::shared_ptr<ThreadConnection>> m_connections;
+    // Bumped by every local write and by any thread that sees another connection's commit.
+    mutable std::atomic<quint64> m_generation{1};
 };
 
 } // namespace organizer::server

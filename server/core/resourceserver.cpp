@@ -35,11 +35,13 @@ void ResourceServer::addCollection(http::Router &router, const CollectionApi *ap
     const CollectionSpec &spec = api->spec();
     for (const QString &base : basePaths) {
         const QString item = base + QStringLiteral("/{id}");
-        router.add("GET", base, guarded(scopeFor("GET", base, spec.scope("read")), [api](const http::Request &r) { return api->list(r); }));
-        router.add("POST", base, guarded(scopeFor("POST", base, spec.scope("create")), [api](const http::Request &r) { return api->create(r); }));
-        router.add("GET", item, guarded(scopeFor("GET", item, spec.scope("read")), [api](const http::Request &r) { return api->get(r); }));
-        router.add("PUT", item, guarded(scopeFor("PUT", item, spec.scope("update")), [api](const http::Request &r) { return api->replace(r); }));
-        router.add("DELETE", item, guarded(scopeFor("DELETE", item, spec.scope("delete")), [api](const http::Request &r) { return api->remove(r); }));
+        // Token verification, the scope check and the store are safe to run on every HTTP worker at once.
+        constexpr auto anyThread = http::Router::Affinity::AnyThread;
+        router.add("GET", base, guarded(scopeFor("GET", base, spec.scope("read")), [api](const http::Request &r) { return api->list(r); }), anyThread);
+        router.add("POST", base, guarded(scopeFor("POST", base, spec.scope("create")), [api](const http::Request &r) { return api->create(r); }), anyThread);
+        router.add("GET", item, guarded(scopeFor("GET", item, spec.scope("read")), [api](const http::Request &r) { return api->get(r); }), anyThread);
+        router.add("PUT", item, guarded(scopeFor("PUT", item, spec.scope("update")), [api](const http::Request &r) { return api->replace(r); }), anyThread);
+        router.add("DELETE", item, guarded(scopeFor("DELETE", item, spec.scope("delete")), [api](const http::Request &r) { return api->remove(r); }), anyThread);
     }
 }
 

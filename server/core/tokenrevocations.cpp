@@ -13,15 +13,19 @@ void TokenRevocations::revoke(const QByteArray &fingerprint, qint64 expiresAt, q
 {
     if (expiresAt <= now)
         return; // expired tokens are refused anyway
+    QWriteLocker lock(&m_lock);
     m_entries.removeIf([now](const auto &entry) { return entry.value() <= now; });
     m_entries.insert(fingerprint, expiresAt);
+    m_empty = false;
 }
 
 bool TokenRevocations::isRevoked(QByteArrayView token, qint64 now) const
 {
-    if (m_entries.isEmpty())
+    if (m_empty.load(std::memory_order_acquire))
         return false; // the common case costs nothing
-    const auto it = m_entries.constFind(fingerprint(token));
+    const QByteArray key = fingerprint(token);
+    QReadLocker lock(&m_lock);
+    const auto it = m_entries.constFind(key);
     return it != m_entries.cend() && it.value() > now;
 }
 

@@ -4,12 +4,16 @@
 #include <QByteArrayView>
 #include <QHash>
 
+#include <atomic>
+#include <QReadWriteLock>
+
 namespace organizer::server {
 
 // Access tokens withdrawn before they expire: revoked at /oauth/revoke (RFC 7009 §2.1), issued from a
 // refresh-token family that was revoked, or from an authorization code presented twice (RFC 6749
 // §4.1.2). The bundled APIs and /userinfo refuse them. A JWT cannot be recalled, so this list only
 // works where the issuer and the API share a process; an entry lives until its token would expire.
+// Written by the authorization server's thread, read by every HTTP worker.
 class TokenRevocations
 {
 public:
@@ -17,9 +21,15 @@ public:
 
     void revoke(const QByteArray &fingerprint, qint64 expiresAt, qint64 now);
     bool isRevoked(QByteArrayView token, qint64 now) const;
-    qsizetype size() const { return m_entries.size(); }
+    qsizetype size() const
+    {
+        QReadLocker lock(&m_lock);
+        return m_entries.size();
+    }
 
 private:
+    mutable QReadWriteLock m_lock;
+    std::atomic<bool> m_empty{true}; // read without the lock: the common case costs nothing
     QHash<QByteArray, qint64> m_entries; // fingerprint → the token's exp
 };
 

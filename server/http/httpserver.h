@@ -1,78 +1,89 @@
 #pragma once
 
+#include "accesslog.h"
 #include "httpmessage.h"
+#include "requestparser.h"
 
-#include <QAbstractHttpServer>
-#include <QElapsedTimer>
-#include <QHash>
+#include <QHostAddress>
 #include <QLoggingCategory>
-#include <QTimer>
+#include <QObject>
+
+#include <memory>
 
 namespace organizer::http {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAccess)
 
-// QHttpServer 6.4 never closes an idle connection, reads headers without bound and ignores slow
-// clients; these limits are ours.
 struct ConnectionLimits
 {
-    int maxConnections = 512;       // beyond: 503 and close
-    int idleTimeoutMs = 30'000;     // a keep-alive connection with no request in progress
-    int requestTimeoutMs = 10'000;  // from a request's first byte to its end (slowloris)
+    int maxConnections = 0;             // open sockets at once, refused ones included; 0: sized from RLIMIT_NOFILE
+    int maxConnectionsPerAddress = 256; // per IPv4 address or IPv6 /64; raise it behind a reverse proxy
+    int idleTimeoutMs = 30'000;         // a keep-alive connection between requests, or an answer the client does not read
+    int requestTimeoutMs = 10'000;      // from the first byte a request is expected (accept, or its first byte) to its end
     qsizetype maxHeaderBytes = 32 * 1024; // request line + headers (big Auth0 tokens fit): beyond, 431
+    int maxPipelinedRequests = 16;      // requests read ahead of their answers; beyond, reading pauses
+    qsizetype maxUnsentBytes = 1024 * 1024; // answers the client has not read; beyond, reading pauses
 };
 
-// The one place that touches QHttpServer: it turns Qt's request into our Request value, hands it to a
-// Handler, and writes the Response to the socket itself. Keeping the adapter this thin is what lets the
-// rest survive QHttpServer's incompatible API change in Qt 6.8.
-class Server : public QAbstractHttpServer
+// The connection cap a server gets when none is given: three quarters of the open-file limit (raised to
+// its hard limit first), between 64 and 65536.
+int defaultMaxConnections();
+// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit in force afterwards.
+int raiseOpenFileLimit();
+
+// HTTP/1.1 on Qt Network: one acceptor on the thread that creates the Server hands each connection to
+// one of N worker threads, each an event loop that parses (RequestParser), calls the Handler and writes
+// the answers in request order. The Handler runs on the worker thread; a Responder may be called from
+// any thread, now or later. Pipelining, keep-alive, HEAD, Expect: 100-continue and chunked bodies are
+// handled here; every limit above is enforced here.
+class Server : public QObject
 {
     Q_OBJECT
 
 public:
     explicit Server(Handler handler, QObject *parent = nullptr);
+    ~Server() override;
 
-    // Bodies larger than this are answered with 413 before any handler sees them.
-    void setMaxBodySize(qsizetype bytes) { m_maxBodySize = bytes; }
-    qsizetype maxBodySize() const { return m_maxBodySize; }
+    // All of these apply to connections accepted after the call; set them before listenOn().
+    void setMaxBodySize(qsizetype bytes);
+    qsizetype maxBodySize() const;
+    void setLimits(const ConnectionLimits &limits);
+    const ConnectionLimits &limits() const;
+    void setWorkers(int workers); // 1 or more event loops (default 1)
+    int workers() const;
+    void setAccessLog(AccessLog *log); // not owned; null: no access log
 
-    void setLimits(const ConnectionLimits &limits) { m_limits = limits; }
-    const ConnectionLimits &limits() const { return m_limits; }
-    int openConnections() const { return int(m_connections.size()); }
+    int openConnections() const;
 
     // Listens on exactly `address` (never all interfaces by accident); port 0 picks a free port.
     // Returns the bound port, or 0 with `error` set.
     quint16 listenOn(const QHostAddress &address, quint16 port, QString *error);
 
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
-
 private:
-    friend class GuardedTcpServer;
-    struct Connection
-    {
-        qint64 lastActivityMs = 0;
-        qint64 requestStartedMs = -1; // -1: between requests
-        qsizetype requestBytes = 0;
-        bool headersComplete = false;
-        QByteArray head; // the request's first bytes, up to the end of its headers
-        qint64 availableAfterParse = 0; // left in the socket after QHttpServer's last read
-    };
-    void adopt(QTcpSocket *socket);
-    void onBytes(QTcpSocket *socket);
-    void sweep();
-    void refuse(QTcpSocket *socket, int status, const QString &description);
+    class Shared;
+    class Acceptor;
+    class Worker;
+    std::shared_ptr<Shared> m_shared;
+    QList<Worker *> m_workers;
+    Acceptor *m_acceptor = nullptr;
+    int m_workersWanted = 1;
+};
 
-    Handler m_handler;
-    qsizetype m_maxBodySize = 64 * 1024;
-    ConnectionLimits m_limits;
-    QHash<QTcpSocket *, Connection> m_connections;
-    QElapsedTimer m_clock;
-    QTimer m_sweeper;
+struct SerializeOptions
+{
+    bool includeBody = true;    // false for HEAD: Content-Length stays, the body goes
+    bool closeConnection = false;
+    bool keepAliveHttp10 = false; // an HTTP/1.0 client that asked to keep the connection
 };
 
 // Serializes a response as HTTP/1.1 bytes (status line, headers, Content-Length, body).
-QByteArray serializeResponse(const Response &response, bool includeBody, bool closeConnection);
+QByteArray serializeResponse(const Response &response, const SerializeOptions &options);
+inline QByteArray serializeResponse(const Response &response, bool includeBody, bool closeConnection)
+{
+    return serializeResponse(response, SerializeOptions{includeBody, closeConnection, false});
+}
+
+// The Request handlers see, from what the parser read.
+Request requestFrom(ParsedRequest parsed, const QHostAddress &peer);
 
 } // namespace organizer::http

@@ -1,6 +1,7 @@
 #include "router.h"
 
 #include <QJsonObject>
+#include <QThread>
 #include <QUrl>
 
 namespace organizer::http {
@@ -19,9 +20,9 @@ bool isParameter(const QString &segment)
 
 } // namespace
 
-void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
+void Router::add(const QByteArray &method, const QString &pattern, Handler handler, Affinity affinity)
 {
-    m_routes.append(Route{method, splitPattern(pattern), std::move(handler)});
+    m_routes.append(Route{method, splitPattern(pattern), std::move(handler), affinity});
 }
 
 bool Router::match(const Route &route, const QStringList &segments, QHash<QString, QString> *parameters)
@@ -85,6 +86,12 @@ void Router::dispatch(const Request &request, Responder respond) const
             continue;
         Request routed = request;
         routed.pathParameters = std::move(parameters);
+        if (route.affinity == Affinity::OwnerThread && m_owner && QThread::currentThread() != m_owner->thread()) {
+            QMetaObject::invokeMethod(
+                m_owner, [handler = route.handler, routed = std::move(routed), respond = std::move(respond)]() mutable { handler(routed, std::move(respond)); },
+                Qt::QueuedConnection);
+            return;
+        }
         route.handler(routed, std::move(respond));
         return;
     }

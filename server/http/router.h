@@ -2,6 +2,7 @@
 
 #include "httpmessage.h"
 
+#include <QPointer>
 #include <QStringList>
 
 namespace organizer::http {
@@ -11,7 +12,14 @@ namespace organizer::http {
 class Router
 {
 public:
-    void add(const QByteArray &method, const QString &pattern, Handler handler);
+    // Where a route's handler runs. The HTTP server calls dispatch() on its worker threads; a handler
+    // that keeps state without locks (the authorization server's sessions, transactions…) runs on the
+    // owner's thread, one that is safe to call concurrently runs on whichever worker read the request.
+    enum class Affinity { OwnerThread, AnyThread };
+
+    void add(const QByteArray &method, const QString &pattern, Handler handler, Affinity affinity = Affinity::OwnerThread);
+    // The object whose thread runs OwnerThread handlers (the one that built the routes).
+    void setOwner(QObject *owner) { m_owner = owner; }
     void setNotFoundHandler(Handler handler) { m_notFound = std::move(handler); }
 
     void dispatch(const Request &request, Responder respond) const;
@@ -29,11 +37,13 @@ private:
         QByteArray method;
         QStringList segments;
         Handler handler;
+        Affinity affinity = Affinity::OwnerThread;
     };
     static bool match(const Route &route, const QStringList &segments, QHash<QString, QString> *parameters);
 
     QList<Route> m_routes;
     Handler m_notFound;
+    QObject *m_owner = nullptr;
 };
 
 } // namespace organizer::http
