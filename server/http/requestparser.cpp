@@ -439,6 +439,10 @@ RequestParser::Status RequestParser::applyFraming()
         forEachListElement(transferEncoding, [&](QByteArrayView coding) { codings.append(coding); });
         if (codings.isEmpty())
             return fail(400, QStringLiteral("the Transfer-Encoding header is empty"));
+        // Lists may hold empty elements (RFC 9110 §5.6.1), but parsers differ on them exactly here
+        // (http-parser refuses "chunked,"): the framing header gets no such latitude.
+        if (transferEncoding.count(',') != codings.size() - 1)
+            return fail(400, QStringLiteral("the Transfer-Encoding list has an empty element"));
         qsizetype chunkedCount = 0;
         for (const QByteArrayView coding : codings) {
             const qsizetype semicolon = coding.indexOf(';');
