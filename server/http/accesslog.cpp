@@ -224,11 +224,15 @@ QByteArray AccessLog::formatCombined(const AccessLogEntry &entry)
     out += ':';
     appendTwoDigits(out, t.tm_sec);
     out += " +0000] ";
-    QByteArray request = entry.method;
-    request += ' ';
-    request += entry.rawPath;
-    request += entry.minorVersion == 0 ? " HTTP/1.0" : " HTTP/1.1";
-    appendQuotedCombined(out, request);
+    if (entry.method.isEmpty()) {
+        out += "\"-\""; // no request could be read (bad framing, a timeout), as Apache logs it
+    } else {
+        QByteArray request = entry.method;
+        request += ' ';
+        request += entry.rawPath;
+        request += entry.minorVersion == 0 ? " HTTP/1.0" : " HTTP/1.1";
+        appendQuotedCombined(out, request);
+    }
     out += ' ';
     out += QByteArray::number(entry.status);
     out += ' ';

@@ -30,11 +30,6 @@ namespace {
 constexpr qint64 kReadChunk = 64 * 1024;
 constexpr qint64 kLingerMs = 2000; // after a final answer, how long unread request bytes are drained
 
-QByteArray errorBytes(int status, const QString &description)
-{
-    return serializeResponse(Response::error(status, QStringLiteral("invalid_request"), description), SerializeOptions{true, true, false});
-}
-
 // The key connections are counted under: an IPv4 address, or an IPv6 /64 (one host's usual share).
 QByteArray addressKey(const QHostAddress &address)
 {
@@ -418,14 +413,14 @@ void Server::Worker::queueFinal(Connection &c, int status, const QString &descri
     pending.sequence = c.nextSequence++;
     pending.ready = true;
     pending.close = true;
-    pending.bytes = errorBytes(status, description);
+    const Response response = Response::error(status, QStringLiteral("invalid_request"), description);
+    pending.bytes = serializeResponse(response, SerializeOptions{true, true, false});
     if (m_shared->accessLog) {
-        AccessLogEntry log;
+        AccessLogEntry log; // no method: no request could be read
         log.timeMs = QDateTime::currentMSecsSinceEpoch();
         log.peer = c.peer;
-        log.method = "-";
-        log.rawPath = "-";
         log.status = status;
+        log.bodyBytes = response.body.size();
         m_shared->accessLog->record(std::move(log));
     }
     c.readingStopped = true;
@@ -620,9 +615,10 @@ Server::~Server()
     for (Worker *worker : std::as_const(m_workers)) {
         worker->detach();
         QThread *thread = worker->thread();
+        // Deleted on its own thread: its sockets and timers belong there.
+        QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
         thread->quit();
         thread->wait();
-        delete worker;
         delete thread;
     }
 }

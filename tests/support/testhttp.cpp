@@ -92,4 +92,47 @@ HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs)
     return sendRaw(port, bytes, timeoutMs);
 }
 
+RawExchange exchangeRaw(quint16 port, const QByteArray &bytes, int timeoutMs)
+{
+    RawExchange exchange;
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(timeoutMs)) {
+        exchange.error = socket.errorString();
+        return exchange;
+    }
+    socket.write(bytes);
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (socket.state() != QAbstractSocket::ConnectedState) {
+            exchange.closedByServer = true;
+            break;
+        }
+        socket.waitForReadyRead(int(std::min<qint64>(50, std::max<qint64>(1, deadline.remainingTime()))));
+        exchange.received += socket.readAll();
+    }
+    exchange.received += socket.readAll();
+    return exchange;
+}
+
+QList<int> RawExchange::statuses() const
+{
+    QList<int> found;
+    qsizetype at = 0;
+    while (at < received.size()) {
+        const qsizetype headEnd = received.indexOf("\r\n\r\n", at);
+        if (headEnd < 0 || !received.mid(at, 9).startsWith("HTTP/1.")) // not at a response: stop
+            break;
+        const QByteArray head = received.mid(at, headEnd - at);
+        found.append(head.mid(9, 3).toInt());
+        qint64 length = 0;
+        for (const QByteArray &line : head.split('\n')) {
+            if (line.toLower().startsWith("content-length:"))
+                length = line.mid(15).trimmed().toLongLong();
+        }
+        at = headEnd + 4 + (found.last() >= 200 ? length : 0);
+    }
+    return found;
+}
+
 } // namespace organizer::test

@@ -36,4 +36,16 @@ HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs = 10000);
 
 QByteArray bearer(const QByteArray &token);
 
+// Sends `bytes` on a fresh connection and reads until the server closes it (or `timeoutMs` passes).
+struct RawExchange
+{
+    QByteArray received;
+    bool closedByServer = false;
+    QString error;
+    // The status codes of the responses in `received`, in order (bodies skipped by Content-Length;
+    // interim 1xx responses included).
+    QList<int> statuses() const;
+};
+RawExchange exchangeRaw(quint16 port, const QByteArray &bytes, int timeoutMs = 10000);
+
 } // namespace organizer::test
