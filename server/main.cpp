@@ -204,6 +204,8 @@ int runServer(QCoreApplication &app)
     if (!url)
         return fail(url.error());
 
+    std::fprintf(stderr, "organizer-server: %d HTTP worker(s), at most %d connections (open-file limit %d)\n", (*organizerServer)->workers(),
+                 (*organizerServer)->maxConnections(), http::raiseOpenFileLimit());
     // The readiness line: the desktop app and scripts wait for it.
     std::fprintf(stdout, "organizer-server: listening on %s\n", qPrintable(url->toString()));
     std::fflush(stdout);

@@ -564,10 +564,14 @@ protected:
             }
             target->idle.fetch_sub(1); // one fewer to pick until the worker's next sweep recounts
         } else {
-            for (Worker *worker : std::as_const(m_workers)) {
+            // The least busy worker; ties go round-robin, so short connections spread too.
+            const qsizetype count = m_workers.size();
+            for (qsizetype i = 0; i < count; ++i) {
+                Worker *worker = m_workers.at((m_nextWorker + i) % count);
                 if (!target || worker->connections.load() < target->connections.load())
                     target = worker;
             }
+            m_nextWorker = (m_nextWorker + 1) % count;
         }
         QMetaObject::invokeMethod(
             target, [target, descriptor, peer, key, atCap] { target->adopt(descriptor, peer, key, atCap); }, Qt::QueuedConnection);
@@ -600,6 +604,7 @@ private:
 
     std::shared_ptr<Shared> m_shared;
     QList<Worker *> m_workers;
+    qsizetype m_nextWorker = 0;
 };
 
 Server::Server(Handler handler, QObject *parent) : QObject(parent), m_shared(std::make_shared<Shared>())

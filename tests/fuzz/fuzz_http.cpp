@@ -15,7 +15,7 @@ namespace {
 
 struct Verdict
 {
-    RequestParser::Status status;
+    RequestParser::Status status = RequestParser::Status::NeedMore;
     int failure = 0;
     qsizetype consumed = 0;
     organizer::http::ParsedRequest request;
@@ -26,7 +26,7 @@ Verdict run(const QByteArray &bytes, qsizetype step, const ParserLimits &limits)
     RequestParser parser(limits);
     QByteArray buffer;
     qsizetype fed = 0;
-    Verdict verdict{RequestParser::Status::NeedMore};
+    Verdict verdict;
     while (true) {
         const qsizetype take = step <= 0 ? bytes.size() - fed : std::min(step, bytes.size() - fed);
         buffer += bytes.mid(fed, take);

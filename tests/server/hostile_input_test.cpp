@@ -17,6 +17,13 @@
 //   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey, ARevokedTokenIsRefusedEvenFromTheCache
 //   logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
 //   '+' for spaces, error_description characters, nosniff ......... interop_wire (wire.mjs)
+//   a smuggled request after bad framing is never served .......... http_server_test Catalogue/Smuggling
+//   every framing variant, split anywhere; http-parser differential  http_parser_test Smuggling/Framing, RequestParserDifferential
+//   150 MB of chunked body (counted as it arrives, RSS bounded) .... ConnectionLimits.AChunkedFloodIsRefusedWithoutBeingBuffered
+//   pipelining without reading the answers ......................... HttpServer.AClientThatDoesNotReadIsNotReadFrom, EverySocketCountsUntilItIsClosed
+//   600 idle + 50 slowloris connections ............................ ConnectionLimits.SixHundredIdleAndFiftySlowlorisConnectionsDoNotStopANormalRequest
+//   connection slots held by silent or busy clients ................ HttpServer.AtTheCapTheOldestIdleConnectionMakesRoom, ...NoIdleConnection...503,
+//                                                                    ConnectionsPerAddressAreCapped, ASilentConnectionGetsTheRequestTimeout...
 
 #include "serverprocess.h"
 #include "testhttp.h"
@@ -48,6 +55,12 @@ QByteArray post(const QByteArray &target, const QByteArray &contentType, const Q
 {
     return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: " + contentType
            + "\r\nAuthorization: Bearer x.y.z\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+// A POST whose framing headers are `headers`, followed by a request that must never be served.
+QByteArray framed(const QByteArray &headers)
+{
+    return "POST /oauth/token HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 }
 
 const QByteArray kAuthorize = "/authorize?client_id=organizer-desktop&response_type=token&scope=openid&redirect_uri=";
@@ -124,7 +137,26 @@ INSTANTIATE_TEST_SUITE_P(
                     [](const HttpReply &r) { EXPECT_TRUE(r.header("location").isEmpty()); }},
         HostileCase{"protocol_relative_return_to", [] { return get("/v2/logout?client_id=organizer-desktop&returnTo=%2F%2Fevil.example%2F"); }, 400},
         HostileCase{"repeated_authorize_parameters", [] { return get(kAuthorize + kCallback + "&client_id=other"); }, 400},
-        HostileCase{"unknown_method", [] { return QByteArray("BREW /api/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); }, 405},
+        HostileCase{"unknown_method", [] { return QByteArray("BREW /api/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); }, 501},
+        // Framing (RFC 9112 §6.3): every request whose length two parsers could read differently is
+        // refused and its connection closed (http_server_test Catalogue/Smuggling proves nothing
+        // after it is served; http_parser_test has the full catalogue and the differential).
+        HostileCase{"smuggling_cl_te", [] { return framed("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n"); }, 400},
+        HostileCase{"smuggling_te_cl", [] { return framed("Transfer-Encoding: chunked\r\nContent-Length: 4\r\n"); }, 400},
+        HostileCase{"smuggling_duplicate_content_length", [] { return framed("Content-Length: 0\r\nContent-Length: 36\r\n"); }, 400},
+        HostileCase{"smuggling_content_length_list", [] { return framed("Content-Length: 0, 36\r\n"); }, 400},
+        HostileCase{"smuggling_negative_content_length", [] { return framed("Content-Length: -1\r\n"); }, 400},
+        HostileCase{"smuggling_hex_content_length", [] { return framed("Content-Length: 0x24\r\n"); }, 400},
+        HostileCase{"smuggling_signed_content_length", [] { return framed("Content-Length: +36\r\n"); }, 400},
+        HostileCase{"smuggling_chunked_then_identity", [] { return framed("Transfer-Encoding: chunked, identity\r\n"); }, 400},
+        HostileCase{"smuggling_gzip_then_chunked", [] { return framed("Transfer-Encoding: gzip, chunked\r\n"); }, 501},
+        HostileCase{"smuggling_space_before_colon", [] { return framed("Transfer-Encoding : chunked\r\n"); }, 400},
+        HostileCase{"smuggling_te_in_http_1_0", [] { return QByteArray("POST /oauth/token HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"); }, 400},
+        HostileCase{"missing_host", [] { return QByteArray("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"); }, 400},
+        HostileCase{"duplicate_host", [] { return QByteArray("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n"); }, 400},
+        HostileCase{"bare_lf_line_ends", [] { return QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n"); }, 400},
+        HostileCase{"http_2_request_line", [] { return QByteArray("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n"); }, 505},
+        HostileCase{"unsupported_expectation", [] { return QByteArray("POST /oauth/token HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\na"); }, 417},
         HostileCase{"token_in_query_string", [] { return get("/api/contacts?access_token=abc"); }, 400},
         // Paths are split on '/' as sent, then decoded: neither form reaches the contacts API.
         HostileCase{"encoded_slash_in_api_path", [] { return get("/api%2fcontacts", "Authorization: Bearer x.y.z\r\n"); }, 404},

@@ -354,18 +354,17 @@ TEST(TokenCache, IsSafeToShareBetweenThreads)
 class CountingKeys : public IssuerKeys
 {
 public:
-    QString issuer() const override { return QStringLiteral("https://issuer.example/"); }
-    const jose::JwkSet &keys() const override { return m_keys; }
+    CountingKeys() { publishIssuer(QStringLiteral("https://issuer.example/")); }
     bool refresh(std::function<void()> done) override
     {
         ++refreshes;
         if (!allowRefresh)
             return false;
-        m_keys = next;
+        publishKeys(next);
         done();
         return true;
     }
-    jose::JwkSet m_keys;
+    void setKeys(const jose::JwkSet &keys) { publishKeys(keys); }
     jose::JwkSet next;
     bool allowRefresh = true;
     int refreshes = 0;
@@ -407,7 +406,7 @@ TEST(AccessTokenVerifier, ACachedTokenDiesWithItsSigningKey)
     // must not keep opening the APIs from the cache.
     const jose::RsaKey key = jose::RsaKey::generate(2048).value();
     CountingKeys keys;
-    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("old"))});
+    keys.setKeys(jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("old"))}));
     keys.allowRefresh = false;
     AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
     const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()}, {QStringLiteral("aud"), QStringLiteral("organize")}, {QStringLiteral("exp"), 2000}};
@@ -415,7 +414,7 @@ TEST(AccessTokenVerifier, ACachedTokenDiesWithItsSigningKey)
     bool accepted = false;
     verifier.verify(token, [&](const auto &result) { accepted = bool(result); });
     ASSERT_TRUE(accepted);
-    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(jose::RsaKey::generate(2048).value(), QStringLiteral("newer"))});
+    keys.setKeys(jose::JwkSet({jose::Jwk::forSigningKey(jose::RsaKey::generate(2048).value(), QStringLiteral("newer"))}));
     QString reason;
     verifier.verify(token, [&](const auto &result) { accepted = bool(result); reason = result ? QString() : result.error().description; });
     EXPECT_FALSE(accepted);
@@ -426,7 +425,7 @@ TEST(AccessTokenVerifier, ARevokedTokenIsRefusedEvenFromTheCache)
 {
     const jose::RsaKey key = jose::RsaKey::generate(2048).value();
     CountingKeys keys;
-    keys.m_keys = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("k"))});
+    keys.setKeys(jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("k"))}));
     TokenRevocations revocations;
     AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
     verifier.setRevocations(&revocations);
