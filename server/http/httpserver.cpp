@@ -6,7 +6,7 @@
 #include <QMutex>
 #include <QPointer>
 #include <QTcpServer>
-#include <QTcpSocket>
+#include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 
@@ -16,6 +16,9 @@
 #include <unordered_map>
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -82,14 +85,16 @@ public:
     AccessLog *accessLog = nullptr;
     std::atomic<int> open{0};
 
-    bool reserveAddress(const QByteArray &key)
+    // Every accepted socket is counted under its address until it is closed, refused ones included.
+    void countAddress(const QByteArray &key)
     {
         QMutexLocker lock(&m_mutex);
-        int &count = m_perAddress[key];
-        if (count >= limits.maxConnectionsPerAddress)
-            return false;
-        ++count;
-        return true;
+        ++m_perAddress[key];
+    }
+    int addressCount(const QByteArray &key)
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_perAddress.value(key);
     }
     void releaseAddress(const QByteArray &key)
     {
@@ -105,7 +110,10 @@ private:
 };
 
 // One event loop's connections. Everything here runs on the worker's thread; a Responder called from
-// another thread posts its answer here through the link, which outlives the worker.
+// another thread posts its answer here through the link, which outlives the worker. Sockets are plain
+// non-blocking descriptors watched by QSocketNotifiers: one recv() per wake-up, answers sent at once
+// with send() and only what the kernel does not take is kept (QTcpSocket would copy every byte
+// through two buffers and ask the kernel how much is readable before each read).
 class Server::Worker : public QObject
 {
 public:
@@ -114,6 +122,7 @@ public:
         QMutex mutex;
         Worker *worker = nullptr;
     };
+    enum class Admission { Serve, EvictIdleFirst, Refuse };
 
     explicit Worker(std::shared_ptr<Shared> shared) : m_shared(std::move(shared)), m_link(std::make_shared<Link>())
     {
@@ -124,8 +133,14 @@ public:
     }
     ~Worker() override
     {
-        QMutexLocker lock(&m_link->mutex);
-        m_link->worker = nullptr;
+        detach();
+        for (auto &[id, connection] : m_connections) {
+            if (connection->fd >= 0) {
+                ::close(connection->fd);
+                m_shared->releaseAddress(connection->key);
+                --m_shared->open;
+            }
+        }
     }
 
     void detach()
@@ -140,7 +155,7 @@ public:
         m_sweeper->start();
     }
 
-    void adopt(qintptr descriptor, const QHostAddress &peer, const QByteArray &key, bool evictIdle);
+    void adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal);
 
     std::atomic<int> connections{0};
     std::atomic<int> idle{0};
@@ -160,11 +175,15 @@ private:
     struct Connection
     {
         quint64 id = 0;
-        QTcpSocket *socket = nullptr;
+        int fd = -1;
+        QSocketNotifier *reader = nullptr;
+        QSocketNotifier *writer = nullptr;
         QHostAddress peer;
         QByteArray key;
         RequestParser parser;
-        QByteArray input;
+        QByteArray input;  // received, not yet parsed
+        QByteArray output; // answers the kernel has not taken yet, from outputSent on
+        qsizetype outputSent = 0;
         std::deque<Pending> pending;
         quint64 nextSequence = 0;
         qint64 lastActivityMs = 0;
@@ -173,24 +192,37 @@ private:
         qint64 lingerSinceMs = -1;
         bool fresh = true; // no byte received yet
         bool readingStopped = false;
+        bool readEof = false;
         bool continueSent = false;
         bool pumping = false;
         bool gone = false;
+        qsizetype unsent() const { return output.size() - outputSent; }
     };
 
+    Connection *find(quint64 id)
+    {
+        auto it = m_connections.find(id);
+        return it == m_connections.end() || it->second->gone ? nullptr : it->second.get();
+    }
+    qsizetype maxBufferedInput() const { return m_shared->limits.maxHeaderBytes + kReadChunk; }
+    bool paused(const Connection &c) const
+    {
+        return qsizetype(c.pending.size()) >= m_shared->limits.maxPipelinedRequests || c.unsent() > m_shared->limits.maxUnsentBytes;
+    }
+    void onReadable(Connection &c);
+    void onWritable(Connection &c);
     void pump(Connection &c);
     void dispatch(Connection &c, ParsedRequest parsed);
     void deliver(quint64 connectionId, quint64 sequence, Response response);
-    void queueFinal(Connection &c, int status, const QString &description);
+    void queueFinal(Connection &c, int status, const QString &error, const QString &description);
     void flush(Connection &c);
+    void send(Connection &c, const QByteArray &bytes);
     void finish(Connection &c);
-    void onBytesWritten(Connection &c);
+    void closeNow(Connection &c);
     void sweep();
-    void remove(quint64 id);
     bool isIdle(const Connection &c) const
     {
-        return !c.gone && c.lingerSinceMs < 0 && !c.readingStopped && c.pending.empty() && c.parser.idle() && c.input.isEmpty()
-               && c.socket->bytesToWrite() == 0;
+        return !c.gone && c.lingerSinceMs < 0 && !c.readingStopped && c.pending.empty() && c.parser.idle() && c.input.isEmpty() && c.unsent() == 0;
     }
     Responder responderFor(quint64 connectionId, quint64 sequence) const;
 
@@ -202,10 +234,11 @@ private:
     quint64 m_nextId = 1;
 };
 
-void Server::Worker::adopt(qintptr descriptor, const QHostAddress &peer, const QByteArray &key, bool evictIdle)
+void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal)
 {
     const qint64 now = m_clock.elapsed();
-    if (evictIdle) {
+    QString refused = admission == Admission::Refuse ? refusal : QString();
+    if (admission == Admission::EvictIdleFirst) {
         // At the cap: the connection that has waited longest for a request makes room.
         Connection *oldest = nullptr;
         for (auto &[id, connection] : m_connections) {
@@ -214,39 +247,20 @@ void Server::Worker::adopt(qintptr descriptor, const QHostAddress &peer, const Q
         }
         if (oldest) {
             qCDebug(lcAccess).noquote() << "closing an idle connection from" << oldest->peer.toString() << "to make room";
-            oldest->readingStopped = true;
-            finish(*oldest);
+            closeNow(*oldest);
         } else {
-            auto *socket = new QTcpSocket(this);
-            socket->setSocketDescriptor(descriptor);
-            socket->write(serializeResponse(Response::error(503, QStringLiteral("temporarily_unavailable"),
-                                                            QStringLiteral("too many open connections; try again shortly")),
-                                            SerializeOptions{true, true, false}));
-            socket->disconnectFromHost();
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
-            connect(socket, &QObject::destroyed, this, [shared = m_shared, key] {
-                shared->releaseAddress(key);
-                --shared->open;
-            });
-            return;
+            refused = refusal;
         }
     }
+
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); // an answer goes out whole, at once
 
     auto connection = std::make_unique<Connection>();
     Connection &c = *connection;
     c.id = m_nextId++;
-    c.socket = new QTcpSocket(this);
-    if (!c.socket->setSocketDescriptor(descriptor)) {
-        delete c.socket;
-        ::close(int(descriptor));
-        m_shared->releaseAddress(key);
-        --m_shared->open;
-        return;
-    }
-    // Qt stops reading from the kernel when this much is buffered: a client that sends faster than we
-    // parse is held back by TCP, not by our memory.
-    c.socket->setReadBufferSize(kReadChunk);
+    c.fd = fd;
     c.peer = peer;
     c.key = key;
     c.parser.setLimits({m_shared->limits.maxHeaderBytes, m_shared->maxBodyBytes, 100, 1024});
@@ -254,51 +268,164 @@ void Server::Worker::adopt(qintptr descriptor, const QHostAddress &peer, const Q
     c.lastWriteProgressMs = now;
     c.requestStartedMs = now; // a new connection owes its first request within the request timeout
     const quint64 id = c.id;
-    connect(c.socket, &QTcpSocket::readyRead, this, [this, id] {
-        if (auto it = m_connections.find(id); it != m_connections.end())
-            pump(*it->second);
+    c.reader = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+    connect(c.reader, &QSocketNotifier::activated, this, [this, id] {
+        if (Connection *found = find(id))
+            onReadable(*found);
     });
-    connect(c.socket, &QTcpSocket::bytesWritten, this, [this, id] {
-        if (auto it = m_connections.find(id); it != m_connections.end())
-            onBytesWritten(*it->second);
-    });
-    connect(c.socket, &QTcpSocket::disconnected, this, [this, id] {
-        if (auto it = m_connections.find(id); it != m_connections.end()) {
-            it->second->gone = true;
-            QMetaObject::invokeMethod(this, [this, id] { remove(id); }, Qt::QueuedConnection);
-        }
+    c.writer = new QSocketNotifier(fd, QSocketNotifier::Write, this);
+    c.writer->setEnabled(false);
+    connect(c.writer, &QSocketNotifier::activated, this, [this, id] {
+        if (Connection *found = find(id))
+            onWritable(*found);
     });
     m_connections.emplace(id, std::move(connection));
     ++connections;
-    if (c.socket->bytesAvailable() > 0)
-        pump(c);
+    if (!refused.isEmpty()) {
+        qCInfo(lcAccess).noquote() << "refused a connection from" << peer.toString() << ":" << refused;
+        queueFinal(c, 503, QStringLiteral("temporarily_unavailable"), refused);
+    }
 }
 
-void Server::Worker::remove(quint64 id)
+void Server::Worker::closeNow(Connection &c)
 {
-    auto it = m_connections.find(id);
-    if (it == m_connections.end())
+    if (c.gone)
         return;
-    std::unique_ptr<Connection> connection = std::move(it->second);
-    m_connections.erase(it);
-    connection->socket->disconnect(this);
-    connection->socket->abort();
-    connection->socket->deleteLater();
-    m_shared->releaseAddress(connection->key);
+    c.gone = true;
+    // The notifiers let go of the descriptor before it is closed and its number reused.
+    c.reader->setEnabled(false);
+    c.writer->setEnabled(false);
+    c.reader->deleteLater();
+    c.writer->deleteLater();
+    ::close(c.fd);
+    c.fd = -1;
+    const quint64 id = c.id;
+    m_shared->releaseAddress(c.key);
     --m_shared->open;
     --connections;
+    // Removed once the current call chain (which may hold a reference) has unwound.
+    QMetaObject::invokeMethod(this, [this, id] { m_connections.erase(id); }, Qt::QueuedConnection);
+}
+
+void Server::Worker::onReadable(Connection &c)
+{
+    const qint64 now = m_clock.elapsed();
+    if (c.lingerSinceMs >= 0 || c.readingStopped) {
+        // After the final answer: what the client still sends is read and dropped until it closes.
+        char scratch[16 * 1024];
+        while (true) {
+            const ssize_t n = ::recv(c.fd, scratch, sizeof scratch, 0);
+            if (n > 0)
+                continue;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                closeNow(c);
+            return;
+        }
+    }
+    while (c.input.size() < maxBufferedInput()) {
+        const qsizetype before = c.input.size();
+        c.input.resize(before + kReadChunk);
+        const ssize_t n = ::recv(c.fd, c.input.data() + before, std::size_t(kReadChunk), 0);
+        c.input.resize(before + std::max<ssize_t>(n, 0));
+        if (n > 0) {
+            if (c.requestStartedMs < 0)
+                c.requestStartedMs = now; // a keep-alive connection's next request starts with this byte
+            c.fresh = false;
+            c.lastActivityMs = now;
+            if (n < kReadChunk)
+                break; // most likely all there was
+            continue;
+        }
+        if (n == 0) {
+            c.readEof = true;
+            c.reader->setEnabled(false);
+            break;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return closeNow(c);
+        break;
+    }
+    pump(c);
+    if (c.gone)
+        return;
+    if (c.readEof) {
+        // The client closed its side: answer what was asked in full, then close.
+        c.readingStopped = true;
+        if (c.pending.empty() && c.unsent() == 0)
+            closeNow(c);
+    }
+}
+
+void Server::Worker::onWritable(Connection &c)
+{
+    while (c.unsent() > 0) {
+        const ssize_t n = ::send(c.fd, c.output.constData() + c.outputSent, std::size_t(c.unsent()), MSG_NOSIGNAL);
+        if (n > 0) {
+            c.outputSent += n;
+            c.lastWriteProgressMs = m_clock.elapsed();
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return; // the notifier calls again
+        return closeNow(c);
+    }
+    c.output.clear();
+    c.outputSent = 0;
+    c.writer->setEnabled(false);
+    if (c.lingerSinceMs >= 0) {
+        ::shutdown(c.fd, SHUT_WR);
+        return;
+    }
+    if (c.readEof && c.pending.empty())
+        return closeNow(c);
+    pump(c); // reading resumes once the client has caught up
+}
+
+void Server::Worker::send(Connection &c, const QByteArray &bytes)
+{
+    if (c.gone || bytes.isEmpty())
+        return;
+    if (c.unsent() == 0) {
+        qsizetype sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(c.fd, bytes.constData() + sent, std::size_t(bytes.size() - sent), MSG_NOSIGNAL);
+            if (n > 0) {
+                sent += n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            return closeNow(c); // the client is gone
+        }
+        c.lastWriteProgressMs = m_clock.elapsed();
+        if (sent == bytes.size())
+            return;
+        c.output = bytes.mid(sent);
+        c.outputSent = 0;
+    } else {
+        if (c.outputSent > 0 && c.outputSent >= c.output.size() / 2) {
+            c.output.remove(0, c.outputSent);
+            c.outputSent = 0;
+        }
+        c.output += bytes;
+    }
+    c.writer->setEnabled(true);
 }
 
 void Server::Worker::pump(Connection &c)
 {
-    if (c.pumping)
+    if (c.pumping || c.gone)
         return;
     c.pumping = true;
-    const ConnectionLimits &limits = m_shared->limits;
-    while (!c.gone && !c.readingStopped) {
-        // Back-pressure: a client that does not read its answers is not read from either.
-        if (qsizetype(c.pending.size()) >= limits.maxPipelinedRequests || c.socket->bytesToWrite() > limits.maxUnsentBytes)
-            break;
+    while (!c.gone && !c.readingStopped && !paused(c)) {
         qsizetype consumed = 0;
         const RequestParser::Status status = c.parser.parse(c.input, &consumed);
         if (consumed > 0)
@@ -315,26 +442,22 @@ void Server::Worker::pump(Connection &c)
         if (status == RequestParser::Status::Failed) {
             const ParseFailure failure = c.parser.failure();
             qCInfo(lcAccess).noquote() << "refused a request from" << c.peer.toString() << failure.status << failure.description;
-            queueFinal(c, failure.status, failure.description);
+            queueFinal(c, failure.status, QStringLiteral("invalid_request"), failure.description);
             break;
         }
         if (!c.continueSent && c.pending.empty() && c.parser.awaitingBody() && c.parser.request().expectsContinue) {
-            c.socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            send(c, QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
             c.continueSent = true;
         }
-        const qint64 available = c.socket->bytesAvailable();
-        if (available <= 0)
-            break;
-        const qint64 now = m_clock.elapsed();
-        if (c.requestStartedMs < 0)
-            c.requestStartedMs = now; // a keep-alive connection's next request starts with this byte
-        c.fresh = false;
-        c.lastActivityMs = now;
-        c.input += c.socket->read(std::min(available, kReadChunk));
+        if (c.readEof && !c.parser.idle()) {
+            // The client closed in the middle of a request: there is nothing to answer.
+            c.readingStopped = true;
+        }
+        break; // needs more bytes
     }
     c.pumping = false;
-    if (c.lingerSinceMs >= 0 && !c.gone)
-        c.socket->readAll(); // draining after the final answer
+    if (!c.gone)
+        c.reader->setEnabled(!c.readEof && (c.lingerSinceMs >= 0 || (!c.readingStopped && !paused(c) && c.input.size() < maxBufferedInput())));
 }
 
 Responder Server::Worker::responderFor(quint64 connectionId, quint64 sequence) const
@@ -386,12 +509,11 @@ void Server::Worker::dispatch(Connection &c, ParsedRequest parsed)
 
 void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response response)
 {
-    auto it = m_connections.find(connectionId);
-    if (it == m_connections.end())
+    Connection *c = find(connectionId);
+    if (!c)
         return; // the client went away while we were working
-    Connection &c = *it->second;
-    auto pending = std::find_if(c.pending.begin(), c.pending.end(), [&](const Pending &p) { return p.sequence == sequence; });
-    if (pending == c.pending.end() || pending->ready)
+    auto pending = std::find_if(c->pending.begin(), c->pending.end(), [&](const Pending &p) { return p.sequence == sequence; });
+    if (pending == c->pending.end() || pending->ready)
         return; // answered already
     pending->bytes = serializeResponse(response, SerializeOptions{!pending->head, pending->close, pending->keepAliveHttp10});
     pending->ready = true;
@@ -402,18 +524,18 @@ void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response re
         pending->log.durationUs = (m_clock.nsecsElapsed() - pending->startedNs) / 1000;
         m_shared->accessLog->record(std::move(pending->log));
     }
-    flush(c);
+    flush(*c);
 }
 
-void Server::Worker::queueFinal(Connection &c, int status, const QString &description)
+void Server::Worker::queueFinal(Connection &c, int status, const QString &error, const QString &description)
 {
-    // An answer to no request (bad framing, a timeout): it goes after the answers owed, then the
-    // connection closes. Nothing after the bad bytes is read.
+    // An answer to no request (bad framing, a timeout, a refusal): it goes after the answers owed,
+    // then the connection closes. Nothing after the bad bytes is read.
     Pending pending;
     pending.sequence = c.nextSequence++;
     pending.ready = true;
     pending.close = true;
-    const Response response = Response::error(status, QStringLiteral("invalid_request"), description);
+    const Response response = Response::error(status, error, description);
     pending.bytes = serializeResponse(response, SerializeOptions{true, true, false});
     if (m_shared->accessLog) {
         AccessLogEntry log; // no method: no request could be read
@@ -431,27 +553,37 @@ void Server::Worker::queueFinal(Connection &c, int status, const QString &descri
 
 void Server::Worker::flush(Connection &c)
 {
+    // Every answer that is next in line goes out in one send (pipelined answers coalesce).
+    QByteArray out;
+    bool close = false;
     while (!c.pending.empty() && c.pending.front().ready) {
         Pending &front = c.pending.front();
-        if (!c.gone)
-            c.socket->write(front.bytes);
-        const bool close = front.close;
+        if (out.isEmpty())
+            out = std::move(front.bytes);
+        else
+            out += front.bytes;
+        close = front.close;
         c.pending.pop_front();
         if (close) {
             c.pending.clear();
-            finish(c);
-            return;
+            break;
         }
     }
+    if (c.pending.empty() && !close && !c.continueSent && c.parser.awaitingBody() && c.parser.request().expectsContinue) {
+        out += "HTTP/1.1 100 Continue\r\n\r\n";
+        c.continueSent = true;
+    }
+    send(c, out);
+    if (c.gone)
+        return;
+    if (close)
+        return finish(c);
     if (c.pending.empty()) {
         c.lastActivityMs = m_clock.elapsed();
-        if (!c.continueSent && c.parser.awaitingBody() && c.parser.request().expectsContinue && !c.gone) {
-            c.socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-            c.continueSent = true;
-        }
+        if (c.readEof && c.unsent() == 0)
+            return closeNow(c);
     }
-    if (!c.readingStopped && !c.gone)
-        pump(c);
+    pump(c);
 }
 
 void Server::Worker::finish(Connection &c)
@@ -462,21 +594,12 @@ void Server::Worker::finish(Connection &c)
     if (c.gone || c.lingerSinceMs >= 0)
         return;
     c.lingerSinceMs = m_clock.elapsed();
-    if (c.socket->bytesToWrite() == 0)
-        ::shutdown(int(c.socket->socketDescriptor()), SHUT_WR);
-    c.socket->readAll();
-}
-
-void Server::Worker::onBytesWritten(Connection &c)
-{
-    c.lastWriteProgressMs = m_clock.elapsed();
-    if (c.lingerSinceMs >= 0) {
-        if (c.socket->bytesToWrite() == 0 && !c.gone)
-            ::shutdown(int(c.socket->socketDescriptor()), SHUT_WR);
-        return;
-    }
-    if (c.socket->bytesToWrite() <= m_shared->limits.maxUnsentBytes && !c.readingStopped)
-        pump(c); // reading resumes once the client has caught up
+    c.input.clear();
+    if (c.unsent() == 0)
+        ::shutdown(c.fd, SHUT_WR);
+    if (c.readEof && c.unsent() == 0)
+        return closeNow(c);
+    c.reader->setEnabled(!c.readEof);
 }
 
 void Server::Worker::sweep()
@@ -484,50 +607,45 @@ void Server::Worker::sweep()
     const qint64 now = m_clock.elapsed();
     const ConnectionLimits &limits = m_shared->limits;
     int idleNow = 0;
-    QList<quint64> abort;
+    QList<quint64> close;
     QList<quint64> timedOut;
     for (auto &[id, connection] : m_connections) {
         Connection &c = *connection;
         if (c.gone)
             continue;
         if (c.lingerSinceMs >= 0) {
-            if (now - c.lingerSinceMs > kLingerMs + (c.socket->bytesToWrite() > 0 ? limits.idleTimeoutMs : 0))
-                abort.append(id);
+            if (now - c.lingerSinceMs > kLingerMs + (c.unsent() > 0 ? limits.idleTimeoutMs : 0))
+                close.append(id);
             continue;
         }
-        if (c.socket->bytesToWrite() > 0) {
+        if (c.unsent() > 0) {
             if (now - c.lastWriteProgressMs > limits.idleTimeoutMs)
-                abort.append(id); // the client stopped reading its answers
+                close.append(id); // the client stopped reading its answers
             continue;
         }
         if (!c.pending.empty())
             continue; // a handler is working; its answer will come
         if (c.requestStartedMs >= 0) {
             if (now - c.requestStartedMs > limits.requestTimeoutMs)
-                (c.fresh ? abort : timedOut).append(id);
+                (c.fresh ? close : timedOut).append(id);
             else if (c.fresh)
                 ++idleNow;
             continue;
         }
         if (now - c.lastActivityMs > limits.idleTimeoutMs)
-            abort.append(id);
+            close.append(id);
         else
             ++idleNow;
     }
     for (const quint64 id : std::as_const(timedOut)) {
-        auto it = m_connections.find(id);
-        if (it != m_connections.end())
-            queueFinal(*it->second, 408, QStringLiteral("the request took longer than %1 ms to arrive").arg(limits.requestTimeoutMs));
+        if (Connection *c = find(id))
+            queueFinal(*c, 408, QStringLiteral("invalid_request"), QStringLiteral("the request took longer than %1 ms to arrive").arg(limits.requestTimeoutMs));
     }
-    for (const quint64 id : std::as_const(abort)) {
-        auto it = m_connections.find(id);
-        if (it == m_connections.end())
-            continue;
-        // An idle keep-alive connection, one that never sent a byte or one that stopped reading: closed
-        // without an answer (there is no request to answer).
-        it->second->gone = true;
-        it->second->socket->abort();
-        QMetaObject::invokeMethod(this, [this, id] { remove(id); }, Qt::QueuedConnection);
+    // An idle keep-alive connection, one that never sent a byte or one that stopped reading: closed
+    // without an answer (there is no request to answer).
+    for (const quint64 id : std::as_const(close)) {
+        if (Connection *c = find(id))
+            closeNow(*c);
     }
     idle = idleNow;
 }
@@ -547,23 +665,27 @@ protected:
         const QHostAddress peer = peerOf(descriptor);
         const QByteArray key = addressKey(peer);
         ++m_shared->open; // counted from accept to close, refused or not
-        if (!m_shared->reserveAddress(key)) {
-            refuse(descriptor, QStringLiteral("too many connections from %1; close some and try again").arg(peer.toString()), {});
-            return;
-        }
-        const bool atCap = m_shared->open.load() > m_shared->limits.maxConnections;
+        m_shared->countAddress(key);
+        Worker::Admission admission = Worker::Admission::Serve;
+        QString refusal;
         Worker *target = nullptr;
-        if (atCap) {
+        if (m_shared->addressCount(key) > m_shared->limits.maxConnectionsPerAddress) {
+            admission = Worker::Admission::Refuse;
+            refusal = QStringLiteral("too many connections from %1; close some and try again").arg(peer.toString());
+        } else if (m_shared->open.load() > m_shared->limits.maxConnections) {
+            refusal = QStringLiteral("too many open connections; try again shortly");
             for (Worker *worker : std::as_const(m_workers)) {
                 if (worker->idle.load() > 0 && (!target || worker->idle.load() > target->idle.load()))
                     target = worker;
             }
-            if (!target) {
-                refuse(descriptor, QStringLiteral("too many open connections; try again shortly"), key);
-                return;
+            if (target) {
+                admission = Worker::Admission::EvictIdleFirst;
+                target->idle.fetch_sub(1); // one fewer to pick until the worker's next sweep recounts
+            } else {
+                admission = Worker::Admission::Refuse;
             }
-            target->idle.fetch_sub(1); // one fewer to pick until the worker's next sweep recounts
-        } else {
+        }
+        if (!target) {
             // The least busy worker; ties go round-robin, so short connections spread too.
             const qsizetype count = m_workers.size();
             for (qsizetype i = 0; i < count; ++i) {
@@ -573,35 +695,12 @@ protected:
             }
             m_nextWorker = (m_nextWorker + 1) % count;
         }
+        const int fd = int(descriptor);
         QMetaObject::invokeMethod(
-            target, [target, descriptor, peer, key, atCap] { target->adopt(descriptor, peer, key, atCap); }, Qt::QueuedConnection);
+            target, [target, fd, peer, key, admission, refusal] { target->adopt(fd, peer, key, admission, refusal); }, Qt::QueuedConnection);
     }
 
 private:
-    void refuse(qintptr descriptor, const QString &description, const QByteArray &reservedKey)
-    {
-        qCInfo(lcAccess).noquote() << "refused a connection:" << description;
-        auto *socket = new QTcpSocket(this);
-        if (!socket->setSocketDescriptor(descriptor)) {
-            ::close(int(descriptor));
-            delete socket;
-            if (!reservedKey.isNull())
-                m_shared->releaseAddress(reservedKey);
-            --m_shared->open;
-            return;
-        }
-        socket->write(serializeResponse(Response::error(503, QStringLiteral("temporarily_unavailable"), description),
-                                        SerializeOptions{true, true, false}));
-        socket->disconnectFromHost();
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
-        connect(socket, &QObject::destroyed, this, [shared = m_shared, reservedKey] {
-            if (!reservedKey.isNull())
-                shared->releaseAddress(reservedKey);
-            --shared->open;
-        });
-    }
-
     std::shared_ptr<Shared> m_shared;
     QList<Worker *> m_workers;
     qsizetype m_nextWorker = 0;
