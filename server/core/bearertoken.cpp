@@ -1,20 +1,31 @@
 #include "bearertoken.h"
 
+#include <array>
+#include <string_view>
+
 namespace organizer::server {
 
 namespace {
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+constexpr std::array<bool, 256> makeB64TokenTable()
+{
+    std::array<bool, 256> table{};
+    for (int c = '0'; c <= '9'; ++c)
+        table[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        table[c] = table[c - 'a' + 'A'] = true;
+    for (const char c : std::string_view("-._~+/"))
+        table[static_cast<unsigned char>(c)] = true;
+    return table;
+}
+constexpr std::array<bool, 256> kB64Token = makeB64TokenTable();
+
 bool isB64Token(QByteArrayView token)
 {
     qsizetype i = 0;
-    for (; i < token.size(); ++i) {
-        const char c = token[i];
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
-                        || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-        if (!ok)
-            break;
-    }
+    while (i < token.size() && kB64Token[static_cast<unsigned char>(token[i])])
+        ++i;
     if (i == 0)
         return false;
     for (; i < token.size(); ++i) {

@@ -1,5 +1,12 @@
 #include "recordstore.h"
 
+#include <array>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
@@ -163,6 +170,9 @@ Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString 
     }
     if (!store->threadConnection())
         return Unexpected<QString>(QStringLiteral("cannot read the database's data version"));
+    store->m_walIndex.attach(path);
+    if (!store->m_walIndex.header)
+        qCInfo(lcStore).noquote() << "no shared wal-index for" << path << "- reading PRAGMA data_version for each list";
     return store;
 }
 
@@ -211,8 +221,57 @@ Expected<Done, QString> RecordStore::seed(const CollectionSpec &spec)
     return Done{};
 }
 
+void RecordStore::WalIndexView::attach(const QString &databasePath)
+{
+    // The wal-index (the "-shm" file) is shared memory every process with the database open maps;
+    // its 136-byte header has a fixed, documented layout (https://sqlite.org/walformat.html §2.2),
+    // since processes running different SQLite versions must agree on it.
+    const int fd = ::open(QFile::encodeName(databasePath + QStringLiteral("-shm")).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat info{};
+    if (::fstat(fd, &info) == 0 && info.st_size >= kMappedBytes) {
+        void *mapped = ::mmap(nullptr, kMappedBytes, PROT_READ, MAP_SHARED, fd, 0);
+        if (mapped != MAP_FAILED)
+            header = static_cast<const unsigned char *>(mapped);
+    }
+    ::close(fd);
+}
+
+RecordStore::WalIndexView::~WalIndexView()
+{
+    if (header)
+        ::munmap(const_cast<unsigned char *>(header), kMappedBytes);
+}
+
+bool RecordStore::WalIndexView::changed()
+{
+    // A commit rewrites the header's second copy, then its first (iChange, mxFrame, salts and
+    // checksums all move). Copies that differ mean a commit is under way: that counts as a change.
+    std::array<unsigned char, kHeaderBytes> first;
+    std::array<unsigned char, kHeaderBytes> second;
+    std::memcpy(first.data(), header, kHeaderBytes);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    std::memcpy(second.data(), header + kHeaderBytes, kHeaderBytes);
+    QMutexLocker lock(&mutex);
+    if (first != second)
+        return true;
+    if (first == lastSeen)
+        return false;
+    lastSeen = first;
+    return true;
+}
+
 std::optional<quint64> RecordStore::revision() const
 {
+    // Fast path: any commit by any connection of any process changes the shared wal-index header;
+    // reading it takes no lock and no system call (PRAGMA data_version takes a read transaction:
+    // four fcntl() locks per call).
+    if (m_walIndex.header) {
+        if (m_walIndex.changed())
+            m_generation.fetch_add(1);
+        return m_generation.load();
+    }
     ThreadConnection *connection = threadConnection();
     if (!connection || !connection->dataVersion->exec() || !connection->dataVersion->next())
         return std::nullopt;

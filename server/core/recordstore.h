@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QThread>
 
+#include <array>
 #include <atomic>
 
 #include <memory>
@@ -44,6 +45,8 @@ public:
     // Comparable across threads. Lets callers reuse what they derived from a read until then.
     // nullopt when it cannot be read: then nothing may be reused.
     std::optional<quint64> revision() const;
+    // True when revision() reads the shared wal-index header instead of asking SQLite (the fast path).
+    bool watchesWalIndex() const { return m_walIndex.header != nullptr; }
 
 private:
     // SQLite connections belong to the thread that opened them: each HTTP worker gets its own.
@@ -62,8 +65,22 @@ private:
     ThreadConnection *threadConnection() const;
     static Expected<Done, QString> configure(QSqlDatabase &db);
 
+    // The database's shared wal-index header, mapped read-only: compared on each revision() call.
+    struct WalIndexView
+    {
+        static constexpr qsizetype kHeaderBytes = 48;  // one copy of the WalIndexHdr
+        static constexpr qsizetype kMappedBytes = 136; // both copies and the checkpoint info
+        ~WalIndexView();
+        void attach(const QString &databasePath);
+        bool changed();
+        const unsigned char *header = nullptr;
+        QMutex mutex;
+        std::array<unsigned char, kHeaderBytes> lastSeen{};
+    };
+
     QString m_connectionName;
     QThread *m_openedIn = nullptr;
+    mutable WalIndexView m_walIndex;
     mutable QMutex m_connectionsMutex;
     mutable QHash<QThread *, std::shared_ptr<ThreadConnection>> m_connections;
     // Bumped by every local write and by any thread that sees another connection's commit.

@@ -45,10 +45,18 @@ QStringList VerifiedJwt::scopes() const
 
 bool VerifiedJwt::hasScope(QStringView scope) const
 {
+    if (scope.isEmpty())
+        return false;
     const QString granted = claims.value(QLatin1String("scope")).toString();
-    for (const auto token : QStringView(granted).split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
-        if (token == scope)
+    // Walks the space-separated list in place: this runs on every API call.
+    qsizetype start = 0;
+    while (start <= granted.size()) {
+        qsizetype end = granted.indexOf(QLatin1Char(' '), start);
+        if (end < 0)
+            end = granted.size();
+        if (QStringView(granted).sliced(start, end - start) == scope)
             return true;
+        start = end + 1;
     }
     return false;
 }

@@ -6,9 +6,12 @@
 #include "oautherrors.h"
 #include "router.h"
 #include "tokencache.h"
+#include "collectionapi.h"
+#include "recordstore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTemporaryDir>
 #include <QUrl>
 
 #include <gtest/gtest.h>
@@ -440,4 +443,65 @@ TEST(AccessTokenVerifier, ARevokedTokenIsRefusedEvenFromTheCache)
     EXPECT_FALSE(revocations.isRevoked("another.token.value", 1000));
     revocations.revoke(TokenRevocations::fingerprint("expired"), 900, 1000); // already expired: not kept
     EXPECT_EQ(revocations.size(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
+{
+    // Two stores on one file are two SQLite connections, as two processes would have: a commit by
+    // either must move the other's revision, or a cached list would hide it.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("organizer.sqlite"));
+    auto first = RecordStore::open(path, {contactsSpec(), appointmentsSpec()});
+    ASSERT_TRUE(first) << first.error().toStdString();
+    auto second = RecordStore::open(path, {contactsSpec(), appointmentsSpec()});
+    ASSERT_TRUE(second) << second.error().toStdString();
+    EXPECT_TRUE((*first)->watchesWalIndex());
+
+    const auto before = (*first)->revision();
+    ASSERT_TRUE(before.has_value());
+    EXPECT_EQ((*first)->revision(), before) << "no commit, no change: the list cache must hold";
+    const qsizetype count = (*first)->list(contactsSpec())->size();
+
+    auto created = (*second)->create(contactsSpec(), QJsonObject{{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.org")}});
+    ASSERT_TRUE(created) << created.error().toStdString();
+    const auto after = (*first)->revision();
+    EXPECT_NE(after, before) << "another connection's commit went unnoticed";
+    EXPECT_EQ((*first)->list(contactsSpec())->size(), count + 1);
+    EXPECT_EQ((*first)->revision(), after);
+
+    // The store's own writes count too, and so does every later one.
+    ASSERT_TRUE((*first)->remove(contactsSpec(), created->value(QLatin1String("id")).toInteger()));
+    const auto removed = (*first)->revision();
+    EXPECT_NE(removed, after);
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE((*second)->create(contactsSpec(), QJsonObject{{QStringLiteral("name"), QStringLiteral("N%1").arg(i)}, {QStringLiteral("email"), QStringLiteral("n%1@example.org").arg(i)}}));
+        const auto now = (*first)->revision();
+        EXPECT_NE(now, removed);
+    }
+}
+
+TEST(CollectionApi, AListCachedOnOneThreadIsNeverStaleOnAnother)
+{
+    QTemporaryDir dir;
+    auto store = RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), {contactsSpec(), appointmentsSpec()});
+    ASSERT_TRUE(store);
+    const CollectionSpec spec = contactsSpec();
+    CollectionApi api(spec, store->get());
+    const auto countOf = [](const http::Response &response) {
+        return QJsonDocument::fromJson(response.body).object().value(QLatin1String("contacts")).toArray().size();
+    };
+    const qsizetype initial = countOf(api.list({}));
+    // Another thread (an HTTP worker) writes through its own connection; this thread's next list sees it.
+    std::thread writer([&] {
+        http::Request request;
+        request.headers.append(qMakePair(QByteArray("content-type"), QByteArray("application/json")));
+        request.body = R"({"name":"From another thread","email":"thread@example.org"})";
+        EXPECT_EQ(api.create(request).status, 201);
+    });
+    writer.join();
+    EXPECT_EQ(countOf(api.list({})), initial + 1);
+    std::thread reader([&] { EXPECT_EQ(countOf(api.list({})), initial + 1); });
+    reader.join();
 }
