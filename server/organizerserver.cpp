@@ -181,6 +181,14 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
 
 http::Response OrganizerServer::health() const
 {
+    // A probe endpoint load balancers call constantly: the answer is built once per issuer value
+    // (an --authority issuer becomes known only after discovery) and shared by every worker.
+    const QString issuer = m_issuerKeys->issuer();
+    {
+        QMutexLocker lock(&m_healthMutex);
+        if (m_healthBuilt && m_healthIssuer == issuer)
+            return m_health;
+    }
     QJsonArray apis;
     if (m_options.servesContacts())
         apis.append(QStringLiteral("contacts"));
@@ -190,9 +198,13 @@ http::Response OrganizerServer::health() const
         {QStringLiteral("status"), QStringLiteral("ok")},
         {QStringLiteral("version"), QStringLiteral(ORGANIZER_VERSION)},
         {QStringLiteral("apis"), apis},
-        {QStringLiteral("issuer"), m_issuerKeys->issuer()},
+        {QStringLiteral("issuer"), issuer},
     });
     response.setHeader("cache-control", "no-store");
+    QMutexLocker lock(&m_healthMutex);
+    m_health = response;
+    m_healthIssuer = issuer;
+    m_healthBuilt = true;
     return response;
 }
 

@@ -11,6 +11,7 @@
 #include "signingkeystore.h"
 
 #include <QFileSystemWatcher>
+#include <QMutex>
 #include <QObject>
 #include <QTimer>
 
@@ -72,6 +73,10 @@ private:
     QFileSystemWatcher m_keyWatcher;
     QTimer m_keyReload;
     QUrl m_baseUrl;
+    mutable QMutex m_healthMutex;
+    mutable http::Response m_health;
+    mutable QString m_healthIssuer;
+    mutable bool m_healthBuilt = false;
 };
 
 // The file in the data directory where a running server records its issuer URL, so that

@@ -209,21 +209,29 @@ QByteArray AccessLog::formatCombined(const AccessLogEntry &entry)
     static constexpr const char *kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     QByteArray out;
     out.reserve(160 + entry.rawPath.size() + entry.userAgent.size() + entry.referer.size());
-    out += entry.peer.toString().toLatin1();
+    out += entry.remoteAddress;
     out += " - - [";
-    const std::tm t = utcTime(entry.timeMs);
-    appendTwoDigits(out, t.tm_mday);
-    out += '/';
-    out += kMonths[t.tm_mon];
-    out += '/';
-    out += QByteArray::number(t.tm_year + 1900);
-    out += ':';
-    appendTwoDigits(out, t.tm_hour);
-    out += ':';
-    appendTwoDigits(out, t.tm_min);
-    out += ':';
-    appendTwoDigits(out, t.tm_sec);
-    out += " +0000] ";
+    // Lines come in bursts within one second: the date is formatted once per second.
+    thread_local qint64 cachedSecond = -1;
+    thread_local QByteArray cachedDate;
+    if (entry.timeMs / 1000 != cachedSecond) {
+        cachedSecond = entry.timeMs / 1000;
+        const std::tm t = utcTime(entry.timeMs);
+        cachedDate.clear();
+        appendTwoDigits(cachedDate, t.tm_mday);
+        cachedDate += '/';
+        cachedDate += kMonths[t.tm_mon];
+        cachedDate += '/';
+        cachedDate += QByteArray::number(t.tm_year + 1900);
+        cachedDate += ':';
+        appendTwoDigits(cachedDate, t.tm_hour);
+        cachedDate += ':';
+        appendTwoDigits(cachedDate, t.tm_min);
+        cachedDate += ':';
+        appendTwoDigits(cachedDate, t.tm_sec);
+        cachedDate += " +0000] ";
+    }
+    out += cachedDate;
     if (entry.method.isEmpty()) {
         out += "\"-\""; // no request could be read (bad framing, a timeout), as Apache logs it
     } else {
@@ -267,7 +275,7 @@ QByteArray AccessLog::formatJson(const AccessLogEntry &entry)
     out += char('0' + ms / 100);
     appendTwoDigits(out, ms % 100);
     out += "Z\",\"remote\":";
-    appendJsonString(out, entry.peer.toString().toLatin1());
+    appendJsonString(out, entry.remoteAddress);
     out += ",\"method\":";
     appendJsonString(out, entry.method);
     out += ",\"path\":";

@@ -17,7 +17,7 @@ namespace organizer::http {
 struct AccessLogEntry
 {
     qint64 timeMs = 0; // wall clock, ms since the epoch, when the answer was ready
-    QHostAddress peer;
+    QByteArray remoteAddress; // the client's address as text, made once per connection
     QByteArray method;
     QByteArray rawPath; // as sent, percent-encoded, no query
     int minorVersion = 1;

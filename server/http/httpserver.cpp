@@ -11,6 +11,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <deque>
 #include <unordered_map>
@@ -152,6 +153,7 @@ public:
     void start()
     {
         m_clock.start();
+        m_wallAtStartMs = QDateTime::currentMSecsSinceEpoch();
         m_sweeper->start();
     }
 
@@ -179,6 +181,7 @@ private:
         QSocketNotifier *reader = nullptr;
         QSocketNotifier *writer = nullptr;
         QHostAddress peer;
+        QByteArray peerText; // for the access log
         QByteArray key;
         RequestParser parser;
         QByteArray input;  // received, not yet parsed
@@ -232,6 +235,16 @@ private:
     QTimer *m_sweeper = nullptr;
     QElapsedTimer m_clock;
     quint64 m_nextId = 1;
+    std::array<char, kReadChunk> m_scratch;
+    // The clock is read once per wake-up; everything that wake does is stamped with it.
+    qint64 tick()
+    {
+        m_nowMs = m_clock.elapsed();
+        return m_nowMs;
+    }
+    qint64 m_nowMs = 0;
+    qint64 m_wallAtStartMs = 0;
+    bool m_inWake = false;
 };
 
 void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal)
@@ -262,6 +275,7 @@ void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &k
     c.id = m_nextId++;
     c.fd = fd;
     c.peer = peer;
+    c.peerText = peer.toString().toLatin1();
     c.key = key;
     c.parser.setLimits({m_shared->limits.maxHeaderBytes, m_shared->maxBodyBytes, 100, 1024});
     c.lastActivityMs = now;
@@ -309,7 +323,7 @@ void Server::Worker::closeNow(Connection &c)
 
 void Server::Worker::onReadable(Connection &c)
 {
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = tick();
     if (c.lingerSinceMs >= 0 || c.readingStopped) {
         // After the final answer: what the client still sends is read and dropped until it closes.
         char scratch[16 * 1024];
@@ -325,16 +339,17 @@ void Server::Worker::onReadable(Connection &c)
         }
     }
     while (c.input.size() < maxBufferedInput()) {
-        const qsizetype before = c.input.size();
-        c.input.resize(before + kReadChunk);
-        const ssize_t n = ::recv(c.fd, c.input.data() + before, std::size_t(kReadChunk), 0);
-        c.input.resize(before + std::max<ssize_t>(n, 0));
+        // Into the worker's scratch buffer first: most reads are one small request, copied once into
+        // an input buffer that keeps its capacity from request to request.
+        const ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
+        if (n > 0)
+            c.input.append(m_scratch.data(), n);
         if (n > 0) {
             if (c.requestStartedMs < 0)
                 c.requestStartedMs = now; // a keep-alive connection's next request starts with this byte
             c.fresh = false;
             c.lastActivityMs = now;
-            if (n < kReadChunk)
+            if (n < qsizetype(m_scratch.size()))
                 break; // most likely all there was
             continue;
         }
@@ -349,7 +364,9 @@ void Server::Worker::onReadable(Connection &c)
             return closeNow(c);
         break;
     }
+    m_inWake = true;
     pump(c);
+    m_inWake = false;
     if (c.gone)
         return;
     if (c.readEof) {
@@ -366,7 +383,7 @@ void Server::Worker::onWritable(Connection &c)
         const ssize_t n = ::send(c.fd, c.output.constData() + c.outputSent, std::size_t(c.unsent()), MSG_NOSIGNAL);
         if (n > 0) {
             c.outputSent += n;
-            c.lastWriteProgressMs = m_clock.elapsed();
+            c.lastWriteProgressMs = tick();
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -405,7 +422,7 @@ void Server::Worker::send(Connection &c, const QByteArray &bytes)
                 break;
             return closeNow(c); // the client is gone
         }
-        c.lastWriteProgressMs = m_clock.elapsed();
+        c.lastWriteProgressMs = m_nowMs;
         if (sent == bytes.size())
             return;
         c.output = bytes.mid(sent);
@@ -428,14 +445,16 @@ void Server::Worker::pump(Connection &c)
     while (!c.gone && !c.readingStopped && !paused(c)) {
         qsizetype consumed = 0;
         const RequestParser::Status status = c.parser.parse(c.input, &consumed);
-        if (consumed > 0)
+        if (consumed == c.input.size())
+            c.input.resize(0); // keeps the allocation for the next request
+        else if (consumed > 0)
             c.input.remove(0, consumed);
         if (status == RequestParser::Status::Complete) {
             ParsedRequest parsed = c.parser.takeRequest();
             c.parser.reset();
             c.continueSent = false;
             // Bytes already here belong to the next request, whose clock starts now.
-            c.requestStartedMs = c.input.isEmpty() ? -1 : m_clock.elapsed();
+            c.requestStartedMs = c.input.isEmpty() ? -1 : m_nowMs;
             dispatch(c, std::move(parsed));
             continue;
         }
@@ -485,10 +504,10 @@ void Server::Worker::dispatch(Connection &c, ParsedRequest parsed)
     pending.head = parsed.method == "HEAD";
     pending.close = !parsed.keepAlive;
     pending.keepAliveHttp10 = parsed.keepAlive && parsed.minorVersion == 0;
-    pending.startedNs = m_clock.nsecsElapsed();
+    pending.startedNs = m_shared->accessLog ? m_clock.nsecsElapsed() : 0;
     if (m_shared->accessLog) {
         AccessLogEntry &log = pending.log;
-        log.peer = c.peer;
+        log.remoteAddress = c.peerText;
         log.method = parsed.method;
         const qsizetype query = parsed.target.indexOf('?');
         log.rawPath = query < 0 ? parsed.target : parsed.target.left(query);
@@ -509,6 +528,8 @@ void Server::Worker::dispatch(Connection &c, ParsedRequest parsed)
 
 void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response response)
 {
+    if (QThread::currentThread() != thread() || !m_inWake)
+        tick(); // an answer that comes later (another thread, a timer): the clock has moved
     Connection *c = find(connectionId);
     if (!c)
         return; // the client went away while we were working
@@ -518,10 +539,11 @@ void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response re
     pending->bytes = serializeResponse(response, SerializeOptions{!pending->head, pending->close, pending->keepAliveHttp10});
     pending->ready = true;
     if (m_shared->accessLog) {
-        pending->log.timeMs = QDateTime::currentMSecsSinceEpoch();
+        const qint64 nowNs = m_clock.nsecsElapsed();
+        pending->log.timeMs = m_wallAtStartMs + nowNs / 1'000'000;
         pending->log.status = response.status;
         pending->log.bodyBytes = pending->head ? 0 : response.body.size();
-        pending->log.durationUs = (m_clock.nsecsElapsed() - pending->startedNs) / 1000;
+        pending->log.durationUs = (nowNs - pending->startedNs) / 1000;
         m_shared->accessLog->record(std::move(pending->log));
     }
     flush(*c);
@@ -539,8 +561,8 @@ void Server::Worker::queueFinal(Connection &c, int status, const QString &error,
     pending.bytes = serializeResponse(response, SerializeOptions{true, true, false});
     if (m_shared->accessLog) {
         AccessLogEntry log; // no method: no request could be read
-        log.timeMs = QDateTime::currentMSecsSinceEpoch();
-        log.peer = c.peer;
+        log.timeMs = m_wallAtStartMs + tick();
+        log.remoteAddress = c.peerText;
         log.status = status;
         log.bodyBytes = response.body.size();
         m_shared->accessLog->record(std::move(log));
@@ -579,7 +601,7 @@ void Server::Worker::flush(Connection &c)
     if (close)
         return finish(c);
     if (c.pending.empty()) {
-        c.lastActivityMs = m_clock.elapsed();
+        c.lastActivityMs = m_nowMs;
         if (c.readEof && c.unsent() == 0)
             return closeNow(c);
     }
@@ -593,7 +615,7 @@ void Server::Worker::finish(Connection &c)
     c.readingStopped = true;
     if (c.gone || c.lingerSinceMs >= 0)
         return;
-    c.lingerSinceMs = m_clock.elapsed();
+    c.lingerSinceMs = tick();
     c.input.clear();
     if (c.unsent() == 0)
         ::shutdown(c.fd, SHUT_WR);
@@ -604,7 +626,7 @@ void Server::Worker::finish(Connection &c)
 
 void Server::Worker::sweep()
 {
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = tick();
     const ConnectionLimits &limits = m_shared->limits;
     int idleNow = 0;
     QList<quint64> close;
@@ -843,8 +865,8 @@ Request requestFrom(ParsedRequest parsed, const QHostAddress &peer)
     request.method = std::move(parsed.method);
     const qsizetype query = parsed.target.indexOf('?');
     const QByteArray rawPath = query < 0 ? parsed.target : parsed.target.left(query);
-    request.rawPath = QString::fromLatin1(rawPath);
-    request.path = QString::fromUtf8(QByteArray::fromPercentEncoding(rawPath));
+    request.rawPath = QString::fromLatin1(rawPath); // the parser let only printable ASCII through
+    request.path = rawPath.contains('%') ? QString::fromUtf8(QByteArray::fromPercentEncoding(rawPath)) : request.rawPath;
     if (query >= 0)
         request.query = FormData::parse(QByteArrayView(parsed.target).sliced(query + 1).toByteArray());
     request.headers = std::move(parsed.headers);
