@@ -51,7 +51,15 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
         return;
     }
     // The keys are fetched on their own thread; the verdict is given there.
-    auto refresh = [this, token, done, result] {
+    auto refresh = [this, token, done, result, onKeysThread = QThread::currentThread() == m_issuerKeys->thread()] {
+        if (!onKeysThread) {
+            // Keys may have arrived between this worker's attempt and now: try them before a refetch.
+            if (auto retried = verifyNow(token)) {
+                m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
+                done(retried);
+                return;
+            }
+        }
         const bool refreshing = m_issuerKeys->refresh([this, token, done] {
             auto retried = verifyNow(token);
             if (retried)

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include <arpa/inet.h>
@@ -153,6 +154,7 @@ public:
     void start()
     {
         m_clock.start();
+        m_clockReference = m_clock.msecsSinceReference();
         m_wallAtStartMs = QDateTime::currentMSecsSinceEpoch();
         m_sweeper->start();
     }
@@ -161,6 +163,9 @@ public:
 
     std::atomic<int> connections{0};
     std::atomic<int> idle{0};
+    // When this worker's longest-idle connection last did something, on the clock all threads share
+    // (QElapsedTimer's reference): the acceptor asks the worker with the oldest to make room.
+    std::atomic<qint64> oldestIdleAt{std::numeric_limits<qint64>::max()};
 
 private:
     struct Pending
@@ -243,6 +248,7 @@ private:
         return m_nowMs;
     }
     qint64 m_nowMs = 0;
+    qint64 m_clockReference = 0;
     qint64 m_wallAtStartMs = 0;
     bool m_inWake = false;
 };
@@ -255,7 +261,9 @@ void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &k
         // At the cap: the connection that has waited longest for a request makes room.
         Connection *oldest = nullptr;
         for (auto &[id, connection] : m_connections) {
-            if (isIdle(*connection) && (!oldest || connection->lastActivityMs < oldest->lastActivityMs))
+            if (isIdle(*connection)
+                && (!oldest || connection->lastActivityMs < oldest->lastActivityMs
+                    || (connection->lastActivityMs == oldest->lastActivityMs && connection->id < oldest->id)))
                 oldest = connection.get();
         }
         if (oldest) {
@@ -629,6 +637,7 @@ void Server::Worker::sweep()
     const qint64 now = tick();
     const ConnectionLimits &limits = m_shared->limits;
     int idleNow = 0;
+    qint64 oldestIdleMs = std::numeric_limits<qint64>::max();
     QList<quint64> close;
     QList<quint64> timedOut;
     for (auto &[id, connection] : m_connections) {
@@ -648,16 +657,20 @@ void Server::Worker::sweep()
         if (!c.pending.empty())
             continue; // a handler is working; its answer will come
         if (c.requestStartedMs >= 0) {
-            if (now - c.requestStartedMs > limits.requestTimeoutMs)
+            if (now - c.requestStartedMs > limits.requestTimeoutMs) {
                 (c.fresh ? close : timedOut).append(id);
-            else if (c.fresh)
+            } else if (c.fresh) {
                 ++idleNow;
+                oldestIdleMs = std::min(oldestIdleMs, c.lastActivityMs);
+            }
             continue;
         }
-        if (now - c.lastActivityMs > limits.idleTimeoutMs)
+        if (now - c.lastActivityMs > limits.idleTimeoutMs) {
             close.append(id);
-        else
+        } else {
             ++idleNow;
+            oldestIdleMs = std::min(oldestIdleMs, c.lastActivityMs);
+        }
     }
     for (const quint64 id : std::as_const(timedOut)) {
         if (Connection *c = find(id))
@@ -670,6 +683,7 @@ void Server::Worker::sweep()
             closeNow(*c);
     }
     idle = idleNow;
+    oldestIdleAt = idleNow > 0 ? m_clockReference + oldestIdleMs : std::numeric_limits<qint64>::max();
 }
 
 // Accepts on the thread that created the Server and hands sockets to the least busy worker.
@@ -697,7 +711,7 @@ protected:
         } else if (m_shared->open.load() > m_shared->limits.maxConnections) {
             refusal = QStringLiteral("too many open connections; try again shortly");
             for (Worker *worker : std::as_const(m_workers)) {
-                if (worker->idle.load() > 0 && (!target || worker->idle.load() > target->idle.load()))
+                if (worker->idle.load() > 0 && (!target || worker->oldestIdleAt.load() < target->oldestIdleAt.load()))
                     target = worker;
             }
             if (target) {

@@ -126,8 +126,10 @@ TEST(ConnectionLimits, AtTheCapIdleConnectionsMakeRoomAndBusyOnesDoNot)
     ServerProcess server;
     ASSERT_TRUE(server.start({QStringLiteral("--max-connections"), QStringLiteral("20")}));
     std::vector<std::unique_ptr<QTcpSocket>> idle;
-    for (int i = 0; i < 20; ++i)
+    for (int i = 0; i < 20; ++i) {
         idle.push_back(openFrom(server.port(), QStringLiteral("127.0.0.1")));
+        QThread::msleep(10); // distinct ages, whichever worker each lands on
+    }
     QThread::msleep(400);
     EXPECT_EQ(sendHttp(server.port(), {"GET", "/healthz", {}, {}}).status, 200);
     idle.front()->waitForReadyRead(1000);
