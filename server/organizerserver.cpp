@@ -30,7 +30,14 @@ QString issuerFilePath(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("issuer.url"));
 }
 
-OrganizerServer::OrganizerServer(ServerOptions options) : m_options(std::move(options)), m_cors(m_options.corsOrigins) {}
+namespace {
+std::atomic<quint64> nextInstanceId{1};
+} // namespace
+
+OrganizerServer::OrganizerServer(ServerOptions options)
+    : m_options(std::move(options)), m_cors(m_options.corsOrigins), m_instanceId(nextInstanceId.fetch_add(1))
+{
+}
 
 OrganizerServer::~OrganizerServer()
 {
@@ -181,14 +188,19 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
 
 http::Response OrganizerServer::health() const
 {
-    // A probe endpoint load balancers call constantly: the answer is built once per issuer value
-    // (an --authority issuer becomes known only after discovery) and shared by every worker.
-    const QString issuer = m_issuerKeys->issuer();
+    // A probe endpoint load balancers call constantly: each thread builds the answer once per issuer
+    // (an --authority issuer becomes known only after discovery) and keeps its own copy, so the HTTP
+    // workers share nothing they write.
+    struct Cached
     {
-        QMutexLocker lock(&m_healthMutex);
-        if (m_healthBuilt && m_healthIssuer == issuer)
-            return m_health;
-    }
+        quint64 server = 0;
+        quint64 issuerGeneration = 0;
+        http::Response response;
+    };
+    thread_local Cached cached;
+    const quint64 generation = m_issuerKeys->issuerGeneration();
+    if (cached.server == m_instanceId && cached.issuerGeneration == generation)
+        return cached.response;
     QJsonArray apis;
     if (m_options.servesContacts())
         apis.append(QStringLiteral("contacts"));
@@ -198,13 +210,10 @@ http::Response OrganizerServer::health() const
         {QStringLiteral("status"), QStringLiteral("ok")},
         {QStringLiteral("version"), QStringLiteral(ORGANIZER_VERSION)},
         {QStringLiteral("apis"), apis},
-        {QStringLiteral("issuer"), issuer},
+        {QStringLiteral("issuer"), m_issuerKeys->issuer()},
     });
     response.setHeader("cache-control", "no-store");
-    QMutexLocker lock(&m_healthMutex);
-    m_health = response;
-    m_healthIssuer = issuer;
-    m_healthBuilt = true;
+    cached = Cached{m_instanceId, generation, response};
     return response;
 }
 

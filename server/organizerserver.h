@@ -73,10 +73,7 @@ private:
     QFileSystemWatcher m_keyWatcher;
     QTimer m_keyReload;
     QUrl m_baseUrl;
-    mutable QMutex m_healthMutex;
-    mutable http::Response m_health;
-    mutable QString m_healthIssuer;
-    mutable bool m_healthBuilt = false;
+    const quint64 m_instanceId; // names this server in per-thread caches
 };
 
 // The file in the data directory where a running server records its issuer URL, so that

@@ -4,9 +4,63 @@
 
 namespace organizer::server {
 
-AccessTokenVerifier::AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock)
-    : m_issuerKeys(issuerKeys), m_settings(std::move(settings)), m_clock(std::move(clock)), m_cache(m_settings.cacheCapacity)
+namespace {
+
+std::atomic<quint64> nextVerifierId{1};
+
+struct ThreadCacheEntry
 {
+    jose::VerifiedJwt verified;
+    quint64 keysGeneration = 0;
+    quint64 epoch = 0;
+};
+constexpr qsizetype kThreadCacheCapacity = 1024;
+// verifier id → token → verdict, for this thread alone.
+thread_local QHash<quint64, QHash<QByteArray, ThreadCacheEntry>> threadCaches;
+
+} // namespace
+
+AccessTokenVerifier::AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock)
+    : m_issuerKeys(issuerKeys), m_settings(std::move(settings)), m_clock(std::move(clock)), m_cache(m_settings.cacheCapacity),
+      m_id(nextVerifierId.fetch_add(1))
+{
+}
+
+const jose::VerifiedJwt *AccessTokenVerifier::fromThreadCache(const QByteArray &token, qint64 now) const
+{
+    if (m_settings.cacheCapacity <= 0 || !m_issuerKeys)
+        return nullptr;
+    auto cache = threadCaches.find(m_id);
+    if (cache == threadCaches.end())
+        return nullptr;
+    auto it = cache->find(token);
+    if (it == cache->end())
+        return nullptr;
+    ThreadCacheEntry &entry = it.value();
+    if (entry.epoch != m_epoch.load(std::memory_order_acquire) || now >= entry.verified.expiresAt + m_settings.leewaySeconds) {
+        cache->erase(it);
+        return nullptr;
+    }
+    const quint64 generation = m_issuerKeys->keysGeneration();
+    if (entry.keysGeneration != generation) {
+        // New keys were published since: the verdict stands only while the signing key is among them.
+        if (m_issuerKeys->keys().find(entry.verified.keyId) == nullptr) {
+            cache->erase(it);
+            return nullptr;
+        }
+        entry.keysGeneration = generation;
+    }
+    return &entry.verified;
+}
+
+void AccessTokenVerifier::toThreadCache(const QByteArray &token, const jose::VerifiedJwt &verified) const
+{
+    if (m_settings.cacheCapacity <= 0 || !m_issuerKeys)
+        return;
+    QHash<QByteArray, ThreadCacheEntry> &cache = threadCaches[m_id];
+    if (cache.size() >= std::min(kThreadCacheCapacity, m_settings.cacheCapacity))
+        cache.clear(); // the shared cache still holds them
+    cache.insert(token, ThreadCacheEntry{verified, m_issuerKeys->keysGeneration(), m_epoch.load(std::memory_order_acquire)});
 }
 
 jose::Result<jose::VerifiedJwt> AccessTokenVerifier::verifyNow(const QByteArray &token) const
@@ -31,10 +85,15 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
         done(jose::fail(jose::ErrorCode::Revoked, QStringLiteral("the token has been revoked")));
         return;
     }
+    if (const jose::VerifiedJwt *local = fromThreadCache(token, now)) {
+        done(*local);
+        return;
+    }
     if (const std::optional<jose::VerifiedJwt> cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
         // A withdrawn key takes its tokens with it: a cached verdict counts only while the key that
         // signed the token is still published (bundled keys and --authority keys alike).
         if (m_issuerKeys && m_issuerKeys->keys().find(cached->keyId) != nullptr) {
+            toThreadCache(token, *cached);
             done(*cached);
             return;
         }
@@ -43,6 +102,7 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
     auto result = verifyNow(token);
     if (result) {
         m_cache.insert(token, result.value(), now, m_settings.leewaySeconds);
+        toThreadCache(token, result.value());
         done(result);
         return;
     }
@@ -56,6 +116,7 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
             // Keys may have arrived between this worker's attempt and now: try them before a refetch.
             if (auto retried = verifyNow(token)) {
                 m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
+                toThreadCache(token, retried.value());
                 done(retried);
                 return;
             }

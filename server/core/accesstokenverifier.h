@@ -7,6 +7,8 @@
 
 #include <QPointer>
 
+#include <atomic>
+
 namespace organizer::server {
 
 // Verifies access tokens for the resource server: JwtVerifier against the trusted issuer's keys,
@@ -36,16 +38,25 @@ public:
     {
         m_settings.audience = audience;
         m_cache.clear();
+        m_epoch.fetch_add(1); // every thread's own cache forgets too
     }
 
 private:
     jose::Result<jose::VerifiedJwt> verifyNow(const QByteArray &token) const;
     static bool keysMayBeStale(const jose::Error &error);
 
+    // The verdict from this thread's own small cache, checked against the keys still published; null
+    // when there is none. Each HTTP worker answers repeated tokens from there without touching
+    // memory another core writes (the shared cache's lock and reference counts would bounce between cores).
+    const jose::VerifiedJwt *fromThreadCache(const QByteArray &token, qint64 now) const;
+    void toThreadCache(const QByteArray &token, const jose::VerifiedJwt &verified) const;
+
     IssuerKeys *m_issuerKeys; // outlives the verifier
     Settings m_settings;
     jose::Clock m_clock;
-    TokenCache m_cache;
+    TokenCache m_cache; // shared by every thread, sharded
+    const quint64 m_id; // names this verifier in the threads' caches
+    std::atomic<quint64> m_epoch{0};
     const TokenRevocations *m_revocations = nullptr;
 };
 

@@ -4,9 +4,13 @@
 
 #include <QJsonDocument>
 
+#include <atomic>
+
 namespace organizer::server {
 
 namespace {
+
+std::atomic<quint64> nextApiId{1};
 
 http::Response invalid(const QString &description, const QJsonArray &errors = {})
 {
@@ -17,6 +21,8 @@ http::Response invalid(const QString &description, const QJsonArray &errors = {}
 }
 
 } // namespace
+
+CollectionApi::CollectionApi(const CollectionSpec &spec, RecordStore *store) : m_spec(spec), m_store(store), m_id(nextApiId.fetch_add(1)) {}
 
 http::Response CollectionApi::notFound(qint64 id) const
 {
@@ -76,21 +82,22 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
 
 http::Response CollectionApi::list(const http::Request &) const
 {
+    // Each thread keeps its own copy of the list answer: a copy shared between the HTTP workers would
+    // have its reference count bounce between cores on every call.
+    thread_local QHash<quint64, std::pair<quint64, QByteArray>> listCache; // api id → (revision, body)
     const std::optional<quint64> revision = m_store->revision();
     QByteArray body;
     if (revision) {
-        QMutexLocker lock(&m_listMutex);
-        if (m_listRevision == revision)
-            body = m_listBody;
+        if (auto it = listCache.constFind(m_id); it != listCache.cend() && it->first == *revision)
+            body = it->second;
     }
     if (body.isNull()) {
         auto records = m_store->list(m_spec);
         if (!records)
             return storeFailure(records.error());
         body = QJsonDocument(QJsonObject{{m_spec.name, records.value()}}).toJson(QJsonDocument::Compact);
-        QMutexLocker lock(&m_listMutex);
-        m_listBody = body;
-        m_listRevision = revision;
+        if (revision)
+            listCache.insert(m_id, {*revision, body});
     }
     http::Response response;
     response.body = std::move(body);

@@ -14,7 +14,7 @@ namespace organizer::server {
 class CollectionApi
 {
 public:
-    CollectionApi(const CollectionSpec &spec, RecordStore *store) : m_spec(spec), m_store(store) {}
+    CollectionApi(const CollectionSpec &spec, RecordStore *store);
 
     http::Response list(const http::Request &request) const;
     http::Response get(const http::Request &request) const;
@@ -34,11 +34,9 @@ private:
 
     const CollectionSpec &m_spec;
     RecordStore *m_store;
-    // The list response, reused while the store's revision is unchanged: lists are the hot read.
-    // Shared by the HTTP workers, hence the lock (held only to copy the two fields).
-    mutable QMutex m_listMutex;
-    mutable std::optional<quint64> m_listRevision;
-    mutable QByteArray m_listBody;
+    // Names this API in each thread's cache of list answers (reused while the store's revision is
+    // unchanged: lists are the hot read).
+    const quint64 m_id;
 };
 
 } // namespace organizer::server

@@ -7,6 +7,8 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QReadWriteLock>
+
+#include <atomic>
 #include <QUrl>
 
 #include <functional>
@@ -36,6 +38,10 @@ public:
         QReadLocker lock(&m_lock);
         return m_keys;
     }
+    // Move whenever new keys or a new issuer are published: a reader that cached something derived
+    // from them checks these (a plain atomic read, no lock) instead of copying the keys again.
+    quint64 keysGeneration() const { return m_keysGeneration.load(std::memory_order_acquire); }
+    quint64 issuerGeneration() const { return m_issuerGeneration.load(std::memory_order_acquire); }
     // Asks for fresh keys; `done` runs once they arrived or the attempt failed. Returns false (and
     // never calls `done`) while the cooldown since the last fetch is still running.
     virtual bool refresh(std::function<void()> done) = 0;
@@ -45,14 +51,18 @@ protected:
     {
         QWriteLocker lock(&m_lock);
         m_issuer = issuer;
+        m_issuerGeneration.fetch_add(1, std::memory_order_release);
     }
     void publishKeys(jose::JwkSet keys)
     {
         QWriteLocker lock(&m_lock);
         m_keys = std::move(keys);
+        m_keysGeneration.fetch_add(1, std::memory_order_release);
     }
 
 private:
+    std::atomic<quint64> m_keysGeneration{1};
+    std::atomic<quint64> m_issuerGeneration{1};
     mutable QReadWriteLock m_lock;
     QString m_issuer;
     jose::JwkSet m_keys;

@@ -244,21 +244,31 @@ RecordStore::WalIndexView::~WalIndexView()
         ::munmap(const_cast<unsigned char *>(header), kMappedBytes);
 }
 
-bool RecordStore::WalIndexView::changed()
+bool RecordStore::WalIndexView::changed(std::atomic<quint64> &generation)
 {
     // A commit rewrites the header's second copy, then its first (iChange, mxFrame, salts and
     // checksums all move). Copies that differ mean a commit is under way: that counts as a change.
-    std::array<unsigned char, kHeaderBytes> first;
-    std::array<unsigned char, kHeaderBytes> second;
+    std::array<quint64, kHeaderBytes / 8> first;
+    std::array<quint64, kHeaderBytes / 8> second;
     std::memcpy(first.data(), header, kHeaderBytes);
     std::atomic_thread_fence(std::memory_order_acquire);
     std::memcpy(second.data(), header + kHeaderBytes, kHeaderBytes);
-    QMutexLocker lock(&mutex);
-    if (first != second)
+    if (first != second) {
+        generation.fetch_add(1, std::memory_order_acq_rel);
         return true;
-    if (first == lastSeen)
+    }
+    // Compared without a lock: while nothing changes every thread only reads these words, so no
+    // cache line moves between cores. A thread that sees a difference moves the generation first and
+    // only then records the header, so whoever later finds the header recorded also finds the new
+    // generation; two threads doing this at once cost one extra cache refresh, never a stale answer.
+    bool differs = false;
+    for (std::size_t i = 0; i < first.size(); ++i)
+        differs = differs || lastSeen[i].load(std::memory_order_acquire) != first[i];
+    if (!differs)
         return false;
-    lastSeen = first;
+    generation.fetch_add(1, std::memory_order_acq_rel);
+    for (std::size_t i = 0; i < first.size(); ++i)
+        lastSeen[i].store(first[i], std::memory_order_release);
     return true;
 }
 
@@ -268,9 +278,8 @@ std::optional<quint64> RecordStore::revision() const
     // reading it takes no lock and no system call (PRAGMA data_version takes a read transaction:
     // four fcntl() locks per call).
     if (m_walIndex.header) {
-        if (m_walIndex.changed())
-            m_generation.fetch_add(1);
-        return m_generation.load();
+        m_walIndex.changed(m_generation);
+        return m_generation.load(std::memory_order_acquire);
     }
     ThreadConnection *connection = threadConnection();
     if (!connection || !connection->dataVersion->exec() || !connection->dataVersion->next())

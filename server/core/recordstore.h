@@ -72,10 +72,10 @@ private:
         static constexpr qsizetype kMappedBytes = 136; // both copies and the checkpoint info
         ~WalIndexView();
         void attach(const QString &databasePath);
-        bool changed();
+        // True (and `generation` moved) when a commit happened since the last call on any thread.
+        bool changed(std::atomic<quint64> &generation);
         const unsigned char *header = nullptr;
-        QMutex mutex;
-        std::array<unsigned char, kHeaderBytes> lastSeen{};
+        std::array<std::atomic<quint64>, kHeaderBytes / 8> lastSeen{};
     };
 
     QString m_connectionName;
