@@ -230,8 +230,9 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
         return;
     }
     const bool isApi = request.path.startsWith(QLatin1String("/api/"));
-    m_router.dispatch(request, [this, request, isApi, respond = std::move(respond)](http::Response response) {
-        m_cors.decorate(request, response);
+    // Only the Origin is needed once the answer is ready: the closure does not carry the request.
+    m_router.dispatch(request, [this, origin = request.header("origin"), isApi, respond = std::move(respond)](http::Response response) {
+        m_cors.decorate(origin, response);
         if (isApi && response.header("cache-control").isEmpty())
             response.setHeader("cache-control", "no-store"); // personal data: never cached by intermediaries
         respond(std::move(response));

@@ -78,24 +78,19 @@ bool AccessTokenVerifier::keysMayBeStale(const jose::Error &error)
     return error.code == jose::ErrorCode::UnknownKeyId || error.code == jose::ErrorCode::AmbiguousKey;
 }
 
-void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
+std::optional<jose::Result<jose::VerifiedJwt>> AccessTokenVerifier::verifyAtOnce(const QByteArray &token)
 {
     const qint64 now = m_clock();
-    if (m_revocations && m_revocations->isRevoked(token, now)) {
-        done(jose::fail(jose::ErrorCode::Revoked, QStringLiteral("the token has been revoked")));
-        return;
-    }
-    if (const jose::VerifiedJwt *local = fromThreadCache(token, now)) {
-        done(*local);
-        return;
-    }
+    if (m_revocations && m_revocations->isRevoked(token, now))
+        return jose::Result<jose::VerifiedJwt>(jose::fail(jose::ErrorCode::Revoked, QStringLiteral("the token has been revoked")));
+    if (const jose::VerifiedJwt *local = fromThreadCache(token, now))
+        return jose::Result<jose::VerifiedJwt>(*local);
     if (const std::optional<jose::VerifiedJwt> cached = m_cache.find(token, now, m_settings.leewaySeconds)) {
         // A withdrawn key takes its tokens with it: a cached verdict counts only while the key that
         // signed the token is still published (bundled keys and --authority keys alike).
         if (m_issuerKeys && m_issuerKeys->keys().find(cached->keyId) != nullptr) {
             toThreadCache(token, *cached);
-            done(*cached);
-            return;
+            return jose::Result<jose::VerifiedJwt>(*cached);
         }
         m_cache.remove(token);
     }
@@ -103,32 +98,39 @@ void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
     if (result) {
         m_cache.insert(token, result.value(), now, m_settings.leewaySeconds);
         toThreadCache(token, result.value());
-        done(result);
+        return result;
+    }
+    if (!keysMayBeStale(result.error()) || !m_issuerKeys)
+        return result;
+    return std::nullopt; // fresh keys might change the verdict
+}
+
+void AccessTokenVerifier::verify(const QByteArray &token, Completion done)
+{
+    if (auto verdict = verifyAtOnce(token)) {
+        done(*verdict);
         return;
     }
-    if (!keysMayBeStale(result.error()) || !m_issuerKeys) {
-        done(result);
-        return;
-    }
-    // The keys are fetched on their own thread; the verdict is given there.
-    auto refresh = [this, token, done, result, onKeysThread = QThread::currentThread() == m_issuerKeys->thread()] {
-        if (!onKeysThread) {
-            // Keys may have arrived between this worker's attempt and now: try them before a refetch.
-            if (auto retried = verifyNow(token)) {
-                m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
-                toThreadCache(token, retried.value());
-                done(retried);
-                return;
-            }
+    // The keys are fetched on their own thread; the verdict is given there. Keys may also have
+    // arrived between this attempt and then: they are tried before a refetch.
+    auto refresh = [this, token, done] {
+        auto retried = verifyNow(token);
+        if (retried) {
+            m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
+            toThreadCache(token, retried.value());
+            done(retried);
+            return;
         }
         const bool refreshing = m_issuerKeys->refresh([this, token, done] {
-            auto retried = verifyNow(token);
-            if (retried)
-                m_cache.insert(token, retried.value(), m_clock(), m_settings.leewaySeconds);
-            done(retried);
+            auto afterRefresh = verifyNow(token);
+            if (afterRefresh) {
+                m_cache.insert(token, afterRefresh.value(), m_clock(), m_settings.leewaySeconds);
+                toThreadCache(token, afterRefresh.value());
+            }
+            done(afterRefresh);
         });
         if (!refreshing)
-            done(result);
+            done(retried);
     };
     if (QThread::currentThread() == m_issuerKeys->thread())
         refresh();

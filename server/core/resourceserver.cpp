@@ -61,19 +61,24 @@ http::Handler ResourceServer::guarded(const QString &scope, Operation handler)
         case BearerCredentials::Kind::Present:
             break;
         }
-        m_verifier->verify(credentials.token, [realm, scope, handler, request, respond](const jose::Result<jose::VerifiedJwt> &result) {
+        const auto decide = [realm, &scope, &handler](const http::Request &call, const jose::Result<jose::VerifiedJwt> &result) {
             if (!result) {
-                qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "rejected token:" << result.error().description;
-                respond(bearerError(401, {realm, QStringLiteral("invalid_token"), result.error().description, {}}));
-                return;
+                qCInfo(lcAuth).noquote() << call.method << call.path.left(200) << "rejected token:" << result.error().description;
+                return bearerError(401, {realm, QStringLiteral("invalid_token"), result.error().description, {}});
             }
             if (!result->hasScope(scope)) {
-                qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "sub" << result->subject().left(128) << "lacks" << scope;
-                respond(bearerError(403, {realm, QStringLiteral("insufficient_scope"),
-                                          QStringLiteral("this token lacks the %1 scope").arg(scope), scope}));
-                return;
+                qCInfo(lcAuth).noquote() << call.method << call.path.left(200) << "sub" << result->subject().left(128) << "lacks" << scope;
+                return bearerError(403, {realm, QStringLiteral("insufficient_scope"), QStringLiteral("this token lacks the %1 scope").arg(scope), scope});
             }
-            respond(handler(request));
+            return handler(call);
+        };
+        // Nearly always the verdict is there at once; only a key fetch makes the answer wait.
+        if (auto verdict = m_verifier->verifyAtOnce(credentials.token)) {
+            respond(decide(request, *verdict));
+            return;
+        }
+        m_verifier->verify(credentials.token, [decide, request, respond](const jose::Result<jose::VerifiedJwt> &result) {
+            respond(decide(request, result));
         });
     };
 }
@@ -101,9 +106,8 @@ http::Response CorsPolicy::preflight(const http::Request &request, const QByteAr
     return response;
 }
 
-void CorsPolicy::decorate(const http::Request &request, http::Response &response) const
+void CorsPolicy::decorate(const QByteArray &origin, http::Response &response) const
 {
-    const QByteArray origin = request.header("origin");
     if (!isAllowed(origin))
         return;
     response.setHeader("access-control-allow-origin", origin);

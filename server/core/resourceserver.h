@@ -57,7 +57,7 @@ public:
 
     bool isAllowed(const QByteArray &origin) const;
     http::Response preflight(const http::Request &request, const QByteArrayList &allowedMethods) const;
-    void decorate(const http::Request &request, http::Response &response) const;
+    void decorate(const QByteArray &origin, http::Response &response) const; // origin: the request's Origin header
 
 private:
     QStringList m_allowedOrigins;
