@@ -134,6 +134,25 @@ void AccessLog::record(AccessLogEntry entry)
         m_wake.notify_one();
 }
 
+void AccessLog::record(std::vector<AccessLogEntry> &&entries)
+{
+    bool wake = false;
+    {
+        std::lock_guard lock(m_mutex);
+        for (AccessLogEntry &entry : entries) {
+            if (m_queue.size() >= kMaxQueued) {
+                ++m_dropped;
+                continue;
+            }
+            m_queue.push_back(std::move(entry));
+            ++m_recorded;
+        }
+        wake = m_queue.size() >= 4096;
+    }
+    if (wake)
+        m_wake.notify_one();
+}
+
 void AccessLog::flush()
 {
     std::unique_lock lock(m_mutex);

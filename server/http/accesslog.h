@@ -44,6 +44,7 @@ public:
     ~AccessLog(); // writes what is queued, then stops
 
     void record(AccessLogEntry entry);
+    void record(std::vector<AccessLogEntry> &&entries); // a batch, under one lock
     // Blocks until every entry recorded so far has been written (tests, shutdown).
     void flush();
 

@@ -1,6 +1,7 @@
 #include "httpserver.h"
 
 #include <QDateTime>
+#include <QAbstractEventDispatcher>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMutex>
@@ -16,6 +17,7 @@
 #include <deque>
 #include <limits>
 #include <unordered_map>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -135,6 +137,7 @@ public:
     }
     ~Worker() override
     {
+        flushLog();
         detach();
         for (auto &[id, connection] : m_connections) {
             if (connection->fd >= 0) {
@@ -153,6 +156,8 @@ public:
 
     void start()
     {
+        // The access log gets this loop's entries in one batch, when the loop has nothing left to do.
+        connect(QThread::currentThread()->eventDispatcher(), &QAbstractEventDispatcher::aboutToBlock, this, [this] { flushLog(); });
         m_clock.start();
         m_clockReference = m_clock.msecsSinceReference();
         m_wallAtStartMs = QDateTime::currentMSecsSinceEpoch();
@@ -242,6 +247,13 @@ private:
     quint64 m_nextId = 1;
     std::array<char, kReadChunk> m_scratch;
     // The clock is read once per wake-up; everything that wake does is stamped with it.
+    void flushLog()
+    {
+        if (!m_logBatch.empty() && m_shared->accessLog)
+            m_shared->accessLog->record(std::move(m_logBatch));
+        m_logBatch.clear();
+    }
+    std::vector<AccessLogEntry> m_logBatch;
     qint64 tick()
     {
         m_nowMs = m_clock.elapsed();
@@ -552,7 +564,7 @@ void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response re
         pending->log.status = response.status;
         pending->log.bodyBytes = pending->head ? 0 : response.body.size();
         pending->log.durationUs = (nowNs - pending->startedNs) / 1000;
-        m_shared->accessLog->record(std::move(pending->log));
+        m_logBatch.push_back(std::move(pending->log));
     }
     flush(*c);
 }
@@ -573,7 +585,7 @@ void Server::Worker::queueFinal(Connection &c, int status, const QString &error,
         log.remoteAddress = c.peerText;
         log.status = status;
         log.bodyBytes = response.body.size();
-        m_shared->accessLog->record(std::move(log));
+        m_logBatch.push_back(std::move(log));
     }
     c.readingStopped = true;
     c.input.clear();

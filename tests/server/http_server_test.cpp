@@ -508,9 +508,11 @@ TEST(AccessLog, WritesCombinedLogFormatWithoutQueriesOffTheRequestPath)
         QString error;
         auto log = http::AccessLog::open(file.fileName(), http::AccessLog::Format::Combined, &error);
         ASSERT_TRUE(log) << error.toStdString();
-        ServerThread server({}, 1, 64 * 1024, log.get());
-        sendRaw(server.port(), get("/api/contacts?access_token=SECRET", "Referer: http://localhost:3000/callback?code=CODE#frag\r\nUser-Agent: test \"agent\"\r\nConnection: close\r\n"));
-        exchangeRaw(server.port(), "GET / HTTP/1.1\r\n\r\n", 2000);
+        {
+            ServerThread server({}, 1, 64 * 1024, log.get());
+            sendRaw(server.port(), get("/api/contacts?access_token=SECRET", "Referer: http://localhost:3000/callback?code=CODE#frag\r\nUser-Agent: test \"agent\"\r\nConnection: close\r\n"));
+            exchangeRaw(server.port(), "GET / HTTP/1.1\r\n\r\n", 2000);
+        } // the workers hand over what they batched as they stop
         log->flush();
     }
     const QByteArray text = file.readAll();
@@ -530,8 +532,10 @@ TEST(AccessLog, WritesJsonLines)
     ASSERT_TRUE(file.open());
     {
         auto log = http::AccessLog::open(file.fileName(), http::AccessLog::Format::Json, nullptr);
-        ServerThread server({}, 1, 64 * 1024, log.get());
-        sendRaw(server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nUser-Agent: \xe9t\xe9\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody");
+        {
+            ServerThread server({}, 1, 64 * 1024, log.get());
+            sendRaw(server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nUser-Agent: \xe9t\xe9\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody");
+        }
         log->flush();
     }
     const QByteArray line = file.readAll().trimmed();
