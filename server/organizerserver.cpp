@@ -233,8 +233,8 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
     // Only the Origin is needed once the answer is ready: the closure does not carry the request.
     m_router.dispatch(request, [this, origin = request.header("origin"), isApi, respond = std::move(respond)](http::Response response) {
         m_cors.decorate(origin, response);
-        if (isApi && response.header("cache-control").isEmpty())
-            response.setHeader("cache-control", "no-store"); // personal data: never cached by intermediaries
+        if (isApi && response.header("cache-control").isEmpty()) // personal data: never cached by intermediaries
+            response.headers.append(qMakePair(QByteArrayLiteral("cache-control"), QByteArrayLiteral("no-store")));
         respond(std::move(response));
     });
 }

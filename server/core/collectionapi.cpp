@@ -101,7 +101,7 @@ http::Response CollectionApi::list(const http::Request &) const
     }
     http::Response response;
     response.body = std::move(body);
-    response.setHeader("content-type", "application/json");
+    response.headers.append(qMakePair(QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")));
     return response;
 }
 

@@ -1,5 +1,7 @@
 #include "httpmessage.h"
 
+#include <algorithm>
+
 namespace organizer::http {
 
 QByteArray Request::header(QByteArrayView name) const
@@ -76,7 +78,9 @@ Response Response::noContent()
 void Response::setHeader(const QByteArray &name, const QByteArray &value)
 {
     headers.removeIf([&](const auto &entry) { return entry.first.compare(name, Qt::CaseInsensitive) == 0; });
-    headers.append(qMakePair(name.toLower(), value));
+    // Names are nearly always written in lower case already: then no copy is made.
+    const bool lower = std::none_of(name.cbegin(), name.cend(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    headers.append(qMakePair(lower ? name : name.toLower(), value));
 }
 
 QByteArray Response::header(QByteArrayView name) const

@@ -47,7 +47,8 @@ bool VerifiedJwt::hasScope(QStringView scope) const
 {
     if (scope.isEmpty())
         return false;
-    const QString granted = claims.value(QLatin1String("scope")).toString();
+    QString fromClaims;
+    const QString &granted = grantedScope.isEmpty() ? (fromClaims = claims.value(QLatin1String("scope")).toString()) : grantedScope;
     // Walks the space-separated list in place: this runs on every API call.
     qsizetype start = 0;
     while (start <= granted.size()) {
@@ -115,7 +116,7 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
     auto expiresAt = checkClaims(claims);
     if (!expiresAt)
         return Unexpected<Error>(expiresAt.error());
-    return VerifiedJwt{header, claims, signer->kid, *expiresAt};
+    return VerifiedJwt{header, claims, signer->kid, *expiresAt, claims.value(QLatin1String("scope")).toString()};
 }
 
 Result<QList<const Jwk *>> JwtVerifier::candidateKeys(const QJsonObject &header, const JwkSet &keys) const

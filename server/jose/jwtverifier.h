@@ -30,6 +30,9 @@ struct VerifiedJwt
     QJsonObject claims;
     QString keyId;
     qint64 expiresAt = 0;
+    // The "scope" claim as verified, kept as text so that scope checks do not convert it again on
+    // every call; empty when not filled in (then hasScope reads the claim).
+    QString grantedScope;
 
     QString subject() const { return claims.value(QLatin1String("sub")).toString(); }
     // The space-separated "scope" claim (RFC 8693 §4.2 / RFC 9068 §2.2.3), split into tokens.
