@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -115,9 +116,10 @@ private:
 
 // One event loop's connections. Everything here runs on the worker's thread; a Responder called from
 // another thread posts its answer here through the link, which outlives the worker. Sockets are plain
-// non-blocking descriptors watched by QSocketNotifiers: one recv() per wake-up, answers sent at once
+// non-blocking descriptors: one recv() per wake-up, answers sent at once
 // with send() and only what the kernel does not take is kept (QTcpSocket would copy every byte
-// through two buffers and ask the kernel how much is readable before each read).
+// through two buffers and ask the kernel how much is readable before each read). One epoll set per
+// worker holds them all.
 class Server::Worker : public QObject
 {
 public:
@@ -131,6 +133,7 @@ public:
     explicit Worker(std::shared_ptr<Shared> shared) : m_shared(std::move(shared)), m_link(std::make_shared<Link>())
     {
         m_link->worker = this;
+        m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
         m_sweeper = new QTimer(this);
         m_sweeper->setInterval(250);
         connect(m_sweeper, &QTimer::timeout, this, [this] { sweep(); });
@@ -146,6 +149,8 @@ public:
                 --m_shared->open;
             }
         }
+        delete m_epollNotifier;
+        ::close(m_epoll);
     }
 
     void detach()
@@ -156,6 +161,8 @@ public:
 
     void start()
     {
+        m_epollNotifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this); // on the worker's own thread
+        connect(m_epollNotifier, &QSocketNotifier::activated, this, [this] { drainEpoll(); });
         // The access log gets this loop's entries in one batch, when the loop has nothing left to do.
         connect(QThread::currentThread()->eventDispatcher(), &QAbstractEventDispatcher::aboutToBlock, this, [this] { flushLog(); });
         m_clock.start();
@@ -188,8 +195,7 @@ private:
     {
         quint64 id = 0;
         int fd = -1;
-        QSocketNotifier *reader = nullptr;
-        QSocketNotifier *writer = nullptr;
+        quint32 interest = 0; // the epoll events asked for now
         QHostAddress peer;
         QByteArray peerText; // for the access log
         QByteArray key;
@@ -247,6 +253,50 @@ private:
     quint64 m_nextId = 1;
     std::array<char, kReadChunk> m_scratch;
     // The clock is read once per wake-up; everything that wake does is stamped with it.
+    // Connections are watched by one epoll set per worker, itself watched by a single QSocketNotifier:
+    // Qt's poll() then looks at one descriptor however many connections there are, and each wake-up
+    // handles every ready connection (up to 64 at a time) without an event per socket.
+    void setInterest(Connection &c, bool read, bool write)
+    {
+        const quint32 wanted = (read ? quint32(EPOLLIN) : 0u) | (write ? quint32(EPOLLOUT) : 0u);
+        if (c.gone || wanted == c.interest)
+            return;
+        epoll_event event{};
+        event.events = wanted;
+        event.data.u64 = c.id;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &event);
+        c.interest = wanted;
+    }
+    void drainEpoll()
+    {
+        std::array<epoll_event, 64> events;
+        while (true) {
+            const int ready = ::epoll_wait(m_epoll, events.data(), int(events.size()), 0);
+            if (ready <= 0)
+                return;
+            tick();
+            for (int i = 0; i < ready; ++i) {
+                Connection *c = find(events[i].data.u64);
+                if (!c)
+                    continue;
+                const quint32 what = events[i].events;
+                if (what & EPOLLOUT)
+                    onWritable(*c);
+                if (c->gone)
+                    continue;
+                if (what & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                    if (!(c->interest & EPOLLIN) && (what & (EPOLLHUP | EPOLLERR)))
+                        closeNow(*c); // gone both ways while we were not reading: nothing left to do
+                    else
+                        onReadable(*c);
+                }
+            }
+            if (ready < int(events.size()))
+                return;
+        }
+    }
+    int m_epoll = -1;
+    QSocketNotifier *m_epollNotifier = nullptr;
     void flushLog()
     {
         if (!m_logBatch.empty() && m_shared->accessLog)
@@ -302,17 +352,16 @@ void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &k
     c.lastWriteProgressMs = now;
     c.requestStartedMs = now; // a new connection owes its first request within the request timeout
     const quint64 id = c.id;
-    c.reader = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    connect(c.reader, &QSocketNotifier::activated, this, [this, id] {
-        if (Connection *found = find(id))
-            onReadable(*found);
-    });
-    c.writer = new QSocketNotifier(fd, QSocketNotifier::Write, this);
-    c.writer->setEnabled(false);
-    connect(c.writer, &QSocketNotifier::activated, this, [this, id] {
-        if (Connection *found = find(id))
-            onWritable(*found);
-    });
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = id;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
+        ::close(fd);
+        m_shared->releaseAddress(key);
+        --m_shared->open;
+        return;
+    }
+    c.interest = EPOLLIN;
     m_connections.emplace(id, std::move(connection));
     ++connections;
     if (!refused.isEmpty()) {
@@ -326,11 +375,8 @@ void Server::Worker::closeNow(Connection &c)
     if (c.gone)
         return;
     c.gone = true;
-    // The notifiers let go of the descriptor before it is closed and its number reused.
-    c.reader->setEnabled(false);
-    c.writer->setEnabled(false);
-    c.reader->deleteLater();
-    c.writer->deleteLater();
+    // epoll lets go of the descriptor before it is closed and its number reused.
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
     c.fd = -1;
     const quint64 id = c.id;
@@ -375,7 +421,7 @@ void Server::Worker::onReadable(Connection &c)
         }
         if (n == 0) {
             c.readEof = true;
-            c.reader->setEnabled(false);
+            setInterest(c, false, c.unsent() > 0);
             break;
         }
         if (errno == EINTR)
@@ -414,7 +460,7 @@ void Server::Worker::onWritable(Connection &c)
     }
     c.output.clear();
     c.outputSent = 0;
-    c.writer->setEnabled(false);
+    setInterest(c, c.interest & EPOLLIN, false);
     if (c.lingerSinceMs >= 0) {
         ::shutdown(c.fd, SHUT_WR);
         return;
@@ -454,7 +500,7 @@ void Server::Worker::send(Connection &c, const QByteArray &bytes)
         }
         c.output += bytes;
     }
-    c.writer->setEnabled(true);
+    setInterest(c, c.interest & EPOLLIN, true);
 }
 
 void Server::Worker::pump(Connection &c)
@@ -496,7 +542,8 @@ void Server::Worker::pump(Connection &c)
     }
     c.pumping = false;
     if (!c.gone)
-        c.reader->setEnabled(!c.readEof && (c.lingerSinceMs >= 0 || (!c.readingStopped && !paused(c) && c.input.size() < maxBufferedInput())));
+        setInterest(c, !c.readEof && (c.lingerSinceMs >= 0 || (!c.readingStopped && !paused(c) && c.input.size() < maxBufferedInput())),
+                    c.unsent() > 0);
 }
 
 Responder Server::Worker::responderFor(quint64 connectionId, quint64 sequence) const
@@ -641,7 +688,7 @@ void Server::Worker::finish(Connection &c)
         ::shutdown(c.fd, SHUT_WR);
     if (c.readEof && c.unsent() == 0)
         return closeNow(c);
-    c.reader->setEnabled(!c.readEof);
+    setInterest(c, !c.readEof, c.unsent() > 0);
 }
 
 void Server::Worker::sweep()
