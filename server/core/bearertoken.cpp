@@ -1,5 +1,7 @@
 #include "bearertoken.h"
 
+#include "bytetable.h"
+
 #include <array>
 #include <string_view>
 
@@ -8,18 +10,7 @@ namespace organizer::server {
 namespace {
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-constexpr std::array<bool, 256> makeB64TokenTable()
-{
-    std::array<bool, 256> table{};
-    for (int c = '0'; c <= '9'; ++c)
-        table[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        table[c] = table[c - 'a' + 'A'] = true;
-    for (const char c : std::string_view("-._~+/"))
-        table[static_cast<unsigned char>(c)] = true;
-    return table;
-}
-constexpr std::array<bool, 256> kB64Token = makeB64TokenTable();
+constexpr std::array<bool, 256> kB64Token = byteTable({true, true, "-._~+/"});
 
 bool isB64Token(QByteArrayView token)
 {

@@ -15,8 +15,10 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Apache's escaping for quoted fields: '"' and '\' get a backslash, bytes outside printable ASCII become \xhh.
-void appendQuotedCombined(QByteArray &out, QByteArrayView text)
+// A quoted field: a quote or a backslash gets a backslash before it; bytes outside printable ASCII
+// become `escape` and two hex digits (\x as Apache writes them, \u00 in JSON, where header bytes are
+// read as Latin-1).
+void appendQuoted(QByteArray &out, QByteArrayView text, const char *escape)
 {
     out += '"';
     for (const char ch : text) {
@@ -25,7 +27,7 @@ void appendQuotedCombined(QByteArray &out, QByteArrayView text)
             out += '\\';
             out += ch;
         } else if (c < 0x20 || c > 0x7e) {
-            out += "\\x";
+            out += escape;
             out += kHex[c >> 4];
             out += kHex[c & 15];
         } else {
@@ -34,25 +36,13 @@ void appendQuotedCombined(QByteArray &out, QByteArrayView text)
     }
     out += '"';
 }
-
-// A JSON string; bytes that are not ASCII are read as Latin-1 (header values are bytes, not UTF-8).
+void appendQuotedCombined(QByteArray &out, QByteArrayView text)
+{
+    appendQuoted(out, text, "\\x");
+}
 void appendJsonString(QByteArray &out, QByteArrayView text)
 {
-    out += '"';
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c < 0x20 || c > 0x7e) {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        } else {
-            out += ch;
-        }
-    }
-    out += '"';
+    appendQuoted(out, text, "\\u00");
 }
 
 QByteArray withoutQuery(QByteArrayView url)

@@ -1,5 +1,7 @@
 #include "requestparser.h"
 
+#include "bytetable.h"
+
 #include <array>
 #include <cctype>
 #include <cstring>
@@ -9,45 +11,21 @@ namespace organizer::http {
 namespace {
 
 // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-constexpr std::array<bool, 256> makeTokenTable()
-{
-    std::array<bool, 256> table{};
-    for (int c = '0'; c <= '9'; ++c)
-        table[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        table[c] = table[c - 'a' + 'A'] = true;
-    for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
-        table[static_cast<unsigned char>(c)] = true;
-    return table;
-}
-constexpr std::array<bool, 256> kToken = makeTokenTable();
+constexpr std::array<bool, 256> kToken = byteTable({true, true, "!#$%&'*+-.^_`|~"});
 
 // field-value bytes (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text; never CR, LF, NUL or another control.
 constexpr std::array<bool, 256> makeFieldValueTable()
 {
     std::array<bool, 256> table{};
     table['\t'] = true;
-    for (int c = 0x20; c <= 0x7e; ++c)
-        table[c] = true;
-    for (int c = 0x80; c <= 0xff; ++c)
-        table[c] = true;
+    for (int c = 0x20; c <= 0xff; ++c)
+        table[c] = c != 0x7f;
     return table;
 }
 constexpr std::array<bool, 256> kFieldValue = makeFieldValueTable();
 
 // Host = uri-host [ ":" port ]: reg-name, IPv4 or an IP-literal in brackets (RFC 3986 §3.2.2).
-constexpr std::array<bool, 256> makeHostTable()
-{
-    std::array<bool, 256> table{};
-    for (int c = '0'; c <= '9'; ++c)
-        table[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        table[c] = table[c - 'a' + 'A'] = true;
-    for (const char c : std::string_view("-._~!$&'()*+,;=:[]%"))
-        table[static_cast<unsigned char>(c)] = true;
-    return table;
-}
-constexpr std::array<bool, 256> kHost = makeHostTable();
+constexpr std::array<bool, 256> kHost = byteTable({true, true, "-._~!$&'()*+,;=:[]%"});
 
 bool isToken(QByteArrayView text)
 {
