@@ -37,6 +37,7 @@ namespace {
 
 constexpr qint64 kReadChunk = 64 * 1024;
 constexpr qint64 kLingerMs = 2000; // after a final answer, how long unread request bytes are drained
+constexpr qint64 kRefusalLingerMs = 250; // a refused connection is let go sooner: a flood of them must not hold slots
 
 // The key connections are counted under: an IPv4 address, or an IPv6 /64 (one host's usual share).
 QByteArray addressKey(const QHostAddress &address)
@@ -210,6 +211,7 @@ private:
         qint64 lastWriteProgressMs = 0;
         qint64 lingerSinceMs = -1;
         bool fresh = true; // no byte received yet
+        bool refused = false; // turned away at the door (a cap): answered 503, never read
         bool readingStopped = false;
         bool readEof = false;
         bool continueSent = false;
@@ -366,6 +368,7 @@ void Server::Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &k
     ++connections;
     if (!refused.isEmpty()) {
         qCInfo(lcAccess).noquote() << "refused a connection from" << peer.toString() << ":" << refused;
+        c.refused = true;
         queueFinal(c, 503, QStringLiteral("temporarily_unavailable"), refused);
     }
 }
@@ -704,7 +707,8 @@ void Server::Worker::sweep()
         if (c.gone)
             continue;
         if (c.lingerSinceMs >= 0) {
-            if (now - c.lingerSinceMs > kLingerMs + (c.unsent() > 0 ? limits.idleTimeoutMs : 0))
+            const qint64 linger = c.refused ? kRefusalLingerMs : kLingerMs;
+            if (now - c.lingerSinceMs > linger + (c.unsent() > 0 ? (c.refused ? kLingerMs : limits.idleTimeoutMs) : 0))
                 close.append(id);
             continue;
         }
