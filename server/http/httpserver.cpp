@@ -402,6 +402,13 @@ void Server::Worker::onReadable(Connection &c)
                 continue;
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n == 0 && (!c.pending.empty() || c.unsent() > 0)) {
+                // The client is done sending but an answer is still owed (a handler working, or bytes
+                // the kernel has not taken yet): it goes out first, then the connection closes.
+                c.readEof = true;
+                setInterest(c, false, c.unsent() > 0);
+                return;
+            }
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
                 closeNow(c);
             return;
@@ -465,6 +472,8 @@ void Server::Worker::onWritable(Connection &c)
     c.outputSent = 0;
     setInterest(c, c.interest & EPOLLIN, false);
     if (c.lingerSinceMs >= 0) {
+        if (c.readEof)
+            return closeNow(c); // the last answer is out and the client has stopped sending
         ::shutdown(c.fd, SHUT_WR);
         return;
     }

@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace organizer;
@@ -257,6 +258,35 @@ TEST(HttpServer, KeepAliveAndCloseFollowTheVersion)
         socket->write(get("/c", "Connection: close\r\n"));
         EXPECT_TRUE(readResponses(*socket, 1).contains("connection: close\r\n"));
         EXPECT_TRUE(waitUntilClosed(*socket, 2000));
+    }
+}
+
+TEST(HttpServer, AClientThatStopsSendingStillGetsEveryAnswerOwed)
+{
+    // The client shuts its sending side right after its requests (as `nc -q`, some HTTP/1.0 clients
+    // and health checks do): slow answers and an answer too big for the socket buffers still arrive whole.
+    ServerThread server;
+    for (const QByteArray &request : {get("/slow?ms=200", "Connection: close\r\n"), get("/slow?ms=200") + get("/fast"),
+                                      get("/big?kb=8192", "Connection: close\r\n")}) {
+        auto socket = connectFrom(server.port());
+        socket->write(request);
+        socket->flush();
+        ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+        QThread::msleep(300); // the FIN reaches the server while it still owes (part of) the answer
+        QByteArray received;
+        QDeadlineTimer deadline(5000);
+        while (socket->state() == QAbstractSocket::ConnectedState && !deadline.hasExpired()) {
+            socket->waitForReadyRead(50);
+            received += socket->readAll();
+        }
+        received += socket->readAll();
+        if (request.contains("/big")) {
+            EXPECT_EQ(received.size() - (received.indexOf("\r\n\r\n") + 4), 8192 * 1024) << "the answer was cut short";
+        } else {
+            EXPECT_TRUE(received.contains("slow 200")) << received.toStdString();
+            EXPECT_EQ(received.contains("/fast"), request.contains("/fast"));
+        }
+        EXPECT_NE(socket->state(), QAbstractSocket::ConnectedState) << "the connection was not closed after the answers";
     }
 }
 
