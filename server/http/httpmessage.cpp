@@ -7,7 +7,7 @@ namespace organizer::http {
 QByteArray Request::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
+        if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
     }
     return {};
@@ -17,7 +17,7 @@ qsizetype Request::headerCount(QByteArrayView name) const
 {
     qsizetype count = 0;
     for (const auto &entry : headers)
-        count += entry.first.compare(name, Qt::CaseInsensitive) == 0 ? 1 : 0;
+        count += entry.first.size() == name.size() && entry.first.compare(name, Qt::CaseInsensitive) == 0 ? 1 : 0;
     return count;
 }
 
