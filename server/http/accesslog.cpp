@@ -3,6 +3,7 @@
 #include <QFile>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <chrono>
 #include <ctime>
@@ -177,7 +178,10 @@ void AccessLog::run()
         }
         out.clear();
         for (const AccessLogEntry &entry : batch)
-            out += m_format == Format::Json ? formatJson(entry) : formatCombined(entry);
+            if (m_format == Format::Json)
+                out += formatJson(entry);
+            else
+                appendCombined(out, entry);
         if (droppedNow > 0) {
             out += m_format == Format::Json ? QByteArray("{\"dropped\":") + QByteArray::number(droppedNow) + "}\n"
                                             : QByteArray("# organizer-server: ") + QByteArray::number(droppedNow)
@@ -214,10 +218,16 @@ void AccessLog::writeAll(const QByteArray &bytes)
 
 QByteArray AccessLog::formatCombined(const AccessLogEntry &entry)
 {
-    // host ident authuser [date] "request" status bytes "referer" "user-agent"
-    static constexpr const char *kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     QByteArray out;
-    out.reserve(160 + entry.rawPath.size() + entry.userAgent.size() + entry.referer.size());
+    appendCombined(out, entry);
+    return out;
+}
+
+void AccessLog::appendCombined(QByteArray &out, const AccessLogEntry &entry)
+{
+    // host ident authuser [date] "request" status bytes "referer" "user-agent"
+    // Written straight into the batch's buffer: no temporary per line, numbers without allocation.
+    static constexpr const char *kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     out += entry.remoteAddress;
     out += " - - [";
     // Lines come in bursts within one second: the date is formatted once per second.
@@ -244,22 +254,39 @@ QByteArray AccessLog::formatCombined(const AccessLogEntry &entry)
     if (entry.method.isEmpty()) {
         out += "\"-\""; // no request could be read (bad framing, a timeout), as Apache logs it
     } else {
-        QByteArray request = entry.method;
-        request += ' ';
-        request += entry.rawPath;
-        request += entry.minorVersion == 0 ? " HTTP/1.0" : " HTTP/1.1";
-        appendQuotedCombined(out, request);
+        // The method is a token and the path printable ASCII (the parser saw to both); only a quote
+        // or a backslash in the path needs escaping.
+        out += '"';
+        out += entry.method;
+        out += ' ';
+        if (entry.rawPath.contains('"') || entry.rawPath.contains('\\')) {
+            QByteArray quoted;
+            appendQuotedCombined(quoted, entry.rawPath);
+            out += quoted.mid(1, quoted.size() - 2);
+        } else {
+            out += entry.rawPath;
+        }
+        out += entry.minorVersion == 0 ? " HTTP/1.0\"" : " HTTP/1.1\"";
     }
+    char number[24];
     out += ' ';
-    out += QByteArray::number(entry.status);
+    out.append(number, std::to_chars(number, number + sizeof number, entry.status).ptr - number);
     out += ' ';
-    out += entry.bodyBytes > 0 ? QByteArray::number(entry.bodyBytes) : QByteArray("-");
+    if (entry.bodyBytes > 0)
+        out.append(number, std::to_chars(number, number + sizeof number, entry.bodyBytes).ptr - number);
+    else
+        out += '-';
     out += ' ';
-    appendQuotedCombined(out, entry.referer.isEmpty() ? QByteArray("-") : withoutQuery(entry.referer));
+    if (entry.referer.isEmpty())
+        out += "\"-\"";
+    else
+        appendQuotedCombined(out, withoutQuery(entry.referer));
     out += ' ';
-    appendQuotedCombined(out, entry.userAgent.isEmpty() ? QByteArray("-") : entry.userAgent.left(256));
+    if (entry.userAgent.isEmpty())
+        out += "\"-\"";
+    else
+        appendQuotedCombined(out, QByteArrayView(entry.userAgent).first(std::min<qsizetype>(entry.userAgent.size(), 256)));
     out += '\n';
-    return out;
 }
 
 QByteArray AccessLog::formatJson(const AccessLogEntry &entry)

@@ -52,6 +52,7 @@ public:
     quint64 dropped() const;
 
     static QByteArray formatCombined(const AccessLogEntry &entry);
+    static void appendCombined(QByteArray &out, const AccessLogEntry &entry);
     static QByteArray formatJson(const AccessLogEntry &entry);
     static constexpr std::size_t kMaxQueued = 65536;
 

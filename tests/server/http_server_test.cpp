@@ -623,3 +623,16 @@ TEST(AccessLog, DropsRatherThanBlocksWhenItCannotKeepUpAndSaysSo)
     EXPECT_EQ(reported, dropped) << "every dropped line is accounted for in the log itself";
     EXPECT_EQ(entries, http::AccessLog::kMaxQueued * 3 - dropped);
 }
+
+TEST(AccessLog, QuotesAndBackslashesInAPathAreEscapedTheApacheWay)
+{
+    http::AccessLogEntry entry;
+    entry.timeMs = 1'764'547'200'000; // 2025-12-01T00:00:00Z
+    entry.remoteAddress = "::1";
+    entry.method = "GET";
+    entry.rawPath = R"(/a"b\c)";
+    entry.status = 404;
+    entry.userAgent = "ua\x01";
+    EXPECT_EQ(http::AccessLog::formatCombined(entry), R"(::1 - - [01/Dec/2025:00:00:00 +0000] "GET /a\"b\\c HTTP/1.1" 404 - "-" "ua\x01")"
+                                                          "\n");
+}
