@@ -607,8 +607,8 @@ void Server::Worker::dispatch(Connection &c, ParsedRequest parsed)
 
 void Server::Worker::deliver(quint64 connectionId, quint64 sequence, Response response)
 {
-    if (QThread::currentThread() != thread() || !m_inWake)
-        tick(); // an answer that comes later (another thread, a timer): the clock has moved
+    if (!m_inWake)
+        tick(); // an answer that comes later (from another thread, a timer): the clock has moved
     Connection *c = find(connectionId);
     if (!c)
         return; // the client went away while we were working
