@@ -34,12 +34,6 @@ public:
     Expected<QUrl, QString> start();
     int workers() const { return m_http->workers(); }
     int maxConnections() const { return m_http->limits().maxConnections; }
-    // Writes out what the access log has queued (tests; shutdown does it by itself).
-    void flushAccessLog()
-    {
-        if (m_accessLog)
-            m_accessLog->flush();
-    }
 
     QUrl baseUrl() const { return m_baseUrl; }
     const ServerOptions &options() const { return m_options; }

@@ -840,11 +840,6 @@ void Server::setMaxBodySize(qsizetype bytes)
     m_shared->maxBodyBytes = bytes;
 }
 
-qsizetype Server::maxBodySize() const
-{
-    return m_shared->maxBodyBytes;
-}
-
 void Server::setLimits(const ConnectionLimits &limits)
 {
     m_shared->limits = limits;

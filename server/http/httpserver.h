@@ -46,7 +46,6 @@ public:
 
     // All of these apply to connections accepted after the call; set them before listenOn().
     void setMaxBodySize(qsizetype bytes);
-    qsizetype maxBodySize() const;
     void setLimits(const ConnectionLimits &limits);
     const ConnectionLimits &limits() const;
     void setWorkers(int workers); // 1 or more event loops (default 1)

@@ -63,7 +63,6 @@ public:
     const ParsedRequest &request() const { return m_request; }
     ParsedRequest takeRequest() { return std::move(m_request); }
     const ParseFailure &failure() const { return m_failure; }
-    const ParserLimits &limits() const { return m_limits; }
     void setLimits(const ParserLimits &limits) { m_limits = limits; }
 
 private:
