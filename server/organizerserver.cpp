@@ -56,7 +56,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         QFile::setPermissions(options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     }
 
-    auto store = RecordStore::open(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite")), {contactsSpec(), appointmentsSpec()});
+    auto store = RecordStore::open(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite")), server->builtinApis());
     if (!store)
         return Unexpected<QString>(store.error());
     server->m_store = std::move(store).value();
@@ -78,9 +78,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_verifier = std::make_unique<AccessTokenVerifier>(
         server->m_issuerKeys, AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
     server->m_resourceServer = std::make_unique<ResourceServer>(
-        ResourceServer::Settings{options.audience, options.servesContacts(), options.servesCalendar(), options.routeScopeOverrides}, server->m_verifier.get(),
-        server->m_store.get());
-    server->m_resourceServer->registerRoutes(server->m_router);
+        ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides}, server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
     server->m_router.add("GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) {
         respond(raw->health());
@@ -88,7 +86,12 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     if (options.servesIssuer()) {
         if (auto created = server->createAuthorizationServer(); !created)
             return Unexpected<QString>(created.error());
+    } else if (auto published = server->m_resourceServer->publish(server->builtinApis(), std::nullopt); !published) {
+        // The external issuer decides which scopes exist; the catalogue says which APIs there are.
+        return Unexpected<QString>(published.error());
     }
+    // After the Management API's routes: /api/v2/… is never taken for an API named "v2".
+    server->m_resourceServer->registerRoutes(server->m_router);
 
     OrganizerServer *raw = server.get();
     server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); },
@@ -124,6 +127,8 @@ Expected<QUrl, QString> OrganizerServer::start()
         if (m_minter) {
             m_minter->setIssuer(m_baseUrl.toString());
             m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
+            m_authorizationServer->bindIssuer(m_baseUrl.toString());
+            m_managementVerifier->setAudience(m_authorizationServer->tenant().managementAudience);
         }
         auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), m_baseUrl.toString().toUtf8() + '\n');
         if (!written)
@@ -158,17 +163,58 @@ void OrganizerServer::reloadSigningKeys()
         qCInfo(lcKeys).noquote() << "signing with key" << m_signingKeys->activeKey().kid << "now;" << m_signingKeys->keys().size() << "key(s) published";
 }
 
+QList<catalogue::ApiSpec> OrganizerServer::builtinApis() const
+{
+    return catalogue::organizerService().apis;
+}
+
+Expected<Done, QString> OrganizerServer::applyTenant(const authorization::Tenant &tenant)
+{
+    // The resource server serves the APIs of the tenant's API for its audience, and only the scopes
+    // that API still defines open them.
+    QList<catalogue::ApiSpec> apis = builtinApis();
+    QSet<QString> defined;
+    if (const authorization::Api *served = tenant.api(m_options.audience)) {
+        apis += served->declaredApis;
+        for (const authorization::ApiScope &scope : served->scopes)
+            defined.insert(scope.value);
+    }
+    if (auto published = m_resourceServer->publish(apis, defined); !published)
+        return published;
+    // Browser applications call /oauth/token and /userinfo from their registered web origins.
+    for (const authorization::Client &client : tenant.clients)
+        m_cors.allow(client.webOrigins);
+    return Done{};
+}
+
 Expected<Done, QString> OrganizerServer::createAuthorizationServer()
 {
-    auto tenant = m_options.tenantFile.isEmpty() ? authorization::loadTenant(authorization::defaultTenantPath())
-                                                 : authorization::loadTenant(m_options.tenantFile);
+    const QString tenantPath = m_options.tenantFile.isEmpty() ? authorization::defaultTenantPath() : m_options.tenantFile;
+    QFile tenantFile(tenantPath);
+    if (!tenantFile.open(QIODevice::ReadOnly))
+        return Unexpected<QString>(QStringLiteral("tenant: cannot read %1: %2").arg(tenantPath, tenantFile.errorString()));
+    const QByteArray tenantSource = tenantFile.read(4 * 1024 * 1024);
+    const QString databasePath = QDir(m_options.dataDir).filePath(QStringLiteral("organizer.sqlite"));
+    auto tenantStore = management::TenantStore::open(databasePath);
+    if (!tenantStore)
+        return Unexpected<QString>(tenantStore.error());
+    m_tenantStore = std::move(tenantStore).value();
+    const QByteArray sourceDigest = management::TenantStore::digestOf(tenantSource);
+    auto stored = m_tenantStore->load(sourceDigest);
+    if (!stored)
+        return Unexpected<QString>(stored.error());
+    // The Management API's changes win over the file they were made on.
+    auto tenant = stored->has_value() ? authorization::parseTenant(**stored) : authorization::parseTenant(tenantSource);
     if (!tenant)
-        return Unexpected<QString>(QStringLiteral("tenant %1").arg(tenant.error()));
+        return Unexpected<QString>(stored->has_value() ? QStringLiteral("the tenant stored in %1: %2").arg(databasePath, tenant.error())
+                                                       : QStringLiteral("tenant %1: %2").arg(tenantPath, tenant.error()));
+    if (stored->has_value())
+        qCInfo(lcAuth).noquote() << "tenant: the changes made through the Management API to" << tenantPath;
     // The demo users' passwords and the demo secret are public: never serve them beyond this machine by accident.
     if (tenant->hasDemoEntries() && !m_options.bindAddress.isLoopback() && !m_options.allowDemoTenant)
         return Unexpected<QString>(QStringLiteral("the tenant has demo users or secrets, whose passwords are public; bind to a loopback address, "
                                                   "use --config with your own tenant, or pass --allow-demo-tenant"));
-    auto consents = authorization::ConsentStore::open(QDir(m_options.dataDir).filePath(QStringLiteral("organizer.sqlite")));
+    auto consents = authorization::ConsentStore::open(databasePath);
     if (!consents)
         return Unexpected<QString>(consents.error());
     m_consents = std::move(consents).value();
@@ -176,13 +222,19 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_userinfoVerifier->setRevocations(&m_revocations);
     m_verifier->setRevocations(&m_revocations);
+    if (auto applied = applyTenant(*tenant); !applied)
+        return applied;
     m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
         std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(),
         [this] { return m_signingKeys->publicKeys().toJson(); }, &m_revocations);
     m_authorizationServer->registerRoutes(m_router);
-    // Browser applications call /oauth/token and /userinfo from their registered web origins.
-    for (const authorization::Client &client : m_authorizationServer->tenant().clients)
-        m_cors.allow(client.webOrigins);
+
+    m_managementVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_managementVerifier->setRevocations(&m_revocations);
+    m_management = std::make_unique<management::ManagementApi>(
+        management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest}, m_authorizationServer.get(), m_tenantStore.get(),
+        m_managementVerifier.get(), [this](const authorization::Tenant &changed) { return applyTenant(changed); });
+    m_management->registerRoutes(m_router);
     return Done{};
 }
 
@@ -198,14 +250,12 @@ http::Response OrganizerServer::health() const
         http::Response response;
     };
     thread_local Cached cached;
-    const quint64 generation = m_issuerKeys->issuerGeneration();
+    const quint64 generation = m_issuerKeys->issuerGeneration() * 1'000'003 + m_resourceServer->generation(); // either may change it
     if (cached.server == m_instanceId && cached.issuerGeneration == generation)
         return cached.response;
     QJsonArray apis;
-    if (m_options.servesContacts())
-        apis.append(QStringLiteral("contacts"));
-    if (m_options.servesCalendar())
-        apis.append(QStringLiteral("calendar"));
+    for (const catalogue::ApiSpec &api : m_resourceServer->servedApis())
+        apis.append(api.name);
     http::Response response = http::Response::json(200, QJsonObject{
         {QStringLiteral("status"), QStringLiteral("ok")},
         {QStringLiteral("version"), QStringLiteral(ORGANIZER_VERSION)},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authorizationserver.h"
+#include "managementapi.h"
 #include "accesstokenverifier.h"
 #include "tokenrevocations.h"
 #include "httpserver.h"
@@ -44,6 +45,10 @@ public:
 private:
     explicit OrganizerServer(ServerOptions options);
     Expected<Done, QString> createAuthorizationServer();
+    QList<catalogue::ApiSpec> builtinApis() const;
+    // What a tenant (at start, or as the Management API changed it) means beyond the authorization
+    // server: which APIs and scopes the resource server serves, which origins CORS lets in.
+    Expected<Done, QString> applyTenant(const authorization::Tenant &tenant);
     // `organizer-server keys rotate` writes into the key directory; a running server picks it up.
     void watchSigningKeys();
     void reloadSigningKeys();
@@ -60,6 +65,9 @@ private:
     std::unique_ptr<authorization::TokenMinter> m_minter;
     std::unique_ptr<AccessTokenVerifier> m_userinfoVerifier;
     std::unique_ptr<authorization::AuthorizationServer> m_authorizationServer;
+    std::unique_ptr<management::TenantStore> m_tenantStore;
+    std::unique_ptr<AccessTokenVerifier> m_managementVerifier;
+    std::unique_ptr<management::ManagementApi> m_management;
     CorsPolicy m_cors;
     http::Router m_router;
     std::unique_ptr<http::AccessLog> m_accessLog; // outlives m_http, which writes to it

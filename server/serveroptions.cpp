@@ -5,6 +5,16 @@
 
 namespace organizer::server {
 
+namespace {
+QString apiNamesOf(const catalogue::ResourceServerSpec &service)
+{
+    QStringList names;
+    for (const catalogue::ApiSpec &api : service.apis)
+        names.append(api.name);
+    return names.join(QLatin1String(", "));
+}
+} // namespace
+
 QString defaultDataDir()
 {
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("organizer"));
@@ -18,7 +28,8 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("data-dir"), QStringLiteral("Directory for the database and signing keys (default %1).").arg(defaultDataDir()), QStringLiteral("dir")},
         {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."), QStringLiteral("url")},
         {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
-        {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, contacts or calendar (default all)."), QStringLiteral("what"), QStringLiteral("all")},
+        {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, or some of the APIs by name, comma-separated (%1; default all).")
+            .arg(apiNamesOf(catalogue::organizerService())), QStringLiteral("what"), QStringLiteral("all")},
         {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
         {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
         {QStringLiteral("max-connections"), QStringLiteral("Open connections at once; at the cap the oldest idle one is closed, else 503 (default: 3/4 of the open-file limit)."),
@@ -70,16 +81,23 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         return Unexpected<QString>(QStringLiteral("--audience: the audience is empty"));
 
     const QString serve = parser.value(QStringLiteral("serve"));
-    if (serve == QLatin1String("all"))
+    QStringList apiNames;
+    for (const catalogue::ApiSpec &api : catalogue::organizerService().apis)
+        apiNames.append(api.name);
+    if (serve == QLatin1String("all")) {
         options.serve = ServeMode::All;
-    else if (serve == QLatin1String("apis"))
+    } else if (serve == QLatin1String("apis")) {
         options.serve = ServeMode::Apis;
-    else if (serve == QLatin1String("contacts"))
-        options.serve = ServeMode::Contacts;
-    else if (serve == QLatin1String("calendar"))
-        options.serve = ServeMode::Calendar;
-    else
-        return Unexpected<QString>(QStringLiteral("--serve: \"%1\" is not one of all, apis, contacts, calendar").arg(serve));
+    } else {
+        options.serve = ServeMode::Selected;
+        options.servedApis = serve.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (const QString &name : std::as_const(options.servedApis)) {
+            if (!apiNames.contains(name))
+                return Unexpected<QString>(QStringLiteral("--serve: \"%1\" is not all, apis or a list of %2").arg(serve.left(60), apiNames.join(QLatin1String(", "))));
+        }
+        if (options.servedApis.isEmpty())
+            return Unexpected<QString>(QStringLiteral("--serve: name what to serve: all, apis or a list of %1").arg(apiNames.join(QLatin1String(", "))));
+    }
     if (options.serve != ServeMode::All && options.authority.isEmpty())
         return Unexpected<QString>(QStringLiteral("--serve %1 hosts no issuer: give --authority URL, the issuer its tokens come from").arg(serve));
 

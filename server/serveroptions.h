@@ -1,5 +1,6 @@
 #pragma once
 
+#include "catalogue.h"
 #include "expected.h"
 
 #include <QCommandLineParser>
@@ -11,8 +12,8 @@
 namespace organizer::server {
 
 // What organizer-server runs: everything in one process (the default), or the APIs alone trusting an
-// external issuer, or one API per process as the original sample deployed them.
-enum class ServeMode { All, Apis, Contacts, Calendar };
+// external issuer, or some of them per process (the original sample ran one API per process).
+enum class ServeMode { All, Apis, Selected };
 
 struct ServerOptions
 {
@@ -22,6 +23,7 @@ struct ServerOptions
     QUrl authority; // empty: trust the bundled issuer
     QString audience = QStringLiteral("organize");
     ServeMode serve = ServeMode::All;
+    QStringList servedApis; // ServeMode::Selected: the catalogue's API names ("contacts")
     qint64 leewaySeconds = 30;
     qint64 jwksRefreshIntervalSeconds = 10; // at most one JWKS fetch per interval on unknown kids
     QStringList corsOrigins{QStringLiteral("http://localhost:3000")};
@@ -40,8 +42,6 @@ struct ServerOptions
     QHash<QString, QString> routeScopeOverrides;
 
     bool servesIssuer() const { return authority.isEmpty() && serve == ServeMode::All; }
-    bool servesContacts() const { return serve != ServeMode::Calendar; }
-    bool servesCalendar() const { return serve != ServeMode::Contacts; }
 };
 
 QString defaultDataDir();

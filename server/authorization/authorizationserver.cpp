@@ -312,7 +312,8 @@ const AuthorizationServer::Session *AuthorizationServer::currentSession(const ht
 
 QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, const User &user) const
 {
-    return grantedScopes(request.scopes, m_tenant.api(request.audience), user);
+    const Api *api = m_tenant.api(request.audience);
+    return grantedScopes(request.scopes, api, api ? m_tenant.permissionsOf(user, api->identifier) : QStringList());
 }
 
 http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction)
@@ -769,12 +770,12 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
     const ClientGrant *grant = client.grantFor(audience);
     if (!grant)
         return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
-    QStringList scopes = grant->scopes;
+    QStringList scopes = apiScopesOf(grant->scopes, api); // a scope the API lost is granted no more
     if (parameters.contains(QStringLiteral("scope"))) {
         const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
         QStringList missing;
         for (const QString &scope : requested) {
-            if (!grant->scopes.contains(scope))
+            if (!grant->scopes.contains(scope) || !api->hasScope(scope))
                 missing.append(scope);
         }
         if (!missing.isEmpty())
@@ -879,9 +880,13 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
     return issued.response;
 }
 
-AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes,
+AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented,
                                                                    const QString &nonce, qint64 authTime, const RefreshTokens::Issued *refreshToken)
 {
+    // RBAC again at issuance: a scope the API lost, or a permission the user lost since the consent
+    // or the last refresh, is not in the new token.
+    const User *user = m_tenant.userBySubject(subject);
+    const QStringList scopes = user ? grantedScopes(consented, api, api ? m_tenant.permissionsOf(*user, api->identifier) : QStringList()) : QStringList();
     auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
     if (!minted)
         return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")), {}, 0};
@@ -889,7 +894,6 @@ AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *ap
                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
                      {QStringLiteral("expires_in"), minted->expiresIn},
                      {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
-    const User *user = m_tenant.userBySubject(subject);
     if (scopes.contains(QStringLiteral("openid")) && user) {
         auto idToken = m_minter->idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
         if (!idToken)

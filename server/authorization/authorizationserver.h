@@ -30,6 +30,9 @@ public:
 
     void registerRoutes(http::Router &router);
     const Tenant &tenant() const { return m_tenant; }
+    // The Management API's changes, live: requests already under way finish on what they read.
+    void replaceTenant(Tenant tenant) { m_tenant = std::move(tenant); }
+    void bindIssuer(const QString &issuer) { m_tenant.bindIssuer(issuer); }
 
     // Handlers, public so tests can call them without a socket.
     http::Response authorize(const http::Request &request);
@@ -119,7 +122,7 @@ private:
     http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
-    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &scopes, const QString &nonce,
+    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented, const QString &nonce,
                              qint64 authTime, const RefreshTokens::Issued *refreshToken);
     void revoke(const http::Request &request, http::Responder respond);
     http::Response revokeFor(const Client &client, const FormData &parameters);

@@ -31,10 +31,9 @@ QStringList apiScopesOf(const QStringList &scopes, const Api *api)
     return out;
 }
 
-QStringList grantedScopes(const QStringList &requested, const Api *api, const User &user)
+QStringList grantedScopes(const QStringList &requested, const Api *api, const QStringList &permissions)
 {
     QStringList granted;
-    const QStringList permissions = api ? user.permissions.value(api->identifier) : QStringList();
     for (const QString &scope : requested) {
         if (isOpenIdScope(scope, api)) {
             granted.append(scope);

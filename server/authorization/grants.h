@@ -10,7 +10,8 @@ bool isOpenIdScope(const QString &scope, const Api *api);
 // What a user gets for a request, per the tenant's rules (Auth0's "Enable RBAC"):
 // requested ∩ API scopes ∩ the user's permissions when RBAC is on, requested ∩ API scopes when off;
 // OpenID scopes (and offline_access where the API allows it) pass through. Order follows the request.
-QStringList grantedScopes(const QStringList &requested, const Api *api, const User &user);
+// `permissions`: the user's for this API, direct and through roles (Tenant::permissionsOf).
+QStringList grantedScopes(const QStringList &requested, const Api *api, const QStringList &permissions);
 
 // The API scopes alone (what the consent page asks for and what `permissions` lists).
 QStringList apiScopesOf(const QStringList &scopes, const Api *api);

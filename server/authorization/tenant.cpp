@@ -2,6 +2,7 @@
 
 #include "passwordhash.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QHostAddress>
 #include <QJsonArray>
@@ -14,6 +15,20 @@ namespace {
 
 const QSet<QString> kGrantTypes{QStringLiteral("implicit"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
                                 QStringLiteral("client_credentials")};
+
+// Stable ids for entries a tenant file leaves unnamed: the same file gives the same ids every start.
+QString derivedId(const QString &prefix, const QString &seed, int hexDigits)
+{
+    return prefix + QString::fromLatin1(QCryptographicHash::hash(seed.toUtf8(), QCryptographicHash::Sha256).toHex().left(hexDigits));
+}
+
+QJsonObject permissionsToJson(const QHash<QString, QStringList> &permissions)
+{
+    QJsonObject object;
+    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
+        object.insert(it.key(), QJsonArray::fromStringList(it.value()));
+    return object;
+}
 
 bool isLoopbackLiteral(const QUrl &url)
 {
@@ -105,11 +120,25 @@ public:
     }
 };
 
+Api managementApi(const QString &identifier)
+{
+    Api api;
+    api.id = derivedId(QString(), QStringLiteral("resource-server:management"), 24);
+    api.name = QStringLiteral("Organizer Management API");
+    api.identifier = identifier;
+    api.system = true;
+    for (const QString &scope : managementScopes())
+        api.scopes.append({scope, scope.section(QLatin1Char(':'), 0, 0).replace(0, 1, scope.at(0).toUpper()) + QLatin1Char(' ')
+                                      + scope.section(QLatin1Char(':'), 1).replace(QLatin1Char('_'), QLatin1Char(' '))});
+    return api;
+}
+
 Api readApi(Reader &r, const QJsonObject &o, const QString &path)
 {
     Api api;
     api.name = r.string(o, path, "name", true);
     api.identifier = r.string(o, path, "identifier", true);
+    api.id = r.string(o, path, "id", false, derivedId(QString(), QStringLiteral("resource-server:") + api.identifier, 24));
     api.signingAlgorithm = r.string(o, path, "signing_alg", false, QStringLiteral("RS256"));
     if (api.signingAlgorithm != QLatin1String("RS256"))
         r.fail(path + QLatin1String(".signing_alg"), QStringLiteral("only RS256 is supported"));
@@ -132,6 +161,14 @@ Api readApi(Reader &r, const QJsonObject &o, const QString &path)
         if (entry.value.contains(QLatin1Char(' ')))
             r.fail(scopePath + QLatin1String(".value"), QStringLiteral("must not contain spaces"));
         api.scopes.append(entry);
+    }
+    const QJsonArray declared = r.array(o, path, "organizer_apis", false);
+    for (qsizetype i = 0; i < declared.size(); ++i) {
+        auto spec = catalogue::declaredApiFromJson(declared.at(i).toObject(), QStringLiteral("%1.organizer_apis[%2]").arg(path).arg(i));
+        if (!spec)
+            r.fail(QStringLiteral("%1.organizer_apis[%2]").arg(path).arg(i), spec.error().section(QStringLiteral(": "), 1));
+        else
+            api.declaredApis.append(*spec);
     }
     return api;
 }
@@ -180,7 +217,9 @@ Client readClient(Reader &r, const QJsonObject &o, const QString &path)
     for (qsizetype i = 0; i < grants.size(); ++i) {
         const QString grantPath = QStringLiteral("%1.client_grants[%2]").arg(path).arg(i);
         const QJsonObject grant = grants.at(i).toObject();
-        client.clientGrants.append({r.string(grant, grantPath, "audience", true), r.strings(grant, grantPath, "scopes")});
+        const QString audience = r.string(grant, grantPath, "audience", true);
+        client.clientGrants.append({r.string(grant, grantPath, "id", false, derivedId(QStringLiteral("cgr_"), client.clientId + QLatin1Char('\n') + audience, 16)),
+                                    audience, r.strings(grant, grantPath, "scopes")});
     }
     return client;
 }
@@ -200,7 +239,36 @@ User readUser(Reader &r, const QJsonObject &o, const QString &path)
     const QJsonObject permissions = o.value(QLatin1String("permissions")).toObject();
     for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
         user.permissions.insert(it.key(), r.strings(permissions, path + QLatin1String(".permissions"), it.key().toUtf8().constData()));
+    user.roles = r.strings(o, path, "roles");
     return user;
+}
+
+Role readRole(Reader &r, const QJsonObject &o, const QString &path)
+{
+    Role role;
+    role.name = r.string(o, path, "name", true);
+    role.id = r.string(o, path, "id", false, derivedId(QStringLiteral("rol_"), QStringLiteral("role:") + role.name, 16));
+    role.description = r.string(o, path, "description", false);
+    const QJsonObject permissions = o.value(QLatin1String("permissions")).toObject();
+    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
+        role.permissions.insert(it.key(), r.strings(permissions, path + QLatin1String(".permissions"), it.key().toUtf8().constData()));
+    return role;
+}
+
+// Permissions (per API identifier) must name real APIs and their scopes.
+void checkPermissions(Reader &r, const Tenant &tenant, const QHash<QString, QStringList> &permissions, const QString &path)
+{
+    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it) {
+        const Api *api = tenant.api(it.key());
+        if (!api) {
+            r.fail(QStringLiteral("%1.%2").arg(path, it.key()), QStringLiteral("no API has this identifier"));
+            continue;
+        }
+        for (const QString &scope : it.value()) {
+            if (!api->hasScope(scope))
+                r.fail(QStringLiteral("%1.%2").arg(path, it.key()), QStringLiteral("\"%1\" is not a scope of this API").arg(scope));
+        }
+    }
 }
 
 } // namespace
@@ -318,6 +386,139 @@ const User *Tenant::userBySubject(const QString &subject) const
     return nullptr;
 }
 
+const User *Tenant::userById(const QString &userId) const
+{
+    for (const User &entry : users) {
+        if (entry.subject() == userId || entry.userId == userId)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const Role *Tenant::role(const QString &id) const
+{
+    for (const Role &entry : roles) {
+        if (entry.id == id)
+            return &entry;
+    }
+    return nullptr;
+}
+
+QStringList Tenant::permissionsOf(const User &user, const QString &apiIdentifier) const
+{
+    QStringList permissions = user.permissions.value(apiIdentifier);
+    for (const QString &roleId : user.roles) {
+        if (const Role *granting = role(roleId))
+            permissions += granting->permissions.value(apiIdentifier);
+    }
+    permissions.removeDuplicates();
+    return permissions;
+}
+
+void Tenant::bindIssuer(const QString &issuer)
+{
+    const QString audience = issuer + QStringLiteral("api/v2/");
+    for (Api &api : apis) {
+        if (api.system)
+            api.identifier = audience;
+    }
+    for (Client &client : clients) {
+        for (ClientGrant &grant : client.clientGrants) {
+            if (grant.audience == managementAudience)
+                grant.audience = audience;
+        }
+    }
+    managementAudience = audience;
+}
+
+const QStringList &managementScopes()
+{
+    static const QStringList scopes{
+        QStringLiteral("read:resource_servers"), QStringLiteral("create:resource_servers"), QStringLiteral("update:resource_servers"),
+        QStringLiteral("delete:resource_servers"), QStringLiteral("read:clients"),         QStringLiteral("read:client_grants"),
+        QStringLiteral("create:client_grants"),  QStringLiteral("update:client_grants"),   QStringLiteral("delete:client_grants"),
+        QStringLiteral("read:users"),            QStringLiteral("update:users"),           QStringLiteral("read:roles"),
+        QStringLiteral("create:roles"),          QStringLiteral("update:roles"),           QStringLiteral("delete:roles"),
+    };
+    return scopes;
+}
+
+QByteArray tenantToJson(const Tenant &tenant)
+{
+    QJsonArray apis;
+    for (const Api &api : tenant.apis) {
+        if (api.system)
+            continue;
+        QJsonArray scopes;
+        for (const ApiScope &scope : api.scopes)
+            scopes.append(QJsonObject{{QStringLiteral("value"), scope.value}, {QStringLiteral("description"), scope.description}});
+        QJsonObject object{{QStringLiteral("id"), api.id},
+                           {QStringLiteral("name"), api.name},
+                           {QStringLiteral("identifier"), api.identifier},
+                           {QStringLiteral("signing_alg"), api.signingAlgorithm},
+                           {QStringLiteral("token_lifetime"), api.tokenLifetimeSeconds},
+                           {QStringLiteral("rbac"), api.rbac},
+                           {QStringLiteral("add_permissions_in_token"), api.addPermissionsToAccessToken},
+                           {QStringLiteral("token_profile"), api.profile == TokenProfile::Rfc9068 ? QStringLiteral("rfc9068") : QStringLiteral("auth0")},
+                           {QStringLiteral("allow_offline_access"), api.allowOfflineAccess},
+                           {QStringLiteral("refresh_token_lifetime"), api.refreshTokenLifetimeSeconds},
+                           {QStringLiteral("refresh_token_idle_lifetime"), api.refreshTokenIdleLifetimeSeconds},
+                           {QStringLiteral("scopes"), scopes}};
+        if (!api.declaredApis.isEmpty()) {
+            QJsonArray declared;
+            for (const catalogue::ApiSpec &spec : api.declaredApis) {
+                QJsonObject entry = catalogue::apiToJson(spec);
+                // Only what declaredApiFromJson() reads: the rest is derived again.
+                for (const char *derived : {"path", "scopes", "builtin"})
+                    entry.remove(QLatin1String(derived));
+                declared.append(entry);
+            }
+            object.insert(QStringLiteral("organizer_apis"), declared);
+        }
+        apis.append(object);
+    }
+    QJsonArray clients;
+    for (const Client &client : tenant.clients) {
+        QJsonArray grants;
+        for (const ClientGrant &grant : client.clientGrants)
+            grants.append(QJsonObject{{QStringLiteral("id"), grant.id},
+                                      {QStringLiteral("audience"), grant.audience == tenant.managementAudience ? QString(kManagementAudience) : grant.audience},
+                                      {QStringLiteral("scopes"), QJsonArray::fromStringList(grant.scopes)}});
+        QJsonObject object{{QStringLiteral("client_id"), client.clientId},
+                           {QStringLiteral("name"), client.name},
+                           {QStringLiteral("type"), client.confidential ? QStringLiteral("confidential") : QStringLiteral("public")},
+                           {QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes)},
+                           {QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks)},
+                           {QStringLiteral("logout_urls"), QJsonArray::fromStringList(client.logoutUrls)},
+                           {QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins)},
+                           {QStringLiteral("demo"), client.demo},
+                           {QStringLiteral("client_grants"), grants}};
+        if (!client.secretHash.isEmpty())
+            object.insert(QStringLiteral("client_secret_hash"), client.secretHash);
+        clients.append(object);
+    }
+    QJsonArray users;
+    for (const User &user : tenant.users)
+        users.append(QJsonObject{{QStringLiteral("user_id"), user.userId},
+                                 {QStringLiteral("email"), user.email},
+                                 {QStringLiteral("name"), user.name},
+                                 {QStringLiteral("nickname"), user.nickname},
+                                 {QStringLiteral("password_hash"), user.passwordHash},
+                                 {QStringLiteral("email_verified"), user.emailVerified},
+                                 {QStringLiteral("demo"), user.demo},
+                                 {QStringLiteral("permissions"), permissionsToJson(user.permissions)},
+                                 {QStringLiteral("roles"), QJsonArray::fromStringList(user.roles)}});
+    QJsonArray roles;
+    for (const Role &role : tenant.roles)
+        roles.append(QJsonObject{{QStringLiteral("id"), role.id},
+                                 {QStringLiteral("name"), role.name},
+                                 {QStringLiteral("description"), role.description},
+                                 {QStringLiteral("permissions"), permissionsToJson(role.permissions)}});
+    return QJsonDocument(QJsonObject{{QStringLiteral("apis"), apis}, {QStringLiteral("clients"), clients}, {QStringLiteral("users"), users},
+                                     {QStringLiteral("roles"), roles}})
+        .toJson(QJsonDocument::Indented);
+}
+
 bool Tenant::hasDemoEntries() const
 {
     for (const User &user : users) {
@@ -351,6 +552,38 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
     const QJsonArray users = r.array(root, {}, "users", false);
     for (qsizetype i = 0; i < users.size(); ++i)
         tenant.users.append(readUser(r, users.at(i).toObject(), QStringLiteral("users[%1]").arg(i)));
+    const QJsonArray roles = r.array(root, {}, "roles", false);
+    for (qsizetype i = 0; i < roles.size(); ++i)
+        tenant.roles.append(readRole(r, roles.at(i).toObject(), QStringLiteral("roles[%1]").arg(i)));
+    tenant.managementAudience = kManagementAudience;
+    // The Management API is there for grants to name from the start; bindIssuer() gives it its URL.
+    tenant.apis.append(managementApi(kManagementAudience));
+
+    QSet<QString> apiKeys;
+    for (qsizetype i = 0; i < tenant.apis.size(); ++i) {
+        const Api &api = tenant.apis.at(i);
+        if (apiKeys.contains(api.identifier))
+            r.fail(QStringLiteral("apis[%1].identifier").arg(i), QStringLiteral("\"%1\" is used twice").arg(api.identifier));
+        if (apiKeys.contains(QStringLiteral("id:") + api.id))
+            r.fail(QStringLiteral("apis[%1].id").arg(i), QStringLiteral("\"%1\" is used twice").arg(api.id));
+        apiKeys.insert(api.identifier);
+        apiKeys.insert(QStringLiteral("id:") + api.id);
+        QSet<QString> declaredNames;
+        for (const catalogue::ApiSpec &declared : api.declaredApis) {
+            if (declaredNames.contains(declared.name) || catalogue::organizerService().apiServedAt(declared.name) || catalogue::organizerService().api(declared.name))
+                r.fail(QStringLiteral("apis[%1].organizer_apis").arg(i), QStringLiteral("\"%1\" names an API twice").arg(declared.name));
+            declaredNames.insert(declared.name);
+        }
+    }
+    QSet<QString> roleKeys;
+    for (qsizetype i = 0; i < tenant.roles.size(); ++i) {
+        const Role &role = tenant.roles.at(i);
+        if (roleKeys.contains(role.id) || roleKeys.contains(QStringLiteral("name:") + role.name))
+            r.fail(QStringLiteral("roles[%1]").arg(i), QStringLiteral("the id \"%1\" or the name \"%2\" is used twice").arg(role.id, role.name));
+        roleKeys.insert(role.id);
+        roleKeys.insert(QStringLiteral("name:") + role.name);
+        checkPermissions(r, tenant, role.permissions, QStringLiteral("roles[%1].permissions").arg(i));
+    }
 
     // Cross-references: unique ids, grants and permissions naming real APIs and scopes.
     QSet<QString> seen;
@@ -359,8 +592,12 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
         if (seen.contains(client.clientId))
             r.fail(QStringLiteral("clients[%1].client_id").arg(i), QStringLiteral("\"%1\" is used twice").arg(client.clientId));
         seen.insert(client.clientId);
+        QSet<QString> audiences;
         for (qsizetype g = 0; g < client.clientGrants.size(); ++g) {
             const ClientGrant &grant = client.clientGrants.at(g);
+            if (audiences.contains(grant.audience))
+                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g), QStringLiteral("the client has a grant for \"%1\" already").arg(grant.audience));
+            audiences.insert(grant.audience);
             const Api *api = tenant.api(grant.audience);
             if (!api) {
                 r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g), QStringLiteral("no API has identifier \"%1\"").arg(grant.audience));
@@ -378,16 +615,10 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
         if (seen.contains(user.email.toLower()))
             r.fail(QStringLiteral("users[%1].email").arg(i), QStringLiteral("\"%1\" is used twice").arg(user.email));
         seen.insert(user.email.toLower());
-        for (auto it = user.permissions.constBegin(); it != user.permissions.constEnd(); ++it) {
-            const Api *api = tenant.api(it.key());
-            if (!api) {
-                r.fail(QStringLiteral("users[%1].permissions.%2").arg(i).arg(it.key()), QStringLiteral("no API has this identifier"));
-                continue;
-            }
-            for (const QString &scope : it.value()) {
-                if (!api->hasScope(scope))
-                    r.fail(QStringLiteral("users[%1].permissions.%2").arg(i).arg(it.key()), QStringLiteral("\"%1\" is not a scope of this API").arg(scope));
-            }
+        checkPermissions(r, tenant, user.permissions, QStringLiteral("users[%1].permissions").arg(i));
+        for (const QString &roleId : user.roles) {
+            if (!tenant.role(roleId))
+                r.fail(QStringLiteral("users[%1].roles").arg(i), QStringLiteral("no role has the id \"%1\"").arg(roleId));
         }
     }
     if (!r.ok())

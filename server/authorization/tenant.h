@@ -1,5 +1,6 @@
 #pragma once
 
+#include "catalogue.h"
 #include "expected.h"
 
 #include <QHash>
@@ -38,6 +39,7 @@ enum class TokenProfile { Auth0, Rfc9068 };
 
 struct Api
 {
+    QString id; // Auth0's resource server id; derived from the identifier unless the tenant file sets one
     QString name;
     QString identifier; // the audience
     QString signingAlgorithm = QStringLiteral("RS256");
@@ -49,6 +51,11 @@ struct Api
     bool allowOfflineAccess = false;
     qint64 refreshTokenLifetimeSeconds = 2'592'000;     // absolute, from the login (30 days)
     qint64 refreshTokenIdleLifetimeSeconds = 1'296'000; // without use (15 days)
+    // Organizer's extension: APIs with records declared on this resource server beyond the
+    // catalogue's ("organizer_apis"); served when this is the API the resource server serves.
+    QList<catalogue::ApiSpec> declaredApis;
+    bool system = false; // the Management API itself: listed, never changed or saved
+
 
     bool hasScope(const QString &scope) const;
     QStringList scopeValues() const;
@@ -58,6 +65,7 @@ struct Api
 
 struct ClientGrant
 {
+    QString id; // "cgr_…"
     QString audience;
     QStringList scopes;
 };
@@ -90,24 +98,51 @@ struct User
     QString nickname;
     QString passwordHash;
     bool emailVerified = true;
-    QHash<QString, QStringList> permissions; // per API identifier
+    QHash<QString, QStringList> permissions; // assigned directly, per API identifier
+    QStringList roles;                       // role ids
     bool demo = false;
 
     QString subject() const { return QStringLiteral("auth0|") + userId; }
 };
+
+// Auth0's RBAC: a named set of permissions that users are given together.
+struct Role
+{
+    QString id; // "rol_…"
+    QString name;
+    QString description;
+    QHash<QString, QStringList> permissions; // per API identifier
+};
+
+// The Management API's own audience, as tenant files write it: the issuer is known only once the
+// server listens. Client grants for it hold management scopes.
+inline constexpr QLatin1String kManagementAudience("{issuer}api/v2/");
+const QStringList &managementScopes();
 
 struct Tenant
 {
     QList<Api> apis;
     QList<Client> clients;
     QList<User> users;
+    QList<Role> roles;
+    QString managementAudience; // "{issuer}api/v2/" until bindIssuer(), then the real URL
 
     const Api *api(const QString &identifier) const;
     const Client *client(const QString &clientId) const;
     const User *userByLogin(const QString &login) const; // by normalizedLogin()
     const User *userBySubject(const QString &subject) const;
+    const User *userById(const QString &userId) const; // "auth0|alice" or "alice"
+    const Role *role(const QString &id) const;
     bool hasDemoEntries() const;
+    // What RBAC checks: the permissions assigned to the user directly and through its roles.
+    QStringList permissionsOf(const User &user, const QString &apiIdentifier) const;
+    // Adds the Management API (identifier issuer + "api/v2/") and points the grants for it there.
+    void bindIssuer(const QString &issuer);
 };
+
+// The tenant as a tenant file writes it (parseTenant() reads it back unchanged); the Management API
+// is left out and its grants name kManagementAudience again.
+QByteArray tenantToJson(const Tenant &tenant);
 
 // Parses and checks a tenant document; an error names the field and what is wrong with it
 // ("clients[1].callbacks[0]: must be an absolute http(s) URL").

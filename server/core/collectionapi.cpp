@@ -1,6 +1,7 @@
 #include "collectionapi.h"
 
 #include "oautherrors.h"
+#include "recordvalidation.h"
 
 #include <QJsonDocument>
 
@@ -22,7 +23,13 @@ http::Response invalid(const QString &description, const QJsonArray &errors = {}
 
 } // namespace
 
-CollectionApi::CollectionApi(const CollectionSpec &spec, RecordStore *store) : m_spec(spec), m_store(store), m_id(nextApiId.fetch_add(1)) {}
+CollectionApi::CollectionApi(catalogue::ApiSpec spec, RecordStore *store)
+    : m_spec(std::move(spec)),
+      m_scopes{m_spec.scope(catalogue::Action::Read), m_spec.scope(catalogue::Action::Create), m_spec.scope(catalogue::Action::Update),
+               m_spec.scope(catalogue::Action::Delete)},
+      m_store(store), m_id(nextApiId.fetch_add(1))
+{
+}
 
 http::Response CollectionApi::notFound(qint64 id) const
 {
@@ -71,10 +78,10 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
         return std::nullopt;
     }
     *sentId = document.object().value(QLatin1String("id"));
-    QList<FieldError> errors;
-    QJsonObject record = validateRecord(m_spec, document.object(), &errors);
+    QList<catalogue::FieldError> errors;
+    QJsonObject record = catalogue::validateRecord(m_spec, document.object(), &errors);
     if (!errors.isEmpty()) {
-        *problem = invalid(QStringLiteral("the %1 has %2 invalid field(s)").arg(m_spec.singular).arg(errors.size()), fieldErrorsToJson(errors));
+        *problem = invalid(QStringLiteral("the %1 has %2 invalid field(s)").arg(m_spec.singular).arg(errors.size()), catalogue::fieldErrorsToJson(errors));
         return std::nullopt;
     }
     return record;
@@ -95,7 +102,7 @@ http::Response CollectionApi::list(const http::Request &) const
         auto records = m_store->list(m_spec);
         if (!records)
             return storeFailure(records.error());
-        body = QJsonDocument(QJsonObject{{m_spec.name, records.value()}}).toJson(QJsonDocument::Compact);
+        body = QJsonDocument(QJsonObject{{m_spec.collection, records.value()}}).toJson(QJsonDocument::Compact);
         if (revision)
             listCache.insert(m_id, {*revision, body});
     }
@@ -132,7 +139,7 @@ http::Response CollectionApi::create(const http::Request &request) const
     if (!created)
         return storeFailure(created.error());
     http::Response response = http::Response::json(201, created.value());
-    response.setHeader("location", QStringLiteral("/api/%1/%2").arg(m_spec.name).arg(created->value(QLatin1String("id")).toInteger()).toUtf8());
+    response.setHeader("location", QStringLiteral("/api/%1/%2").arg(m_spec.collection).arg(created->value(QLatin1String("id")).toInteger()).toUtf8());
     return response;
 }
 

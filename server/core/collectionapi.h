@@ -1,20 +1,22 @@
 #pragma once
 
-#include "collection.h"
+#include "catalogue.h"
 #include "httpmessage.h"
 #include "recordstore.h"
 
 #include <QMutex>
 
+#include <array>
+
 namespace organizer::server {
 
-// The REST handlers of one collection (list, get, create, replace, delete). They assume the caller
+// The REST handlers of one API (list, get, create, replace, delete). They assume the caller
 // was authorized already; ResourceServer puts the scope check in front of each. Safe to call from
 // several threads: the store gives each thread its own connection.
 class CollectionApi
 {
 public:
-    CollectionApi(const CollectionSpec &spec, RecordStore *store);
+    CollectionApi(catalogue::ApiSpec spec, RecordStore *store);
 
     http::Response list(const http::Request &request) const;
     http::Response get(const http::Request &request) const;
@@ -22,7 +24,8 @@ public:
     http::Response replace(const http::Request &request) const;
     http::Response remove(const http::Request &request) const;
 
-    const CollectionSpec &spec() const { return m_spec; }
+    const catalogue::ApiSpec &spec() const { return m_spec; }
+    const QString &scope(catalogue::Action action) const { return m_scopes[std::size_t(action)]; }
 
 private:
     // The record from a JSON request body, or the 400/415 response that explains why not.
@@ -32,7 +35,8 @@ private:
     http::Response notFound(qint64 id) const;
     http::Response storeFailure(const QString &detail) const;
 
-    const CollectionSpec &m_spec;
+    const catalogue::ApiSpec m_spec;
+    const std::array<QString, 4> m_scopes; // by action, built once: checked on every call
     RecordStore *m_store;
     // Names this API in each thread's cache of list answers (reused while the store's revision is
     // unchanged: lists are the hot read).

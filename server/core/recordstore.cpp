@@ -1,5 +1,7 @@
 #include "recordstore.h"
 
+#include "recordvalidation.h"
+
 #include <array>
 #include <cstring>
 #include <fcntl.h>
@@ -21,24 +23,26 @@ Q_LOGGING_CATEGORY(lcStore, "organizer.server.store")
 
 namespace {
 
-using Type = FieldSpec::Type;
+using Type = catalogue::RecordField::Type;
+using catalogue::ApiSpec;
+using catalogue::RecordField;
 
 QString failure(const QString &what, const QSqlError &error)
 {
     return QStringLiteral("%1: %2").arg(what, error.text());
 }
 
-QString sqlType(const FieldSpec &field)
+QString sqlType(const RecordField &field)
 {
     return field.type == Type::Minutes ? QStringLiteral("INTEGER") : QStringLiteral("TEXT");
 }
 
 // Text columns bound to the record's values, plus a UTC epoch column next to each date-time so
 // lists sort by instant, not by the text of differently offset times.
-QStringList columnsOf(const CollectionSpec &spec)
+QStringList columnsOf(const ApiSpec &spec)
 {
     QStringList columns;
-    for (const FieldSpec &field : spec.fields) {
+    for (const RecordField &field : spec.fields) {
         columns.append(field.name);
         if (field.type == Type::DateTime)
             columns.append(field.name + QLatin1String("_utc"));
@@ -46,9 +50,9 @@ QStringList columnsOf(const CollectionSpec &spec)
     return columns;
 }
 
-void bindRecord(QSqlQuery &query, const CollectionSpec &spec, const QJsonObject &record)
+void bindRecord(QSqlQuery &query, const ApiSpec &spec, const QJsonObject &record)
 {
-    for (const FieldSpec &field : spec.fields) {
+    for (const RecordField &field : spec.fields) {
         const QJsonValue value = record.value(field.name);
         if (value.isUndefined() || value.isNull())
             query.addBindValue(QVariant());
@@ -61,11 +65,11 @@ void bindRecord(QSqlQuery &query, const CollectionSpec &spec, const QJsonObject 
     }
 }
 
-QJsonObject readRecord(const QSqlQuery &query, const CollectionSpec &spec)
+QJsonObject readRecord(const QSqlQuery &query, const ApiSpec &spec)
 {
     QJsonObject object{{QStringLiteral("id"), query.value(0).toLongLong()}};
     int column = 1;
-    for (const FieldSpec &field : spec.fields) {
+    for (const RecordField &field : spec.fields) {
         const QVariant value = query.value(column++);
         if (field.type == Type::DateTime)
             ++column;
@@ -79,9 +83,22 @@ QJsonObject readRecord(const QSqlQuery &query, const CollectionSpec &spec)
     return object;
 }
 
-QString selectSql(const CollectionSpec &spec)
+// By the API's sort field (date-times by instant, text without regard to case), then by id.
+QString orderByOf(const ApiSpec &spec)
 {
-    return QStringLiteral("SELECT id, %1 FROM %2").arg(columnsOf(spec).join(QLatin1String(", ")), spec.name);
+    const RecordField *field = spec.field(spec.sortField);
+    if (!field)
+        return QStringLiteral("id");
+    if (field->type == Type::DateTime)
+        return field->name + QStringLiteral("_utc, id");
+    if (field->type == Type::Minutes)
+        return field->name + QStringLiteral(", id");
+    return field->name + QStringLiteral(" COLLATE NOCASE, id");
+}
+
+QString selectSql(const ApiSpec &spec)
+{
+    return QStringLiteral("SELECT id, %1 FROM %2").arg(columnsOf(spec).join(QLatin1String(", ")), spec.table);
 }
 
 } // namespace
@@ -152,7 +169,7 @@ QSqlDatabase RecordStore::database() const
     return QSqlDatabase::database(connection ? connection->name : m_connectionName, false);
 }
 
-Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString &path, const QList<CollectionSpec> &collections)
+Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString &path, const QList<ApiSpec> &collections)
 {
     std::unique_ptr<RecordStore> store(new RecordStore(QStringLiteral("organizer-store-") + QUuid::createUuid().toString(QUuid::Id128)));
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
@@ -164,7 +181,7 @@ Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString 
         return Unexpected<QString>(failure(QStringLiteral("cannot open %1").arg(path), db.lastError()));
     if (auto configured = configure(db); !configured)
         return Unexpected<QString>(configured.error());
-    for (const CollectionSpec &spec : collections) {
+    for (const ApiSpec &spec : collections) {
         if (auto prepared = store->prepare(spec); !prepared)
             return Unexpected<QString>(prepared.error());
     }
@@ -176,13 +193,13 @@ Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString 
     return store;
 }
 
-Expected<Done, QString> RecordStore::prepare(const CollectionSpec &spec)
+Expected<Done, QString> RecordStore::prepare(const ApiSpec &spec)
 {
     QSqlDatabase db = database();
-    if (db.tables().contains(spec.name))
-        return Done{};
+    if (db.tables().contains(spec.table))
+        return addMissingColumns(spec);
     QStringList definitions{QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT")};
-    for (const FieldSpec &field : spec.fields) {
+    for (const RecordField &field : spec.fields) {
         definitions.append(field.name + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
         if (field.type == Type::DateTime)
             definitions.append(field.name + QLatin1String("_utc INTEGER NOT NULL"));
@@ -190,34 +207,58 @@ Expected<Done, QString> RecordStore::prepare(const CollectionSpec &spec)
     if (!db.transaction())
         return Unexpected<QString>(failure(QStringLiteral("cannot start a transaction"), db.lastError()));
     QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(spec.name, definitions.join(QLatin1String(", "))))) {
+    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(spec.table, definitions.join(QLatin1String(", "))))) {
         db.rollback();
-        return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.name), query.lastError()));
+        return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.table), query.lastError()));
     }
     if (auto seeded = seed(spec); !seeded) {
         db.rollback();
         return seeded;
     }
     if (!db.commit())
-        return Unexpected<QString>(failure(QStringLiteral("cannot commit table %1").arg(spec.name), db.lastError()));
+        return Unexpected<QString>(failure(QStringLiteral("cannot commit table %1").arg(spec.table), db.lastError()));
     return Done{};
 }
 
-Expected<Done, QString> RecordStore::seed(const CollectionSpec &spec)
+Expected<Done, QString> RecordStore::addMissingColumns(const ApiSpec &spec)
 {
+    // A declared API may come back with more fields than its table had: the new columns start empty
+    // (so nullable; the API still requires the field on every write) and no record is lost.
+    QSqlDatabase db = database();
+    const QSqlRecord existing = db.record(spec.table);
+    QStringList additions;
+    for (const RecordField &field : spec.fields) {
+        if (!existing.contains(field.name))
+            additions.append(field.name + QLatin1Char(' ') + sqlType(field));
+        if (field.type == Type::DateTime && !existing.contains(field.name + QLatin1String("_utc")))
+            additions.append(field.name + QLatin1String("_utc INTEGER"));
+    }
+    for (const QString &column : std::as_const(additions)) {
+        QSqlQuery query(db);
+        if (!query.exec(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2").arg(spec.table, column)))
+            return Unexpected<QString>(failure(QStringLiteral("cannot add column %1 to %2").arg(column, spec.table), query.lastError()));
+        m_generation.fetch_add(1);
+    }
+    return Done{};
+}
+
+Expected<Done, QString> RecordStore::seed(const ApiSpec &spec)
+{
+    if (spec.seedResource.isEmpty())
+        return Done{};
     QFile file(spec.seedResource);
     if (!file.open(QIODevice::ReadOnly))
         return Unexpected<QString>(QStringLiteral("seed data %1 is missing").arg(spec.seedResource));
-    const QJsonArray records = QJsonDocument::fromJson(file.readAll()).object().value(spec.name).toArray();
+    const QJsonArray records = QJsonDocument::fromJson(file.readAll()).object().value(spec.collection).toArray();
     for (const QJsonValue &value : records) {
-        QList<FieldError> errors;
-        const QJsonObject record = validateRecord(spec, value.toObject(), &errors);
+        QList<catalogue::FieldError> errors;
+        const QJsonObject record = catalogue::validateRecord(spec, value.toObject(), &errors);
         if (!errors.isEmpty())
             return Unexpected<QString>(QStringLiteral("seed data %1: field %2 %3").arg(spec.seedResource, errors.first().field, errors.first().message));
         if (auto created = create(spec, record); !created)
             return Unexpected<QString>(created.error());
     }
-    qCInfo(lcStore).noquote() << "seeded" << records.size() << spec.name;
+    qCInfo(lcStore).noquote() << "seeded" << records.size() << spec.table;
     return Done{};
 }
 
@@ -295,19 +336,19 @@ std::optional<quint64> RecordStore::revision() const
     return m_generation.load();
 }
 
-Expected<QJsonArray, QString> RecordStore::list(const CollectionSpec &spec) const
+Expected<QJsonArray, QString> RecordStore::list(const ApiSpec &spec) const
 {
     QSqlQuery query(database());
     query.setForwardOnly(true);
-    if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + spec.orderBy))
-        return Unexpected<QString>(failure(QStringLiteral("cannot list %1").arg(spec.name), query.lastError()));
+    if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + orderByOf(spec)))
+        return Unexpected<QString>(failure(QStringLiteral("cannot list %1").arg(spec.table), query.lastError()));
     QJsonArray records;
     while (query.next())
         records.append(readRecord(query, spec));
     return records;
 }
 
-Expected<std::optional<QJsonObject>, QString> RecordStore::get(const CollectionSpec &spec, qint64 id) const
+Expected<std::optional<QJsonObject>, QString> RecordStore::get(const ApiSpec &spec, qint64 id) const
 {
     QSqlQuery query(database());
     query.setForwardOnly(true);
@@ -320,12 +361,12 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::get(const CollectionS
     return std::optional<QJsonObject>(readRecord(query, spec));
 }
 
-Expected<QJsonObject, QString> RecordStore::create(const CollectionSpec &spec, const QJsonObject &record)
+Expected<QJsonObject, QString> RecordStore::create(const ApiSpec &spec, const QJsonObject &record)
 {
     const QStringList columns = columnsOf(spec);
     QSqlQuery query(database());
     query.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
-                      .arg(spec.name, columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
+                      .arg(spec.table, columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
     bindRecord(query, spec, record);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
@@ -335,13 +376,13 @@ Expected<QJsonObject, QString> RecordStore::create(const CollectionSpec &spec, c
     return created;
 }
 
-Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const CollectionSpec &spec, qint64 id, const QJsonObject &record)
+Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const ApiSpec &spec, qint64 id, const QJsonObject &record)
 {
     QStringList assignments;
     for (const QString &column : columnsOf(spec))
         assignments.append(column + QLatin1String(" = ?"));
     QSqlQuery query(database());
-    query.prepare(QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(spec.name, assignments.join(QLatin1String(", "))));
+    query.prepare(QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(spec.table, assignments.join(QLatin1String(", "))));
     bindRecord(query, spec, record);
     query.addBindValue(id);
     if (!query.exec())
@@ -354,10 +395,10 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const Collect
     return std::optional<QJsonObject>(updated);
 }
 
-Expected<bool, QString> RecordStore::remove(const CollectionSpec &spec, qint64 id)
+Expected<bool, QString> RecordStore::remove(const ApiSpec &spec, qint64 id)
 {
     QSqlQuery query(database());
-    query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(spec.name));
+    query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(spec.table));
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));

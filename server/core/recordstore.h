@@ -1,6 +1,6 @@
 #pragma once
 
-#include "collection.h"
+#include "catalogue.h"
 #include "expected.h"
 
 #include <QJsonArray>
@@ -22,7 +22,7 @@ namespace organizer::server {
 
 Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
-// Contacts and appointments in SQLite (WAL, synchronous=FULL: an acknowledged write survives a crash
+// The records of every API in the catalogue, in SQLite (WAL, synchronous=FULL: an acknowledged write survives a crash
 // or power loss). Each collection is seeded once, when its table is first created.
 class RecordStore
 {
@@ -31,14 +31,18 @@ public:
     RecordStore(const RecordStore &) = delete;
     RecordStore &operator=(const RecordStore &) = delete;
 
-    static Expected<std::unique_ptr<RecordStore>, QString> open(const QString &path, const QList<CollectionSpec> &collections);
+    static Expected<std::unique_ptr<RecordStore>, QString> open(const QString &path, const QList<catalogue::ApiSpec> &collections);
 
-    Expected<QJsonArray, QString> list(const CollectionSpec &spec) const;
-    Expected<std::optional<QJsonObject>, QString> get(const CollectionSpec &spec, qint64 id) const;
-    Expected<QJsonObject, QString> create(const CollectionSpec &spec, const QJsonObject &record);
+    // Creates the API's table (seeded) if it is new, or adds the columns of fields it did not have.
+    // Called before an API declared through the Management API is served.
+    Expected<Done, QString> prepare(const catalogue::ApiSpec &spec);
+
+    Expected<QJsonArray, QString> list(const catalogue::ApiSpec &spec) const;
+    Expected<std::optional<QJsonObject>, QString> get(const catalogue::ApiSpec &spec, qint64 id) const;
+    Expected<QJsonObject, QString> create(const catalogue::ApiSpec &spec, const QJsonObject &record);
     // nullopt: no record with that id.
-    Expected<std::optional<QJsonObject>, QString> replace(const CollectionSpec &spec, qint64 id, const QJsonObject &record);
-    Expected<bool, QString> remove(const CollectionSpec &spec, qint64 id);
+    Expected<std::optional<QJsonObject>, QString> replace(const catalogue::ApiSpec &spec, qint64 id, const QJsonObject &record);
+    Expected<bool, QString> remove(const catalogue::ApiSpec &spec, qint64 id);
 
     // Changes whenever the data may have changed: a write through this store, or a commit by another
     // connection (SQLite's data_version; the APIs may run as separate processes on one database).
@@ -59,8 +63,8 @@ private:
     };
 
     explicit RecordStore(QString connectionName);
-    Expected<Done, QString> prepare(const CollectionSpec &spec);
-    Expected<Done, QString> seed(const CollectionSpec &spec);
+    Expected<Done, QString> addMissingColumns(const catalogue::ApiSpec &spec);
+    Expected<Done, QString> seed(const catalogue::ApiSpec &spec);
     QSqlDatabase database() const;
     ThreadConnection *threadConnection() const;
     static Expected<Done, QString> configure(QSqlDatabase &db);

@@ -1,86 +1,150 @@
 #include "resourceserver.h"
 
-#include "bearertoken.h"
 #include "oautherrors.h"
 
 namespace organizer::server {
 
 Q_LOGGING_CATEGORY(lcAuth, "organizer.server.auth")
 
+namespace {
+std::atomic<quint64> nextResourceServerId{1};
+} // namespace
+
 ResourceServer::ResourceServer(Settings settings, AccessTokenVerifier *verifier, RecordStore *store)
-    : m_settings(std::move(settings)), m_verifier(verifier), m_contacts(contactsSpec(), store), m_appointments(appointmentsSpec(), store)
+    : m_settings(std::move(settings)), m_verifier(verifier), m_guard(verifier), m_store(store), m_served(std::make_shared<Served>()),
+      m_id(nextResourceServerId.fetch_add(1))
 {
 }
 
 void ResourceServer::registerRoutes(http::Router &router)
 {
-    if (m_settings.serveContacts)
-        addCollection(router, &m_contacts, {QStringLiteral("/api/contacts")});
-    // The calendar API lives at /api/appointments; /api/calendar is the same API under its scope's name.
-    if (m_settings.serveCalendar)
-        addCollection(router, &m_appointments, {QStringLiteral("/api/appointments"), QStringLiteral("/api/calendar")});
+    // Token verification, the scope check and the store are safe to run on every HTTP worker at once.
+    constexpr auto anyThread = http::Router::Affinity::AnyThread;
+    using catalogue::Action;
+    router.add("GET", QStringLiteral("/api/{api}"), serve(Action::Read, &CollectionApi::list, false), anyThread);
+    router.add("POST", QStringLiteral("/api/{api}"), serve(Action::Create, &CollectionApi::create, false), anyThread);
+    router.add("GET", QStringLiteral("/api/{api}/{id}"), serve(Action::Read, &CollectionApi::get, true), anyThread);
+    router.add("PUT", QStringLiteral("/api/{api}/{id}"), serve(Action::Update, &CollectionApi::replace, true), anyThread);
+    router.add("DELETE", QStringLiteral("/api/{api}/{id}"), serve(Action::Delete, &CollectionApi::remove, true), anyThread);
 }
 
-QString ResourceServer::scopeFor(const QByteArray &method, const QString &path, const QString &scope) const
+Expected<Done, QString> ResourceServer::publish(const QList<catalogue::ApiSpec> &apis, std::optional<QSet<QString>> definedScopes)
 {
-    const QString override = m_settings.scopeOverrides.value(QString::fromLatin1(method) + QLatin1Char(' ') + path);
+    auto next = std::make_shared<Served>();
+    next->definedScopes = std::move(definedScopes);
+    const std::shared_ptr<const Served> before = [this] {
+        QMutexLocker lock(&m_publishMutex);
+        return m_served;
+    }();
+    for (const catalogue::ApiSpec &spec : apis) {
+        if (!m_settings.apiNames.isEmpty() && !m_settings.apiNames.contains(spec.name))
+            continue;
+        // An API whose description did not change keeps its handlers (and each thread's list cache).
+        std::shared_ptr<const CollectionApi> kept;
+        for (const auto &existing : before->apis) {
+            if (existing->spec() == spec)
+                kept = existing;
+        }
+        if (!kept) {
+            if (auto prepared = m_store->prepare(spec); !prepared)
+                return Unexpected<QString>(prepared.error());
+            kept = std::make_shared<const CollectionApi>(spec, m_store);
+        }
+        next->apis.append(std::move(kept));
+    }
+    QMutexLocker lock(&m_publishMutex);
+    m_served = std::move(next);
+    m_generation.fetch_add(1, std::memory_order_release);
+    return Done{};
+}
+
+QList<catalogue::ApiSpec> ResourceServer::servedApis() const
+{
+    QList<catalogue::ApiSpec> out;
+    for (const auto &api : current()->apis)
+        out.append(api->spec());
+    return out;
+}
+
+const std::shared_ptr<const ResourceServer::Served> &ResourceServer::current() const
+{
+    struct Cached
+    {
+        quint64 server = 0;
+        quint64 generation = 0;
+        std::shared_ptr<const Served> served;
+    };
+    thread_local Cached cached;
+    if (cached.server != m_id || cached.generation != m_generation.load(std::memory_order_acquire)) {
+        QMutexLocker lock(&m_publishMutex);
+        cached = Cached{m_id, m_generation.load(std::memory_order_relaxed), m_served};
+    }
+    return cached.served;
+}
+
+const CollectionApi *ResourceServer::Served::apiServedAt(const QString &segment) const
+{
+    for (const auto &api : apis) {
+        if (api->spec().isServedAt(segment))
+            return api.get();
+    }
+    return nullptr;
+}
+
+QString ResourceServer::scopeFor(const QByteArray &method, const QString &route, const QString &scope) const
+{
+    if (m_settings.scopeOverrides.isEmpty())
+        return scope;
+    const QString override = m_settings.scopeOverrides.value(QString::fromLatin1(method) + QLatin1Char(' ') + route);
     if (override.isEmpty())
         return scope;
-    qCWarning(lcAuth).noquote() << method << path << "requires" << override << "instead of" << scope << "(--route-scope, for testing only)";
+    qCWarning(lcAuth).noquote() << method << route << "requires" << override << "instead of" << scope << "(--route-scope, for testing only)";
     return override;
 }
 
-void ResourceServer::addCollection(http::Router &router, const CollectionApi *api, const QStringList &basePaths)
+http::Handler ResourceServer::serve(catalogue::Action action, Operation operation, bool item)
 {
-    const CollectionSpec &spec = api->spec();
-    for (const QString &base : basePaths) {
-        const QString item = base + QStringLiteral("/{id}");
-        // Token verification, the scope check and the store are safe to run on every HTTP worker at once.
-        constexpr auto anyThread = http::Router::Affinity::AnyThread;
-        router.add("GET", base, guarded(scopeFor("GET", base, spec.scope("read")), [api](const http::Request &r) { return api->list(r); }), anyThread);
-        router.add("POST", base, guarded(scopeFor("POST", base, spec.scope("create")), [api](const http::Request &r) { return api->create(r); }), anyThread);
-        router.add("GET", item, guarded(scopeFor("GET", item, spec.scope("read")), [api](const http::Request &r) { return api->get(r); }), anyThread);
-        router.add("PUT", item, guarded(scopeFor("PUT", item, spec.scope("update")), [api](const http::Request &r) { return api->replace(r); }), anyThread);
-        router.add("DELETE", item, guarded(scopeFor("DELETE", item, spec.scope("delete")), [api](const http::Request &r) { return api->remove(r); }), anyThread);
-    }
-}
-
-http::Handler ResourceServer::guarded(const QString &scope, Operation handler)
-{
-    return [this, scope, handler = std::move(handler)](const http::Request &request, http::Responder respond) {
-        const QString realm = m_settings.realm;
-        const BearerCredentials credentials = readBearerCredentials(request);
-        switch (credentials.kind) {
-        case BearerCredentials::Kind::Missing:
-        case BearerCredentials::Kind::OtherScheme:
-            respond(bearerError(401, {realm, {}, credentials.problem, {}}));
-            return;
-        case BearerCredentials::Kind::Malformed:
-            respond(bearerError(400, {realm, QStringLiteral("invalid_request"), credentials.problem, {}}));
-            return;
-        case BearerCredentials::Kind::Present:
-            break;
-        }
-        const auto decide = [realm, &scope, &handler](const http::Request &call, const jose::Result<jose::VerifiedJwt> &result) {
-            if (!result) {
-                qCInfo(lcAuth).noquote() << call.method << call.path.left(200) << "rejected token:" << result.error().description;
-                return bearerError(401, {realm, QStringLiteral("invalid_token"), result.error().description, {}});
-            }
-            if (!result->hasScope(scope)) {
-                qCInfo(lcAuth).noquote() << call.method << call.path.left(200) << "sub" << result->subject().left(128) << "lacks" << scope;
-                return bearerError(403, {realm, QStringLiteral("insufficient_scope"), QStringLiteral("this token lacks the %1 scope").arg(scope), scope});
-            }
-            return handler(call);
-        };
-        // Nearly always the verdict is there at once; only a key fetch makes the answer wait.
-        if (auto verdict = m_verifier->verifyAtOnce(credentials.token)) {
-            respond(decide(request, *verdict));
+    return [this, action, operation, item](const http::Request &request, http::Responder respond) {
+        const std::shared_ptr<const Served> &served = current(); // this thread's: stays put while this handler runs
+        const QString segment = request.pathParameters.value(QStringLiteral("api"));
+        const CollectionApi *api = served->apiServedAt(segment);
+        if (!api) {
+            respond(http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no API is served at /api/%1").arg(segment.left(60)))));
             return;
         }
-        m_verifier->verify(credentials.token, [decide, request, respond](const jose::Result<jose::VerifiedJwt> &result) {
-            respond(decide(request, result));
+        const QString scope = m_settings.scopeOverrides.isEmpty()
+            ? api->scope(action)
+            : scopeFor(request.method == "HEAD" ? QByteArray("GET") : request.method, QStringLiteral("/api/") + segment + (item ? QStringLiteral("/{id}") : QString()),
+                       api->scope(action));
+        if (auto outcome = m_guard.authenticateAtOnce(request)) {
+            respond(decide(request, *outcome, *served, *api, scope, operation));
+            return;
+        }
+        m_guard.authenticate(request, [this, served, api, scope, operation, respond](const http::Request &call, const BearerGuard::Outcome &outcome) {
+            respond(decide(call, outcome, *served, *api, scope, operation));
         });
     };
+}
+
+http::Response ResourceServer::decide(const http::Request &request, const BearerGuard::Outcome &outcome, const Served &served, const CollectionApi &api,
+                                      const QString &scope, Operation operation) const
+{
+    if (!outcome) {
+        if (outcome.error().error == QLatin1String("invalid_token"))
+            qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "rejected token:" << outcome.error().description;
+        return BearerGuard::rfc6750Response(m_settings.realm, outcome.error());
+    }
+    if (!outcome->hasScope(scope)) {
+        qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
+        return bearerError(403, {m_settings.realm, QStringLiteral("insufficient_scope"), QStringLiteral("this token lacks the %1 scope").arg(scope), scope});
+    }
+    // A scope the tenant's API no longer has opens nothing, even on a token issued before it went.
+    if (served.definedScopes && !served.definedScopes->contains(scope)) {
+        qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "needs" << scope << "which the API no longer defines";
+        return bearerError(403, {m_settings.realm, QStringLiteral("insufficient_scope"),
+                                 QStringLiteral("the %1 scope is no longer defined on the API %2").arg(scope, m_settings.realm), scope});
+    }
+    return (api.*operation)(request);
 }
 
 bool CorsPolicy::isAllowed(const QByteArray &origin) const

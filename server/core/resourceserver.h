@@ -3,25 +3,32 @@
 #include <QHash>
 
 #include "accesstokenverifier.h"
+#include "bearerguard.h"
 #include "collectionapi.h"
 #include "router.h"
 
 #include <QLoggingCategory>
+#include <QMutex>
+#include <QSet>
+
+#include <atomic>
+#include <memory>
 
 namespace organizer::server {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAuth)
 
-// "Organizer Service": one resource server (audience `organize`) standing for two APIs. Every route
-// is guarded by its own scope, read from the token's space-separated `scope` claim.
+// "Organizer Service": one resource server standing for every API of the catalogue. Each API is
+// served at /api/<collection> (and its aliases), each action guarded by its own scope, read from the
+// token's space-separated `scope` claim. The APIs and the scopes the tenant still defines can change
+// while requests run (the Management API publishes them); each request sees one consistent set.
 class ResourceServer
 {
 public:
     struct Settings
     {
         QString realm = QStringLiteral("organize");
-        bool serveContacts = true;
-        bool serveCalendar = true;
+        QStringList apiNames;                   // the APIs this process serves; empty: every one published
         QHash<QString, QString> scopeOverrides; // "GET /api/contacts/{id}" → scope (testing the QA grid)
     };
 
@@ -29,18 +36,36 @@ public:
 
     void registerRoutes(http::Router &router);
 
-    // RFC 6750 §2.1/§3.1: authenticates the request, checks `scope`, then runs `handler`.
-    using Operation = std::function<http::Response(const http::Request &)>;
-    http::Handler guarded(const QString &scope, Operation handler);
+    // Serves `apis` from now on (their tables are created first). `definedScopes`: the scopes the
+    // tenant's API still has; a scope missing from it opens no route, whatever a token says. nullopt
+    // when an external issuer decides which scopes exist.
+    Expected<Done, QString> publish(const QList<catalogue::ApiSpec> &apis, std::optional<QSet<QString>> definedScopes);
+    QList<catalogue::ApiSpec> servedApis() const;
+    quint64 generation() const { return m_generation.load(std::memory_order_acquire); } // moves with every publish()
 
 private:
-    QString scopeFor(const QByteArray &method, const QString &path, const QString &scope) const;
-    void addCollection(http::Router &router, const CollectionApi *api, const QStringList &basePaths);
+    struct Served
+    {
+        QList<std::shared_ptr<const CollectionApi>> apis;
+        std::optional<QSet<QString>> definedScopes;
+        const CollectionApi *apiServedAt(const QString &segment) const;
+    };
+    using Operation = http::Response (CollectionApi::*)(const http::Request &) const;
+    http::Handler serve(catalogue::Action action, Operation operation, bool item);
+    http::Response decide(const http::Request &request, const BearerGuard::Outcome &outcome, const Served &served, const CollectionApi &api,
+                          const QString &scope, Operation operation) const;
+    QString scopeFor(const QByteArray &method, const QString &route, const QString &scope) const;
+    // This thread's copy of what is published, renewed when a publication happened since.
+    const std::shared_ptr<const Served> &current() const;
 
     Settings m_settings;
     AccessTokenVerifier *m_verifier;
-    CollectionApi m_contacts;
-    CollectionApi m_appointments;
+    BearerGuard m_guard;
+    RecordStore *m_store;
+    mutable QMutex m_publishMutex;
+    std::shared_ptr<const Served> m_served; // under m_publishMutex
+    std::atomic<quint64> m_generation{0};
+    const quint64 m_id; // names this server in the threads' caches
 };
 
 // Cross-origin access for browser clients (the tutorial's SPA on http://localhost:3000): preflights are

@@ -1,19 +1,22 @@
-// libFuzzer target: the APIs' JSON bodies (contacts and appointments validation).
-#include "collection.h"
+// libFuzzer target: the APIs' JSON bodies (every catalogue API's validation) and the Management
+// API's declarations of APIs with records.
+#include "recordvalidation.h"
 
 #include <QJsonDocument>
 
 #include <cstdint>
 
-using namespace organizer::server;
+using namespace organizer::catalogue;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QJsonObject object = QJsonDocument::fromJson(QByteArray(reinterpret_cast<const char *>(data), qsizetype(size))).object();
-    QList<FieldError> errors;
-    (void)validateRecord(contactsSpec(), object, &errors);
-    errors.clear();
-    (void)validateRecord(appointmentsSpec(), object, &errors);
-    (void)fieldErrorsToJson(errors);
+    for (const ApiSpec &api : organizerService().apis) {
+        QList<FieldError> errors;
+        (void)validateRecord(api, object, &errors);
+        (void)fieldErrorsToJson(errors);
+    }
+    if (auto declared = declaredApiFromJson(object, QStringLiteral("api")))
+        (void)apiToJson(*declared);
     return 0;
 }

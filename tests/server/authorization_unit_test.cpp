@@ -177,7 +177,7 @@ TEST_P(RbacIntersection, GrantsRequestedTimesApiTimesPermissions)
     const QStringList requested = splitScopes(QStringLiteral("openid profile read:contacts create:contacts read:calendar delete:calendar read:notes"));
     const User *user = demoTenant().userByLogin(QLatin1String(GetParam().login));
     ASSERT_NE(user, nullptr);
-    EXPECT_EQ(grantedScopes(requested, demoTenant().api(QStringLiteral("organize")), *user), GetParam().expected);
+    EXPECT_EQ(grantedScopes(requested, demoTenant().api(QStringLiteral("organize")), demoTenant().permissionsOf(*user, QStringLiteral("organize"))), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -194,7 +194,7 @@ TEST(Rbac, WithRbacOffEveryApiScopeRequestedIsGranted)
     Api api = *demoTenant().api(QStringLiteral("organize"));
     api.rbac = false;
     const User *dave = demoTenant().userByLogin(QStringLiteral("dave@example.com"));
-    EXPECT_EQ(grantedScopes(splitScopes(QStringLiteral("openid read:contacts read:notes offline_access")), &api, *dave),
+    EXPECT_EQ(grantedScopes(splitScopes(QStringLiteral("openid read:contacts read:notes offline_access")), &api, demoTenant().permissionsOf(*dave, api.identifier)),
               (QStringList{QStringLiteral("openid"), QStringLiteral("read:contacts"), QStringLiteral("offline_access")}));
 }
 

@@ -2,7 +2,7 @@
 
 #include "accesstokenverifier.h"
 #include "bearertoken.h"
-#include "collection.h"
+#include "recordvalidation.h"
 #include "oautherrors.h"
 #include "router.h"
 #include "tokencache.h"
@@ -22,8 +22,19 @@
 
 using namespace organizer;
 using namespace organizer::server;
+using namespace organizer::catalogue;
 
 namespace {
+
+const ApiSpec &contactsSpec()
+{
+    return *organizerService().api(QStringLiteral("contacts"));
+}
+
+const ApiSpec &appointmentsSpec()
+{
+    return *organizerService().api(QStringLiteral("calendar"));
+}
 
 http::Request requestWith(QList<QPair<QByteArray, QByteArray>> headers, const QString &query = {})
 {
@@ -175,7 +186,7 @@ TEST(FormData, EncodesWhatEveryDecoderReadsTheSame)
 struct ValidationCase
 {
     const char *name;
-    const CollectionSpec *spec;
+    const ApiSpec *spec;
     const char *json;
     QStringList badFields; // empty: valid
 };
@@ -453,9 +464,9 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
     // either must move the other's revision, or a cached list would hide it.
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("organizer.sqlite"));
-    auto first = RecordStore::open(path, {contactsSpec(), appointmentsSpec()});
+    auto first = RecordStore::open(path, organizerService().apis);
     ASSERT_TRUE(first) << first.error().toStdString();
-    auto second = RecordStore::open(path, {contactsSpec(), appointmentsSpec()});
+    auto second = RecordStore::open(path, organizerService().apis);
     ASSERT_TRUE(second) << second.error().toStdString();
     EXPECT_TRUE((*first)->watchesWalIndex());
 
@@ -485,9 +496,9 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
 TEST(CollectionApi, AListCachedOnOneThreadIsNeverStaleOnAnother)
 {
     QTemporaryDir dir;
-    auto store = RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), {contactsSpec(), appointmentsSpec()});
+    auto store = RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), organizerService().apis);
     ASSERT_TRUE(store);
-    const CollectionSpec spec = contactsSpec();
+    const ApiSpec spec = contactsSpec();
     CollectionApi api(spec, store->get());
     const auto countOf = [](const http::Response &response) {
         return QJsonDocument::fromJson(response.body).object().value(QLatin1String("contacts")).toArray().size();

@@ -1,14 +1,14 @@
-#include "collection.h"
+#include "recordvalidation.h"
 
 #include <QDateTime>
 #include <QRegularExpression>
 #include <QSet>
 
-namespace organizer::server {
+namespace organizer::catalogue {
 
 namespace {
 
-using Type = FieldSpec::Type;
+using Type = RecordField::Type;
 
 bool isEmailAddress(const QString &value)
 {
@@ -37,49 +37,11 @@ QString canonicalDateTime(const QString &value)
 
 } // namespace
 
-const CollectionSpec &contactsSpec()
-{
-    static const CollectionSpec spec{
-        QStringLiteral("contacts"),
-        QStringLiteral("contact"),
-        QStringLiteral("contacts"),
-        {
-            {QStringLiteral("name"), Type::Text, true, 200},
-            {QStringLiteral("email"), Type::Email, true, 254},
-            {QStringLiteral("phone"), Type::Phone, false, 40},
-            {QStringLiteral("company"), Type::Text, false, 200},
-            {QStringLiteral("notes"), Type::Text, false, 2000},
-        },
-        QStringLiteral("name COLLATE NOCASE, id"),
-        QStringLiteral(":/organizer/seed/contacts.json"),
-    };
-    return spec;
-}
-
-const CollectionSpec &appointmentsSpec()
-{
-    static const CollectionSpec spec{
-        QStringLiteral("appointments"),
-        QStringLiteral("appointment"),
-        QStringLiteral("calendar"),
-        {
-            {QStringLiteral("title"), Type::Text, true, 200},
-            {QStringLiteral("time"), Type::DateTime, true, 40},
-            {QStringLiteral("duration_minutes"), Type::Minutes, false, 0},
-            {QStringLiteral("location"), Type::Text, false, 200},
-            {QStringLiteral("notes"), Type::Text, false, 2000},
-        },
-        QStringLiteral("time_utc, id"),
-        QStringLiteral(":/organizer/seed/appointments.json"),
-    };
-    return spec;
-}
-
-QJsonObject validateRecord(const CollectionSpec &spec, const QJsonObject &input, QList<FieldError> *errors)
+QJsonObject validateRecord(const ApiSpec &spec, const QJsonObject &input, QList<FieldError> *errors)
 {
     QJsonObject record;
     QSet<QString> known{QStringLiteral("id")};
-    for (const FieldSpec &field : spec.fields) {
+    for (const RecordField &field : spec.fields) {
         known.insert(field.name);
         const QJsonValue value = input.value(field.name);
         if (value.isUndefined() || value.isNull()) {
@@ -151,4 +113,4 @@ QJsonArray fieldErrorsToJson(const QList<FieldError> &errors)
     return array;
 }
 
-} // namespace organizer::server
+} // namespace organizer::catalogue

@@ -1,0 +1,284 @@
+#include "catalogue.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSet>
+
+namespace organizer::catalogue {
+
+namespace {
+
+using Type = RecordField::Type;
+
+// Names that become SQL identifiers, route segments and scope parts: nothing to quote or escape.
+bool isPlainName(const QString &name)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[a-z][a-z0-9_]{0,30}$"));
+    return pattern.match(name).hasMatch();
+}
+
+Expected<Type, QString> typeFromName(const QString &name)
+{
+    static const QList<std::pair<QString, Type>> types{{QStringLiteral("text"), Type::Text},
+                                                       {QStringLiteral("email"), Type::Email},
+                                                       {QStringLiteral("phone"), Type::Phone},
+                                                       {QStringLiteral("datetime"), Type::DateTime},
+                                                       {QStringLiteral("minutes"), Type::Minutes}};
+    for (const auto &[typeName, type] : types) {
+        if (typeName == name)
+            return type;
+    }
+    return Unexpected<QString>(QStringLiteral("\"%1\" is not one of text, email, phone, datetime, minutes").arg(name.left(40)));
+}
+
+QString unknownMember(const QJsonObject &object, const QStringList &known)
+{
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        if (!known.contains(it.key()))
+            return it.key();
+    }
+    return {};
+}
+
+} // namespace
+
+QString RecordField::label() const
+{
+    if (type == Type::Minutes && name.endsWith(QLatin1String("_minutes")))
+        return RecordField{name.chopped(8)}.label() + QStringLiteral(" (minutes)");
+    QString text = name;
+    text.replace(QLatin1Char('_'), QLatin1Char(' '));
+    if (!text.isEmpty())
+        text[0] = text.at(0).toUpper();
+    return text;
+}
+
+QString typeName(RecordField::Type type)
+{
+    switch (type) {
+    case Type::Text:
+        return QStringLiteral("text");
+    case Type::Email:
+        return QStringLiteral("email");
+    case Type::Phone:
+        return QStringLiteral("phone");
+    case Type::DateTime:
+        return QStringLiteral("datetime");
+    case Type::Minutes:
+        return QStringLiteral("minutes");
+    }
+    return {};
+}
+
+QString actionName(Action action)
+{
+    switch (action) {
+    case Action::Read:
+        return QStringLiteral("read");
+    case Action::Create:
+        return QStringLiteral("create");
+    case Action::Update:
+        return QStringLiteral("update");
+    case Action::Delete:
+        return QStringLiteral("delete");
+    }
+    return {};
+}
+
+QStringList ApiSpec::scopes() const
+{
+    QStringList out;
+    for (const Action action : allActions)
+        out.append(scope(action));
+    return out;
+}
+
+QString ApiSpec::scopeDescription(Action action) const
+{
+    switch (action) {
+    case Action::Read:
+        return QStringLiteral("Read your %1").arg(collection);
+    case Action::Create:
+        return QStringLiteral("Add %1").arg(collection);
+    case Action::Update:
+        return QStringLiteral("Change your %1").arg(collection);
+    case Action::Delete:
+        return QStringLiteral("Delete %1").arg(collection);
+    }
+    return {};
+}
+
+const RecordField *ApiSpec::field(const QString &fieldName) const
+{
+    for (const RecordField &entry : fields) {
+        if (entry.name == fieldName)
+            return &entry;
+    }
+    return nullptr;
+}
+
+QStringList ResourceServerSpec::scopes() const
+{
+    QStringList out;
+    for (const ApiSpec &entry : apis)
+        out += entry.scopes();
+    return out;
+}
+
+const ApiSpec *ResourceServerSpec::api(const QString &apiName) const
+{
+    for (const ApiSpec &entry : apis) {
+        if (entry.name == apiName)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const ApiSpec *ResourceServerSpec::apiServedAt(const QString &segment) const
+{
+    for (const ApiSpec &entry : apis) {
+        if (entry.isServedAt(segment))
+            return &entry;
+    }
+    return nullptr;
+}
+
+const ApiSpec *ResourceServerSpec::apiForScope(const QString &scope) const
+{
+    return api(scope.section(QLatin1Char(':'), 1));
+}
+
+const ResourceServerSpec &organizerService()
+{
+    static const ResourceServerSpec spec = [] {
+        ResourceServerSpec service;
+        service.apis = {
+            ApiSpec{
+                QStringLiteral("contacts"),
+                QStringLiteral("Contacts"),
+                QStringLiteral("contacts"),
+                QStringLiteral("contact"),
+                {},
+                {
+                    {QStringLiteral("name"), Type::Text, true, 200},
+                    {QStringLiteral("email"), Type::Email, true, 254},
+                    {QStringLiteral("phone"), Type::Phone, false, 40},
+                    {QStringLiteral("company"), Type::Text, false, 200},
+                    {QStringLiteral("notes"), Type::Text, false, 2000},
+                },
+                QStringLiteral("name"),
+                QStringLiteral("contacts"),
+                QStringLiteral(":/organizer/seed/contacts.json"),
+            },
+            ApiSpec{
+                QStringLiteral("calendar"),
+                QStringLiteral("Calendar"),
+                QStringLiteral("appointments"),
+                QStringLiteral("appointment"),
+                {QStringLiteral("calendar")},
+                {
+                    {QStringLiteral("title"), Type::Text, true, 200},
+                    {QStringLiteral("time"), Type::DateTime, true, 40},
+                    {QStringLiteral("duration_minutes"), Type::Minutes, false, 0},
+                    {QStringLiteral("location"), Type::Text, false, 200},
+                    {QStringLiteral("notes"), Type::Text, false, 2000},
+                },
+                QStringLiteral("time"),
+                QStringLiteral("appointments"),
+                QStringLiteral(":/organizer/seed/appointments.json"),
+            },
+        };
+        return service;
+    }();
+    return spec;
+}
+
+Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where)
+{
+    const auto fail = [&where](const QString &member, const QString &problem) {
+        return Unexpected<QString>(QStringLiteral("%1%2: %3").arg(where, member, problem));
+    };
+    if (const QString unknown = unknownMember(object, {QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("singular"), QStringLiteral("fields")});
+        !unknown.isEmpty())
+        return fail(QStringLiteral(".") + unknown.left(40), QStringLiteral("is not a member of an API (name, title, singular, fields)"));
+    ApiSpec api;
+    api.builtin = false;
+    api.name = object.value(QLatin1String("name")).toString();
+    if (!isPlainName(api.name))
+        return fail(QStringLiteral(".name"), QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter, like \"samples\""));
+    if (api.name == QLatin1String("v2"))
+        return fail(QStringLiteral(".name"), QStringLiteral("\"v2\" is where the Management API lives"));
+    api.collection = api.name;
+    api.table = QStringLiteral("api_") + api.name;
+    const QJsonValue title = object.value(QLatin1String("title"));
+    if (!title.isUndefined() && (!title.isString() || title.toString().trimmed().isEmpty() || title.toString().size() > 60))
+        return fail(QStringLiteral(".title"), QStringLiteral("must be a name of 1 to 60 characters"));
+    api.title = title.isString() ? title.toString().trimmed() : RecordField{api.name}.label();
+    const QJsonValue singular = object.value(QLatin1String("singular"));
+    if (!singular.isUndefined() && (!singular.isString() || singular.toString().trimmed().isEmpty() || singular.toString().size() > 60))
+        return fail(QStringLiteral(".singular"), QStringLiteral("must be a noun of 1 to 60 characters"));
+    api.singular = singular.isString() ? singular.toString().trimmed()
+                                       : (api.name.size() > 1 && api.name.endsWith(QLatin1Char('s')) ? api.name.chopped(1) : api.name + QStringLiteral(" record"));
+
+    const QJsonValue fields = object.value(QLatin1String("fields"));
+    if (!fields.isArray() || fields.toArray().isEmpty() || fields.toArray().size() > 32)
+        return fail(QStringLiteral(".fields"), QStringLiteral("must be an array of 1 to 32 fields, like [{\"name\": \"title\", \"type\": \"text\"}]"));
+    QSet<QString> names;
+    const QJsonArray array = fields.toArray();
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QString at = QStringLiteral(".fields[%1]").arg(i);
+        if (!array.at(i).isObject())
+            return fail(at, QStringLiteral("must be an object like {\"name\": \"title\", \"type\": \"text\"}"));
+        const QJsonObject entry = array.at(i).toObject();
+        if (const QString unknown = unknownMember(entry, {QStringLiteral("name"), QStringLiteral("type"), QStringLiteral("required"), QStringLiteral("max_length")});
+            !unknown.isEmpty())
+            return fail(at + QLatin1Char('.') + unknown.left(40), QStringLiteral("is not a member of a field (name, type, required, max_length)"));
+        RecordField field;
+        field.name = entry.value(QLatin1String("name")).toString();
+        if (!isPlainName(field.name) || field.name == QLatin1String("id") || field.name.endsWith(QLatin1String("_utc")))
+            return fail(at + QStringLiteral(".name"),
+                        QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter; not \"id\" and not ending in \"_utc\""));
+        if (names.contains(field.name))
+            return fail(at + QStringLiteral(".name"), QStringLiteral("\"%1\" is declared twice").arg(field.name));
+        names.insert(field.name);
+        const QJsonValue type = entry.value(QLatin1String("type"));
+        auto parsedType = typeFromName(type.isUndefined() ? QStringLiteral("text") : type.toString());
+        if (!parsedType || (!type.isUndefined() && !type.isString()))
+            return fail(at + QStringLiteral(".type"), parsedType ? QStringLiteral("must be a string") : parsedType.error());
+        field.type = *parsedType;
+        const QJsonValue required = entry.value(QLatin1String("required"));
+        if (!required.isUndefined() && !required.isBool())
+            return fail(at + QStringLiteral(".required"), QStringLiteral("must be true or false"));
+        field.required = required.toBool(false);
+        const QJsonValue maxLength = entry.value(QLatin1String("max_length"));
+        const double length = maxLength.toDouble(-1);
+        if (!maxLength.isUndefined() && (!maxLength.isDouble() || length != double(int(length)) || length < 1 || length > 10000))
+            return fail(at + QStringLiteral(".max_length"), QStringLiteral("must be a whole number from 1 to 10000"));
+        field.maxLength = maxLength.isUndefined() ? (field.type == Type::DateTime ? 40 : 200) : int(length);
+        api.fields.append(field);
+    }
+    api.sortField = api.fields.first().name;
+    return api;
+}
+
+QJsonObject apiToJson(const ApiSpec &api)
+{
+    QJsonArray fields;
+    for (const RecordField &field : api.fields) {
+        QJsonObject entry{{QStringLiteral("name"), field.name}, {QStringLiteral("type"), typeName(field.type)}, {QStringLiteral("required"), field.required}};
+        if (field.type != Type::Minutes)
+            entry.insert(QStringLiteral("max_length"), field.maxLength);
+        fields.append(entry);
+    }
+    QJsonObject object{{QStringLiteral("name"), api.name},
+                       {QStringLiteral("title"), api.title},
+                       {QStringLiteral("singular"), api.singular},
+                       {QStringLiteral("fields"), fields}};
+    // What a client needs to call it: its route and its scopes; built-in APIs cannot be changed.
+    object.insert(QStringLiteral("path"), api.path());
+    object.insert(QStringLiteral("scopes"), QJsonArray::fromStringList(api.scopes()));
+    object.insert(QStringLiteral("builtin"), api.builtin);
+    return object;
+}
+
+} // namespace organizer::catalogue

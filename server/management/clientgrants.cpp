@@ -1,0 +1,144 @@
+// /api/v2/client-grants: which machine-to-machine application may ask for which API's scopes
+// (the dashboard's "Machine to Machine Applications" tab of an API).
+#include "managementapi.h"
+
+#include <QRandomGenerator>
+
+namespace organizer::management {
+
+namespace {
+
+using authorization::Tenant;
+
+http::Response notFound()
+{
+    return managementError(404, QStringLiteral("The client grant does not exist"), QStringLiteral("inexistent_client_grant"));
+}
+
+// {client index, grant index} of the grant with this id, or {-1, -1}.
+std::pair<qsizetype, qsizetype> find(const Tenant &tenant, const QString &id)
+{
+    for (qsizetype c = 0; c < tenant.clients.size(); ++c) {
+        const auto &grants = tenant.clients.at(c).clientGrants;
+        for (qsizetype g = 0; g < grants.size(); ++g) {
+            if (grants.at(g).id == id)
+                return {c, g};
+        }
+    }
+    return {-1, -1};
+}
+
+// The "scope" member: scopes the audience's API defines.
+Expected<QStringList, http::Response> readScopes(const QJsonObject &body, const authorization::Api &api)
+{
+    const QJsonValue value = body.value(QLatin1String("scope"));
+    if (!value.isArray())
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("Missing required property: scope (an array of scopes)")));
+    QStringList scopes;
+    for (const QJsonValue &entry : value.toArray()) {
+        const QString scope = entry.toString();
+        if (!entry.isString() || !api.hasScope(scope))
+            return Unexpected<http::Response>(invalidBody(QStringLiteral("\"%1\" is not a scope of %2").arg(scope.left(100), api.identifier)));
+        if (!scopes.contains(scope))
+            scopes.append(scope);
+    }
+    return scopes;
+}
+
+QString newGrantId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->generate(std::begin(words), std::end(words));
+    return QStringLiteral("cgr_") + QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex().left(16));
+}
+
+} // namespace
+
+http::Response ManagementApi::listClientGrants(const http::Request &request)
+{
+    const QString audience = request.query.value(u"audience");
+    const QString clientId = request.query.value(u"client_id");
+    QJsonArray all;
+    for (const authorization::Client &client : tenant().clients) {
+        if (!clientId.isNull() && client.clientId != clientId)
+            continue;
+        for (const authorization::ClientGrant &grant : client.clientGrants) {
+            if (audience.isNull() || grant.audience == audience)
+                all.append(clientGrantJson(client, grant));
+        }
+    }
+    return pageOf(request, QStringLiteral("client_grants"), all);
+}
+
+http::Response ManagementApi::createClientGrant(const http::Request &request)
+{
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")}); !unexpected.isEmpty())
+        return invalidBody(unexpected);
+    const QString clientId = body->value(QLatin1String("client_id")).toString();
+    const QString audience = body->value(QLatin1String("audience")).toString();
+    if (clientId.isEmpty())
+        return invalidBody(QStringLiteral("Missing required property: client_id"));
+    if (audience.isEmpty())
+        return invalidBody(QStringLiteral("Missing required property: audience"));
+    const authorization::Client *client = tenant().client(clientId);
+    if (!client)
+        return managementError(404, QStringLiteral("The client does not exist"), QStringLiteral("inexistent_client"));
+    const authorization::Api *api = tenant().api(audience);
+    if (!api)
+        return managementError(404, QStringLiteral("No resource server found by specified identifier"), QStringLiteral("inexistent_resource_server"));
+    auto scopes = readScopes(*body, *api);
+    if (!scopes)
+        return scopes.error();
+    if (client->grantFor(audience))
+        return managementError(409, QStringLiteral("A client grant for this client and audience already exists"), QStringLiteral("client_grant_conflict"));
+    if (!client->allowsGrant(QStringLiteral("client_credentials")))
+        return invalidBody(QStringLiteral("%1 does not use the client_credentials grant, so a client grant would never be used").arg(clientId.left(100)));
+    Tenant next = tenant();
+    const QString id = newGrantId();
+    for (authorization::Client &entry : next.clients) {
+        if (entry.clientId == clientId)
+            entry.clientGrants.append({id, audience, *scopes});
+    }
+    return commit(std::move(next), QStringLiteral("authorized %1 for %2: %3").arg(clientId, audience, scopes->join(QLatin1Char(' '))), [this, id] {
+        const auto [c, g] = find(tenant(), id);
+        return jsonAnswer(201, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g)));
+    });
+}
+
+http::Response ManagementApi::updateClientGrant(const http::Request &request)
+{
+    const QString id = request.pathParameters.value(QStringLiteral("id"));
+    const auto [c, g] = find(tenant(), id);
+    if (c < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("scope")}); !unexpected.isEmpty())
+        return invalidBody(unexpected);
+    const authorization::Api *api = tenant().api(tenant().clients.at(c).clientGrants.at(g).audience);
+    auto scopes = readScopes(*body, *api);
+    if (!scopes)
+        return scopes.error();
+    Tenant next = tenant();
+    next.clients[c].clientGrants[g].scopes = *scopes;
+    return commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))), [this, c = c, g = g] {
+        return jsonAnswer(200, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g)));
+    });
+}
+
+http::Response ManagementApi::deleteClientGrant(const http::Request &request)
+{
+    const QString id = request.pathParameters.value(QStringLiteral("id"));
+    const auto [c, g] = find(tenant(), id);
+    if (c < 0)
+        return notFound();
+    Tenant next = tenant();
+    next.clients[c].clientGrants.removeAt(g);
+    return commit(std::move(next), QStringLiteral("deleted client grant %1").arg(id), [] { return http::Response::noContent(); });
+}
+
+} // namespace organizer::management

@@ -1,0 +1,134 @@
+#include "managementapi.h"
+
+#include "oautherrors.h"
+
+namespace organizer::management {
+
+Q_LOGGING_CATEGORY(lcManagement, "organizer.server.management")
+
+ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, TenantStore *store, server::AccessTokenVerifier *verifier,
+                             TenantChanged changed)
+    : m_settings(std::move(settings)), m_authorization(authorization), m_store(store), m_verifier(verifier), m_guard(verifier), m_changed(std::move(changed))
+{
+}
+
+void ManagementApi::registerRoutes(http::Router &router)
+{
+    const QString base = QStringLiteral("/api/v2/");
+    add(router, "GET", base + QStringLiteral("resource-servers"), QStringLiteral("read:resource_servers"), &ManagementApi::listResourceServers);
+    add(router, "POST", base + QStringLiteral("resource-servers"), QStringLiteral("create:resource_servers"), &ManagementApi::createResourceServer);
+    add(router, "GET", base + QStringLiteral("resource-servers/{id}"), QStringLiteral("read:resource_servers"), &ManagementApi::getResourceServer);
+    add(router, "PATCH", base + QStringLiteral("resource-servers/{id}"), QStringLiteral("update:resource_servers"), &ManagementApi::updateResourceServer);
+    add(router, "DELETE", base + QStringLiteral("resource-servers/{id}"), QStringLiteral("delete:resource_servers"), &ManagementApi::deleteResourceServer);
+    add(router, "GET", base + QStringLiteral("clients"), QStringLiteral("read:clients"), &ManagementApi::listClients);
+    add(router, "GET", base + QStringLiteral("clients/{id}"), QStringLiteral("read:clients"), &ManagementApi::getClient);
+    add(router, "GET", base + QStringLiteral("client-grants"), QStringLiteral("read:client_grants"), &ManagementApi::listClientGrants);
+    add(router, "POST", base + QStringLiteral("client-grants"), QStringLiteral("create:client_grants"), &ManagementApi::createClientGrant);
+    add(router, "PATCH", base + QStringLiteral("client-grants/{id}"), QStringLiteral("update:client_grants"), &ManagementApi::updateClientGrant);
+    add(router, "DELETE", base + QStringLiteral("client-grants/{id}"), QStringLiteral("delete:client_grants"), &ManagementApi::deleteClientGrant);
+    add(router, "GET", base + QStringLiteral("users"), QStringLiteral("read:users"), &ManagementApi::listUsers);
+    add(router, "GET", base + QStringLiteral("users/{id}"), QStringLiteral("read:users"), &ManagementApi::getUser);
+    add(router, "GET", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("read:users"), &ManagementApi::listUserPermissions);
+    add(router, "POST", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("update:users"), &ManagementApi::addUserPermissions);
+    add(router, "DELETE", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("update:users"), &ManagementApi::removeUserPermissions);
+    add(router, "GET", base + QStringLiteral("users/{id}/roles"), QStringLiteral("read:users"), &ManagementApi::listUserRoles);
+    add(router, "POST", base + QStringLiteral("users/{id}/roles"), QStringLiteral("update:users"), &ManagementApi::addUserRoles);
+    add(router, "DELETE", base + QStringLiteral("users/{id}/roles"), QStringLiteral("update:users"), &ManagementApi::removeUserRoles);
+    add(router, "GET", base + QStringLiteral("roles"), QStringLiteral("read:roles"), &ManagementApi::listRoles);
+    add(router, "POST", base + QStringLiteral("roles"), QStringLiteral("create:roles"), &ManagementApi::createRole);
+    add(router, "GET", base + QStringLiteral("roles/{id}"), QStringLiteral("read:roles"), &ManagementApi::getRole);
+    add(router, "PATCH", base + QStringLiteral("roles/{id}"), QStringLiteral("update:roles"), &ManagementApi::updateRole);
+    add(router, "DELETE", base + QStringLiteral("roles/{id}"), QStringLiteral("delete:roles"), &ManagementApi::deleteRole);
+    add(router, "GET", base + QStringLiteral("roles/{id}/permissions"), QStringLiteral("read:roles"), &ManagementApi::listRolePermissions);
+    add(router, "POST", base + QStringLiteral("roles/{id}/permissions"), QStringLiteral("update:roles"), &ManagementApi::addRolePermissions);
+    add(router, "DELETE", base + QStringLiteral("roles/{id}/permissions"), QStringLiteral("update:roles"), &ManagementApi::removeRolePermissions);
+}
+
+void ManagementApi::add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation)
+{
+    // On the owner's thread, like the rest of the authorization server: the tenant has no locks.
+    router.add(method, pattern, [this, scope, operation](const http::Request &request, http::Responder respond) {
+        m_guard.authenticate(request, [this, scope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
+            if (!outcome) {
+                const server::BearerRejection &rejection = outcome.error();
+                http::Response response = rejection.error.isEmpty()
+                    ? managementError(401, QStringLiteral("Missing authentication"), {})
+                    : managementError(rejection.status, rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
+                                      rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token") : QStringLiteral("invalid_request"));
+                response.setHeader("www-authenticate", server::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
+                respond(response);
+                return;
+            }
+            if (!outcome->hasScope(scope)) {
+                qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
+                respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(scope), QStringLiteral("insufficient_scope")));
+                return;
+            }
+            respond((this->*operation)(call));
+        });
+    });
+}
+
+QList<catalogue::ApiSpec> ManagementApi::servedApisOf(const authorization::Tenant &tenant) const
+{
+    QList<catalogue::ApiSpec> apis = m_settings.builtinApis;
+    if (const authorization::Api *served = tenant.api(m_settings.servedAudience))
+        apis += served->declaredApis;
+    return apis;
+}
+
+http::Response ManagementApi::commit(authorization::Tenant next, const QString &what, const std::function<http::Response()> &answer)
+{
+    dropUndefinedPermissions(next);
+    // The whole tenant is checked as a tenant file would be: what the Management API accepts, a
+    // restart accepts too.
+    const QByteArray document = authorization::tenantToJson(next);
+    auto reread = authorization::parseTenant(document);
+    if (!reread)
+        return invalidBody(reread.error());
+    const authorization::Tenant before = tenant();
+    if (auto stored = m_store->save(m_settings.sourceDigest, document); !stored) {
+        qCCritical(lcManagement).noquote() << stored.error();
+        return managementError(500, QStringLiteral("The change could not be stored; see the server log"), QStringLiteral("internal_error"));
+    }
+    m_authorization->replaceTenant(next);
+    if (auto applied = m_changed(next); !applied) {
+        qCCritical(lcManagement).noquote() << "undoing" << what << ":" << applied.error();
+        m_authorization->replaceTenant(before);
+        (void)m_store->save(m_settings.sourceDigest, authorization::tenantToJson(before));
+        (void)m_changed(before);
+        return managementError(500, QStringLiteral("The change could not be applied: %1").arg(applied.error().left(300)), QStringLiteral("internal_error"));
+    }
+    qCInfo(lcManagement).noquote() << what;
+    return answer();
+}
+
+void dropUndefinedPermissions(authorization::Tenant &tenant)
+{
+    const auto prune = [&tenant](QHash<QString, QStringList> &permissions) {
+        for (auto it = permissions.begin(); it != permissions.end();) {
+            const authorization::Api *api = tenant.api(it.key());
+            if (!api) {
+                it = permissions.erase(it);
+                continue;
+            }
+            it->removeIf([api](const QString &scope) { return !api->hasScope(scope); });
+            ++it;
+        }
+    };
+    for (authorization::User &user : tenant.users) {
+        prune(user.permissions);
+        user.roles.removeIf([&tenant](const QString &id) { return !tenant.role(id); });
+    }
+    for (authorization::Role &role : tenant.roles)
+        prune(role.permissions);
+    for (authorization::Client &client : tenant.clients) {
+        client.clientGrants.removeIf([&tenant](const authorization::ClientGrant &grant) { return !tenant.api(grant.audience); });
+        for (authorization::ClientGrant &grant : client.clientGrants) {
+            const authorization::Api *api = tenant.api(grant.audience);
+            grant.scopes.removeIf([api](const QString &scope) { return !api->hasScope(scope); });
+        }
+    }
+}
+
+} // namespace organizer::management

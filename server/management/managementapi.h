@@ -1,0 +1,94 @@
+#pragma once
+
+#include "authorizationserver.h"
+#include "bearerguard.h"
+#include "catalogue.h"
+#include "managementjson.h"
+#include "router.h"
+#include "tenantstore.h"
+
+#include <QLoggingCategory>
+
+namespace organizer::management {
+
+Q_DECLARE_LOGGING_CATEGORY(lcManagement)
+
+// Auth0's Management API (/api/v2/) over the bundled tenant, so Auth0's SDKs and documentation
+// apply: resource servers, clients, client grants, users, roles and permissions. Each call needs a
+// token for the audience {issuer}api/v2/ with the scope Auth0 asks for. Every change is checked as a
+// whole tenant, stored, and applied at once: the authorization server issues by it and the resource
+// server serves by it from the next request on.
+class ManagementApi
+{
+public:
+    struct Settings
+    {
+        QString servedAudience;                   // the resource server this process hosts ("organize")
+        QList<catalogue::ApiSpec> builtinApis;    // the catalogue's APIs it serves
+        QByteArray sourceDigest;                  // of the tenant file the stored changes apply to
+    };
+    // Applies a committed tenant beyond the authorization server (resource server, CORS); an error
+    // undoes the change.
+    using TenantChanged = std::function<Expected<Done, QString>(const authorization::Tenant &)>;
+
+    ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, TenantStore *store, server::AccessTokenVerifier *verifier,
+                  TenantChanged changed);
+
+    void registerRoutes(http::Router &router);
+    // The APIs with records the served resource server has in `tenant`: the catalogue's and the declared ones.
+    QList<catalogue::ApiSpec> servedApisOf(const authorization::Tenant &tenant) const;
+
+private:
+    using Operation = http::Response (ManagementApi::*)(const http::Request &);
+    void add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation);
+    const authorization::Tenant &tenant() const { return m_authorization->tenant(); }
+    // Checks, stores and applies `next`; then answers with `answer()`, which sees the tenant as changed.
+    http::Response commit(authorization::Tenant next, const QString &what, const std::function<http::Response()> &answer);
+
+    // resourceservers.cpp
+    QJsonObject resourceServerOf(const QString &identifier) const;
+    http::Response listResourceServers(const http::Request &request);
+    http::Response createResourceServer(const http::Request &request);
+    http::Response getResourceServer(const http::Request &request);
+    http::Response updateResourceServer(const http::Request &request);
+    http::Response deleteResourceServer(const http::Request &request);
+    // clients.cpp
+    http::Response listClients(const http::Request &request);
+    http::Response getClient(const http::Request &request);
+    // clientgrants.cpp
+    http::Response listClientGrants(const http::Request &request);
+    http::Response createClientGrant(const http::Request &request);
+    http::Response updateClientGrant(const http::Request &request);
+    http::Response deleteClientGrant(const http::Request &request);
+    // users.cpp
+    http::Response listUsers(const http::Request &request);
+    http::Response getUser(const http::Request &request);
+    http::Response listUserPermissions(const http::Request &request);
+    http::Response addUserPermissions(const http::Request &request);
+    http::Response removeUserPermissions(const http::Request &request);
+    http::Response listUserRoles(const http::Request &request);
+    http::Response addUserRoles(const http::Request &request);
+    http::Response removeUserRoles(const http::Request &request);
+    // roles.cpp
+    http::Response listRoles(const http::Request &request);
+    http::Response createRole(const http::Request &request);
+    http::Response getRole(const http::Request &request);
+    http::Response updateRole(const http::Request &request);
+    http::Response deleteRole(const http::Request &request);
+    http::Response listRolePermissions(const http::Request &request);
+    http::Response addRolePermissions(const http::Request &request);
+    http::Response removeRolePermissions(const http::Request &request);
+
+    Settings m_settings;
+    authorization::AuthorizationServer *m_authorization;
+    TenantStore *m_store;
+    server::AccessTokenVerifier *m_verifier;
+    server::BearerGuard m_guard;
+    TenantChanged m_changed;
+};
+
+// Applies RBAC's bookkeeping after an API lost scopes or went: grants, users' and roles'
+// permissions no longer name what does not exist.
+void dropUndefinedPermissions(authorization::Tenant &tenant);
+
+} // namespace organizer::management

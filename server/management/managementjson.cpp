@@ -1,0 +1,225 @@
+#include "managementjson.h"
+
+#include <QJsonDocument>
+
+namespace organizer::management {
+
+namespace {
+
+QString reasonPhrase(int status)
+{
+    switch (status) {
+    case 400:
+        return QStringLiteral("Bad Request");
+    case 401:
+        return QStringLiteral("Unauthorized");
+    case 403:
+        return QStringLiteral("Forbidden");
+    case 404:
+        return QStringLiteral("Not Found");
+    case 409:
+        return QStringLiteral("Conflict");
+    case 415:
+        return QStringLiteral("Unsupported Media Type");
+    default:
+        return QStringLiteral("Internal Server Error");
+    }
+}
+
+} // namespace
+
+http::Response managementError(int status, const QString &message, const QString &errorCode)
+{
+    QJsonObject body{{QStringLiteral("statusCode"), status}, {QStringLiteral("error"), reasonPhrase(status)}, {QStringLiteral("message"), message}};
+    if (!errorCode.isEmpty())
+        body.insert(QStringLiteral("errorCode"), errorCode);
+    http::Response response = http::Response::json(status, body);
+    response.setHeader("cache-control", "no-store");
+    return response;
+}
+
+http::Response invalidBody(const QString &problem)
+{
+    return managementError(400, QStringLiteral("Payload validation error: '%1'.").arg(problem), QStringLiteral("invalid_body"));
+}
+
+http::Response jsonAnswer(int status, const QJsonValue &value)
+{
+    http::Response response;
+    response.status = status;
+    response.body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact) : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    response.setHeader("content-type", "application/json");
+    response.setHeader("cache-control", "no-store");
+    return response;
+}
+
+Expected<QJsonObject, http::Response> readObject(const http::Request &request)
+{
+    const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
+    if (contentType != "application/json")
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("Send the body as JSON with Content-Type: application/json")));
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &error);
+    if (error.error != QJsonParseError::NoError)
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("Invalid JSON: %1 at byte %2").arg(error.errorString()).arg(error.offset)));
+    if (!document.isObject())
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("Expected type object but found type %1").arg(document.isArray() ? QStringLiteral("array") : QStringLiteral("other"))));
+    return document.object();
+}
+
+QString unexpectedMember(const QJsonObject &object, const QStringList &allowed)
+{
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        if (!allowed.contains(it.key()))
+            return QStringLiteral("Additional properties not allowed: %1").arg(it.key().left(60));
+    }
+    return {};
+}
+
+http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all)
+{
+    const auto number = [&request](const char *name, qint64 fallback, qint64 max) -> std::optional<qint64> {
+        const QString text = request.query.value(QString::fromLatin1(name));
+        if (text.isNull())
+            return fallback;
+        bool ok = false;
+        const qint64 value = text.toLongLong(&ok);
+        if (!ok || value < 0 || value > max || text.startsWith(QLatin1Char('+')))
+            return std::nullopt;
+        return value;
+    };
+    const auto page = number("page", 0, 1'000'000);
+    const auto perPage = number("per_page", 50, 100);
+    if (!page)
+        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property page'.").arg(request.query.value(u"page").left(20)),
+                               QStringLiteral("invalid_query_string"));
+    if (!perPage)
+        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property per_page (from 0 to 100)'.")
+                                        .arg(request.query.value(u"per_page").left(20)),
+                               QStringLiteral("invalid_query_string"));
+    const QString totals = request.query.value(u"include_totals");
+    if (!totals.isNull() && totals != QLatin1String("true") && totals != QLatin1String("false"))
+        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property include_totals'.").arg(totals.left(20)),
+                               QStringLiteral("invalid_query_string"));
+    const qint64 start = *page * *perPage;
+    QJsonArray slice;
+    for (qint64 i = start; i < all.size() && i < start + *perPage; ++i)
+        slice.append(all.at(i));
+    if (totals != QLatin1String("true"))
+        return jsonAnswer(200, slice);
+    return jsonAnswer(200, QJsonObject{{QStringLiteral("start"), start},
+                                       {QStringLiteral("limit"), *perPage},
+                                       {QStringLiteral("length"), slice.size()},
+                                       {QStringLiteral("total"), all.size()},
+                                       {key, slice}});
+}
+
+Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
+{
+    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("permissions")}); !unexpected.isEmpty())
+        return Unexpected<http::Response>(invalidBody(unexpected));
+    const QJsonValue list = body.value(QLatin1String("permissions"));
+    if (!list.isArray() || list.toArray().isEmpty() || list.toArray().size() > 1000)
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("permissions must be an array of 1 to 1000 permissions")));
+    QList<Permission> out;
+    for (const QJsonValue &value : list.toArray()) {
+        const QJsonObject entry = value.toObject();
+        if (const QString unexpected = unexpectedMember(entry, {QStringLiteral("resource_server_identifier"), QStringLiteral("permission_name")});
+            !unexpected.isEmpty())
+            return Unexpected<http::Response>(invalidBody(unexpected));
+        const Permission permission{entry.value(QLatin1String("resource_server_identifier")).toString(), entry.value(QLatin1String("permission_name")).toString()};
+        if (permission.apiIdentifier.isEmpty() || permission.name.isEmpty())
+            return Unexpected<http::Response>(invalidBody(QStringLiteral("each permission needs resource_server_identifier and permission_name")));
+        const authorization::Api *api = tenant.api(permission.apiIdentifier);
+        if (!api || api->system)
+            return Unexpected<http::Response>(managementError(404, QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)),
+                                                              QStringLiteral("inexistent_resource_server")));
+        if (!api->hasScope(permission.name))
+            return Unexpected<http::Response>(managementError(400, QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"")
+                                                                       .arg(permission.name.left(100), api->identifier),
+                                                              QStringLiteral("invalid_body")));
+        out.append(permission);
+    }
+    return out;
+}
+
+QString tokenDialectOf(const authorization::Api &api)
+{
+    const bool authz = api.rbac && api.addPermissionsToAccessToken;
+    if (api.profile == authorization::TokenProfile::Rfc9068)
+        return authz ? QStringLiteral("rfc9068_profile_authz") : QStringLiteral("rfc9068_profile");
+    return authz ? QStringLiteral("access_token_authz") : QStringLiteral("access_token");
+}
+
+QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalogue::ApiSpec> &servedApis)
+{
+    QJsonArray scopes;
+    for (const authorization::ApiScope &scope : api.scopes)
+        scopes.append(QJsonObject{{QStringLiteral("value"), scope.value}, {QStringLiteral("description"), scope.description}});
+    QJsonObject object{{QStringLiteral("id"), api.id},
+                       {QStringLiteral("name"), api.name},
+                       {QStringLiteral("identifier"), api.identifier},
+                       {QStringLiteral("is_system"), api.system},
+                       {QStringLiteral("signing_alg"), api.signingAlgorithm},
+                       {QStringLiteral("scopes"), scopes},
+                       {QStringLiteral("token_lifetime"), api.tokenLifetimeSeconds},
+                       {QStringLiteral("token_lifetime_for_web"), std::min<qint64>(api.tokenLifetimeSeconds, 7200)},
+                       {QStringLiteral("allow_offline_access"), api.allowOfflineAccess},
+                       {QStringLiteral("skip_consent_for_verifiable_first_party_clients"), false}};
+    if (!api.system) {
+        object.insert(QStringLiteral("enforce_policies"), api.rbac);
+        object.insert(QStringLiteral("token_dialect"), tokenDialectOf(api));
+        QJsonArray apis;
+        for (const catalogue::ApiSpec &spec : servedApis)
+            apis.append(catalogue::apiToJson(spec));
+        object.insert(QStringLiteral("organizer_apis"), apis);
+    }
+    return object;
+}
+
+QJsonObject clientJson(const authorization::Client &client)
+{
+    QString appType = QStringLiteral("native");
+    if (client.allowsGrant(QStringLiteral("client_credentials")))
+        appType = QStringLiteral("non_interactive");
+    else if (client.confidential)
+        appType = QStringLiteral("regular_web");
+    QJsonObject object{{QStringLiteral("client_id"), client.clientId},
+                       {QStringLiteral("name"), client.name},
+                       {QStringLiteral("app_type"), appType},
+                       {QStringLiteral("is_first_party"), true},
+                       {QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes)},
+                       {QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks)},
+                       {QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls)},
+                       {QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins)},
+                       {QStringLiteral("token_endpoint_auth_method"), client.confidential ? QStringLiteral("client_secret_post") : QStringLiteral("none")}};
+    return object; // the secret's hash is never shown
+}
+
+QJsonObject clientGrantJson(const authorization::Client &client, const authorization::ClientGrant &grant)
+{
+    return QJsonObject{{QStringLiteral("id"), grant.id},
+                       {QStringLiteral("client_id"), client.clientId},
+                       {QStringLiteral("audience"), grant.audience},
+                       {QStringLiteral("scope"), QJsonArray::fromStringList(grant.scopes)}};
+}
+
+QJsonObject userJson(const authorization::User &user)
+{
+    return QJsonObject{{QStringLiteral("user_id"), user.subject()},
+                       {QStringLiteral("email"), user.email},
+                       {QStringLiteral("email_verified"), user.emailVerified},
+                       {QStringLiteral("name"), user.name},
+                       {QStringLiteral("nickname"), user.nickname},
+                       {QStringLiteral("identities"), QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("auth0")},
+                                                                            {QStringLiteral("user_id"), user.userId},
+                                                                            {QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
+                                                                            {QStringLiteral("isSocial"), false}}}}};
+}
+
+QJsonObject roleJson(const authorization::Role &role)
+{
+    return QJsonObject{{QStringLiteral("id"), role.id}, {QStringLiteral("name"), role.name}, {QStringLiteral("description"), role.description}};
+}
+
+} // namespace organizer::management

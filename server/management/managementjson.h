@@ -1,0 +1,42 @@
+#pragma once
+
+#include "httpmessage.h"
+#include "tenant.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace organizer::management {
+
+// Auth0's Management API error body: {"statusCode": 404, "error": "Not Found", "message": "…",
+// "errorCode": "inexistent_role"}. Auth0's SDKs read these members.
+http::Response managementError(int status, const QString &message, const QString &errorCode);
+http::Response invalidBody(const QString &problem); // 400 "Payload validation error: '…'."
+http::Response jsonAnswer(int status, const QJsonValue &value);
+
+// The request's JSON object, or the 400 that says why there is none.
+Expected<QJsonObject, http::Response> readObject(const http::Request &request);
+// The first member of `object` not in `allowed`, as Auth0 words it; empty when all are known.
+QString unexpectedMember(const QJsonObject &object, const QStringList &allowed);
+
+// A list the way Auth0 pages it: `page` (from 0) and `per_page` (default 50, at most 100); a bare
+// array, or {"start", "limit", "length", "total", key: […]} with include_totals=true.
+http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all);
+
+// Permissions in requests and answers: {"resource_server_identifier": "organize", "permission_name": "read:contacts"}.
+struct Permission
+{
+    QString apiIdentifier;
+    QString name;
+};
+Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body);
+
+// Entities in Auth0's shapes.
+QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalogue::ApiSpec> &servedApis);
+QJsonObject clientJson(const authorization::Client &client);
+QJsonObject clientGrantJson(const authorization::Client &client, const authorization::ClientGrant &grant);
+QJsonObject userJson(const authorization::User &user);
+QJsonObject roleJson(const authorization::Role &role);
+QString tokenDialectOf(const authorization::Api &api); // "access_token", "access_token_authz", "rfc9068_profile"…
+
+} // namespace organizer::management

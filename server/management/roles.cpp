@@ -1,0 +1,187 @@
+// /api/v2/roles: Auth0's RBAC roles, named sets of permissions users are given together.
+#include "managementapi.h"
+
+#include <QRandomGenerator>
+
+namespace organizer::management {
+
+namespace {
+
+using authorization::Tenant;
+
+http::Response notFound()
+{
+    return managementError(404, QStringLiteral("The role does not exist."), QStringLiteral("inexistent_role"));
+}
+
+qsizetype indexOf(const Tenant &tenant, const QString &id)
+{
+    for (qsizetype i = 0; i < tenant.roles.size(); ++i) {
+        if (tenant.roles.at(i).id == id)
+            return i;
+    }
+    return -1;
+}
+
+QString newRoleId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->generate(std::begin(words), std::end(words));
+    return QStringLiteral("rol_") + QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex().left(16));
+}
+
+// name and description, as create and update take them; the problem, or empty.
+QString applyRole(const QJsonObject &body, authorization::Role &role, bool creating)
+{
+    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("name"), QStringLiteral("description")}); !unexpected.isEmpty())
+        return unexpected;
+    const QJsonValue name = body.value(QLatin1String("name"));
+    if (creating && name.isUndefined())
+        return QStringLiteral("Missing required property: name");
+    if (!name.isUndefined()) {
+        if (!name.isString() || name.toString().trimmed().isEmpty() || name.toString().size() > 50)
+            return QStringLiteral("name must be a string of 1 to 50 characters");
+        role.name = name.toString().trimmed();
+    }
+    const QJsonValue description = body.value(QLatin1String("description"));
+    if (!description.isUndefined()) {
+        if (!description.isString() || description.toString().size() > 140)
+            return QStringLiteral("description must be a string of at most 140 characters");
+        role.description = description.toString();
+    }
+    return {};
+}
+
+bool nameTaken(const Tenant &tenant, const QString &name, const QString &exceptId)
+{
+    for (const authorization::Role &role : tenant.roles) {
+        if (role.name == name && role.id != exceptId)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+http::Response ManagementApi::listRoles(const http::Request &request)
+{
+    QJsonArray all;
+    for (const authorization::Role &role : tenant().roles)
+        all.append(roleJson(role));
+    return pageOf(request, QStringLiteral("roles"), all);
+}
+
+http::Response ManagementApi::getRole(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    return jsonAnswer(200, roleJson(tenant().roles.at(index)));
+}
+
+http::Response ManagementApi::createRole(const http::Request &request)
+{
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    authorization::Role role;
+    role.id = newRoleId();
+    if (QString problem = applyRole(*body, role, true); !problem.isEmpty())
+        return invalidBody(problem);
+    if (nameTaken(tenant(), role.name, role.id))
+        return managementError(409, QStringLiteral("Role name \"%1\" already exists").arg(role.name), QStringLiteral("role_conflict"));
+    Tenant next = tenant();
+    next.roles.append(role);
+    return commit(std::move(next), QStringLiteral("created the role %1 (%2)").arg(role.name, role.id), [role] { return jsonAnswer(200, roleJson(role)); });
+}
+
+http::Response ManagementApi::updateRole(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    Tenant next = tenant();
+    authorization::Role &role = next.roles[index];
+    if (QString problem = applyRole(*body, role, false); !problem.isEmpty())
+        return invalidBody(problem);
+    if (nameTaken(tenant(), role.name, role.id))
+        return managementError(409, QStringLiteral("Role name \"%1\" already exists").arg(role.name), QStringLiteral("role_conflict"));
+    const authorization::Role updated = role;
+    return commit(std::move(next), QStringLiteral("updated the role %1").arg(updated.id), [updated] { return jsonAnswer(200, roleJson(updated)); });
+}
+
+http::Response ManagementApi::deleteRole(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    Tenant next = tenant();
+    const authorization::Role removed = next.roles.takeAt(index);
+    // Users who held it lose it (and what it gave them) in the same change.
+    return commit(std::move(next), QStringLiteral("deleted the role %1 (%2)").arg(removed.name, removed.id), [] { return http::Response::noContent(); });
+}
+
+http::Response ManagementApi::listRolePermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    const authorization::Role &role = tenant().roles.at(index);
+    QJsonArray all;
+    for (const authorization::Api &api : tenant().apis) {
+        for (const QString &name : role.permissions.value(api.identifier))
+            all.append(QJsonObject{{QStringLiteral("permission_name"), name},
+                                   {QStringLiteral("description"), api.describe(name)},
+                                   {QStringLiteral("resource_server_name"), api.name},
+                                   {QStringLiteral("resource_server_identifier"), api.identifier}});
+    }
+    return pageOf(request, QStringLiteral("permissions"), all);
+}
+
+http::Response ManagementApi::addRolePermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto permissions = readPermissions(tenant(), *body);
+    if (!permissions)
+        return permissions.error();
+    Tenant next = tenant();
+    authorization::Role &role = next.roles[index];
+    for (const Permission &permission : *permissions) {
+        QStringList &list = role.permissions[permission.apiIdentifier];
+        if (!list.contains(permission.name))
+            list.append(permission.name);
+    }
+    return commit(std::move(next), QStringLiteral("added permissions to the role %1").arg(role.id), [] {
+        http::Response created;
+        created.status = 201;
+        return created;
+    });
+}
+
+http::Response ManagementApi::removeRolePermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto permissions = readPermissions(tenant(), *body);
+    if (!permissions)
+        return permissions.error();
+    Tenant next = tenant();
+    authorization::Role &role = next.roles[index];
+    for (const Permission &permission : *permissions)
+        role.permissions[permission.apiIdentifier].removeAll(permission.name);
+    return commit(std::move(next), QStringLiteral("removed permissions from the role %1").arg(role.id), [] { return http::Response::noContent(); });
+}
+
+} // namespace organizer::management

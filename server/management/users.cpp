@@ -1,0 +1,201 @@
+// /api/v2/users: the tenant's users, the permissions assigned to them directly and the roles they hold.
+#include "managementapi.h"
+
+namespace organizer::management {
+
+namespace {
+
+using authorization::Tenant;
+
+http::Response notFound()
+{
+    return managementError(404, QStringLiteral("The user does not exist."), QStringLiteral("inexistent_user"));
+}
+
+qsizetype indexOf(const Tenant &tenant, const QString &id)
+{
+    for (qsizetype i = 0; i < tenant.users.size(); ++i) {
+        if (tenant.users.at(i).subject() == id)
+            return i;
+    }
+    return -1;
+}
+
+QJsonObject permissionJson(const Tenant &tenant, const QString &apiIdentifier, const QString &name)
+{
+    const authorization::Api *api = tenant.api(apiIdentifier);
+    return QJsonObject{{QStringLiteral("permission_name"), name},
+                       {QStringLiteral("description"), api ? api->describe(name) : name},
+                       {QStringLiteral("resource_server_name"), api ? api->name : apiIdentifier},
+                       {QStringLiteral("resource_server_identifier"), apiIdentifier}};
+}
+
+} // namespace
+
+http::Response ManagementApi::listUsers(const http::Request &request)
+{
+    QJsonArray all;
+    for (const authorization::User &user : tenant().users)
+        all.append(userJson(user));
+    return pageOf(request, QStringLiteral("users"), all);
+}
+
+http::Response ManagementApi::getUser(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    return jsonAnswer(200, userJson(tenant().users.at(index)));
+}
+
+http::Response ManagementApi::listUserPermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    const authorization::User &user = tenant().users.at(index);
+    // Every permission the user has, each with where it comes from: assigned directly or by a role.
+    QJsonArray all;
+    for (const authorization::Api &api : tenant().apis) {
+        for (const authorization::ApiScope &scope : api.scopes) {
+            QJsonArray sources;
+            if (user.permissions.value(api.identifier).contains(scope.value))
+                sources.append(QJsonObject{{QStringLiteral("source_id"), QString()}, {QStringLiteral("source_name"), QString()}, {QStringLiteral("source_type"), QStringLiteral("DIRECT")}});
+            for (const QString &roleId : user.roles) {
+                const authorization::Role *role = tenant().role(roleId);
+                if (role && role->permissions.value(api.identifier).contains(scope.value))
+                    sources.append(QJsonObject{{QStringLiteral("source_id"), role->id}, {QStringLiteral("source_name"), role->name}, {QStringLiteral("source_type"), QStringLiteral("ROLE")}});
+            }
+            if (sources.isEmpty())
+                continue;
+            QJsonObject permission = permissionJson(tenant(), api.identifier, scope.value);
+            permission.insert(QStringLiteral("sources"), sources);
+            all.append(permission);
+        }
+    }
+    return pageOf(request, QStringLiteral("permissions"), all);
+}
+
+http::Response ManagementApi::addUserPermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto permissions = readPermissions(tenant(), *body);
+    if (!permissions)
+        return permissions.error();
+    Tenant next = tenant();
+    authorization::User &user = next.users[index];
+    QStringList added;
+    for (const Permission &permission : *permissions) {
+        QStringList &list = user.permissions[permission.apiIdentifier];
+        if (!list.contains(permission.name)) {
+            list.append(permission.name);
+            added.append(permission.name);
+        }
+    }
+    return commit(std::move(next), QStringLiteral("gave %1 the permissions %2").arg(user.subject(), added.join(QLatin1Char(' '))), [] {
+        http::Response created;
+        created.status = 201;
+        return created;
+    });
+}
+
+http::Response ManagementApi::removeUserPermissions(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto permissions = readPermissions(tenant(), *body);
+    if (!permissions)
+        return permissions.error();
+    Tenant next = tenant();
+    authorization::User &user = next.users[index];
+    QStringList removed;
+    for (const Permission &permission : *permissions) {
+        if (user.permissions[permission.apiIdentifier].removeAll(permission.name) > 0)
+            removed.append(permission.name);
+    }
+    return commit(std::move(next), QStringLiteral("took the permissions %2 from %1").arg(user.subject(), removed.join(QLatin1Char(' '))),
+                  [] { return http::Response::noContent(); });
+}
+
+http::Response ManagementApi::listUserRoles(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    QJsonArray all;
+    for (const QString &roleId : tenant().users.at(index).roles) {
+        if (const authorization::Role *role = tenant().role(roleId))
+            all.append(roleJson(*role));
+    }
+    return pageOf(request, QStringLiteral("roles"), all);
+}
+
+namespace {
+
+Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJsonObject &body)
+{
+    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("roles")}); !unexpected.isEmpty())
+        return Unexpected<http::Response>(invalidBody(unexpected));
+    const QJsonValue roles = body.value(QLatin1String("roles"));
+    if (!roles.isArray() || roles.toArray().isEmpty())
+        return Unexpected<http::Response>(invalidBody(QStringLiteral("roles must be an array of role ids")));
+    QStringList ids;
+    for (const QJsonValue &value : roles.toArray()) {
+        if (!tenant.role(value.toString()))
+            return Unexpected<http::Response>(managementError(404, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)),
+                                                              QStringLiteral("inexistent_role")));
+        ids.append(value.toString());
+    }
+    return ids;
+}
+
+} // namespace
+
+http::Response ManagementApi::addUserRoles(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto ids = readRoleIds(tenant(), *body);
+    if (!ids)
+        return ids.error();
+    Tenant next = tenant();
+    authorization::User &user = next.users[index];
+    for (const QString &id : *ids) {
+        if (!user.roles.contains(id))
+            user.roles.append(id);
+    }
+    return commit(std::move(next), QStringLiteral("gave %1 the roles %2").arg(user.subject(), ids->join(QLatin1Char(' '))), [] { return http::Response::noContent(); });
+}
+
+http::Response ManagementApi::removeUserRoles(const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto ids = readRoleIds(tenant(), *body);
+    if (!ids)
+        return ids.error();
+    Tenant next = tenant();
+    authorization::User &user = next.users[index];
+    for (const QString &id : *ids)
+        user.roles.removeAll(id);
+    return commit(std::move(next), QStringLiteral("took the roles %2 from %1").arg(user.subject(), ids->join(QLatin1Char(' '))), [] { return http::Response::noContent(); });
+}
+
+} // namespace organizer::management

@@ -1,0 +1,311 @@
+// The Management API driven by Auth0's own Node SDK (`auth0`, pinned in package-lock.json): every
+// endpoint Organizer offers under /api/v2/, each with what it does and how it refuses, and the
+// tutorial's consequences checked on the wire: a scope added can be requested and opens its API at
+// once, a scope removed is granted no more and opens nothing, an API declared with records is served,
+// permissions come from direct assignments and roles, and every change survives a restart.
+// The SDK only builds https:// URLs (Auth0 tenants are TLS-only); the bundled server speaks plain HTTP
+// on loopback, so the SDK's own `fetch` option sends each request unchanged over http://.
+// Usage: node management.mjs /path/to/organizer-server
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagementClient, ManagementError } from 'auth0';
+import { FormBrowser, Tally, onExit, redirectParameters, startServer } from './lib.mjs';
+
+const binary = process.argv[2];
+assert.ok(binary, 'usage: node management.mjs /path/to/organizer-server');
+const tally = new Tally();
+const dataDir = mkdtempSync(join(tmpdir(), 'organizer-management-'));
+onExit(() => rmSync(dataDir, { recursive: true, force: true }));
+
+let server = await startServer(binary, ['--access-log', 'off'], { dataDir });
+let base = server.url;
+const overHttp = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(/^https:/, 'http:'), init);
+const clientFor = (options) => new ManagementClient({ domain: new URL(base).host, fetch: overHttp, maxRetries: 0, ...options });
+// The SDK gets its own token: client credentials for the Management API's audience.
+let management = clientFor({ clientId: 'organizer-admin', clientSecret: 'organizer-admin-secret', audience: `${base}api/v2/` });
+
+async function refused(promise, statusCode, errorCode) {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ManagementError, `not a ManagementError: ${error}`);
+    assert.equal(error.statusCode, statusCode, JSON.stringify(error.body));
+    assert.equal(error.body.statusCode, statusCode);
+    if (errorCode) assert.equal(error.body.errorCode, errorCode, JSON.stringify(error.body));
+    assert.equal(typeof error.body.message, 'string');
+    assert.equal(typeof error.body.error, 'string');
+    return error.body;
+  }
+  assert.fail(`expected ${statusCode} ${errorCode ?? ''}`);
+}
+
+const all = async (pageable) => { const items = []; for await (const item of await pageable) items.push(item); return items; };
+const token = async (fields) => {
+  const answer = await fetch(`${base}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  return { status: answer.status, body: await answer.json() };
+};
+const m2m = (scope) => token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: 'organize', ...(scope ? { scope } : {}) });
+const call = async (method, path, accessToken, body) => {
+  const answer = await fetch(`${base}${path.slice(1)}`, { method, headers: { authorization: `Bearer ${accessToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined });
+  return { status: answer.status, challenge: answer.headers.get('www-authenticate'), body: await answer.text() };
+};
+// The implicit flow through the hosted pages, as the desktop app runs it: the granted scope.
+async function loginScopes(user, scope) {
+  const url = `${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: 'http://localhost:3000/callback', response_type: 'token',
+    scope, audience: 'organize', state: 's', nonce: 'n' })}`;
+  const answer = await new FormBrowser(base).login(url, user);
+  const parameters = redirectParameters(answer.location);
+  assert.equal(parameters.get('error'), null, parameters.get('error_description'));
+  return { scopes: parameters.get('scope').split(' '), accessToken: parameters.get('access_token') };
+}
+
+const organize = () => management.resourceServers.get('organize');
+
+// ---------------------------------------------------------------- resource servers
+await tally.check('resourceServers.list pages like Auth0: Organizer Service with its APIs, and the Management API as a system API', async () => {
+  const servers = await all(management.resourceServers.list());
+  const service = servers.find((s) => s.identifier === 'organize');
+  assert.equal(service.name, 'Organizer Service');
+  assert.equal(service.signing_alg, 'RS256');
+  assert.equal(service.enforce_policies, true);
+  assert.equal(service.token_dialect, 'access_token_authz');
+  assert.deepEqual(service.organizer_apis.map((a) => [a.name, a.path, a.builtin]), [['contacts', '/api/contacts', true], ['calendar', '/api/appointments', true]]);
+  const system = servers.find((s) => s.is_system);
+  assert.equal(system.identifier, `${base}api/v2/`);
+  const firstPage = await management.resourceServers.list({ per_page: 1, page: 0 });
+  assert.equal(firstPage.data.length, 1);
+  assert.equal(firstPage.response.total, servers.length);
+});
+
+await tally.check('resourceServers.get by id and by identifier; an unknown id is 404 inexistent_resource_server', async () => {
+  const service = await organize();
+  const byId = await management.resourceServers.get(service.id);
+  assert.equal(byId.identifier, 'organize');
+  assert.deepEqual(byId.scopes.map((s) => s.value).slice(0, 2), ['read:contacts', 'create:contacts']);
+  await refused(management.resourceServers.get('000000000000000000000000'), 404, 'inexistent_resource_server');
+});
+
+let samplesApi;
+await tally.check('resourceServers.create: the tutorial\'s Create API (name, identifier, RS256) with scopes', async () => {
+  samplesApi = await management.resourceServers.create({ name: 'Samples', identifier: 'https://samples.example/', signing_alg: 'RS256',
+    scopes: [{ value: 'read:samples', description: 'Read samples' }, { value: 'delete:samples', description: 'Delete samples' }], token_lifetime: 3600,
+    allow_offline_access: false, enforce_policies: true, token_dialect: 'access_token' });
+  assert.match(samplesApi.id, /^[0-9a-f]{24}$/);
+  assert.equal(samplesApi.token_lifetime, 3600);
+  assert.deepEqual(samplesApi.scopes.map((s) => s.value), ['read:samples', 'delete:samples']);
+  assert.equal((await management.resourceServers.get(samplesApi.id)).name, 'Samples');
+});
+
+await tally.check('resourceServers.create refuses: 409 on a duplicate identifier, 400 on HS256, a missing identifier or an unknown property', async () => {
+  await refused(management.resourceServers.create({ name: 'Again', identifier: 'organize' }), 409, 'resource_server_conflict');
+  const hs = await refused(management.resourceServers.create({ name: 'HS', identifier: 'hs', signing_alg: 'HS256' }), 400, 'invalid_body');
+  assert.match(hs.message, /RS256/);
+  await refused(management.resourceServers.create({ name: 'No identifier' }), 400, 'invalid_body');
+  const extra = await refused(management.resourceServers.create({ name: 'X', identifier: 'x', signing_secret: 'y' }), 400, 'invalid_body');
+  assert.match(extra.message, /signing_secret/);
+  await refused(management.resourceServers.create({ name: 'Bad scope', identifier: 'bad', scopes: [{ value: 'read samples' }] }), 400, 'invalid_body');
+});
+
+await tally.check('resourceServers.update: settings change (token lifetime, RBAC, offline access); the system API cannot be changed or deleted', async () => {
+  const updated = await management.resourceServers.update(samplesApi.id, { token_lifetime: 7200, enforce_policies: false, allow_offline_access: true });
+  assert.equal(updated.token_lifetime, 7200);
+  assert.equal(updated.enforce_policies, false);
+  assert.equal(updated.allow_offline_access, true);
+  await refused(management.resourceServers.update(samplesApi.id, { identifier: 'changed' }), 400, 'invalid_body');
+  await refused(management.resourceServers.update(samplesApi.id, { token_lifetime: 5 }), 400, 'invalid_body');
+  await refused(management.resourceServers.update('000000000000000000000000', { name: 'n' }), 404, 'inexistent_resource_server');
+  const system = (await all(management.resourceServers.list())).find((s) => s.is_system);
+  await refused(management.resourceServers.update(system.id, { name: 'mine' }), 403, 'operation_not_supported');
+  await refused(management.resourceServers.delete(system.id), 403, 'operation_not_supported');
+});
+
+// ---------------------------------------------------------------- clients and client grants
+await tally.check('clients.list and clients.get show the applications, never a secret; an unknown client is 404', async () => {
+  const clients = await all(management.clients.list());
+  assert.deepEqual(clients.map((c) => c.client_id).sort(), ['organizer-admin', 'organizer-cli', 'organizer-desktop']);
+  for (const client of clients) assert.ok(!JSON.stringify(client).includes('pbkdf2'), 'no secret hash');
+  const cli = await management.clients.get('organizer-cli');
+  assert.equal(cli.app_type, 'non_interactive');
+  assert.deepEqual(cli.grant_types, ['client_credentials']);
+  await refused(management.clients.get('nobody'), 404, 'inexistent_client');
+});
+
+let samplesGrant;
+await tally.check('clientGrants: list by audience, create (Machine to Machine: authorize a client, pick its scopes), update, delete', async () => {
+  const forOrganize = await all(management.clientGrants.list({ audience: 'organize' }));
+  assert.deepEqual(forOrganize.map((g) => [g.client_id, g.scope]), [['organizer-cli', ['read:contacts', 'read:calendar']]]);
+  samplesGrant = await management.clientGrants.create({ client_id: 'organizer-cli', audience: 'https://samples.example/', scope: ['read:samples'] });
+  assert.match(samplesGrant.id, /^cgr_/);
+  const issued = await token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: 'https://samples.example/' });
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  assert.equal(issued.body.scope, 'read:samples');
+  const widened = await management.clientGrants.update(samplesGrant.id, { scope: ['read:samples', 'delete:samples'] });
+  assert.deepEqual(widened.scope, ['read:samples', 'delete:samples']);
+  assert.equal((await token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: 'https://samples.example/' })).body.scope,
+    'read:samples delete:samples');
+});
+
+await tally.check('clientGrants refuse: 409 for a second grant, 404 for an unknown client or audience, 400 for a scope the API lacks', async () => {
+  await refused(management.clientGrants.create({ client_id: 'organizer-cli', audience: 'https://samples.example/', scope: [] }), 409, 'client_grant_conflict');
+  await refused(management.clientGrants.create({ client_id: 'nobody', audience: 'organize', scope: [] }), 404, 'inexistent_client');
+  await refused(management.clientGrants.create({ client_id: 'organizer-cli', audience: 'https://nowhere.example/', scope: [] }), 404, 'inexistent_resource_server');
+  await refused(management.clientGrants.update(samplesGrant.id, { scope: ['write:everything'] }), 400, 'invalid_body');
+  await refused(management.clientGrants.update('cgr_0000000000000000', { scope: [] }), 404, 'inexistent_client_grant');
+});
+
+await tally.check('resourceServers.delete removes the API and its grants; tokens for it are refused from then on', async () => {
+  await management.resourceServers.delete(samplesApi.id);
+  await refused(management.resourceServers.get(samplesApi.id), 404, 'inexistent_resource_server');
+  assert.equal((await all(management.clientGrants.list({ client_id: 'organizer-cli' }))).length, 1);
+  await refused(management.clientGrants.delete(samplesGrant.id), 404, 'inexistent_client_grant');
+  const refusedToken = await token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: 'https://samples.example/' });
+  assert.equal(refusedToken.status, 403);
+  assert.equal(refusedToken.body.error, 'access_denied');
+});
+
+// ---------------------------------------------------------------- scopes, live
+await tally.check('a scope added to Organizer Service with an API declared for it is requested and served at once: /api/samples', async () => {
+  const service = await organize();
+  const updated = await management.resourceServers.update(service.id, {
+    scopes: [...service.scopes, { value: 'read:samples', description: 'Read samples' }, { value: 'delete:samples', description: 'Delete samples' }],
+    organizer_apis: [...service.organizer_apis, { name: 'samples', fields: [{ name: 'title', type: 'text', required: true }, { name: 'taken', type: 'datetime' }] }],
+  });
+  assert.deepEqual(updated.organizer_apis.map((a) => a.name), ['contacts', 'calendar', 'samples']);
+  const cliGrant = (await all(management.clientGrants.list({ client_id: 'organizer-cli', audience: 'organize' })))[0];
+  await management.clientGrants.update(cliGrant.id, { scope: [...cliGrant.scope, 'read:samples', 'delete:samples'] });
+  const issued = await m2m('read:samples delete:samples');
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  const list = await call('GET', '/api/samples', issued.body.access_token);
+  assert.equal(list.status, 200, list.body);
+  assert.deepEqual(JSON.parse(list.body), { samples: [] });
+  const create = await call('POST', '/api/samples', issued.body.access_token, { title: 'first' });
+  assert.equal(create.status, 403);
+  assert.match(create.challenge, /error="insufficient_scope".*scope="create:samples"/);
+  const health = await (await fetch(`${base}healthz`)).json();
+  assert.deepEqual(health.apis, ['contacts', 'calendar', 'samples']);
+});
+
+await tally.check('an API declaration is checked: a field type Organizer lacks, or a name the Management API uses, is 400', async () => {
+  const service = await organize();
+  const badType = await refused(management.resourceServers.update(service.id, { organizer_apis: [{ name: 'notes', fields: [{ name: 'body', type: 'blob' }] }] }), 400, 'invalid_body');
+  assert.match(badType.message, /blob/);
+  await refused(management.resourceServers.update(service.id, { organizer_apis: [{ name: 'v2', fields: [{ name: 'x' }] }] }), 400, 'invalid_body');
+  await refused(management.resourceServers.update(service.id, { organizer_apis: [{ name: 'contacts', fields: [{ name: 'x' }] }] }), 400, 'invalid_body');
+});
+
+await tally.check('a scope removed is granted no more at /authorize and /oauth/token, and opens nothing even on a token issued before', async () => {
+  const before = await loginScopes('alice@example.com', 'openid read:calendar read:contacts');
+  assert.deepEqual(before.scopes.sort(), ['openid', 'read:calendar', 'read:contacts']);
+  assert.equal((await call('GET', '/api/appointments', before.accessToken)).status, 200);
+  const service = await organize();
+  await management.resourceServers.update(service.id, { scopes: service.scopes.filter((s) => s.value !== 'read:calendar') });
+  const after = await loginScopes('alice@example.com', 'openid read:calendar read:contacts');
+  assert.deepEqual(after.scopes.sort(), ['openid', 'read:contacts']);
+  const m2mRefused = await m2m('read:calendar');
+  assert.equal(m2mRefused.status, 403);
+  assert.equal(m2mRefused.body.error, 'access_denied');
+  const old = await call('GET', '/api/appointments', before.accessToken);
+  assert.equal(old.status, 403);
+  assert.match(old.challenge, /no longer defined/);
+  // Put it back: the demo tenant again, for what follows.
+  await management.resourceServers.update(service.id, { scopes: service.scopes });
+  const cliGrant = (await all(management.clientGrants.list({ client_id: 'organizer-cli', audience: 'organize' })))[0];
+  assert.ok(!cliGrant.scope.includes('read:calendar'), 'the grant lost the removed scope');
+  await management.clientGrants.update(cliGrant.id, { scope: [...cliGrant.scope, 'read:calendar'] });
+  assert.equal((await call('GET', '/api/appointments', (await m2m('read:calendar')).body.access_token)).status, 200);
+});
+
+// ---------------------------------------------------------------- users, roles, permissions
+await tally.check('users.list and users.get in Auth0\'s shape; an unknown user is 404 inexistent_user', async () => {
+  const users = await all(management.users.list());
+  assert.deepEqual(users.map((u) => u.user_id), ['auth0|alice', 'auth0|bob', 'auth0|carol', 'auth0|dave']);
+  const bob = await management.users.get('auth0|bob');
+  assert.equal(bob.email, 'bob@example.com');
+  assert.equal(bob.identities[0].provider, 'auth0');
+  await refused(management.users.get('auth0|nobody'), 404, 'inexistent_user');
+});
+
+await tally.check('users.permissions: assign and remove directly; RBAC follows at the next login', async () => {
+  assert.deepEqual(await all(management.users.permissions.list('auth0|dave')), []);
+  assert.deepEqual((await loginScopes('dave@example.com', 'openid read:contacts')).scopes, ['openid']);
+  await management.users.permissions.create('auth0|dave', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'read:contacts' }] });
+  const listed = await all(management.users.permissions.list('auth0|dave'));
+  assert.deepEqual(listed.map((p) => [p.permission_name, p.resource_server_identifier, p.sources[0].source_type]), [['read:contacts', 'organize', 'DIRECT']]);
+  assert.deepEqual((await loginScopes('dave@example.com', 'openid read:contacts')).scopes, ['openid', 'read:contacts']);
+  await management.users.permissions.delete('auth0|dave', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'read:contacts' }] });
+  assert.deepEqual(await all(management.users.permissions.list('auth0|dave')), []);
+  await refused(management.users.permissions.create('auth0|dave', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'read:everything' }] }), 400, 'invalid_body');
+  await refused(management.users.permissions.create('auth0|dave', { permissions: [{ resource_server_identifier: 'nowhere', permission_name: 'read:contacts' }] }), 404, 'inexistent_resource_server');
+  await refused(management.users.permissions.list('auth0|nobody'), 404, 'inexistent_user');
+});
+
+let editor;
+await tally.check('roles: create, get, update, refuse a duplicate name (409) and an unknown id (404)', async () => {
+  editor = await management.roles.create({ name: 'Calendar editor', description: 'Reads and changes appointments' });
+  assert.match(editor.id, /^rol_/);
+  assert.equal((await management.roles.get(editor.id)).description, 'Reads and changes appointments');
+  const renamed = await management.roles.update(editor.id, { name: 'Calendar editors' });
+  assert.equal(renamed.name, 'Calendar editors');
+  await refused(management.roles.create({ name: 'Calendar editors' }), 409, 'role_conflict');
+  await refused(management.roles.create({ description: 'no name' }), 400, 'invalid_body');
+  await refused(management.roles.get('rol_0000000000000000'), 404, 'inexistent_role');
+  assert.deepEqual((await all(management.roles.list())).map((r) => r.name), ['Calendar editors']);
+});
+
+await tally.check('roles.permissions and users.roles: a role\'s permissions reach its users (sources ROLE) and leave with it', async () => {
+  await management.roles.permissions.add(editor.id, { permissions: [{ resource_server_identifier: 'organize', permission_name: 'read:calendar' },
+    { resource_server_identifier: 'organize', permission_name: 'update:calendar' }] });
+  assert.deepEqual((await all(management.roles.permissions.list(editor.id))).map((p) => p.permission_name), ['read:calendar', 'update:calendar']);
+  await management.users.roles.assign('auth0|dave', { roles: [editor.id] });
+  assert.deepEqual((await all(management.users.roles.list('auth0|dave'))).map((r) => r.id), [editor.id]);
+  const viaRole = await all(management.users.permissions.list('auth0|dave'));
+  assert.deepEqual(viaRole.map((p) => [p.permission_name, p.sources[0].source_type, p.sources[0].source_id]),
+    [['read:calendar', 'ROLE', editor.id], ['update:calendar', 'ROLE', editor.id]]);
+  const dave = await loginScopes('dave@example.com', 'openid read:calendar update:calendar delete:calendar');
+  assert.deepEqual(dave.scopes, ['openid', 'read:calendar', 'update:calendar']);
+  assert.equal((await call('GET', '/api/appointments', dave.accessToken)).status, 200);
+  await management.roles.permissions.delete(editor.id, { permissions: [{ resource_server_identifier: 'organize', permission_name: 'update:calendar' }] });
+  assert.deepEqual((await loginScopes('dave@example.com', 'openid update:calendar')).scopes, ['openid']);
+  await refused(management.users.roles.assign('auth0|dave', { roles: ['rol_0000000000000000'] }), 404, 'inexistent_role');
+  await management.users.roles.delete('auth0|dave', { roles: [editor.id] });
+  assert.deepEqual(await all(management.users.roles.list('auth0|dave')), []);
+  await management.users.roles.assign('auth0|dave', { roles: [editor.id] });
+});
+
+// ---------------------------------------------------------------- authentication and scopes of the Management API
+await tally.check('the Management API wants its own token: none is 401, a forged or an API token is 401 invalid_token, a missing scope is 403', async () => {
+  const bare = await fetch(`${base}api/v2/roles`);
+  assert.equal(bare.status, 401);
+  assert.equal((await bare.json()).message, 'Missing authentication');
+  await refused(clientFor({ token: 'not.a.token' }).roles.list(), 401, 'invalid_token');
+  await refused(clientFor({ token: (await m2m()).body.access_token }).roles.list(), 401, 'invalid_token');
+  const narrow = await token({ grant_type: 'client_credentials', client_id: 'organizer-admin', client_secret: 'organizer-admin-secret', audience: `${base}api/v2/`, scope: 'read:users' });
+  assert.equal(narrow.body.scope, 'read:users');
+  const reader = clientFor({ token: narrow.body.access_token });
+  assert.equal((await all(reader.users.list())).length, 4);
+  const body = await refused(reader.roles.create({ name: 'sneaky' }), 403, 'insufficient_scope');
+  assert.match(body.message, /create:roles/);
+  await refused(reader.users.permissions.create('auth0|bob', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'delete:contacts' }] }), 403, 'insufficient_scope');
+});
+
+// ---------------------------------------------------------------- persistence
+await tally.check('every change survives a restart: the declared API, the role and its holder, the grant', async () => {
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+  server = await startServer(binary, ['--access-log', 'off'], { dataDir });
+  base = server.url;
+  management = clientFor({ clientId: 'organizer-admin', clientSecret: 'organizer-admin-secret', audience: `${base}api/v2/` });
+  assert.deepEqual((await organize()).organizer_apis.map((a) => a.name), ['contacts', 'calendar', 'samples']);
+  assert.deepEqual((await all(management.users.roles.list('auth0|dave'))).map((r) => r.name), ['Calendar editors']);
+  const samples = await m2m('read:samples');
+  assert.equal(samples.status, 200, JSON.stringify(samples.body));
+  assert.equal((await call('GET', '/api/samples', samples.body.access_token)).status, 200);
+  await management.roles.delete(editor.id);
+  await refused(management.roles.get(editor.id), 404, 'inexistent_role');
+  assert.deepEqual(await all(management.users.roles.list('auth0|dave')), []);
+});
+
+tally.finish();
