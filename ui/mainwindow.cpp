@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "recordspane.h"
+
 #include "profiledialog.h"
 #include "qatab.h"
 #include "timelinepainter.h"
@@ -68,13 +70,18 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     setWindowTitle(tr("Organizer"));
     setWindowIcon(QIcon(QStringLiteral(":/organizer/icons/organizer.svg")));
     m_profiles = m_profileStore->load();
-    m_contacts = new RecordModel(contactColumns(), this);
-    m_appointments = new RecordModel(appointmentColumns(), this);
+    m_records = new app::RecordsController(m_api, this);
 
     buildToolbar();
     m_tabs = new QTabWidget(this);
-    m_tabs->addTab(buildRecordsTab(QStringLiteral("contacts"), QStringLiteral("/api/contacts"), m_contacts, &m_contactsView), tr("&Contacts"));
-    m_tabs->addTab(buildRecordsTab(QStringLiteral("calendar"), QStringLiteral("/api/appointments"), m_appointments, &m_appointmentsView), tr("C&alendar"));
+    rebuildRecordPanes();
+    connect(m_records, &app::RecordsController::apisChanged, this, &MainWindow::rebuildRecordPanes);
+    connect(m_records, &app::RecordsController::listed, this, [this](const QString &apiName, const QJsonArray &records) {
+        if (RecordsPane *pane = recordsPane(apiName))
+            pane->setRecords(records);
+    });
+    connect(m_records, &app::RecordsController::failed, this, [this](const QString &, const QString &summary) { statusBar()->showMessage(summary, 8000); });
+    connect(m_records, &app::RecordsController::busyChanged, this, &MainWindow::updateBusy);
     m_tabs->addTab(buildTokensTab(), tr("&Tokens"));
     m_tabs->addTab(buildResponsesTab(), tr("&Responses"));
     m_tabs->addTab(buildTimelineTab(), tr("T&imeline"));
@@ -222,46 +229,56 @@ void MainWindow::recordStep(app::Lane from, app::Lane to, const QString &label, 
         m_timelinePanel->setTimeline(m_loginTimeline);
 }
 
-QWidget *MainWindow::buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view)
+void MainWindow::rebuildRecordPanes()
 {
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    auto *buttons = new QHBoxLayout;
-    auto *table = new QTableView(page);
-    table->setModel(model);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setSelectionMode(QAbstractItemView::SingleSelection);
-    table->horizontalHeader()->setStretchLastSection(true);
-    table->verticalHeader()->hide();
-    table->setAlternatingRowColors(true);
-    *view = table;
-    struct Spec
-    {
-        QString label;
-        QString icon;
-        QString action;
-        QKeySequence key;
-        std::function<void()> run;
-    };
-    const QList<Spec> specs{
-        {tr("Refresh"), QStringLiteral("refresh"), QStringLiteral("read"), QKeySequence(), [this, path] { m_pendingKinds.insert(m_api->send("GET", path), path); }},
-        {tr("Add…"), QStringLiteral("add"), QStringLiteral("create"), QKeySequence::New, [this, path, model] { addRecord(path, model); }},
-        {tr("Edit…"), QStringLiteral("edit"), QStringLiteral("update"), QKeySequence(), [this, path, model, table] { editRecord(path, model, table); }},
-        {tr("Delete"), QStringLiteral("delete"), QStringLiteral("delete"), QKeySequence::Delete, [this, path, model, table] { deleteRecord(path, model, table); }},
-    };
-    for (const Spec &spec : specs) {
-        auto *button = new QPushButton(QIcon(QStringLiteral(":/organizer/icons/%1.svg").arg(spec.icon)), spec.label, page);
-        if (!spec.key.isEmpty())
-            button->setShortcut(spec.key);
-        connect(button, &QPushButton::clicked, this, spec.run);
-        buttons->addWidget(button);
-        m_scopedButtons.append({button, spec.action + QLatin1Char(':') + api});
+    // One tab per API, first in the window, in the catalogue's order; a pane whose API did not
+    // change keeps its table.
+    QList<RecordsPane *> panes;
+    for (const catalogue::ApiSpec &api : m_records->apis()) {
+        RecordsPane *pane = recordsPane(api.name);
+        if (pane && !(pane->api() == api)) {
+            m_tabs->removeTab(m_tabs->indexOf(pane));
+            m_recordPanes.removeAll(pane);
+            pane->deleteLater();
+            pane = nullptr;
+        }
+        if (!pane) {
+            pane = new RecordsPane(api, this);
+            const QString name = api.name;
+            connect(pane, &RecordsPane::refreshRequested, m_records, [this, name] { m_records->refresh(name); });
+            connect(pane, &RecordsPane::createRequested, m_records, [this, name](const QJsonObject &record) { m_records->create(name, record); });
+            connect(pane, &RecordsPane::replaceRequested, m_records, [this, name](qint64 id, const QJsonObject &record) { m_records->replace(name, id, record); });
+            connect(pane, &RecordsPane::removeRequested, m_records, [this, name](qint64 id) { m_records->remove(name, id); });
+            connect(pane, &RecordsPane::message, this, [this](const QString &text) { statusBar()->showMessage(text, 3000); });
+        }
+        panes.append(pane);
     }
-    buttons->addStretch(1);
-    connect(table, &QTableView::doubleClicked, this, [this, path, model, table] { editRecord(path, model, table); });
-    layout->addLayout(buttons);
-    layout->addWidget(table, 1);
-    return page;
+    for (RecordsPane *old : std::as_const(m_recordPanes)) {
+        if (!panes.contains(old)) {
+            m_tabs->removeTab(m_tabs->indexOf(old));
+            old->deleteLater();
+        }
+    }
+    m_recordPanes = panes;
+    for (int i = 0; i < panes.size(); ++i) {
+        RecordsPane *pane = panes.at(i);
+        const int at = m_tabs->indexOf(pane);
+        if (at != i) {
+            if (at >= 0)
+                m_tabs->removeTab(at);
+            m_tabs->insertTab(i, pane, pane->api().title);
+        }
+    }
+    updateActions();
+}
+
+RecordsPane *MainWindow::recordsPane(const QString &apiName) const
+{
+    for (RecordsPane *pane : m_recordPanes) {
+        if (pane->api().name == apiName)
+            return pane;
+    }
+    return nullptr;
 }
 
 QWidget *MainWindow::buildTokensTab()
@@ -577,8 +594,8 @@ void MainWindow::logout()
 {
     m_login.reset();
     m_api->setAccessToken({});
-    m_contacts->setRecords({});
-    m_appointments->setRecords({});
+    for (RecordsPane *pane : std::as_const(m_recordPanes))
+        pane->setRecords({});
     m_tokenTree->clear();
     m_scopeSummary->setText(tr("Not logged in."));
     statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
@@ -588,7 +605,7 @@ void MainWindow::logout()
 void MainWindow::updateBusy()
 {
     const bool loggingIn = m_session->isActive();
-    const qsizetype calls = m_pendingKinds.size();
+    const qsizetype calls = m_records->callsUnderWay();
     if (loggingIn)
         m_busy->setText(tr("⏳ logging in…"));
     else if (calls > 0)
@@ -609,65 +626,19 @@ void MainWindow::updateExpiry()
                                     : tr("The access token has expired; log in again."));
 }
 
-QString MainWindow::scopeHint(const QString &scope) const
-{
-    return tr("This token lacks %1: the API will answer 403 insufficient_scope. Click anyway to see it.").arg(scope);
-}
-
 void MainWindow::updateActions()
 {
     const bool loggedIn = m_login.has_value();
     m_loginButton->setEnabled(!currentProfile().local || m_server->state() == app::ServerLauncher::State::Running);
     m_logoutButton->setEnabled(loggedIn);
-    for (const auto &[button, scope] : m_scopedButtons) {
-        const bool granted = loggedIn && m_login->grantedScopes.contains(scope);
-        // Still callable without the scope, to demonstrate the 403; the label says what to expect.
-        QString label = button->text().remove(QStringLiteral(" ✗"));
-        button->setText(granted || !loggedIn ? label : label + QStringLiteral(" ✗"));
-        button->setToolTip(granted ? tr("Needs %1 (granted)").arg(scope) : scopeHint(scope));
-        button->setEnabled(loggedIn);
-    }
+    for (RecordsPane *pane : std::as_const(m_recordPanes))
+        pane->setGrantedScopes(loggedIn ? std::optional<QStringList>(m_login->grantedScopes) : std::nullopt);
 }
 
 void MainWindow::refreshAll()
 {
-    if (!m_login)
-        return;
-    m_pendingKinds.insert(m_api->send("GET", QStringLiteral("/api/contacts")), QStringLiteral("/api/contacts"));
-    m_pendingKinds.insert(m_api->send("GET", QStringLiteral("/api/appointments")), QStringLiteral("/api/appointments"));
-}
-
-void MainWindow::addRecord(const QString &path, RecordModel *model)
-{
-    RecordDialog dialog(path.endsWith(QLatin1String("contacts")) ? tr("Add contact") : tr("Add appointment"), model->columns(), {}, this);
-    if (dialog.exec() == QDialog::Accepted)
-        m_pendingKinds.insert(m_api->send("POST", path, QJsonDocument(dialog.record())), QStringLiteral("write:") + path);
-}
-
-void MainWindow::editRecord(const QString &path, RecordModel *model, QTableView *view)
-{
-    const QJsonObject record = model->record(view->currentIndex().row());
-    if (record.isEmpty()) {
-        statusBar()->showMessage(tr("Select a row first."), 3000);
-        return;
-    }
-    RecordDialog dialog(tr("Edit"), model->columns(), record, this);
-    if (dialog.exec() == QDialog::Accepted)
-        m_pendingKinds.insert(m_api->send("PUT", QStringLiteral("%1/%2").arg(path).arg(record.value(QLatin1String("id")).toInteger()), QJsonDocument(dialog.record())),
-                              QStringLiteral("write:") + path);
-}
-
-void MainWindow::deleteRecord(const QString &path, RecordModel *model, QTableView *view)
-{
-    const QJsonObject record = model->record(view->currentIndex().row());
-    if (record.isEmpty()) {
-        statusBar()->showMessage(tr("Select a row first."), 3000);
-        return;
-    }
-    const QString name = record.value(QLatin1String("name")).toString(record.value(QLatin1String("title")).toString());
-    if (QMessageBox::question(this, tr("Delete"), tr("Delete “%1”?").arg(name)) != QMessageBox::Yes)
-        return;
-    m_pendingKinds.insert(m_api->send("DELETE", QStringLiteral("%1/%2").arg(path).arg(record.value(QLatin1String("id")).toInteger())), QStringLiteral("write:") + path);
+    if (m_login)
+        m_records->refreshAll();
 }
 
 void MainWindow::onApiCall(const app::ApiCall &call)
@@ -688,22 +659,6 @@ void MainWindow::onApiCall(const app::ApiCall &call)
     }
     m_responses->scrollToBottom();
 
-    const QString kind = m_pendingKinds.take(call.id);
-    if (!call.succeeded()) {
-        statusBar()->showMessage(call.summary(), 8000);
-        return;
-    }
-    if (kind == QLatin1String("/api/contacts")) {
-        m_contacts->setRecords(call.json().object().value(QLatin1String("contacts")).toArray());
-        m_contactsView->resizeColumnsToContents();
-    } else if (kind == QLatin1String("/api/appointments")) {
-        m_appointments->setRecords(call.json().object().value(QLatin1String("appointments")).toArray());
-        m_appointmentsView->resizeColumnsToContents();
-    }
-    else if (kind.startsWith(QLatin1String("write:"))) {
-        const QString path = kind.mid(6);
-        m_pendingKinds.insert(m_api->send("GET", path), path);
-    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -5,7 +5,7 @@
 #include "loopbackreceiver.h"
 #include "oidcclient.h"
 #include "profiles.h"
-#include "recordmodel.h"
+#include "recordscontroller.h"
 #include "serverlauncher.h"
 
 #include <QMainWindow>
@@ -26,6 +26,7 @@ class QTreeWidget;
 namespace organizer::ui {
 
 class QaTab;
+class RecordsPane;
 class TimelinePanel;
 class WebLoginView;
 
@@ -58,7 +59,8 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    QWidget *buildRecordsTab(const QString &api, const QString &path, RecordModel *model, QTableView **view);
+    void rebuildRecordPanes();
+    RecordsPane *recordsPane(const QString &apiName) const;
     QWidget *buildTokensTab();
     QWidget *buildResponsesTab();
     QWidget *buildTimelineTab();
@@ -74,12 +76,8 @@ private:
     void onApiCall(const app::ApiCall &call);
     void updateActions();
     void updateExpiry();
-    void addRecord(const QString &path, RecordModel *model);
-    void editRecord(const QString &path, RecordModel *model, QTableView *view);
-    void deleteRecord(const QString &path, RecordModel *model, QTableView *view);
     void closeLoginDialog();
     app::Profile currentProfile() const;
-    QString scopeHint(const QString &scope) const;
 
     app::ServerLauncher *m_server;
     app::LoginSession *m_session;
@@ -98,11 +96,8 @@ private:
     QLabel *m_busy = nullptr; // shows while calls or a login are under way
     void updateBusy();
     QTabWidget *m_tabs = nullptr;
-    RecordModel *m_contacts = nullptr;
-    RecordModel *m_appointments = nullptr;
-    QTableView *m_contactsView = nullptr;
-    QTableView *m_appointmentsView = nullptr;
-    QList<QPair<QPushButton *, QString>> m_scopedButtons; // button, scope it needs
+    app::RecordsController *m_records = nullptr;
+    QList<RecordsPane *> m_recordPanes; // one tab per API, first in the window
     QTreeWidget *m_tokenTree = nullptr;
     QLabel *m_scopeSummary = nullptr;
     QLabel *m_expiryLabel = nullptr;
@@ -113,7 +108,6 @@ private:
     TimelinePanel *m_timelinePanel = nullptr;
     app::FlowTimeline m_loginTimeline; // the last login and the calls made with its token
     QList<app::ApiCall> m_calls;
-    QHash<int, QString> m_pendingKinds; // call id -> what to do with the answer
     QPointer<QDialog> m_loginDialog;
     QPointer<WebLoginView> m_loginView;
     QTimer m_expiryTimer;

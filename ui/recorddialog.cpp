@@ -1,31 +1,36 @@
 #include "recorddialog.h"
 
-#include <QDateTime>
+#include "recordvalidation.h"
+
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QRegularExpression>
 #include <QVBoxLayout>
 
 namespace organizer::ui {
 
-RecordDialog::RecordDialog(const QString &title, const QList<RecordColumn> &columns, const QJsonObject &record, QWidget *parent)
-    : QDialog(parent), m_columns(columns)
+RecordDialog::RecordDialog(const QString &title, catalogue::ApiSpec api, const QJsonObject &record, QWidget *parent)
+    : QDialog(parent), m_api(std::move(api))
 {
     setWindowTitle(title);
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
-    for (const RecordColumn &column : columns) {
+    using Type = catalogue::RecordField::Type;
+    for (const catalogue::RecordField &field : m_api.fields) {
         auto *edit = new QLineEdit(this);
-        const QJsonValue value = record.value(column.member);
+        const QJsonValue value = record.value(field.name);
         edit->setText(value.isDouble() ? QString::number(value.toInteger()) : value.toString());
-        if (column.kind == QLatin1String("datetime"))
+        if (field.type == Type::DateTime)
             edit->setPlaceholderText(QStringLiteral("2026-11-30T14:30:00-05:00"));
-        else if (column.kind == QLatin1String("email"))
+        else if (field.type == Type::Email)
             edit->setPlaceholderText(QStringLiteral("jane@example.com"));
-        form->addRow(column.title + (column.required ? QStringLiteral(" *") : QString()), edit);
-        m_fields.insert(column.member, edit);
+        else if (field.type == Type::Minutes)
+            edit->setPlaceholderText(QStringLiteral("30"));
+        if (field.type != Type::Minutes)
+            edit->setMaxLength(field.maxLength);
+        form->addRow(field.label() + (field.required ? QStringLiteral(" *") : QString()), edit);
+        m_fields.insert(field.name, edit);
     }
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #b42318"));
@@ -42,43 +47,34 @@ RecordDialog::RecordDialog(const QString &title, const QList<RecordColumn> &colu
 QJsonObject RecordDialog::record() const
 {
     QJsonObject out;
-    for (const RecordColumn &column : m_columns) {
-        const QString text = m_fields.value(column.member)->text().trimmed();
+    for (const catalogue::RecordField &field : m_api.fields) {
+        const QString text = m_fields.value(field.name)->text().trimmed();
         if (text.isEmpty())
             continue;
-        if (column.kind == QLatin1String("minutes"))
-            out.insert(column.member, text.toInt());
+        bool isNumber = false;
+        const int minutes = text.toInt(&isNumber);
+        // A number the field wants as a number; anything else as typed, for validate() to name.
+        if (field.type == catalogue::RecordField::Type::Minutes && isNumber)
+            out.insert(field.name, minutes);
         else
-            out.insert(column.member, text);
+            out.insert(field.name, text);
     }
     return out;
 }
 
-QString RecordDialog::validate(const QList<RecordColumn> &columns, const QJsonObject &record)
+QString RecordDialog::validate(const catalogue::ApiSpec &api, const QJsonObject &record)
 {
-    static const QRegularExpression email(QStringLiteral(R"(^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$)"));
-    for (const RecordColumn &column : columns) {
-        const QJsonValue value = record.value(column.member);
-        if (value.isUndefined()) {
-            if (column.required)
-                return QObject::tr("%1 is required.").arg(column.title);
-            continue;
-        }
-        if (column.kind == QLatin1String("email") && !email.match(value.toString()).hasMatch())
-            return QObject::tr("%1 must be an email address like jane@example.com.").arg(column.title);
-        if (column.kind == QLatin1String("datetime")
-            && (!QDateTime::fromString(value.toString(), Qt::ISODate).isValid()
-                || !QRegularExpression(QStringLiteral("(Z|[+-]\\d\\d:\\d\\d)$")).match(value.toString()).hasMatch()))
-            return QObject::tr("%1 must be a date and time with an offset, like 2026-11-30T14:30:00-05:00.").arg(column.title);
-        if (column.kind == QLatin1String("minutes") && (value.toInt() < 1 || value.toInt() > 1440))
-            return QObject::tr("%1 must be a number of minutes from 1 to 1440.").arg(column.title);
-    }
-    return {};
+    QList<catalogue::FieldError> errors;
+    (void)catalogue::validateRecord(api, record, &errors);
+    if (errors.isEmpty())
+        return {};
+    const catalogue::RecordField *field = api.field(errors.first().field);
+    return QObject::tr("%1 %2.").arg(field ? field->label() : errors.first().field, errors.first().message);
 }
 
 void RecordDialog::accept()
 {
-    const QString problem = validate(m_columns, record());
+    const QString problem = validate(m_api, record());
     if (!problem.isEmpty()) {
         m_error->setText(problem);
         return;

@@ -10,22 +10,23 @@ class QLineEdit;
 
 namespace organizer::ui {
 
-// Add or edit one contact or appointment; checks the fields before anything is sent.
+// Add or edit one record of an API; checks the fields by the catalogue's rules (the server's own)
+// before anything is sent.
 class RecordDialog : public QDialog
 {
     Q_OBJECT
 
 public:
-    RecordDialog(const QString &title, const QList<RecordColumn> &columns, const QJsonObject &record, QWidget *parent = nullptr);
+    RecordDialog(const QString &title, catalogue::ApiSpec api, const QJsonObject &record, QWidget *parent = nullptr);
     QJsonObject record() const;
 
     // Empty when valid; else one sentence naming the first bad field.
-    static QString validate(const QList<RecordColumn> &columns, const QJsonObject &record);
+    static QString validate(const catalogue::ApiSpec &api, const QJsonObject &record);
 
 private:
     void accept() override;
 
-    QList<RecordColumn> m_columns;
+    catalogue::ApiSpec m_api;
     QHash<QString, QLineEdit *> m_fields;
     QLabel *m_error;
 };

@@ -4,31 +4,21 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include "catalogue.h"
+
 namespace organizer::ui {
 
-// One column of a record table: the JSON member and its header.
-struct RecordColumn
-{
-    QString member;
-    QString title;
-    bool required = false;
-    QString kind; // "text", "email", "datetime", "minutes"
-};
-
-QList<RecordColumn> contactColumns();
-QList<RecordColumn> appointmentColumns();
-
-// Contacts or appointments as the API lists them, for a QTableView.
+// An API's records as it lists them, for a QTableView: one column per field of the catalogue.
 class RecordModel : public QAbstractTableModel
 {
     Q_OBJECT
 
 public:
-    RecordModel(QList<RecordColumn> columns, QObject *parent = nullptr);
+    RecordModel(catalogue::ApiSpec api, QObject *parent = nullptr);
 
     void setRecords(const QJsonArray &records);
     QJsonObject record(int row) const;
-    const QList<RecordColumn> &columns() const { return m_columns; }
+    const catalogue::ApiSpec &api() const { return m_api; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -36,7 +26,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
-    QList<RecordColumn> m_columns;
+    catalogue::ApiSpec m_api;
     QList<QJsonObject> m_records;
 };
 

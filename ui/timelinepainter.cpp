@@ -14,6 +14,8 @@
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
+#include <iterator>
+
 namespace organizer::ui {
 
 namespace {
@@ -26,9 +28,9 @@ constexpr int kHeaderHeight = 40;
 constexpr int kStepHeight = 38;
 constexpr int kLegendHeight = 26;
 
-int laneX(app::Lane lane)
+int laneX(const QList<app::Lane> &lanes, const app::Lane &lane)
 {
-    return kMargin + kTimeGutter + int(lane) * kLaneWidth + kLaneWidth / 2;
+    return kMargin + kTimeGutter + int(lanes.indexOf(lane)) * kLaneWidth + kLaneWidth / 2;
 }
 
 QColor outcomeColor(app::FlowStep::Outcome outcome)
@@ -57,7 +59,7 @@ QFont font(int pixelSize, bool bold = false)
 QSize TimelinePainter::sizeFor(const app::FlowTimeline &timeline)
 {
     const int steps = std::max<int>(1, int(timeline.steps().size()));
-    return QSize(2 * kMargin + kTimeGutter + app::laneCount * kLaneWidth,
+    return QSize(2 * kMargin + kTimeGutter + int(timeline.lanes().size()) * kLaneWidth,
                  kMargin + kTitleHeight + kHeaderHeight + steps * kStepHeight + kLegendHeight + kMargin);
 }
 
@@ -75,17 +77,18 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
 
     const int headerTop = kMargin + kTitleHeight;
     const int bottom = size.height() - kMargin - kLegendHeight;
-    static const QColor laneColors[app::laneCount] = {QColor(0xe8, 0xee, 0xfb), QColor(0xee, 0xf4, 0xe8), QColor(0xfb, 0xf0, 0xe2), QColor(0xf3, 0xe8, 0xf8),
-                                                      QColor(0xe4, 0xf4, 0xf6)};
-    for (int lane = 0; lane < app::laneCount; ++lane) {
-        const int x = laneX(app::Lane(lane));
+    static const QColor laneColors[] = {QColor(0xe8, 0xee, 0xfb), QColor(0xee, 0xf4, 0xe8), QColor(0xfb, 0xf0, 0xe2), QColor(0xf3, 0xe8, 0xf8),
+                                        QColor(0xe4, 0xf4, 0xf6), QColor(0xf6, 0xf1, 0xdc)};
+    const QList<app::Lane> lanes = timeline.lanes();
+    for (int lane = 0; lane < lanes.size(); ++lane) {
+        const int x = laneX(lanes, lanes.at(lane));
         const QRect box(x - kLaneWidth / 2 + 8, headerTop, kLaneWidth - 16, kHeaderHeight - 10);
         painter.setPen(QPen(QColor(0xa8, 0xb0, 0xc2), 1));
-        painter.setBrush(laneColors[lane]);
+        painter.setBrush(laneColors[lane % std::size(laneColors)]);
         painter.drawRoundedRect(box, 6, 6);
         painter.setFont(font(12, true));
         painter.setPen(QColor(0x1d, 0x24, 0x33));
-        painter.drawText(box, Qt::AlignCenter, app::laneName(app::Lane(lane)));
+        painter.drawText(box, Qt::AlignCenter, app::laneName(lanes.at(lane)));
         painter.setPen(QPen(QColor(0xc0, 0xc6, 0xd4), 1, Qt::DashLine));
         painter.drawLine(x, box.bottom() + 1, x, bottom);
     }
@@ -96,8 +99,8 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
         painter.setFont(font(11));
         painter.setPen(QColor(0x6b, 0x73, 0x86));
         painter.drawText(QRect(kMargin, y - 14, kTimeGutter - 8, 16), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("+%1 ms").arg(step.atMs));
-        const int from = laneX(step.from);
-        const int to = laneX(step.to);
+        const int from = laneX(lanes, step.from);
+        const int to = laneX(lanes, step.to);
         painter.setPen(QPen(color, 1.6));
         painter.setBrush(color);
         QString label = step.label;

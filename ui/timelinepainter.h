@@ -10,7 +10,7 @@ class QPainter;
 namespace organizer::ui {
 
 // Draws a flow timeline as a sequence diagram: one lifeline per party (App, Browser view,
-// Authorization server, Contacts API, Calendar API), one arrow per step, time on the left.
+// Authorization server, then one per API), one arrow per step, time on the left.
 // The same drawing goes to the screen, to PNG and to SVG.
 class TimelinePainter
 {

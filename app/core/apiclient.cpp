@@ -1,5 +1,7 @@
 #include "apiclient.h"
 
+#include "catalogue.h"
+
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QNetworkReply>
@@ -26,22 +28,24 @@ QString ApiCall::summary() const
 
 QString requiredScope(const QByteArray &method, const QString &path)
 {
-    static const QRegularExpression route(QStringLiteral("^/api/(contacts|appointments|calendar)(/[^/]+)?/?$"));
+    // /api/<segment> or /api/<segment>/<id>, the segment naming a catalogue API (or an alias).
+    static const QRegularExpression route(QStringLiteral("^/api/([^/]+)(/[^/]+)?/?$"));
     const auto match = route.match(path);
     if (!match.hasMatch())
         return {};
-    const QString api = match.captured(1) == QLatin1String("contacts") ? QStringLiteral("contacts") : QStringLiteral("calendar");
+    const catalogue::ApiSpec *api = catalogue::organizerService().apiServedAt(match.captured(1));
+    if (!api)
+        return {};
     const bool item = !match.captured(2).isEmpty();
-    QString action;
     if (method == "GET")
-        action = QStringLiteral("read");
-    else if (method == "POST" && !item)
-        action = QStringLiteral("create");
-    else if (method == "PUT" && item)
-        action = QStringLiteral("update");
-    else if (method == "DELETE" && item)
-        action = QStringLiteral("delete");
-    return action.isEmpty() ? QString() : action + QLatin1Char(':') + api;
+        return api->scope(catalogue::Action::Read);
+    if (method == "POST" && !item)
+        return api->scope(catalogue::Action::Create);
+    if (method == "PUT" && item)
+        return api->scope(catalogue::Action::Update);
+    if (method == "DELETE" && item)
+        return api->scope(catalogue::Action::Delete);
+    return {};
 }
 
 ApiClient::ApiClient(QObject *parent) : QObject(parent) {}

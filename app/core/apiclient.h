@@ -28,7 +28,7 @@ struct ApiCall
     QString summary() const;
 };
 
-// Calls the contacts and calendar APIs with the bearer token. Every answer, good or bad, is reported
+// Calls the APIs with the bearer token. Every answer, good or bad, is reported
 // through finished() with the call's id.
 class ApiClient : public QObject
 {
@@ -55,7 +55,7 @@ private:
     int m_nextId = 1;
 };
 
-// The scope an API route needs, per the Organizer Service's scheme (action:api). Empty for unknown routes.
+// The scope an API route needs, by the catalogue (action:api). Empty for routes it does not know.
 QString requiredScope(const QByteArray &method, const QString &path);
 
 } // namespace organizer::app

@@ -1,5 +1,7 @@
 #include "demoscenario.h"
 
+#include "catalogue.h"
+
 #include "profiles.h"
 
 #include <QJsonArray>
@@ -91,7 +93,10 @@ void DemoScenario::onLoggedIn(const LoginResult &result)
                  result.idTokenClaims.contains(QLatin1String("at_hash")) ? QStringLiteral(", at_hash") : QString()));
     say(QStringLiteral("  login took  %1 ms").arg(m_clock.elapsed()));
     m_api->setAccessToken(result.accessToken);
-    m_pendingCalls = {m_api->send("GET", QStringLiteral("/api/contacts")), m_api->send("GET", QStringLiteral("/api/appointments"))};
+    // Every API's list, one call each: what the granted scopes predict is checked for each.
+    m_pendingCalls.clear();
+    for (const catalogue::ApiSpec &api : catalogue::organizerService().apis)
+        m_pendingCalls.append(m_api->send("GET", api.path()));
 }
 
 void DemoScenario::onCall(const ApiCall &call)

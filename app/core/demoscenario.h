@@ -27,7 +27,7 @@ struct DemoOptions
 };
 
 // `organizer --demo`: start the bundled server, log in through the real browser (filling the login
-// and consent pages), call both APIs, and compare each answer with what the granted scopes predict.
+// and consent pages), call every API, and compare each answer with what the granted scopes predict.
 class DemoScenario : public QObject
 {
     Q_OBJECT

@@ -1,32 +1,52 @@
 #include "flowtimeline.h"
 
+#include "catalogue.h"
+
 #include <QJsonObject>
 #include <QRegularExpression>
 
 namespace organizer::app {
 
-QString laneName(Lane lane)
+const Lane Lane::App(Lane::Kind::App, {});
+const Lane Lane::Browser(Lane::Kind::Browser, {});
+const Lane Lane::AuthorizationServer(Lane::Kind::AuthorizationServer, {});
+
+QString laneName(const Lane &lane)
 {
-    switch (lane) {
-    case Lane::App:
+    switch (lane.kind()) {
+    case Lane::Kind::App:
         return QStringLiteral("App");
-    case Lane::Browser:
+    case Lane::Kind::Browser:
         return QStringLiteral("Browser view");
-    case Lane::AuthorizationServer:
+    case Lane::Kind::AuthorizationServer:
         return QStringLiteral("Authorization server");
-    case Lane::ContactsApi:
-        return QStringLiteral("Contacts API");
-    case Lane::CalendarApi:
-        return QStringLiteral("Calendar API");
+    case Lane::Kind::Api:
+        break;
     }
-    return {};
+    const catalogue::ApiSpec *api = catalogue::organizerService().api(lane.apiName());
+    return (api ? api->title : catalogue::RecordField{lane.apiName()}.label()) + QStringLiteral(" API");
 }
 
 Lane laneForApiPath(const QString &path)
 {
-    if (path.startsWith(QLatin1String("/api/appointments")) || path.startsWith(QLatin1String("/api/calendar")))
-        return Lane::CalendarApi;
-    return Lane::ContactsApi;
+    const QString segment = path.section(QLatin1Char('/'), 2, 2); // "/api/<segment>/…"
+    if (const catalogue::ApiSpec *api = catalogue::organizerService().apiServedAt(segment))
+        return Lane::api(api->name);
+    return Lane::api(segment);
+}
+
+QList<Lane> FlowTimeline::lanes() const
+{
+    QList<Lane> lanes{Lane::App, Lane::Browser, Lane::AuthorizationServer};
+    for (const catalogue::ApiSpec &api : catalogue::organizerService().apis)
+        lanes.append(Lane::api(api.name));
+    for (const FlowStep &step : m_steps) {
+        for (const Lane &lane : {step.from, step.to}) {
+            if (!lanes.contains(lane))
+                lanes.append(lane);
+        }
+    }
+    return lanes;
 }
 
 FlowTimeline::FlowTimeline(QString title) : m_title(maskSecrets(title)) {}

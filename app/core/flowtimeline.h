@@ -8,11 +8,29 @@
 
 namespace organizer::app {
 
-// The parties of a login as a presenter draws them: one lifeline each.
-enum class Lane { App, Browser, AuthorizationServer, ContactsApi, CalendarApi };
-inline constexpr int laneCount = 5;
-QString laneName(Lane lane);
-// Which API lane a path belongs to (the calendar API answers under /api/appointments and /api/calendar).
+// A party of a login as a presenter draws it: the app, its browser view, the authorization server,
+// or one of the APIs (one lifeline per API of the catalogue, plus any other API a call reaches).
+class Lane
+{
+public:
+    enum class Kind { App, Browser, AuthorizationServer, Api };
+    static const Lane App;
+    static const Lane Browser;
+    static const Lane AuthorizationServer;
+    static Lane api(const QString &apiName) { return Lane(Kind::Api, apiName); }
+
+    Kind kind() const { return m_kind; }
+    const QString &apiName() const { return m_api; } // "contacts"; empty unless kind() is Api
+    bool operator==(const Lane &) const = default;
+
+private:
+    Lane(Kind kind, QString api) : m_kind(kind), m_api(std::move(api)) {}
+    Kind m_kind;
+    QString m_api;
+};
+QString laneName(const Lane &lane); // "Contacts API"
+// Which API lane a path belongs to, by the catalogue (the calendar API answers under
+// /api/appointments and /api/calendar); an API the catalogue does not know gets a lane of its own.
 Lane laneForApiPath(const QString &path);
 
 struct FlowStep
@@ -21,7 +39,7 @@ struct FlowStep
     qint64 atMs = 0;       // since the timeline started
     qint64 durationMs = -1; // -1: an instant
     Lane from = Lane::App;
-    Lane to = Lane::App;   // from == to: a check inside one party
+    Lane to = Lane::App; // from == to: a check inside one party
     QString label;         // one line, already masked
     QString detail;        // more lines, already masked
     Outcome outcome = Outcome::Info;
@@ -47,6 +65,9 @@ public:
     const QList<FlowStep> &steps() const { return m_steps; }
     bool isEmpty() const { return m_steps.isEmpty(); }
     QJsonArray toJson() const;
+    // The lifelines to draw, left to right: the three parties, the catalogue's APIs, then any other
+    // API a step reached.
+    QList<Lane> lanes() const;
 
     // Replaces tokens, codes, secrets and passwords in `text` with a short masked form ("eyJhbGci…" →
     // "eyJh…[masked]"), so that what is left is safe to show on a projector or attach to a CI run.

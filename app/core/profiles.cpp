@@ -1,5 +1,7 @@
 #include "profiles.h"
 
+#include "catalogue.h"
+
 namespace organizer::app {
 
 QString flowName(Flow flow)
@@ -7,12 +9,9 @@ QString flowName(Flow flow)
     return flow == Flow::Implicit ? QStringLiteral("implicit") : QStringLiteral("code");
 }
 
-const QStringList &organizerApiScopes()
+QStringList organizerApiScopes()
 {
-    static const QStringList scopes{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
-                                    QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"),  QStringLiteral("create:calendar"),
-                                    QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")};
-    return scopes;
+    return catalogue::organizerService().scopes();
 }
 
 QStringList scopeChoices(const Profile &profile, const QStringList &discovered)

@@ -45,7 +45,7 @@ private:
 QString flowName(Flow flow);
 
 // The Organizer Service's API scopes, one per API and action.
-const QStringList &organizerApiScopes();
+QStringList organizerApiScopes();
 
 // What the Scopes menu offers: the OpenID scopes, the API scopes the app knows and the profile
 // asks for, and whatever the provider's discovery lists. Auth0's scopes_supported names no API

@@ -1,5 +1,7 @@
 #include "qaplan.h"
 
+#include "catalogue.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -417,11 +419,35 @@ QJsonObject Plan::bundledTenant()
     return QJsonDocument::fromJson(file.readAll()).object();
 }
 
+QJsonArray defaultEndpoints(const catalogue::ResourceServerSpec &service)
+{
+    QJsonArray endpoints;
+    for (const catalogue::ApiSpec &api : service.apis) {
+        const QString item = api.path() + QStringLiteral("/{id}");
+        const QJsonObject body = catalogue::sampleRecord(api);
+        const auto endpoint = [&api](const char *method, const QString &path, catalogue::Action action, const QJsonObject &sent = {}) {
+            QJsonObject entry{{QStringLiteral("method"), QLatin1String(method)}, {QStringLiteral("path"), path}, {QStringLiteral("scope"), api.scope(action)}};
+            if (!sent.isEmpty())
+                entry.insert(QStringLiteral("body"), sent);
+            return entry;
+        };
+        endpoints.append(endpoint("GET", api.path(), catalogue::Action::Read));
+        endpoints.append(endpoint("POST", api.path(), catalogue::Action::Create, body));
+        endpoints.append(endpoint("GET", item, catalogue::Action::Read));
+        endpoints.append(endpoint("PUT", item, catalogue::Action::Update, body));
+        endpoints.append(endpoint("DELETE", item, catalogue::Action::Delete));
+    }
+    return endpoints;
+}
+
 Plan Plan::builtIn()
 {
+    // Users, probes and the tenant from resources/qa-plan.json; the endpoints from the catalogue.
     QFile file(QStringLiteral(":/organizer/qa/qa-plan.json"));
     file.open(QIODevice::ReadOnly);
-    auto plan = parse(file.readAll(), QStringLiteral("built-in default plan"), {}, bundledTenant());
+    QJsonObject document = QJsonDocument::fromJson(file.readAll()).object();
+    document.insert(QStringLiteral("endpoints"), defaultEndpoints(catalogue::organizerService()));
+    auto plan = parse(QJsonDocument(document).toJson(), QStringLiteral("built-in default plan"), {}, bundledTenant());
     // The build's own test reads this plan; a broken one fails there, not here.
     Q_ASSERT_X(plan, "Plan::builtIn", qPrintable(plan ? QString() : plan.error()));
     return plan ? *plan : Plan{};

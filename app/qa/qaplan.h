@@ -1,5 +1,7 @@
 #pragma once
 
+#include "catalogue.h"
+
 #include "expected.h"
 
 #include <QByteArray>
@@ -95,12 +97,17 @@ struct Plan
     // field: "endpoints[2].scope: …".
     static Expected<Plan, QString> parse(const QByteArray &json, const QString &source, const QString &baseDir, const QJsonObject &tenantFallback);
     static Expected<Plan, QString> load(const QString &path, const QJsonObject &tenantFallback);
-    // The plan shipped for the demo tenant (resources/qa-plan.json).
+    // The plan shipped for the demo tenant: users and probes from resources/qa-plan.json, and five
+    // endpoints per catalogue API (list, create, read, replace, delete), each with its scope.
     static Plan builtIn();
     static QJsonObject bundledTenant();
 };
 
 // Each API scope alone, each API's scopes together, all of them, none (the default scope sets).
 QList<ScopeSet> defaultScopeSets(const QStringList &apiScopes);
+
+// The scope QA endpoints of every API of `service`: list, create, read, replace and delete, each
+// with the scope the catalogue puts on it and a valid sample body where one is sent.
+QJsonArray defaultEndpoints(const catalogue::ResourceServerSpec &service);
 
 } // namespace organizer::qa

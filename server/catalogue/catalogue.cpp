@@ -148,6 +148,33 @@ const ApiSpec *ResourceServerSpec::apiForScope(const QString &scope) const
     return api(scope.section(QLatin1Char(':'), 1));
 }
 
+QJsonObject sampleRecord(const ApiSpec &api)
+{
+    QJsonObject record;
+    for (const RecordField &field : api.fields) {
+        if (!field.required)
+            continue;
+        switch (field.type) {
+        case Type::Text:
+            record.insert(field.name, QStringLiteral("QA Probe").left(field.maxLength));
+            break;
+        case Type::Email:
+            record.insert(field.name, QStringLiteral("qa.probe@example.com"));
+            break;
+        case Type::Phone:
+            record.insert(field.name, QStringLiteral("+1 555 0100"));
+            break;
+        case Type::DateTime:
+            record.insert(field.name, QStringLiteral("2026-12-01T10:00:00Z"));
+            break;
+        case Type::Minutes:
+            record.insert(field.name, 30);
+            break;
+        }
+    }
+    return record;
+}
+
 const ResourceServerSpec &organizerService()
 {
     static const ResourceServerSpec spec = [] {

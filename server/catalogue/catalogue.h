@@ -74,6 +74,10 @@ struct ResourceServerSpec
     const ApiSpec *apiForScope(const QString &scope) const; // by the part after ':'
 };
 
+// A record with every required field filled with a valid value ("QA Probe", "qa.probe@example.com",
+// …): what the scope QA plan creates and replaces, whatever the API.
+QJsonObject sampleRecord(const ApiSpec &api);
+
 // The catalogue compiled into Organizer: Organizer Service with its contacts and calendar APIs.
 const ResourceServerSpec &organizerService();
 

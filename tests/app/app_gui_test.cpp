@@ -232,7 +232,7 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     // The login's timeline: authorize, the pages, the caught redirect, the id_token checks, each call.
     ASSERT_TRUE(waitFor([&window] {
         for (const app::FlowStep &step : window.loginTimeline().steps()) {
-            if (step.to == app::Lane::CalendarApi)
+            if (step.to == app::Lane::api(QStringLiteral("calendar")))
                 return true;
         }
         return false;
@@ -455,9 +455,9 @@ TEST(Profiles, PersistWithoutTokensAndValidate)
 
 TEST(RecordForms, CheckFieldsBeforeSending)
 {
-    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}).isEmpty());
-    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}}).contains(QLatin1String("Email is required")));
-    EXPECT_TRUE(ui::RecordDialog::validate(ui::contactColumns(), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}}).contains(QLatin1String("email address")));
-    EXPECT_TRUE(ui::RecordDialog::validate(ui::appointmentColumns(), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}}).contains(QLatin1String("offset")));
-    EXPECT_TRUE(ui::RecordDialog::validate(ui::appointmentColumns(), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}}).isEmpty());
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}).isEmpty());
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}}).contains(QLatin1String("Email is required")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}}).contains(QLatin1String("email address")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}}).contains(QLatin1String("offset")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}}).isEmpty());
 }

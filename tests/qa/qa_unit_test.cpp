@@ -325,7 +325,7 @@ QaRun sampleRun()
         row.grantedScopes = row.expected.grantedApiScopes;
         row.verdict = Verdict::Pass;
         row.timeline = app::FlowTimeline(row.label);
-        row.timeline.add(app::Lane::App, app::Lane::ContactsApi, QStringLiteral("GET /api/contacts → 200"), app::FlowStep::Outcome::Ok);
+        row.timeline.add(app::Lane::App, app::Lane::api(QStringLiteral("contacts")), QStringLiteral("GET /api/contacts → 200"), app::FlowStep::Outcome::Ok);
         for (const Endpoint &endpoint : run.plan.endpoints) {
             CellResult cell;
             cell.expected = expectCell(run.plan, spec, row.expected, endpoint);
@@ -441,9 +441,9 @@ TEST(QaTimeline, SecretsAreMaskedOnTheWayIn)
                                 "&state=4f9a8b7c6d5e4f3a2b1c&expires_in=86400"));
     timeline.add(app::Lane::Browser, app::Lane::AuthorizationServer, QStringLiteral("POST /login"), app::FlowStep::Outcome::Info,
                  QStringLiteral("password=hunter2 code=SplxlOBeZQQYbYS6WxSbIA code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
-    timeline.add(app::Lane::App, app::Lane::ContactsApi, QStringLiteral("Authorization: Bearer abc.def.ghi"), app::FlowStep::Outcome::Ok,
+    timeline.add(app::Lane::App, app::Lane::api(QStringLiteral("contacts")), QStringLiteral("Authorization: Bearer abc.def.ghi"), app::FlowStep::Outcome::Ok,
                  QStringLiteral("{\"client_secret\": \"organizer-cli-secret\", \"refresh_token\":\"v1.MRrT\"}"));
-    timeline.add(app::Lane::App, app::Lane::ContactsApi, QStringLiteral("403"), app::FlowStep::Outcome::Ok,
+    timeline.add(app::Lane::App, app::Lane::api(QStringLiteral("contacts")), QStringLiteral("403"), app::FlowStep::Outcome::Ok,
                  QStringLiteral("WWW-Authenticate: Bearer realm=\"organize\", error=\"insufficient_scope\""));
     const QString all = QString::fromUtf8(QJsonDocument(timeline.toJson()).toJson());
     EXPECT_TRUE(all.contains(QLatin1String("Bearer realm=\\\"organize\\\", error=\\\"insufficient_scope"))) << "a challenge is not a credential: " << qPrintable(all);
