@@ -9,6 +9,8 @@
 #include "provideroptions.h"
 #include "qacommand.h"
 #include "serverlauncher.h"
+#include "tenantadmin.h"
+#include "tutorialscenario.h"
 #include "weblogin.h"
 
 #include <QApplication>
@@ -111,6 +113,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("password"), QStringLiteral("Demo password (default organizer)."), QStringLiteral("password"), QStringLiteral("organizer")},
         {QStringLiteral("flow"), QStringLiteral("implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
         {QStringLiteral("exit-when-done"), QStringLiteral("Quit when the demo has finished (always so without a display).")},
+        {QStringLiteral("tutorial"), QStringLiteral("Start the bundled server on an empty tenant and follow the tutorial: create the API and its scopes "
+                                                    "(Tenant tab), then log in and call the APIs. With --demo, every step runs by itself and is printed.")},
     });
     const app::ProviderOptions providerOptions;
     providerOptions.addTo(parser);
@@ -143,6 +147,32 @@ int main(int argc, char *argv[])
     app::LoginSession session(&oidc);
     app::ApiClient api;
 
+    const bool tutorial = parser.isSet(QStringLiteral("tutorial"));
+    if (tutorial && !provider->local) {
+        std::fprintf(stderr, "organizer: --tutorial runs on the bundled server's empty tenant; leave out --profile and --issuer\n");
+        return 2;
+    }
+    if (demo && tutorial && !display) {
+        // Headless: both halves of the tutorial, each step printed.
+        ui::WebLoginView view;
+        view.resize(800, 600);
+        ui::WebLoginBrowser browser(&view, &session);
+        app::TenantAdmin admin;
+        app::DemoOptions options;
+        options.user = parser.value(QStringLiteral("user"));
+        options.password = parser.value(QStringLiteral("password"));
+        options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
+        app::TutorialScenario scenario(&server, &admin, &session, &api, &browser, options);
+        QObject::connect(&scenario, &app::TutorialScenario::line, [](const QString &text) {
+            std::fprintf(stdout, "%s\n", qPrintable(text));
+            std::fflush(stdout);
+        });
+        QObject::connect(&scenario, &app::TutorialScenario::finished, &application, [&application](bool passed) { application.exit(passed ? 0 : 1); });
+        QTimer::singleShot(0, &scenario, &app::TutorialScenario::run);
+        const int code = application.exec();
+        server.stop();
+        return code;
+    }
     if (demo && !display) {
         // Headless: the same real web view, rendered offscreen; the report goes to stdout.
         ui::WebLoginView view;

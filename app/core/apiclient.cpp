@@ -4,7 +4,6 @@
 
 #include <QElapsedTimer>
 #include <QJsonObject>
-#include <QNetworkReply>
 #include <QRegularExpression>
 
 namespace organizer::app {
@@ -53,33 +52,24 @@ ApiClient::ApiClient(QObject *parent) : QObject(parent) {}
 int ApiClient::send(const QByteArray &method, const QString &path, const QJsonDocument &body)
 {
     const int id = m_nextId++;
-    const QUrl url = m_baseUrl.resolved(QUrl(path.startsWith(QLatin1Char('/')) ? path.mid(1) : path));
-    QNetworkRequest request(url);
-    request.setTransferTimeout(15'000);
-    request.setRawHeader("accept", "application/json");
-    if (!m_token.isEmpty())
-        request.setRawHeader("authorization", "Bearer " + m_token);
-    QByteArray payload;
+    HttpRequest request;
+    request.method = method;
+    request.url = m_baseUrl.resolved(QUrl(path.startsWith(QLatin1Char('/')) ? path.mid(1) : path));
+    request.bearerToken = m_token;
     if (method == "POST" || method == "PUT") {
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        payload = body.toJson(QJsonDocument::Compact);
+        request.contentType = "application/json";
+        request.body = body.toJson(QJsonDocument::Compact);
     }
-    auto *timer = new QElapsedTimer;
-    timer->start();
-    QNetworkReply *reply = m_network.sendCustomRequest(request, method, payload);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, timer, id, method, url] {
-        reply->deleteLater();
+    m_http.send(request, this, [this, id, method, url = request.url](const HttpReply &reply) {
         ApiCall call;
         call.id = id;
         call.method = method;
         call.url = url;
-        call.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        call.wwwAuthenticate = reply->rawHeader("www-authenticate");
-        call.body = reply->readAll();
-        call.durationMs = timer->nsecsElapsed() / 1e6;
-        delete timer;
-        if (call.status == 0)
-            call.error = reply->errorString();
+        call.status = reply.status;
+        call.wwwAuthenticate = reply.wwwAuthenticate;
+        call.body = reply.body;
+        call.durationMs = reply.durationMs;
+        call.error = reply.networkError;
         qCInfo(lcApi).noquote() << method << url.path() << call.status; // never the token
         Q_EMIT finished(call);
     });

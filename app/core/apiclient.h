@@ -1,8 +1,9 @@
 #pragma once
 
+#include "httpclient.h"
+
 #include <QJsonDocument>
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
 
@@ -49,7 +50,7 @@ Q_SIGNALS:
     void finished(const organizer::app::ApiCall &call);
 
 private:
-    QNetworkAccessManager m_network;
+    HttpClient m_http;
     QUrl m_baseUrl;
     QByteArray m_token;
     int m_nextId = 1;

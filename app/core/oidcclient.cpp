@@ -4,7 +4,6 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkReply>
 
 namespace organizer::app {
 
@@ -15,25 +14,18 @@ namespace {
 constexpr int kTimeoutMs = 10'000;
 constexpr qint64 kMaxDocument = 512 * 1024;
 
-QNetworkRequest jsonRequest(const QUrl &url)
+HttpRequest jsonRequest(const QUrl &url)
 {
-    QNetworkRequest request(url);
-    request.setTransferTimeout(kTimeoutMs);
-    request.setRawHeader("accept", "application/json");
+    HttpRequest request;
+    request.url = url;
+    request.timeoutMs = kTimeoutMs;
+    request.maxBodyBytes = kMaxDocument;
     return request;
-}
-
-QString networkError(const QNetworkReply *reply)
-{
-    return QStringLiteral("%1 could not be reached: %2").arg(reply->url().toString(QUrl::RemoveQuery), reply->errorString());
 }
 
 } // namespace
 
-OidcClient::OidcClient(QObject *parent) : QObject(parent)
-{
-    m_network.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-}
+OidcClient::OidcClient(QObject *parent) : QObject(parent) {}
 
 void OidcClient::discover(const QUrl &issuer, MetadataCallback done)
 {
@@ -41,12 +33,10 @@ void OidcClient::discover(const QUrl &issuer, MetadataCallback done)
     if (!url.path().endsWith(QLatin1Char('/')))
         url.setPath(url.path() + QLatin1Char('/'));
     url = url.resolved(QUrl(QStringLiteral(".well-known/openid-configuration")));
-    QNetworkReply *reply = m_network.get(jsonRequest(url));
-    connect(reply, &QNetworkReply::finished, this, [reply, issuer, done] {
-        reply->deleteLater();
-        if (reply->error() != QNetworkReply::NoError && reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 0)
-            return done({}, networkError(reply));
-        const QJsonObject json = QJsonDocument::fromJson(reply->read(kMaxDocument)).object();
+    m_http.send(jsonRequest(url), this, [issuer, done](const HttpReply &reply) {
+        if (reply.status == 0)
+            return done({}, reply.networkError);
+        const QJsonObject json = reply.json().object();
         ProviderMetadata metadata;
         metadata.issuer = json.value(QLatin1String("issuer")).toString();
         metadata.authorizationEndpoint = QUrl(json.value(QLatin1String("authorization_endpoint")).toString());
@@ -68,12 +58,12 @@ void OidcClient::discover(const QUrl &issuer, MetadataCallback done)
 
 void OidcClient::fetchKeys(const QUrl &jwksUri, KeysCallback done)
 {
-    QNetworkReply *reply = m_network.get(jsonRequest(jwksUri));
-    connect(reply, &QNetworkReply::finished, this, [reply, done] {
-        reply->deleteLater();
-        if (reply->error() != QNetworkReply::NoError)
-            return done({}, networkError(reply));
-        auto keys = jose::JwkSet::fromJson(reply->read(kMaxDocument));
+    m_http.send(jsonRequest(jwksUri), this, [jwksUri, done](const HttpReply &reply) {
+        if (reply.status == 0)
+            return done({}, reply.networkError);
+        if (!reply.succeeded())
+            return done({}, QStringLiteral("%1 answered %2").arg(jwksUri.toString(QUrl::RemoveQuery)).arg(reply.status));
+        auto keys = jose::JwkSet::fromJson(reply.body);
         if (!keys)
             return done({}, keys.error().description);
         done(keys.value(), {});
@@ -85,15 +75,15 @@ void OidcClient::requestToken(const QUrl &tokenEndpoint, const QList<QPair<QStri
     FormData encoded;
     for (const auto &[name, value] : form)
         encoded.add(name, value);
-    QNetworkRequest request = jsonRequest(tokenEndpoint);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
-    QNetworkReply *reply = m_network.post(request, encoded.encode());
-    connect(reply, &QNetworkReply::finished, this, [reply, done] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    HttpRequest request = jsonRequest(tokenEndpoint);
+    request.method = "POST";
+    request.contentType = "application/x-www-form-urlencoded";
+    request.body = encoded.encode();
+    m_http.send(request, this, [done](const HttpReply &reply) {
+        const int status = reply.status;
         if (status == 0)
-            return done({}, networkError(reply));
-        const QJsonObject body = QJsonDocument::fromJson(reply->read(kMaxDocument)).object();
+            return done({}, reply.networkError);
+        const QJsonObject body = reply.json().object();
         if (status / 100 != 2) {
             const QString error = body.value(QLatin1String("error")).toString();
             return done(body, QStringLiteral("the token endpoint answered %1 %2: %3")

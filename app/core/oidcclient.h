@@ -1,10 +1,10 @@
 #pragma once
 
+#include "httpclient.h"
 #include "jwk.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
 
@@ -46,10 +46,8 @@ public:
     using TokenCallback = std::function<void(const QJsonObject &body, const QString &error)>;
     void requestToken(const QUrl &tokenEndpoint, const QList<QPair<QString, QString>> &form, TokenCallback done);
 
-    QNetworkAccessManager *network() { return &m_network; }
-
 private:
-    QNetworkAccessManager m_network;
+    HttpClient m_http;
 };
 
 } // namespace organizer::app

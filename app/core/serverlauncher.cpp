@@ -65,7 +65,7 @@ QString ServerLauncher::locateServer()
     return QStringLiteral("organizer-server"); // from PATH, as installed by the package
 }
 
-void ServerLauncher::start(const QString &dataDir)
+void ServerLauncher::start(const QString &dataDir, const QStringList &extraArguments)
 {
     if (m_state == State::Starting || m_state == State::Running)
         return;
@@ -77,6 +77,7 @@ void ServerLauncher::start(const QString &dataDir)
     if (!dataDir.isEmpty())
         arguments += {QStringLiteral("--data-dir"), dataDir};
     // For development and tests: more flags for the bundled server, e.g. "--config my-tenant.json".
+    arguments += extraArguments;
     arguments += QProcess::splitCommand(qEnvironmentVariable("ORGANIZER_SERVER_ARGS"));
     setState(State::Starting);
     m_startupTimeout.start();

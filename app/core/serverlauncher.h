@@ -26,8 +26,9 @@ public:
     // The binary: $ORGANIZER_SERVER_BINARY, else next to this executable, else ../server/ (the build tree).
     static QString locateServer();
 
-    // `dataDir` empty: the server's default (the user's data directory). $ORGANIZER_SERVER_ARGS adds flags.
-    void start(const QString &dataDir = {});
+    // `dataDir` empty: the server's default (the user's data directory). `extraArguments` (e.g. a
+    // tenant file: --config FILE) and $ORGANIZER_SERVER_ARGS add flags.
+    void start(const QString &dataDir = {}, const QStringList &extraArguments = {});
     void stop();
 
     State state() const { return m_state; }

@@ -4,7 +4,6 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkReply>
 #include <QRegularExpression>
 
 namespace organizer::qa {
@@ -649,31 +648,19 @@ void QaRunner::finishRun()
 
 void QaRunner::send(const QByteArray &method, const QString &path, const QJsonObject &body, const QByteArray &token, std::function<void(const Reply &)> done)
 {
-    QNetworkRequest request(m_target.apiBaseUrl.resolved(QUrl(path)));
-    request.setTransferTimeout(15'000);
-    request.setRawHeader("Accept", "application/json");
-    if (!token.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + token);
-    QByteArray payload;
+    app::HttpRequest request;
+    request.method = method;
+    request.url = m_target.apiBaseUrl.resolved(QUrl(path));
+    request.bearerToken = token;
+    request.maxBodyBytes = kMaxBody;
     if (!body.isEmpty()) {
-        payload = QJsonDocument(body).toJson(QJsonDocument::Compact);
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        request.contentType = "application/json";
     }
-    auto timer = std::make_shared<QElapsedTimer>();
-    timer->start();
-    QNetworkReply *reply = m_network.sendCustomRequest(request, method, payload);
-    connect(reply, &QNetworkReply::finished, this, [reply, timer, done, generation = m_generation, this] {
-        reply->deleteLater();
+    m_http.send(request, this, [done, generation = m_generation, this](const app::HttpReply &reply) {
         if (generation != m_generation)
             return;
-        Reply answer;
-        answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        answer.wwwAuthenticate = reply->rawHeader("WWW-Authenticate");
-        answer.body = reply->read(kMaxBody);
-        answer.durationMs = double(timer->nsecsElapsed()) / 1e6;
-        if (answer.status == 0)
-            answer.networkError = reply->errorString();
-        done(answer);
+        done(Reply{reply.status, reply.wwwAuthenticate, reply.body, reply.networkError, reply.durationMs});
     });
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "httpclient.h"
+
 #include "loginautomation.h"
 #include "loginsession.h"
 #include "oidcclient.h"
@@ -10,7 +12,6 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
 #include <QObject>
 #include <QTimer>
 
@@ -115,7 +116,7 @@ private:
     app::LoginBrowser *m_browser;
     app::LoginAutomation m_automation;
     TokenSource *m_tokenSource = nullptr;
-    QNetworkAccessManager m_network;
+    app::HttpClient m_http;
     QTimer m_loginTimeout;
     static constexpr int kLoginTimeoutMs = 30'000; // a login page that never answers must not stall the run
     static constexpr int kLoginByHandTimeoutMs = 300'000; // a person gets five minutes
