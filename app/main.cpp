@@ -4,6 +4,7 @@
 #include "demoscenario.h"
 #include "loginsession.h"
 #include "mainwindow.h"
+#include "tenanttab.h"
 #include "oidcclient.h"
 #include "profiles.h"
 #include "provideroptions.h"
@@ -20,6 +21,7 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
@@ -207,7 +209,20 @@ int main(int argc, char *argv[])
             application.quit();
         });
     }
-    server.start();
+    // --tutorial: the bundled server on an empty tenant in a scratch directory, the walkthrough open.
+    QTemporaryDir tutorialScratch;
+    if (tutorial) {
+        const auto arguments = app::TutorialScenario::prepareEmptyTenant(tutorialScratch.path());
+        if (!tutorialScratch.isValid() || !arguments) {
+            std::fprintf(stderr, "organizer: %s\n", qPrintable(arguments ? tutorialScratch.errorString() : arguments.error()));
+            return 1;
+        }
+        window.tabs()->setCurrentWidget(window.tenantTab());
+        window.tenantTab()->showPage(ui::TenantTab::Page::Walkthrough);
+        server.start({}, *arguments);
+    } else {
+        server.start();
+    }
     std::unique_ptr<ui::WebLoginBrowser> browser;
     std::unique_ptr<app::DemoScenario> scenario;
     if (demo) {

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "recordspane.h"
+#include "tenanttab.h"
 
 #include "profiledialog.h"
 #include "qatab.h"
@@ -19,6 +20,7 @@
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
@@ -79,6 +81,7 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     connect(m_records, &app::RecordsController::listed, this, [this](const QString &apiName, const QJsonArray &records) {
         if (RecordsPane *pane = recordsPane(apiName))
             pane->setRecords(records);
+        m_tenantTab->noteApiAnswered(apiName, 200);
     });
     connect(m_records, &app::RecordsController::failed, this, [this](const QString &, const QString &summary) { statusBar()->showMessage(summary, 8000); });
     connect(m_records, &app::RecordsController::busyChanged, this, &MainWindow::updateBusy);
@@ -88,6 +91,28 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     m_qaTab = new QaTab(m_server, this);
     m_qaTab->setProfileProvider([this] { return currentProfile(); });
     m_tabs->addTab(m_qaTab, tr("Scope &QA"));
+    m_admin = new app::TenantAdmin(this);
+    m_tenantTab = new TenantTab(m_admin, this);
+    m_tabs->addTab(m_tenantTab, tr("Te&nant"));
+    connect(m_admin, &app::TenantAdmin::changed, this, &MainWindow::followTenant);
+    connect(m_tenantTab, &TenantTab::loginRequested, this, [this](const QStringList &scopes) {
+        for (app::Profile &profile : m_profiles) {
+            if (profile.name == currentProfile().name) {
+                for (const QString &scope : scopes) {
+                    if (!profile.scopes.contains(scope))
+                        profile.scopes.append(scope);
+                }
+            }
+        }
+        m_profileStore->save(m_profiles);
+        rebuildScopeMenu(m_discoveredScopes);
+        login();
+    });
+    connect(m_tenantTab, &TenantTab::callApisRequested, this, &MainWindow::refreshAll);
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_tenantTab && !m_admin->hasTarget())
+            connectTenant(true);
+    });
     m_serverLog = new QPlainTextEdit(this);
     m_serverLog->setReadOnly(true);
     m_serverLog->setMaximumBlockCount(5000);
@@ -206,6 +231,7 @@ void MainWindow::buildToolbar()
         m_profileStore->setCurrentName(m_profileBox->currentData().toString());
         m_flowBox->setCurrentIndex(currentProfile().flow == app::Flow::Implicit ? 0 : 1);
         discoverScopes();
+        connectTenant(false);
         updateActions();
     });
     rebuildProfiles(m_profileStore->currentName());
@@ -405,8 +431,53 @@ void MainWindow::discoverScopes()
             statusBar()->showMessage(tr("Could not read the provider's scopes: %1").arg(error), 6000);
             return;
         }
-        rebuildScopeMenu(metadata.scopesSupported);
+        m_discoveredScopes = metadata.scopesSupported;
+        rebuildScopeMenu(m_discoveredScopes + m_admin->scopes(currentProfile().audience));
     });
+}
+
+void MainWindow::connectTenant(bool mayAsk)
+{
+    const app::Profile profile = currentProfile();
+    const QUrl issuer = profile.local ? m_server->url() : profile.issuer;
+    if (profile.managementClientId.isEmpty() || !issuer.isValid() || issuer.isEmpty()) {
+        m_admin->setTarget({});
+        return;
+    }
+    // The demo tenant's management secret is public (loopback only); any other is asked for, or
+    // read from the environment, and never saved.
+    QString secret;
+    if (profile.local && profile.managementClientId == QLatin1String("organizer-admin") && !qEnvironmentVariableIsSet("ORGANIZER_MANAGEMENT_CLIENT_SECRET"))
+        secret = QStringLiteral("organizer-admin-secret");
+    else
+        secret = qEnvironmentVariable("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
+    if (secret.isEmpty() && mayAsk) {
+        bool ok = false;
+        secret = QInputDialog::getText(this, tr("Management client"),
+                                       tr("Secret of %1 (kept in memory only):").arg(profile.managementClientId), QLineEdit::Password, QString(), &ok);
+        if (!ok)
+            return;
+    }
+    if (secret.isEmpty()) {
+        m_admin->setTarget({});
+        return;
+    }
+    const app::ManagementTarget target = app::ManagementTarget::forIssuer(issuer, profile.managementClientId, secret);
+    if (target.apiBase == m_admin->target().apiBase && target.clientId == m_admin->target().clientId && m_admin->hasTarget())
+        return;
+    m_admin->setTarget(target);
+    m_admin->reload();
+}
+
+void MainWindow::followTenant()
+{
+    // What the tenant says now reaches the record panes, the scope menu and the QA grid.
+    const QString audience = currentProfile().audience;
+    if (!m_admin->hasTarget() || m_admin->resourceServers().isEmpty())
+        return;
+    m_records->setApis(m_admin->recordApis(audience));
+    rebuildScopeMenu(m_discoveredScopes + m_admin->scopes(audience));
+    m_qaTab->followTenant(m_admin->recordApis(audience), m_admin->tenantRules());
 }
 
 void MainWindow::editProfile(bool create)
@@ -464,6 +535,7 @@ void MainWindow::onServerState(app::ServerLauncher::State state)
         if (currentProfile().local) {
             m_api->setBaseUrl(m_server->url());
             discoverScopes();
+            connectTenant(false);
         }
         break;
     case app::ServerLauncher::State::Failed:
@@ -587,6 +659,7 @@ void MainWindow::showLoginResult(const app::LoginResult &result)
     access->setExpanded(true);
     updateExpiry();
     updateActions();
+    m_tenantTab->setLogin(result.grantedScopes);
     refreshAll();
 }
 
@@ -598,6 +671,7 @@ void MainWindow::logout()
         pane->setRecords({});
     m_tokenTree->clear();
     m_scopeSummary->setText(tr("Not logged in."));
+    m_tenantTab->setLogin(std::nullopt);
     statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
     updateActions();
 }

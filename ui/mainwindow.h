@@ -6,6 +6,7 @@
 #include "oidcclient.h"
 #include "profiles.h"
 #include "recordscontroller.h"
+#include "tenantadmin.h"
 #include "serverlauncher.h"
 
 #include <QMainWindow>
@@ -27,6 +28,7 @@ namespace organizer::ui {
 
 class QaTab;
 class RecordsPane;
+class TenantTab;
 class TimelinePanel;
 class WebLoginView;
 
@@ -44,6 +46,8 @@ public:
     WebLoginView *loginView() const { return m_loginView; }
     QTabWidget *tabs() const { return m_tabs; }
     QaTab *qaTab() const { return m_qaTab; }
+    TenantTab *tenantTab() const { return m_tenantTab; }
+    app::TenantAdmin *tenantAdmin() const { return m_admin; }
     const app::FlowTimeline &loginTimeline() const { return m_loginTimeline; }
     void showLoginResult(const app::LoginResult &result);
     void setFlow(app::Flow flow);
@@ -69,6 +73,9 @@ private:
     void rebuildProfiles(const QString &select);
     void rebuildScopeMenu(const QStringList &available);
     void discoverScopes();
+    // The Tenant tab's Management API client, for the current profile (asks for a secret when allowed).
+    void connectTenant(bool mayAsk);
+    void followTenant();
     void editProfile(bool create);
     void removeProfile();
     void onServerState(app::ServerLauncher::State state);
@@ -105,6 +112,9 @@ private:
     QPlainTextEdit *m_responseDetail = nullptr;
     QPlainTextEdit *m_serverLog = nullptr;
     QaTab *m_qaTab = nullptr;
+    app::TenantAdmin *m_admin = nullptr;
+    TenantTab *m_tenantTab = nullptr;
+    QStringList m_discoveredScopes;
     TimelinePanel *m_timelinePanel = nullptr;
     app::FlowTimeline m_loginTimeline; // the last login and the calls made with its token
     QList<app::ApiCall> m_calls;

@@ -30,6 +30,8 @@ ProfileDialog::ProfileDialog(const app::Profile &profile, const QStringList &tak
     m_redirectUri = new QLineEdit(profile.redirectUri.toString(), this);
     m_apiBaseUrl = new QLineEdit(profile.apiBaseUrl.toString(), this);
     m_apiBaseUrl->setPlaceholderText(QStringLiteral("http://localhost:3001/"));
+    m_managementClientId = new QLineEdit(profile.managementClientId, this);
+    m_managementClientId->setPlaceholderText(tr("optional: a machine-to-machine client with Management API scopes"));
     m_systemBrowser = new QCheckBox(tr("Log in in the system browser (loopback redirect, RFC 8252; uses Code + PKCE)"), this);
     m_systemBrowser->setChecked(profile.useSystemBrowser);
     form->addRow(tr("Name"), m_name);
@@ -38,6 +40,7 @@ ProfileDialog::ProfileDialog(const app::Profile &profile, const QStringList &tak
     form->addRow(tr("Audience (API identifier)"), m_audience);
     form->addRow(tr("Redirect URI"), m_redirectUri);
     form->addRow(tr("APIs at"), m_apiBaseUrl);
+    form->addRow(tr("Management client ID"), m_managementClientId);
     form->addRow(QString(), m_systemBrowser);
     connect(m_systemBrowser, &QCheckBox::toggled, m_redirectUri, &QWidget::setDisabled);
     m_redirectUri->setDisabled(profile.useSystemBrowser);
@@ -64,6 +67,7 @@ app::Profile ProfileDialog::profile() const
     profile.redirectUri = QUrl(m_redirectUri->text().trimmed());
     profile.apiBaseUrl = QUrl(m_apiBaseUrl->text().trimmed());
     profile.useSystemBrowser = m_systemBrowser->isChecked();
+    profile.managementClientId = m_managementClientId->text().trimmed();
     if (profile.useSystemBrowser)
         profile.flow = app::Flow::AuthorizationCodePkce; // the fragment of an implicit answer never reaches a loopback server
     return profile;

@@ -33,6 +33,7 @@ private:
     QLineEdit *m_audience;
     QLineEdit *m_redirectUri;
     QLineEdit *m_apiBaseUrl;
+    QLineEdit *m_managementClientId;
     QCheckBox *m_systemBrowser;
     QLabel *m_error;
 };

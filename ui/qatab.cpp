@@ -183,6 +183,8 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     connect(m_runner.get(), &qa::QaRunner::finished, this, [this](bool passed) {
         updateSummary();
         updateControls();
+        if (auto pending = std::exchange(m_pendingTenant, std::nullopt))
+            followTenant(pending->first, pending->second);
         Q_EMIT runFinished(passed);
     });
     connect(m_server, &app::ServerLauncher::stateChanged, this, &QaTab::updateControls);
@@ -203,8 +205,26 @@ QString QaTab::loadPlan(const QString &path)
     if (!plan)
         return plan.error();
     m_plan = *plan;
+    m_planIsBuiltIn = false;
     m_planLabel->setText(tr("Plan: %1 (%2 rows × %3 endpoints)").arg(m_plan.source).arg(qa::planRows(m_plan).size()).arg(m_plan.endpoints.size()));
     return {};
+}
+
+void QaTab::followTenant(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules)
+{
+    if (!m_planIsBuiltIn)
+        return;
+    if (m_runner && m_runner->isRunning()) {
+        m_pendingTenant = std::make_pair(apis, tenantRules);
+        return;
+    }
+    auto plan = qa::Plan::builtIn(apis, tenantRules);
+    if (!plan) {
+        m_planLabel->setText(tr("The tenant as it is now gives no plan: %1").arg(plan.error()));
+        return;
+    }
+    m_plan = *plan;
+    m_planLabel->setText(tr("Plan: %1, as the tenant is now (%2 rows × %3 endpoints)").arg(m_plan.source).arg(qa::planRows(m_plan).size()).arg(m_plan.endpoints.size()));
 }
 
 void QaTab::run()

@@ -40,6 +40,10 @@ public:
     void setProfileProvider(std::function<app::Profile()> provider) { m_profileProvider = std::move(provider); }
     // Returns a readable reason when the plan cannot be used (the current plan stays).
     QString loadPlan(const QString &path);
+    // The tenant changed (Tenant tab): the built-in plan is made again for its APIs and rules; a plan
+    // opened from a file stays as it is. Not while a run is under way: then after it.
+    void followTenant(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules);
+    const qa::Plan &plan() const { return m_plan; }
 
     void run();
     void cancel();
@@ -69,6 +73,8 @@ private:
     app::Profile m_profile = app::Profile::localProfile();
     std::function<app::Profile()> m_profileProvider;
     qa::Plan m_plan;
+    bool m_planIsBuiltIn = true;
+    std::optional<std::pair<QList<catalogue::ApiSpec>, QJsonObject>> m_pendingTenant; // arrived during a run
     std::unique_ptr<app::OidcClient> m_oidc;
     std::unique_ptr<app::LoginSession> m_session;
     WebLoginView *m_browserView = nullptr;

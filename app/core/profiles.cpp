@@ -31,6 +31,7 @@ Profile Profile::localProfile()
     Profile profile;
     profile.name = QStringLiteral("Local");
     profile.local = true;
+    profile.managementClientId = QStringLiteral("organizer-admin"); // the demo tenant's; its secret is public
     return profile;
 }
 
@@ -64,6 +65,7 @@ QList<Profile> ProfileStore::load() const
         profile.scopes = m_settings->value(QStringLiteral("scopes"), profile.scopes).toStringList();
         profile.flow = m_settings->value(QStringLiteral("flow")).toString() == QLatin1String("code") ? Flow::AuthorizationCodePkce : Flow::Implicit;
         profile.useSystemBrowser = m_settings->value(QStringLiteral("useSystemBrowser"), false).toBool();
+        profile.managementClientId = m_settings->value(QStringLiteral("managementClientId")).toString();
         if (!profile.name.isEmpty() && profile.issuer.isValid())
             profiles.append(profile);
     }
@@ -98,6 +100,7 @@ void ProfileStore::save(const QList<Profile> &profiles)
         m_settings->setValue(QStringLiteral("scopes"), profile.scopes);
         m_settings->setValue(QStringLiteral("flow"), flowName(profile.flow));
         m_settings->setValue(QStringLiteral("useSystemBrowser"), profile.useSystemBrowser);
+        m_settings->setValue(QStringLiteral("managementClientId"), profile.managementClientId);
     }
     m_settings->endArray();
     m_settings->sync();

@@ -22,6 +22,9 @@ struct Profile
     QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
     Flow flow = Flow::Implicit;
     bool useSystemBrowser = false; // RFC 8252 loopback redirect in the system browser (non-local profiles)
+    // A machine-to-machine client with management scopes: the Tenant tab administers the tenant
+    // through it (Auth0's Management API). Its secret is asked for and kept in memory only.
+    QString managementClientId;
 
     LoginSettings loginSettings(const QUrl &localIssuer) const;
     static Profile localProfile();

@@ -276,6 +276,42 @@ QStringList TenantAdmin::scopes(const QString &audience) const
     return out;
 }
 
+QJsonObject TenantAdmin::tenantRules() const
+{
+    QJsonArray apis;
+    for (const QJsonValue &value : m_resourceServers) {
+        const QJsonObject server = value.toObject();
+        apis.append(QJsonObject{{QStringLiteral("identifier"), server.value(QLatin1String("identifier"))},
+                                {QStringLiteral("rbac"), server.value(QLatin1String("enforce_policies")).toBool()},
+                                {QStringLiteral("scopes"), server.value(QLatin1String("scopes"))}});
+    }
+    QJsonArray users;
+    for (const QJsonValue &value : m_users) {
+        const QJsonObject user = value.toObject();
+        QHash<QString, QStringList> byApi;
+        for (const QJsonValue &permission : m_userPermissions.value(user.value(QLatin1String("user_id")).toString())) {
+            const QJsonObject entry = permission.toObject();
+            byApi[entry.value(QLatin1String("resource_server_identifier")).toString()].append(entry.value(QLatin1String("permission_name")).toString());
+        }
+        QJsonObject permissions;
+        for (auto it = byApi.constBegin(); it != byApi.constEnd(); ++it)
+            permissions.insert(it.key(), QJsonArray::fromStringList(it.value()));
+        users.append(QJsonObject{{QStringLiteral("email"), user.value(QLatin1String("email"))},
+                                 {QStringLiteral("user_id"), user.value(QLatin1String("user_id"))},
+                                 {QStringLiteral("permissions"), permissions}});
+    }
+    QHash<QString, QJsonArray> grantsByClient;
+    for (const QJsonValue &value : m_clientGrants) {
+        const QJsonObject grant = value.toObject();
+        grantsByClient[grant.value(QLatin1String("client_id")).toString()].append(
+            QJsonObject{{QStringLiteral("audience"), grant.value(QLatin1String("audience"))}, {QStringLiteral("scopes"), grant.value(QLatin1String("scope"))}});
+    }
+    QJsonArray clients;
+    for (auto it = grantsByClient.constBegin(); it != grantsByClient.constEnd(); ++it)
+        clients.append(QJsonObject{{QStringLiteral("client_id"), it.key()}, {QStringLiteral("client_grants"), it.value()}});
+    return QJsonObject{{QStringLiteral("apis"), apis}, {QStringLiteral("users"), users}, {QStringLiteral("clients"), clients}};
+}
+
 void TenantAdmin::change(const QByteArray &method, const QString &path, const QJsonValue &body, const QString &what, Done done)
 {
     begin();

@@ -2,6 +2,8 @@
 
 #include "catalogue.h"
 
+#include <QSet>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -442,15 +444,41 @@ QJsonArray defaultEndpoints(const catalogue::ResourceServerSpec &service)
 
 Plan Plan::builtIn()
 {
-    // Users, probes and the tenant from resources/qa-plan.json; the endpoints from the catalogue.
+    // The build's own test reads this plan; a broken one fails there, not here.
+    auto plan = builtIn(catalogue::organizerService().apis, bundledTenant());
+    Q_ASSERT_X(plan, "Plan::builtIn", qPrintable(plan ? QString() : plan.error()));
+    return plan ? *plan : Plan{};
+}
+
+Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules)
+{
+    // Users, probes and the audience from resources/qa-plan.json; the endpoints from the APIs.
     QFile file(QStringLiteral(":/organizer/qa/qa-plan.json"));
     file.open(QIODevice::ReadOnly);
     QJsonObject document = QJsonDocument::fromJson(file.readAll()).object();
-    document.insert(QStringLiteral("endpoints"), defaultEndpoints(catalogue::organizerService()));
-    auto plan = parse(QJsonDocument(document).toJson(), QStringLiteral("built-in default plan"), {}, bundledTenant());
-    // The build's own test reads this plan; a broken one fails there, not here.
-    Q_ASSERT_X(plan, "Plan::builtIn", qPrintable(plan ? QString() : plan.error()));
-    return plan ? *plan : Plan{};
+    catalogue::ResourceServerSpec service = catalogue::organizerService();
+    service.apis = apis;
+    document.insert(QStringLiteral("endpoints"), defaultEndpoints(service));
+    // Only the plan's users the tenant has: logins it knows, clients it granted this API to.
+    const QString audience = document.value(QLatin1String("audience")).toString();
+    QSet<QString> logins;
+    for (const QJsonValue &user : tenantRules.value(QLatin1String("users")).toArray())
+        logins.insert(user.toObject().value(QLatin1String("email")).toString());
+    QSet<QString> grantedClients;
+    for (const QJsonValue &client : tenantRules.value(QLatin1String("clients")).toArray()) {
+        for (const QJsonValue &grant : client.toObject().value(QLatin1String("client_grants")).toArray()) {
+            if (grant.toObject().value(QLatin1String("audience")).toString() == audience)
+                grantedClients.insert(client.toObject().value(QLatin1String("client_id")).toString());
+        }
+    }
+    QJsonArray users;
+    for (const QJsonValue &user : document.value(QLatin1String("users")).toArray()) {
+        const QJsonObject entry = user.toObject();
+        if (logins.contains(entry.value(QLatin1String("login")).toString()) || grantedClients.contains(entry.value(QLatin1String("client_credentials")).toString()))
+            users.append(entry);
+    }
+    document.insert(QStringLiteral("users"), users);
+    return parse(QJsonDocument(document).toJson(), QStringLiteral("built-in default plan"), {}, tenantRules);
 }
 
 } // namespace organizer::qa

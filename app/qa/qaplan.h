@@ -100,6 +100,8 @@ struct Plan
     // The plan shipped for the demo tenant: users and probes from resources/qa-plan.json, and five
     // endpoints per catalogue API (list, create, read, replace, delete), each with its scope.
     static Plan builtIn();
+    // The same plan for the tenant as it is now: these APIs, these rules (TenantAdmin::tenantRules()).
+    static Expected<Plan, QString> builtIn(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules);
     static QJsonObject bundledTenant();
 };
 

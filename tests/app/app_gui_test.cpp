@@ -11,7 +11,9 @@
 #include "qatab.h"
 
 #include <QCheckBox>
+#include "tenanttab.h"
 #include "timelinepainter.h"
+#include "tutorialscenario.h"
 #include "serverprocess.h"
 #include "waitfor.h"
 #include "weblogin.h"
@@ -31,6 +33,11 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
+#include <QToolButton>
+#include <QMenu>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeWidget>
@@ -460,4 +467,125 @@ TEST(RecordForms, CheckFieldsBeforeSending)
     EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}}).contains(QLatin1String("email address")));
     EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}}).contains(QLatin1String("offset")));
     EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}}).isEmpty());
+}
+
+// The Tenant tab on an empty tenant: the walkthrough's configure steps through the Management API,
+// then the app follows what changed (record panes, scope menu, QA plan) without a restart, and each
+// dashboard page is shown with what the tenant holds. Screenshots go to build/screenshots/tenant-*.
+TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
+{
+    qputenv("ORGANIZER_SERVER_BINARY", test::serverBinary().toLocal8Bit());
+    QTemporaryDir scratch;
+    const auto arguments = app::TutorialScenario::prepareEmptyTenant(scratch.path());
+    ASSERT_TRUE(arguments) << arguments.error().toStdString();
+    app::ServerLauncher server;
+    server.start({}, *arguments);
+    ASSERT_TRUE(waitFor([&server] { return server.state() != app::ServerLauncher::State::Starting; }));
+    ASSERT_EQ(server.state(), app::ServerLauncher::State::Running) << server.errorString().toStdString();
+
+    Window fixture(&server, QSize(1280, 800));
+    ui::MainWindow &window = fixture.window;
+    app::TenantAdmin *admin = window.tenantAdmin();
+    ui::TenantTab *tab = window.tenantTab();
+    window.tabs()->setCurrentWidget(tab);
+    tab->showPage(ui::TenantTab::Page::Walkthrough);
+    // Only the Management API itself: no API yet.
+    ASSERT_TRUE(waitFor([admin] { return admin->resourceServers().size() == 1 && !admin->isBusy(); }, 10000));
+    EXPECT_TRUE(admin->resourceServers().at(0).toObject().value(QLatin1String("is_system")).toBool());
+    const auto stepButtons = [tab] {
+        QList<QPushButton *> buttons;
+        for (QPushButton *button : tab->findChildren<QPushButton *>()) {
+            if (button->text() == QLatin1String("Do it"))
+                buttons.append(button);
+        }
+        return buttons;
+    };
+    ASSERT_EQ(stepButtons().size(), 5);
+    EXPECT_TRUE(stepButtons().at(0)->isEnabled());
+    EXPECT_FALSE(stepButtons().at(1)->isEnabled()) << "a step waits for the one before it";
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-1-walkthrough-empty.png")));
+
+    // Step 1: create Organizer Service; steps 2 and 3: its two read scopes.
+    stepButtons().at(0)->click();
+    ASSERT_TRUE(waitFor([admin] { return !admin->resourceServer(QStringLiteral("organize")).isEmpty() && !admin->isBusy(); }, 10000));
+    const QJsonObject created = admin->resourceServer(QStringLiteral("organize"));
+    EXPECT_EQ(created.value(QLatin1String("name")).toString(), QStringLiteral("Organizer Service"));
+    EXPECT_EQ(created.value(QLatin1String("signing_alg")).toString(), QStringLiteral("RS256"));
+    ASSERT_TRUE(stepButtons().at(1)->isEnabled());
+    stepButtons().at(1)->click();
+    ASSERT_TRUE(waitFor([admin] { return admin->scopes(QStringLiteral("organize")).contains(QStringLiteral("read:contacts")) && !admin->isBusy(); }, 10000));
+    stepButtons().at(2)->click();
+    ASSERT_TRUE(waitFor([admin] { return admin->scopes(QStringLiteral("organize")).contains(QStringLiteral("read:calendar")) && !admin->isBusy(); }, 10000));
+    EXPECT_EQ(admin->scopes(QStringLiteral("organize")), (QStringList{QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_FALSE(stepButtons().at(0)->isEnabled()) << "done steps are ticked off";
+    EXPECT_TRUE(stepButtons().at(3)->isEnabled()) << "next: log in";
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-2-walkthrough-configured.png")));
+
+    // The dashboard's pages, as they show this tenant.
+    tab->showPage(ui::TenantTab::Page::Apis);
+    auto *apis = tab->findChildren<QTableWidget *>().value(0);
+    ASSERT_NE(apis, nullptr);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-3-apis.png")));
+    tab->selectApi(QStringLiteral("organize"));
+    tab->showPage(ui::TenantTab::Page::Settings);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-4-settings.png")));
+    tab->showPage(ui::TenantTab::Page::Scopes);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-5-scopes.png")));
+
+    // A new API with records, declared on Organizer Service: a tab for it appears, the QA plan
+    // gains its five endpoints, the scope menu offers its scopes; no restart.
+    const int endpointsBefore = int(window.qaTab()->plan().endpoints.size());
+    bool declared = false;
+    QJsonArray scopes = admin->resourceServer(QStringLiteral("organize")).value(QLatin1String("scopes")).toArray();
+    scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:samples")}, {QStringLiteral("description"), QStringLiteral("Read samples")}});
+    admin->updateApiSettings(created.value(QLatin1String("id")).toString(),
+                             QJsonObject{{QStringLiteral("scopes"), scopes},
+                                         {QStringLiteral("organizer_apis"),
+                                          QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("samples")},
+                                                                 {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("title")},
+                                                                                                                   {QStringLiteral("required"), true}}}}}}}},
+                             [&declared](bool ok, const QString &) { declared = ok; });
+    ASSERT_TRUE(waitFor([&declared] { return declared; }, 10000));
+    ASSERT_TRUE(waitFor([&window] { return window.tabs()->tabText(2) == QLatin1String("Samples"); }, 5000)) << window.tabs()->tabText(2).toStdString();
+    EXPECT_EQ(window.tabs()->tabText(0), QStringLiteral("Contacts"));
+    EXPECT_EQ(window.tabs()->tabText(1), QStringLiteral("Calendar"));
+    EXPECT_EQ(int(window.qaTab()->plan().endpoints.size()), endpointsBefore + 5)
+        << window.qaTab()->findChildren<QLabel *>().value(0)->text().toStdString() << " | " << window.qaTab()->findChildren<QLabel *>().value(1)->text().toStdString();
+    QToolButton *scopeButton = nullptr;
+    for (QToolButton *candidate : window.findChildren<QToolButton *>()) {
+        if (candidate->menu())
+            scopeButton = candidate;
+    }
+    ASSERT_NE(scopeButton, nullptr);
+    QStringList offered;
+    for (QAction *action : scopeButton->menu()->actions())
+        offered.append(action->text());
+    EXPECT_TRUE(offered.contains(QStringLiteral("read:samples"))) << offered.join(QLatin1Char(' ')).toStdString();
+
+    // Machine to Machine: the management client authorized for Organizer Service with one scope.
+    bool granted = false;
+    admin->setClientGrant(QStringLiteral("organizer-admin"), QStringLiteral("organize"), true, {QStringLiteral("read:contacts")},
+                          [&granted](bool ok, const QString &) { granted = ok; });
+    ASSERT_TRUE(waitFor([&granted] { return granted; }, 10000));
+    tab->selectApi(QStringLiteral("organize"));
+    tab->showPage(ui::TenantTab::Page::MachineToMachine);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-6-machine-to-machine.png")));
+
+    // Users and Roles: a role with a permission, held by Alice; her permissions say where they come from.
+    bool roleMade = false;
+    admin->createRole(QStringLiteral("Contacts reader"), QStringLiteral("Reads contacts"), [&roleMade](bool ok, const QString &) { roleMade = ok; });
+    ASSERT_TRUE(waitFor([&roleMade] { return roleMade; }, 10000));
+    const QString roleId = admin->roles().at(0).toObject().value(QLatin1String("id")).toString();
+    bool assigned = false;
+    admin->addRolePermissions(roleId, QStringLiteral("organize"), {QStringLiteral("read:contacts")}, [&](bool ok, const QString &) {
+        if (ok)
+            admin->assignRoles(QStringLiteral("auth0|alice"), {roleId}, [&assigned](bool done, const QString &) { assigned = done; });
+    });
+    ASSERT_TRUE(waitFor([&assigned] { return assigned; }, 10000));
+    const QJsonArray alice = admin->userPermissions(QStringLiteral("auth0|alice"));
+    ASSERT_EQ(alice.size(), 1);
+    EXPECT_EQ(alice.at(0).toObject().value(QLatin1String("sources")).toArray().at(0).toObject().value(QLatin1String("source_type")).toString(), QStringLiteral("ROLE"));
+    tab->showPage(ui::TenantTab::Page::UsersAndRoles);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-7-users-and-roles.png")));
+    server.stop();
 }
