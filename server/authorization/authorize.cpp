@@ -1,0 +1,204 @@
+// GET /authorize: the checks in order, then the transaction that login and consent continue.
+#include "authorizationserver.h"
+
+#include "endpointsupport.h"
+
+#include "grants.h"
+#include "pages.h"
+
+namespace organizer::authorization {
+
+using namespace endpoint;
+
+http::Response AuthorizationServer::authorize(const http::Request &request)
+{
+    auto parsed = parseAuthorizeRequest(request.query, m_tenant);
+    if (!parsed) {
+        const AuthorizeError &error = parsed.error();
+        qCInfo(lcAuthorization).noquote() << "authorize refused:" << error.error << error.description;
+        if (!error.redirectable)
+            return errorPage(400, QStringLiteral("This login request cannot be completed"), error.description);
+        return answerError(error.partial, error.error, error.description);
+    }
+    Transaction transaction;
+    transaction.request = parsed.value();
+    transaction.csrf = randomToken();
+    transaction.expiresAt = m_clock() + kTransactionLifetime;
+    transaction.address = request.peer.toString();
+    transaction.bytes = 512 + 2 * request.query.encode().size(); // its values, held as UTF-16
+    {
+        auto overMine = [&] {
+            const TransactionBudget mine = m_transactionsByAddress.value(transaction.address);
+            return mine.count >= kMaxTransactionsPerAddress || mine.bytes + transaction.bytes > kMaxTransactionBytesPerAddress;
+        };
+        auto overAll = [&] { return m_transactionTotal.count >= kMaxTransactions || m_transactionTotal.bytes + transaction.bytes > kMaxTransactionBytes; };
+        if (overMine() || overAll())
+            prune(); // expired ones first
+        if (overMine()) {
+            http::Response busy = errorPage(429, QStringLiteral("Too many logins in progress"),
+                                            QStringLiteral("This computer has started too many logins that were not finished. Wait a minute and try again."));
+            busy.setHeader("retry-after", "60");
+            return busy;
+        }
+        if (overAll()) {
+            http::Response busy = errorPage(503, QStringLiteral("The login service is busy"),
+                                            QStringLiteral("Too many logins are in progress. Try again in a minute."));
+            busy.setHeader("retry-after", "60");
+            return busy;
+        }
+    }
+    const QHash<QByteArray, QByteArray> cookies = cookiesOf(request);
+    transaction.browser = cookies.value(kBrowserCookie);
+    bool newBrowser = false;
+    if (transaction.browser.size() != 43) {
+        transaction.browser = randomToken();
+        newBrowser = true;
+    }
+
+    const Session *session = currentSession(request);
+    // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again.
+    if (session && transaction.request.maxAge >= 0 && m_clock() - session->authTime > transaction.request.maxAge) {
+        if (transaction.request.prompt == QLatin1String("none"))
+            return answerError(transaction.request, QStringLiteral("login_required"),
+                               QStringLiteral("the last login is older than max_age=%1 seconds").arg(transaction.request.maxAge));
+        session = nullptr;
+    }
+    if (transaction.request.prompt == QLatin1String("none")) {
+        if (!session)
+            return answerError(transaction.request, QStringLiteral("login_required"), QStringLiteral("the user is not logged in"));
+    }
+    if (session && transaction.request.prompt != QLatin1String("login")) {
+        transaction.subject = session->subject;
+        transaction.authTime = session->authTime;
+    }
+    const QByteArray id = randomToken(24);
+    const QByteArray browser = transaction.browser;
+    storeTransaction(id, std::move(transaction));
+    http::Response response = advance(id, m_transactions[id]);
+    if (newBrowser)
+        setCookie(response, kBrowserCookie, browser, kSessionLifetime);
+    return response;
+}
+
+AuthorizationServer::Transaction *AuthorizationServer::findTransaction(const QByteArray &id)
+{
+    auto it = m_transactions.find(id);
+    if (it == m_transactions.end() || it->expiresAt <= m_clock())
+        return nullptr;
+    return &it.value();
+}
+
+const AuthorizationServer::Session *AuthorizationServer::currentSession(const http::Request &request) const
+{
+    const QByteArray id = cookiesOf(request).value(kSessionCookie);
+    const auto it = m_sessions.constFind(hashOf(id));
+    if (id.isEmpty() || it == m_sessions.cend() || it->expiresAt <= m_clock() || !m_tenant.userBySubject(it->subject))
+        return nullptr;
+    return &it.value();
+}
+
+QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, const User &user) const
+{
+    const Api *api = m_tenant.api(request.audience);
+    return grantedScopes(request.scopes, api, api ? m_tenant.permissionsOf(user, api->identifier) : QStringList());
+}
+
+http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction)
+{
+    const AuthorizeRequest &request = transaction.request;
+    if (transaction.subject.isEmpty()) {
+        QUrl login(QStringLiteral("/login"));
+        login.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
+        return redirect(login);
+    }
+    const User *user = m_tenant.userBySubject(transaction.subject);
+    if (!user)
+        return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
+    QStringList toConsent = grantedFor(request, *user);
+    toConsent.removeAll(QStringLiteral("openid"));
+    // RFC 8252 §8.6, as Auth0 does: any local process can listen on a loopback redirect, so the
+    // server cannot know which app it is talking to; consent there is always asked, never remembered.
+    const bool loopback = isLoopbackRedirect(request.redirectUri);
+    const bool remembered = !loopback && m_consents->covers(user->subject(), request.clientId, request.audience, toConsent);
+    if (!remembered || request.prompt == QLatin1String("consent")) {
+        if (request.prompt == QLatin1String("none"))
+            return answerError(request, QStringLiteral("consent_required"),
+                               loopback ? QStringLiteral("consent for a loopback redirect URI is asked every time")
+                                        : QStringLiteral("the user has not consented to these scopes yet"));
+        QUrl consentUrl(QStringLiteral("/consent"));
+        consentUrl.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
+        return redirect(consentUrl);
+    }
+    return complete(id, transaction);
+}
+
+http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &transaction)
+{
+    const AuthorizeRequest request = transaction.request;
+    const User *user = m_tenant.userBySubject(transaction.subject);
+    const qint64 authTime = transaction.authTime;
+    dropTransaction(id);
+    if (!user)
+        return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
+    const QStringList scopes = grantedFor(request, *user);
+    const Api *api = m_tenant.api(request.audience);
+
+    QList<QPair<QString, QString>> parameters;
+    if (request.wantsCode) {
+        const QByteArray code = randomToken();
+        Code issued;
+        issued.request = request;
+        issued.subject = user->subject();
+        issued.scopes = scopes;
+        issued.authTime = authTime;
+        issued.expiresAt = m_clock() + kCodeLifetime;
+        m_codes.insert(hashOf(code), issued);
+        parameters = {{QStringLiteral("code"), QString::fromLatin1(code)}, {QStringLiteral("state"), request.state}};
+        return answer(request, parameters);
+    }
+    QByteArray accessToken;
+    if (request.wantsAccessToken) {
+        auto minted = m_minter->accessToken(api, user->subject(), request.clientId, scopes, false);
+        if (!minted)
+            return answerError(request, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+        accessToken = minted->token;
+        parameters += {{QStringLiteral("access_token"), QString::fromLatin1(accessToken)},
+                       {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                       {QStringLiteral("expires_in"), QString::number(minted->expiresIn)}};
+    }
+    parameters.append({QStringLiteral("scope"), scopes.join(QLatin1Char(' '))});
+    if (request.wantsIdToken) {
+        auto idToken = m_minter->idToken({user, request.clientId, request.nonce, scopes, authTime, accessToken, {}});
+        if (!idToken)
+            return answerError(request, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed"));
+        parameters.append({QStringLiteral("id_token"), QString::fromLatin1(*idToken)});
+    }
+    parameters.append({QStringLiteral("state"), request.state});
+    qCInfo(lcAuthorization).noquote() << "issued" << request.responseType << "to" << request.clientId << "for" << user->subject() << "scope" << scopes.join(QLatin1Char(' '));
+    return answer(request, parameters);
+}
+
+http::Response AuthorizationServer::answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters)
+{
+    if (request.responseMode == QLatin1String("form_post")) {
+        QString fields;
+        for (const auto &[name, value] : parameters) {
+            if (!value.isEmpty())
+                fields += QStringLiteral("<input type=\"hidden\" name=\"%1\" value=\"%2\">\n").arg(htmlEscape(name), htmlEscape(value));
+        }
+        http::Response response = page(200, renderPage(QStringLiteral("form_post.html"),
+                                                       {{QStringLiteral("action"), request.redirectUri.toString(QUrl::FullyEncoded)}, {QStringLiteral("fields"), fields}}));
+        // OAuth 2.0 Form Post Response Mode §5: the page may post to the client's origin and run its one script.
+        response.setHeader("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "
+                                                          + originOf(request.redirectUri).toUtf8() + "; frame-ancestors 'none'");
+        return response;
+    }
+    return redirect(redirectWith(request, parameters));
+}
+
+http::Response AuthorizationServer::answerError(const AuthorizeRequest &request, const QString &error, const QString &description)
+{
+    return answer(request, {{QStringLiteral("error"), error}, {QStringLiteral("error_description"), http::errorDescriptionText(description)}, {QStringLiteral("state"), request.state}});
+}
+
+} // namespace organizer::authorization

@@ -1,0 +1,109 @@
+// The consent page and POST /consent: the requested scopes per API with their descriptions, Accept or Deny.
+#include "authorizationserver.h"
+
+#include "endpointsupport.h"
+
+#include "grants.h"
+#include "pages.h"
+
+namespace organizer::authorization {
+
+using namespace endpoint;
+
+http::Response AuthorizationServer::consentPage(const http::Request &request)
+{
+    const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction || transaction->subject.isEmpty())
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+    const User *user = m_tenant.userBySubject(transaction->subject);
+    const Client *client = m_tenant.client(transaction->request.clientId);
+    if (!user || !client)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The user or the application no longer exists."));
+    const Api *api = m_tenant.api(transaction->request.audience);
+    const QStringList scopes = grantedFor(transaction->request, *user);
+
+    // Scopes grouped per API: the part after ':' names the API ("read:contacts" → contacts).
+    QMap<QString, QStringList> groups;
+    for (const QString &scope : scopes) {
+        if (scope == QLatin1String("openid"))
+            continue;
+        const QString group = isOpenIdScope(scope, api) ? QStringLiteral("Your profile") : scope.section(QLatin1Char(':'), 1).toCaseFolded();
+        groups[group].append(scope);
+    }
+    QString html;
+    for (auto it = groups.constBegin(); it != groups.constEnd(); ++it) {
+        QString title = it.key();
+        if (title != QLatin1String("Your profile") && !title.isEmpty())
+            title = title.at(0).toUpper() + title.mid(1) + QStringLiteral(" API");
+        html += QStringLiteral("<section class=\"api\"><h2>%1</h2><ul>").arg(htmlEscape(title));
+        for (const QString &scope : it.value()) {
+            QString description = api ? api->describe(scope) : scope;
+            if (scope == QLatin1String("profile"))
+                description = QStringLiteral("Your name and nickname");
+            else if (scope == QLatin1String("email"))
+                description = QStringLiteral("Your email address");
+            else if (scope == QLatin1String("offline_access"))
+                description = QStringLiteral("Stay signed in (refresh tokens)");
+            html += QStringLiteral("<li>%1 <code>%2</code></li>").arg(htmlEscape(description), htmlEscape(scope));
+        }
+        html += QStringLiteral("</ul></section>");
+    }
+    if (groups.isEmpty())
+        html = QStringLiteral("<p class=\"muted\">Only your identity (no API access).</p>");
+    const QStringList requestedButNotGranted = [&] {
+        QStringList out;
+        for (const QString &scope : transaction->request.scopes) {
+            if (!scopes.contains(scope))
+                out.append(scope);
+        }
+        return out;
+    }();
+    if (!requestedButNotGranted.isEmpty())
+        html += QStringLiteral("<p class=\"muted\">Not granted (no permission): <code>%1</code></p>").arg(htmlEscape(requestedButNotGranted.join(QLatin1Char(' '))));
+    return page(200, renderPage(QStringLiteral("consent.html"),
+                                {{QStringLiteral("client_name"), client->name},
+                                 {QStringLiteral("user_name"), user->name},
+                                 {QStringLiteral("user_email"), user->email},
+                                 {QStringLiteral("api_name"), api ? api->name : QStringLiteral("Organizer")},
+                                 {QStringLiteral("scope_groups"), html},
+                                 {QStringLiteral("transaction"), QString::fromLatin1(id)},
+                                 {QStringLiteral("csrf"), QString::fromLatin1(transaction->csrf)},
+                                 {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}),
+                originOf(transaction->request.redirectUri));
+}
+
+http::Response AuthorizationServer::consent(const http::Request &request)
+{
+    const auto form = parseForm(request.body);
+    if (!form)
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
+    const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction || transaction->subject.isEmpty())
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The consent form has expired or was already used."));
+    const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
+    if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
+        return errorPage(400, QStringLiteral("Cookies are needed"),
+                         QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again."));
+    if (isRepeated(*form, QStringLiteral("decision")) || !constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
+        return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
+    const QString decision = param(*form, QStringLiteral("decision"));
+    if (decision == QLatin1String("deny")) {
+        const AuthorizeRequest denied = transaction->request;
+        dropTransaction(id);
+        return answerError(denied, QStringLiteral("access_denied"), QStringLiteral("User did not authorize the request"));
+    }
+    if (decision != QLatin1String("accept"))
+        return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));
+    const User *user = m_tenant.userBySubject(transaction->subject);
+    if (user && !isLoopbackRedirect(transaction->request.redirectUri)) {
+        QStringList scopes = grantedFor(transaction->request, *user);
+        scopes.removeAll(QStringLiteral("openid"));
+        if (auto stored = m_consents->remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
+            qCWarning(lcAuthorization).noquote() << stored.error();
+    }
+    return complete(id, *transaction);
+}
+
+} // namespace organizer::authorization

@@ -1,0 +1,105 @@
+// The hosted login page and POST /login: password checks off the event loop, throttled per account and address.
+#include "authorizationserver.h"
+
+#include "endpointsupport.h"
+
+#include "pages.h"
+#include "passwordhash.h"
+
+namespace organizer::authorization {
+
+using namespace endpoint;
+
+http::Response AuthorizationServer::loginPage(const http::Request &request)
+{
+    const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+    return renderLogin(id, *transaction, {}, {});
+}
+
+void AuthorizationServer::login(const http::Request &request, http::Responder respond)
+{
+    const auto form = parseForm(request.body);
+    if (!form)
+        return respond(errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8.")));
+    for (const QString &name : {QStringLiteral("transaction"), QStringLiteral("csrf"), QStringLiteral("username"), QStringLiteral("password")}) {
+        if (isRepeated(*form, name))
+            return respond(errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The %1 field was sent twice.").arg(name)));
+    }
+    const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
+    Transaction *transaction = findTransaction(id);
+    if (!transaction)
+        return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+    const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
+    if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
+        return respond(errorPage(400, QStringLiteral("Cookies are needed"),
+                                 QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again.")));
+    if (!constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
+        return respond(errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match.")));
+
+    const QString username = param(*form, QStringLiteral("username")).trimmed().left(254);
+    const QString password = param(*form, QStringLiteral("password")).left(1024);
+    // Failures count per account (known or not, so the answer never tells which). Per address only
+    // names that do not exist count: on loopback every browser is 127.0.0.1, and a local process
+    // failing with made-up names must not lock real users out.
+    const QString accountKey = QStringLiteral("account:") + normalizedLogin(username);
+    const QString addressKey = QStringLiteral("address:") + request.peer.toString();
+    if (const qint64 wait = m_throttle.retryAfter(accountKey, m_clock()); wait > 0)
+        return respond(tooManyLogins(id, *transaction, username, wait));
+    const User *user = m_tenant.userByLogin(username);
+    // A missing user costs the same KDF work as a wrong password: timing does not reveal which it was.
+    // The KDF runs off the event loop, so guessing cannot delay anyone else.
+    const QString subject = user ? user->subject() : QString();
+    const QString peer = request.peer.toString();
+    const bool queued = m_passwordChecks.submit(password, user ? user->passwordHash : QString(), &m_context,
+                                                [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
+        Transaction *pending = findTransaction(id);
+        if (!pending)
+            return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+        const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
+        const qint64 now = m_clock();
+        if (!valid || !who) {
+            m_throttle.recordFailure(accountKey, now);
+            if (subject.isEmpty())
+                m_unknownNameThrottle.recordFailure(addressKey, now);
+            qCInfo(lcAuthorization).noquote() << "failed login from" << peer;
+            // Once an address has tried many names that do not exist, every wrong answer from it is
+            // "too many" — for real accounts too, so the difference reveals nothing. A right password
+            // still works.
+            if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
+                return respond(tooManyLogins(id, *pending, username, wait));
+            return respond(renderLogin(id, *pending, username, QStringLiteral("Wrong email or password.")));
+        }
+        m_throttle.recordSuccess(accountKey);
+        const QByteArray sessionId = randomToken();
+        m_sessions.insert(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime});
+        pending->subject = who->subject();
+        pending->authTime = now;
+        pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
+        http::Response response = advance(id, *pending);
+        setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
+        respond(std::move(response));
+    });
+    if (!queued)
+        respond(busyPage());
+}
+
+http::Response AuthorizationServer::tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const
+{
+    http::Response response = renderLogin(id, transaction, username,
+                                          QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
+    response.status = 429;
+    response.setHeader("retry-after", QByteArray::number(wait));
+    return response;
+}
+
+http::Response AuthorizationServer::busyPage() const
+{
+    http::Response busy = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many password checks are waiting. Try again in a moment."));
+    busy.setHeader("retry-after", "1");
+    return busy;
+}
+
+} // namespace organizer::authorization

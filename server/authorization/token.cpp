@@ -1,0 +1,271 @@
+// POST /oauth/token (RFC 6749 §3.2, errors per §5.2): client authentication, client credentials, code + PKCE, refresh.
+#include "authorizationserver.h"
+
+#include "endpointsupport.h"
+
+#include "grants.h"
+#include "passwordhash.h"
+
+#include <QJsonArray>
+
+namespace organizer::authorization {
+
+using namespace endpoint;
+
+void AuthorizationServer::authenticateClient(const http::Request &request, const FormData &parameters, ClientCheck done)
+{
+    QString clientId = param(parameters, QStringLiteral("client_id"));
+    QString secret = param(parameters, QStringLiteral("client_secret"));
+    bool usedBasic = false;
+    const QByteArray authorization = request.header("authorization");
+    if (!authorization.isEmpty()) {
+        if (!authorization.startsWith("Basic ") && !authorization.startsWith("basic "))
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only"))));
+        if (!secret.isEmpty())
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two"))));
+        const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
+        const qsizetype colon = decoded.indexOf(':');
+        if (colon < 0)
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed"))));
+        // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        const QString basicId = FormData::decodeComponent(decoded.left(colon));
+        if (!clientId.isEmpty() && clientId != basicId)
+            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials"))));
+        clientId = basicId;
+        secret = FormData::decodeComponent(decoded.mid(colon + 1));
+        usedBasic = true;
+    }
+    auto invalidClient = [usedBasic](const QString &description) {
+        http::Response response = tokenError(401, QStringLiteral("invalid_client"), description);
+        if (usedBasic)
+            response.setHeader("www-authenticate", "Basic realm=\"organizer\"");
+        return Unexpected<http::Response>(response);
+    };
+    if (clientId.isEmpty())
+        return done(invalidClient(QStringLiteral("the client is not identified: send client_id")));
+    const Client *client = m_tenant.client(clientId);
+    if (client && !client->confidential) {
+        if (!secret.isEmpty())
+            return done(invalidClient(QStringLiteral("%1 is a public client and has no secret").arg(client->name)));
+        return done(ClientAuthentication{client, usedBasic});
+    }
+    // Secret guessing is throttled per client ID (known or not, so the answer never tells which) and,
+    // for IDs that do not exist, per address; like logins, a right secret still works.
+    const qint64 now = m_clock();
+    const QString clientKey = QStringLiteral("client:") + clientId;
+    const QString addressKey = QStringLiteral("client-address:") + request.peer.toString();
+    auto tooMany = [](qint64 wait) {
+        http::Response response = tokenError(429, QStringLiteral("too_many_attempts"),
+                                             QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
+        response.setHeader("retry-after", QByteArray::number(wait));
+        return Unexpected<http::Response>(response);
+    };
+    if (const qint64 wait = m_clientThrottle.retryAfter(clientKey, now); wait > 0)
+        return done(tooMany(wait));
+    // One check at a time per client: parallel guesses cannot all slip in before the first failure counts.
+    if (m_clientChecksRunning.contains(clientKey))
+        return done(tooMany(1));
+    // An unknown client is checked against a decoy, so it takes as long as a wrong secret.
+    m_clientChecksRunning.insert(clientKey);
+    const bool known = client != nullptr;
+    const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : QString(), &m_context,
+                                                [this, clientId, clientKey, addressKey, known, usedBasic, invalidClient, tooMany, done](bool valid) {
+        m_clientChecksRunning.remove(clientKey);
+        const Client *current = m_tenant.client(clientId);
+        const qint64 later = m_clock();
+        if (!valid || !known || !current) {
+            m_clientThrottle.recordFailure(clientKey, later);
+            if (!known)
+                m_unknownClientThrottle.recordFailure(addressKey, later);
+            if (const qint64 wait = m_unknownClientThrottle.retryAfter(addressKey, later); wait > 0)
+                return done(tooMany(wait));
+            return done(invalidClient(QStringLiteral("unknown client or wrong secret")));
+        }
+        m_clientThrottle.recordSuccess(clientKey);
+        done(ClientAuthentication{current, usedBasic});
+    });
+    if (!queued) {
+        m_clientChecksRunning.remove(clientKey);
+        http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
+        busy.setHeader("retry-after", "1");
+        done(Unexpected<http::Response>(busy));
+    }
+}
+
+
+void AuthorizationServer::token(const http::Request &request, http::Responder respond)
+{
+    const auto read = readEndpointParameters(request);
+    if (!read)
+        return respond(read.error());
+    const FormData &parameters = read.value();
+    const QString grantType = param(parameters, QStringLiteral("grant_type"));
+    if (grantType.isEmpty())
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing")));
+    authenticateClient(request, parameters, [this, parameters, grantType, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
+        if (!authenticated)
+            return respond(authenticated.error());
+        const Client &client = *authenticated->client;
+        static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
+        if (!known.contains(grantType))
+            return respond(tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
+        if (!client.allowsGrant(grantType))
+            return respond(tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
+        if (grantType == QLatin1String("client_credentials"))
+            return respond(clientCredentialsGrant(client, parameters));
+        if (grantType == QLatin1String("authorization_code"))
+            return respond(authorizationCodeGrant(client, parameters));
+        respond(refreshTokenGrant(client, parameters));
+    });
+}
+
+http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters)
+{
+    const QString audience = param(parameters, QStringLiteral("audience"));
+    if (audience.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)"));
+    const Api *api = m_tenant.api(audience);
+    if (!api)
+        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200)));
+    const ClientGrant *grant = client.grantFor(audience);
+    if (!grant)
+        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
+    QStringList scopes = apiScopesOf(grant->scopes, api); // a scope the API lost is granted no more
+    if (parameters.contains(QStringLiteral("scope"))) {
+        const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
+        QStringList missing;
+        for (const QString &scope : requested) {
+            if (!grant->scopes.contains(scope) || !api->hasScope(scope))
+                missing.append(scope);
+        }
+        if (!missing.isEmpty())
+            return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300)));
+        scopes = requested;
+    }
+    auto minted = m_minter->accessToken(api, client.clientId + QStringLiteral("@clients"), client.clientId, scopes, true);
+    if (!minted)
+        return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
+    qCInfo(lcAuthorization).noquote() << "client_credentials for" << client.clientId << "scope" << scopes.join(QLatin1Char(' '));
+    http::Response response = http::Response::json(200, QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                                                                    {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                                                                    {QStringLiteral("expires_in"), minted->expiresIn},
+                                                                    {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}});
+    response.setHeader("cache-control", "no-store");
+    response.setHeader("pragma", "no-cache");
+    return response;
+}
+
+http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const FormData &parameters)
+{
+    const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
+    if (code.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the code parameter is missing"));
+    // Single use: the code is spent whatever happens next (RFC 6749 §4.1.2).
+    const auto found = m_codes.find(hashOf(code));
+    if (found != m_codes.end() && found->redeemed) {
+        // Presented twice: someone else may hold it. What the first redemption issued is withdrawn.
+        if (!found->refreshFamily.isEmpty())
+            m_refresh.revokeFamily(found->refreshFamily);
+        if (!found->accessFingerprint.isEmpty())
+            m_revocations->revoke(found->accessFingerprint, found->accessExpiresAt, m_clock());
+        qCWarning(lcAuthorization).noquote() << "an authorization code was presented twice; the tokens issued for it are revoked";
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
+    }
+    if (found == m_codes.end() || found->expiresAt <= m_clock())
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
+    found->redeemed = true;
+    const Code stored = found.value();
+    if (stored.request.clientId != client.clientId)
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was issued to another client"));
+    if (param(parameters, QStringLiteral("redirect_uri")) != stored.request.redirectUri.toString(QUrl::FullyEncoded))
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("redirect_uri does not match the authorization request"));
+    const QString verifier = param(parameters, QStringLiteral("code_verifier"));
+    if (!stored.request.codeChallenge.isEmpty()) {
+        static const QRegularExpression syntax(QStringLiteral("^[A-Za-z0-9._~-]{43,128}$"));
+        if (!syntax.match(verifier).hasMatch())
+            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier is missing or not 43-128 unreserved characters"));
+        // RFC 7636 §4.6: S256 compares BASE64URL(SHA256(ASCII(verifier))) with the challenge.
+        const QByteArray computed = stored.request.codeChallengeMethod == QLatin1String("S256")
+                                        ? jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256))
+                                        : verifier.toLatin1();
+        if (!constantTimeEquals(computed, stored.request.codeChallenge.toLatin1()))
+            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier does not match the code_challenge"));
+    } else if (!verifier.isEmpty()) {
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
+    }
+    const Api *api = m_tenant.api(stored.request.audience);
+    const bool offline = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess
+                         && client.allowsGrant(QStringLiteral("refresh_token"));
+    std::optional<RefreshTokens::Issued> refresh;
+    if (offline)
+        refresh = m_refresh.start({client.clientId, stored.subject, api->identifier, stored.scopes},
+                                  {api->refreshTokenLifetimeSeconds, api->refreshTokenIdleLifetimeSeconds});
+    TokenIssue issued = tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
+    if (auto spent = m_codes.find(hashOf(code)); spent != m_codes.end() && !issued.accessToken.isEmpty()) {
+        spent->refreshFamily = refresh ? refresh->family : QByteArray();
+        spent->accessFingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
+        spent->accessExpiresAt = issued.accessExpiresAt;
+        if (refresh)
+            m_refresh.noteAccessToken(refresh->family, spent->accessFingerprint, issued.accessExpiresAt);
+    }
+    return issued.response;
+}
+
+http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const FormData &parameters)
+{
+    const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
+    if (refreshToken.isEmpty())
+        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the refresh_token parameter is missing"));
+    auto usable = m_refresh.use(refreshToken, client.clientId);
+    if (!usable) {
+        qCInfo(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << usable.error();
+        return tokenError(400, QStringLiteral("invalid_grant"), usable.error());
+    }
+    const RefreshGrant grant = usable.value();
+    QStringList scopes = grant.scopes;
+    if (parameters.contains(QStringLiteral("scope"))) {
+        scopes = splitScopes(param(parameters, QStringLiteral("scope")));
+        for (const QString &scope : scopes) {
+            if (!grant.scopes.contains(scope))
+                return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("'%1' was not granted originally").arg(scope.left(60)));
+        }
+    }
+    if (!m_tenant.userBySubject(grant.subject))
+        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
+    // Only a request that will succeed retires the token: a refused one leaves the client its token.
+    const RefreshTokens::Issued next = m_refresh.rotate(refreshToken);
+    TokenIssue issued = tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
+    if (!issued.accessToken.isEmpty())
+        m_refresh.noteAccessToken(next.family, server::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);
+    return issued.response;
+}
+
+AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented,
+                                                                   const QString &nonce, qint64 authTime, const RefreshTokens::Issued *refreshToken)
+{
+    // RBAC again at issuance: a scope the API lost, or a permission the user lost since the consent
+    // or the last refresh, is not in the new token.
+    const User *user = m_tenant.userBySubject(subject);
+    const QStringList scopes = user ? grantedScopes(consented, api, api ? m_tenant.permissionsOf(*user, api->identifier) : QStringList()) : QStringList();
+    auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
+    if (!minted)
+        return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")), {}, 0};
+    QJsonObject body{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                     {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                     {QStringLiteral("expires_in"), minted->expiresIn},
+                     {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
+    if (scopes.contains(QStringLiteral("openid")) && user) {
+        auto idToken = m_minter->idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
+        if (!idToken)
+            return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed")), {}, 0};
+        body.insert(QStringLiteral("id_token"), QString::fromLatin1(*idToken));
+    }
+    if (refreshToken)
+        body.insert(QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken->token));
+    http::Response response = http::Response::json(200, body);
+    response.setHeader("cache-control", "no-store");
+    response.setHeader("pragma", "no-cache");
+    return {response, minted->token, m_clock() + minted->expiresIn};
+}
+
+} // namespace organizer::authorization
