@@ -66,7 +66,8 @@ int runTokenCommand(QCoreApplication &app)
         {QStringLiteral("audience"), QStringLiteral("Audience (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
         {QStringLiteral("expired"), QStringLiteral("Issue it already expired (exp an hour ago), to check that APIs refuse it.")},
         {QStringLiteral("issuer"), QStringLiteral("Issuer URL; default: the one the server on this data directory announced."), QStringLiteral("url")},
-        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()), QStringLiteral("dir")},
+        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()),
+         QStringLiteral("dir")},
     });
     parser.process(app);
 
@@ -118,7 +119,8 @@ int runKeysCommand(QCoreApplication &app)
     parser.addPositionalArgument(QStringLiteral("keys"), QStringLiteral("The subcommand."));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("rotate"));
     parser.addOptions({
-        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()), QStringLiteral("dir")},
+        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()),
+         QStringLiteral("dir")},
         {QStringLiteral("retain"), QStringLiteral("Keep a retired key this many seconds, the longest a token it signed can live (default 90000)."),
          QStringLiteral("seconds"), QStringLiteral("90000")},
     });
@@ -182,11 +184,11 @@ int runHashPasswordCommand(QCoreApplication &app)
 int runServer(QCoreApplication &app)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Organizer Service: the contacts and calendar APIs as one OAuth 2.0 resource server (audience \"organize\"), "
-        "with a bundled authorization server.\n\nSubcommands:\n  token           print a test access token (organizer-server token --help)\n"
-        "  keys rotate     make a new signing key; a running server picks it up\n"
-        "  hash-password   hash a password or client secret for a tenant file"));
+    parser.setApplicationDescription(
+        QStringLiteral("Organizer Service: the contacts and calendar APIs as one OAuth 2.0 resource server (audience \"organize\"), "
+                       "with a bundled authorization server.\n\nSubcommands:\n  token           print a test access token (organizer-server token --help)\n"
+                       "  keys rotate     make a new signing key; a running server picks it up\n"
+                       "  hash-password   hash a password or client secret for a tenant file"));
     parser.addHelpOption();
     parser.addVersionOption();
     server::addServerOptions(parser);

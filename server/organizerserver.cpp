@@ -36,8 +36,7 @@ std::atomic<quint64> nextInstanceId{1};
 
 OrganizerServer::OrganizerServer(ServerOptions options)
     : m_options(std::move(options)), m_cors(m_options.corsOrigins), m_instanceId(nextInstanceId.fetch_add(1))
-{
-}
+{}
 
 OrganizerServer::~OrganizerServer()
 {
@@ -75,14 +74,14 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         server->m_issuerKeys = remote;
     }
 
-    server->m_verifier = std::make_unique<AccessTokenVerifier>(
-        server->m_issuerKeys, AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
-    server->m_resourceServer = std::make_unique<ResourceServer>(
-        ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides}, server->m_verifier.get(), server->m_store.get());
+    server->m_verifier
+        = std::make_unique<AccessTokenVerifier>(server->m_issuerKeys, AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
+    server->m_resourceServer = std::make_unique<ResourceServer>(ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides},
+                                                                server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
-    server->m_router.add("GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) {
-        respond(raw->health());
-    }, http::Router::Affinity::AnyThread);
+    server->m_router.add(
+        "GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) { respond(raw->health()); },
+        http::Router::Affinity::AnyThread);
     if (options.servesIssuer()) {
         if (auto created = server->createAuthorizationServer(); !created)
             return Unexpected<QString>(created.error());
@@ -94,8 +93,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_resourceServer->registerRoutes(server->m_router);
 
     OrganizerServer *raw = server.get();
-    server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); },
-                                      server.get());
+    server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); }, server.get());
     server->m_http->setMaxBodySize(options.maxBodyBytes);
     http::ConnectionLimits limits;
     limits.maxConnections = options.maxConnections; // 0: sized from the open-file limit
@@ -106,7 +104,8 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_http->setWorkers(options.workers > 0 ? options.workers : std::max(1, QThread::idealThreadCount()));
     if (options.accessLog != QLatin1String("off")) {
         QString error;
-        server->m_accessLog = http::AccessLog::open(options.accessLog, options.accessLogJson ? http::AccessLog::Format::Json : http::AccessLog::Format::Combined, &error);
+        server->m_accessLog
+            = http::AccessLog::open(options.accessLog, options.accessLogJson ? http::AccessLog::Format::Json : http::AccessLog::Format::Combined, &error);
         if (!server->m_accessLog)
             return Unexpected<QString>(QStringLiteral("--access-log: %1").arg(error));
         server->m_http->setAccessLog(server->m_accessLog.get());
@@ -153,7 +152,8 @@ void OrganizerServer::reloadSigningKeys()
     const QString before = m_signingKeys->activeKey().kid;
     jose::SigningKeyStore reloaded = *m_signingKeys;
     if (auto loaded = reloaded.reload(); !loaded || reloaded.keys().isEmpty()) {
-        qCWarning(lcKeys).noquote() << "keeping the current signing keys:" << (loaded ? QStringLiteral("the key directory is empty") : loaded.error().description);
+        qCWarning(lcKeys).noquote() << "keeping the current signing keys:"
+                                    << (loaded ? QStringLiteral("the key directory is empty") : loaded.error().description);
         return;
     }
     *m_signingKeys = std::move(reloaded);
@@ -225,15 +225,15 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     if (auto applied = applyTenant(*tenant); !applied)
         return applied;
     m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
-        std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(),
-        [this] { return m_signingKeys->publicKeys().toJson(); }, &m_revocations);
+        std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(), [this] { return m_signingKeys->publicKeys().toJson(); },
+        &m_revocations);
     m_authorizationServer->registerRoutes(m_router);
 
     m_managementVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_managementVerifier->setRevocations(&m_revocations);
-    m_management = std::make_unique<management::ManagementApi>(
-        management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest}, m_authorizationServer.get(), m_tenantStore.get(),
-        m_managementVerifier.get(), [this](const authorization::Tenant &changed) { return applyTenant(changed); });
+    m_management = std::make_unique<management::ManagementApi>(management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest},
+                                                               m_authorizationServer.get(), m_tenantStore.get(), m_managementVerifier.get(),
+                                                               [this](const authorization::Tenant &changed) { return applyTenant(changed); });
     m_management->registerRoutes(m_router);
     return Done{};
 }
@@ -256,12 +256,13 @@ http::Response OrganizerServer::health() const
     QJsonArray apis;
     for (const catalogue::ApiSpec &api : m_resourceServer->servedApis())
         apis.append(api.name);
-    http::Response response = http::Response::json(200, QJsonObject{
-        {QStringLiteral("status"), QStringLiteral("ok")},
-        {QStringLiteral("version"), QStringLiteral(ORGANIZER_VERSION)},
-        {QStringLiteral("apis"), apis},
-        {QStringLiteral("issuer"), m_issuerKeys->issuer()},
-    });
+    http::Response response = http::Response::json(200,
+                                                   QJsonObject{
+                                                       {QStringLiteral("status"), QStringLiteral("ok")},
+                                                       {QStringLiteral("version"), QStringLiteral(ORGANIZER_VERSION)},
+                                                       {QStringLiteral("apis"), apis},
+                                                       {QStringLiteral("issuer"), m_issuerKeys->issuer()},
+                                                   });
     response.setHeader("cache-control", "no-store");
     cached = Cached{m_instanceId, generation, response};
     return response;

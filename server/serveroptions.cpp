@@ -26,28 +26,42 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1")},
         {QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 3001)."), QStringLiteral("port"), QStringLiteral("3001")},
         {QStringLiteral("data-dir"), QStringLiteral("Directory for the database and signing keys (default %1).").arg(defaultDataDir()), QStringLiteral("dir")},
-        {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."), QStringLiteral("url")},
-        {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
-        {QStringLiteral("serve"), QStringLiteral("What this process hosts: all, apis, or some of the APIs by name, comma-separated (%1; default all).")
-            .arg(apiNamesOf(catalogue::organizerService())), QStringLiteral("what"), QStringLiteral("all")},
-        {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
-        {QStringLiteral("jwks-refresh-interval"), QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
-        {QStringLiteral("max-connections"), QStringLiteral("Open connections at once; at the cap the oldest idle one is closed, else 503 (default: 3/4 of the open-file limit)."),
+        {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."),
+         QStringLiteral("url")},
+        {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"),
+         QStringLiteral("organize")},
+        {QStringLiteral("serve"),
+         QStringLiteral("What this process hosts: all, apis, or some of the APIs by name, comma-separated (%1; default all).")
+             .arg(apiNamesOf(catalogue::organizerService())),
+         QStringLiteral("what"), QStringLiteral("all")},
+        {QStringLiteral("leeway"), QStringLiteral("Clock skew tolerated on exp/nbf, in seconds (default 30)."), QStringLiteral("seconds"),
+         QStringLiteral("30")},
+        {QStringLiteral("jwks-refresh-interval"),
+         QStringLiteral("With --authority: least seconds between two JWKS fetches caused by unknown key ids (default 10)."), QStringLiteral("seconds"),
+         QStringLiteral("10")},
+        {QStringLiteral("max-connections"),
+         QStringLiteral("Open connections at once; at the cap the oldest idle one is closed, else 503 (default: 3/4 of the open-file limit)."),
          QStringLiteral("n"), QStringLiteral("0")},
-        {QStringLiteral("max-connections-per-address"), QStringLiteral("Open connections per client IPv4 address or IPv6 /64 (default 256; raise it behind a reverse proxy)."),
-         QStringLiteral("n"), QStringLiteral("256")},
-        {QStringLiteral("workers"), QStringLiteral("HTTP event loops (threads) serving the APIs; default: one per core."), QStringLiteral("n"), QStringLiteral("0")},
-        {QStringLiteral("access-log"), QStringLiteral("Where the access log goes: a file, - (standard output), stderr (the default) or off."), QStringLiteral("file|-|stderr|off"),
-         QStringLiteral("stderr")},
-        {QStringLiteral("access-log-format"), QStringLiteral("combined (Apache's Combined Log Format, the default) or json (JSON lines)."), QStringLiteral("format"),
-         QStringLiteral("combined")},
-        {QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long, in seconds (default 30)."), QStringLiteral("seconds"), QStringLiteral("30")},
-        {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"), QStringLiteral("10")},
+        {QStringLiteral("max-connections-per-address"),
+         QStringLiteral("Open connections per client IPv4 address or IPv6 /64 (default 256; raise it behind a reverse proxy)."), QStringLiteral("n"),
+         QStringLiteral("256")},
+        {QStringLiteral("workers"), QStringLiteral("HTTP event loops (threads) serving the APIs; default: one per core."), QStringLiteral("n"),
+         QStringLiteral("0")},
+        {QStringLiteral("access-log"), QStringLiteral("Where the access log goes: a file, - (standard output), stderr (the default) or off."),
+         QStringLiteral("file|-|stderr|off"), QStringLiteral("stderr")},
+        {QStringLiteral("access-log-format"), QStringLiteral("combined (Apache's Combined Log Format, the default) or json (JSON lines)."),
+         QStringLiteral("format"), QStringLiteral("combined")},
+        {QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long, in seconds (default 30)."), QStringLiteral("seconds"),
+         QStringLiteral("30")},
+        {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"),
+         QStringLiteral("10")},
         {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
         {QStringLiteral("allow-demo-tenant"), QStringLiteral("Serve the demo users and secret even on a non-loopback address.")},
-        {QStringLiteral("route-scope"), QStringLiteral("Testing only: make a route require another scope, e.g. \"GET /api/appointments=read:contacts\" (repeatable)."),
+        {QStringLiteral("route-scope"),
+         QStringLiteral("Testing only: make a route require another scope, e.g. \"GET /api/appointments=read:contacts\" (repeatable)."),
          QStringLiteral("rule")},
-        {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."), QStringLiteral("origin")},
+        {QStringLiteral("cors-origin"), QStringLiteral("Browser origin allowed to call the APIs; repeatable (default http://localhost:3000)."),
+         QStringLiteral("origin")},
     });
 }
 
@@ -70,8 +84,7 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
 
     if (parser.isSet(QStringLiteral("authority"))) {
         const QUrl authority(parser.value(QStringLiteral("authority")), QUrl::StrictMode);
-        if (!authority.isValid() || (authority.scheme() != QLatin1String("https") && authority.scheme() != QLatin1String("http"))
-            || authority.host().isEmpty())
+        if (!authority.isValid() || (authority.scheme() != QLatin1String("https") && authority.scheme() != QLatin1String("http")) || authority.host().isEmpty())
             return Unexpected<QString>(QStringLiteral("--authority: \"%1\" is not an http(s) URL").arg(parser.value(QStringLiteral("authority"))));
         options.authority = authority;
     }
@@ -93,7 +106,8 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         options.servedApis = serve.split(QLatin1Char(','), Qt::SkipEmptyParts);
         for (const QString &name : std::as_const(options.servedApis)) {
             if (!apiNames.contains(name))
-                return Unexpected<QString>(QStringLiteral("--serve: \"%1\" is not all, apis or a list of %2").arg(serve.left(60), apiNames.join(QLatin1String(", "))));
+                return Unexpected<QString>(
+                    QStringLiteral("--serve: \"%1\" is not all, apis or a list of %2").arg(serve.left(60), apiNames.join(QLatin1String(", "))));
         }
         if (options.servedApis.isEmpty())
             return Unexpected<QString>(QStringLiteral("--serve: name what to serve: all, apis or a list of %1").arg(apiNames.join(QLatin1String(", "))));
@@ -108,10 +122,17 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
 
     const qint64 refresh = parser.value(QStringLiteral("jwks-refresh-interval")).toLongLong(&ok);
     if (!ok || refresh < 0 || refresh > 3600)
-        return Unexpected<QString>(QStringLiteral("--jwks-refresh-interval: \"%1\" is not a number of seconds from 0 to 3600").arg(parser.value(QStringLiteral("jwks-refresh-interval"))));
+        return Unexpected<QString>(QStringLiteral("--jwks-refresh-interval: \"%1\" is not a number of seconds from 0 to 3600")
+                                       .arg(parser.value(QStringLiteral("jwks-refresh-interval"))));
     options.jwksRefreshIntervalSeconds = refresh;
 
-    const struct { const char *name; int *target; int min; int max; } bounded[] = {
+    const struct
+    {
+        const char *name;
+        int *target;
+        int min;
+        int max;
+    } bounded[] = {
         {"max-connections", &options.maxConnections, 0, 1000000},
         {"max-connections-per-address", &options.maxConnectionsPerAddress, 1, 1000000},
         {"workers", &options.workers, 0, 256},
@@ -122,7 +143,8 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         const QString text = parser.value(QLatin1String(entry.name));
         const int value = text.toInt(&ok);
         if (!ok || value < entry.min || value > entry.max)
-            return Unexpected<QString>(QStringLiteral("--%1: \"%2\" is not a number from %3 to %4").arg(QLatin1String(entry.name), text).arg(entry.min).arg(entry.max));
+            return Unexpected<QString>(
+                QStringLiteral("--%1: \"%2\" is not a number from %3 to %4").arg(QLatin1String(entry.name), text).arg(entry.min).arg(entry.max));
         *entry.target = value;
     }
 
@@ -143,8 +165,10 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         const QString method = route.section(QLatin1Char(' '), 0, 0);
         const QString path = route.section(QLatin1Char(' '), 1);
         static const QStringList methods{QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("DELETE")};
-        if (!methods.contains(method) || !path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char(' ')) || scope.isEmpty() || scope.contains(QLatin1Char(' ')))
-            return Unexpected<QString>(QStringLiteral("--route-scope: \"%1\" is not METHOD PATH=SCOPE, e.g. \"GET /api/appointments=read:contacts\"").arg(rule));
+        if (!methods.contains(method) || !path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char(' ')) || scope.isEmpty()
+            || scope.contains(QLatin1Char(' ')))
+            return Unexpected<QString>(
+                QStringLiteral("--route-scope: \"%1\" is not METHOD PATH=SCOPE, e.g. \"GET /api/appointments=read:contacts\"").arg(rule));
         options.routeScopeOverrides.insert(method + QLatin1Char(' ') + path, scope);
     }
 
@@ -153,8 +177,8 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         for (const QString &origin : options.corsOrigins) {
             const QUrl url(origin, QUrl::StrictMode);
             const bool isOrigin = origin == QLatin1String("*")
-                                  || (url.isValid() && !url.host().isEmpty() && url.path().isEmpty() && !url.hasQuery()
-                                      && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")));
+                || (url.isValid() && !url.host().isEmpty() && url.path().isEmpty() && !url.hasQuery()
+                    && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")));
             if (!isOrigin)
                 return Unexpected<QString>(QStringLiteral("--cors-origin: \"%1\" is not an origin like http://localhost:3000").arg(origin));
         }

@@ -30,7 +30,7 @@ struct ServerOptions
     qsizetype maxBodyBytes = 64 * 1024;
     int maxConnections = 0; // 0: sized from the open-file limit
     int maxConnectionsPerAddress = 256;
-    int workers = 0;        // HTTP event loops; 0: one per core
+    int workers = 0; // HTTP event loops; 0: one per core
     QString accessLog = QStringLiteral("stderr"); // a file, "-" (standard output), "stderr" or "off"
     bool accessLogJson = false; // JSON lines instead of the Combined Log Format
     int idleTimeoutSeconds = 30;

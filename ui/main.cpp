@@ -66,7 +66,8 @@ void quietEngineDiagnostics()
     // Qt warns when it has to pick the runtime directory itself; pick the same one it would, quietly.
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         const QByteArray runtime = "/tmp/runtime-" + QByteArray::number(::geteuid());
-        if (QDir().mkpath(QString::fromLocal8Bit(runtime)) && QFile::setPermissions(QString::fromLocal8Bit(runtime), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
+        if (QDir().mkpath(QString::fromLocal8Bit(runtime))
+            && QFile::setPermissions(QString::fromLocal8Bit(runtime), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
             qputenv("XDG_RUNTIME_DIR", runtime);
     }
 }
@@ -115,8 +116,9 @@ int main(int argc, char *argv[])
         {QStringLiteral("password"), QStringLiteral("Demo password (default organizer)."), QStringLiteral("password"), QStringLiteral("organizer")},
         {QStringLiteral("flow"), QStringLiteral("implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
         {QStringLiteral("exit-when-done"), QStringLiteral("Quit when the demo has finished (always so without a display).")},
-        {QStringLiteral("tutorial"), QStringLiteral("Start the bundled server on an empty tenant and follow the tutorial: create the API and its scopes "
-                                                    "(Tenant tab), then log in and call the APIs. With --demo, every step runs by itself and is printed.")},
+        {QStringLiteral("tutorial"),
+         QStringLiteral("Start the bundled server on an empty tenant and follow the tutorial: create the API and its scopes "
+                        "(Tenant tab), then log in and call the APIs. With --demo, every step runs by itself and is printed.")},
     });
     const app::ProviderOptions providerOptions;
     providerOptions.addTo(parser);

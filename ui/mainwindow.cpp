@@ -50,7 +50,8 @@ void addClaims(QTreeWidgetItem *parent, const QString &title, const QJsonObject 
         QString text;
         const QJsonValue value = it.value();
         if (value.isArray() || value.isObject())
-            text = QString::fromUtf8(QJsonDocument(value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject())).toJson(QJsonDocument::Compact));
+            text = QString::fromUtf8(
+                QJsonDocument(value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject())).toJson(QJsonDocument::Compact));
         else if (value.isDouble())
             text = QString::number(value.toInteger());
         else if (value.isBool())
@@ -73,6 +74,7 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     setWindowIcon(QIcon(QStringLiteral(":/organizer/icons/organizer.svg")));
     m_profiles = m_profileStore->load();
     m_records = new app::RecordsController(m_api, this);
+    m_loginControl = new app::LoginController(m_session, m_api, this);
 
     buildToolbar();
     m_tabs = new QTabWidget(this);
@@ -127,12 +129,14 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
         showLoginResult(result);
     });
     connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
-    connect(m_session, &app::LoginSession::step, this,
-            [this](app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail) { recordStep(from, to, label, outcome, detail); });
+    connect(m_loginControl, &app::LoginController::timelineChanged, this, [this](const app::FlowTimeline &timeline) {
+        if (m_timelinePanel)
+            m_timelinePanel->setTimeline(timeline);
+    });
     connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
     connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
-        if (m_systemBrowserLogin) {
-            statusBar()->showMessage(tr("Continue the login in your browser; the answer comes back to %1.").arg(m_loopback->redirectUri().toString()));
+        if (m_loginControl->browser() == app::LoginController::Browser::System) {
+            statusBar()->showMessage(tr("Continue the login in your browser; the answer comes back to %1.").arg(m_loginControl->loopbackRedirect().toString()));
             if (!QDesktopServices::openUrl(url))
                 QMessageBox::information(this, tr("Open this address in a browser"), url.toString());
             return;
@@ -246,15 +250,6 @@ QWidget *MainWindow::buildTimelineTab()
     return m_timelinePanel;
 }
 
-void MainWindow::recordStep(app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail, qint64 ms)
-{
-    if (!m_loginTimeline.isStarted())
-        return;
-    m_loginTimeline.add(from, to, label, outcome, detail, ms);
-    if (m_timelinePanel)
-        m_timelinePanel->setTimeline(m_loginTimeline);
-}
-
 void MainWindow::rebuildRecordPanes()
 {
     // One tab per API, first in the window, in the catalogue's order; a pane whose API did not
@@ -273,7 +268,8 @@ void MainWindow::rebuildRecordPanes()
             const QString name = api.name;
             connect(pane, &RecordsPane::refreshRequested, m_records, [this, name] { m_records->refresh(name); });
             connect(pane, &RecordsPane::createRequested, m_records, [this, name](const QJsonObject &record) { m_records->create(name, record); });
-            connect(pane, &RecordsPane::replaceRequested, m_records, [this, name](qint64 id, const QJsonObject &record) { m_records->replace(name, id, record); });
+            connect(pane, &RecordsPane::replaceRequested, m_records,
+                    [this, name](qint64 id, const QJsonObject &record) { m_records->replace(name, id, record); });
             connect(pane, &RecordsPane::removeRequested, m_records, [this, name](qint64 id) { m_records->remove(name, id); });
             connect(pane, &RecordsPane::message, this, [this](const QString &text) { statusBar()->showMessage(text, 3000); });
         }
@@ -453,8 +449,8 @@ void MainWindow::connectTenant(bool mayAsk)
         secret = qEnvironmentVariable("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
     if (secret.isEmpty() && mayAsk) {
         bool ok = false;
-        secret = QInputDialog::getText(this, tr("Management client"),
-                                       tr("Secret of %1 (kept in memory only):").arg(profile.managementClientId), QLineEdit::Password, QString(), &ok);
+        secret = QInputDialog::getText(this, tr("Management client"), tr("Secret of %1 (kept in memory only):").arg(profile.managementClientId),
+                                       QLineEdit::Password, QString(), &ok);
         if (!ok)
             return;
     }
@@ -563,51 +559,35 @@ void MainWindow::login()
         return;
     }
     closeLoginDialog();
-    m_loginTimeline = app::FlowTimeline(tr("%1 login to %2").arg(app::flowName(profile.flow) == QLatin1String("code") ? tr("Code + PKCE") : tr("Implicit"),
-                                                                 profile.local ? tr("the bundled server") : profile.name));
-    m_loginTimeline.start();
-    m_systemBrowserLogin = !profile.local && profile.useSystemBrowser;
-    if (m_systemBrowserLogin) {
-        // RFC 8252: the system browser, and a loopback redirect to a port picked now.
-        m_loopback = std::make_unique<app::LoopbackReceiver>();
-        QString error;
-        if (!m_loopback->listen(&error)) {
-            QMessageBox::warning(this, tr("Login failed"), tr("Cannot listen on a loopback port: %1").arg(error));
-            return;
-        }
-        connect(m_loopback.get(), &app::LoopbackReceiver::redirectReceived, m_session, &app::LoginSession::handleRedirect);
-        app::LoginSettings settings = profile.loginSettings(m_server->url());
-        settings.redirectUri = m_loopback->redirectUri();
-        settings.flow = app::Flow::AuthorizationCodePkce;
-        m_api->setBaseUrl(profile.apiBaseUrl);
-        m_session->start(settings);
-        return;
+    if (profile.local || !profile.useSystemBrowser) {
+        // The embedded view must be there before the session asks for a browser.
+        auto *dialog = new QDialog(this);
+        dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        auto *layout = new QVBoxLayout(dialog);
+        m_loginView = new WebLoginView(dialog);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
+        layout->addWidget(m_loginView, 1);
+        layout->addWidget(buttons);
+        connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
+        connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
+            if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
+                m_loginControl->record(app::Lane::AuthorizationServer, app::Lane::Browser,
+                                       url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"), app::FlowStep::Outcome::Info,
+                                       url.toString());
+        });
+        connect(m_loginView, &WebLoginView::navigationBlocked, this,
+                [this](const QUrl &url) { statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000); });
+        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+        connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
+        dialog->resize(720, 640);
+        m_loginDialog = dialog;
+        dialog->show();
     }
-    auto *dialog = new QDialog(this);
-    dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    auto *layout = new QVBoxLayout(dialog);
-    m_loginView = new WebLoginView(dialog);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
-    layout->addWidget(m_loginView, 1);
-    layout->addWidget(buttons);
-    connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
-    connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
-        if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
-            recordStep(app::Lane::AuthorizationServer, app::Lane::Browser, url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"),
-                       app::FlowStep::Outcome::Info, url.toString());
-    });
-    connect(m_loginView, &WebLoginView::navigationBlocked, this, [this](const QUrl &url) {
-        statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000);
-    });
-    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-    connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
-    dialog->resize(720, 640);
-    m_loginDialog = dialog;
-    dialog->show();
-    if (!profile.local)
-        m_api->setBaseUrl(profile.apiBaseUrl);
-    m_session->start(profile.loginSettings(m_server->url()));
+    if (const auto started = m_loginControl->start(profile, m_server->url()); !started) {
+        closeLoginDialog();
+        QMessageBox::warning(this, tr("Login failed"), started.error());
+    }
 }
 
 void MainWindow::closeLoginDialog()
@@ -643,17 +623,21 @@ void MainWindow::showLoginResult(const app::LoginResult &result)
     QStringList rows;
     for (const QString &scope : result.requestedScopes) {
         const bool granted = result.grantedScopes.contains(scope);
-        rows.append(QStringLiteral("<span style='color:%1'>%2 %3</span>").arg(granted ? QStringLiteral("#067647") : QStringLiteral("#b42318"),
-                                                                              granted ? QStringLiteral("✓") : QStringLiteral("✗"), scope.toHtmlEscaped()));
+        rows.append(QStringLiteral("<span style='color:%1'>%2 %3</span>")
+                        .arg(granted ? QStringLiteral("#067647") : QStringLiteral("#b42318"), granted ? QStringLiteral("✓") : QStringLiteral("✗"),
+                             scope.toHtmlEscaped()));
     }
     m_scopeSummary->setText(tr("<b>%1</b> — requested vs granted: %2").arg(who.toHtmlEscaped(), rows.join(QStringLiteral(" &nbsp; "))));
     m_tokenTree->clear();
-    auto *id = new QTreeWidgetItem(m_tokenTree, {tr("ID token"), tr("signature verified ✓ (RS256, kid %1)").arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(16))});
+    auto *id = new QTreeWidgetItem(
+        m_tokenTree, {tr("ID token"), tr("signature verified ✓ (RS256, kid %1)").arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(16))});
     addClaims(id, tr("header"), result.idTokenHeader);
     addClaims(id, tr("claims"), result.idTokenClaims);
     id->setExpanded(true);
-    auto *access = new QTreeWidgetItem(m_tokenTree, {tr("Access token"), result.accessTokenSignatureValid ? tr("signature verified ✓ against the issuer's JWKS")
-                                                                                                          : tr("signature not verified ✗ (the API decides)")});
+    auto *access = new QTreeWidgetItem(
+        m_tokenTree,
+        {tr("Access token"),
+         result.accessTokenSignatureValid ? tr("signature verified ✓ against the issuer's JWKS") : tr("signature not verified ✗ (the API decides)")});
     addClaims(access, tr("header"), result.accessTokenHeader);
     addClaims(access, tr("claims"), result.accessTokenClaims);
     access->setExpanded(true);
@@ -672,6 +656,7 @@ void MainWindow::logout()
     m_tokenTree->clear();
     m_scopeSummary->setText(tr("Not logged in."));
     m_tenantTab->setLogin(std::nullopt);
+    m_loginControl->endLogin();
     statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
     updateActions();
 }
@@ -696,8 +681,10 @@ void MainWindow::updateExpiry()
         return;
     }
     const qint64 left = m_login->expiresAt - QDateTime::currentSecsSinceEpoch();
-    m_expiryLabel->setText(left > 0 ? tr("Access token expires in %1:%2:%3").arg(left / 3600).arg((left / 60) % 60, 2, 10, QLatin1Char('0')).arg(left % 60, 2, 10, QLatin1Char('0'))
-                                    : tr("The access token has expired; log in again."));
+    m_expiryLabel->setText(
+        left > 0
+            ? tr("Access token expires in %1:%2:%3").arg(left / 3600).arg((left / 60) % 60, 2, 10, QLatin1Char('0')).arg(left % 60, 2, 10, QLatin1Char('0'))
+            : tr("The access token has expired; log in again."));
 }
 
 void MainWindow::updateActions()
@@ -718,13 +705,10 @@ void MainWindow::refreshAll()
 void MainWindow::onApiCall(const app::ApiCall &call)
 {
     m_calls.append(call);
-    if (m_login)
-        recordStep(app::Lane::App, app::laneForApiPath(call.url.path()),
-                   QStringLiteral("%1 %2 → %3").arg(QString::fromLatin1(call.method), call.url.path()).arg(call.status == 0 ? tr("no answer") : QString::number(call.status)),
-                   call.succeeded() ? app::FlowStep::Outcome::Ok : app::FlowStep::Outcome::Failed, call.summary(), qint64(call.durationMs + 0.5));
     const int row = m_responses->rowCount();
     m_responses->insertRow(row);
-    const QStringList cells{QString::fromLatin1(call.method), call.url.path(), QString::number(call.status), QString::number(call.durationMs, 'f', 1), call.summary()};
+    const QStringList cells{QString::fromLatin1(call.method), call.url.path(), QString::number(call.status), QString::number(call.durationMs, 'f', 1),
+                            call.summary()};
     for (int column = 0; column < cells.size(); ++column) {
         auto *item = new QTableWidgetItem(cells.at(column));
         if (!call.succeeded())
@@ -732,7 +716,6 @@ void MainWindow::onApiCall(const app::ApiCall &call)
         m_responses->setItem(row, column, item);
     }
     m_responses->scrollToBottom();
-
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -2,7 +2,7 @@
 
 #include "apiclient.h"
 #include "loginsession.h"
-#include "loopbackreceiver.h"
+#include "logincontroller.h"
 #include "oidcclient.h"
 #include "profiles.h"
 #include "recordscontroller.h"
@@ -48,7 +48,7 @@ public:
     QaTab *qaTab() const { return m_qaTab; }
     TenantTab *tenantTab() const { return m_tenantTab; }
     app::TenantAdmin *tenantAdmin() const { return m_admin; }
-    const app::FlowTimeline &loginTimeline() const { return m_loginTimeline; }
+    const app::FlowTimeline &loginTimeline() const { return m_loginControl->timeline(); }
     void showLoginResult(const app::LoginResult &result);
     void setFlow(app::Flow flow);
     // Selects `profile`: a saved one, or one given on the command line (saved only if edited here).
@@ -68,7 +68,6 @@ private:
     QWidget *buildTokensTab();
     QWidget *buildResponsesTab();
     QWidget *buildTimelineTab();
-    void recordStep(app::Lane from, app::Lane to, const QString &label, app::FlowStep::Outcome outcome, const QString &detail = {}, qint64 ms = -1);
     void buildToolbar();
     void rebuildProfiles(const QString &select);
     void rebuildScopeMenu(const QStringList &available);
@@ -116,14 +115,12 @@ private:
     TenantTab *m_tenantTab = nullptr;
     QStringList m_discoveredScopes;
     TimelinePanel *m_timelinePanel = nullptr;
-    app::FlowTimeline m_loginTimeline; // the last login and the calls made with its token
+    app::LoginController *m_loginControl = nullptr; // which browser, which settings, the login's timeline
     QList<app::ApiCall> m_calls;
     QPointer<QDialog> m_loginDialog;
     QPointer<WebLoginView> m_loginView;
     QTimer m_expiryTimer;
     app::OidcClient m_discovery; // reads scopes_supported for the scope picker
-    std::unique_ptr<app::LoopbackReceiver> m_loopback;
-    bool m_systemBrowserLogin = false;
 };
 
 } // namespace organizer::ui

@@ -79,9 +79,9 @@ QString writeFile(const QString &path, const QByteArray &content)
 int runQaCommand(QApplication &application)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Runs the scope QA grid offscreen: every user × requested scope set × endpoint of the plan, plus negative probes, "
-        "through the real login pages and the real APIs. Exits 1 if any cell differs from what the tenant's rules predict."));
+    parser.setApplicationDescription(
+        QStringLiteral("Runs the scope QA grid offscreen: every user × requested scope set × endpoint of the plan, plus negative probes, "
+                       "through the real login pages and the real APIs. Exits 1 if any cell differs from what the tenant's rules predict."));
     const QCommandLineOption help = parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("qa"), QStringLiteral("The subcommand."));
     parser.addOptions({
@@ -90,7 +90,8 @@ int runQaCommand(QApplication &application)
         {QStringLiteral("html"), QStringLiteral("Write a self-contained HTML report here."), QStringLiteral("file")},
         {QStringLiteral("markdown"), QStringLiteral("Write a Markdown summary here."), QStringLiteral("file")},
         {QStringLiteral("interactive"), QStringLiteral("Show the browser: each person logs in by hand once (needs a display); the rest runs by itself.")},
-        {QStringLiteral("flow"), QStringLiteral("Login flow for people: implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
+        {QStringLiteral("flow"), QStringLiteral("Login flow for people: implicit or code (default implicit)."), QStringLiteral("flow"),
+         QStringLiteral("implicit")},
     });
     const app::ProviderOptions providerOptions;
     providerOptions.addTo(parser);
@@ -178,7 +179,11 @@ int runQaCommand(QApplication &application)
         const qa::QaRun &run = runner.run();
         say(qa::runSummary(run));
         QStringList problems;
-        const struct { const char *option; std::function<QByteArray()> make; } reports[] = {
+        const struct
+        {
+            const char *option;
+            std::function<QByteArray()> make;
+        } reports[] = {
             {"junit", [&] { return qa::junitReport(run); }},
             {"html", [&] { return qa::htmlReport(run, [](const app::FlowTimeline &timeline) { return ui::TimelinePainter::toSvg(timeline); }); }},
             {"markdown", [&] { return qa::markdownReport(run); }},
@@ -198,9 +203,10 @@ int runQaCommand(QApplication &application)
         if (!run.problem.isEmpty())
             say(QStringLiteral("organizer qa: %1").arg(run.problem), stderr);
         exitCode = !problems.isEmpty() || !run.problem.isEmpty() ? 2 : run.cancelled ? 130 : passed ? 0 : 1;
-        say(!run.problem.isEmpty() ? QStringLiteral("result: not run") : run.cancelled ? QStringLiteral("result: cancelled")
-            : passed                ? QStringLiteral("result: every cell as predicted")
-                                    : QStringLiteral("result: FAILED"));
+        say(!run.problem.isEmpty() ? QStringLiteral("result: not run")
+                : run.cancelled    ? QStringLiteral("result: cancelled")
+                : passed           ? QStringLiteral("result: every cell as predicted")
+                                   : QStringLiteral("result: FAILED"));
         application.quit();
     });
 

@@ -65,7 +65,8 @@ QVariant QaGridModel::data(const QModelIndex &index, int role) const
             return api.isEmpty() ? tr("(no API scope)") : api.join(QLatin1Char(' '));
         }
         if (role == Qt::ToolTipRole)
-            return tr("Predicted: %1").arg(row.expected.tokenIssued ? row.expected.grantedApiScopes.join(QLatin1Char(' ')) : tr("no token (%1)").arg(row.expected.tokenError));
+            return tr("Predicted: %1")
+                .arg(row.expected.tokenIssued ? row.expected.grantedApiScopes.join(QLatin1Char(' ')) : tr("no token (%1)").arg(row.expected.tokenError));
         return {};
     }
     const qa::CellResult *cell = cellAt(index);

@@ -159,7 +159,8 @@ QaTab::QaTab(app::ServerLauncher *server, QWidget *parent) : QWidget(parent), m_
     });
 
     connect(m_runner.get(), &qa::QaRunner::started, this, [this] {
-        if (m_model->rowCount() != int(m_runner->run().rows.size()) || m_model->columnCount() != int(m_runner->run().plan.endpoints.size()) + QaGridModel::kFirstEndpointColumn) {
+        if (m_model->rowCount() != int(m_runner->run().rows.size())
+            || m_model->columnCount() != int(m_runner->run().plan.endpoints.size()) + QaGridModel::kFirstEndpointColumn) {
             m_model->reset();
             m_grid->setColumnWidth(0, 200);
             for (int column = QaGridModel::kFirstEndpointColumn; column < m_model->columnCount(); ++column)
@@ -224,7 +225,8 @@ void QaTab::followTenant(const QList<catalogue::ApiSpec> &apis, const QJsonObjec
         return;
     }
     m_plan = *plan;
-    m_planLabel->setText(tr("Plan: %1, as the tenant is now (%2 rows × %3 endpoints)").arg(m_plan.source).arg(qa::planRows(m_plan).size()).arg(m_plan.endpoints.size()));
+    m_planLabel->setText(
+        tr("Plan: %1, as the tenant is now (%2 rows × %3 endpoints)").arg(m_plan.source).arg(qa::planRows(m_plan).size()).arg(m_plan.endpoints.size()));
 }
 
 void QaTab::run()
@@ -287,8 +289,9 @@ void QaTab::updateSummary()
         m_summary->setText(tr("<b style='color:#9b1c1c'>Not run</b> — %1").arg(run.problem.toHtmlEscaped()));
         return;
     }
-    const QString verdict = run.cancelled ? tr("<b>Cancelled</b>") : run.passed() ? tr("<b style='color:#17633a'>Every cell as predicted</b>")
-                                                                                  : tr("<b style='color:#9b1c1c'>%1 cell(s) differ from the prediction</b>").arg(fail);
+    const QString verdict = run.cancelled ? tr("<b>Cancelled</b>")
+        : run.passed()                    ? tr("<b style='color:#17633a'>Every cell as predicted</b>")
+                                          : tr("<b style='color:#9b1c1c'>%1 cell(s) differ from the prediction</b>").arg(fail);
     m_summary->setText(tr("%1 — %2 cells: %3 pass, %4 fail, %5 not run, in %6 s (logins %7 s, API calls %8 s) against %9")
                            .arg(verdict)
                            .arg(run.cellCount())
@@ -322,8 +325,7 @@ void QaTab::showCell(int row, int column)
     lines << result.label;
     lines << tr("requested: %1").arg(result.expected.requestedScopes.join(QLatin1Char(' ')));
     const QString predicted = result.expected.grantedApiScopes.isEmpty() ? tr("no API scope") : result.expected.grantedApiScopes.join(QLatin1Char(' '));
-    lines << tr("predicted: %1 — %2").arg(result.expected.tokenIssued ? predicted : tr("no token (%1)").arg(result.expected.tokenError),
-                                          result.expected.why);
+    lines << tr("predicted: %1 — %2").arg(result.expected.tokenIssued ? predicted : tr("no token (%1)").arg(result.expected.tokenError), result.expected.why);
     lines << tr("granted:   %1").arg(result.tokenObtained ? result.grantedScopes.join(QLatin1Char(' ')) : tr("no token %1").arg(result.tokenError));
     if (!result.loginProblem.isEmpty())
         lines << tr("login:     %1").arg(result.loginProblem);

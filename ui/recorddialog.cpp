@@ -10,8 +10,7 @@
 
 namespace organizer::ui {
 
-RecordDialog::RecordDialog(const QString &title, catalogue::ApiSpec api, const QJsonObject &record, QWidget *parent)
-    : QDialog(parent), m_api(std::move(api))
+RecordDialog::RecordDialog(const QString &title, catalogue::ApiSpec api, const QJsonObject &record, QWidget *parent) : QDialog(parent), m_api(std::move(api))
 {
     setWindowTitle(title);
     auto *layout = new QVBoxLayout(this);

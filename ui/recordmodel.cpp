@@ -39,7 +39,8 @@ QVariant RecordModel::data(const QModelIndex &index, int role) const
     const QJsonValue value = m_records.at(index.row()).value(field.name);
     if (field.type == catalogue::RecordField::Type::DateTime && role == Qt::DisplayRole) {
         const QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODate);
-        return time.isValid() ? QLocale().toString(time, QLocale::ShortFormat) + QStringLiteral("  (%1)").arg(time.offsetFromUtc() == 0 ? QStringLiteral("UTC") : time.timeZoneAbbreviation())
+        return time.isValid() ? QLocale().toString(time, QLocale::ShortFormat)
+                + QStringLiteral("  (%1)").arg(time.offsetFromUtc() == 0 ? QStringLiteral("UTC") : time.timeZoneAbbreviation())
                               : value.toString();
     }
     if (value.isDouble())

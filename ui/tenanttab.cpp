@@ -181,8 +181,9 @@ QJsonObject TenantTab::currentApi() const
 void TenantTab::refresh()
 {
     const app::ManagementTarget &target = m_admin->target();
-    m_target->setText(m_admin->hasTarget() ? tr("Management API <b>%1</b> as <b>%2</b>").arg(target.apiBase.toString().toHtmlEscaped(), target.clientId.toHtmlEscaped())
-                                           : tr("No management client: a profile names one to administer its tenant here."));
+    m_target->setText(m_admin->hasTarget()
+                          ? tr("Management API <b>%1</b> as <b>%2</b>").arg(target.apiBase.toString().toHtmlEscaped(), target.clientId.toHtmlEscaped())
+                          : tr("No management client: a profile names one to administer its tenant here."));
     const QString keep = selectedApi();
     {
         const QSignalBlocker blocker(m_apiBox);
@@ -214,7 +215,7 @@ QWidget *TenantTab::buildWalkthrough()
                               "Each scope is one API and one action: <code>read:contacts</code> opens the contacts API for reading, "
                               "<code>read:calendar</code> the calendar API. Configure it here, then use it: log in and call both APIs. "
                               "<code>organizer --tutorial</code> starts on an empty tenant.</p>"),
-                          page));
+                           page));
     const catalogue::ResourceServerSpec &service = catalogue::organizerService();
     const QList<std::pair<QString, std::function<void()>>> steps{
         {tr("Create the API “%1”: identifier %2, signing algorithm %3").arg(service.name, service.identifier, service.signingAlgorithm),
@@ -232,7 +233,9 @@ QWidget *TenantTab::buildWalkthrough()
                                api.scopeDescription(catalogue::Action::Read), report(tr("Added %1.").arg(api.scope(catalogue::Action::Read))));
          }},
         {tr("Log in asking for read:contacts and read:calendar"),
-         [this] { Q_EMIT loginRequested({QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}); }},
+         [this] {
+             Q_EMIT loginRequested({QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")});
+         }},
         {tr("Call both APIs with the token"), [this] { Q_EMIT callApisRequested(); }},
     };
     auto *grid = new QGridLayout;
@@ -297,8 +300,9 @@ QWidget *TenantTab::buildApis()
     buttons->addWidget(button(tr("Create API…"), page, [this] { createApi(); }));
     m_deleteApi = button(tr("Delete"), page, [this] {
         const QJsonObject api = m_admin->resourceServer(selectedKey(m_apis));
-        if (api.isEmpty() || QMessageBox::question(this, tr("Delete API"), tr("Delete the API “%1”? Its grants and permissions go with it.").arg(text(api, "name")))
-                                 != QMessageBox::Yes)
+        if (api.isEmpty()
+            || QMessageBox::question(this, tr("Delete API"), tr("Delete the API “%1”? Its grants and permissions go with it.").arg(text(api, "name")))
+                != QMessageBox::Yes)
             return;
         m_admin->deleteApi(text(api, "id"), report(tr("Deleted %1.").arg(text(api, "name"))));
     });
@@ -323,8 +327,9 @@ void TenantTab::refreshApis()
         const QJsonObject api = value.toObject();
         const int row = m_apis->rowCount();
         m_apis->insertRow(row);
-        setRow(m_apis, row, {text(api, "name"), text(api, "identifier"), text(api, "signing_alg"),
-                             api.value(QLatin1String("is_system")).toBool() ? tr("System API") : tr("Custom API")},
+        setRow(m_apis, row,
+               {text(api, "name"), text(api, "identifier"), text(api, "signing_alg"),
+                api.value(QLatin1String("is_system")).toBool() ? tr("System API") : tr("Custom API")},
                text(api, "identifier"));
     }
     m_apis->resizeColumnsToContents();
@@ -399,8 +404,8 @@ QWidget *TenantTab::buildSettings()
         m_admin->updateApiSettings(text(api, "id"),
                                    QJsonObject{{QStringLiteral("token_lifetime"), m_lifetime->value()},
                                                {QStringLiteral("enforce_policies"), m_rbac->isChecked()},
-                                               {QStringLiteral("token_dialect"), m_permissionsInToken->isChecked() ? QStringLiteral("access_token_authz")
-                                                                                                                   : QStringLiteral("access_token")},
+                                               {QStringLiteral("token_dialect"),
+                                                m_permissionsInToken->isChecked() ? QStringLiteral("access_token_authz") : QStringLiteral("access_token")},
                                                {QStringLiteral("allow_offline_access"), m_offline->isChecked()}},
                                    report(tr("Saved the settings of %1.").arg(text(api, "name"))));
     });
@@ -434,7 +439,7 @@ QWidget *TenantTab::buildScopes()
     auto *layout = new QVBoxLayout(page);
     layout->addWidget(lead(tr("<h3>Scopes</h3><p>One scope per API and action, <code>action:api</code>: think of each API as a microservice. "
                               "You can create any number of scopes.</p>"),
-                          page));
+                           page));
     m_scopes = table({tr("Scope"), tr("Description")}, page);
     layout->addWidget(m_scopes, 1);
     auto *add = new QHBoxLayout;
@@ -459,7 +464,8 @@ QWidget *TenantTab::buildScopes()
         const QString value = selectedKey(m_scopes);
         if (value.isEmpty())
             return;
-        if (QMessageBox::question(this, tr("Remove scope"), tr("Remove %1? Tokens are no longer granted it, and it opens nothing, even on tokens issued before.").arg(value))
+        if (QMessageBox::question(this, tr("Remove scope"),
+                                  tr("Remove %1? Tokens are no longer granted it, and it opens nothing, even on tokens issued before.").arg(value))
             != QMessageBox::Yes)
             return;
         m_admin->removeScope(text(currentApi(), "id"), value, report(tr("Removed %1.").arg(value)));
@@ -490,7 +496,7 @@ QWidget *TenantTab::buildMachineToMachine()
     auto *layout = new QVBoxLayout(page);
     layout->addWidget(lead(tr("<h3>Machine to Machine applications</h3><p>Applications that use the client credentials grant, and which of "
                               "the selected API's scopes each may ask for.</p>"),
-                          page));
+                           page));
     m_clients = table({tr("Application"), tr("Client ID"), tr("Authorized")}, page);
     layout->addWidget(m_clients, 1);
     m_authorized = new QCheckBox(tr("Authorized for the selected API"), page);
@@ -560,7 +566,7 @@ QWidget *TenantTab::buildUsersAndRoles()
     auto *layout = new QVBoxLayout(page);
     layout->addWidget(lead(tr("<h3>Users and Roles</h3><p>With RBAC on, a user is granted the requested scopes it holds as permissions: "
                               "assigned directly or through its roles.</p>"),
-                          page));
+                           page));
     auto *users = new QGroupBox(tr("Users"), page);
     auto *usersLayout = new QHBoxLayout(users);
     m_users = new QListWidget(users);
@@ -696,7 +702,8 @@ void TenantTab::refreshUsersAndRoles()
         }
         const int row = m_userPermissions->rowCount();
         m_userPermissions->insertRow(row);
-        setRow(m_userPermissions, row, {text(permission, "permission_name"), text(permission, "resource_server_identifier"), sources.join(QStringLiteral(", "))},
+        setRow(m_userPermissions, row,
+               {text(permission, "permission_name"), text(permission, "resource_server_identifier"), sources.join(QStringLiteral(", "))},
                text(permission, "permission_name"));
     }
     m_userPermissions->resizeColumnsToContents();

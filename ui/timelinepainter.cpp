@@ -73,12 +73,15 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
     painter.setPen(QColor(0x1d, 0x24, 0x33));
     const QString title = timeline.title().isEmpty() ? QStringLiteral("Login flow") : timeline.title();
     painter.drawText(QRect(kMargin, kMargin, size.width() - 2 * kMargin, kTitleHeight), Qt::AlignLeft | Qt::AlignVCenter,
-                     title + (timeline.startedAt().isValid() ? QStringLiteral("   ·   %1 UTC").arg(timeline.startedAt().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))) : QString()));
+                     title
+                         + (timeline.startedAt().isValid()
+                                ? QStringLiteral("   ·   %1 UTC").arg(timeline.startedAt().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))
+                                : QString()));
 
     const int headerTop = kMargin + kTitleHeight;
     const int bottom = size.height() - kMargin - kLegendHeight;
-    static const QColor laneColors[] = {QColor(0xe8, 0xee, 0xfb), QColor(0xee, 0xf4, 0xe8), QColor(0xfb, 0xf0, 0xe2), QColor(0xf3, 0xe8, 0xf8),
-                                        QColor(0xe4, 0xf4, 0xf6), QColor(0xf6, 0xf1, 0xdc)};
+    static const QColor laneColors[] = {QColor(0xe8, 0xee, 0xfb), QColor(0xee, 0xf4, 0xe8), QColor(0xfb, 0xf0, 0xe2),
+                                        QColor(0xf3, 0xe8, 0xf8), QColor(0xe4, 0xf4, 0xf6), QColor(0xf6, 0xf1, 0xdc)};
     const QList<app::Lane> lanes = timeline.lanes();
     for (int lane = 0; lane < lanes.size(); ++lane) {
         const int x = laneX(lanes, lanes.at(lane));
@@ -137,9 +140,9 @@ void TimelinePainter::paint(QPainter &painter, const app::FlowTimeline &timeline
     painter.setFont(font(11));
     int x = kMargin + kTimeGutter;
     const int legendY = bottom + kLegendHeight / 2 + 4;
-    for (const auto &[outcome, text] : {std::pair{app::FlowStep::Outcome::Ok, QStringLiteral("as expected")},
-                                        std::pair{app::FlowStep::Outcome::Failed, QStringLiteral("not as expected")},
-                                        std::pair{app::FlowStep::Outcome::Info, QStringLiteral("information")}}) {
+    for (const auto &[outcome, text] :
+         {std::pair{app::FlowStep::Outcome::Ok, QStringLiteral("as expected")}, std::pair{app::FlowStep::Outcome::Failed, QStringLiteral("not as expected")},
+          std::pair{app::FlowStep::Outcome::Info, QStringLiteral("information")}}) {
         painter.setPen(QPen(outcomeColor(outcome), 2));
         painter.drawLine(x, legendY, x + 22, legendY);
         painter.setPen(QColor(0x44, 0x4b, 0x5c));

@@ -180,8 +180,6 @@ QString withPageReader(const QString &action)
 
 } // namespace
 
-
-
 void WebLoginBrowser::inspect(std::function<void(const app::PageShape &)> done)
 {
     const QUrl url = m_view->view()->url();

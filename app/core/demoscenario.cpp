@@ -9,12 +9,12 @@
 
 namespace organizer::app {
 
-
 DemoScenario::DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent)
     : QObject(parent), m_server(server), m_session(session), m_api(api), m_browser(browser), m_automation(browser), m_options(std::move(options))
 {
     m_timeout.setSingleShot(true);
-    connect(&m_timeout, &QTimer::timeout, this, [this] { finish(false, QStringLiteral("the demo did not finish within %1 seconds").arg(m_options.timeoutMs / 1000)); });
+    connect(&m_timeout, &QTimer::timeout, this,
+            [this] { finish(false, QStringLiteral("the demo did not finish within %1 seconds").arg(m_options.timeoutMs / 1000)); });
 }
 
 void DemoScenario::say(const QString &text)
@@ -84,8 +84,8 @@ void DemoScenario::onLoggedIn(const LoginResult &result)
         return;
     Q_EMIT loggedIn(result);
     m_granted = result.grantedScopes;
-    say(QStringLiteral("  user        %1 (%2)").arg(result.idTokenClaims.value(QLatin1String("name")).toString(m_options.user),
-                                                   result.idTokenClaims.value(QLatin1String("sub")).toString()));
+    say(QStringLiteral("  user        %1 (%2)")
+            .arg(result.idTokenClaims.value(QLatin1String("name")).toString(m_options.user), result.idTokenClaims.value(QLatin1String("sub")).toString()));
     say(QStringLiteral("  requested   %1").arg(result.requestedScopes.join(QLatin1Char(' '))));
     say(QStringLiteral("  granted     %1").arg(result.grantedScopes.join(QLatin1Char(' '))));
     say(QStringLiteral("  id token    verified: RS256 signature (kid %1), iss, aud, exp, nonce%2")

@@ -83,9 +83,10 @@ QJsonArray FlowTimeline::toJson() const
             {QStringLiteral("to"), laneName(step.to)},
             {QStringLiteral("label"), step.label},
             {QStringLiteral("detail"), step.detail},
-            {QStringLiteral("outcome"), step.outcome == FlowStep::Outcome::Ok       ? QStringLiteral("ok")
-                                        : step.outcome == FlowStep::Outcome::Failed ? QStringLiteral("failed")
-                                                                                    : QStringLiteral("info")},
+            {QStringLiteral("outcome"),
+             step.outcome == FlowStep::Outcome::Ok           ? QStringLiteral("ok")
+                 : step.outcome == FlowStep::Outcome::Failed ? QStringLiteral("failed")
+                                                             : QStringLiteral("info")},
         });
     }
     return out;

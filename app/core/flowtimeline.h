@@ -36,12 +36,12 @@ Lane laneForApiPath(const QString &path);
 struct FlowStep
 {
     enum class Outcome { Ok, Failed, Info };
-    qint64 atMs = 0;       // since the timeline started
+    qint64 atMs = 0; // since the timeline started
     qint64 durationMs = -1; // -1: an instant
     Lane from = Lane::App;
     Lane to = Lane::App; // from == to: a check inside one party
-    QString label;         // one line, already masked
-    QString detail;        // more lines, already masked
+    QString label; // one line, already masked
+    QString detail; // more lines, already masked
     Outcome outcome = Outcome::Info;
 };
 
@@ -56,8 +56,7 @@ public:
     void start();
     bool isStarted() const { return m_clock.isValid(); }
 
-    void add(Lane from, Lane to, const QString &label, FlowStep::Outcome outcome = FlowStep::Outcome::Info, const QString &detail = {},
-             qint64 durationMs = -1);
+    void add(Lane from, Lane to, const QString &label, FlowStep::Outcome outcome = FlowStep::Outcome::Info, const QString &detail = {}, qint64 durationMs = -1);
 
     const QString &title() const { return m_title; }
     void setTitle(const QString &title) { m_title = maskSecrets(title); }

@@ -27,8 +27,7 @@ void HttpClient::send(const HttpRequest &request, QObject *context, Done done)
     timer->start();
     QNetworkReply *reply = m_network.sendCustomRequest(message, request.method, request.body);
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater); // also when `context` went first
-    connect(reply, &QNetworkReply::finished, context ? context : this,
-            [reply, timer, limit = request.maxBodyBytes, done = std::move(done)] {
+    connect(reply, &QNetworkReply::finished, context ? context : this, [reply, timer, limit = request.maxBodyBytes, done = std::move(done)] {
         HttpReply answer;
         answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         answer.contentType = reply->rawHeader("content-type");

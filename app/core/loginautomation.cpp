@@ -95,8 +95,9 @@ void LoginAutomation::act(const PageShape &page)
     if (!page.recognised()) {
         const QString title = page.title.isEmpty() ? QString() : QStringLiteral(" (\"%1\")").arg(page.title.left(80));
         const QString says = page.errorText.isEmpty() ? QString() : QStringLiteral("; it says \"%1\"").arg(page.errorText.left(200));
-        fail(page.loaded ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises%3").arg(where, title, says)
-                         : QStringLiteral("the page %1 did not load").arg(where));
+        fail(page.loaded
+                 ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises%3").arg(where, title, says)
+                 : QStringLiteral("the page %1 did not load").arg(where));
         return;
     }
     const QString kind = page.kind();

@@ -21,9 +21,9 @@ struct PageShape
     bool identifierField = false;
     bool passwordField = false;
     bool acceptButton = false; // only on a page without credential fields
-    QString errorText;         // a visible alert, if the page shows one
-    QString formAction;        // how the page's form is sent, e.g. "POST /login" (for the timeline)
-    bool loaded = true;        // false: the page did not load at all
+    QString errorText; // a visible alert, if the page shows one
+    QString formAction; // how the page's form is sent, e.g. "POST /login" (for the timeline)
+    bool loaded = true; // false: the page did not load at all
 
     bool recognised() const { return identifierField || passwordField || acceptButton; }
     QString kind() const;
@@ -79,8 +79,7 @@ Q_SIGNALS:
     void failed(const QString &reason);
     void consentAccepted();
     void personNeeded(const QString &login, const QString &page);
-    void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome,
-              const QString &detail);
+    void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome, const QString &detail);
 
 private:
     void onPage(const QUrl &url, bool ok);

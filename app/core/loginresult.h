@@ -11,11 +11,11 @@ namespace organizer::app {
 struct LoginError
 {
     enum class Kind {
-        ProviderError,    // the authorization server answered with error=… (e.g. access_denied)
+        ProviderError, // the authorization server answered with error=… (e.g. access_denied)
         MissingState,
         StateMismatch,
         MissingToken,
-        InvalidIdToken,   // signature, issuer, audience, expiry, kid
+        InvalidIdToken, // signature, issuer, audience, expiry, kid
         NonceMismatch,
         AtHashMismatch,
         Network,
@@ -37,7 +37,7 @@ struct LoginResult
     QByteArray idToken;
     QByteArray refreshToken;
     QJsonObject idTokenHeader;
-    QJsonObject idTokenClaims;   // verified
+    QJsonObject idTokenClaims; // verified
     QJsonObject accessTokenHeader;
     QJsonObject accessTokenClaims; // decoded for display; the API verifies it
     bool accessTokenSignatureValid = false;

@@ -85,11 +85,9 @@ void LoginSession::start(const LoginSettings &settings)
             const QUrl authorize = authorizationUrl(m_metadata, m_settings, m_expected.state, m_expected.nonce,
                                                     m_codeVerifier.isEmpty() ? QString() : pkceChallenge(m_codeVerifier));
             const FormData query = FormData::parse(authorize.query(QUrl::FullyEncoded).toLatin1());
-            record(Lane::App, Lane::Browser,
-                   QStringLiteral("open %1 (%2)").arg(authorize.path(), query.value(u"response_type")), true,
+            record(Lane::App, Lane::Browser, QStringLiteral("open %1 (%2)").arg(authorize.path(), query.value(u"response_type")), true,
                    QStringLiteral("scope=%1\nstate, nonce%2 generated for this login\n%3")
-                       .arg(query.value(u"scope"),
-                            m_codeVerifier.isEmpty() ? QString() : QStringLiteral(", PKCE S256 challenge"), authorize.toString()));
+                       .arg(query.value(u"scope"), m_codeVerifier.isEmpty() ? QString() : QStringLiteral(", PKCE S256 challenge"), authorize.toString()));
             Q_EMIT authorizeWithBrowser(authorize);
         });
     });
@@ -127,10 +125,11 @@ void LoginSession::handleRedirect(const QUrl &url)
     const FormData parameters = redirectParameters(url);
     const bool hasError = parameters.contains(u"error");
     record(Lane::AuthorizationServer, Lane::Browser,
-           QStringLiteral("302 to %1 (%2)").arg(url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment),
-                                                hasError ? QStringLiteral("error=%1").arg(parameters.value(u"error"))
-                                                : url.hasFragment() ? QStringLiteral("tokens in the fragment")
-                                                                    : QStringLiteral("code in the query")),
+           QStringLiteral("302 to %1 (%2)")
+               .arg(url.toString(QUrl::RemoveQuery | QUrl::RemoveFragment),
+                    hasError                ? QStringLiteral("error=%1").arg(parameters.value(u"error"))
+                        : url.hasFragment() ? QStringLiteral("tokens in the fragment")
+                                            : QStringLiteral("code in the query")),
            !hasError, url.toString());
     record(Lane::Browser, Lane::App, QStringLiteral("redirect caught before it leaves; answer handed to the app"), true);
     Q_EMIT progress(QStringLiteral("Checking the answer"));
@@ -185,29 +184,28 @@ void LoginSession::redeemCode(const FormData &parameters)
                                            {QStringLiteral("code_verifier"), m_codeVerifier}};
     if (!m_settings.resource.isEmpty())
         request.append({QStringLiteral("resource"), m_settings.resource}); // RFC 8707 §2.2
-    m_client->requestToken(m_metadata.tokenEndpoint, request,
-                           [this, generation](const QJsonObject &body, const QString &error) {
-                               if (generation != m_generation || !m_active)
-                                   return;
-                               record(Lane::App, Lane::AuthorizationServer, QStringLiteral("POST %1 (authorization_code + code_verifier)").arg(m_metadata.tokenEndpoint.path()),
-                                      error.isEmpty(), error);
-                               if (!error.isEmpty())
-                                   return fail(LoginError::Kind::ProviderError, QStringLiteral("The code could not be redeemed: %1.").arg(error));
-                               FormData tokens;
-                               for (auto it = body.constBegin(); it != body.constEnd(); ++it)
-                                   tokens.add(it.key(), it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString());
-                               // The state was checked on the redirect; the token response has none.
-                               tokens.add(QStringLiteral("state"), m_expected.state);
-                               auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
-                               m_active = false;
-                               if (!result) {
-                                   record(Lane::App, Lane::App, QStringLiteral("answer rejected: %1").arg(result.error().message), false, result.error().detail);
-                                   Q_EMIT failed(result.error());
-                                   return;
-                               }
-                               recordVerified(result.value());
-                               Q_EMIT succeeded(result.value());
-                           });
+    m_client->requestToken(m_metadata.tokenEndpoint, request, [this, generation](const QJsonObject &body, const QString &error) {
+        if (generation != m_generation || !m_active)
+            return;
+        record(Lane::App, Lane::AuthorizationServer, QStringLiteral("POST %1 (authorization_code + code_verifier)").arg(m_metadata.tokenEndpoint.path()),
+               error.isEmpty(), error);
+        if (!error.isEmpty())
+            return fail(LoginError::Kind::ProviderError, QStringLiteral("The code could not be redeemed: %1.").arg(error));
+        FormData tokens;
+        for (auto it = body.constBegin(); it != body.constEnd(); ++it)
+            tokens.add(it.key(), it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString());
+        // The state was checked on the redirect; the token response has none.
+        tokens.add(QStringLiteral("state"), m_expected.state);
+        auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
+        m_active = false;
+        if (!result) {
+            record(Lane::App, Lane::App, QStringLiteral("answer rejected: %1").arg(result.error().message), false, result.error().detail);
+            Q_EMIT failed(result.error());
+            return;
+        }
+        recordVerified(result.value());
+        Q_EMIT succeeded(result.value());
+    });
 }
 
 void LoginSession::record(Lane from, Lane to, const QString &label, bool ok, const QString &detail)

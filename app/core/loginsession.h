@@ -60,8 +60,7 @@ Q_SIGNALS:
     void failed(const organizer::app::LoginError &error);
     void progress(const QString &step);
     // The same steps for the flow timeline: who talked to whom and how it went (texts get masked there).
-    void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome,
-              const QString &detail);
+    void step(organizer::app::Lane from, organizer::app::Lane to, const QString &label, organizer::app::FlowStep::Outcome outcome, const QString &detail);
 
 private:
     void record(Lane from, Lane to, const QString &label, bool ok, const QString &detail = {});

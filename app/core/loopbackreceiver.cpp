@@ -12,10 +12,10 @@ constexpr qsizetype kMaxRequest = 16 * 1024;
 QByteArray answer(int status, const QByteArray &title, const QByteArray &text)
 {
     const QByteArray body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>" + title
-                            + "</title><body style=\"font-family:sans-serif;margin:3em\"><h1>" + title + "</h1><p>" + text + "</p></body></html>";
+        + "</title><body style=\"font-family:sans-serif;margin:3em\"><h1>" + title + "</h1><p>" + text + "</p></body></html>";
     return "HTTP/1.1 " + QByteArray::number(status) + (status == 200 ? " OK" : " Not Found")
-           + "\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: "
-           + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        + "\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\n\r\n" + body;
 }
 
 } // namespace

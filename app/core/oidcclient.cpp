@@ -86,9 +86,9 @@ void OidcClient::requestToken(const QUrl &tokenEndpoint, const QList<QPair<QStri
         const QJsonObject body = reply.json().object();
         if (status / 100 != 2) {
             const QString error = body.value(QLatin1String("error")).toString();
-            return done(body, QStringLiteral("the token endpoint answered %1 %2: %3")
-                                  .arg(status)
-                                  .arg(error, body.value(QLatin1String("error_description")).toString()));
+            return done(
+                body,
+                QStringLiteral("the token endpoint answered %1 %2: %3").arg(status).arg(error, body.value(QLatin1String("error_description")).toString()));
         }
         done(body, {});
     });

@@ -13,8 +13,8 @@ struct Profile
 {
     QString name;
     bool local = false;
-    QUrl issuer;      // empty for Local: the bundled server
-    QUrl apiBaseUrl;  // where the contacts and calendar APIs live; empty: the issuer's host (Local)
+    QUrl issuer; // empty for Local: the bundled server
+    QUrl apiBaseUrl; // where the contacts and calendar APIs live; empty: the issuer's host (Local)
     QString clientId = QStringLiteral("organizer-desktop");
     QString audience = QStringLiteral("organize"); // Auth0's audience parameter; may be empty
     QString resource; // RFC 8707 resource indicator; empty: not sent

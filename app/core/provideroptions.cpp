@@ -81,7 +81,8 @@ Expected<Profile, QString> ProviderOptions::resolve(const QCommandLineParser &pa
     if (parser.isSet(QStringLiteral("redirect-uri"))) {
         const QUrl redirect(parser.value(QStringLiteral("redirect-uri")), QUrl::StrictMode);
         if (!redirect.isValid() || redirect.isRelative() || redirect.hasFragment())
-            return Unexpected<QString>(QStringLiteral("--redirect-uri must be an absolute URI without a fragment, not \"%1\"").arg(parser.value(QStringLiteral("redirect-uri"))));
+            return Unexpected<QString>(
+                QStringLiteral("--redirect-uri must be an absolute URI without a fragment, not \"%1\"").arg(parser.value(QStringLiteral("redirect-uri"))));
         profile.redirectUri = redirect;
     }
     return profile;

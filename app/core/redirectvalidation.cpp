@@ -68,8 +68,8 @@ std::optional<LoginError> checkAuthorizationResponse(const FormData &parameters,
     if (state.isEmpty())
         return LoginError{LoginError::Kind::MissingState, QStringLiteral("The login answer has no state; it was not started by this app."), {}, {}};
     if (!jose::constantTimeEquals(state.toUtf8(), expected.state.toUtf8()))
-        return LoginError{LoginError::Kind::StateMismatch,
-                          QStringLiteral("The login answer belongs to another login attempt (state mismatch); it was ignored."), {}, {}};
+        return LoginError{
+            LoginError::Kind::StateMismatch, QStringLiteral("The login answer belongs to another login attempt (state mismatch); it was ignored."), {}, {}};
     return std::nullopt;
 }
 
@@ -118,16 +118,14 @@ Expected<LoginResult, LoginError> validateTokenResponse(const FormData &paramete
     result.idTokenClaims = verified->claims;
     result.requestedScopes = expected.requestedScopes;
     // RFC 6749 §5.1: scope is only required when it differs from the request; absent means as requested.
-    result.grantedScopes = parameters.contains(u"scope")
-                               ? param(parameters, "scope").split(QLatin1Char(' '), Qt::SkipEmptyParts)
-                               : expected.requestedScopes;
+    result.grantedScopes = parameters.contains(u"scope") ? param(parameters, "scope").split(QLatin1Char(' '), Qt::SkipEmptyParts) : expected.requestedScopes;
     if (!result.accessToken.isEmpty()) {
         result.accessTokenHeader = decodePart(result.accessToken, 0);
         result.accessTokenClaims = decodePart(result.accessToken, 1);
         // The API is the judge of its token; the inspector still shows whether it verifies against the issuer's keys.
         const QString audience = result.accessTokenClaims.value(QLatin1String("aud")).isArray()
-                                     ? result.accessTokenClaims.value(QLatin1String("aud")).toArray().first().toString()
-                                     : result.accessTokenClaims.value(QLatin1String("aud")).toString();
+            ? result.accessTokenClaims.value(QLatin1String("aud")).toArray().first().toString()
+            : result.accessTokenClaims.value(QLatin1String("aud")).toString();
         result.accessTokenSignatureValid = bool(jose::JwtVerifier({expected.issuer, audience, 60}, clock).verify(result.accessToken, keys));
     }
     const qint64 expiresIn = param(parameters, "expires_in").toLongLong();

@@ -137,7 +137,8 @@ void TenantAdmin::call(const QByteArray &method, const QString &path, const QJso
         request.bearerToken = m_token;
         if (!body.isUndefined()) {
             request.contentType = "application/json";
-            request.body = body.isArray() ? QJsonDocument(body.toArray()).toJson(QJsonDocument::Compact) : QJsonDocument(body.toObject()).toJson(QJsonDocument::Compact);
+            request.body
+                = body.isArray() ? QJsonDocument(body.toArray()).toJson(QJsonDocument::Compact) : QJsonDocument(body.toObject()).toJson(QJsonDocument::Compact);
         }
         m_http.send(request, this, [this, answer, generation](const HttpReply &reply) {
             if (generation == m_targetGeneration)
@@ -154,20 +155,20 @@ void TenantAdmin::listAll(const QString &path, const QString &key, std::function
         const QString separator = path.contains(QLatin1Char('?')) ? QStringLiteral("&") : QStringLiteral("?");
         call("GET", QStringLiteral("%1%2per_page=100&include_totals=true&page=%3").arg(path, separator).arg(page), QJsonValue::Undefined,
              [key, items, next, done, page, this](const HttpReply &reply) {
-            if (!reply.succeeded()) {
-                *next = nullptr; // breaks the self-reference
-                return done({}, describe(reply));
-            }
-            const QJsonObject body = reply.json().object();
-            const QJsonArray pageItems = body.value(key).toArray();
-            for (const QJsonValue &item : pageItems)
-                items->append(item);
-            if (pageItems.isEmpty() || items->size() >= body.value(QLatin1String("total")).toInteger()) {
-                *next = nullptr;
-                return done(*items, {});
-            }
-            (*next)(page + 1);
-        });
+                 if (!reply.succeeded()) {
+                     *next = nullptr; // breaks the self-reference
+                     return done({}, describe(reply));
+                 }
+                 const QJsonObject body = reply.json().object();
+                 const QJsonArray pageItems = body.value(key).toArray();
+                 for (const QJsonValue &item : pageItems)
+                     items->append(item);
+                 if (pageItems.isEmpty() || items->size() >= body.value(QLatin1String("total")).toInteger()) {
+                     *next = nullptr;
+                     return done(*items, {});
+                 }
+                 (*next)(page + 1);
+             });
     };
     (*next)(0);
 }
@@ -193,10 +194,11 @@ void TenantAdmin::reload(Done done)
         auto details = std::make_shared<Join>(Join{int(2 * m_users.size() + m_roles.size()) + 1, {}, finish});
         for (const QJsonValue &user : std::as_const(m_users)) {
             const QString id = user.toObject().value(QLatin1String("user_id")).toString();
-            listAll(QStringLiteral("users/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"), [this, id, details](const QJsonArray &items, const QString &e) {
-                m_userPermissions.insert(id, items);
-                details->report(e);
-            });
+            listAll(QStringLiteral("users/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"),
+                    [this, id, details](const QJsonArray &items, const QString &e) {
+                        m_userPermissions.insert(id, items);
+                        details->report(e);
+                    });
             listAll(QStringLiteral("users/%1/roles").arg(encoded(id)), QStringLiteral("roles"), [this, id, details](const QJsonArray &items, const QString &e) {
                 m_userRoles.insert(id, items);
                 details->report(e);
@@ -204,10 +206,11 @@ void TenantAdmin::reload(Done done)
         }
         for (const QJsonValue &role : std::as_const(m_roles)) {
             const QString id = role.toObject().value(QLatin1String("id")).toString();
-            listAll(QStringLiteral("roles/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"), [this, id, details](const QJsonArray &items, const QString &e) {
-                m_rolePermissions.insert(id, items);
-                details->report(e);
-            });
+            listAll(QStringLiteral("roles/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"),
+                    [this, id, details](const QJsonArray &items, const QString &e) {
+                        m_rolePermissions.insert(id, items);
+                        details->report(e);
+                    });
         }
         details->report({});
     };
@@ -402,7 +405,9 @@ void TenantAdmin::setClientGrant(const QString &clientId, const QString &audienc
     }
     if (id.isEmpty())
         change("POST", QStringLiteral("client-grants"),
-               QJsonObject{{QStringLiteral("client_id"), clientId}, {QStringLiteral("audience"), audience}, {QStringLiteral("scope"), QJsonArray::fromStringList(scopes)}},
+               QJsonObject{{QStringLiteral("client_id"), clientId},
+                           {QStringLiteral("audience"), audience},
+                           {QStringLiteral("scope"), QJsonArray::fromStringList(scopes)}},
                QStringLiteral("authorize %1 for %2").arg(clientId, audience), std::move(done));
     else
         change("PATCH", QStringLiteral("client-grants/%1").arg(encoded(id)), QJsonObject{{QStringLiteral("scope"), QJsonArray::fromStringList(scopes)}},
@@ -417,7 +422,8 @@ void TenantAdmin::addUserPermissions(const QString &userId, const QString &audie
 
 void TenantAdmin::removeUserPermissions(const QString &userId, const QString &audience, const QStringList &scopes, Done done)
 {
-    change("DELETE", QStringLiteral("users/%1/permissions").arg(encoded(userId)), QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+    change("DELETE", QStringLiteral("users/%1/permissions").arg(encoded(userId)),
+           QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
            QStringLiteral("take %2 from %1").arg(userId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 
@@ -440,7 +446,8 @@ void TenantAdmin::addRolePermissions(const QString &roleId, const QString &audie
 
 void TenantAdmin::removeRolePermissions(const QString &roleId, const QString &audience, const QStringList &scopes, Done done)
 {
-    change("DELETE", QStringLiteral("roles/%1/permissions").arg(encoded(roleId)), QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+    change("DELETE", QStringLiteral("roles/%1/permissions").arg(encoded(roleId)),
+           QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
            QStringLiteral("remove %2 from the role %1").arg(roleId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 

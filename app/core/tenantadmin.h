@@ -15,9 +15,9 @@ namespace organizer::app {
 // tenant, reached with a machine-to-machine client that holds management scopes.
 struct ManagementTarget
 {
-    QUrl apiBase;       // "…/api/v2/"
+    QUrl apiBase; // "…/api/v2/"
     QUrl tokenEndpoint; // "…/oauth/token"
-    QString audience;   // the Management API's identifier: issuer + "api/v2/"
+    QString audience; // the Management API's identifier: issuer + "api/v2/"
     QString clientId;
     QString clientSecret; // in memory only
 

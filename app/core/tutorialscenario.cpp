@@ -8,8 +8,7 @@ namespace organizer::app {
 TutorialScenario::TutorialScenario(ServerLauncher *server, TenantAdmin *admin, LoginSession *session, ApiClient *api, LoginBrowser *browser,
                                    DemoOptions options, QObject *parent)
     : QObject(parent), m_server(server), m_admin(admin), m_session(session), m_api(api), m_browser(browser), m_options(std::move(options))
-{
-}
+{}
 
 QString TutorialScenario::emptyTenantResource()
 {
@@ -85,14 +84,17 @@ void TutorialScenario::configure()
             if (!api.toObject().value(QLatin1String("is_system")).toBool())
                 names.append(api.toObject().value(QLatin1String("name")).toString());
         }
-        say(QStringLiteral("  APIs        %1").arg(names.isEmpty() ? QStringLiteral("none yet (only the Management API itself)") : names.join(QLatin1String(", "))));
-        step(QStringLiteral("Create the API: name \"%1\", identifier %2, signing algorithm %3").arg(service.name, service.identifier, service.signingAlgorithm));
+        say(QStringLiteral("  APIs        %1")
+                .arg(names.isEmpty() ? QStringLiteral("none yet (only the Management API itself)") : names.join(QLatin1String(", "))));
+        step(
+            QStringLiteral("Create the API: name \"%1\", identifier %2, signing algorithm %3").arg(service.name, service.identifier, service.signingAlgorithm));
         m_admin->createApi(service.name, service.identifier, service.signingAlgorithm, [this, &service](bool created, const QString &why) {
             if (!created)
                 return finish(false, why);
             const QJsonObject api = m_admin->resourceServer(service.identifier);
             say(QStringLiteral("  created     id %1, RBAC %2, token lifetime %3 s")
-                    .arg(api.value(QLatin1String("id")).toString(), api.value(QLatin1String("enforce_policies")).toBool() ? QStringLiteral("on") : QStringLiteral("off"))
+                    .arg(api.value(QLatin1String("id")).toString(),
+                         api.value(QLatin1String("enforce_policies")).toBool() ? QStringLiteral("on") : QStringLiteral("off"))
                     .arg(api.value(QLatin1String("token_lifetime")).toInteger()));
             auto scopes = std::make_shared<QList<QPair<QString, QString>>>(tutorialScopes());
             step(QStringLiteral("Add one scope per API and action on its Scopes page"));
@@ -104,19 +106,19 @@ void TutorialScenario::configure()
                     step(QStringLiteral("Log in as %1 asking for those scopes, then call both APIs").arg(m_options.user));
                     m_demo = std::make_unique<DemoScenario>(m_server, m_session, m_api, m_browser, m_options);
                     connect(m_demo.get(), &DemoScenario::line, this, [this](const QString &text) { say(text); });
-                    connect(m_demo.get(), &DemoScenario::finished, this, [this](bool passed) {
-                        finish(passed, QStringLiteral("the login or a call did not go as the tutorial says"));
-                    });
+                    connect(m_demo.get(), &DemoScenario::finished, this,
+                            [this](bool passed) { finish(passed, QStringLiteral("the login or a call did not go as the tutorial says")); });
                     m_demo->run();
                     return;
                 }
                 const auto [value, description] = scopes->takeFirst();
-                m_admin->addScope(id, value, description, [this, next = self.lock(), value = value, description = description](bool added, const QString &problem) {
-                    if (!added)
-                        return finish(false, problem);
-                    say(QStringLiteral("  added       %1  \"%2\"").arg(value, description));
-                    (*next)();
-                });
+                m_admin->addScope(id, value, description,
+                                  [this, next = self.lock(), value = value, description = description](bool added, const QString &problem) {
+                                      if (!added)
+                                          return finish(false, problem);
+                                      say(QStringLiteral("  added       %1  \"%2\"").arg(value, description));
+                                      (*next)();
+                                  });
             };
             (*addNext)();
         });

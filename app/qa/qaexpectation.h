@@ -7,8 +7,8 @@ namespace organizer::qa {
 // One row of the grid: a user asking for a scope set, or one of the negative probes.
 struct RowSpec
 {
-    int userIndex = -1;            // into Plan::users; -1 for a probe row
-    int scopeSetIndex = -1;        // into Plan::scopeSets
+    int userIndex = -1; // into Plan::users; -1 for a probe row
+    int scopeSetIndex = -1; // into Plan::scopeSets
     std::optional<Probe> probe;
 
     bool isProbe() const { return probe.has_value(); }
@@ -18,17 +18,17 @@ struct RowSpec
 struct RowExpectation
 {
     bool tokenIssued = true;
-    QString tokenError;          // e.g. access_denied when a client asks for scopes it was not granted
+    QString tokenError; // e.g. access_denied when a client asks for scopes it was not granted
     QStringList requestedScopes; // what the login asks for (OpenID scopes included for people)
     QStringList grantedApiScopes;
-    QString why;                 // one sentence: how the grant was derived
+    QString why; // one sentence: how the grant was derived
 };
 
 // What one cell must answer.
 struct CellExpectation
 {
-    int status = 0;      // 0: no call is made (the row expects no token)
-    QString error;       // RFC 6750 error code in WWW-Authenticate, or empty for none
+    int status = 0; // 0: no call is made (the row expects no token)
+    QString error; // RFC 6750 error code in WWW-Authenticate, or empty for none
     bool pinned = false;
     QString why;
 };

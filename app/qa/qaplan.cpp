@@ -126,7 +126,8 @@ Expected<Pin, QString> readPin(const QJsonValue &value, const QString &field, co
     pin.endpoint = object.value(QLatin1String("endpoint")).toString();
     const bool known = std::any_of(endpoints.begin(), endpoints.end(), [&](const Endpoint &e) { return e.name() == pin.endpoint; });
     if (!known)
-        return fieldError(field + QStringLiteral(".endpoint"), QStringLiteral("\"%1\" is not one of the plan's endpoints (write it as \"GET /api/contacts\")").arg(pin.endpoint));
+        return fieldError(field + QStringLiteral(".endpoint"),
+                          QStringLiteral("\"%1\" is not one of the plan's endpoints (write it as \"GET /api/contacts\")").arg(pin.endpoint));
     const int status = object.value(QLatin1String("status")).toInt(0);
     if (status < 100 || status > 599)
         return fieldError(field + QStringLiteral(".status"), QStringLiteral("expected an HTTP status code like 403"));
@@ -271,9 +272,9 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
     if (!document.isObject())
         return Failure(QStringLiteral("%1: expected a JSON object with endpoints, users and scope_sets").arg(source));
     const QJsonObject root = document.object();
-    static const QStringList known{QStringLiteral("description"), QStringLiteral("audience"), QStringLiteral("tenant"), QStringLiteral("login_scopes"),
-                                   QStringLiteral("endpoints"), QStringLiteral("users"), QStringLiteral("scope_sets"), QStringLiteral("negative_probes"),
-                                   QStringLiteral("expect")};
+    static const QStringList known{QStringLiteral("description"),  QStringLiteral("audience"),        QStringLiteral("tenant"),
+                                   QStringLiteral("login_scopes"), QStringLiteral("endpoints"),       QStringLiteral("users"),
+                                   QStringLiteral("scope_sets"),   QStringLiteral("negative_probes"), QStringLiteral("expect")};
     for (auto it = root.constBegin(); it != root.constEnd(); ++it) {
         if (!known.contains(it.key()))
             return fieldError(it.key(), QStringLiteral("unknown field (known: %1)").arg(known.join(QLatin1String(", "))));
@@ -338,9 +339,8 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         const Endpoint &endpoint = plan.endpoints.at(i);
         if (!endpoint.needsRecord())
             continue;
-        const bool creatable = std::any_of(plan.endpoints.begin(), plan.endpoints.end(), [&](const Endpoint &e) {
-            return e.method == "POST" && e.path == endpoint.collectionPath();
-        });
+        const bool creatable = std::any_of(plan.endpoints.begin(), plan.endpoints.end(),
+                                           [&](const Endpoint &e) { return e.method == "POST" && e.path == endpoint.collectionPath(); });
         if (!creatable)
             return fieldError(indexed(QStringLiteral("endpoints"), i) + QStringLiteral(".path"),
                               QStringLiteral("{id} needs a POST %1 endpoint with a body, to create the record it works on").arg(endpoint.collectionPath()));
@@ -355,7 +355,8 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         if (!user)
             return Failure(user.error());
         if (user->kind == PlanUser::Kind::Password && !plan.tenant.userPermissions.contains(user->login))
-            return fieldError(field + QStringLiteral(".login"), QStringLiteral("%1 is not a user of the tenant, so what it is granted cannot be derived").arg(user->login));
+            return fieldError(field + QStringLiteral(".login"),
+                              QStringLiteral("%1 is not a user of the tenant, so what it is granted cannot be derived").arg(user->login));
         if (user->kind == PlanUser::Kind::ClientCredentials && !plan.tenant.clientGrants.contains(user->clientId))
             return fieldError(field + QStringLiteral(".client_credentials"),
                               QStringLiteral("%1 has no client grant for %2 in the tenant").arg(user->clientId, plan.audience));
@@ -474,7 +475,8 @@ Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, con
     QJsonArray users;
     for (const QJsonValue &user : document.value(QLatin1String("users")).toArray()) {
         const QJsonObject entry = user.toObject();
-        if (logins.contains(entry.value(QLatin1String("login")).toString()) || grantedClients.contains(entry.value(QLatin1String("client_credentials")).toString()))
+        if (logins.contains(entry.value(QLatin1String("login")).toString())
+            || grantedClients.contains(entry.value(QLatin1String("client_credentials")).toString()))
             users.append(entry);
     }
     document.insert(QStringLiteral("users"), users);

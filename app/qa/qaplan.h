@@ -34,9 +34,9 @@ struct PlanUser
 {
     enum class Kind { Password, ClientCredentials };
     Kind kind = Kind::Password;
-    QString login;        // the person's email (Password)
+    QString login; // the person's email (Password)
     QString password;
-    QString clientId;     // ClientCredentials
+    QString clientId; // ClientCredentials
     QString clientSecret;
 
     QString label() const { return kind == Kind::Password ? login : QStringLiteral("%1 (client_credentials)").arg(clientId); }
@@ -50,7 +50,7 @@ struct TenantRules
     bool rbac = false;
     QStringList apiScopes;
     QHash<QString, QStringList> userPermissions; // by email and by user_id
-    QHash<QString, QStringList> clientGrants;    // client_id → scopes granted for `audience`
+    QHash<QString, QStringList> clientGrants; // client_id → scopes granted for `audience`
 
     // `where` names the source in errors ("tenant" or a file name).
     static Expected<TenantRules, QString> fromJson(const QJsonObject &tenant, const QString &audience, const QString &where);
@@ -58,8 +58,8 @@ struct TenantRules
 
 // The negative probes made against every endpoint besides the grid.
 enum class Probe { NoToken, ExpiredToken, TamperedToken, OtherAudience, WithoutOpenId };
-QString probeName(Probe probe);             // "no_token", as in the plan
-QString probeDescription(Probe probe);      // a phrase for people
+QString probeName(Probe probe); // "no_token", as in the plan
+QString probeDescription(Probe probe); // a phrase for people
 std::optional<Probe> probeFromName(const QString &name);
 
 // An expectation the plan states instead of deriving it. Empty user/scopes match every row.
@@ -69,20 +69,20 @@ struct Pin
     std::optional<QStringList> scopes;
     QString endpoint; // "METHOD /path" as in the endpoint list
     int status = 0;
-    QString error;    // the RFC 6750 error code expected, or empty for none
+    QString error; // the RFC 6750 error code expected, or empty for none
     QString reason;
 };
 
 struct ScopeSet
 {
-    QString label;     // "read:contacts", "contacts (all)", "all", "none"
+    QString label; // "read:contacts", "contacts (all)", "all", "none"
     QStringList scopes;
 };
 
 struct Plan
 {
     QString description;
-    QString source;             // the file it came from, or "built-in default plan"
+    QString source; // the file it came from, or "built-in default plan"
     QString audience = QStringLiteral("organize");
     QStringList loginScopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email")};
     QList<Endpoint> endpoints;

@@ -147,7 +147,9 @@ QStringList rowSummary(const QaRun &run, int rowIndex)
     for (const CellResult &cell : row.cells)
         marks << cellMark(cell.verdict);
     QStringList lines{QStringLiteral("%1 %2  %3  granted: %4")
-                          .arg(row.verdict == Verdict::Fail ? QStringLiteral("FAIL") : row.verdict == Verdict::Pass ? QStringLiteral("ok  ") : QStringLiteral("skip"),
+                          .arg(row.verdict == Verdict::Fail       ? QStringLiteral("FAIL")
+                                   : row.verdict == Verdict::Pass ? QStringLiteral("ok  ")
+                                                                  : QStringLiteral("skip"),
                                marks.join(QString()), row.label.leftJustified(48), rowGranted(row))};
     for (qsizetype column = 0; column < row.cells.size(); ++column) {
         const CellResult &cell = row.cells.at(column);
@@ -203,7 +205,8 @@ QByteArray markdownReport(const QaRun &run)
         for (qsizetype column = 0; column < row.cells.size(); ++column) {
             const CellResult &cell = row.cells.at(column);
             if (cell.verdict == Verdict::Fail)
-                failures << QStringLiteral("- **%1**, `%2`: %3").arg(cellText(row.label), run.plan.endpoints.at(column).name(), FlowTimeline::maskSecrets(cell.note));
+                failures << QStringLiteral("- **%1**, `%2`: %3")
+                                .arg(cellText(row.label), run.plan.endpoints.at(column).name(), FlowTimeline::maskSecrets(cell.note));
         }
     }
     if (!failures.isEmpty())
@@ -230,7 +233,8 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
         "pre{background:#f6f8fb;border:1px solid #e1e5ee;padding:8px;white-space:pre-wrap;word-break:break-all;font-size:12px}"
         "details{margin:6px 0}summary{cursor:pointer}.timeline svg{max-width:100%;height:auto;border:1px solid #e1e5ee}"
         "</style></head><body>\n");
-    html += QStringLiteral("<h1>Organizer scope QA</h1>\n<div class=\"meta\">Plan %1 · target %2 · started %3 · %4 s (logins %5 s, API calls %6 s, records %7 s)</div>\n")
+    html += QStringLiteral(
+                "<h1>Organizer scope QA</h1>\n<div class=\"meta\">Plan %1 · target %2 · started %3 · %4 s (logins %5 s, API calls %6 s, records %7 s)</div>\n")
                 .arg(escape(run.plan.source), escape(run.target), run.startedAt.toString(Qt::ISODate), seconds(run.durationMs), seconds(run.loginMs),
                      seconds(run.callMs), seconds(run.setupMs));
     html += QStringLiteral("<div class=\"summary %1\">%2 — %3 cells: %4 pass, %5 fail, %6 not run</div>\n")
@@ -252,13 +256,15 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
     html += QStringLiteral("</tr>\n");
     for (qsizetype r = 0; r < run.rows.size(); ++r) {
         const RowResult &row = run.rows.at(r);
-        html += QStringLiteral("<tr><th class=\"row\"><a href=\"#row-%1\">%2</a></th><td class=\"granted\">%3</td>").arg(r).arg(escape(row.label), escape(rowGrantedApiScopes(run, row)));
+        html += QStringLiteral("<tr><th class=\"row\"><a href=\"#row-%1\">%2</a></th><td class=\"granted\">%3</td>")
+                    .arg(r)
+                    .arg(escape(row.label), escape(rowGrantedApiScopes(run, row)));
         for (qsizetype c = 0; c < row.cells.size(); ++c) {
             const CellResult &cell = row.cells.at(c);
             // Both shades of green are as predicted; the darker one was let in.
             const QString css = cell.verdict == Verdict::Pass ? (cell.status / 100 == 2 ? QStringLiteral("pass allowed") : QStringLiteral("pass"))
-                                : cell.verdict == Verdict::Fail ? QStringLiteral("fail")
-                                                                : QStringLiteral("notrun");
+                : cell.verdict == Verdict::Fail               ? QStringLiteral("fail")
+                                                              : QStringLiteral("notrun");
             const QString shown = cell.verdict == Verdict::NotRun ? QString() : cell.status ? QString::number(cell.status) : cell.actualText();
             html += QStringLiteral("<td class=\"c %1\" title=\"got %2, expected %3\"><a href=\"#cell-%4-%5\">%6 %7</a></td>")
                         .arg(css, escape(cell.actualText()), escape(cell.expectedText()))
@@ -274,15 +280,18 @@ QByteArray htmlReport(const QaRun &run, const TimelineSvg &timelineSvg)
     for (qsizetype r = 0; r < run.rows.size(); ++r) {
         const RowResult &row = run.rows.at(r);
         html += QStringLiteral("<section id=\"row-%1\"><h3>%2 — %3</h3>\n").arg(r).arg(escape(row.label), escape(verdictName(row.verdict)));
-        html += QStringLiteral("<p>Requested <span class=\"granted\">%1</span>; the rules predict <span class=\"granted\">%2</span> (%3); the token says <span class=\"granted\">%4</span>.</p>\n")
+        html += QStringLiteral("<p>Requested <span class=\"granted\">%1</span>; the rules predict <span class=\"granted\">%2</span> (%3); the token says <span "
+                               "class=\"granted\">%4</span>.</p>\n")
                     .arg(escape(row.expected.requestedScopes.join(QLatin1Char(' '))),
-                         escape(row.expected.tokenIssued ? row.expected.grantedApiScopes.join(QLatin1Char(' ')) : QStringLiteral("no token (%1)").arg(row.expected.tokenError)),
+                         escape(row.expected.tokenIssued ? row.expected.grantedApiScopes.join(QLatin1Char(' '))
+                                                         : QStringLiteral("no token (%1)").arg(row.expected.tokenError)),
                          escape(row.expected.why), escape(rowGranted(row)));
         if (!row.loginProblem.isEmpty())
             html += QStringLiteral("<p>Login: %1</p>\n").arg(escape(FlowTimeline::maskSecrets(row.loginProblem)));
         if (!row.tokenClaims.isEmpty())
             html += QStringLiteral("<details><summary>Access token header and claims</summary><pre>%1\n%2</pre></details>\n")
-                        .arg(escape(QString::fromUtf8(QJsonDocument(row.tokenHeader).toJson())), escape(QString::fromUtf8(QJsonDocument(row.tokenClaims).toJson())));
+                        .arg(escape(QString::fromUtf8(QJsonDocument(row.tokenHeader).toJson())),
+                             escape(QString::fromUtf8(QJsonDocument(row.tokenClaims).toJson())));
         if (timelineSvg && !row.timeline.isEmpty()) {
             // The first row's picture is open: it is the one a presenter shows.
             html += QStringLiteral("<details class=\"timeline\"%1><summary>Flow timeline</summary>\n").arg(r == 0 ? QStringLiteral(" open") : QString());

@@ -19,12 +19,12 @@ struct CellResult
     QByteArray method;
     QString url;
     QByteArray requestBody;
-    int status = 0;            // 0: no answer or no call
-    QString error;             // the error code of WWW-Authenticate, if any
+    int status = 0; // 0: no answer or no call
+    QString error; // the error code of WWW-Authenticate, if any
     QByteArray wwwAuthenticate;
     QByteArray responseBody;
     double durationMs = 0;
-    QString note;              // why it failed or was not run, in a sentence
+    QString note; // why it failed or was not run, in a sentence
 
     // "403 insufficient_scope", "201", "no token"
     QString actualText() const;
@@ -38,12 +38,12 @@ struct RowResult
     RowExpectation expected;
     Verdict verdict = Verdict::Pending;
     bool tokenObtained = false;
-    QString tokenError;         // the error code when the token was refused
-    QString loginProblem;       // a sentence when the login did not go as expected
-    QStringList grantedScopes;  // as the token says (scope claim)
+    QString tokenError; // the error code when the token was refused
+    QString loginProblem; // a sentence when the login did not go as expected
+    QStringList grantedScopes; // as the token says (scope claim)
     QJsonObject tokenHeader;
     QJsonObject tokenClaims;
-    QByteArray accessToken;     // for the row's calls; in memory only, never in a report or the UI
+    QByteArray accessToken; // for the row's calls; in memory only, never in a report or the UI
     qint64 loginMs = 0;
     app::FlowTimeline timeline;
     QList<CellResult> cells;
@@ -52,14 +52,14 @@ struct RowResult
 struct QaRun
 {
     Plan plan;
-    QString target;              // the issuer the run logged in to
+    QString target; // the issuer the run logged in to
     QDateTime startedAt;
     qint64 durationMs = 0;
-    qint64 loginMs = 0;          // where the time went: logins (browser + token endpoint)…
-    double callMs = 0;           // …the API calls of the grid and probes…
-    qint64 setupMs = 0;          // …and records made and removed around them
+    qint64 loginMs = 0; // where the time went: logins (browser + token endpoint)…
+    double callMs = 0; // …the API calls of the grid and probes…
+    qint64 setupMs = 0; // …and records made and removed around them
     bool cancelled = false;
-    QString problem;             // why the run could not be made at all (e.g. the issuer is unreachable)
+    QString problem; // why the run could not be made at all (e.g. the issuer is unreachable)
     QList<RowResult> rows;
 
     int count(Verdict verdict) const;

@@ -219,12 +219,11 @@ void QaRunner::prepare(std::function<void()> done)
     for (const Endpoint &endpoint : m_run.plan.endpoints) {
         if (endpoint.method != "POST")
             continue;
-        const auto remover = std::find_if(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(), [&](const Endpoint &e) {
-            return e.method == "DELETE" && e.collectionPath() == endpoint.path;
-        });
+        const auto remover = std::find_if(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(),
+                                          [&](const Endpoint &e) { return e.method == "DELETE" && e.collectionPath() == endpoint.path; });
         const QString deleteScope = remover != m_run.plan.endpoints.end() ? remover->scope
-                                    : endpoint.scope.startsWith(QLatin1String("create:")) ? QStringLiteral("delete:") + endpoint.scope.mid(7)
-                                                                                          : QString();
+            : endpoint.scope.startsWith(QLatin1String("create:"))         ? QStringLiteral("delete:") + endpoint.scope.mid(7)
+                                                                          : QString();
         if (!deleteScope.isEmpty() && !allScopes.contains(deleteScope))
             allScopes.append(deleteScope);
     }
@@ -252,13 +251,17 @@ void QaRunner::prepare(std::function<void()> done)
     if (!m_tokenSource) {
         m_probeProblem = QStringLiteral("needs a token signed by the issuer's own key (run it against the bundled server)");
         // Records are made for {id} cells, and what a create makes is removed: both need a token with every scope.
-        const bool needsRecords = std::any_of(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(),
-                                              [](const Endpoint &e) { return e.needsRecord() || e.method == "POST"; });
+        const bool needsRecords
+            = std::any_of(m_run.plan.endpoints.begin(), m_run.plan.endpoints.end(), [](const Endpoint &e) { return e.needsRecord() || e.method == "POST"; });
         if (needsRecords)
             steps.append([this, allScopes](std::function<void()> next) { loginForRecords(allScopes, next); });
     } else {
         const QString audience = m_run.plan.audience;
-        struct Wanted { int probe; MintRequest request; };
+        struct Wanted
+        {
+            int probe;
+            MintRequest request;
+        };
         QList<Wanted> wanted{{-1, {QStringLiteral("qa|fixtures"), allScopes, audience, false}}};
         const QList<Probe> &probes = m_run.plan.probes;
         if (probes.contains(Probe::ExpiredToken))
@@ -368,7 +371,8 @@ void QaRunner::obtainToken(int row, std::function<void()> done)
                 notRun(result, QStringLiteral("%1 %2").arg(probeDescription(probe), m_probeProblem));
                 return done();
             }
-            record(app::Lane::App, app::Lane::App, QStringLiteral("%1, minted by organizer-server token").arg(probeDescription(probe)), app::FlowStep::Outcome::Info);
+            record(app::Lane::App, app::Lane::App, QStringLiteral("%1, minted by organizer-server token").arg(probeDescription(probe)),
+                   app::FlowStep::Outcome::Info);
         }
         acceptToken(result, token);
         return done();
@@ -406,7 +410,8 @@ void QaRunner::requestClientToken(int row, std::function<void()> done)
         if (!error.isEmpty()) {
             answered.tokenError = body.value(QLatin1String("error")).toString();
             answered.loginProblem = error;
-            record(app::Lane::App, app::Lane::AuthorizationServer, label + QStringLiteral(" → ") + (answered.tokenError.isEmpty() ? error : answered.tokenError),
+            record(app::Lane::App, app::Lane::AuthorizationServer,
+                   label + QStringLiteral(" → ") + (answered.tokenError.isEmpty() ? error : answered.tokenError),
                    answered.expected.tokenIssued ? app::FlowStep::Outcome::Failed : app::FlowStep::Outcome::Ok, error, timer.elapsed());
         } else {
             acceptToken(answered, body.value(QLatin1String("access_token")).toString().toLatin1());
@@ -476,7 +481,8 @@ void QaRunner::loginForRecords(const QStringList &scopes, std::function<void()> 
         }
     }
     if (!chosen) {
-        m_fixtureProblem = QStringLiteral("needs a user the tenant allows every endpoint's scope, to make the records it works on (or the bundled server's key)");
+        m_fixtureProblem
+            = QStringLiteral("needs a user the tenant allows every endpoint's scope, to make the records it works on (or the bundled server's key)");
         return done();
     }
     login(*chosen, m_run.plan.loginScopes + scopes, [this, done, who = chosen->login](const LoginOutcome &outcome) {
@@ -520,9 +526,9 @@ void QaRunner::runCell(int row, int column)
         // The rules say no token comes out of this login: the cell holds if none did, for that reason.
         const bool asPredicted = !result.tokenObtained && result.tokenError == cell.expected.error;
         cell.verdict = asPredicted ? Verdict::Pass : Verdict::Fail;
-        cell.note = asPredicted ? QStringLiteral("no token, as predicted: %1").arg(result.expected.why)
-                                : result.tokenObtained ? QStringLiteral("a token was issued although %1").arg(result.expected.why)
-                                                       : QStringLiteral("the token was refused with \"%1\", not \"%2\"").arg(result.tokenError, cell.expected.error);
+        cell.note = asPredicted    ? QStringLiteral("no token, as predicted: %1").arg(result.expected.why)
+            : result.tokenObtained ? QStringLiteral("a token was issued although %1").arg(result.expected.why)
+                                   : QStringLiteral("the token was refused with \"%1\", not \"%2\"").arg(result.tokenError, cell.expected.error);
         return next();
     }
     const bool needsToken = !(result.spec.isProbe() && *result.spec.probe == Probe::NoToken);
@@ -556,7 +562,8 @@ void QaRunner::runCell(int row, int column)
                 answered.note = QStringLiteral("no answer: %1").arg(reply.networkError);
             else if (!asPredicted)
                 answered.note = QStringLiteral("expected %1 because %2, got %3").arg(answered.expectedText(), answered.expected.why, answered.actualText());
-            record(app::Lane::App, app::laneForApiPath(called.path), QStringLiteral("%1 %2 → %3").arg(QString::fromLatin1(called.method), QUrl(answered.url).path(), answered.actualText()),
+            record(app::Lane::App, app::laneForApiPath(called.path),
+                   QStringLiteral("%1 %2 → %3").arg(QString::fromLatin1(called.method), QUrl(answered.url).path(), answered.actualText()),
                    asPredicted ? app::FlowStep::Outcome::Ok : app::FlowStep::Outcome::Failed,
                    QStringLiteral("expected %1 (%2)").arg(answered.expectedText(), answered.expected.why), qint64(reply.durationMs + 0.5));
             // Leave the data as it was: remove what a create made, and the record a refused delete left.

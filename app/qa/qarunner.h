@@ -90,7 +90,6 @@ private:
         QString providerError;
     };
 
-
     void begin(QList<int> rows);
     void prepare(std::function<void()> done);
     void nextRow();
@@ -136,13 +135,13 @@ private:
     QElapsedTimer m_clock;
     QElapsedTimer m_rowClock;
 
-    QByteArray m_fixtureToken;        // every endpoint scope: makes and removes the grid's records
-    QString m_fixtureProblem;         // why there is none
+    QByteArray m_fixtureToken; // every endpoint scope: makes and removes the grid's records
+    QString m_fixtureProblem; // why there is none
     QHash<int, QByteArray> m_probeTokens; // by Probe
     QString m_probeProblem;
-    QByteArray m_lastPersonToken;     // the tampered probe starts from a real token when nothing is minted
+    QByteArray m_lastPersonToken; // the tampered probe starts from a real token when nothing is minted
     QHash<QString, QString> m_fixtureIds; // collection path → the record GET/PUT {id} work on
-    QString m_browserUser;            // whose session the browser holds
+    QString m_browserUser; // whose session the browser holds
     std::function<void(const LoginOutcome &)> m_loginDone;
 };
 

@@ -6,13 +6,13 @@ namespace organizer::qa {
 
 LocalTokenMinter::LocalTokenMinter(QString serverBinary, QString dataDir, QObject *parent)
     : QObject(parent), m_serverBinary(std::move(serverBinary)), m_dataDir(std::move(dataDir))
-{
-}
+{}
 
 void LocalTokenMinter::mint(const MintRequest &request, Done done)
 {
-    QStringList arguments{QStringLiteral("token"), QStringLiteral("--sub"), request.subject, QStringLiteral("--scope"), request.scopes.join(QLatin1Char(' ')),
-                          QStringLiteral("--audience"), request.audience, QStringLiteral("--ttl"), QStringLiteral("600")};
+    QStringList arguments{
+        QStringLiteral("token"),      QStringLiteral("--sub"), request.subject,         QStringLiteral("--scope"), request.scopes.join(QLatin1Char(' ')),
+        QStringLiteral("--audience"), request.audience,        QStringLiteral("--ttl"), QStringLiteral("600")};
     if (request.expired)
         arguments << QStringLiteral("--expired");
     if (!m_dataDir.isEmpty())

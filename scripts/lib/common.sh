@@ -9,7 +9,7 @@ ORGANIZER_PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 qt6-svg-dev fonts-dejavu-core
-    libssl-dev libgtest-dev googletest libhttp-parser-dev
+    libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
     xvfb xauth wrk procps curl time
     lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot
     chromium

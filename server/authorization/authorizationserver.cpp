@@ -11,11 +11,10 @@ using namespace endpoint;
 
 Q_LOGGING_CATEGORY(lcAuthorization, "organizer.server.authorization")
 
-AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents,
-                                         server::AccessTokenVerifier *userinfoVerifier, std::function<QByteArray()> publishedKeys,
-                                         server::TokenRevocations *revocations, jose::Clock clock)
-    : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
-      m_publishedKeys(std::move(publishedKeys)), m_clock(clock), m_revocations(revocations), m_refresh(revocations, clock)
+AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
+                                         std::function<QByteArray()> publishedKeys, server::TokenRevocations *revocations, jose::Clock clock)
+    : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier), m_publishedKeys(std::move(publishedKeys)),
+      m_clock(clock), m_revocations(revocations), m_refresh(revocations, clock)
 {
     m_sweeper.setInterval(30'000);
     QObject::connect(&m_sweeper, &QTimer::timeout, [this] { prune(); });
@@ -51,9 +50,7 @@ void AuthorizationServer::dropTransaction(const QByteArray &id)
 
 void AuthorizationServer::registerRoutes(http::Router &router)
 {
-    auto sync = [](auto method) {
-        return [method](const http::Request &request, http::Responder respond) { respond(method(request)); };
-    };
+    auto sync = [](auto method) { return [method](const http::Request &request, http::Responder respond) { respond(method(request)); }; };
     router.add("GET", QStringLiteral("/authorize"), sync([this](const http::Request &r) { return authorize(r); }));
     router.add("GET", QStringLiteral("/login"), sync([this](const http::Request &r) { return loginPage(r); }));
     router.add("POST", QStringLiteral("/login"), [this](const http::Request &r, http::Responder respond) { login(r, std::move(respond)); });
@@ -68,23 +65,23 @@ void AuthorizationServer::registerRoutes(http::Router &router)
     router.add("POST", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return confirmOidcLogout(r); }));
     router.add("GET", QStringLiteral("/.well-known/openid-configuration"), sync([this](const http::Request &) { return discovery(); }));
     router.add("GET", QStringLiteral("/.well-known/jwks.json"), sync([this](const http::Request &) {
-        http::Response response;
-        response.body = m_publishedKeys();
-        response.setHeader("content-type", "application/json");
-        response.setHeader("cache-control", "public, max-age=300");
-        return response;
-    }));
+                   http::Response response;
+                   response.body = m_publishedKeys();
+                   response.setHeader("content-type", "application/json");
+                   response.setHeader("cache-control", "public, max-age=300");
+                   return response;
+               }));
     router.add("GET", QStringLiteral("/assets/{name}"), sync([](const http::Request &r) {
-        const QString name = r.pathParameters.value(QStringLiteral("name"));
-        const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
-        if (asset.isEmpty())
-            return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
-        http::Response response;
-        response.body = asset;
-        response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
-        response.setHeader("cache-control", "public, max-age=3600");
-        return response;
-    }));
+                   const QString name = r.pathParameters.value(QStringLiteral("name"));
+                   const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
+                   if (asset.isEmpty())
+                       return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
+                   http::Response response;
+                   response.body = asset;
+                   response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
+                   response.setHeader("cache-control", "public, max-age=3600");
+                   return response;
+               }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,10 +89,13 @@ void AuthorizationServer::registerRoutes(http::Router &router)
 
 http::Response AuthorizationServer::errorPage(int status, const QString &title, const QString &message) const
 {
-    return page(status, renderPage(QStringLiteral("message.html"),
-                                   {{QStringLiteral("title"), title},
-                                    {QStringLiteral("body"), QStringLiteral("<p class=\"error\">%1</p><p class=\"muted\">Go back to the application and start "
-                                                                            "the login again.</p>").arg(htmlEscape(message))}}));
+    return page(status,
+                renderPage(QStringLiteral("message.html"),
+                           {{QStringLiteral("title"), title},
+                            {QStringLiteral("body"),
+                             QStringLiteral("<p class=\"error\">%1</p><p class=\"muted\">Go back to the application and start "
+                                            "the login again.</p>")
+                                 .arg(htmlEscape(message))}}));
 }
 
 http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username,
@@ -111,7 +111,8 @@ http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId,
                             // After a failed attempt the email is kept and the cursor waits in the password field.
                             {QStringLiteral("focus_username"), username.isEmpty() ? QStringLiteral("autofocus") : QString()},
                             {QStringLiteral("focus_password"), username.isEmpty() ? QString() : QStringLiteral("autofocus")},
-                            {QStringLiteral("error"), error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}),
+                            {QStringLiteral("error"),
+                             error.isEmpty() ? QString() : QStringLiteral("<p class=\"error\" role=\"alert\">%1</p>").arg(htmlEscape(error))}}),
                 originOf(transaction.request.redirectUri));
 }
 

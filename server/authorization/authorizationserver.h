@@ -122,8 +122,8 @@ private:
     http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
-    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented, const QString &nonce,
-                             qint64 authTime, const RefreshTokens::Issued *refreshToken);
+    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented, const QString &nonce, qint64 authTime,
+                             const RefreshTokens::Issued *refreshToken);
     void revoke(const http::Request &request, http::Responder respond);
     http::Response revokeFor(const Client &client, const FormData &parameters);
     void prune();
@@ -141,9 +141,9 @@ private:
     server::AccessTokenVerifier *m_userinfoVerifier;
     std::function<QByteArray()> m_publishedKeys;
     jose::Clock m_clock;
-    LoginThrottle m_throttle;                // per account
+    LoginThrottle m_throttle; // per account
     LoginThrottle m_unknownNameThrottle{20}; // per address, names that do not exist
-    LoginThrottle m_clientThrottle;          // per client ID
+    LoginThrottle m_clientThrottle; // per client ID
     LoginThrottle m_unknownClientThrottle{20}; // per address, client IDs that do not exist
     QSet<QString> m_clientChecksRunning;
     BackgroundPasswordCheck m_passwordChecks;

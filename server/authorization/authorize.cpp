@@ -41,8 +41,8 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
             return busy;
         }
         if (overAll()) {
-            http::Response busy = errorPage(503, QStringLiteral("The login service is busy"),
-                                            QStringLiteral("Too many logins are in progress. Try again in a minute."));
+            http::Response busy
+                = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many logins are in progress. Try again in a minute."));
             busy.setHeader("retry-after", "60");
             return busy;
         }
@@ -174,7 +174,8 @@ http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &
         parameters.append({QStringLiteral("id_token"), QString::fromLatin1(*idToken)});
     }
     parameters.append({QStringLiteral("state"), request.state});
-    qCInfo(lcAuthorization).noquote() << "issued" << request.responseType << "to" << request.clientId << "for" << user->subject() << "scope" << scopes.join(QLatin1Char(' '));
+    qCInfo(lcAuthorization).noquote() << "issued" << request.responseType << "to" << request.clientId << "for" << user->subject() << "scope"
+                                      << scopes.join(QLatin1Char(' '));
     return answer(request, parameters);
 }
 
@@ -186,11 +187,14 @@ http::Response AuthorizationServer::answer(const AuthorizeRequest &request, cons
             if (!value.isEmpty())
                 fields += QStringLiteral("<input type=\"hidden\" name=\"%1\" value=\"%2\">\n").arg(htmlEscape(name), htmlEscape(value));
         }
-        http::Response response = page(200, renderPage(QStringLiteral("form_post.html"),
-                                                       {{QStringLiteral("action"), request.redirectUri.toString(QUrl::FullyEncoded)}, {QStringLiteral("fields"), fields}}));
+        http::Response response
+            = page(200,
+                   renderPage(QStringLiteral("form_post.html"),
+                              {{QStringLiteral("action"), request.redirectUri.toString(QUrl::FullyEncoded)}, {QStringLiteral("fields"), fields}}));
         // OAuth 2.0 Form Post Response Mode §5: the page may post to the client's origin and run its one script.
-        response.setHeader("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "
-                                                          + originOf(request.redirectUri).toUtf8() + "; frame-ancestors 'none'");
+        response.setHeader("content-security-policy",
+                           "default-src 'none'; script-src 'unsafe-inline'; form-action " + originOf(request.redirectUri).toUtf8()
+                               + "; frame-ancestors 'none'");
         return response;
     }
     return redirect(redirectWith(request, parameters));
@@ -198,7 +202,10 @@ http::Response AuthorizationServer::answer(const AuthorizeRequest &request, cons
 
 http::Response AuthorizationServer::answerError(const AuthorizeRequest &request, const QString &error, const QString &description)
 {
-    return answer(request, {{QStringLiteral("error"), error}, {QStringLiteral("error_description"), http::errorDescriptionText(description)}, {QStringLiteral("state"), request.state}});
+    return answer(request,
+                  {{QStringLiteral("error"), error},
+                   {QStringLiteral("error_description"), http::errorDescriptionText(description)},
+                   {QStringLiteral("state"), request.state}});
 }
 
 } // namespace organizer::authorization

@@ -8,11 +8,20 @@ namespace {
 
 constexpr qsizetype kMaxParameterLength = 4096;
 
-const QStringList kSingleValued{QStringLiteral("client_id"),     QStringLiteral("redirect_uri"), QStringLiteral("response_type"),
-                                QStringLiteral("response_mode"), QStringLiteral("scope"),        QStringLiteral("audience"),
-                                QStringLiteral("state"),         QStringLiteral("nonce"),        QStringLiteral("prompt"),
-                                QStringLiteral("code_challenge"), QStringLiteral("code_challenge_method"), QStringLiteral("max_age"),
-                                QStringLiteral("request"), QStringLiteral("request_uri")};
+const QStringList kSingleValued{QStringLiteral("client_id"),
+                                QStringLiteral("redirect_uri"),
+                                QStringLiteral("response_type"),
+                                QStringLiteral("response_mode"),
+                                QStringLiteral("scope"),
+                                QStringLiteral("audience"),
+                                QStringLiteral("state"),
+                                QStringLiteral("nonce"),
+                                QStringLiteral("prompt"),
+                                QStringLiteral("code_challenge"),
+                                QStringLiteral("code_challenge_method"),
+                                QStringLiteral("max_age"),
+                                QStringLiteral("request"),
+                                QStringLiteral("request_uri")};
 
 QString value(const FormData &query, const QString &name)
 {
@@ -82,10 +91,11 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData 
     if (query.contains(u"request_uri"))
         return refuse(request, QStringLiteral("request_uri_not_supported"), QStringLiteral("the request_uri parameter is not supported"));
     const bool supported = types.size() == (int(request.wantsCode) + int(request.wantsAccessToken) + int(request.wantsIdToken))
-                           && (request.wantsCode != (request.wantsAccessToken || request.wantsIdToken));
+        && (request.wantsCode != (request.wantsAccessToken || request.wantsIdToken));
     if (!supported)
-        return refuse(request, QStringLiteral("unsupported_response_type"),
-                      QStringLiteral("response_type \"%1\" is not supported; use code, token, id_token or \"id_token token\"").arg(request.responseType.left(60)));
+        return refuse(
+            request, QStringLiteral("unsupported_response_type"),
+            QStringLiteral("response_type \"%1\" is not supported; use code, token, id_token or \"id_token token\"").arg(request.responseType.left(60)));
 
     const QString mode = value(query, QStringLiteral("response_mode"));
     if (!mode.isEmpty()) {
@@ -113,7 +123,8 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData 
     request.prompt = value(query, QStringLiteral("prompt"));
     if (!request.prompt.isEmpty() && request.prompt != QLatin1String("none") && request.prompt != QLatin1String("login")
         && request.prompt != QLatin1String("consent"))
-        return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("prompt \"%1\" is not supported; use none, login or consent").arg(request.prompt.left(40)));
+        return refuse(request, QStringLiteral("invalid_request"),
+                      QStringLiteral("prompt \"%1\" is not supported; use none, login or consent").arg(request.prompt.left(40)));
 
     if (query.contains(u"max_age")) {
         static const QRegularExpression digits(QStringLiteral("^[0-9]{1,9}$"));
@@ -133,9 +144,11 @@ Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData 
             if (request.codeChallengeMethod.isEmpty())
                 request.codeChallengeMethod = QStringLiteral("plain");
             if (request.codeChallengeMethod == QLatin1String("plain") && !client->confidential)
-                return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("code_challenge_method plain is refused for public clients; use S256"));
+                return refuse(request, QStringLiteral("invalid_request"),
+                              QStringLiteral("code_challenge_method plain is refused for public clients; use S256"));
             if (request.codeChallengeMethod != QLatin1String("S256") && request.codeChallengeMethod != QLatin1String("plain"))
-                return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("code_challenge_method \"%1\" is not supported; use S256").arg(request.codeChallengeMethod.left(20)));
+                return refuse(request, QStringLiteral("invalid_request"),
+                              QStringLiteral("code_challenge_method \"%1\" is not supported; use S256").arg(request.codeChallengeMethod.left(20)));
             if (!challengeSyntax.match(request.codeChallenge).hasMatch())
                 return refuse(request, QStringLiteral("invalid_request"), QStringLiteral("code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-]"));
         }

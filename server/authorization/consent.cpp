@@ -60,16 +60,18 @@ http::Response AuthorizationServer::consentPage(const http::Request &request)
         return out;
     }();
     if (!requestedButNotGranted.isEmpty())
-        html += QStringLiteral("<p class=\"muted\">Not granted (no permission): <code>%1</code></p>").arg(htmlEscape(requestedButNotGranted.join(QLatin1Char(' '))));
-    return page(200, renderPage(QStringLiteral("consent.html"),
-                                {{QStringLiteral("client_name"), client->name},
-                                 {QStringLiteral("user_name"), user->name},
-                                 {QStringLiteral("user_email"), user->email},
-                                 {QStringLiteral("api_name"), api ? api->name : QStringLiteral("Organizer")},
-                                 {QStringLiteral("scope_groups"), html},
-                                 {QStringLiteral("transaction"), QString::fromLatin1(id)},
-                                 {QStringLiteral("csrf"), QString::fromLatin1(transaction->csrf)},
-                                 {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}),
+        html += QStringLiteral("<p class=\"muted\">Not granted (no permission): <code>%1</code></p>")
+                    .arg(htmlEscape(requestedButNotGranted.join(QLatin1Char(' '))));
+    return page(200,
+                renderPage(QStringLiteral("consent.html"),
+                           {{QStringLiteral("client_name"), client->name},
+                            {QStringLiteral("user_name"), user->name},
+                            {QStringLiteral("user_email"), user->email},
+                            {QStringLiteral("api_name"), api ? api->name : QStringLiteral("Organizer")},
+                            {QStringLiteral("scope_groups"), html},
+                            {QStringLiteral("transaction"), QString::fromLatin1(id)},
+                            {QStringLiteral("csrf"), QString::fromLatin1(transaction->csrf)},
+                            {QStringLiteral("redirect_origin"), originOf(transaction->request.redirectUri)}}),
                 originOf(transaction->request.redirectUri));
 }
 

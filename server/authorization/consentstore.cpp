@@ -4,33 +4,19 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 
 namespace organizer::authorization {
 
-ConsentStore::~ConsentStore()
-{
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        if (db.isOpen())
-            db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connectionName);
-}
-
 Expected<std::unique_ptr<ConsentStore>, QString> ConsentStore::open(const QString &path)
 {
-    std::unique_ptr<ConsentStore> store(new ConsentStore(QStringLiteral("organizer-consents-") + QUuid::createUuid().toString(QUuid::Id128)));
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open())
-        return Unexpected<QString>(QStringLiteral("cannot open %1: %2").arg(path, db.lastError().text()));
-    QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("PRAGMA synchronous=FULL"))
-        || !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS consents (subject TEXT NOT NULL, client_id TEXT NOT NULL, "
-                                      "audience TEXT NOT NULL, scopes TEXT NOT NULL, granted_at INTEGER NOT NULL, "
-                                      "PRIMARY KEY (subject, client_id, audience))")))
+    auto connection = server::SqliteConnection::open(path, QStringLiteral("organizer-consents"));
+    if (!connection)
+        return Unexpected<QString>(connection.error());
+    std::unique_ptr<ConsentStore> store(new ConsentStore(std::move(connection).value()));
+    QSqlQuery query(store->m_connection.database());
+    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS consents (subject TEXT NOT NULL, client_id TEXT NOT NULL, "
+                                   "audience TEXT NOT NULL, scopes TEXT NOT NULL, granted_at INTEGER NOT NULL, "
+                                   "PRIMARY KEY (subject, client_id, audience))")))
         return Unexpected<QString>(QStringLiteral("cannot prepare the consents table: %1").arg(query.lastError().text()));
     return store;
 }
@@ -48,7 +34,7 @@ QString storedAudience(const QString &audience)
 
 QStringList ConsentStore::granted(const QString &subject, const QString &clientId, const QString &audience) const
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery query(m_connection.database());
     query.prepare(QStringLiteral("SELECT scopes FROM consents WHERE subject = ? AND client_id = ? AND audience = ?"));
     query.addBindValue(subject);
     query.addBindValue(clientId);
@@ -76,7 +62,7 @@ Expected<Done, QString> ConsentStore::remember(const QString &subject, const QSt
     all.append(QStringLiteral("openid")); // a consent on record is never empty
     all.removeDuplicates();
     all.sort();
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery query(m_connection.database());
     query.prepare(QStringLiteral("INSERT INTO consents (subject, client_id, audience, scopes, granted_at) VALUES (?, ?, ?, ?, ?) "
                                  "ON CONFLICT (subject, client_id, audience) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at"));
     query.addBindValue(subject);

@@ -1,13 +1,12 @@
 #pragma once
 
 #include "expected.h"
+#include "sqliteconnection.h"
 
 #include <QString>
 #include <QStringList>
 
 #include <memory>
-
-class QSqlDatabase;
 
 namespace organizer::authorization {
 
@@ -15,7 +14,6 @@ namespace organizer::authorization {
 class ConsentStore
 {
 public:
-    ~ConsentStore();
     static Expected<std::unique_ptr<ConsentStore>, QString> open(const QString &path);
 
     // Whether `scopes` were all granted before.
@@ -23,9 +21,9 @@ public:
     Expected<Done, QString> remember(const QString &subject, const QString &clientId, const QString &audience, const QStringList &scopes);
 
 private:
-    explicit ConsentStore(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+    explicit ConsentStore(server::SqliteConnection connection) : m_connection(std::move(connection)) {}
     QStringList granted(const QString &subject, const QString &clientId, const QString &audience) const;
-    QString m_connectionName;
+    server::SqliteConnection m_connection;
 };
 
 } // namespace organizer::authorization

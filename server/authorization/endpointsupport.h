@@ -50,8 +50,8 @@ inline QHash<QByteArray, QByteArray> cookiesOf(const http::Request &request)
 inline void setCookie(http::Response &response, const QByteArray &name, const QByteArray &value, qint64 maxAge)
 {
     for (const QString &path : sessionCookiePaths())
-        response.headers.append(qMakePair(QByteArray("set-cookie"), name + '=' + value + "; Path=" + path.toLatin1()
-                                                                        + "; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge)));
+        response.headers.append(qMakePair(
+            QByteArray("set-cookie"), name + '=' + value + "; Path=" + path.toLatin1() + "; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge)));
 }
 
 // A form body (application/x-www-form-urlencoded); null when it is not UTF-8.
@@ -109,7 +109,6 @@ inline QByteArray hashOf(const QByteArray &secret)
     return QCryptographicHash::hash(secret, QCryptographicHash::Sha256);
 }
 
-
 inline http::Response tokenError(int status, const QString &error, const QString &description)
 {
     http::Response response = server::oauthError(status, error, description);
@@ -136,7 +135,8 @@ inline Expected<FormData, http::Response> readEndpointParameters(const http::Req
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!it.value().isString())
-                return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
+                return Unexpected<http::Response>(
+                    tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
             parameters.add(it.key(), it.value().toString());
         }
     } else {
@@ -144,7 +144,8 @@ inline Expected<FormData, http::Response> readEndpointParameters(const http::Req
             tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
     }
     if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
-        return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+        return Unexpected<http::Response>(
+            tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
     return parameters;
 }
 

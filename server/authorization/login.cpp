@@ -53,43 +53,44 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
     // The KDF runs off the event loop, so guessing cannot delay anyone else.
     const QString subject = user ? user->subject() : QString();
     const QString peer = request.peer.toString();
-    const bool queued = m_passwordChecks.submit(password, user ? user->passwordHash : QString(), &m_context,
-                                                [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
-        Transaction *pending = findTransaction(id);
-        if (!pending)
-            return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
-        const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
-        const qint64 now = m_clock();
-        if (!valid || !who) {
-            m_throttle.recordFailure(accountKey, now);
-            if (subject.isEmpty())
-                m_unknownNameThrottle.recordFailure(addressKey, now);
-            qCInfo(lcAuthorization).noquote() << "failed login from" << peer;
-            // Once an address has tried many names that do not exist, every wrong answer from it is
-            // "too many" — for real accounts too, so the difference reveals nothing. A right password
-            // still works.
-            if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
-                return respond(tooManyLogins(id, *pending, username, wait));
-            return respond(renderLogin(id, *pending, username, QStringLiteral("Wrong email or password.")));
-        }
-        m_throttle.recordSuccess(accountKey);
-        const QByteArray sessionId = randomToken();
-        m_sessions.insert(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime});
-        pending->subject = who->subject();
-        pending->authTime = now;
-        pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
-        http::Response response = advance(id, *pending);
-        setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
-        respond(std::move(response));
-    });
+    const bool queued = m_passwordChecks.submit(
+        password, user ? user->passwordHash : QString(), &m_context, [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
+            Transaction *pending = findTransaction(id);
+            if (!pending)
+                return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+            const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
+            const qint64 now = m_clock();
+            if (!valid || !who) {
+                m_throttle.recordFailure(accountKey, now);
+                if (subject.isEmpty())
+                    m_unknownNameThrottle.recordFailure(addressKey, now);
+                qCInfo(lcAuthorization).noquote() << "failed login from" << peer;
+                // Once an address has tried many names that do not exist, every wrong answer from it is
+                // "too many" — for real accounts too, so the difference reveals nothing. A right password
+                // still works.
+                if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
+                    return respond(tooManyLogins(id, *pending, username, wait));
+                return respond(renderLogin(id, *pending, username, QStringLiteral("Wrong email or password.")));
+            }
+            m_throttle.recordSuccess(accountKey);
+            const QByteArray sessionId = randomToken();
+            m_sessions.insert(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime});
+            pending->subject = who->subject();
+            pending->authTime = now;
+            pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
+            http::Response response = advance(id, *pending);
+            setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
+            respond(std::move(response));
+        });
     if (!queued)
         respond(busyPage());
 }
 
 http::Response AuthorizationServer::tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const
 {
-    http::Response response = renderLogin(id, transaction, username,
-                                          QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
+    http::Response response
+        = renderLogin(id, transaction, username,
+                      QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
     response.status = 429;
     response.setHeader("retry-after", QByteArray::number(wait));
     return response;
@@ -97,7 +98,8 @@ http::Response AuthorizationServer::tooManyLogins(const QByteArray &id, const Tr
 
 http::Response AuthorizationServer::busyPage() const
 {
-    http::Response busy = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many password checks are waiting. Try again in a moment."));
+    http::Response busy
+        = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many password checks are waiting. Try again in a moment."));
     busy.setHeader("retry-after", "1");
     return busy;
 }

@@ -13,8 +13,10 @@ using namespace endpoint;
 
 http::Response AuthorizationServer::loggedOutPage() const
 {
-    return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are logged out")},
-                                                                 {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+    return page(200,
+                renderPage(QStringLiteral("message.html"),
+                           {{QStringLiteral("title"), QStringLiteral("You are logged out")},
+                            {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
 }
 
 http::Response AuthorizationServer::endSession(const http::Request &request, http::Response response)
@@ -84,7 +86,8 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
         jose::JwtVerifier verifier({m_minter->issuer(), claims.value(QLatin1String("aud")).toString(), 100 * 365 * 86400LL});
         auto verified = verifier.verify(hint.toLatin1(), jose::JwkSet::fromJson(m_publishedKeys()).value());
         if (!verified)
-            return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("id_token_hint was not issued here: %1").arg(verified.error().description));
+            return errorPage(400, QStringLiteral("Logout request not valid"),
+                             QStringLiteral("id_token_hint was not issued here: %1").arg(verified.error().description));
         const QString hinted = claims.value(QLatin1String("aud")).toString();
         if (!clientId.isEmpty() && clientId != hinted)
             return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
@@ -97,15 +100,16 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
     if (!hint.isEmpty() || !currentSession(request))
         return endSession(request, std::move(destination).value());
     // §2 / §6: without a hint anyone could log the user out with a link; ask first.
-    const QString form = QStringLiteral("<p class=\"lead\">Do you want to log out of Organizer?</p>"
-                                        "<form method=\"post\" action=\"/oidc/logout\">"
-                                        "<input type=\"hidden\" name=\"csrf\" value=\"%1\">"
-                                        "<input type=\"hidden\" name=\"client_id\" value=\"%2\">"
-                                        "<input type=\"hidden\" name=\"post_logout_redirect_uri\" value=\"%3\">"
-                                        "<input type=\"hidden\" name=\"state\" value=\"%4\">"
-                                        "<div class=\"actions\"><button class=\"secondary\" type=\"submit\" name=\"decision\" value=\"stay\">Stay logged in</button>"
-                                        "<button class=\"primary\" type=\"submit\" name=\"decision\" value=\"logout\" autofocus>Log out</button></div></form>")
-                             .arg(QString::fromLatin1(logoutConfirmationToken(sessionId)), htmlEscape(clientId), htmlEscape(target), htmlEscape(state));
+    const QString form
+        = QStringLiteral("<p class=\"lead\">Do you want to log out of Organizer?</p>"
+                         "<form method=\"post\" action=\"/oidc/logout\">"
+                         "<input type=\"hidden\" name=\"csrf\" value=\"%1\">"
+                         "<input type=\"hidden\" name=\"client_id\" value=\"%2\">"
+                         "<input type=\"hidden\" name=\"post_logout_redirect_uri\" value=\"%3\">"
+                         "<input type=\"hidden\" name=\"state\" value=\"%4\">"
+                         "<div class=\"actions\"><button class=\"secondary\" type=\"submit\" name=\"decision\" value=\"stay\">Stay logged in</button>"
+                         "<button class=\"primary\" type=\"submit\" name=\"decision\" value=\"logout\" autofocus>Log out</button></div></form>")
+              .arg(QString::fromLatin1(logoutConfirmationToken(sessionId)), htmlEscape(clientId), htmlEscape(target), htmlEscape(state));
     const QUrl targetUrl(target, QUrl::StrictMode);
     return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("Log out?")}, {QStringLiteral("body"), form}}),
                 target.isEmpty() ? QString() : originOf(targetUrl));
@@ -122,8 +126,10 @@ http::Response AuthorizationServer::confirmOidcLogout(const http::Request &reque
     if (!constantTimeEquals(form->value(u"csrf").toLatin1(), logoutConfirmationToken(sessionId)))
         return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
     if (form->value(u"decision") != QLatin1String("logout"))
-        return page(200, renderPage(QStringLiteral("message.html"), {{QStringLiteral("title"), QStringLiteral("You are still logged in")},
-                                                                     {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
+        return page(200,
+                    renderPage(QStringLiteral("message.html"),
+                               {{QStringLiteral("title"), QStringLiteral("You are still logged in")},
+                                {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
     auto destination = logoutDestination(form->value(u"client_id"), form->value(u"post_logout_redirect_uri"), form->value(u"state"));
     if (!destination)
         return destination.error();

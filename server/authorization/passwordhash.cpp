@@ -20,8 +20,8 @@ QByteArray derive(const QString &password, const QByteArray &salt, int iteration
 {
     const QByteArray secret = password.toUtf8();
     QByteArray key(kKeyBytes, Qt::Uninitialized);
-    if (PKCS5_PBKDF2_HMAC(secret.constData(), int(secret.size()), reinterpret_cast<const unsigned char *>(salt.constData()),
-                          int(salt.size()), iterations, EVP_sha256(), kKeyBytes, reinterpret_cast<unsigned char *>(key.data()))
+    if (PKCS5_PBKDF2_HMAC(secret.constData(), int(secret.size()), reinterpret_cast<const unsigned char *>(salt.constData()), int(salt.size()), iterations,
+                          EVP_sha256(), kKeyBytes, reinterpret_cast<unsigned char *>(key.data()))
         != 1)
         return {};
     return key;
@@ -81,7 +81,6 @@ bool isPasswordHash(const QString &encoded)
 {
     return parse(encoded).has_value();
 }
-
 
 } // namespace organizer::authorization
 

@@ -45,11 +45,11 @@ Expected<RefreshGrant, QString> RefreshTokens::use(QByteArrayView token, const Q
         return Unexpected<QString>(QStringLiteral("the refresh token was already used; every token issued from it is revoked now"));
     }
     if (now >= family->createdAt + family->lifetimes.absoluteSeconds)
-        return Unexpected<QString>(QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again")
-                                       .arg(family->lifetimes.absoluteSeconds));
+        return Unexpected<QString>(
+            QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again").arg(family->lifetimes.absoluteSeconds));
     if (now >= family->lastUsedAt + family->lifetimes.inactivitySeconds)
-        return Unexpected<QString>(QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again")
-                                       .arg(family->lifetimes.inactivitySeconds));
+        return Unexpected<QString>(
+            QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again").arg(family->lifetimes.inactivitySeconds));
     return family->grant;
 }
 

@@ -21,7 +21,7 @@ struct RefreshGrant
 
 struct RefreshLifetimes
 {
-    qint64 absoluteSeconds = 2'592'000;  // from the first token of the family (Auth0's default: 30 days)
+    qint64 absoluteSeconds = 2'592'000; // from the first token of the family (Auth0's default: 30 days)
     qint64 inactivitySeconds = 1'296'000; // since the family was last used (15 days)
 };
 
@@ -55,7 +55,6 @@ public:
     Revocation revoke(QByteArrayView token, const QString &clientId);
     void revokeFamily(const QByteArray &family);
 
-
 private:
     struct Family
     {
@@ -71,7 +70,7 @@ private:
     void prune(qint64 now);
     static QByteArray newToken();
 
-    QHash<QByteArray, Family> m_families;   // by family id
+    QHash<QByteArray, Family> m_families; // by family id
     QHash<QByteArray, QByteArray> m_tokens; // token fingerprint → family id (current and retired)
     server::TokenRevocations *m_revocations;
     jose::Clock m_clock;

@@ -3,7 +3,6 @@
 
 #include "endpointsupport.h"
 
-
 namespace organizer::authorization {
 
 using namespace endpoint;

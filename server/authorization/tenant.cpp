@@ -114,8 +114,7 @@ public:
     void url(const QString &value, const QString &path)
     {
         const QUrl url(value, QUrl::StrictMode);
-        if (!url.isValid() || url.host().isEmpty() || url.hasFragment()
-            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        if (!url.isValid() || url.host().isEmpty() || url.hasFragment() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
             fail(path, QStringLiteral("must be an absolute http(s) URL without a fragment"));
     }
 };
@@ -128,8 +127,9 @@ Api managementApi(const QString &identifier)
     api.identifier = identifier;
     api.system = true;
     for (const QString &scope : managementScopes())
-        api.scopes.append({scope, scope.section(QLatin1Char(':'), 0, 0).replace(0, 1, scope.at(0).toUpper()) + QLatin1Char(' ')
-                                      + scope.section(QLatin1Char(':'), 1).replace(QLatin1Char('_'), QLatin1Char(' '))});
+        api.scopes.append({scope,
+                           scope.section(QLatin1Char(':'), 0, 0).replace(0, 1, scope.at(0).toUpper()) + QLatin1Char(' ')
+                               + scope.section(QLatin1Char(':'), 1).replace(QLatin1Char('_'), QLatin1Char(' '))});
     return api;
 }
 
@@ -218,8 +218,9 @@ Client readClient(Reader &r, const QJsonObject &o, const QString &path)
         const QString grantPath = QStringLiteral("%1.client_grants[%2]").arg(path).arg(i);
         const QJsonObject grant = grants.at(i).toObject();
         const QString audience = r.string(grant, grantPath, "audience", true);
-        client.clientGrants.append({r.string(grant, grantPath, "id", false, derivedId(QStringLiteral("cgr_"), client.clientId + QLatin1Char('\n') + audience, 16)),
-                                    audience, r.strings(grant, grantPath, "scopes")});
+        client.clientGrants.append(
+            {r.string(grant, grantPath, "id", false, derivedId(QStringLiteral("cgr_"), client.clientId + QLatin1Char('\n') + audience, 16)), audience,
+             r.strings(grant, grantPath, "scopes")});
     }
     return client;
 }
@@ -434,11 +435,21 @@ void Tenant::bindIssuer(const QString &issuer)
 const QStringList &managementScopes()
 {
     static const QStringList scopes{
-        QStringLiteral("read:resource_servers"), QStringLiteral("create:resource_servers"), QStringLiteral("update:resource_servers"),
-        QStringLiteral("delete:resource_servers"), QStringLiteral("read:clients"),         QStringLiteral("read:client_grants"),
-        QStringLiteral("create:client_grants"),  QStringLiteral("update:client_grants"),   QStringLiteral("delete:client_grants"),
-        QStringLiteral("read:users"),            QStringLiteral("update:users"),           QStringLiteral("read:roles"),
-        QStringLiteral("create:roles"),          QStringLiteral("update:roles"),           QStringLiteral("delete:roles"),
+        QStringLiteral("read:resource_servers"),
+        QStringLiteral("create:resource_servers"),
+        QStringLiteral("update:resource_servers"),
+        QStringLiteral("delete:resource_servers"),
+        QStringLiteral("read:clients"),
+        QStringLiteral("read:client_grants"),
+        QStringLiteral("create:client_grants"),
+        QStringLiteral("update:client_grants"),
+        QStringLiteral("delete:client_grants"),
+        QStringLiteral("read:users"),
+        QStringLiteral("update:users"),
+        QStringLiteral("read:roles"),
+        QStringLiteral("create:roles"),
+        QStringLiteral("update:roles"),
+        QStringLiteral("delete:roles"),
     };
     return scopes;
 }
@@ -514,8 +525,9 @@ QByteArray tenantToJson(const Tenant &tenant)
                                  {QStringLiteral("name"), role.name},
                                  {QStringLiteral("description"), role.description},
                                  {QStringLiteral("permissions"), permissionsToJson(role.permissions)}});
-    return QJsonDocument(QJsonObject{{QStringLiteral("apis"), apis}, {QStringLiteral("clients"), clients}, {QStringLiteral("users"), users},
-                                     {QStringLiteral("roles"), roles}})
+    return QJsonDocument(
+               QJsonObject{
+                   {QStringLiteral("apis"), apis}, {QStringLiteral("clients"), clients}, {QStringLiteral("users"), users}, {QStringLiteral("roles"), roles}})
         .toJson(QJsonDocument::Indented);
 }
 
@@ -570,7 +582,8 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
         apiKeys.insert(QStringLiteral("id:") + api.id);
         QSet<QString> declaredNames;
         for (const catalogue::ApiSpec &declared : api.declaredApis) {
-            if (declaredNames.contains(declared.name) || catalogue::organizerService().apiServedAt(declared.name) || catalogue::organizerService().api(declared.name))
+            if (declaredNames.contains(declared.name) || catalogue::organizerService().apiServedAt(declared.name)
+                || catalogue::organizerService().api(declared.name))
                 r.fail(QStringLiteral("apis[%1].organizer_apis").arg(i), QStringLiteral("\"%1\" names an API twice").arg(declared.name));
             declaredNames.insert(declared.name);
         }
@@ -596,16 +609,19 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
         for (qsizetype g = 0; g < client.clientGrants.size(); ++g) {
             const ClientGrant &grant = client.clientGrants.at(g);
             if (audiences.contains(grant.audience))
-                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g), QStringLiteral("the client has a grant for \"%1\" already").arg(grant.audience));
+                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g),
+                       QStringLiteral("the client has a grant for \"%1\" already").arg(grant.audience));
             audiences.insert(grant.audience);
             const Api *api = tenant.api(grant.audience);
             if (!api) {
-                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g), QStringLiteral("no API has identifier \"%1\"").arg(grant.audience));
+                r.fail(QStringLiteral("clients[%1].client_grants[%2].audience").arg(i).arg(g),
+                       QStringLiteral("no API has identifier \"%1\"").arg(grant.audience));
                 continue;
             }
             for (const QString &scope : grant.scopes) {
                 if (!api->hasScope(scope))
-                    r.fail(QStringLiteral("clients[%1].client_grants[%2].scopes").arg(i).arg(g), QStringLiteral("\"%1\" is not a scope of %2").arg(scope, api->identifier));
+                    r.fail(QStringLiteral("clients[%1].client_grants[%2].scopes").arg(i).arg(g),
+                           QStringLiteral("\"%1\" is not a scope of %2").arg(scope, api->identifier));
             }
         }
     }

@@ -31,7 +31,7 @@ bool isLoopbackRedirect(const QUrl &redirectUri);
 
 struct ApiScope
 {
-    QString value;       // "read:contacts"
+    QString value; // "read:contacts"
     QString description; // shown on the consent page
 };
 
@@ -49,13 +49,12 @@ struct Api
     bool addPermissionsToAccessToken = false;
     TokenProfile profile = TokenProfile::Auth0;
     bool allowOfflineAccess = false;
-    qint64 refreshTokenLifetimeSeconds = 2'592'000;     // absolute, from the login (30 days)
+    qint64 refreshTokenLifetimeSeconds = 2'592'000; // absolute, from the login (30 days)
     qint64 refreshTokenIdleLifetimeSeconds = 1'296'000; // without use (15 days)
     // Organizer's extension: APIs with records declared on this resource server beyond the
     // catalogue's ("organizer_apis"); served when this is the API the resource server serves.
     QList<catalogue::ApiSpec> declaredApis;
     bool system = false; // the Management API itself: listed, never changed or saved
-
 
     bool hasScope(const QString &scope) const;
     QStringList scopeValues() const;
@@ -75,13 +74,13 @@ struct Client
     QString clientId;
     QString name;
     bool confidential = false;
-    QStringList grantTypes;    // implicit, authorization_code, refresh_token, client_credentials
-    QStringList callbacks;     // allowed redirect URIs
-    QStringList logoutUrls;    // allowed returnTo / post_logout_redirect_uri
+    QStringList grantTypes; // implicit, authorization_code, refresh_token, client_credentials
+    QStringList callbacks; // allowed redirect URIs
+    QStringList logoutUrls; // allowed returnTo / post_logout_redirect_uri
     QStringList webOrigins;
-    QString secretHash;        // confidential clients only
+    QString secretHash; // confidential clients only
     QList<ClientGrant> clientGrants;
-    bool demo = false;         // refused off loopback unless --allow-demo-tenant
+    bool demo = false; // refused off loopback unless --allow-demo-tenant
 
     bool allowsGrant(const QString &grant) const { return grantTypes.contains(grant); }
     // Exact match, except that a loopback IP literal callback matches any port (RFC 8252 §7.3).
@@ -99,7 +98,7 @@ struct User
     QString passwordHash;
     bool emailVerified = true;
     QHash<QString, QStringList> permissions; // assigned directly, per API identifier
-    QStringList roles;                       // role ids
+    QStringList roles; // role ids
     bool demo = false;
 
     QString subject() const { return QStringLiteral("auth0|") + userId; }

@@ -20,9 +20,11 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     const QByteArray authorization = request.header("authorization");
     if (!authorization.isEmpty()) {
         if (!authorization.startsWith("Basic ") && !authorization.startsWith("basic "))
-            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only"))));
+            return done(Unexpected<http::Response>(
+                tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only"))));
         if (!secret.isEmpty())
-            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two"))));
+            return done(Unexpected<http::Response>(
+                tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two"))));
         const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
         const qsizetype colon = decoded.indexOf(':');
         if (colon < 0)
@@ -30,7 +32,8 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
         // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
         const QString basicId = FormData::decodeComponent(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId)
-            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials"))));
+            return done(
+                Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials"))));
         clientId = basicId;
         secret = FormData::decodeComponent(decoded.mid(colon + 1));
         usedBasic = true;
@@ -55,8 +58,8 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     const QString clientKey = QStringLiteral("client:") + clientId;
     const QString addressKey = QStringLiteral("client-address:") + request.peer.toString();
     auto tooMany = [](qint64 wait) {
-        http::Response response = tokenError(429, QStringLiteral("too_many_attempts"),
-                                             QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
+        http::Response response
+            = tokenError(429, QStringLiteral("too_many_attempts"), QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
         response.setHeader("retry-after", QByteArray::number(wait));
         return Unexpected<http::Response>(response);
     };
@@ -70,28 +73,28 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     const bool known = client != nullptr;
     const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : QString(), &m_context,
                                                 [this, clientId, clientKey, addressKey, known, usedBasic, invalidClient, tooMany, done](bool valid) {
-        m_clientChecksRunning.remove(clientKey);
-        const Client *current = m_tenant.client(clientId);
-        const qint64 later = m_clock();
-        if (!valid || !known || !current) {
-            m_clientThrottle.recordFailure(clientKey, later);
-            if (!known)
-                m_unknownClientThrottle.recordFailure(addressKey, later);
-            if (const qint64 wait = m_unknownClientThrottle.retryAfter(addressKey, later); wait > 0)
-                return done(tooMany(wait));
-            return done(invalidClient(QStringLiteral("unknown client or wrong secret")));
-        }
-        m_clientThrottle.recordSuccess(clientKey);
-        done(ClientAuthentication{current, usedBasic});
-    });
+                                                    m_clientChecksRunning.remove(clientKey);
+                                                    const Client *current = m_tenant.client(clientId);
+                                                    const qint64 later = m_clock();
+                                                    if (!valid || !known || !current) {
+                                                        m_clientThrottle.recordFailure(clientKey, later);
+                                                        if (!known)
+                                                            m_unknownClientThrottle.recordFailure(addressKey, later);
+                                                        if (const qint64 wait = m_unknownClientThrottle.retryAfter(addressKey, later); wait > 0)
+                                                            return done(tooMany(wait));
+                                                        return done(invalidClient(QStringLiteral("unknown client or wrong secret")));
+                                                    }
+                                                    m_clientThrottle.recordSuccess(clientKey);
+                                                    done(ClientAuthentication{current, usedBasic});
+                                                });
     if (!queued) {
         m_clientChecksRunning.remove(clientKey);
-        http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
+        http::Response busy
+            = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
         busy.setHeader("retry-after", "1");
         done(Unexpected<http::Response>(busy));
     }
 }
-
 
 void AuthorizationServer::token(const http::Request &request, http::Responder respond)
 {
@@ -108,9 +111,11 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
         const Client &client = *authenticated->client;
         static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
         if (!known.contains(grantType))
-            return respond(tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
+            return respond(
+                tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
         if (!client.allowsGrant(grantType))
-            return respond(tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
+            return respond(
+                tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
         if (grantType == QLatin1String("client_credentials"))
             return respond(clientCredentialsGrant(client, parameters));
         if (grantType == QLatin1String("authorization_code"))
@@ -129,7 +134,8 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
         return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200)));
     const ClientGrant *grant = client.grantFor(audience);
     if (!grant)
-        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
+        return tokenError(403, QStringLiteral("access_denied"),
+                          QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
     QStringList scopes = apiScopesOf(grant->scopes, api); // a scope the API lost is granted no more
     if (parameters.contains(QStringLiteral("scope"))) {
         const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
@@ -139,17 +145,19 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
                 missing.append(scope);
         }
         if (!missing.isEmpty())
-            return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300)));
+            return tokenError(403, QStringLiteral("access_denied"),
+                              QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300)));
         scopes = requested;
     }
     auto minted = m_minter->accessToken(api, client.clientId + QStringLiteral("@clients"), client.clientId, scopes, true);
     if (!minted)
         return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
     qCInfo(lcAuthorization).noquote() << "client_credentials for" << client.clientId << "scope" << scopes.join(QLatin1Char(' '));
-    http::Response response = http::Response::json(200, QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
-                                                                    {QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                                                                    {QStringLiteral("expires_in"), minted->expiresIn},
-                                                                    {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}});
+    http::Response response = http::Response::json(200,
+                                                   QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                                                               {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                                                               {QStringLiteral("expires_in"), minted->expiresIn},
+                                                               {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}});
     response.setHeader("cache-control", "no-store");
     response.setHeader("pragma", "no-cache");
     return response;
@@ -169,7 +177,8 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
         if (!found->accessFingerprint.isEmpty())
             m_revocations->revoke(found->accessFingerprint, found->accessExpiresAt, m_clock());
         qCWarning(lcAuthorization).noquote() << "an authorization code was presented twice; the tokens issued for it are revoked";
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
+        return tokenError(400, QStringLiteral("invalid_grant"),
+                          QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
     }
     if (found == m_codes.end() || found->expiresAt <= m_clock())
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
@@ -186,16 +195,16 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
             return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier is missing or not 43-128 unreserved characters"));
         // RFC 7636 §4.6: S256 compares BASE64URL(SHA256(ASCII(verifier))) with the challenge.
         const QByteArray computed = stored.request.codeChallengeMethod == QLatin1String("S256")
-                                        ? jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256))
-                                        : verifier.toLatin1();
+            ? jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256))
+            : verifier.toLatin1();
         if (!constantTimeEquals(computed, stored.request.codeChallenge.toLatin1()))
             return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier does not match the code_challenge"));
     } else if (!verifier.isEmpty()) {
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
     }
     const Api *api = m_tenant.api(stored.request.audience);
-    const bool offline = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess
-                         && client.allowsGrant(QStringLiteral("refresh_token"));
+    const bool offline
+        = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess && client.allowsGrant(QStringLiteral("refresh_token"));
     std::optional<RefreshTokens::Issued> refresh;
     if (offline)
         refresh = m_refresh.start({client.clientId, stored.subject, api->identifier, stored.scopes},

@@ -30,13 +30,16 @@ QJsonObject userClaims(const User &user, const QStringList &scopes)
     return claims;
 }
 
-jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, const QString &subject, const QString &clientId,
-                                                                const QStringList &scopes, bool machineToMachine) const
+jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
+                                                                bool machineToMachine) const
 {
     const qint64 now = m_clock();
     const qint64 lifetime = api ? api->tokenLifetimeSeconds : 86400;
-    QJsonObject claims{{QStringLiteral("iss"), m_issuer}, {QStringLiteral("sub"), subject}, {QStringLiteral("iat"), now},
-                       {QStringLiteral("exp"), now + lifetime}, {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
+    QJsonObject claims{{QStringLiteral("iss"), m_issuer},
+                       {QStringLiteral("sub"), subject},
+                       {QStringLiteral("iat"), now},
+                       {QStringLiteral("exp"), now + lifetime},
+                       {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
     // Auth0: with openid the token also opens /userinfo, so it carries both audiences.
     if (!api)
         claims.insert(QStringLiteral("aud"), userinfoAudience());

@@ -13,8 +13,7 @@ class TokenMinter
 public:
     TokenMinter(std::function<const jose::SigningKey &()> activeKey, jose::Clock clock = jose::systemClock())
         : m_activeKey(std::move(activeKey)), m_clock(std::move(clock))
-    {
-    }
+    {}
 
     void setIssuer(const QString &issuer) { m_issuer = issuer; }
     QString issuer() const { return m_issuer; }
@@ -38,7 +37,7 @@ public:
         QStringList scopes;
         qint64 authTime = 0;
         QByteArray accessToken; // for at_hash; empty when none is issued with it
-        QString code;           // for c_hash in hybrid flows; unused for now
+        QString code; // for c_hash in hybrid flows; unused for now
     };
     jose::Result<QByteArray> idToken(const IdTokenClaims &claims) const;
 

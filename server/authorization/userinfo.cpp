@@ -20,8 +20,9 @@ void AuthorizationServer::userinfo(const http::Request &request, http::Responder
         }
         const User *user = m_tenant.userBySubject(outcome->subject());
         if (!user || !outcome->hasScope(u"openid")) {
-            respond(server::bearerError(403, {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
-                                              QStringLiteral("openid")}));
+            respond(server::bearerError(403,
+                                        {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
+                                         QStringLiteral("openid")}));
             return;
         }
         QJsonObject claims = userClaims(*user, outcome->scopes());

@@ -222,9 +222,8 @@ const ResourceServerSpec &organizerService()
 
 Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where)
 {
-    const auto fail = [&where](const QString &member, const QString &problem) {
-        return Unexpected<QString>(QStringLiteral("%1%2: %3").arg(where, member, problem));
-    };
+    const auto fail
+        = [&where](const QString &member, const QString &problem) { return Unexpected<QString>(QStringLiteral("%1%2: %3").arg(where, member, problem)); };
     if (const QString unknown = unknownMember(object, {QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("singular"), QStringLiteral("fields")});
         !unknown.isEmpty())
         return fail(QStringLiteral(".") + unknown.left(40), QStringLiteral("is not a member of an API (name, title, singular, fields)"));
@@ -244,8 +243,9 @@ Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const 
     const QJsonValue singular = object.value(QLatin1String("singular"));
     if (!singular.isUndefined() && (!singular.isString() || singular.toString().trimmed().isEmpty() || singular.toString().size() > 60))
         return fail(QStringLiteral(".singular"), QStringLiteral("must be a noun of 1 to 60 characters"));
-    api.singular = singular.isString() ? singular.toString().trimmed()
-                                       : (api.name.size() > 1 && api.name.endsWith(QLatin1Char('s')) ? api.name.chopped(1) : api.name + QStringLiteral(" record"));
+    api.singular = singular.isString()
+        ? singular.toString().trimmed()
+        : (api.name.size() > 1 && api.name.endsWith(QLatin1Char('s')) ? api.name.chopped(1) : api.name + QStringLiteral(" record"));
 
     const QJsonValue fields = object.value(QLatin1String("fields"));
     if (!fields.isArray() || fields.toArray().isEmpty() || fields.toArray().size() > 32)
@@ -257,7 +257,8 @@ Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const 
         if (!array.at(i).isObject())
             return fail(at, QStringLiteral("must be an object like {\"name\": \"title\", \"type\": \"text\"}"));
         const QJsonObject entry = array.at(i).toObject();
-        if (const QString unknown = unknownMember(entry, {QStringLiteral("name"), QStringLiteral("type"), QStringLiteral("required"), QStringLiteral("max_length")});
+        if (const QString unknown
+            = unknownMember(entry, {QStringLiteral("name"), QStringLiteral("type"), QStringLiteral("required"), QStringLiteral("max_length")});
             !unknown.isEmpty())
             return fail(at + QLatin1Char('.') + unknown.left(40), QStringLiteral("is not a member of a field (name, type, required, max_length)"));
         RecordField field;

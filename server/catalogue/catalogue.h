@@ -35,16 +35,16 @@ QString actionName(Action action); // "read", "create", "update", "delete"
 // where it is served and the records it keeps.
 struct ApiSpec
 {
-    QString name;        // the scope namespace: "contacts", "calendar"
-    QString title;       // "Contacts", "Calendar"
-    QString collection;  // the plural noun, the list's JSON key and route: /api/appointments
-    QString singular;    // "appointment"
+    QString name; // the scope namespace: "contacts", "calendar"
+    QString title; // "Contacts", "Calendar"
+    QString collection; // the plural noun, the list's JSON key and route: /api/appointments
+    QString singular; // "appointment"
     QStringList aliases; // other route names for the same API: /api/calendar
     QList<RecordField> fields;
-    QString sortField;    // lists are ordered by this field, then by id
-    QString table;        // where the store keeps the records
+    QString sortField; // lists are ordered by this field, then by id
+    QString table; // where the store keeps the records
     QString seedResource; // records a new store starts with; empty: none
-    bool builtin = true;  // compiled in, as opposed to declared through the Management API
+    bool builtin = true; // compiled in, as opposed to declared through the Management API
 
     QString scope(Action action) const { return actionName(action) + QLatin1Char(':') + name; }
     QStringList scopes() const;

@@ -21,10 +21,8 @@ thread_local QHash<quint64, QHash<QByteArray, ThreadCacheEntry>> threadCaches;
 } // namespace
 
 AccessTokenVerifier::AccessTokenVerifier(IssuerKeys *issuerKeys, Settings settings, jose::Clock clock)
-    : m_issuerKeys(issuerKeys), m_settings(std::move(settings)), m_clock(std::move(clock)), m_cache(m_settings.cacheCapacity),
-      m_id(nextVerifierId.fetch_add(1))
-{
-}
+    : m_issuerKeys(issuerKeys), m_settings(std::move(settings)), m_clock(std::move(clock)), m_cache(m_settings.cacheCapacity), m_id(nextVerifierId.fetch_add(1))
+{}
 
 const jose::VerifiedJwt *AccessTokenVerifier::fromThreadCache(const QByteArray &token, qint64 now) const
 {

@@ -21,9 +21,8 @@ void BearerGuard::authenticate(const http::Request &request, std::function<void(
         then(request, *outcome);
         return;
     }
-    m_verifier->verify(readBearerCredentials(request).token, [request, then = std::move(then)](const jose::Result<jose::VerifiedJwt> &result) {
-        then(request, outcomeOf(result));
-    });
+    m_verifier->verify(readBearerCredentials(request).token,
+                       [request, then = std::move(then)](const jose::Result<jose::VerifiedJwt> &result) { then(request, outcomeOf(result)); });
 }
 
 std::optional<BearerGuard::Outcome> BearerGuard::authenticateAtOnce(const http::Request &request) const

@@ -48,9 +48,9 @@ BearerCredentials readBearerCredentials(const http::Request &request)
     if (scheme.compare("Bearer", Qt::CaseInsensitive) != 0) {
         if (scheme.isEmpty())
             return {Kind::Malformed, {}, QStringLiteral("the Authorization header is empty")};
-        return {Kind::OtherScheme, {},
-                QStringLiteral("the Authorization header uses the %1 scheme; this API accepts Bearer tokens")
-                    .arg(QString::fromLatin1(scheme.left(20)))};
+        return {Kind::OtherScheme,
+                {},
+                QStringLiteral("the Authorization header uses the %1 scheme; this API accepts Bearer tokens").arg(QString::fromLatin1(scheme.left(20)))};
     }
     const QByteArray token = space < 0 ? QByteArray() : value.mid(space + 1).trimmed();
     if (token.isEmpty())

@@ -9,9 +9,9 @@ namespace organizer::server {
 struct BearerCredentials
 {
     enum class Kind {
-        Missing,      // no Authorization header (or another scheme): 401 with no error code
-        OtherScheme,  // e.g. Basic: this API does not take those, 401 with no error code
-        Malformed,    // 400 invalid_request
+        Missing, // no Authorization header (or another scheme): 401 with no error code
+        OtherScheme, // e.g. Basic: this API does not take those, 401 with no error code
+        Malformed, // 400 invalid_request
         Present,
     };
     Kind kind = Kind::Missing;

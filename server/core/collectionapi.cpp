@@ -24,25 +24,22 @@ http::Response invalid(const QString &description, const QJsonArray &errors = {}
 } // namespace
 
 CollectionApi::CollectionApi(catalogue::ApiSpec spec, RecordStore *store)
-    : m_spec(std::move(spec)),
-      m_scopes{m_spec.scope(catalogue::Action::Read), m_spec.scope(catalogue::Action::Create), m_spec.scope(catalogue::Action::Update),
-               m_spec.scope(catalogue::Action::Delete)},
+    : m_spec(std::move(spec)), m_scopes{m_spec.scope(catalogue::Action::Read), m_spec.scope(catalogue::Action::Create), m_spec.scope(catalogue::Action::Update),
+                                        m_spec.scope(catalogue::Action::Delete)},
       m_store(store), m_id(nextApiId.fetch_add(1))
-{
-}
+{}
 
 http::Response CollectionApi::notFound(qint64 id) const
 {
-    return http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"),
-                                                      QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id)));
+    return http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id)));
 }
 
 http::Response CollectionApi::storeFailure(const QString &detail) const
 {
     // The detail may name files and SQL; the client gets a sentence, the log gets the detail.
     qCCritical(lcStore).noquote() << detail;
-    return http::Response::json(500, oauthErrorObject(QStringLiteral("server_error"),
-                                                      QStringLiteral("the %1 could not be stored; see the server log").arg(m_spec.singular)));
+    return http::Response::json(
+        500, oauthErrorObject(QStringLiteral("server_error"), QStringLiteral("the %1 could not be stored; see the server log").arg(m_spec.singular)));
 }
 
 std::optional<qint64> CollectionApi::readId(const http::Request &request, http::Response *problem) const
@@ -52,8 +49,8 @@ std::optional<qint64> CollectionApi::readId(const http::Request &request, http::
     const qint64 id = text.toLongLong(&ok);
     if (!ok || id <= 0 || text.startsWith(QLatin1Char('+'))) {
         // An id that cannot exist is a missing resource, not a malformed request.
-        *problem = http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"),
-                                                              QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40))));
+        *problem = http::Response::json(
+            404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40))));
         return std::nullopt;
     }
     return id;
@@ -63,8 +60,9 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
 {
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType != "application/json") {
-        *problem = http::Response::json(415, oauthErrorObject(QStringLiteral("invalid_request"),
-                                                              QStringLiteral("send the %1 as JSON with Content-Type: application/json").arg(m_spec.singular)));
+        *problem = http::Response::json(415,
+                                        oauthErrorObject(QStringLiteral("invalid_request"),
+                                                         QStringLiteral("send the %1 as JSON with Content-Type: application/json").arg(m_spec.singular)));
         return std::nullopt;
     }
     QJsonParseError parseError;

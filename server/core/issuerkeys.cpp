@@ -21,8 +21,7 @@ QUrl withTrailingSlash(QUrl url)
 
 } // namespace
 
-LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent)
-    : IssuerKeys(parent)
+LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent) : IssuerKeys(parent)
 {
     publishIssuer(issuer);
     publishKeys(std::move(keys));

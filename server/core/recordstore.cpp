@@ -270,7 +270,8 @@ void RecordStore::WalIndexView::attach(const QString &databasePath)
     const int fd = ::open(QFile::encodeName(databasePath + QStringLiteral("-shm")).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    struct stat info{};
+    struct stat info
+    {};
     if (::fstat(fd, &info) == 0 && info.st_size >= kMappedBytes) {
         void *mapped = ::mmap(nullptr, kMappedBytes, PROT_READ, MAP_SHARED, fd, 0);
         if (mapped != MAP_FAILED)

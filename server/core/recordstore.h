@@ -72,7 +72,7 @@ private:
     // The database's shared wal-index header, mapped read-only: compared on each revision() call.
     struct WalIndexView
     {
-        static constexpr qsizetype kHeaderBytes = 48;  // one copy of the WalIndexHdr
+        static constexpr qsizetype kHeaderBytes = 48; // one copy of the WalIndexHdr
         static constexpr qsizetype kMappedBytes = 136; // both copies and the checkpoint info
         ~WalIndexView();
         void attach(const QString &databasePath);

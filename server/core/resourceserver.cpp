@@ -13,8 +13,7 @@ std::atomic<quint64> nextResourceServerId{1};
 ResourceServer::ResourceServer(Settings settings, AccessTokenVerifier *verifier, RecordStore *store)
     : m_settings(std::move(settings)), m_verifier(verifier), m_guard(verifier), m_store(store), m_served(std::make_shared<Served>()),
       m_id(nextResourceServerId.fetch_add(1))
-{
-}
+{}
 
 void ResourceServer::registerRoutes(http::Router &router)
 {
@@ -109,13 +108,14 @@ http::Handler ResourceServer::serve(catalogue::Action action, Operation operatio
         const QString segment = request.pathParameters.value(QStringLiteral("api"));
         const CollectionApi *api = served->apiServedAt(segment);
         if (!api) {
-            respond(http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no API is served at /api/%1").arg(segment.left(60)))));
+            respond(
+                http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no API is served at /api/%1").arg(segment.left(60)))));
             return;
         }
         const QString scope = m_settings.scopeOverrides.isEmpty()
             ? api->scope(action)
-            : scopeFor(request.method == "HEAD" ? QByteArray("GET") : request.method, QStringLiteral("/api/") + segment + (item ? QStringLiteral("/{id}") : QString()),
-                       api->scope(action));
+            : scopeFor(request.method == "HEAD" ? QByteArray("GET") : request.method,
+                       QStringLiteral("/api/") + segment + (item ? QStringLiteral("/{id}") : QString()), api->scope(action));
         if (auto outcome = m_guard.authenticateAtOnce(request)) {
             respond(decide(request, *outcome, *served, *api, scope, operation));
             return;
@@ -141,8 +141,9 @@ http::Response ResourceServer::decide(const http::Request &request, const Bearer
     // A scope the tenant's API no longer has opens nothing, even on a token issued before it went.
     if (served.definedScopes && !served.definedScopes->contains(scope)) {
         qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "needs" << scope << "which the API no longer defines";
-        return bearerError(403, {m_settings.realm, QStringLiteral("insufficient_scope"),
-                                 QStringLiteral("the %1 scope is no longer defined on the API %2").arg(scope, m_settings.realm), scope});
+        return bearerError(403,
+                           {m_settings.realm, QStringLiteral("insufficient_scope"),
+                            QStringLiteral("the %1 scope is no longer defined on the API %2").arg(scope, m_settings.realm), scope});
     }
     return (api.*operation)(request);
 }

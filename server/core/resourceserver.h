@@ -28,7 +28,7 @@ public:
     struct Settings
     {
         QString realm = QStringLiteral("organize");
-        QStringList apiNames;                   // the APIs this process serves; empty: every one published
+        QStringList apiNames; // the APIs this process serves; empty: every one published
         QHash<QString, QString> scopeOverrides; // "GET /api/contacts/{id}" → scope (testing the QA grid)
     };
 

@@ -183,9 +183,9 @@ void AccessLog::run()
             else
                 appendCombined(out, entry);
         if (droppedNow > 0) {
-            out += m_format == Format::Json ? QByteArray("{\"dropped\":") + QByteArray::number(droppedNow) + "}\n"
-                                            : QByteArray("# organizer-server: ") + QByteArray::number(droppedNow)
-                                                  + " access log lines dropped (the log could not keep up)\n";
+            out += m_format == Format::Json
+                ? QByteArray("{\"dropped\":") + QByteArray::number(droppedNow) + "}\n"
+                : QByteArray("# organizer-server: ") + QByteArray::number(droppedNow) + " access log lines dropped (the log could not keep up)\n";
         }
         if (!out.isEmpty())
             writeAll(out);

@@ -21,9 +21,9 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 struct Request
 {
     QByteArray method; // upper case, as sent
-    QString path;      // percent-decoded path, no query (for messages and logs)
-    QString rawPath;   // the path as sent, still percent-encoded: routing splits it before decoding
-    FormData query;    // application/x-www-form-urlencoded: '+' is a space
+    QString path; // percent-decoded path, no query (for messages and logs)
+    QString rawPath; // the path as sent, still percent-encoded: routing splits it before decoding
+    FormData query; // application/x-www-form-urlencoded: '+' is a space
     HeaderList headers; // names lower-cased
     QByteArray body;
     QHostAddress peer;

@@ -201,7 +201,7 @@ private:
         QByteArray peerText; // for the access log
         QByteArray key;
         RequestParser parser;
-        QByteArray input;  // received, not yet parsed
+        QByteArray input; // received, not yet parsed
         QByteArray output; // answers the kernel has not taken yet, from outputSent on
         qsizetype outputSent = 0;
         std::deque<Pending> pending;
@@ -387,7 +387,8 @@ void Server::Worker::closeNow(Connection &c)
     --m_shared->open;
     --connections;
     // Removed once the current call chain (which may hold a reference) has unwound.
-    QMetaObject::invokeMethod(this, [this, id] { m_connections.erase(id); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, id] { m_connections.erase(id); }, Qt::QueuedConnection);
 }
 
 void Server::Worker::onReadable(Connection &c)
@@ -554,8 +555,7 @@ void Server::Worker::pump(Connection &c)
     }
     c.pumping = false;
     if (!c.gone)
-        setInterest(c, !c.readEof && (c.lingerSinceMs >= 0 || (!c.readingStopped && !paused(c) && c.input.size() < maxBufferedInput())),
-                    c.unsent() > 0);
+        setInterest(c, !c.readEof && (c.lingerSinceMs >= 0 || (!c.readingStopped && !paused(c) && c.input.size() < maxBufferedInput())), c.unsent() > 0);
 }
 
 Responder Server::Worker::responderFor(quint64 connectionId, quint64 sequence) const
@@ -571,7 +571,8 @@ Responder Server::Worker::responderFor(quint64 connectionId, quint64 sequence) c
             return;
         }
         QMetaObject::invokeMethod(
-            worker, [worker, connectionId, sequence, response = std::move(response)]() mutable { worker->deliver(connectionId, sequence, std::move(response)); },
+            worker,
+            [worker, connectionId, sequence, response = std::move(response)]() mutable { worker->deliver(connectionId, sequence, std::move(response)); },
             Qt::QueuedConnection);
     };
 }
@@ -764,8 +765,7 @@ class Server::Acceptor : public QTcpServer
 public:
     Acceptor(std::shared_ptr<Shared> shared, QList<Worker *> workers, QObject *parent)
         : QTcpServer(parent), m_shared(std::move(shared)), m_workers(std::move(workers))
-    {
-    }
+    {}
 
 protected:
     void incomingConnection(qintptr descriptor) override
@@ -828,7 +828,8 @@ Server::~Server()
         worker->detach();
         QThread *thread = worker->thread();
         // Deleted on its own thread: its sockets and timers belong there.
-        QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
         thread->quit();
         thread->wait();
         delete thread;
@@ -886,7 +887,8 @@ quint16 Server::listenOn(const QHostAddress &address, quint16 port, QString *err
         auto *worker = new Worker(m_shared);
         worker->moveToThread(thread);
         thread->start();
-        QMetaObject::invokeMethod(worker, [worker] { worker->start(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->start(); }, Qt::QueuedConnection);
         m_workers.append(worker);
     }
     m_acceptor = new Acceptor(m_shared, m_workers, this);

@@ -16,12 +16,12 @@ Q_DECLARE_LOGGING_CATEGORY(lcAccess)
 
 struct ConnectionLimits
 {
-    int maxConnections = 0;             // open sockets at once, refused ones included; 0: sized from RLIMIT_NOFILE
+    int maxConnections = 0; // open sockets at once, refused ones included; 0: sized from RLIMIT_NOFILE
     int maxConnectionsPerAddress = 256; // per IPv4 address or IPv6 /64; raise it behind a reverse proxy
-    int idleTimeoutMs = 30'000;         // a keep-alive connection between requests, or an answer the client does not read
-    int requestTimeoutMs = 10'000;      // from the first byte a request is expected (accept, or its first byte) to its end
+    int idleTimeoutMs = 30'000; // a keep-alive connection between requests, or an answer the client does not read
+    int requestTimeoutMs = 10'000; // from the first byte a request is expected (accept, or its first byte) to its end
     qsizetype maxHeaderBytes = 32 * 1024; // request line + headers (big Auth0 tokens fit): beyond, 431
-    int maxPipelinedRequests = 16;      // requests read ahead of their answers; beyond, reading pauses
+    int maxPipelinedRequests = 16; // requests read ahead of their answers; beyond, reading pauses
     qsizetype maxUnsentBytes = 1024 * 1024; // answers the client has not read; beyond, reading pauses
 };
 
@@ -70,7 +70,7 @@ private:
 
 struct SerializeOptions
 {
-    bool includeBody = true;    // false for HEAD: Content-Length stays, the body goes
+    bool includeBody = true; // false for HEAD: Content-Length stays, the body goes
     bool closeConnection = false;
     bool keepAliveHttp10 = false; // an HTTP/1.0 client that asked to keep the connection
 };

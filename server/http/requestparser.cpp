@@ -40,7 +40,7 @@ bool isFieldValue(QByteArrayView value)
         std::memcpy(&word, value.data() + i, 8);
         const quint64 below20 = (word - 0x20 * ones) & ~word & highs; // a byte < 0x20 (or >= 0x80)
         const quint64 del = word ^ (0x7f * ones);
-        const quint64 isDel = (del - ones) & ~del & highs;            // a byte == 0x7f
+        const quint64 isDel = (del - ones) & ~del & highs; // a byte == 0x7f
         if ((below20 | isDel | (word & highs)) != 0) {
             for (qsizetype j = i; j < i + 8; ++j) {
                 if (!kFieldValue[static_cast<unsigned char>(value[j])])
@@ -83,7 +83,7 @@ bool equalsIgnoringCase(QByteArrayView a, QByteArrayView b)
 }
 
 // Calls `visit` with each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
-template<typename Visit>
+template <typename Visit>
 void forEachListElement(QByteArrayView list, Visit visit)
 {
     qsizetype start = 0;
@@ -243,8 +243,9 @@ RequestParser::Status RequestParser::parse(QByteArrayView input, qsizetype *cons
             const void *found = std::memchr(origin + pos, '\n', std::size_t(window));
             if (!found) {
                 if (window > m_limits.maxChunkLineBytes + 1)
-                    return fail(400, m_state == State::ChunkSize ? QStringLiteral("a chunk-size line is longer than %1 bytes").arg(m_limits.maxChunkLineBytes)
-                                                                 : QStringLiteral("a trailer field is longer than %1 bytes").arg(m_limits.maxChunkLineBytes));
+                    return fail(400,
+                                m_state == State::ChunkSize ? QStringLiteral("a chunk-size line is longer than %1 bytes").arg(m_limits.maxChunkLineBytes)
+                                                            : QStringLiteral("a trailer field is longer than %1 bytes").arg(m_limits.maxChunkLineBytes));
                 return Status::NeedMore;
             }
             const qsizetype newline = static_cast<const char *>(found) - origin;
@@ -465,8 +466,9 @@ RequestParser::Status RequestParser::applyFraming()
         if (!equalsIgnoringCase(codings.last(), "chunked"))
             return fail(400, QStringLiteral("chunked is not the final transfer coding, so the request's length cannot be determined"));
         if (codings.size() > 1) {
-            return fail(501, QStringLiteral("the transfer coding %1 is not implemented; send the body with chunked alone")
-                                 .arg(QString::fromLatin1(codings.first().first(std::min<qsizetype>(codings.first().size(), 40)))));
+            return fail(501,
+                        QStringLiteral("the transfer coding %1 is not implemented; send the body with chunked alone")
+                            .arg(QString::fromLatin1(codings.first().first(std::min<qsizetype>(codings.first().size(), 40)))));
         }
     }
     if (contentLengthCount > 1)

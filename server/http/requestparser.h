@@ -10,19 +10,19 @@ namespace organizer::http {
 struct ParserLimits
 {
     qsizetype maxHeaderBytes = 32 * 1024; // request line and header fields together (big Auth0 tokens fit)
-    qsizetype maxBodyBytes = 64 * 1024;   // decoded body bytes, whatever the framing
+    qsizetype maxBodyBytes = 64 * 1024; // decoded body bytes, whatever the framing
     int maxHeaderFields = 100;
-    qsizetype maxChunkLineBytes = 1024;   // chunk size with its extensions, or one trailer field
+    qsizetype maxChunkLineBytes = 1024; // chunk size with its extensions, or one trailer field
 };
 
 // One HTTP/1.x request as it came off the wire, before any percent-decoding.
 struct ParsedRequest
 {
     QByteArray method;
-    QByteArray target;  // origin-form "/path?query"; an absolute-form target is reduced to it
+    QByteArray target; // origin-form "/path?query"; an absolute-form target is reduced to it
     int minorVersion = 1; // HTTP/1.<minor>
     HeaderList headers; // names lower-cased, values without surrounding whitespace
-    QByteArray body;    // de-chunked
+    QByteArray body; // de-chunked
     bool keepAlive = true;
     bool expectsContinue = false;
 };
@@ -44,7 +44,7 @@ public:
     enum class Status {
         NeedMore, // every byte given was used or is kept in view; call again with more
         Complete, // request() holds a whole request; call reset() before the next one
-        Failed,   // failure() says why
+        Failed, // failure() says why
     };
 
     explicit RequestParser(ParserLimits limits = {}) : m_limits(limits) {}
@@ -55,8 +55,11 @@ public:
     void reset();
 
     // True once a request's head was parsed and its body has not fully arrived (for 100-continue).
-    bool awaitingBody() const { return m_state == State::FixedBody || m_state == State::ChunkSize || m_state == State::ChunkData
-                                       || m_state == State::ChunkDataEnd || m_state == State::Trailer; }
+    bool awaitingBody() const
+    {
+        return m_state == State::FixedBody || m_state == State::ChunkSize || m_state == State::ChunkData || m_state == State::ChunkDataEnd
+            || m_state == State::Trailer;
+    }
     // True while no byte of a request has been seen (between requests).
     bool idle() const { return m_state == State::Head && m_scanned == 0; }
 
@@ -79,7 +82,7 @@ private:
     State m_state = State::Head;
     ParsedRequest m_request;
     ParseFailure m_failure;
-    qsizetype m_scanned = 0;   // head bytes already searched for the blank line
+    qsizetype m_scanned = 0; // head bytes already searched for the blank line
     qsizetype m_lineStart = 0; // where the current head line starts
     qsizetype m_remaining = 0; // body or chunk bytes still to come
     qsizetype m_trailerBytes = 0;

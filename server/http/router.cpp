@@ -97,9 +97,10 @@ void Router::dispatch(const Request &request, Responder respond) const
     }
     if (pathKnown) {
         const QByteArrayList allowed = allowedMethods(request);
-        Response response = Response::error(405, QStringLiteral("method_not_allowed"),
-                                            QStringLiteral("%1 is not supported on %2; use %3")
-                                                .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200), QString::fromLatin1(allowed.join(", "))));
+        Response response
+            = Response::error(405, QStringLiteral("method_not_allowed"),
+                              QStringLiteral("%1 is not supported on %2; use %3")
+                                  .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200), QString::fromLatin1(allowed.join(", "))));
         response.setHeader("allow", allowed.join(", "));
         respond(std::move(response));
         return;

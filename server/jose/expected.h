@@ -27,8 +27,7 @@ public:
     Expected(T value) : m_state(std::in_place_index<0>, std::move(value)) {}
     template <typename G>
     Expected(Unexpected<G> failure) : m_state(std::in_place_index<1>, E(std::move(failure).error()))
-    {
-    }
+    {}
 
     bool hasValue() const { return m_state.index() == 0; }
     explicit operator bool() const { return hasValue(); }
@@ -49,7 +48,6 @@ private:
 
 // For operations that succeed with nothing to return.
 struct Done
-{
-};
+{};
 
 } // namespace organizer

@@ -46,8 +46,8 @@ Result<Jwk> Jwk::fromJson(const QJsonObject &object)
 
     RsaKey::Components components;
     const std::pair<const char *, QByteArray *> members[] = {
-        {"n", &components.n},   {"e", &components.e},   {"d", &components.d},   {"p", &components.p},
-        {"q", &components.q},   {"dp", &components.dp}, {"dq", &components.dq}, {"qi", &components.qi},
+        {"n", &components.n}, {"e", &components.e},   {"d", &components.d},   {"p", &components.p},
+        {"q", &components.q}, {"dp", &components.dp}, {"dq", &components.dq}, {"qi", &components.qi},
     };
     for (const auto &[name, target] : members) {
         const bool required = qstrcmp(name, "n") == 0 || qstrcmp(name, "e") == 0;

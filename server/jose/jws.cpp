@@ -9,8 +9,7 @@ namespace organizer::jose {
 Result<CompactJws> parseCompactJws(QByteArrayView token)
 {
     if (token.size() > kMaxCompactJwsSize)
-        return fail(ErrorCode::TokenTooLarge,
-                    QStringLiteral("the token is %1 bytes; at most %2 are accepted").arg(token.size()).arg(kMaxCompactJwsSize));
+        return fail(ErrorCode::TokenTooLarge, QStringLiteral("the token is %1 bytes; at most %2 are accepted").arg(token.size()).arg(kMaxCompactJwsSize));
     const qsizetype firstDot = token.indexOf('.');
     const qsizetype secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
     if (firstDot < 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0)
@@ -34,8 +33,7 @@ Result<CompactJws> parseCompactJws(QByteArrayView token)
     if (!signature)
         return fail(ErrorCode::MalformedToken, QStringLiteral("the token signature is not base64url"));
 
-    return CompactJws{header.object(), std::move(*payload), std::move(*signature),
-                      token.first(secondDot).toByteArray()};
+    return CompactJws{header.object(), std::move(*payload), std::move(*signature), token.first(secondDot).toByteArray()};
 }
 
 Result<QByteArray> signCompactJws(QJsonObject header, const QByteArray &payload, const RsaKey &key, const QString &kid)
@@ -43,8 +41,7 @@ Result<QByteArray> signCompactJws(QJsonObject header, const QByteArray &payload,
     header.insert(QStringLiteral("alg"), QStringLiteral("RS256"));
     if (!kid.isEmpty())
         header.insert(QStringLiteral("kid"), kid);
-    const QByteArray signingInput = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-                                    + base64UrlEncode(payload);
+    const QByteArray signingInput = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(payload);
     auto signature = key.signSha256(signingInput);
     if (!signature)
         return Unexpected<Error>(signature.error());

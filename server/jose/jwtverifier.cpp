@@ -76,8 +76,7 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
     if (!alg.isString())
         return fail(ErrorCode::MalformedToken, QStringLiteral("the token header has no \"alg\""));
     if (alg.toString() != kRs256)
-        return fail(ErrorCode::UnsupportedAlgorithm,
-                    QStringLiteral("alg \"%1\" is not accepted; only RS256").arg(alg.toString().left(32)));
+        return fail(ErrorCode::UnsupportedAlgorithm, QStringLiteral("alg \"%1\" is not accepted; only RS256").arg(alg.toString().left(32)));
 
     // RFC 7515 §4.1.11: a "crit" member we do not understand makes the JWS invalid. We understand none.
     const QJsonValue crit = header.value(QLatin1String("crit"));
@@ -85,14 +84,14 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
         if (!crit.isArray() || crit.toArray().isEmpty())
             return fail(ErrorCode::MalformedToken, QStringLiteral("\"crit\" must be a non-empty array"));
         const QJsonValue first = crit.toArray().first();
-        return fail(ErrorCode::UnsupportedCritical,
-                    QStringLiteral("critical header parameter \"%1\" is not supported").arg(first.toString().left(32)));
+        return fail(ErrorCode::UnsupportedCritical, QStringLiteral("critical header parameter \"%1\" is not supported").arg(first.toString().left(32)));
     }
 
     const QJsonValue typ = header.value(QLatin1String("typ"));
     if (!typ.isUndefined() && (!typ.isString() || !typeAccepted(typ.toString(), m_policy.acceptedTypes)))
-        return fail(ErrorCode::UnsupportedType, QStringLiteral("token type \"%1\" is not accepted; expected %2")
-                                                    .arg(typ.toString().left(32), m_policy.acceptedTypes.join(QLatin1String(" or "))));
+        return fail(
+            ErrorCode::UnsupportedType,
+            QStringLiteral("token type \"%1\" is not accepted; expected %2").arg(typ.toString().left(32), m_policy.acceptedTypes.join(QLatin1String(" or "))));
 
     auto candidates = candidateKeys(header, keys);
     if (!candidates)
@@ -105,8 +104,9 @@ Result<VerifiedJwt> JwtVerifier::verify(QByteArrayView token, const JwkSet &keys
         }
     }
     if (!signer)
-        return fail(ErrorCode::BadSignature, candidates->size() == 1 ? QStringLiteral("the signature does not verify")
-                                                                     : QStringLiteral("the signature does not verify with any of the issuer's %1 keys").arg(candidates->size()));
+        return fail(ErrorCode::BadSignature,
+                    candidates->size() == 1 ? QStringLiteral("the signature does not verify")
+                                            : QStringLiteral("the signature does not verify with any of the issuer's %1 keys").arg(candidates->size()));
 
     QJsonParseError parseError;
     const QJsonDocument payload = QJsonDocument::fromJson(jws->payload, &parseError);
@@ -128,8 +128,10 @@ Result<QList<const Jwk *>> JwtVerifier::candidateKeys(const QJsonObject &header,
         if (keys.isEmpty())
             return fail(ErrorCode::UnknownKeyId, QStringLiteral("the issuer publishes no usable signing key"));
         if (keys.keys().size() > kMaxKidlessCandidates)
-            return fail(ErrorCode::AmbiguousKey, QStringLiteral("the token has no 'kid' and the issuer publishes %1 keys (at most %2 are tried)")
-                                                     .arg(keys.keys().size()).arg(kMaxKidlessCandidates));
+            return fail(ErrorCode::AmbiguousKey,
+                        QStringLiteral("the token has no 'kid' and the issuer publishes %1 keys (at most %2 are tried)")
+                            .arg(keys.keys().size())
+                            .arg(kMaxKidlessCandidates));
         QList<const Jwk *> all;
         for (const Jwk &jwk : keys.keys())
             all.append(&jwk);
@@ -152,14 +154,13 @@ Result<qint64> JwtVerifier::checkClaims(const QJsonObject &claims) const
     if (!exp->has_value())
         return fail(ErrorCode::MissingClaim, QStringLiteral("the token has no \"exp\" claim"));
     if (now >= **exp + m_policy.leewaySeconds)
-        return fail(ErrorCode::Expired, QStringLiteral("the token expired at %1")
-                                            .arg(QDateTime::fromSecsSinceEpoch(**exp, Qt::UTC).toString(Qt::ISODate)));
+        return fail(ErrorCode::Expired, QStringLiteral("the token expired at %1").arg(QDateTime::fromSecsSinceEpoch(**exp, Qt::UTC).toString(Qt::ISODate)));
     auto nbf = numericDate(claims, "nbf");
     if (!nbf)
         return Unexpected<Error>(nbf.error());
     if (nbf->has_value() && now + m_policy.leewaySeconds < **nbf)
-        return fail(ErrorCode::NotYetValid, QStringLiteral("the token is not valid before %1")
-                                                .arg(QDateTime::fromSecsSinceEpoch(**nbf, Qt::UTC).toString(Qt::ISODate)));
+        return fail(ErrorCode::NotYetValid,
+                    QStringLiteral("the token is not valid before %1").arg(QDateTime::fromSecsSinceEpoch(**nbf, Qt::UTC).toString(Qt::ISODate)));
     auto iat = numericDate(claims, "iat");
     if (!iat)
         return Unexpected<Error>(iat.error());
@@ -168,8 +169,7 @@ Result<qint64> JwtVerifier::checkClaims(const QJsonObject &claims) const
     if (!iss.isString())
         return fail(ErrorCode::MissingClaim, QStringLiteral("the token has no \"iss\" claim"));
     if (iss.toString() != m_policy.issuer)
-        return fail(ErrorCode::IssuerMismatch,
-                    QStringLiteral("issuer \"%1\" is not trusted; expected \"%2\"").arg(iss.toString().left(128), m_policy.issuer));
+        return fail(ErrorCode::IssuerMismatch, QStringLiteral("issuer \"%1\" is not trusted; expected \"%2\"").arg(iss.toString().left(128), m_policy.issuer));
 
     const QJsonValue aud = claims.value(QLatin1String("aud"));
     bool audienceFound = false;

@@ -16,7 +16,7 @@ Clock systemClock();
 
 struct JwtPolicy
 {
-    QString issuer;   // compared byte for byte (Auth0 issuers end with '/')
+    QString issuer; // compared byte for byte (Auth0 issuers end with '/')
     QString audience; // must equal "aud" or be one element of it
     qint64 leewaySeconds = 30;
     // RFC 7519 §5.1 makes "typ" optional; when present it must be one of these (case-insensitive,

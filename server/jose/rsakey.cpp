@@ -42,8 +42,7 @@ QString opensslReason(const char *what)
 
 BnPtr toBignum(const QByteArray &bigEndian)
 {
-    return BnPtr(BN_bin2bn(reinterpret_cast<const unsigned char *>(bigEndian.constData()),
-                           int(bigEndian.size()), nullptr));
+    return BnPtr(BN_bin2bn(reinterpret_cast<const unsigned char *>(bigEndian.constData()), int(bigEndian.size()), nullptr));
 }
 
 QByteArray bignumParam(EVP_PKEY *key, const char *name)
@@ -74,18 +73,14 @@ QByteArray withoutLeadingZeros(QByteArray value)
 
 } // namespace
 
-RsaKey::RsaKey(EVP_PKEY *key, bool hasPrivate)
-    : m_key(key, EVP_PKEY_free), m_hasPrivate(hasPrivate)
-{
-}
+RsaKey::RsaKey(EVP_PKEY *key, bool hasPrivate) : m_key(key, EVP_PKEY_free), m_hasPrivate(hasPrivate) {}
 
 Result<RsaKey> RsaKey::generate(int bits)
 {
     if (bits < kMinimumBits)
         return fail(ErrorCode::KeyTooSmall, QStringLiteral("RSA keys must have at least %1 bits").arg(kMinimumBits));
     CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1
-        || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1)
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1)
         return fail(ErrorCode::CryptoFailure, opensslReason("cannot prepare RSA key generation"));
     EVP_PKEY *key = nullptr;
     if (EVP_PKEY_generate(ctx.get(), &key) != 1)
@@ -99,16 +94,14 @@ Result<RsaKey> RsaKey::fromPem(const QByteArray &pem)
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
     if (!bio)
         return fail(ErrorCode::CryptoFailure, opensslReason("cannot allocate a memory BIO"));
-    EVP_PKEY *key = isPrivate ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
-                              : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    EVP_PKEY *key = isPrivate ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
     if (!key)
         return fail(ErrorCode::InvalidKey, opensslReason("the PEM data holds no readable key"));
     RsaKey result(key, isPrivate);
     if (EVP_PKEY_is_a(key, "RSA") != 1)
         return fail(ErrorCode::InvalidKey, QStringLiteral("the PEM key is not an RSA key"));
     if (result.bits() < kMinimumBits)
-        return fail(ErrorCode::KeyTooSmall,
-                    QStringLiteral("the RSA key has %1 bits; at least %2 are required").arg(result.bits()).arg(kMinimumBits));
+        return fail(ErrorCode::KeyTooSmall, QStringLiteral("the RSA key has %1 bits; at least %2 are required").arg(result.bits()).arg(kMinimumBits));
     return result;
 }
 
@@ -122,8 +115,7 @@ Result<RsaKey> RsaKey::fromComponents(const Components &c)
     BnPtr d, p, q, dp, dq, qi;
     if (!builder || !n || !e)
         return fail(ErrorCode::CryptoFailure, opensslReason("cannot allocate RSA parameters"));
-    bool ok = OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get())
-              && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
+    bool ok = OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
     if (isPrivate) {
         d = toBignum(c.d);
         ok = ok && d && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_D, d.get());
@@ -131,15 +123,14 @@ Result<RsaKey> RsaKey::fromComponents(const Components &c)
             p = toBignum(c.p);
             q = toBignum(c.q);
             ok = ok && p && q && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_FACTOR1, p.get())
-                 && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_FACTOR2, q.get());
+                && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_FACTOR2, q.get());
             if (!c.dp.isEmpty() && !c.dq.isEmpty() && !c.qi.isEmpty()) {
                 dp = toBignum(c.dp);
                 dq = toBignum(c.dq);
                 qi = toBignum(c.qi);
-                ok = ok && dp && dq && qi
-                     && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.get())
-                     && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get())
-                     && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get());
+                ok = ok && dp && dq && qi && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.get())
+                    && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get())
+                    && OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get());
             }
         }
     }
@@ -153,8 +144,7 @@ Result<RsaKey> RsaKey::fromComponents(const Components &c)
         return fail(ErrorCode::InvalidKey, opensslReason("the RSA parameters do not form a key"));
     RsaKey result(key, isPrivate);
     if (result.bits() < kMinimumBits)
-        return fail(ErrorCode::KeyTooSmall,
-                    QStringLiteral("the RSA key has %1 bits; at least %2 are required").arg(result.bits()).arg(kMinimumBits));
+        return fail(ErrorCode::KeyTooSmall, QStringLiteral("the RSA key has %1 bits; at least %2 are required").arg(result.bits()).arg(kMinimumBits));
     return result;
 }
 
@@ -212,8 +202,9 @@ Result<QByteArray> RsaKey::signSha256(QByteArrayView data) const
         || EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char *>(data.data()), size_t(data.size())) != 1)
         return fail(ErrorCode::CryptoFailure, opensslReason("cannot start an RS256 signature"));
     QByteArray signature(qsizetype(length), Qt::Uninitialized);
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char *>(signature.data()), &length,
-                       reinterpret_cast<const unsigned char *>(data.data()), size_t(data.size())) != 1)
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char *>(signature.data()), &length, reinterpret_cast<const unsigned char *>(data.data()),
+                       size_t(data.size()))
+        != 1)
         return fail(ErrorCode::CryptoFailure, opensslReason("RS256 signing failed"));
     signature.resize(qsizetype(length));
     return signature;
@@ -224,12 +215,10 @@ bool RsaKey::verifySha256(QByteArrayView data, QByteArrayView signature) const
     if (!m_key || signature.size() != (bits() + 7) / 8)
         return false;
     MdCtxPtr ctx(EVP_MD_CTX_new());
-    const bool ok = ctx
-                    && EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, m_key.get(), nullptr) == 1
-                    && EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()),
-                                        size_t(signature.size()), reinterpret_cast<const unsigned char *>(data.data()),
-                                        size_t(data.size()))
-                           == 1;
+    const bool ok = ctx && EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, m_key.get(), nullptr) == 1
+        && EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()), size_t(signature.size()),
+                            reinterpret_cast<const unsigned char *>(data.data()), size_t(data.size()))
+            == 1;
     ERR_clear_error();
     return ok;
 }
@@ -238,7 +227,7 @@ QString RsaKey::thumbprint() const
 {
     // RFC 7638 §3.2: required members only, lexicographic order, no whitespace.
     const QByteArray canonical = "{\"e\":\"" + base64UrlEncode(withoutLeadingZeros(publicExponent())) + "\",\"kty\":\"RSA\",\"n\":\""
-                                 + base64UrlEncode(withoutLeadingZeros(modulus())) + "\"}";
+        + base64UrlEncode(withoutLeadingZeros(modulus())) + "\"}";
     return QString::fromLatin1(base64UrlEncode(QCryptographicHash::hash(canonical, QCryptographicHash::Sha256)));
 }
 

@@ -26,8 +26,8 @@ public:
 
     struct Components
     {
-        QByteArray n, e;       // public (big-endian, unsigned)
-        QByteArray d, p, q;    // private; empty for a public key
+        QByteArray n, e; // public (big-endian, unsigned)
+        QByteArray d, p, q; // private; empty for a public key
         QByteArray dp, dq, qi; // optional CRT values
     };
     static Result<RsaKey> fromComponents(const Components &components);

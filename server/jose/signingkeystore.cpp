@@ -64,8 +64,7 @@ Result<SigningKeyStore> SigningKeyStore::open(const QString &directory, int bits
     if (!QDir().mkpath(directory))
         return fail(ErrorCode::StorageFailure, QStringLiteral("cannot create the key directory %1").arg(directory));
     if (::chmod(QFile::encodeName(directory).constData(), S_IRWXU) != 0)
-        return fail(ErrorCode::StorageFailure,
-                    QStringLiteral("cannot restrict the key directory %1 to its owner: %2").arg(directory, systemError()));
+        return fail(ErrorCode::StorageFailure, QStringLiteral("cannot restrict the key directory %1 to its owner: %2").arg(directory, systemError()));
     SigningKeyStore store(QDir(directory).absolutePath());
     if (auto loaded = store.load(); !loaded)
         return Unexpected<Error>(loaded.error());
@@ -86,8 +85,7 @@ Result<Done> SigningKeyStore::load()
         if (!file.open(QIODevice::ReadOnly))
             return fail(ErrorCode::StorageFailure, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
         if (file.permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther))
-            return fail(ErrorCode::StorageFailure,
-                        QStringLiteral("%1 is readable by others; run chmod 600 on it or delete it").arg(path));
+            return fail(ErrorCode::StorageFailure, QStringLiteral("%1 is readable by others; run chmod 600 on it or delete it").arg(path));
         auto key = RsaKey::fromPem(file.readAll());
         if (!key || !key->hasPrivateKey())
             return fail(ErrorCode::InvalidKey, QStringLiteral("%1 does not hold an RSA private key").arg(path));

@@ -75,7 +75,8 @@ http::Response ManagementApi::createClientGrant(const http::Request &request)
     auto body = readObject(request);
     if (!body)
         return body.error();
-    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")}); !unexpected.isEmpty())
+    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")});
+        !unexpected.isEmpty())
         return invalidBody(unexpected);
     const QString clientId = body->value(QLatin1String("client_id")).toString();
     const QString audience = body->value(QLatin1String("audience")).toString();
@@ -125,9 +126,8 @@ http::Response ManagementApi::updateClientGrant(const http::Request &request)
         return scopes.error();
     Tenant next = tenant();
     next.clients[c].clientGrants[g].scopes = *scopes;
-    return commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))), [this, c = c, g = g] {
-        return jsonAnswer(200, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g)));
-    });
+    return commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))),
+                  [this, c = c, g = g] { return jsonAnswer(200, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g))); });
 }
 
 http::Response ManagementApi::deleteClientGrant(const http::Request &request)

@@ -9,8 +9,7 @@ Q_LOGGING_CATEGORY(lcManagement, "organizer.server.management")
 ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, TenantStore *store, server::AccessTokenVerifier *verifier,
                              TenantChanged changed)
     : m_settings(std::move(settings)), m_authorization(authorization), m_store(store), m_verifier(verifier), m_guard(verifier), m_changed(std::move(changed))
-{
-}
+{}
 
 void ManagementApi::registerRoutes(http::Router &router)
 {
@@ -53,7 +52,8 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
                 const server::BearerRejection &rejection = outcome.error();
                 http::Response response = rejection.error.isEmpty()
                     ? managementError(401, QStringLiteral("Missing authentication"), {})
-                    : managementError(rejection.status, rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
+                    : managementError(rejection.status,
+                                      rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
                                       rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token") : QStringLiteral("invalid_request"));
                 response.setHeader("www-authenticate", server::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
                 respond(response);
@@ -101,6 +101,36 @@ http::Response ManagementApi::commit(authorization::Tenant next, const QString &
     }
     qCInfo(lcManagement).noquote() << what;
     return answer();
+}
+
+http::Response ManagementApi::editPermissions(const http::Request &request, PermissionEdit edit,
+                                              const std::function<QHash<QString, QStringList> *(authorization::Tenant &)> &heldBy, const QString &who)
+{
+    auto body = readObject(request);
+    if (!body)
+        return body.error();
+    auto permissions = readPermissions(tenant(), *body);
+    if (!permissions)
+        return permissions.error();
+    authorization::Tenant next = tenant();
+    QHash<QString, QStringList> &held = *heldBy(next);
+    QStringList names;
+    for (const Permission &permission : *permissions) {
+        QStringList &list = held[permission.apiIdentifier];
+        if (edit == PermissionEdit::Remove)
+            list.removeAll(permission.name);
+        else if (!list.contains(permission.name))
+            list.append(permission.name);
+        names.append(permission.name);
+    }
+    const QString what = edit == PermissionEdit::Add ? QStringLiteral("gave %1 the permissions %2") : QStringLiteral("took the permissions %2 from %1");
+    return commit(std::move(next), what.arg(who, names.join(QLatin1Char(' '))), [edit] {
+        // Auth0 answers 201 to an assignment and 204 to a removal.
+        http::Response answer = http::Response::noContent();
+        if (edit == PermissionEdit::Add)
+            answer.status = 201;
+        return answer;
+    });
 }
 
 void dropUndefinedPermissions(authorization::Tenant &tenant)

@@ -23,9 +23,9 @@ class ManagementApi
 public:
     struct Settings
     {
-        QString servedAudience;                   // the resource server this process hosts ("organize")
-        QList<catalogue::ApiSpec> builtinApis;    // the catalogue's APIs it serves
-        QByteArray sourceDigest;                  // of the tenant file the stored changes apply to
+        QString servedAudience; // the resource server this process hosts ("organize")
+        QList<catalogue::ApiSpec> builtinApis; // the catalogue's APIs it serves
+        QByteArray sourceDigest; // of the tenant file the stored changes apply to
     };
     // Applies a committed tenant beyond the authorization server (resource server, CORS); an error
     // undoes the change.
@@ -44,6 +44,12 @@ private:
     const authorization::Tenant &tenant() const { return m_authorization->tenant(); }
     // Checks, stores and applies `next`; then answers with `answer()`, which sees the tenant as changed.
     http::Response commit(authorization::Tenant next, const QString &what, const std::function<http::Response()> &answer);
+
+    enum class PermissionEdit { Add, Remove };
+    // Adds or removes the body's {"permissions": […]} on what `heldBy` points at in the changed
+    // tenant (a user's or a role's permissions); `who` names it in the log.
+    http::Response editPermissions(const http::Request &request, PermissionEdit edit,
+                                   const std::function<QHash<QString, QStringList> *(authorization::Tenant &)> &heldBy, const QString &who);
 
     // resourceservers.cpp
     QJsonObject resourceServerOf(const QString &identifier) const;

@@ -47,7 +47,8 @@ http::Response jsonAnswer(int status, const QJsonValue &value)
 {
     http::Response response;
     response.status = status;
-    response.body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact) : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    response.body
+        = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact) : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
     response.setHeader("content-type", "application/json");
     response.setHeader("cache-control", "no-store");
     return response;
@@ -63,7 +64,8 @@ Expected<QJsonObject, http::Response> readObject(const http::Request &request)
     if (error.error != QJsonParseError::NoError)
         return Unexpected<http::Response>(invalidBody(QStringLiteral("Invalid JSON: %1 at byte %2").arg(error.errorString()).arg(error.offset)));
     if (!document.isObject())
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("Expected type object but found type %1").arg(document.isArray() ? QStringLiteral("array") : QStringLiteral("other"))));
+        return Unexpected<http::Response>(
+            invalidBody(QStringLiteral("Expected type object but found type %1").arg(document.isArray() ? QStringLiteral("array") : QStringLiteral("other"))));
     return document.object();
 }
 
@@ -91,11 +93,13 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
     const auto page = number("page", 0, 1'000'000);
     const auto perPage = number("per_page", 50, 100);
     if (!page)
-        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property page'.").arg(request.query.value(u"page").left(20)),
+        return managementError(400,
+                               QStringLiteral("Query validation error: 'Invalid value \"%1\" for property page'.").arg(request.query.value(u"page").left(20)),
                                QStringLiteral("invalid_query_string"));
     if (!perPage)
-        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property per_page (from 0 to 100)'.")
-                                        .arg(request.query.value(u"per_page").left(20)),
+        return managementError(400,
+                               QStringLiteral("Query validation error: 'Invalid value \"%1\" for property per_page (from 0 to 100)'.")
+                                   .arg(request.query.value(u"per_page").left(20)),
                                QStringLiteral("invalid_query_string"));
     const QString totals = request.query.value(u"include_totals");
     if (!totals.isNull() && totals != QLatin1String("true") && totals != QLatin1String("false"))
@@ -107,11 +111,12 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
         slice.append(all.at(i));
     if (totals != QLatin1String("true"))
         return jsonAnswer(200, slice);
-    return jsonAnswer(200, QJsonObject{{QStringLiteral("start"), start},
-                                       {QStringLiteral("limit"), *perPage},
-                                       {QStringLiteral("length"), slice.size()},
-                                       {QStringLiteral("total"), all.size()},
-                                       {key, slice}});
+    return jsonAnswer(200,
+                      QJsonObject{{QStringLiteral("start"), start},
+                                  {QStringLiteral("limit"), *perPage},
+                                  {QStringLiteral("length"), slice.size()},
+                                  {QStringLiteral("total"), all.size()},
+                                  {key, slice}});
 }
 
 Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
@@ -127,17 +132,19 @@ Expected<QList<Permission>, http::Response> readPermissions(const authorization:
         if (const QString unexpected = unexpectedMember(entry, {QStringLiteral("resource_server_identifier"), QStringLiteral("permission_name")});
             !unexpected.isEmpty())
             return Unexpected<http::Response>(invalidBody(unexpected));
-        const Permission permission{entry.value(QLatin1String("resource_server_identifier")).toString(), entry.value(QLatin1String("permission_name")).toString()};
+        const Permission permission{entry.value(QLatin1String("resource_server_identifier")).toString(),
+                                    entry.value(QLatin1String("permission_name")).toString()};
         if (permission.apiIdentifier.isEmpty() || permission.name.isEmpty())
             return Unexpected<http::Response>(invalidBody(QStringLiteral("each permission needs resource_server_identifier and permission_name")));
         const authorization::Api *api = tenant.api(permission.apiIdentifier);
         if (!api || api->system)
-            return Unexpected<http::Response>(managementError(404, QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)),
+            return Unexpected<http::Response>(managementError(404,
+                                                              QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)),
                                                               QStringLiteral("inexistent_resource_server")));
         if (!api->hasScope(permission.name))
-            return Unexpected<http::Response>(managementError(400, QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"")
-                                                                       .arg(permission.name.left(100), api->identifier),
-                                                              QStringLiteral("invalid_body")));
+            return Unexpected<http::Response>(managementError(
+                400, QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier),
+                QStringLiteral("invalid_body")));
         out.append(permission);
     }
     return out;
@@ -211,10 +218,11 @@ QJsonObject userJson(const authorization::User &user)
                        {QStringLiteral("email_verified"), user.emailVerified},
                        {QStringLiteral("name"), user.name},
                        {QStringLiteral("nickname"), user.nickname},
-                       {QStringLiteral("identities"), QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("auth0")},
-                                                                            {QStringLiteral("user_id"), user.userId},
-                                                                            {QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
-                                                                            {QStringLiteral("isSocial"), false}}}}};
+                       {QStringLiteral("identities"),
+                        QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("auth0")},
+                                               {QStringLiteral("user_id"), user.userId},
+                                               {QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
+                                               {QStringLiteral("isSocial"), false}}}}};
 }
 
 QJsonObject roleJson(const authorization::Role &role)

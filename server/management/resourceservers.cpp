@@ -196,9 +196,8 @@ http::Response ManagementApi::createResourceServer(const http::Request &request)
         return managementError(409, QStringLiteral("A resource server with the same identifier already exists"), QStringLiteral("resource_server_conflict"));
     Tenant next = tenant();
     next.apis.insert(next.apis.size() - (next.apis.isEmpty() || !next.apis.last().system ? 0 : 1), api);
-    return commit(std::move(next), QStringLiteral("created the API %1 (%2)").arg(api.name, api.identifier), [this, identifier = api.identifier] {
-        return jsonAnswer(201, resourceServerOf(identifier));
-    });
+    return commit(std::move(next), QStringLiteral("created the API %1 (%2)").arg(api.name, api.identifier),
+                  [this, identifier = api.identifier] { return jsonAnswer(201, resourceServerOf(identifier)); });
 }
 
 http::Response ManagementApi::updateResourceServer(const http::Request &request)
@@ -216,7 +215,8 @@ http::Response ManagementApi::updateResourceServer(const http::Request &request)
     if (QString problem = applySettings(*body, api, m_settings.servedAudience, false); !problem.isEmpty())
         return invalidBody(problem);
     const QString identifier = api.identifier;
-    return commit(std::move(next), QStringLiteral("updated the API %1").arg(identifier), [this, identifier] { return jsonAnswer(200, resourceServerOf(identifier)); });
+    return commit(std::move(next), QStringLiteral("updated the API %1").arg(identifier),
+                  [this, identifier] { return jsonAnswer(200, resourceServerOf(identifier)); });
 }
 
 http::Response ManagementApi::deleteResourceServer(const http::Request &request)

@@ -146,24 +146,9 @@ http::Response ManagementApi::addRolePermissions(const http::Request &request)
     const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    auto body = readObject(request);
-    if (!body)
-        return body.error();
-    auto permissions = readPermissions(tenant(), *body);
-    if (!permissions)
-        return permissions.error();
-    Tenant next = tenant();
-    authorization::Role &role = next.roles[index];
-    for (const Permission &permission : *permissions) {
-        QStringList &list = role.permissions[permission.apiIdentifier];
-        if (!list.contains(permission.name))
-            list.append(permission.name);
-    }
-    return commit(std::move(next), QStringLiteral("added permissions to the role %1").arg(role.id), [] {
-        http::Response created;
-        created.status = 201;
-        return created;
-    });
+    return editPermissions(
+        request, PermissionEdit::Add, [index](Tenant &next) { return &next.roles[index].permissions; },
+        QStringLiteral("the role ") + tenant().roles.at(index).id);
 }
 
 http::Response ManagementApi::removeRolePermissions(const http::Request &request)
@@ -171,17 +156,9 @@ http::Response ManagementApi::removeRolePermissions(const http::Request &request
     const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    auto body = readObject(request);
-    if (!body)
-        return body.error();
-    auto permissions = readPermissions(tenant(), *body);
-    if (!permissions)
-        return permissions.error();
-    Tenant next = tenant();
-    authorization::Role &role = next.roles[index];
-    for (const Permission &permission : *permissions)
-        role.permissions[permission.apiIdentifier].removeAll(permission.name);
-    return commit(std::move(next), QStringLiteral("removed permissions from the role %1").arg(role.id), [] { return http::Response::noContent(); });
+    return editPermissions(
+        request, PermissionEdit::Remove, [index](Tenant &next) { return &next.roles[index].permissions; },
+        QStringLiteral("the role ") + tenant().roles.at(index).id);
 }
 
 } // namespace organizer::management

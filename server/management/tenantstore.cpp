@@ -5,32 +5,18 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 
 namespace organizer::management {
 
-TenantStore::~TenantStore()
-{
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        if (db.isOpen())
-            db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connectionName);
-}
-
 Expected<std::unique_ptr<TenantStore>, QString> TenantStore::open(const QString &path)
 {
-    std::unique_ptr<TenantStore> store(new TenantStore(QStringLiteral("organizer-tenant-") + QUuid::createUuid().toString(QUuid::Id128)));
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open())
-        return Unexpected<QString>(QStringLiteral("cannot open %1: %2").arg(path, db.lastError().text()));
-    QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("PRAGMA synchronous=FULL"))
-        || !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS tenant_documents (source_digest TEXT PRIMARY KEY, document TEXT NOT NULL, "
-                                      "updated_at INTEGER NOT NULL)")))
+    auto connection = server::SqliteConnection::open(path, QStringLiteral("organizer-tenant"));
+    if (!connection)
+        return Unexpected<QString>(connection.error());
+    std::unique_ptr<TenantStore> store(new TenantStore(std::move(connection).value()));
+    QSqlQuery query(store->m_connection.database());
+    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS tenant_documents (source_digest TEXT PRIMARY KEY, document TEXT NOT NULL, "
+                                   "updated_at INTEGER NOT NULL)")))
         return Unexpected<QString>(QStringLiteral("cannot prepare the tenant table: %1").arg(query.lastError().text()));
     return store;
 }
@@ -42,7 +28,7 @@ QByteArray TenantStore::digestOf(const QByteArray &tenantFile)
 
 Expected<std::optional<QByteArray>, QString> TenantStore::load(const QByteArray &sourceDigest) const
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery query(m_connection.database());
     query.prepare(QStringLiteral("SELECT document FROM tenant_documents WHERE source_digest = ?"));
     query.addBindValue(QString::fromLatin1(sourceDigest));
     if (!query.exec())
@@ -54,7 +40,7 @@ Expected<std::optional<QByteArray>, QString> TenantStore::load(const QByteArray 
 
 Expected<Done, QString> TenantStore::save(const QByteArray &sourceDigest, const QByteArray &document)
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery query(m_connection.database());
     query.prepare(QStringLiteral("INSERT INTO tenant_documents (source_digest, document, updated_at) VALUES (?, ?, ?) "
                                  "ON CONFLICT (source_digest) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at"));
     query.addBindValue(QString::fromLatin1(sourceDigest));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "expected.h"
+#include "sqliteconnection.h"
 
 #include <QByteArray>
 #include <QString>
@@ -17,7 +18,6 @@ namespace organizer::management {
 class TenantStore
 {
 public:
-    ~TenantStore();
     static Expected<std::unique_ptr<TenantStore>, QString> open(const QString &path);
 
     static QByteArray digestOf(const QByteArray &tenantFile);
@@ -25,8 +25,8 @@ public:
     Expected<Done, QString> save(const QByteArray &sourceDigest, const QByteArray &document);
 
 private:
-    explicit TenantStore(QString connectionName) : m_connectionName(std::move(connectionName)) {}
-    QString m_connectionName;
+    explicit TenantStore(server::SqliteConnection connection) : m_connection(std::move(connection)) {}
+    server::SqliteConnection m_connection;
 };
 
 } // namespace organizer::management

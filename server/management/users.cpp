@@ -60,11 +60,15 @@ http::Response ManagementApi::listUserPermissions(const http::Request &request)
         for (const authorization::ApiScope &scope : api.scopes) {
             QJsonArray sources;
             if (user.permissions.value(api.identifier).contains(scope.value))
-                sources.append(QJsonObject{{QStringLiteral("source_id"), QString()}, {QStringLiteral("source_name"), QString()}, {QStringLiteral("source_type"), QStringLiteral("DIRECT")}});
+                sources.append(QJsonObject{{QStringLiteral("source_id"), QString()},
+                                           {QStringLiteral("source_name"), QString()},
+                                           {QStringLiteral("source_type"), QStringLiteral("DIRECT")}});
             for (const QString &roleId : user.roles) {
                 const authorization::Role *role = tenant().role(roleId);
                 if (role && role->permissions.value(api.identifier).contains(scope.value))
-                    sources.append(QJsonObject{{QStringLiteral("source_id"), role->id}, {QStringLiteral("source_name"), role->name}, {QStringLiteral("source_type"), QStringLiteral("ROLE")}});
+                    sources.append(QJsonObject{{QStringLiteral("source_id"), role->id},
+                                               {QStringLiteral("source_name"), role->name},
+                                               {QStringLiteral("source_type"), QStringLiteral("ROLE")}});
             }
             if (sources.isEmpty())
                 continue;
@@ -81,27 +85,8 @@ http::Response ManagementApi::addUserPermissions(const http::Request &request)
     const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    auto body = readObject(request);
-    if (!body)
-        return body.error();
-    auto permissions = readPermissions(tenant(), *body);
-    if (!permissions)
-        return permissions.error();
-    Tenant next = tenant();
-    authorization::User &user = next.users[index];
-    QStringList added;
-    for (const Permission &permission : *permissions) {
-        QStringList &list = user.permissions[permission.apiIdentifier];
-        if (!list.contains(permission.name)) {
-            list.append(permission.name);
-            added.append(permission.name);
-        }
-    }
-    return commit(std::move(next), QStringLiteral("gave %1 the permissions %2").arg(user.subject(), added.join(QLatin1Char(' '))), [] {
-        http::Response created;
-        created.status = 201;
-        return created;
-    });
+    return editPermissions(
+        request, PermissionEdit::Add, [index](Tenant &next) { return &next.users[index].permissions; }, tenant().users.at(index).subject());
 }
 
 http::Response ManagementApi::removeUserPermissions(const http::Request &request)
@@ -109,21 +94,8 @@ http::Response ManagementApi::removeUserPermissions(const http::Request &request
     const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    auto body = readObject(request);
-    if (!body)
-        return body.error();
-    auto permissions = readPermissions(tenant(), *body);
-    if (!permissions)
-        return permissions.error();
-    Tenant next = tenant();
-    authorization::User &user = next.users[index];
-    QStringList removed;
-    for (const Permission &permission : *permissions) {
-        if (user.permissions[permission.apiIdentifier].removeAll(permission.name) > 0)
-            removed.append(permission.name);
-    }
-    return commit(std::move(next), QStringLiteral("took the permissions %2 from %1").arg(user.subject(), removed.join(QLatin1Char(' '))),
-                  [] { return http::Response::noContent(); });
+    return editPermissions(
+        request, PermissionEdit::Remove, [index](Tenant &next) { return &next.users[index].permissions; }, tenant().users.at(index).subject());
 }
 
 http::Response ManagementApi::listUserRoles(const http::Request &request)
@@ -151,8 +123,8 @@ Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJ
     QStringList ids;
     for (const QJsonValue &value : roles.toArray()) {
         if (!tenant.role(value.toString()))
-            return Unexpected<http::Response>(managementError(404, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)),
-                                                              QStringLiteral("inexistent_role")));
+            return Unexpected<http::Response>(
+                managementError(404, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)), QStringLiteral("inexistent_role")));
         ids.append(value.toString());
     }
     return ids;
@@ -177,7 +149,8 @@ http::Response ManagementApi::addUserRoles(const http::Request &request)
         if (!user.roles.contains(id))
             user.roles.append(id);
     }
-    return commit(std::move(next), QStringLiteral("gave %1 the roles %2").arg(user.subject(), ids->join(QLatin1Char(' '))), [] { return http::Response::noContent(); });
+    return commit(std::move(next), QStringLiteral("gave %1 the roles %2").arg(user.subject(), ids->join(QLatin1Char(' '))),
+                  [] { return http::Response::noContent(); });
 }
 
 http::Response ManagementApi::removeUserRoles(const http::Request &request)
@@ -195,7 +168,8 @@ http::Response ManagementApi::removeUserRoles(const http::Request &request)
     authorization::User &user = next.users[index];
     for (const QString &id : *ids)
         user.roles.removeAll(id);
-    return commit(std::move(next), QStringLiteral("took the roles %2 from %1").arg(user.subject(), ids->join(QLatin1Char(' '))), [] { return http::Response::noContent(); });
+    return commit(std::move(next), QStringLiteral("took the roles %2 from %1").arg(user.subject(), ids->join(QLatin1Char(' '))),
+                  [] { return http::Response::noContent(); });
 }
 
 } // namespace organizer::management

@@ -237,13 +237,15 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("6-responses.png")));
 
     // The login's timeline: authorize, the pages, the caught redirect, the id_token checks, each call.
-    ASSERT_TRUE(waitFor([&window] {
-        for (const app::FlowStep &step : window.loginTimeline().steps()) {
-            if (step.to == app::Lane::api(QStringLiteral("calendar")))
-                return true;
-        }
-        return false;
-    }, 10000));
+    ASSERT_TRUE(waitFor(
+        [&window] {
+            for (const app::FlowStep &step : window.loginTimeline().steps()) {
+                if (step.to == app::Lane::api(QStringLiteral("calendar")))
+                    return true;
+            }
+            return false;
+        },
+        10000));
     QStringList labels;
     for (const app::FlowStep &step : window.loginTimeline().steps())
         labels << step.label;
@@ -462,11 +464,20 @@ TEST(Profiles, PersistWithoutTokensAndValidate)
 
 TEST(RecordForms, CheckFieldsBeforeSending)
 {
-    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}).isEmpty());
-    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}}).contains(QLatin1String("Email is required")));
-    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}}).contains(QLatin1String("email address")));
-    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}}).contains(QLatin1String("offset")));
-    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")), {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}}).isEmpty());
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")),
+                                           {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}})
+                    .isEmpty());
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")), {{QStringLiteral("name"), QStringLiteral("Ada")}})
+                    .contains(QLatin1String("Email is required")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("contacts")),
+                                           {{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada")}})
+                    .contains(QLatin1String("email address")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")),
+                                           {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00")}})
+                    .contains(QLatin1String("offset")));
+    EXPECT_TRUE(ui::RecordDialog::validate(*catalogue::organizerService().api(QStringLiteral("calendar")),
+                                           {{QStringLiteral("title"), QStringLiteral("t")}, {QStringLiteral("time"), QStringLiteral("2026-11-30T14:30:00Z")}})
+                    .isEmpty());
 }
 
 // The Tenant tab on an empty tenant: the walkthrough's configure steps through the Management API,
@@ -521,6 +532,37 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     EXPECT_TRUE(stepButtons().at(3)->isEnabled()) << "next: log in";
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-2-walkthrough-configured.png")));
 
+    // Step 4: log in asking for the two scopes (RBAC is off on a new API: both are granted); step 5
+    // follows with the first calls. Every step is then ticked off.
+    stepButtons().at(3)->click();
+    ASSERT_NE(window.loginView(), nullptr);
+    ui::WebLoginBrowser browser(window.loginView(), &fixture.session, false);
+    QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&browser](const QUrl &url, bool) {
+        if (url.path() == QLatin1String("/login"))
+            browser.submitLogin(QStringLiteral("alice@example.com"), QStringLiteral("organizer"));
+        else if (url.path() == QLatin1String("/consent"))
+            browser.answerConsent(true);
+    });
+    std::optional<QStringList> loginScopes;
+    QObject::connect(&fixture.session, &app::LoginSession::succeeded, [&loginScopes](const app::LoginResult &result) { loginScopes = result.grantedScopes; });
+    ASSERT_TRUE(waitFor([&loginScopes] { return loginScopes.has_value(); }, 60000));
+    EXPECT_TRUE(loginScopes->contains(QStringLiteral("read:contacts")) && loginScopes->contains(QStringLiteral("read:calendar")))
+        << loginScopes->join(QLatin1Char(' ')).toStdString();
+    if (stepButtons().at(4)->isEnabled())
+        stepButtons().at(4)->click();
+    ASSERT_TRUE(waitFor(
+        [&stepButtons] {
+            for (QPushButton *button : stepButtons()) {
+                if (button->isEnabled())
+                    return false;
+            }
+            return true;
+        },
+        10000))
+        << "both APIs answered 200: the walkthrough is done";
+    window.tabs()->setCurrentWidget(tab);
+    EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-2-walkthrough-done.png")));
+
     // The dashboard's pages, as they show this tenant.
     tab->showPage(ui::TenantTab::Page::Apis);
     auto *apis = tab->findChildren<QTableWidget *>().value(0);
@@ -538,19 +580,22 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     bool declared = false;
     QJsonArray scopes = admin->resourceServer(QStringLiteral("organize")).value(QLatin1String("scopes")).toArray();
     scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:samples")}, {QStringLiteral("description"), QStringLiteral("Read samples")}});
-    admin->updateApiSettings(created.value(QLatin1String("id")).toString(),
-                             QJsonObject{{QStringLiteral("scopes"), scopes},
-                                         {QStringLiteral("organizer_apis"),
-                                          QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("samples")},
-                                                                 {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("title")},
-                                                                                                                   {QStringLiteral("required"), true}}}}}}}},
-                             [&declared](bool ok, const QString &) { declared = ok; });
+    admin->updateApiSettings(
+        created.value(QLatin1String("id")).toString(),
+        QJsonObject{
+            {QStringLiteral("scopes"), scopes},
+            {QStringLiteral("organizer_apis"),
+             QJsonArray{QJsonObject{
+                 {QStringLiteral("name"), QStringLiteral("samples")},
+                 {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("title")}, {QStringLiteral("required"), true}}}}}}}},
+        [&declared](bool ok, const QString &) { declared = ok; });
     ASSERT_TRUE(waitFor([&declared] { return declared; }, 10000));
     ASSERT_TRUE(waitFor([&window] { return window.tabs()->tabText(2) == QLatin1String("Samples"); }, 5000)) << window.tabs()->tabText(2).toStdString();
     EXPECT_EQ(window.tabs()->tabText(0), QStringLiteral("Contacts"));
     EXPECT_EQ(window.tabs()->tabText(1), QStringLiteral("Calendar"));
     EXPECT_EQ(int(window.qaTab()->plan().endpoints.size()), endpointsBefore + 5)
-        << window.qaTab()->findChildren<QLabel *>().value(0)->text().toStdString() << " | " << window.qaTab()->findChildren<QLabel *>().value(1)->text().toStdString();
+        << window.qaTab()->findChildren<QLabel *>().value(0)->text().toStdString() << " | "
+        << window.qaTab()->findChildren<QLabel *>().value(1)->text().toStdString();
     QToolButton *scopeButton = nullptr;
     for (QToolButton *candidate : window.findChildren<QToolButton *>()) {
         if (candidate->menu())
@@ -584,7 +629,8 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     ASSERT_TRUE(waitFor([&assigned] { return assigned; }, 10000));
     const QJsonArray alice = admin->userPermissions(QStringLiteral("auth0|alice"));
     ASSERT_EQ(alice.size(), 1);
-    EXPECT_EQ(alice.at(0).toObject().value(QLatin1String("sources")).toArray().at(0).toObject().value(QLatin1String("source_type")).toString(), QStringLiteral("ROLE"));
+    EXPECT_EQ(alice.at(0).toObject().value(QLatin1String("sources")).toArray().at(0).toObject().value(QLatin1String("source_type")).toString(),
+              QStringLiteral("ROLE"));
     tab->showPage(ui::TenantTab::Page::UsersAndRoles);
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-7-users-and-roles.png")));
     server.stop();

@@ -52,8 +52,12 @@ QByteArray atHash(const QByteArray &accessToken)
 
 QJsonObject idClaims(const QByteArray &accessToken)
 {
-    return {{QStringLiteral("iss"), kIssuer}, {QStringLiteral("sub"), QStringLiteral("auth0|alice")}, {QStringLiteral("aud"), kClient},
-            {QStringLiteral("iat"), kNow}, {QStringLiteral("exp"), kNow + 3600}, {QStringLiteral("nonce"), QStringLiteral("the-nonce")},
+    return {{QStringLiteral("iss"), kIssuer},
+            {QStringLiteral("sub"), QStringLiteral("auth0|alice")},
+            {QStringLiteral("aud"), kClient},
+            {QStringLiteral("iat"), kNow},
+            {QStringLiteral("exp"), kNow + 3600},
+            {QStringLiteral("nonce"), QStringLiteral("the-nonce")},
             {QStringLiteral("at_hash"), QString::fromLatin1(atHash(accessToken))}};
 }
 
@@ -119,8 +123,7 @@ void PrintTo(const RejectionCase &c, std::ostream *os)
 }
 
 class RelyingPartyRejects : public ::testing::TestWithParam<RejectionCase>
-{
-};
+{};
 
 TEST_P(RelyingPartyRejects, WithAReadableReason)
 {
@@ -147,19 +150,37 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         RejectionCase{"provider_error", [] { return FormData::parse("error=access_denied&error_description=User%20did%20not%20authorize&state=the-state"); },
                       LoginError::Kind::ProviderError},
-        RejectionCase{"missing_state", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QString()); }, LoginError::Kind::MissingState},
-        RejectionCase{"state_mismatch", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QStringLiteral("other")); }, LoginError::Kind::StateMismatch},
+        RejectionCase{"missing_state", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QString()); },
+                      LoginError::Kind::MissingState},
+        RejectionCase{"state_mismatch", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing), QStringLiteral("other")); },
+                      LoginError::Kind::StateMismatch},
         RejectionCase{"missing_id_token", [] { return fragment(kAccessToken, {}); }, LoginError::Kind::MissingToken},
-        RejectionCase{"bad_at_hash", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA")), keys().signing)); }, LoginError::Kind::AtHashMismatch},
-        RejectionCase{"missing_at_hash", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QJsonValue::Undefined), keys().signing)); }, LoginError::Kind::AtHashMismatch},
-        RejectionCase{"at_hash_of_another_token", [] { return fragment(kAccessToken + "x", sign(idClaims(kAccessToken), keys().signing)); }, LoginError::Kind::AtHashMismatch},
-        RejectionCase{"invalid_nonce", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QStringLiteral("replayed")), keys().signing)); }, LoginError::Kind::NonceMismatch},
-        RejectionCase{"missing_nonce", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QJsonValue::Undefined), keys().signing)); }, LoginError::Kind::NonceMismatch},
-        RejectionCase{"issuer_mismatch", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "iss", QStringLiteral("https://evil.example/")), keys().signing)); }, LoginError::Kind::InvalidIdToken},
-        RejectionCase{"wrong_aud", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "aud", QStringLiteral("another-client")), keys().signing)); }, LoginError::Kind::InvalidIdToken},
-        RejectionCase{"expired", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "exp", kNow - 3600), keys().signing)); }, LoginError::Kind::InvalidIdToken},
+        RejectionCase{
+            "bad_at_hash",
+            [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA")), keys().signing)); },
+            LoginError::Kind::AtHashMismatch},
+        RejectionCase{"missing_at_hash",
+                      [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "at_hash", QJsonValue::Undefined), keys().signing)); },
+                      LoginError::Kind::AtHashMismatch},
+        RejectionCase{"at_hash_of_another_token", [] { return fragment(kAccessToken + "x", sign(idClaims(kAccessToken), keys().signing)); },
+                      LoginError::Kind::AtHashMismatch},
+        RejectionCase{"invalid_nonce",
+                      [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QStringLiteral("replayed")), keys().signing)); },
+                      LoginError::Kind::NonceMismatch},
+        RejectionCase{"missing_nonce",
+                      [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "nonce", QJsonValue::Undefined), keys().signing)); },
+                      LoginError::Kind::NonceMismatch},
+        RejectionCase{"issuer_mismatch",
+                      [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "iss", QStringLiteral("https://evil.example/")), keys().signing)); },
+                      LoginError::Kind::InvalidIdToken},
+        RejectionCase{"wrong_aud",
+                      [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "aud", QStringLiteral("another-client")), keys().signing)); },
+                      LoginError::Kind::InvalidIdToken},
+        RejectionCase{"expired", [] { return fragment(kAccessToken, sign(with(idClaims(kAccessToken), "exp", kNow - 3600), keys().signing)); },
+                      LoginError::Kind::InvalidIdToken},
         RejectionCase{"bad_signature", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other)); }, LoginError::Kind::InvalidIdToken},
-        RejectionCase{"kid_absent_no_key_verifies", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other, QString())); }, LoginError::Kind::InvalidIdToken}),
+        RejectionCase{"kid_absent_no_key_verifies", [] { return fragment(kAccessToken, sign(idClaims(kAccessToken), keys().other, QString())); },
+                      LoginError::Kind::InvalidIdToken}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(RelyingParty, KidAbsentWithOneKeyIsAccepted)
@@ -176,8 +197,8 @@ TEST(RelyingParty, KidAbsentWithSeveralKeysTriesEach)
 TEST(RelyingParty, ReadsTheRedirectAsAFormEncodedString)
 {
     // A provider may encode spaces as '+' (application/x-www-form-urlencoded): two granted scopes, not one.
-    const QUrl redirect(QStringLiteral("http://localhost:3000/callback#access_token=") + QString::fromLatin1(kAccessToken)
-                        + QStringLiteral("&id_token=") + QString::fromLatin1(sign(idClaims(kAccessToken), keys().signing))
+    const QUrl redirect(QStringLiteral("http://localhost:3000/callback#access_token=") + QString::fromLatin1(kAccessToken) + QStringLiteral("&id_token=")
+                        + QString::fromLatin1(sign(idClaims(kAccessToken), keys().signing))
                         + QStringLiteral("&token_type=Bearer&expires_in=60&scope=read%3Acontacts+read%3Acalendar&state=the-state"));
     auto result = validate(redirectParameters(redirect));
     ASSERT_TRUE(result) << result.error().message.toStdString();
@@ -198,8 +219,9 @@ TEST(LoginUrl, CarriesFreshSecretsAndAlwaysOpenid)
 {
     ProviderMetadata metadata;
     metadata.authorizationEndpoint = QUrl(QStringLiteral("http://127.0.0.1:3001/authorize"));
-    LoginSettings settings{QUrl(kIssuer), kClient, QStringLiteral("organize"), {}, QUrl(QStringLiteral("http://localhost:3000/callback")),
-                           {QStringLiteral("read:contacts")}, Flow::Implicit};
+    LoginSettings settings{
+        QUrl(kIssuer), kClient, QStringLiteral("organize"), {}, QUrl(QStringLiteral("http://localhost:3000/callback")), {QStringLiteral("read:contacts")},
+        Flow::Implicit};
     const QUrl implicitUrl = LoginSession::authorizationUrl(metadata, settings, QStringLiteral("s t"), QStringLiteral("n"), {});
     const FormData implicit = FormData::parse(implicitUrl.query(QUrl::FullyEncoded).toLatin1());
     EXPECT_EQ(implicit.value(u"response_type"), QStringLiteral("id_token token"));
@@ -209,9 +231,10 @@ TEST(LoginUrl, CarriesFreshSecretsAndAlwaysOpenid)
     EXPECT_FALSE(implicit.contains(u"resource"));
     EXPECT_FALSE(implicit.contains(u"code_challenge"));
     // Exact bytes: spaces as %20 (read the same by form decoders and plain percent-decoders).
-    EXPECT_TRUE(implicitUrl.toString(QUrl::FullyEncoded).contains(QStringLiteral("response_type=id_token%20token&client_id=organizer-desktop"
-                                                                                  "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
-                                                                                  "&scope=openid%20read%3Acontacts&state=s%20t&nonce=n&audience=organize")))
+    EXPECT_TRUE(implicitUrl.toString(QUrl::FullyEncoded)
+                    .contains(QStringLiteral("response_type=id_token%20token&client_id=organizer-desktop"
+                                             "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
+                                             "&scope=openid%20read%3Acontacts&state=s%20t&nonce=n&audience=organize")))
         << implicitUrl.toString(QUrl::FullyEncoded).toStdString();
 
     settings.flow = Flow::AuthorizationCodePkce;
@@ -230,7 +253,8 @@ TEST(LoginUrl, CarriesFreshSecretsAndAlwaysOpenid)
 
 TEST(LoginUrl, PkceChallengeMatchesRfc7636AppendixB)
 {
-    EXPECT_EQ(LoginSession::pkceChallenge(QStringLiteral("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")), QStringLiteral("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+    EXPECT_EQ(LoginSession::pkceChallenge(QStringLiteral("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+              QStringLiteral("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
 }
 
 TEST(Redirect, ParametersComeFromTheFragmentOrTheQuery)
@@ -428,10 +452,12 @@ Expected<Profile, QString> resolveArguments(const QStringList &arguments, Profil
 
 TEST(ProviderOptions, InlineProviderBecomesAProfile)
 {
-    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-%1.ini").arg(QCoreApplication::applicationPid())), QSettings::IniFormat);
+    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-%1.ini").arg(QCoreApplication::applicationPid())),
+                       QSettings::IniFormat);
     ProfileStore store(&settings);
-    auto profile = resolveArguments({QStringLiteral("--issuer"), QStringLiteral("https://tenant.example.com/"), QStringLiteral("--client-id"), QStringLiteral("abc"),
-                                     QStringLiteral("--resource"), QStringLiteral("urn:organize"), QStringLiteral("--api-base"), QStringLiteral("http://127.0.0.1:3010/")},
+    auto profile = resolveArguments({QStringLiteral("--issuer"), QStringLiteral("https://tenant.example.com/"), QStringLiteral("--client-id"),
+                                     QStringLiteral("abc"), QStringLiteral("--resource"), QStringLiteral("urn:organize"), QStringLiteral("--api-base"),
+                                     QStringLiteral("http://127.0.0.1:3010/")},
                                     store);
     ASSERT_TRUE(profile) << profile.error().toStdString();
     EXPECT_FALSE(profile->local);
@@ -456,7 +482,8 @@ TEST(ProviderOptions, InlineProviderBecomesAProfile)
 
 TEST(ProviderOptions, MistakesNameTheOption)
 {
-    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-b-%1.ini").arg(QCoreApplication::applicationPid())), QSettings::IniFormat);
+    QSettings settings(QDir::temp().filePath(QStringLiteral("organizer-provider-options-b-%1.ini").arg(QCoreApplication::applicationPid())),
+                       QSettings::IniFormat);
     ProfileStore store(&settings);
     const QString issuer = QStringLiteral("https://tenant.example.com/");
     const struct
@@ -467,7 +494,8 @@ TEST(ProviderOptions, MistakesNameTheOption)
         {{QStringLiteral("--client-id"), QStringLiteral("x")}, "--client-id needs --issuer"},
         {{QStringLiteral("--issuer"), issuer, QStringLiteral("--api-base"), QStringLiteral("http://a/")}, "--issuer needs --client-id"},
         {{QStringLiteral("--issuer"), issuer, QStringLiteral("--client-id"), QStringLiteral("x")}, "--issuer needs --api-base"},
-        {{QStringLiteral("--issuer"), QStringLiteral("ftp://x/"), QStringLiteral("--client-id"), QStringLiteral("x"), QStringLiteral("--api-base"), QStringLiteral("http://a/")},
+        {{QStringLiteral("--issuer"), QStringLiteral("ftp://x/"), QStringLiteral("--client-id"), QStringLiteral("x"), QStringLiteral("--api-base"),
+          QStringLiteral("http://a/")},
          "--issuer must be an absolute http(s) URL"},
         {{QStringLiteral("--issuer"), issuer, QStringLiteral("--client-id"), QStringLiteral("x"), QStringLiteral("--api-base"), QStringLiteral("http://a/"),
           QStringLiteral("--resource"), QStringLiteral("relative/path")},

@@ -10,9 +10,8 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QHttpServer server;
-    server.route(QStringLiteral("/healthz"), [] {
-        return QHttpServerResponse(QByteArrayLiteral("application/json"), QByteArrayLiteral("{\"status\":\"ok\"}"));
-    });
+    server.route(QStringLiteral("/healthz"),
+                 [] { return QHttpServerResponse(QByteArrayLiteral("application/json"), QByteArrayLiteral("{\"status\":\"ok\"}")); });
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     if (port == 0)
         return 1;

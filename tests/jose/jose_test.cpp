@@ -20,18 +20,22 @@ using namespace organizer::jose;
 namespace {
 
 // RFC 7515 Appendix A.2 (RS256) — the key and the example JWS, verbatim from the RFC.
-const QByteArray kA2N =
-    "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
-const QByteArray kA2D =
-    "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
-const QByteArray kA2P =
-    "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc";
-const QByteArray kA2Q =
-    "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc";
-const QByteArray kA2SigningInput =
-    "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
-const QByteArray kA2Signature =
-    "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+const QByteArray kA2N
+    = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_"
+      "YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_"
+      "I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+const QByteArray kA2D = "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-"
+                        "GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_"
+                        "0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
+const QByteArray kA2P = "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_"
+                        "Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc";
+const QByteArray kA2Q = "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-"
+                        "njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc";
+const QByteArray kA2SigningInput = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+const QByteArray kA2Signature
+    = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_"
+      "nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-"
+      "eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
 
 // RFC 7517 Appendix A.1 (public keys) with the A.3 symmetric keys appended.
 const QByteArray kRfc7517Keys = R"({"keys":[
@@ -48,8 +52,8 @@ QByteArray decoded(const QByteArray &text)
 
 QByteArray compact(const QJsonObject &header, const QJsonObject &claims, const QByteArray &signature)
 {
-    return base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-           + base64UrlEncode(QJsonDocument(claims).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(signature);
+    return base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(QJsonDocument(claims).toJson(QJsonDocument::Compact))
+        + '.' + base64UrlEncode(signature);
 }
 
 } // namespace
@@ -64,18 +68,17 @@ TEST(Base64Url, RoundTripsWithoutPadding)
 
 TEST(Base64Url, RejectsPaddingForeignAlphabetAndNonCanonicalBits)
 {
-    EXPECT_FALSE(base64UrlDecode("YWI="));  // padding
-    EXPECT_FALSE(base64UrlDecode("+/8"));   // standard alphabet
-    EXPECT_FALSE(base64UrlDecode("YW I"));  // whitespace
-    EXPECT_FALSE(base64UrlDecode("Y"));     // impossible length
-    EXPECT_FALSE(base64UrlDecode("YWJ"));   // same bytes as "YWI" with stray low bits
+    EXPECT_FALSE(base64UrlDecode("YWI=")); // padding
+    EXPECT_FALSE(base64UrlDecode("+/8")); // standard alphabet
+    EXPECT_FALSE(base64UrlDecode("YW I")); // whitespace
+    EXPECT_FALSE(base64UrlDecode("Y")); // impossible length
+    EXPECT_FALSE(base64UrlDecode("YWJ")); // same bytes as "YWI" with stray low bits
 }
 
 TEST(Rfc7515, AppendixA2SignatureVerifiesWithThePublicKey)
 {
-    auto jwk = Jwk::fromJson(QJsonObject{{QStringLiteral("kty"), QStringLiteral("RSA")},
-                                         {QStringLiteral("n"), QString::fromLatin1(kA2N)},
-                                         {QStringLiteral("e"), QStringLiteral("AQAB")}});
+    auto jwk = Jwk::fromJson(QJsonObject{
+        {QStringLiteral("kty"), QStringLiteral("RSA")}, {QStringLiteral("n"), QString::fromLatin1(kA2N)}, {QStringLiteral("e"), QStringLiteral("AQAB")}});
     ASSERT_TRUE(jwk) << jwk.error().description.toStdString();
     auto jws = parseCompactJws(kA2SigningInput + '.' + kA2Signature);
     ASSERT_TRUE(jws);
@@ -129,8 +132,9 @@ TEST(JwkSet, PublishesOnlyPublicMembersAndRoundTrips)
     const JwkSet set({Jwk::forSigningKey(*key, key->thumbprint())});
     const QByteArray json = set.toJson();
     const QJsonObject published = QJsonDocument::fromJson(json).object().value(QLatin1String("keys")).toArray().first().toObject();
-    EXPECT_EQ(QStringList(published.keys()), (QStringList{QStringLiteral("alg"), QStringLiteral("e"), QStringLiteral("kid"),
-                                                            QStringLiteral("kty"), QStringLiteral("n"), QStringLiteral("use")}));
+    EXPECT_EQ(
+        QStringList(published.keys()),
+        (QStringList{QStringLiteral("alg"), QStringLiteral("e"), QStringLiteral("kid"), QStringLiteral("kty"), QStringLiteral("n"), QStringLiteral("use")}));
     auto parsed = JwkSet::fromJson(json);
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->keys().first().key.modulus(), key->modulus());
@@ -205,8 +209,8 @@ protected:
                            {QStringLiteral("exp"), kNow + 3600},
                            {QStringLiteral("scope"), QStringLiteral("read:contacts read:calendar")}};
     }
-    static QByteArray sign(const QJsonObject &claimSet, QJsonObject header = {{QStringLiteral("typ"), QStringLiteral("JWT")}},
-                           const RsaKey *key = nullptr, const QString &kid = QStringLiteral("k1"))
+    static QByteArray sign(const QJsonObject &claimSet, QJsonObject header = {{QStringLiteral("typ"), QStringLiteral("JWT")}}, const RsaKey *key = nullptr,
+                           const QString &kid = QStringLiteral("k1"))
     {
         return signCompactJws(header, QJsonDocument(claimSet).toJson(QJsonDocument::Compact), key ? *key : *s_key, kid).value();
     }
@@ -268,9 +272,10 @@ TEST_F(JwtVerifierTest, RejectsAlgNone)
 TEST_F(JwtVerifierTest, RejectsHs256KeyedWithThePublicKey)
 {
     // The classic confusion attack: HMAC with the RSA public key (PEM) as the shared secret.
-    const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("kid"), QStringLiteral("k1")}};
-    const QByteArray input = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-                             + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
+    const QJsonObject header{
+        {QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("kid"), QStringLiteral("k1")}};
+    const QByteArray input
+        = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
     const QByteArray mac = QMessageAuthenticationCode::hash(input, s_key->publicPem(), QCryptographicHash::Sha256);
     EXPECT_EQ(rejection(input + '.' + base64UrlEncode(mac)), ErrorCode::UnsupportedAlgorithm);
 }
@@ -297,7 +302,8 @@ TEST_F(JwtVerifierTest, RejectsEachTamperedPart)
 {
     const QByteArray token = sign(claims());
     const QList<QByteArray> parts = token.split('.');
-    const QByteArray forgedClaims = base64UrlEncode(QJsonDocument(with(claims(), QStringLiteral("scope"), QStringLiteral("delete:contacts"))).toJson(QJsonDocument::Compact));
+    const QByteArray forgedClaims
+        = base64UrlEncode(QJsonDocument(with(claims(), QStringLiteral("scope"), QStringLiteral("delete:contacts"))).toJson(QJsonDocument::Compact));
     const QByteArray forgedHeader = base64UrlEncode(R"({"typ":"at+jwt","alg":"RS256","kid":"k1"})");
     QByteArray signature = decoded(parts[2]);
     signature[10] = char(signature[10] ^ 0x01);
@@ -324,7 +330,8 @@ TEST_F(JwtVerifierTest, AcceptsAudienceAsStringOrArrayMember)
 TEST_F(JwtVerifierTest, RejectsWrongAudience)
 {
     EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QStringLiteral("https://other.api")))), ErrorCode::AudienceMismatch);
-    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QJsonArray{QStringLiteral("organizer"), QStringLiteral("organ")}))), ErrorCode::AudienceMismatch);
+    EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QJsonArray{QStringLiteral("organizer"), QStringLiteral("organ")}))),
+              ErrorCode::AudienceMismatch);
     EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
     EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), 42))), ErrorCode::InvalidClaim);
 }
@@ -337,15 +344,16 @@ TEST_F(JwtVerifierTest, RejectsMissingOrNonNumericExp)
 
 TEST_F(JwtVerifierTest, RejectsUnknownCriticalHeader)
 {
-    QJsonObject header{{QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("crit"), QJsonArray{QStringLiteral("exp")}}, {QStringLiteral("exp"), kNow}};
+    QJsonObject header{
+        {QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("crit"), QJsonArray{QStringLiteral("exp")}}, {QStringLiteral("exp"), kNow}};
     EXPECT_EQ(rejection(sign(claims(), header)), ErrorCode::UnsupportedCritical);
 }
 
 TEST_F(JwtVerifierTest, RejectsNonStringKid)
 {
     const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("kid"), 7}};
-    const QByteArray input = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-                             + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
+    const QByteArray input
+        = base64UrlEncode(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.' + base64UrlEncode(QJsonDocument(claims()).toJson(QJsonDocument::Compact));
     EXPECT_EQ(rejection(input + '.' + base64UrlEncode(s_key->signSha256(input).value())), ErrorCode::MalformedToken);
 }
 

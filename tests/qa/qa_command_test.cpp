@@ -33,10 +33,10 @@ struct JUnit
 {
     bool parsed = false;
     QString error;
-    int tests = 0;       // the root's count
+    int tests = 0; // the root's count
     int failuresAttribute = 0;
-    int testcases = 0;   // counted
-    QStringList failed;  // "row/endpoint"
+    int testcases = 0; // counted
+    QStringList failed; // "row/endpoint"
     QStringList skipped;
 };
 
@@ -111,8 +111,9 @@ protected:
     // Every record of a collection, read with a token the bundled key signs.
     QJsonArray records(ServerProcess &server, const QString &collection)
     {
-        const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
-                                                       QStringLiteral("test|reader"), QStringLiteral("--scope"), QStringLiteral("read:contacts read:calendar")});
+        const CommandResult minted
+            = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"), QStringLiteral("test|reader"),
+                                QStringLiteral("--scope"), QStringLiteral("read:contacts read:calendar")});
         EXPECT_EQ(minted.exitCode, 0) << minted.err.constData();
         HttpCall call;
         call.path = "/api/" + collection.toLatin1();
@@ -233,7 +234,8 @@ TEST_F(QaCommand, ABadPlanIsRefusedNamingTheField)
 {
     QFile plan(path(QStringLiteral("plan.json")));
     ASSERT_TRUE(plan.open(QIODevice::WriteOnly));
-    plan.write(R"({"endpoints": [{"method": "GET", "path": "/api/contacts", "scope": 7}], "users": [{"login": "alice@example.com", "password": "organizer"}]})");
+    plan.write(
+        R"({"endpoints": [{"method": "GET", "path": "/api/contacts", "scope": 7}], "users": [{"login": "alice@example.com", "password": "organizer"}]})");
     plan.close();
     const QaResult result = run({QStringLiteral("--plan"), plan.fileName()}, {}, 30'000);
     EXPECT_EQ(result.exitCode, 2);

@@ -51,8 +51,9 @@ protected:
 
     QJsonArray records(const QString &collection)
     {
-        const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
-                                                       QStringLiteral("test|reader"), QStringLiteral("--scope"), QStringLiteral("read:contacts read:calendar")});
+        const CommandResult minted
+            = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"), QStringLiteral("test|reader"),
+                                QStringLiteral("--scope"), QStringLiteral("read:contacts read:calendar")});
         EXPECT_EQ(minted.exitCode, 0) << minted.err.constData();
         const HttpReply reply = sendHttp(server.port(), {"GET", "/api/" + collection.toLatin1(), {{"Authorization", bearer(minted.out.trimmed())}}, {}});
         return QJsonDocument::fromJson(reply.body).object().value(collection).toArray();
@@ -66,7 +67,8 @@ protected:
             {"method": "POST", "path": "/api/contacts", "scope": "create:contacts", "body": {"name": "QA Probe", "email": "qa@example.com"}},
             {"method": "DELETE", "path": "/api/contacts/{id}", "scope": "delete:contacts"}
           ],
-          "users": )") + users + R"(,
+          "users": )")
+            + users + R"(,
           "scope_sets": [["read:contacts"], ["read:contacts", "create:contacts", "delete:contacts"]],
           "negative_probes": ["no_token"]
         })";
@@ -168,9 +170,10 @@ TEST_F(QaRunnerTest, AWrongRuleOnTheServerFailsExactlyTheCellsItBreaks)
                 failures << row.label + QLatin1Char('/') + result.plan.endpoints.at(c).name();
         }
     }
-    EXPECT_EQ(failures, (QStringList{QStringLiteral("bob@example.com · read:contacts/POST /api/contacts"),
-                                     QStringLiteral("bob@example.com · read:contacts create:contacts delete:contacts/POST /api/contacts"),
-                                     QStringLiteral("alice@example.com · read:contacts/POST /api/contacts")}));
+    EXPECT_EQ(failures,
+              (QStringList{QStringLiteral("bob@example.com · read:contacts/POST /api/contacts"),
+                           QStringLiteral("bob@example.com · read:contacts create:contacts delete:contacts/POST /api/contacts"),
+                           QStringLiteral("alice@example.com · read:contacts/POST /api/contacts")}));
     const qa::CellResult &cell = result.rows.at(0).cells.at(1);
     EXPECT_EQ(cell.status, 201);
     EXPECT_TRUE(cell.note.contains(QLatin1String("expected 403 insufficient_scope because create:contacts is not granted, got 201"))) << qPrintable(cell.note);
@@ -184,7 +187,8 @@ TEST_F(QaRunnerTest, AWrongPasswordFailsTheRowWithTheReason)
     const qa::RowResult &row = runner.run().rows.at(0);
     EXPECT_EQ(row.verdict, qa::Verdict::Fail);
     EXPECT_FALSE(row.tokenObtained);
-    EXPECT_TRUE(row.cells.at(0).note.contains(QLatin1String("the login page came back (wrong email or password for bob@example.com?)"))) << qPrintable(row.cells.at(0).note);
+    EXPECT_TRUE(row.cells.at(0).note.contains(QLatin1String("the login page came back (wrong email or password for bob@example.com?)")))
+        << qPrintable(row.cells.at(0).note);
     // The no-token probe row still runs and passes.
     EXPECT_EQ(runner.run().rows.constLast().verdict, qa::Verdict::Pass);
 }
@@ -254,7 +258,8 @@ TEST_F(QaRunnerTest, WithoutTheIssuersKeyAUserAllowedEveryScopeCleansUpAfterTheC
       "users": [{"login": "carol@example.com", "password": "organizer"}, {"login": "alice@example.com", "password": "organizer"}],
       "scope_sets": [["read:contacts", "create:contacts"]],
       "negative_probes": ["expired_token"]
-    })", QStringLiteral("remote.json"), QString(), qa::Plan::bundledTenant());
+    })",
+                                QStringLiteral("remote.json"), QString(), qa::Plan::bundledTenant());
     ASSERT_TRUE(plan) << qPrintable(plan.error());
     finished = false;
     runner.start(*plan, target);

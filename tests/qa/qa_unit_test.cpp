@@ -31,15 +31,18 @@ QJsonObject tenant(bool rbac)
     for (const QString &scope : kApiScopes)
         scopes.append(QJsonObject{{QStringLiteral("value"), scope}});
     return QJsonObject{
-        {QStringLiteral("apis"), QJsonArray{QJsonObject{{QStringLiteral("identifier"), QStringLiteral("organize")}, {QStringLiteral("rbac"), rbac}, {QStringLiteral("scopes"), scopes}}}},
+        {QStringLiteral("apis"),
+         QJsonArray{
+             QJsonObject{{QStringLiteral("identifier"), QStringLiteral("organize")}, {QStringLiteral("rbac"), rbac}, {QStringLiteral("scopes"), scopes}}}},
         {QStringLiteral("users"),
          QJsonArray{QJsonObject{{QStringLiteral("user_id"), QStringLiteral("bob")},
                                 {QStringLiteral("email"), QStringLiteral("bob@example.com")},
                                 {QStringLiteral("permissions"), QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("read:contacts")}}}}}}},
         {QStringLiteral("clients"),
          QJsonArray{QJsonObject{{QStringLiteral("client_id"), QStringLiteral("m2m")},
-                                {QStringLiteral("client_grants"), QJsonArray{QJsonObject{{QStringLiteral("audience"), QStringLiteral("organize")},
-                                                                                         {QStringLiteral("scopes"), QJsonArray{QStringLiteral("read:calendar")}}}}}}}},
+                                {QStringLiteral("client_grants"),
+                                 QJsonArray{QJsonObject{{QStringLiteral("audience"), QStringLiteral("organize")},
+                                                        {QStringLiteral("scopes"), QJsonArray{QStringLiteral("read:calendar")}}}}}}}},
     };
 }
 
@@ -48,13 +51,19 @@ QJsonObject basePlan()
     return QJsonObject{
         {QStringLiteral("endpoints"),
          QJsonArray{
-             QJsonObject{{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("path"), QStringLiteral("/api/contacts")}, {QStringLiteral("scope"), QStringLiteral("read:contacts")}},
+             QJsonObject{{QStringLiteral("method"), QStringLiteral("GET")},
+                         {QStringLiteral("path"), QStringLiteral("/api/contacts")},
+                         {QStringLiteral("scope"), QStringLiteral("read:contacts")}},
              QJsonObject{{QStringLiteral("method"), QStringLiteral("POST")},
                          {QStringLiteral("path"), QStringLiteral("/api/contacts")},
                          {QStringLiteral("scope"), QStringLiteral("create:contacts")},
                          {QStringLiteral("body"), QJsonObject{{QStringLiteral("name"), QStringLiteral("QA")}}}},
-             QJsonObject{{QStringLiteral("method"), QStringLiteral("DELETE")}, {QStringLiteral("path"), QStringLiteral("/api/contacts/{id}")}, {QStringLiteral("scope"), QStringLiteral("delete:contacts")}},
-             QJsonObject{{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("path"), QStringLiteral("/api/appointments")}, {QStringLiteral("scope"), QStringLiteral("read:calendar")}},
+             QJsonObject{{QStringLiteral("method"), QStringLiteral("DELETE")},
+                         {QStringLiteral("path"), QStringLiteral("/api/contacts/{id}")},
+                         {QStringLiteral("scope"), QStringLiteral("delete:contacts")}},
+             QJsonObject{{QStringLiteral("method"), QStringLiteral("GET")},
+                         {QStringLiteral("path"), QStringLiteral("/api/appointments")},
+                         {QStringLiteral("scope"), QStringLiteral("read:calendar")}},
          }},
         {QStringLiteral("users"),
          QJsonArray{QJsonObject{{QStringLiteral("login"), QStringLiteral("bob@example.com")}, {QStringLiteral("password"), QStringLiteral("pw")}},
@@ -99,9 +108,9 @@ CellExpectation cellFor(const Plan &plan, const QString &user, const QStringList
 TEST(QaPlan, TheShippedDefaultPlanLoadsAndCoversEveryUserScopeSetAndEndpoint)
 {
     const Plan plan = Plan::builtIn();
-    ASSERT_EQ(plan.users.size(), 5);           // four people and the machine-to-machine client
-    EXPECT_EQ(plan.endpoints.size(), 10);      // list, create, get, replace, delete × two APIs
-    EXPECT_EQ(plan.scopeSets.size(), 12);      // 8 alone, 2 per API, all, none
+    ASSERT_EQ(plan.users.size(), 5); // four people and the machine-to-machine client
+    EXPECT_EQ(plan.endpoints.size(), 10); // list, create, get, replace, delete × two APIs
+    EXPECT_EQ(plan.scopeSets.size(), 12); // 8 alone, 2 per API, all, none
     EXPECT_EQ(plan.probes.size(), 5);
     EXPECT_TRUE(plan.tenant.rbac);
     EXPECT_EQ(planRows(plan).size(), 5 * 12 + 5);
@@ -113,8 +122,10 @@ TEST(QaPlan, DefaultScopeSetsAreEachScopeAloneEachApiTogetherAllAndNone)
     QStringList labels;
     for (const ScopeSet &set : sets)
         labels << set.label;
-    EXPECT_EQ(labels, (QStringList{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
-                                   QStringLiteral("contacts (all)"), QStringLiteral("calendar (all)"), QStringLiteral("all"), QStringLiteral("none")}));
+    EXPECT_EQ(
+        labels,
+        (QStringList{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
+                     QStringLiteral("contacts (all)"), QStringLiteral("calendar (all)"), QStringLiteral("all"), QStringLiteral("none")}));
     EXPECT_EQ(sets.at(4).scopes, (QStringList{QStringLiteral("read:contacts"), QStringLiteral("create:contacts")}));
     EXPECT_EQ(sets.at(6).scopes, kApiScopes);
     EXPECT_TRUE(sets.at(7).scopes.isEmpty());
@@ -147,30 +158,52 @@ TEST(QaPlan, ErrorsNameTheBadField)
         {"path without slash", endpointEdit(0, QStringLiteral("path"), QStringLiteral("api/contacts")), "endpoints[0].path:"},
         {"POST without body", endpointEdit(1, QStringLiteral("body"), QJsonValue::Undefined), "endpoints[1].body:"},
         {"unknown endpoint field", endpointEdit(0, QStringLiteral("scopes"), QStringLiteral("x")), "endpoints[0].scopes:"},
-        {"{id} with no POST to make it", [](QJsonObject &plan) {
+        {"{id} with no POST to make it",
+         [](QJsonObject &plan) {
              QJsonArray endpoints = plan.value(QLatin1String("endpoints")).toArray();
              endpoints.removeAt(1);
              plan.insert(QStringLiteral("endpoints"), endpoints);
-         }, "endpoints[1].path:"},
+         },
+         "endpoints[1].path:"},
         {"no endpoints", [](QJsonObject &plan) { plan.insert(QStringLiteral("endpoints"), QJsonArray{}); }, "endpoints:"},
-        {"user not in the tenant", [](QJsonObject &plan) {
-             plan.insert(QStringLiteral("users"), QJsonArray{QJsonObject{{QStringLiteral("login"), QStringLiteral("eve@example.com")}, {QStringLiteral("password"), QStringLiteral("x")}}});
-         }, "users[0].login:"},
-        {"user without password", [](QJsonObject &plan) {
+        {"user not in the tenant",
+         [](QJsonObject &plan) {
+             plan.insert(
+                 QStringLiteral("users"),
+                 QJsonArray{QJsonObject{{QStringLiteral("login"), QStringLiteral("eve@example.com")}, {QStringLiteral("password"), QStringLiteral("x")}}});
+         },
+         "users[0].login:"},
+        {"user without password",
+         [](QJsonObject &plan) {
              plan.insert(QStringLiteral("users"), QJsonArray{QJsonObject{{QStringLiteral("login"), QStringLiteral("bob@example.com")}}});
-         }, "users[0].password:"},
-        {"client without grant", [](QJsonObject &plan) {
-             plan.insert(QStringLiteral("users"), QJsonArray{QJsonObject{{QStringLiteral("client_credentials"), QStringLiteral("nobody")}, {QStringLiteral("secret"), QStringLiteral("s")}}});
-         }, "users[0].client_credentials:"},
-        {"scope set not a list", [](QJsonObject &plan) { plan.insert(QStringLiteral("scope_sets"), QJsonArray{QStringLiteral("read:contacts")}); }, "scope_sets[0]:"},
+         },
+         "users[0].password:"},
+        {"client without grant",
+         [](QJsonObject &plan) {
+             plan.insert(
+                 QStringLiteral("users"),
+                 QJsonArray{QJsonObject{{QStringLiteral("client_credentials"), QStringLiteral("nobody")}, {QStringLiteral("secret"), QStringLiteral("s")}}});
+         },
+         "users[0].client_credentials:"},
+        {"scope set not a list", [](QJsonObject &plan) { plan.insert(QStringLiteral("scope_sets"), QJsonArray{QStringLiteral("read:contacts")}); },
+         "scope_sets[0]:"},
         {"scope in a set not a string", [](QJsonObject &plan) { plan.insert(QStringLiteral("scope_sets"), QJsonArray{QJsonArray{42}}); }, "scope_sets[0][0]:"},
-        {"unknown probe", [](QJsonObject &plan) { plan.insert(QStringLiteral("negative_probes"), QJsonArray{QStringLiteral("no_token"), QStringLiteral("sql_injection")}); }, "negative_probes[1]:"},
-        {"pin for an unknown endpoint", [](QJsonObject &plan) {
-             plan.insert(QStringLiteral("expect"), QJsonArray{QJsonObject{{QStringLiteral("endpoint"), QStringLiteral("GET /api/nothing")}, {QStringLiteral("status"), 200}}});
-         }, "expect[0].endpoint:"},
-        {"pin without a status", [](QJsonObject &plan) {
+        {"unknown probe",
+         [](QJsonObject &plan) {
+             plan.insert(QStringLiteral("negative_probes"), QJsonArray{QStringLiteral("no_token"), QStringLiteral("sql_injection")});
+         },
+         "negative_probes[1]:"},
+        {"pin for an unknown endpoint",
+         [](QJsonObject &plan) {
+             plan.insert(QStringLiteral("expect"),
+                         QJsonArray{QJsonObject{{QStringLiteral("endpoint"), QStringLiteral("GET /api/nothing")}, {QStringLiteral("status"), 200}}});
+         },
+         "expect[0].endpoint:"},
+        {"pin without a status",
+         [](QJsonObject &plan) {
              plan.insert(QStringLiteral("expect"), QJsonArray{QJsonObject{{QStringLiteral("endpoint"), QStringLiteral("GET /api/contacts")}}});
-         }, "expect[0].status:"},
+         },
+         "expect[0].status:"},
         {"unknown top-level field", [](QJsonObject &plan) { plan.insert(QStringLiteral("endpoint"), QJsonArray{}); }, "endpoint:"},
         {"tenant of the wrong type", [](QJsonObject &plan) { plan.insert(QStringLiteral("tenant"), 7); }, "tenant:"},
         {"tenant without the audience", [](QJsonObject &plan) { plan.insert(QStringLiteral("audience"), QStringLiteral("billing")); }, "tenant.apis:"},
@@ -268,11 +301,12 @@ TEST(QaExpectation, ClientGrantsDecideMachineToMachineRows)
 TEST(QaExpectation, PinsOverrideTheDerivedExpectationForTheRowsTheyName)
 {
     QJsonObject json = basePlan();
-    json.insert(QStringLiteral("expect"), QJsonArray{QJsonObject{{QStringLiteral("user"), QStringLiteral("bob@example.com")},
-                                                                 {QStringLiteral("scopes"), QJsonArray{QStringLiteral("read:contacts")}},
-                                                                 {QStringLiteral("endpoint"), QStringLiteral("GET /api/contacts")},
-                                                                 {QStringLiteral("status"), 451},
-                                                                 {QStringLiteral("reason"), QStringLiteral("legal hold")}}});
+    json.insert(QStringLiteral("expect"),
+                QJsonArray{QJsonObject{{QStringLiteral("user"), QStringLiteral("bob@example.com")},
+                                       {QStringLiteral("scopes"), QJsonArray{QStringLiteral("read:contacts")}},
+                                       {QStringLiteral("endpoint"), QStringLiteral("GET /api/contacts")},
+                                       {QStringLiteral("status"), 451},
+                                       {QStringLiteral("reason"), QStringLiteral("legal hold")}}});
     const auto plan = parsePlan(json);
     ASSERT_TRUE(plan) << qPrintable(plan.error());
     const CellExpectation pinned = cellFor(*plan, QStringLiteral("bob@example.com"), {QStringLiteral("read:contacts")}, QStringLiteral("GET /api/contacts"));
@@ -374,7 +408,8 @@ TEST(QaReport, JUnitHasOneTestcasePerCellWithFailuresAndSkipsCounted)
             ++suites;
         } else if (reader.name() == QLatin1String("testcase")) {
             ++testcases;
-            lastTestcase = reader.attributes().value(QLatin1String("classname")).toString() + QLatin1Char('/') + reader.attributes().value(QLatin1String("name")).toString();
+            lastTestcase = reader.attributes().value(QLatin1String("classname")).toString() + QLatin1Char('/')
+                + reader.attributes().value(QLatin1String("name")).toString();
         } else if (reader.name() == QLatin1String("failure")) {
             ++failures;
             failedName = lastTestcase;
@@ -399,7 +434,9 @@ TEST(QaReport, HtmlIsSelfContainedWithGridDetailsAndTimelines)
     int pictures = 0;
     const QString html = QString::fromUtf8(htmlReport(run, [&pictures](const app::FlowTimeline &timeline) {
         ++pictures;
-        return QStringLiteral("<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><title>%1</title></svg>").arg(timeline.title().toHtmlEscaped()).toUtf8();
+        return QStringLiteral("<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><title>%1</title></svg>")
+            .arg(timeline.title().toHtmlEscaped())
+            .toUtf8();
     }));
     EXPECT_EQ(pictures, run.rows.size());
     EXPECT_TRUE(html.startsWith(QLatin1String("<!DOCTYPE html>")));
@@ -436,9 +473,10 @@ TEST(QaReport, MarkdownHasTheGridAndTheFailures)
 TEST(QaTimeline, SecretsAreMaskedOnTheWayIn)
 {
     app::FlowTimeline timeline(QStringLiteral("alice"));
-    timeline.add(app::Lane::AuthorizationServer, app::Lane::Browser, QStringLiteral("302 to http://localhost:3000/callback"), app::FlowStep::Outcome::Ok,
-                 QStringLiteral("http://localhost:3000/callback#access_token=eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6InJlYWQifQ.AbCdEf&id_token=eyJ0eXAiOiJKV1QifQ.e30.sig"
-                                "&state=4f9a8b7c6d5e4f3a2b1c&expires_in=86400"));
+    timeline.add(
+        app::Lane::AuthorizationServer, app::Lane::Browser, QStringLiteral("302 to http://localhost:3000/callback"), app::FlowStep::Outcome::Ok,
+        QStringLiteral("http://localhost:3000/callback#access_token=eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6InJlYWQifQ.AbCdEf&id_token=eyJ0eXAiOiJKV1QifQ.e30.sig"
+                       "&state=4f9a8b7c6d5e4f3a2b1c&expires_in=86400"));
     timeline.add(app::Lane::Browser, app::Lane::AuthorizationServer, QStringLiteral("POST /login"), app::FlowStep::Outcome::Info,
                  QStringLiteral("password=hunter2 code=SplxlOBeZQQYbYS6WxSbIA code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
     timeline.add(app::Lane::App, app::Lane::api(QStringLiteral("contacts")), QStringLiteral("Authorization: Bearer abc.def.ghi"), app::FlowStep::Outcome::Ok,
@@ -446,7 +484,8 @@ TEST(QaTimeline, SecretsAreMaskedOnTheWayIn)
     timeline.add(app::Lane::App, app::Lane::api(QStringLiteral("contacts")), QStringLiteral("403"), app::FlowStep::Outcome::Ok,
                  QStringLiteral("WWW-Authenticate: Bearer realm=\"organize\", error=\"insufficient_scope\""));
     const QString all = QString::fromUtf8(QJsonDocument(timeline.toJson()).toJson());
-    EXPECT_TRUE(all.contains(QLatin1String("Bearer realm=\\\"organize\\\", error=\\\"insufficient_scope"))) << "a challenge is not a credential: " << qPrintable(all);
+    EXPECT_TRUE(all.contains(QLatin1String("Bearer realm=\\\"organize\\\", error=\\\"insufficient_scope")))
+        << "a challenge is not a credential: " << qPrintable(all);
     for (const char *secret : {"AbCdEf", "eyJzY29wZSI6InJlYWQifQ", "4f9a8b7c6d5e4f3a2b1c", "hunter2", "SplxlOBeZQQYbYS6WxSbIA", "dBjftJeZ4CVP", "abc.def.ghi",
                                "organizer-cli-secret", "v1.MRrT"})
         EXPECT_FALSE(all.contains(QLatin1String(secret))) << secret << " survived: " << qPrintable(all);
@@ -469,7 +508,8 @@ TEST(QaRunnerHelpers, TamperedCopyKeepsTheSignatureButChangesThePayload)
 
 TEST(QaRunnerHelpers, BearerErrorCodeIsReadFromTheChallenge)
 {
-    EXPECT_EQ(bearerErrorCode(R"(Bearer realm="organize", error="insufficient_scope", error_description="x", scope="read:contacts")"), QStringLiteral("insufficient_scope"));
+    EXPECT_EQ(bearerErrorCode(R"(Bearer realm="organize", error="insufficient_scope", error_description="x", scope="read:contacts")"),
+              QStringLiteral("insufficient_scope"));
     EXPECT_EQ(bearerErrorCode(R"(Bearer realm="organize")"), QString());
     EXPECT_EQ(bearerErrorCode(R"(Bearer realm="organize", error_description="no error=\"here\"")"), QString());
 }

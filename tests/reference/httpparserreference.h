@@ -11,14 +11,14 @@
 
 struct ReferenceParse
 {
-    bool ok = false;          // a whole request was read
-    std::string error;        // http-parser's error name when not
+    bool ok = false; // a whole request was read
+    std::string error; // http-parser's error name when not
     QByteArray method;
     QByteArray url;
     QList<QPair<QByteArray, QByteArray>> headers; // before the body; trailers are left out
     QByteArray body;
     bool keepAlive = false;
-    qsizetype consumed = 0;   // bytes the first request took
+    qsizetype consumed = 0; // bytes the first request took
 };
 
 ReferenceParse referenceParse(const QByteArray &bytes);

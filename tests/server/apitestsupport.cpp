@@ -9,11 +9,9 @@
 namespace organizer::test {
 
 TokenFactory::TokenFactory(const QString &dataDir, QString issuer)
-    : m_keys(jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys"))).value()),
-      m_otherKey(jose::RsaKey::generate(2048).value()),
+    : m_keys(jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys"))).value()), m_otherKey(jose::RsaKey::generate(2048).value()),
       m_issuer(std::move(issuer))
-{
-}
+{}
 
 QJsonObject TokenFactory::claims(const QString &scope) const
 {

@@ -26,7 +26,7 @@ private:
     QString m_issuer;
 };
 
-inline const QString kAllScopes = QStringLiteral(
-    "read:contacts create:contacts update:contacts delete:contacts read:calendar create:calendar update:calendar delete:calendar");
+inline const QString kAllScopes
+    = QStringLiteral("read:contacts create:contacts update:contacts delete:contacts read:calendar create:calendar update:calendar delete:calendar");
 
 } // namespace organizer::test

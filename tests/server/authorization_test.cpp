@@ -187,8 +187,7 @@ void PrintTo(const UserCase &c, std::ostream *os)
 }
 
 class AuthorizationPerUser : public Authorization, public ::testing::WithParamInterface<UserCase>
-{
-};
+{};
 
 TEST_P(AuthorizationPerUser, TokenOpensExactlyTheApisTheUserMayUse)
 {
@@ -210,8 +209,8 @@ INSTANTIATE_TEST_SUITE_P(DemoUsers, AuthorizationPerUser,
 TEST_F(Authorization, DenyingConsentReturnsAccessDenied)
 {
     TestBrowser browser(port());
-    const auto outcome = browser.authorize(query(QStringLiteral("id_token token"), QStringLiteral("openid read:contacts")),
-                                           QStringLiteral("alice@example.com"), kPassword, /*accept=*/false);
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token token"), QStringLiteral("openid read:contacts")), QStringLiteral("alice@example.com"),
+                                           kPassword, /*accept=*/false);
     ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     const QUrlQuery fragment = outcome.parameters();
     EXPECT_EQ(value(fragment, "error"), QStringLiteral("access_denied"));
@@ -229,17 +228,20 @@ TEST_F(Authorization, ConsentIsRememberedAndPromptNoneUsesTheSession)
     const QString scopes = QStringLiteral("openid read:calendar");
     ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), scopes, kToWebCallback), QStringLiteral("carol@example.com"), kPassword).redirect.isValid());
 
-    const auto again = browser.authorize(query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    const auto again = browser.authorize(
+        query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     ASSERT_TRUE(again.redirect.isValid()) << again.failure.toStdString();
     EXPECT_FALSE(again.sawConsent);
     EXPECT_FALSE(value(again.parameters(), "access_token").isEmpty());
 
     const auto widened = browser.authorize(query(QStringLiteral("token"), scopes + QStringLiteral(" create:calendar"),
-                                                 kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+                                                 kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}),
+                                           {}, {});
     EXPECT_EQ(value(widened.parameters(), "error"), QStringLiteral("consent_required"));
 
     TestBrowser stranger(server.port());
-    const auto anonymous = stranger.authorize(query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    const auto anonymous = stranger.authorize(
+        query(QStringLiteral("token"), scopes, kToWebCallback + QList<QPair<QString, QString>>{{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     EXPECT_EQ(value(anonymous.parameters(), "error"), QStringLiteral("login_required"));
     EXPECT_EQ(value(anonymous.parameters(), "state"), QStringLiteral("state-123"));
 }
@@ -250,12 +252,14 @@ TEST_F(Authorization, ConsentForALoopbackRedirectIsAskedEveryTime)
     // remembered, and prompt=none to a new port cannot get tokens silently.
     TestBrowser browser(port());
     const QString scopes = QStringLiteral("openid read:calendar");
-    const auto first = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), QStringLiteral("http://127.0.0.1:51111/callback")}}),
-                                         QStringLiteral("carol@example.com"), kPassword);
+    const auto first
+        = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), QStringLiteral("http://127.0.0.1:51111/callback")}}),
+                            QStringLiteral("carol@example.com"), kPassword);
     ASSERT_TRUE(first.redirect.isValid()) << first.failure.toStdString();
     EXPECT_TRUE(first.sawConsent);
     for (const QString &redirect : {QStringLiteral("http://127.0.0.1:51111/callback"), QStringLiteral("http://127.0.0.1:52222/callback"), kCallback}) {
-        const auto silent = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), redirect}, {QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+        const auto silent = browser.authorize(
+            query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), redirect}, {QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
         EXPECT_EQ(value(silent.parameters(), "error"), QStringLiteral("consent_required")) << redirect.toStdString();
         EXPECT_TRUE(value(silent.parameters(), "access_token").isEmpty()) << redirect.toStdString();
         const auto asked = browser.authorize(query(QStringLiteral("token"), scopes, {{QStringLiteral("redirect_uri"), redirect}}), {}, {});
@@ -272,12 +276,16 @@ TEST_F(Authorization, ConsentSurvivesARestart)
         ServerProcess server(dataDir);
         ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
         TestBrowser browser(server.port());
-        ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback), QStringLiteral("bob@example.com"), kPassword).sawConsent);
+        ASSERT_TRUE(
+            browser
+                .authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback), QStringLiteral("bob@example.com"), kPassword)
+                .sawConsent);
     }
     ServerProcess restarted(dataDir);
     ASSERT_TRUE(restarted.start({QStringLiteral("--config"), config}));
     TestBrowser browser(restarted.port());
-    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback), QStringLiteral("bob@example.com"), kPassword);
+    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid read:contacts"), kToWebCallback),
+                                           QStringLiteral("bob@example.com"), kPassword);
     ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     EXPECT_FALSE(outcome.sawConsent);
 }
@@ -286,7 +294,8 @@ TEST_F(Authorization, PromptLoginAsksAgainDespiteTheSession)
 {
     TestBrowser browser(port());
     ASSERT_TRUE(browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
-    const HttpReply reply = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("login")}}).toUtf8());
+    const HttpReply reply
+        = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("login")}}).toUtf8());
     EXPECT_EQ(reply.status, 302);
     EXPECT_TRUE(reply.header("location").startsWith("/login?"));
 }
@@ -322,9 +331,10 @@ TEST_F(Authorization, CodeFlowWithPkceRefreshAndSingleUseCodes)
     const QString verifier = QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x2a')));
     const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
     TestBrowser browser(port());
-    const auto outcome = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid email offline_access read:contacts"),
-                                                 {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
-                                           QStringLiteral("alice@example.com"), kPassword);
+    const auto outcome
+        = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid email offline_access read:contacts"),
+                                  {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                            QStringLiteral("alice@example.com"), kPassword);
     ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     EXPECT_FALSE(outcome.redirect.hasFragment());
     const QString code = value(outcome.parameters(), "code");
@@ -380,9 +390,10 @@ TEST_F(Authorization, ARefreshTokenUsedTwiceRevokesItsWholeFamily)
     const QString token1 = first.value(QLatin1String("refresh_token")).toString();
     ASSERT_FALSE(token1.isEmpty());
     auto refresh = [this](const QString &token) {
-        return tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                     {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                     {QStringLiteral("refresh_token"), token}});
+        return tokenRequest(port(),
+                            {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                             {QStringLiteral("refresh_token"), token}});
     };
     const HttpReply second = refresh(token1);
     ASSERT_EQ(second.status, 200) << second.body.constData();
@@ -418,9 +429,10 @@ TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
     });
     ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
     auto refresh = [&server](const QString &token) {
-        return tokenRequest(server.port(), {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                            {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                            {QStringLiteral("refresh_token"), token}});
+        return tokenRequest(server.port(),
+                            {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                             {QStringLiteral("refresh_token"), token}});
     };
     auto pause = [](int ms) {
         QEventLoop loop;
@@ -501,15 +513,17 @@ QJsonObject offlineLogin(quint16 port, const QString &login, const QString &scop
     const QString verifier = verifierFor('\x33');
     const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
     TestBrowser browser(port);
-    const auto outcome = browser.authorize(query(QStringLiteral("code"), scopes,
-                                                 {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
-                                           login, kPassword);
+    const auto outcome
+        = browser.authorize(query(QStringLiteral("code"), scopes,
+                                  {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                            login, kPassword);
     EXPECT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
-    const HttpReply tokens = tokenRequest(port, {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                                                 {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                                 {QStringLiteral("code"), value(outcome.parameters(), "code")},
-                                                 {QStringLiteral("redirect_uri"), kCallback},
-                                                 {QStringLiteral("code_verifier"), verifier}});
+    const HttpReply tokens = tokenRequest(port,
+                                          {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                                           {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                           {QStringLiteral("code"), value(outcome.parameters(), "code")},
+                                           {QStringLiteral("redirect_uri"), kCallback},
+                                           {QStringLiteral("code_verifier"), verifier}});
     EXPECT_EQ(tokens.status, 200) << tokens.body.constData();
     return QJsonDocument::fromJson(tokens.body).object();
 }
@@ -522,14 +536,19 @@ TEST_F(Authorization, CodeExchangeChecksVerifierAndRedirectUri)
     const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
     TestBrowser browser(port());
     auto codeFor = [&] {
-        const auto outcome = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid"), {{QStringLiteral("code_challenge"), challenge},
-                                                                                                       {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
-                                               QStringLiteral("dave@example.com"), kPassword);
+        const auto outcome
+            = browser.authorize(query(QStringLiteral("code"), QStringLiteral("openid"),
+                                      {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                                QStringLiteral("dave@example.com"), kPassword);
         return value(outcome.parameters(), "code");
     };
     auto exchange = [&](const QString &code, const QString &withVerifier, const QString &redirectUri) {
-        return tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")}, {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                     {QStringLiteral("code"), code}, {QStringLiteral("redirect_uri"), redirectUri}, {QStringLiteral("code_verifier"), withVerifier}});
+        return tokenRequest(port(),
+                            {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                             {QStringLiteral("code"), code},
+                             {QStringLiteral("redirect_uri"), redirectUri},
+                             {QStringLiteral("code_verifier"), withVerifier}});
     };
     const HttpReply wrongVerifier = exchange(codeFor(), QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x08'))), kCallback);
     EXPECT_EQ(wrongVerifier.status, 400);
@@ -542,7 +561,8 @@ TEST_F(Authorization, CodeExchangeChecksVerifierAndRedirectUri)
 
 TEST_F(Authorization, ClientCredentialsWithBasicOrPostAuthentication)
 {
-    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}};
+    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                                               {QStringLiteral("audience"), QStringLiteral("organize")}};
     const HttpReply basic = tokenRequest(port(), grant, "organizer-cli:organizer-cli-secret");
     ASSERT_EQ(basic.status, 200) << basic.body.toStdString();
     EXPECT_EQ(basic.json("scope"), "read:contacts read:calendar");
@@ -555,7 +575,8 @@ TEST_F(Authorization, ClientCredentialsWithBasicOrPostAuthentication)
     EXPECT_EQ(callApi(port(), "POST", "/api/contacts", token, R"({"name":"M2M","email":"m2m@example.com"})").status, 403);
 
     QList<QPair<QString, QString>> post = grant;
-    post += {{QStringLiteral("client_id"), QStringLiteral("organizer-cli")}, {QStringLiteral("client_secret"), QStringLiteral("organizer-cli-secret")},
+    post += {{QStringLiteral("client_id"), QStringLiteral("organizer-cli")},
+             {QStringLiteral("client_secret"), QStringLiteral("organizer-cli-secret")},
              {QStringLiteral("scope"), QStringLiteral("read:calendar")}};
     const HttpReply narrowed = tokenRequest(port(), post);
     ASSERT_EQ(narrowed.status, 200);
@@ -564,7 +585,8 @@ TEST_F(Authorization, ClientCredentialsWithBasicOrPostAuthentication)
 
 TEST_F(Authorization, TokenEndpointErrorsFollowRfc6749)
 {
-    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}};
+    const QList<QPair<QString, QString>> grant{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                                               {QStringLiteral("audience"), QStringLiteral("organize")}};
     const HttpReply wrongSecret = tokenRequest(port(), grant, "organizer-cli:nope");
     EXPECT_EQ(wrongSecret.status, 401);
     EXPECT_EQ(wrongSecret.json("error"), "invalid_client");
@@ -577,14 +599,20 @@ TEST_F(Authorization, TokenEndpointErrorsFollowRfc6749)
     EXPECT_EQ(notGranted.json("error"), "access_denied");
     EXPECT_TRUE(notGranted.json("error_description").contains("create:contacts"));
 
-    const HttpReply unknownApi = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("nope")}},
-                                              "organizer-cli:organizer-cli-secret");
+    const HttpReply unknownApi
+        = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("nope")}},
+                       "organizer-cli:organizer-cli-secret");
     EXPECT_EQ(unknownApi.status, 403);
     EXPECT_EQ(unknownApi.json("error_description"), "Service not found: nope");
 
-    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("password")}}, "organizer-cli:organizer-cli-secret").json("error"), "unsupported_grant_type");
-    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")},
-                                    {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")}}).json("error"), "unauthorized_client");
+    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("password")}}, "organizer-cli:organizer-cli-secret").json("error"),
+              "unsupported_grant_type");
+    EXPECT_EQ(tokenRequest(port(),
+                           {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                            {QStringLiteral("audience"), QStringLiteral("organize")},
+                            {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")}})
+                  .json("error"),
+              "unauthorized_client");
     EXPECT_EQ(tokenRequest(port(), {}, "organizer-cli:organizer-cli-secret").json("error"), "invalid_request");
     const HttpReply wrongType = sendHttp(port(), {"POST", "/oauth/token", {{"content-type", "text/plain"}}, "grant_type=client_credentials"});
     EXPECT_EQ(wrongType.status, 400);
@@ -594,7 +622,8 @@ TEST_F(Authorization, TokenEndpointErrorsFollowRfc6749)
 TEST_F(Authorization, UserinfoNeedsTheUserinfoAudience)
 {
     TestBrowser browser(port());
-    const auto outcome = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid profile email")), QStringLiteral("carol@example.com"), kPassword);
+    const auto outcome
+        = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid profile email")), QStringLiteral("carol@example.com"), kPassword);
     ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     const HttpReply info = callApi(port(), "GET", "/userinfo", value(outcome.parameters(), "access_token"));
     ASSERT_EQ(info.status, 200) << info.body.toStdString();
@@ -602,8 +631,9 @@ TEST_F(Authorization, UserinfoNeedsTheUserinfoAudience)
     EXPECT_EQ(info.json("email"), "carol@example.com");
     EXPECT_EQ(info.json("name"), "Carol Chen");
 
-    const HttpReply m2m = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
-                                       "organizer-cli:organizer-cli-secret");
+    const HttpReply m2m
+        = tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
+                       "organizer-cli:organizer-cli-secret");
     const HttpReply refused = callApi(port(), "GET", "/userinfo", QString::fromUtf8(m2m.json("access_token")));
     EXPECT_EQ(refused.status, 401);
     EXPECT_EQ(refused.json("error"), "invalid_token");
@@ -621,7 +651,8 @@ TEST_F(Authorization, LogoutEndsTheSessionAndOnlyReturnsToAllowedUrls)
     EXPECT_EQ(out.status, 302);
     EXPECT_EQ(out.header("location"), "http://localhost:3000/");
     EXPECT_FALSE(browser.hasCookie("organizer_session"));
-    const auto after = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+    const auto after
+        = browser.authorize(query(QStringLiteral("token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
     EXPECT_EQ(value(after.parameters(), "error"), QStringLiteral("login_required"));
 }
 
@@ -634,7 +665,8 @@ TEST_F(Authorization, OidcLogoutHonoursTheIdTokenHint)
     const HttpReply out = browser.get("/oidc/logout?id_token_hint=" + idToken.toLatin1() + "&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=bye");
     EXPECT_EQ(out.status, 302);
     EXPECT_EQ(out.header("location"), "http://127.0.0.1/?state=bye");
-    const HttpReply forged = browser.get("/oidc/logout?id_token_hint=" + idToken.toLatin1().chopped(4) + "AAAA&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F");
+    const HttpReply forged
+        = browser.get("/oidc/logout?id_token_hint=" + idToken.toLatin1().chopped(4) + "AAAA&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F");
     EXPECT_EQ(forged.status, 400);
 }
 
@@ -642,9 +674,11 @@ TEST_F(Authorization, OidcLogoutWithoutAHintAsksFirst)
 {
     // RP-Initiated Logout §2: without id_token_hint any site could log the user out with a link.
     TestBrowser browser(port());
-    ASSERT_TRUE(browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
+    ASSERT_TRUE(
+        browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid")), QStringLiteral("dave@example.com"), kPassword).redirect.isValid());
     auto stillLoggedIn = [&] {
-        const auto silent = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
+        const auto silent
+            = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("prompt"), QStringLiteral("none")}}), {}, {});
         return value(silent.parameters(), "error") != QLatin1String("login_required"); // consent_required: a loopback redirect
     };
     const HttpReply asked = browser.get("/oidc/logout?client_id=organizer-desktop&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=bye");
@@ -654,9 +688,12 @@ TEST_F(Authorization, OidcLogoutWithoutAHintAsksFirst)
     const QString csrf = TestBrowser::hiddenField(asked.body, QStringLiteral("csrf"));
     ASSERT_FALSE(csrf.isEmpty());
     auto answer = [&](const QString &token, const QString &decision) {
-        return browser.postForm("/oidc/logout", {{QStringLiteral("csrf"), token}, {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                                 {QStringLiteral("post_logout_redirect_uri"), QStringLiteral("http://127.0.0.1/")},
-                                                 {QStringLiteral("state"), QStringLiteral("bye")}, {QStringLiteral("decision"), decision}});
+        return browser.postForm("/oidc/logout",
+                                {{QStringLiteral("csrf"), token},
+                                 {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                 {QStringLiteral("post_logout_redirect_uri"), QStringLiteral("http://127.0.0.1/")},
+                                 {QStringLiteral("state"), QStringLiteral("bye")},
+                                 {QStringLiteral("decision"), decision}});
     };
     EXPECT_EQ(answer(QStringLiteral("forged"), QStringLiteral("logout")).status, 400);
     EXPECT_TRUE(stillLoggedIn());
@@ -677,10 +714,12 @@ int tryLogin(TestBrowser &browser, const QString &username, const QString &passw
 {
     const HttpReply start = browser.get("/authorize?" + query(QStringLiteral("token"), QStringLiteral("openid")).toUtf8());
     const HttpReply page = browser.get(start.header("location"));
-    return browser.postForm("/login", {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
-                                       {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
-                                       {QStringLiteral("username"), username},
-                                       {QStringLiteral("password"), password}})
+    return browser
+        .postForm("/login",
+                  {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
+                   {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
+                   {QStringLiteral("username"), username},
+                   {QStringLiteral("password"), password}})
         .status;
 }
 } // namespace
@@ -738,10 +777,11 @@ TEST_F(Authorization, WrongPasswordsAreThrottledWithoutRevealingAccounts)
     QByteArray lastBody;
     for (int attempt = 0; attempt < 7; ++attempt) {
         const HttpReply page = browser.get(loginPath);
-        reply = browser.postForm("/login", {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
-                                            {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
-                                            {QStringLiteral("username"), QStringLiteral("nobody@example.com")},
-                                            {QStringLiteral("password"), QStringLiteral("guess")}});
+        reply = browser.postForm("/login",
+                                 {{QStringLiteral("transaction"), TestBrowser::hiddenField(page.body, QStringLiteral("transaction"))},
+                                  {QStringLiteral("csrf"), TestBrowser::hiddenField(page.body, QStringLiteral("csrf"))},
+                                  {QStringLiteral("username"), QStringLiteral("nobody@example.com")},
+                                  {QStringLiteral("password"), QStringLiteral("guess")}});
         status = reply.status;
         lastBody = reply.body;
         if (attempt == 0) {
@@ -769,7 +809,9 @@ TEST_F(Authorization, FormsNeedTheirCookieAndCannotBeReplayed)
     forged[1].second = QStringLiteral("not-the-token");
     EXPECT_EQ(browser.postForm("/login", forged).status, 400);
     EXPECT_EQ(browser.postForm("/login", form).status, 302);
-    const HttpReply consentPage = browser.get(browser.get("/consent?transaction=" + form[0].second.toLatin1()).status == 200 ? QByteArray("/consent?transaction=" + form[0].second.toLatin1()) : QByteArray("/"));
+    const HttpReply consentPage = browser.get(browser.get("/consent?transaction=" + form[0].second.toLatin1()).status == 200
+                                                  ? QByteArray("/consent?transaction=" + form[0].second.toLatin1())
+                                                  : QByteArray("/"));
     const QList<QPair<QString, QString>> accept{{QStringLiteral("transaction"), form[0].second},
                                                 {QStringLiteral("csrf"), TestBrowser::hiddenField(consentPage.body, QStringLiteral("csrf"))},
                                                 {QStringLiteral("decision"), QStringLiteral("accept")}};
@@ -782,8 +824,9 @@ TEST_F(Authorization, FormsNeedTheirCookieAndCannotBeReplayed)
 TEST_F(Authorization, FormPostAnswersWithAnAutoSubmittingPage)
 {
     TestBrowser browser(port());
-    const auto outcome = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("response_mode"), QStringLiteral("form_post")}}),
-                                           QStringLiteral("dave@example.com"), kPassword);
+    const auto outcome
+        = browser.authorize(query(QStringLiteral("id_token"), QStringLiteral("openid"), {{QStringLiteral("response_mode"), QStringLiteral("form_post")}}),
+                            QStringLiteral("dave@example.com"), kPassword);
     ASSERT_EQ(outcome.lastReply.status, 200) << outcome.failure.toStdString();
     EXPECT_TRUE(outcome.lastReply.body.contains("action=\"http://localhost:3000/callback\""));
     EXPECT_FALSE(TestBrowser::hiddenField(outcome.lastReply.body, QStringLiteral("id_token")).isEmpty());
@@ -812,7 +855,8 @@ TEST_F(Authorization, DiscoveryDescribesTheServer)
 TEST(AuthorizationConfig, DemoTenantIsRefusedOffLoopback)
 {
     QTemporaryDir dir;
-    const CommandResult result = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--bind"), QStringLiteral("0.0.0.0"), QStringLiteral("--port"), QStringLiteral("0")});
+    const CommandResult result = runServerCommand(
+        {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--bind"), QStringLiteral("0.0.0.0"), QStringLiteral("--port"), QStringLiteral("0")});
     EXPECT_NE(result.exitCode, 0);
     EXPECT_TRUE(result.err.contains("--allow-demo-tenant")) << result.err.toStdString();
 }
@@ -836,7 +880,8 @@ TEST(KeyRotation, RunningServerSignsWithTheNewKeyAndStillAcceptsTheOld)
     ASSERT_TRUE(server.start({QStringLiteral("--workers"), QStringLiteral("3")})) << server.errorText().toStdString();
     auto mint = [&] {
         return runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"), QStringLiteral("auth0|rot"),
-                                 QStringLiteral("--scope"), QStringLiteral("read:contacts")}).out.trimmed();
+                                 QStringLiteral("--scope"), QStringLiteral("read:contacts")})
+            .out.trimmed();
     };
     const QByteArray before = mint();
     const CommandResult rotated = runServerCommand({QStringLiteral("keys"), QStringLiteral("rotate"), QStringLiteral("--data-dir"), server.dataDir()});
@@ -862,11 +907,11 @@ TEST(KeyRotation, RunningServerSignsWithTheNewKeyAndStillAcceptsTheOld)
     }
 
     // Tokens the authorization server issues now carry the new kid.
-    const HttpReply m2m = tokenRequest(server.port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
-                                       "organizer-cli:organizer-cli-secret");
+    const HttpReply m2m = tokenRequest(
+        server.port(), {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("audience"), QStringLiteral("organize")}},
+        "organizer-cli:organizer-cli-secret");
     const QByteArray issued = m2m.json("access_token");
     EXPECT_EQ(QJsonDocument::fromJson(jose::base64UrlDecode(issued.split('.').first()).value()).object().value(QLatin1String("kid")).toString(), kidAfter);
-
 }
 
 TEST(HashPassword, PrintsAHashTheTenantAccepts)
@@ -899,15 +944,16 @@ TEST_F(Authorization, HostileInputGetsAClearErrorNotACrash)
     const QByteArray transaction = TestBrowser::hiddenField(loginPage.body, QStringLiteral("transaction")).toLatin1();
     const QByteArray csrf = TestBrowser::hiddenField(loginPage.body, QStringLiteral("csrf")).toLatin1();
     ASSERT_FALSE(transaction.isEmpty());
-    const HttpReply bad = browser.postRaw("/login", "application/x-www-form-urlencoded",
-                                          "transaction=" + transaction + "&csrf=" + csrf + "&username=%FF%FE&password=z");
+    const HttpReply bad
+        = browser.postRaw("/login", "application/x-www-form-urlencoded", "transaction=" + transaction + "&csrf=" + csrf + "&username=%FF%FE&password=z");
     EXPECT_EQ(bad.status, 400);
     EXPECT_TRUE(bad.body.contains("UTF-8"));
     // The refused form did not use the transaction up: the person can still log in with it.
-    const HttpReply good = browser.postForm("/login", {{QStringLiteral("transaction"), QString::fromLatin1(transaction)},
-                                                       {QStringLiteral("csrf"), QString::fromLatin1(csrf)},
-                                                       {QStringLiteral("username"), QStringLiteral("alice@example.com")},
-                                                       {QStringLiteral("password"), QStringLiteral("organizer")}});
+    const HttpReply good = browser.postForm("/login",
+                                            {{QStringLiteral("transaction"), QString::fromLatin1(transaction)},
+                                             {QStringLiteral("csrf"), QString::fromLatin1(csrf)},
+                                             {QStringLiteral("username"), QStringLiteral("alice@example.com")},
+                                             {QStringLiteral("password"), QStringLiteral("organizer")}});
     EXPECT_EQ(good.status, 302) << good.body.constData();
     const HttpReply unknownTransaction = browser.get("/login?transaction=nope");
     EXPECT_EQ(unknownTransaction.status, 400);
@@ -938,9 +984,12 @@ TEST_F(Authorization, AFloodOfUnfinishedLoginsIsBoundedAndRefused)
     int started = 0;
     int refused = 0;
     for (int i = 0; i < 3000; ++i) {
-        FormData form{{QStringLiteral("client_id"), QStringLiteral("organizer-desktop")}, {QStringLiteral("redirect_uri"), kCallback},
-                      {QStringLiteral("response_type"), QStringLiteral("id_token token")}, {QStringLiteral("scope"), QStringLiteral("openid")},
-                      {QStringLiteral("state"), large}, {QStringLiteral("nonce"), large + QString::number(i)}};
+        FormData form{{QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                      {QStringLiteral("redirect_uri"), kCallback},
+                      {QStringLiteral("response_type"), QStringLiteral("id_token token")},
+                      {QStringLiteral("scope"), QStringLiteral("openid")},
+                      {QStringLiteral("state"), large},
+                      {QStringLiteral("nonce"), large + QString::number(i)}};
         const HttpReply reply = sendHttp(port(), {"GET", "/authorize?" + form.encode(), {}, {}});
         if (i % 100 == 0)
             m_server.log(); // drain the server's log pipe: a full pipe would stall it
@@ -962,8 +1011,11 @@ TEST_F(Authorization, AFloodOfUnfinishedLoginsIsBoundedAndRefused)
 namespace {
 HttpReply clientCredentials(quint16 port, const QString &clientId, const QString &secret)
 {
-    return tokenRequest(port, {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")}, {QStringLiteral("client_id"), clientId},
-                               {QStringLiteral("client_secret"), secret}, {QStringLiteral("audience"), QStringLiteral("organize")}});
+    return tokenRequest(port,
+                        {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                         {QStringLiteral("client_id"), clientId},
+                         {QStringLiteral("client_secret"), secret},
+                         {QStringLiteral("audience"), QStringLiteral("organize")}});
 }
 } // namespace
 
@@ -979,8 +1031,10 @@ TEST_F(Authorization, AnUnknownClientTakesAsLongAsAWrongSecret)
         return timer.elapsed();
     };
     // Fastest of three each, and a wide margin: without the decoy an unknown ID answers ~50 times faster.
-    const qint64 wrongSecret = std::min({timed(QStringLiteral("organizer-cli")), timed(QStringLiteral("organizer-cli")), timed(QStringLiteral("organizer-cli"))});
-    const qint64 unknown = std::min({timed(QStringLiteral("no-such-client")), timed(QStringLiteral("no-such-client-2")), timed(QStringLiteral("no-such-client-3"))});
+    const qint64 wrongSecret
+        = std::min({timed(QStringLiteral("organizer-cli")), timed(QStringLiteral("organizer-cli")), timed(QStringLiteral("organizer-cli"))});
+    const qint64 unknown
+        = std::min({timed(QStringLiteral("no-such-client")), timed(QStringLiteral("no-such-client-2")), timed(QStringLiteral("no-such-client-3"))});
     EXPECT_GE(wrongSecret, 20) << "the KDF should cost something";
     EXPECT_GE(unknown * 4, wrongSecret) << "unknown " << unknown << " ms vs wrong secret " << wrongSecret << " ms";
 }
@@ -1002,8 +1056,11 @@ TEST_F(Authorization, SecretGuessingIsThrottledPerClient)
     EXPECT_GT(throttled, 0);
     EXPECT_GT(retryAfter.toInt(), 0);
     // Other clients are not affected.
-    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")}, {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                    {QStringLiteral("code"), QStringLiteral("x")}, {QStringLiteral("redirect_uri"), kCallback}})
+    EXPECT_EQ(tokenRequest(port(),
+                           {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                            {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                            {QStringLiteral("code"), QStringLiteral("x")},
+                            {QStringLiteral("redirect_uri"), kCallback}})
                   .json("error"),
               "invalid_grant");
 }
@@ -1044,9 +1101,11 @@ TEST_F(Authorization, AFloodOfSecretGuessesDoesNotDelayOtherRequests)
 
 TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)
 {
-    const HttpReply preflight = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}}, {}});
+    const HttpReply preflight
+        = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}}, {}});
     EXPECT_EQ(preflight.status, 204);
     EXPECT_EQ(preflight.header("access-control-allow-origin"), "http://localhost:3000");
-    const HttpReply foreign = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}}, {}});
+    const HttpReply foreign
+        = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}}, {}});
     EXPECT_TRUE(foreign.header("access-control-allow-origin").isEmpty());
 }

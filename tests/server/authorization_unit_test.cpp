@@ -102,8 +102,7 @@ void PrintTo(const TenantErrorCase &c, std::ostream *os)
 }
 
 class TenantErrors : public ::testing::TestWithParam<TenantErrorCase>
-{
-};
+{};
 
 TEST_P(TenantErrors, NameTheFieldAndTheProblem)
 {
@@ -131,21 +130,40 @@ void setIn(QJsonObject &root, const char *array, int index, const char *field, c
 INSTANTIATE_TEST_SUITE_P(
     Fields, TenantErrors,
     ::testing::Values(
-        TenantErrorCase{"api_without_identifier", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "identifier", QJsonValue::Undefined); }, "apis[0].identifier: is required"},
-        TenantErrorCase{"api_hs256", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "signing_alg", QStringLiteral("HS256")); }, "apis[0].signing_alg: only RS256"},
-        TenantErrorCase{"api_bad_profile", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "token_profile", QStringLiteral("jwt")); }, "apis[0].token_profile"},
+        TenantErrorCase{"api_without_identifier", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "identifier", QJsonValue::Undefined); },
+                        "apis[0].identifier: is required"},
+        TenantErrorCase{"api_hs256", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "signing_alg", QStringLiteral("HS256")); },
+                        "apis[0].signing_alg: only RS256"},
+        TenantErrorCase{"api_bad_profile", [](QJsonObject &tenant) { setIn(tenant, "apis", 0, "token_profile", QStringLiteral("jwt")); },
+                        "apis[0].token_profile"},
         TenantErrorCase{"client_bad_type", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "type", QStringLiteral("spa")); }, "clients[0].type"},
-        TenantErrorCase{"loopback_callback_under_a_cookie_path", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("http://127.0.0.1/authorize/cb")}); },
+        TenantErrorCase{"loopback_callback_under_a_cookie_path",
+                        [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("http://127.0.0.1/authorize/cb")}); },
                         "clients[0].callbacks[0]: a loopback callback may not use the path /authorize"},
-        TenantErrorCase{"localhost_callback_at_a_cookie_path", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("http://localhost:3000/login")}); },
+        TenantErrorCase{"localhost_callback_at_a_cookie_path",
+                        [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("http://localhost:3000/login")}); },
                         "clients[0].callbacks[0]: a loopback callback may not use the path /login"},
-        TenantErrorCase{"client_bad_callback", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("not a url")}); }, "clients[0].callbacks[0]: must be an absolute http(s) URL"},
-        TenantErrorCase{"client_bad_grant", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "grant_types", QJsonArray{QStringLiteral("password")}); }, "clients[0].grant_types[0]"},
-        TenantErrorCase{"confidential_without_secret", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_secret_hash", QJsonValue::Undefined); }, "clients[1].client_secret_hash"},
-        TenantErrorCase{"grant_for_unknown_api", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_grants", QJsonArray{QJsonObject{{QStringLiteral("audience"), QStringLiteral("nope")}, {QStringLiteral("scopes"), QJsonArray{}}}}); }, "clients[1].client_grants[0].audience"},
-        TenantErrorCase{"user_plaintext_password", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "password_hash", QStringLiteral("organizer")); }, "users[0].password_hash"},
-        TenantErrorCase{"user_unknown_permission", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "permissions", QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("read:notes")}}}); }, "users[0].permissions.organize"},
-        TenantErrorCase{"duplicate_user", [](QJsonObject &tenant) { setIn(tenant, "users", 1, "email", QStringLiteral("alice@example.com")); }, "users[1].email"},
+        TenantErrorCase{"client_bad_callback", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("not a url")}); },
+                        "clients[0].callbacks[0]: must be an absolute http(s) URL"},
+        TenantErrorCase{"client_bad_grant", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "grant_types", QJsonArray{QStringLiteral("password")}); },
+                        "clients[0].grant_types[0]"},
+        TenantErrorCase{"confidential_without_secret", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_secret_hash", QJsonValue::Undefined); },
+                        "clients[1].client_secret_hash"},
+        TenantErrorCase{"grant_for_unknown_api",
+                        [](QJsonObject &tenant) {
+                            setIn(tenant, "clients", 1, "client_grants",
+                                  QJsonArray{QJsonObject{{QStringLiteral("audience"), QStringLiteral("nope")}, {QStringLiteral("scopes"), QJsonArray{}}}});
+                        },
+                        "clients[1].client_grants[0].audience"},
+        TenantErrorCase{"user_plaintext_password", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "password_hash", QStringLiteral("organizer")); },
+                        "users[0].password_hash"},
+        TenantErrorCase{"user_unknown_permission",
+                        [](QJsonObject &tenant) {
+                            setIn(tenant, "users", 0, "permissions", QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("read:notes")}}});
+                        },
+                        "users[0].permissions.organize"},
+        TenantErrorCase{"duplicate_user", [](QJsonObject &tenant) { setIn(tenant, "users", 1, "email", QStringLiteral("alice@example.com")); },
+                        "users[1].email"},
         TenantErrorCase{"no_clients", [](QJsonObject &tenant) { tenant.remove(QStringLiteral("clients")); }, "clients: must be an array"}),
     [](const auto &row) { return std::string(row.param.name); });
 
@@ -169,33 +187,36 @@ void PrintTo(const RbacCase &c, std::ostream *os)
 }
 
 class RbacIntersection : public ::testing::TestWithParam<RbacCase>
-{
-};
+{};
 
 TEST_P(RbacIntersection, GrantsRequestedTimesApiTimesPermissions)
 {
     const QStringList requested = splitScopes(QStringLiteral("openid profile read:contacts create:contacts read:calendar delete:calendar read:notes"));
     const User *user = demoTenant().userByLogin(QLatin1String(GetParam().login));
     ASSERT_NE(user, nullptr);
-    EXPECT_EQ(grantedScopes(requested, demoTenant().api(QStringLiteral("organize")), demoTenant().permissionsOf(*user, QStringLiteral("organize"))), GetParam().expected);
+    EXPECT_EQ(grantedScopes(requested, demoTenant().api(QStringLiteral("organize")), demoTenant().permissionsOf(*user, QStringLiteral("organize"))),
+              GetParam().expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    DemoUsers, RbacIntersection,
-    ::testing::Values(
-        RbacCase{"alice@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("read:calendar"), QStringLiteral("delete:calendar")}},
-        RbacCase{"bob@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}},
-        RbacCase{"carol@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:calendar"), QStringLiteral("delete:calendar")}},
-        RbacCase{"dave@example.com", {QStringLiteral("openid"), QStringLiteral("profile")}}),
-    [](const auto &row) { return QString::fromLatin1(row.param.login).section(QLatin1Char('@'), 0, 0).toStdString(); });
+INSTANTIATE_TEST_SUITE_P(DemoUsers, RbacIntersection,
+                         ::testing::Values(RbacCase{"alice@example.com",
+                                                    {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"),
+                                                     QStringLiteral("create:contacts"), QStringLiteral("read:calendar"), QStringLiteral("delete:calendar")}},
+                                           RbacCase{"bob@example.com", {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}},
+                                           RbacCase{"carol@example.com",
+                                                    {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:calendar"),
+                                                     QStringLiteral("delete:calendar")}},
+                                           RbacCase{"dave@example.com", {QStringLiteral("openid"), QStringLiteral("profile")}}),
+                         [](const auto &row) { return QString::fromLatin1(row.param.login).section(QLatin1Char('@'), 0, 0).toStdString(); });
 
 TEST(Rbac, WithRbacOffEveryApiScopeRequestedIsGranted)
 {
     Api api = *demoTenant().api(QStringLiteral("organize"));
     api.rbac = false;
     const User *dave = demoTenant().userByLogin(QStringLiteral("dave@example.com"));
-    EXPECT_EQ(grantedScopes(splitScopes(QStringLiteral("openid read:contacts read:notes offline_access")), &api, demoTenant().permissionsOf(*dave, api.identifier)),
-              (QStringList{QStringLiteral("openid"), QStringLiteral("read:contacts"), QStringLiteral("offline_access")}));
+    EXPECT_EQ(
+        grantedScopes(splitScopes(QStringLiteral("openid read:contacts read:notes offline_access")), &api, demoTenant().permissionsOf(*dave, api.identifier)),
+        (QStringList{QStringLiteral("openid"), QStringLiteral("read:contacts"), QStringLiteral("offline_access")}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,9 +240,9 @@ TEST(RedirectUri, ExactMatchExceptLoopbackPorts)
     const Client *desktop = demoTenant().client(QStringLiteral("organizer-desktop"));
     EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback"))));
     EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback/"))));
-    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3001/callback"))));   // localhost is a name: exact
+    EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3001/callback")))); // localhost is a name: exact
     EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://localhost:3000/callback?x=1"))));
-    EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1:51234/callback"))));   // RFC 8252 §7.3
+    EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1:51234/callback")))); // RFC 8252 §7.3
     EXPECT_TRUE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1/callback"))));
     EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("http://127.0.0.1:51234/evil"))));
     EXPECT_FALSE(desktop->allowsRedirect(QUrl(QStringLiteral("https://127.0.0.1:51234/callback"))));
@@ -243,8 +264,7 @@ void PrintTo(const AuthorizeCase &c, std::ostream *os)
 }
 
 class AuthorizeChecks : public ::testing::TestWithParam<AuthorizeCase>
-{
-};
+{};
 
 TEST_P(AuthorizeChecks, RefuseWithOneSpecificError)
 {
@@ -260,9 +280,11 @@ INSTANTIATE_TEST_SUITE_P(
     Ordered, AuthorizeChecks,
     ::testing::Values(
         AuthorizeCase{"missing_client", "response_type=token", false, "invalid_request", "client_id"},
-        AuthorizeCase{"unknown_client", "client_id=nope&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request", "unknown client"},
+        AuthorizeCase{"unknown_client", "client_id=nope&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request",
+                      "unknown client"},
         AuthorizeCase{"missing_redirect", "client_id=organizer-desktop&response_type=token", false, "invalid_request", "redirect_uri"},
-        AuthorizeCase{"unregistered_redirect", "client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=token", false, "invalid_request", "not registered"},
+        AuthorizeCase{"unregistered_redirect", "client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=token", false,
+                      "invalid_request", "not registered"},
         AuthorizeCase{"repeated_client", "client_id=organizer-desktop&" OK_CLIENT "&response_type=token", false, "invalid_request", "repeated"},
         AuthorizeCase{"missing_response_type", OK_CLIENT, true, "invalid_request", "response_type"},
         AuthorizeCase{"unsupported_response_type", OK_CLIENT "&response_type=code%20token", true, "unsupported_response_type", "not supported"},
@@ -272,16 +294,20 @@ INSTANTIATE_TEST_SUITE_P(
         AuthorizeCase{"id_token_without_nonce", OK_CLIENT "&response_type=id_token%20token&scope=openid", true, "invalid_request", "nonce"},
         AuthorizeCase{"bad_prompt", OK_CLIENT "&response_type=token&prompt=select_account", true, "invalid_request", "prompt"},
         AuthorizeCase{"code_without_pkce", OK_CLIENT "&response_type=code&scope=openid", true, "invalid_request", "code_challenge"},
-        AuthorizeCase{"code_with_plain_pkce", OK_CLIENT "&response_type=code&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&code_challenge_method=plain", true, "invalid_request", "plain"},
+        AuthorizeCase{"code_with_plain_pkce",
+                      OK_CLIENT "&response_type=code&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&code_challenge_method=plain", true,
+                      "invalid_request", "plain"},
         AuthorizeCase{"short_challenge", OK_CLIENT "&response_type=code&code_challenge=abc&code_challenge_method=S256", true, "invalid_request", "43 to 128"},
-        AuthorizeCase{"unknown_audience", OK_CLIENT "&response_type=token&audience=https%3A%2F%2Fother.api", true, "access_denied", "Service not found: https://other.api"},
+        AuthorizeCase{"unknown_audience", OK_CLIENT "&response_type=token&audience=https%3A%2F%2Fother.api", true, "access_denied",
+                      "Service not found: https://other.api"},
         AuthorizeCase{"request_object", OK_CLIENT "&response_type=token&request=eyJhbGciOiJub25lIn0.e30.", true, "request_not_supported", "request objects"},
         AuthorizeCase{"request_uri", OK_CLIENT "&response_type=token&request_uri=urn%3Aexample%3Ar", true, "request_uri_not_supported", "request_uri"},
         AuthorizeCase{"negative_max_age", OK_CLIENT "&response_type=token&max_age=-1", true, "invalid_request", "max_age"},
         AuthorizeCase{"textual_max_age", OK_CLIENT "&response_type=token&max_age=soon", true, "invalid_request", "max_age"},
         AuthorizeCase{"repeated_max_age", OK_CLIENT "&response_type=token&max_age=1&max_age=2", true, "invalid_request", "repeated"},
         AuthorizeCase{"plus_is_a_space_in_response_type", OK_CLIENT "&response_type=code+token", true, "unsupported_response_type", "code token"},
-        AuthorizeCase{"m2m_client_implicit", "client_id=organizer-cli&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false, "invalid_request", "not registered"}),
+        AuthorizeCase{"m2m_client_implicit", "client_id=organizer-cli&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false,
+                      "invalid_request", "not registered"}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(AuthorizeChecks, AcceptsTheTutorialRequest)
@@ -371,8 +397,8 @@ TEST(TokenMinter, Rfc9068ProfileSwitchesTypeAndClaims)
     minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/"));
     Api api = *demoTenant().api(QStringLiteral("organize"));
     api.profile = TokenProfile::Rfc9068;
-    const QByteArray token = minter.accessToken(&api, QStringLiteral("auth0|alice"), QStringLiteral("organizer-desktop"),
-                                                {QStringLiteral("read:contacts")}, false).value().token;
+    const QByteArray token
+        = minter.accessToken(&api, QStringLiteral("auth0|alice"), QStringLiteral("organizer-desktop"), {QStringLiteral("read:contacts")}, false).value().token;
     const QList<QByteArray> parts = token.split('.');
     const QJsonObject header = QJsonDocument::fromJson(jose::base64UrlDecode(parts[0]).value()).object();
     const QJsonObject claims = QJsonDocument::fromJson(jose::base64UrlDecode(parts[1]).value()).object();
@@ -384,8 +410,13 @@ TEST(TokenMinter, Rfc9068ProfileSwitchesTypeAndClaims)
     EXPECT_EQ(claims.value(QLatin1String("permissions")).toArray(), QJsonArray{QStringLiteral("read:contacts")});
 
     api.profile = TokenProfile::Auth0;
-    const QJsonObject auth0 = QJsonDocument::fromJson(jose::base64UrlDecode(minter.accessToken(&api, QStringLiteral("x@clients"), QStringLiteral("x"),
-                                                                                               {QStringLiteral("read:calendar")}, true).value().token.split('.')[1]).value()).object();
+    const QJsonObject auth0
+        = QJsonDocument::fromJson(
+              jose::base64UrlDecode(minter.accessToken(&api, QStringLiteral("x@clients"), QStringLiteral("x"), {QStringLiteral("read:calendar")}, true)
+                                        .value()
+                                        .token.split('.')[1])
+                  .value())
+              .object();
     EXPECT_EQ(auth0.value(QLatin1String("gty")).toString(), QStringLiteral("client-credentials"));
     EXPECT_EQ(auth0.value(QLatin1String("azp")).toString(), QStringLiteral("x"));
     EXPECT_EQ(auth0.value(QLatin1String("aud")).toString(), QStringLiteral("organize"));

@@ -41,9 +41,10 @@ TEST(Catalogue, EachActionOfEachApiIsGuardedByItsOwnScope)
     const ResourceServerSpec &service = organizerService();
     EXPECT_EQ(service.identifier, QStringLiteral("organize"));
     EXPECT_EQ(service.signingAlgorithm, QStringLiteral("RS256"));
-    EXPECT_EQ(service.scopes(), (QStringList{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
-                                             QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
-                                             QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")}));
+    EXPECT_EQ(service.scopes(),
+              (QStringList{QStringLiteral("read:contacts"), QStringLiteral("create:contacts"), QStringLiteral("update:contacts"),
+                           QStringLiteral("delete:contacts"), QStringLiteral("read:calendar"), QStringLiteral("create:calendar"),
+                           QStringLiteral("update:calendar"), QStringLiteral("delete:calendar")}));
     EXPECT_EQ(service.apiServedAt(QStringLiteral("appointments"))->name, QStringLiteral("calendar"));
     EXPECT_EQ(service.apiServedAt(QStringLiteral("calendar"))->name, QStringLiteral("calendar")) << "the alias";
     EXPECT_EQ(service.apiForScope(QStringLiteral("delete:contacts"))->collection, QStringLiteral("contacts"));
@@ -80,8 +81,7 @@ struct DeclarationCase
 };
 
 class Declarations : public ::testing::TestWithParam<DeclarationCase>
-{
-};
+{};
 
 TEST_P(Declarations, AreCheckedFieldByField)
 {
@@ -104,8 +104,10 @@ TEST_P(Declarations, AreCheckedFieldByField)
 INSTANTIATE_TEST_SUITE_P(
     Catalogue, Declarations,
     ::testing::Values(DeclarationCase{"tutorial_samples", R"({"name":"samples","fields":[{"name":"title","required":true}]})", ""},
-                      DeclarationCase{"every_type", R"({"name":"visits","title":"Site visits","singular":"visit","fields":[{"name":"who","type":"text","max_length":80},
-                          {"name":"mail","type":"email"},{"name":"phone","type":"phone"},{"name":"at","type":"datetime","required":true},{"name":"length","type":"minutes"}]})", ""},
+                      DeclarationCase{"every_type",
+                                      R"({"name":"visits","title":"Site visits","singular":"visit","fields":[{"name":"who","type":"text","max_length":80},
+                          {"name":"mail","type":"email"},{"name":"phone","type":"phone"},{"name":"at","type":"datetime","required":true},{"name":"length","type":"minutes"}]})",
+                                      ""},
                       DeclarationCase{"uppercase_name", R"({"name":"Samples","fields":[{"name":"t"}]})", "organizer_apis[0].name"},
                       DeclarationCase{"sql_in_name", R"({"name":"x; drop table contacts","fields":[{"name":"t"}]})", "organizer_apis[0].name"},
                       DeclarationCase{"management_path", R"({"name":"v2","fields":[{"name":"t"}]})", "Management API"},
@@ -131,9 +133,15 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
         file.write(R"({"notes": [{"title": "Call Jane", "body": "about the offsite"}, {"title": "Buy milk"}]})");
     }
     ResourceServerSpec service = organizerService();
-    service.apis.append(ApiSpec{QStringLiteral("notes"), QStringLiteral("Notes"), QStringLiteral("notes"), QStringLiteral("note"), {},
+    service.apis.append(ApiSpec{QStringLiteral("notes"),
+                                QStringLiteral("Notes"),
+                                QStringLiteral("notes"),
+                                QStringLiteral("note"),
+                                {},
                                 {{QStringLiteral("title"), RecordField::Type::Text, true, 100}, {QStringLiteral("body"), RecordField::Type::Text, false, 2000}},
-                                QStringLiteral("title"), QStringLiteral("notes"), seed});
+                                QStringLiteral("title"),
+                                QStringLiteral("notes"),
+                                seed});
 
     auto store = server::RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), service.apis);
     ASSERT_TRUE(store) << store.error().toStdString();
@@ -185,7 +193,8 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
     const QJsonArray endpoints = qa::defaultEndpoints(service);
     EXPECT_EQ(endpoints.size(), 5 * service.apis.size());
     EXPECT_EQ(endpoints.at(endpoints.size() - 4).toObject().value(QLatin1String("scope")).toString(), QStringLiteral("create:notes"));
-    EXPECT_EQ(endpoints.at(endpoints.size() - 4).toObject().value(QLatin1String("body")).toObject().value(QLatin1String("title")).toString(), QStringLiteral("QA Probe"));
+    EXPECT_EQ(endpoints.at(endpoints.size() - 4).toObject().value(QLatin1String("body")).toObject().value(QLatin1String("title")).toString(),
+              QStringLiteral("QA Probe"));
 }
 
 TEST(RecordStore, AnApiDeclaredAgainWithMoreFieldsKeepsItsRecords)
@@ -196,9 +205,11 @@ TEST(RecordStore, AnApiDeclaredAgainWithMoreFieldsKeepsItsRecords)
     ASSERT_TRUE(store);
     ASSERT_TRUE((*store)->create(first, QJsonObject{{QStringLiteral("title"), QStringLiteral("kept")}}));
     auto second = declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title","required":true},{"name":"taken","type":"datetime"}]})"),
-                                      QStringLiteral("b")).value();
+                                      QStringLiteral("b"))
+                      .value();
     ASSERT_TRUE((*store)->prepare(second));
-    ASSERT_TRUE((*store)->create(second, QJsonObject{{QStringLiteral("title"), QStringLiteral("new")}, {QStringLiteral("taken"), QStringLiteral("2026-12-01T10:00:00Z")}}));
+    ASSERT_TRUE((*store)->create(
+        second, QJsonObject{{QStringLiteral("title"), QStringLiteral("new")}, {QStringLiteral("taken"), QStringLiteral("2026-12-01T10:00:00Z")}}));
     const auto all = (*store)->list(second);
     ASSERT_TRUE(all);
     ASSERT_EQ(all->size(), 2);
@@ -210,7 +221,8 @@ TEST(RecordStore, AnApiDeclaredAgainWithMoreFieldsKeepsItsRecords)
 TEST(TenantDocument, ReadsBackAsTheSameTenant)
 {
     authorization::Tenant tenant = demoTenant();
-    tenant.roles.append({QStringLiteral("rol_1234"), QStringLiteral("Readers"), QStringLiteral("Read all"), {{QStringLiteral("organize"), {QStringLiteral("read:contacts")}}}});
+    tenant.roles.append(
+        {QStringLiteral("rol_1234"), QStringLiteral("Readers"), QStringLiteral("Read all"), {{QStringLiteral("organize"), {QStringLiteral("read:contacts")}}}});
     tenant.users[3].roles = {QStringLiteral("rol_1234")};
     tenant.apis[0].declaredApis.append(declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title"}]})"), QStringLiteral("x")).value());
     tenant.bindIssuer(QStringLiteral("http://127.0.0.1:4000/"));
@@ -239,28 +251,36 @@ TEST(TenantDocument, RefusesDanglingReferences)
         ASSERT_FALSE(parsed) << where;
         EXPECT_TRUE(parsed.error().contains(QLatin1String(where))) << parsed.error().toStdString();
     };
-    refuse([](QJsonObject &root) {
-        QJsonArray users = root.value(QLatin1String("users")).toArray();
-        QJsonObject user = users.at(0).toObject();
-        user.insert(QStringLiteral("roles"), QJsonArray{QStringLiteral("rol_missing")});
-        users[0] = user;
-        root.insert(QStringLiteral("users"), users);
-    }, "users[0].roles");
-    refuse([](QJsonObject &root) {
-        QJsonArray apis = root.value(QLatin1String("apis")).toArray();
-        apis.append(apis.at(0));
-        root.insert(QStringLiteral("apis"), apis);
-    }, "apis[1].identifier");
-    refuse([](QJsonObject &root) {
-        root.insert(QStringLiteral("roles"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("r")},
-                                                                    {QStringLiteral("permissions"), QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("fly")}}}}}});
-    }, "roles[0].permissions.organize");
+    refuse(
+        [](QJsonObject &root) {
+            QJsonArray users = root.value(QLatin1String("users")).toArray();
+            QJsonObject user = users.at(0).toObject();
+            user.insert(QStringLiteral("roles"), QJsonArray{QStringLiteral("rol_missing")});
+            users[0] = user;
+            root.insert(QStringLiteral("users"), users);
+        },
+        "users[0].roles");
+    refuse(
+        [](QJsonObject &root) {
+            QJsonArray apis = root.value(QLatin1String("apis")).toArray();
+            apis.append(apis.at(0));
+            root.insert(QStringLiteral("apis"), apis);
+        },
+        "apis[1].identifier");
+    refuse(
+        [](QJsonObject &root) {
+            root.insert(QStringLiteral("roles"),
+                        QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("r")},
+                                               {QStringLiteral("permissions"), QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("fly")}}}}}});
+        },
+        "roles[0].permissions.organize");
 }
 
 TEST(TenantDocument, LosingAScopeTakesItFromGrantsUsersAndRoles)
 {
     authorization::Tenant tenant = demoTenant();
-    tenant.roles.append({QStringLiteral("rol_1"), QStringLiteral("r"), {}, {{QStringLiteral("organize"), {QStringLiteral("read:calendar"), QStringLiteral("read:contacts")}}}});
+    tenant.roles.append(
+        {QStringLiteral("rol_1"), QStringLiteral("r"), {}, {{QStringLiteral("organize"), {QStringLiteral("read:calendar"), QStringLiteral("read:contacts")}}}});
     tenant.apis[0].scopes.removeIf([](const authorization::ApiScope &scope) { return scope.value == QLatin1String("read:calendar"); });
     management::dropUndefinedPermissions(tenant);
     EXPECT_EQ(tenant.client(QStringLiteral("organizer-cli"))->grantFor(QStringLiteral("organize"))->scopes, QStringList{QStringLiteral("read:contacts")});

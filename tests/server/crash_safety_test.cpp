@@ -54,7 +54,14 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
     ServerProcess server(dir.path());
     ASSERT_TRUE(server.start(config));
     const QByteArray kidBefore = QJsonDocument::fromJson(sendHttp(server.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body)
-                                     .object().value(QLatin1String("keys")).toArray().first().toObject().value(QLatin1String("kid")).toString().toUtf8();
+                                     .object()
+                                     .value(QLatin1String("keys"))
+                                     .toArray()
+                                     .first()
+                                     .toObject()
+                                     .value(QLatin1String("kid"))
+                                     .toString()
+                                     .toUtf8();
     const TokenFactory tokens(dir.path(), server.issuer());
     const QByteArray token = tokens.token(kAllScopes);
     const QString authorize = QStringLiteral("client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback"
@@ -72,8 +79,8 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
     QByteArray stream;
     for (int i = 0; i < 400; ++i) {
         const QByteArray body = QByteArray(R"({"name":"Crash )") + QByteArray::number(i) + R"(","email":"crash)" + QByteArray::number(i) + R"(@example.com"})";
-        stream += "POST /api/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: "
-                  + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        stream += "POST /api/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
     }
     socket.write(stream);
     QByteArray received;
@@ -114,11 +121,19 @@ TEST(CrashSafety, AcknowledgedWritesSurviveSigkill)
     ASSERT_TRUE(restarted.start(config)) << restarted.errorText().toStdString();
     const TokenFactory after(dir.path(), restarted.issuer());
     for (const qint64 id : acknowledged) {
-        const HttpReply reply = sendHttp(restarted.port(), {"GET", "/api/contacts/" + QByteArray::number(id), {{"authorization", bearer(after.token(kAllScopes))}}, {}});
+        const HttpReply reply
+            = sendHttp(restarted.port(), {"GET", "/api/contacts/" + QByteArray::number(id), {{"authorization", bearer(after.token(kAllScopes))}}, {}});
         ASSERT_EQ(reply.status, 200) << "acknowledged contact " << id << " was lost";
     }
     const QByteArray kidAfter = QJsonDocument::fromJson(sendHttp(restarted.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body)
-                                    .object().value(QLatin1String("keys")).toArray().first().toObject().value(QLatin1String("kid")).toString().toUtf8();
+                                    .object()
+                                    .value(QLatin1String("keys"))
+                                    .toArray()
+                                    .first()
+                                    .toObject()
+                                    .value(QLatin1String("kid"))
+                                    .toString()
+                                    .toUtf8();
     EXPECT_EQ(kidAfter, kidBefore); // the signing key survived
     TestBrowser browser(restarted.port());
     const auto again = browser.authorize(authorize, QStringLiteral("bob@example.com"), QStringLiteral("organizer"));

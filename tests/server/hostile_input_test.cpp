@@ -14,8 +14,8 @@
 //   a flood of unfinished /authorize requests ...................... Authorization.AFloodOfUnfinishedLoginsIsBoundedAndRefused
 //   made-up names locking every account from 127.0.0.1 ............. Authorization.MadeUpNamesFromOneAddressDoNotLockRealUsersOut
 //   "ſam" on a fresh throttle counter .............................. Authorization.LoginsAreNormalisedOnceForLookupAndThrottle
-//   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey, ARevokedTokenIsRefusedEvenFromTheCache
-//   logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
+//   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey,
+//   ARevokedTokenIsRefusedEvenFromTheCache logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
 //   '+' for spaces, error_description characters, nosniff ......... interop_wire (wire.mjs)
 //   a smuggled request after bad framing is never served .......... http_server_test Catalogue/Smuggling
 //   every framing variant, split anywhere; http-parser differential  http_parser_test Smuggling/Framing, RequestParserDifferential
@@ -54,7 +54,7 @@ QByteArray get(const QByteArray &target, const QByteArray &headers = {})
 QByteArray post(const QByteArray &target, const QByteArray &contentType, const QByteArray &body)
 {
     return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: " + contentType
-           + "\r\nAuthorization: Bearer x.y.z\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        + "\r\nAuthorization: Bearer x.y.z\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
 
 // A POST whose framing headers are `headers`, followed by a request that must never be served.
@@ -107,27 +107,32 @@ INSTANTIATE_TEST_SUITE_P(
     Catalogue, HostileInput,
     ::testing::Values(
         HostileCase{"oversized_header", [] { return get("/api/contacts", "X-Big: " + QByteArray(40 * 1024, 'a') + "\r\n"); }, 431},
-        HostileCase{"thousands_of_headers", [] {
-            QByteArray headers;
-            for (int i = 0; i < 3000; ++i)
-                headers += "X-H" + QByteArray::number(i) + ": v\r\n";
-            return get("/api/contacts", headers); }, 431},
+        HostileCase{"thousands_of_headers",
+                    [] {
+                        QByteArray headers;
+                        for (int i = 0; i < 3000; ++i)
+                            headers += "X-H" + QByteArray::number(i) + ": v\r\n";
+                        return get("/api/contacts", headers);
+                    },
+                    431},
         HostileCase{"repeated_authorization", [] { return get("/api/contacts", "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n"); }, 400},
-        HostileCase{"announced_huge_body", [] {
-            return QByteArray("POST /api/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{"); }, 413},
+        HostileCase{"announced_huge_body",
+                    [] { return QByteArray("POST /api/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{"); },
+                    413},
         HostileCase{"json_bomb_nesting", [] { return post("/api/contacts", "application/json", QByteArray(20000, '[') + QByteArray(20000, ']')); }, 401,
                     [](const HttpReply &r) { EXPECT_EQ(r.json("error"), "invalid_token"); }},
         HostileCase{"bad_utf8_login_form", [] { return post("/login", "application/x-www-form-urlencoded", "transaction=%FF&csrf=%FE&username=%C0%AF"); }, 400},
         HostileCase{"bad_utf8_token_request", [] { return post("/oauth/token", "application/x-www-form-urlencoded", "grant_type=%FF%FE"); }, 400},
         HostileCase{"path_traversal", [] { return get("/assets/..%2F..%2Fetc%2Fpasswd"); }, 404},
         HostileCase{"dot_segments_in_api_path", [] { return get("/api/contacts/..%2F..%2Fhealthz"); }, 404},
-        HostileCase{"crlf_in_state_is_encoded", [] {
-            return get(kAuthorize + kCallback + "&audience=nope&state=x%0D%0ASet-Cookie-Injected:%20a%3Db%0D%0AX-Injected:%201"); }, 302,
+        HostileCase{"crlf_in_state_is_encoded",
+                    [] { return get(kAuthorize + kCallback + "&audience=nope&state=x%0D%0ASet-Cookie-Injected:%20a%3Db%0D%0AX-Injected:%201"); }, 302,
                     [](const HttpReply &r) {
                         noHeaderSplitting(r);
                         EXPECT_TRUE(r.header("location").contains("state=x%0D%0ASet-Cookie-Injected")) << r.header("location").toStdString();
                     }},
-        HostileCase{"crlf_in_bearer_description", [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IlxyXG5YLUluamVjdGVkOiAxIn0.e30.AA\r\n"); }, 401,
+        HostileCase{"crlf_in_bearer_description",
+                    [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IlxyXG5YLUluamVjdGVkOiAxIn0.e30.AA\r\n"); }, 401,
                     noHeaderSplitting},
         HostileCase{"open_redirect_via_redirect_uri", [] { return get(kAuthorize + "https%3A%2F%2Fevil.example%2Fcallback"); }, 400,
                     [](const HttpReply &r) { EXPECT_TRUE(r.header("location").isEmpty()); }},
@@ -156,13 +161,15 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"duplicate_host", [] { return QByteArray("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n"); }, 400},
         HostileCase{"bare_lf_line_ends", [] { return QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n"); }, 400},
         HostileCase{"http_2_request_line", [] { return QByteArray("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n"); }, 505},
-        HostileCase{"unsupported_expectation", [] { return QByteArray("POST /oauth/token HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\na"); }, 417},
+        HostileCase{"unsupported_expectation",
+                    [] { return QByteArray("POST /oauth/token HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\na"); }, 417},
         HostileCase{"token_in_query_string", [] { return get("/api/contacts?access_token=abc"); }, 400},
         // Paths are split on '/' as sent, then decoded: neither form reaches the contacts API.
         HostileCase{"encoded_slash_in_api_path", [] { return get("/api%2fcontacts", "Authorization: Bearer x.y.z\r\n"); }, 404},
         HostileCase{"double_slash_in_api_path", [] { return get("/api//contacts", "Authorization: Bearer x.y.z\r\n"); }, 404},
         // A kid with quotes and a backslash: the challenge stays a valid quoted-string, the description in the RFC's characters.
-        HostileCase{"quotes_in_token_kid", [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImtcIjFcXHgifQ.e30.AA\r\n"); }, 401,
+        HostileCase{"quotes_in_token_kid", [] { return get("/api/contacts", "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImtcIjFcXHgifQ.e30.AA\r\n"); },
+                    401,
                     [](const HttpReply &r) {
                         const QByteArray challenge = r.header("www-authenticate");
                         const QByteArray description = challenge.mid(challenge.indexOf("error_description=\"") + 19);
@@ -178,9 +185,12 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"placeholder_in_state", [] { return get(kAuthorize + kCallback + "&audience=nope&state=abc%7B%7Bcsrf%7D%7D"); }, 302,
                     [](const HttpReply &r) { EXPECT_TRUE(r.header("location").contains("state=abc%7B%7Bcsrf%7D%7D")) << r.header("location").constData(); }},
         // Plus is a space: a URLSearchParams-encoded response type is understood.
-        HostileCase{"plus_encoded_response_type", [] {
-            return get("/authorize?client_id=organizer-desktop&redirect_uri=" + kCallback + "&response_type=id_token+token&nonce=n&scope=openid+profile&state=a+b"); }, 302,
-                    [](const HttpReply &r) { EXPECT_TRUE(r.header("location").startsWith("/login?transaction=")) << r.header("location").constData(); }},
+        HostileCase{"plus_encoded_response_type",
+                    [] {
+                        return get("/authorize?client_id=organizer-desktop&redirect_uri=" + kCallback
+                                   + "&response_type=id_token+token&nonce=n&scope=openid+profile&state=a+b");
+                    },
+                    302, [](const HttpReply &r) { EXPECT_TRUE(r.header("location").startsWith("/login?transaction=")) << r.header("location").constData(); }},
         HostileCase{"loopback_callback_cookie_free", [] { return get(kAuthorize + "http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s"); }, 302,
                     [](const HttpReply &r) {
                         // The cookies this answer sets are scoped to the server's pages, never "/".
@@ -190,7 +200,10 @@ INSTANTIATE_TEST_SUITE_P(
                             }
                         }
                     }},
-        HostileCase{"revoke_with_bearer_auth", [] { return post("/oauth/revoke", "application/x-www-form-urlencoded", "token=abc&client_id=organizer-desktop"); }, 400},
+        HostileCase{"revoke_with_bearer_auth",
+                    [] { return post("/oauth/revoke", "application/x-www-form-urlencoded", "token=abc&client_id=organizer-desktop"); }, 400},
         HostileCase{"logout_confirmation_forged", [] { return post("/oidc/logout", "application/x-www-form-urlencoded", "csrf=forged&decision=logout"); }, 200,
-                    [](const HttpReply &r) { EXPECT_TRUE(r.body.contains("logged out")); /* no session: nothing to end */ }}),
+                    [](const HttpReply &r) {
+                        EXPECT_TRUE(r.body.contains("logged out")); /* no session: nothing to end */
+                    }}),
     [](const auto &row) { return std::string(row.param.name); });

@@ -82,7 +82,8 @@ TEST(RequestParser, SplittingTheBytesAnywhereGivesTheSameRequest)
 {
     const QByteArray requests[] = {
         "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 27\r\n\r\ngrant_type=client_credential",
-        "PUT /api/contacts/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1A\r\n abcdefghijklmnopqrstuvwxy\r\n0\r\nX-Trailer: t\r\n\r\n",
+        "PUT /api/contacts/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1A\r\n "
+        "abcdefghijklmnopqrstuvwxy\r\n0\r\nX-Trailer: t\r\n\r\n",
         "\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     };
     for (const QByteArray &bytes : requests) {
@@ -164,8 +165,7 @@ struct FramingCase
 };
 
 class Framing : public ::testing::TestWithParam<FramingCase>
-{
-};
+{};
 
 TEST_P(Framing, IsRefused)
 {
@@ -214,7 +214,10 @@ const FramingCase kFramingCases[] = {
     {"te_in_http_1_0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
     {"te_obs_fold", post("Transfer-Encoding:\r\n chunked\r\n"), 400},
     {"leading_space_header", post(" Transfer-Encoding: chunked\r\n"), 400},
-    {"te_vertical_tab", post("Transfer-Encoding:\x0b" "chunked\r\n"), 400},
+    {"te_vertical_tab",
+     post("Transfer-Encoding:\x0b"
+          "chunked\r\n"),
+     400},
     {"te_bare_lf_before", "POST / HTTP/1.1\r\nHost: x\r\nX: y\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
     {"bare_lf_request_line", "GET / HTTP/1.1\nHost: x\r\n\r\n", 400},
     {"bare_cr_in_header", "GET / HTTP/1.1\r\nHost: x\rX-Injected: 1\r\n\r\n", 400},
@@ -301,7 +304,8 @@ TEST(RequestParserDifferential, AgreesWithHttpParserOnEveryRequestBothAccept)
     const QByteArray accepted[] = {
         "GET /api/contacts?x=%20y HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a.b.c\r\n\r\n",
         "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
-        "PUT /api/contacts/7 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\n",
+        "PUT /api/contacts/7 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n "
+        "in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\n",
         "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
         "DELETE /api/appointments/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -369,8 +373,7 @@ TEST(RequestParserDifferential, AgreesWithHttpParserOnEveryMutationBothAccept)
             }
         }
     }
-    std::printf("mutations both accepted: %d, only http-parser accepted: %d, only ours accepted: %d\n", bothAccepted, onlyReferenceAccepted,
-                onlyOursAccepted);
+    std::printf("mutations both accepted: %d, only http-parser accepted: %d, only ours accepted: %d\n", bothAccepted, onlyReferenceAccepted, onlyOursAccepted);
     EXPECT_GT(bothAccepted, 500); // the comparison really ran on many requests
     for (const FramingCase &c : kFramingCases)
         EXPECT_EQ(parse(c.bytes).status, Status::Failed) << c.name;

@@ -39,19 +39,23 @@ public:
     {
         m_thread.start();
         m_context.moveToThread(&m_thread);
-        QMetaObject::invokeMethod(&m_context, [&] {
-            m_server = new http::Server([this](const http::Request &request, http::Responder respond) { handle(request, std::move(respond)); });
-            m_server->setLimits(limits);
-            m_server->setWorkers(workers);
-            m_server->setMaxBodySize(maxBody);
-            m_server->setAccessLog(log);
-            QString error;
-            m_port = m_server->listenOn(QHostAddress::LocalHost, 0, &error);
-        }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context,
+            [&] {
+                m_server = new http::Server([this](const http::Request &request, http::Responder respond) { handle(request, std::move(respond)); });
+                m_server->setLimits(limits);
+                m_server->setWorkers(workers);
+                m_server->setMaxBodySize(maxBody);
+                m_server->setAccessLog(log);
+                QString error;
+                m_port = m_server->listenOn(QHostAddress::LocalHost, 0, &error);
+            },
+            Qt::BlockingQueuedConnection);
     }
     ~ServerThread()
     {
-        QMetaObject::invokeMethod(&m_context, [&] { delete m_server; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context, [&] { delete m_server; }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
     }
@@ -187,28 +191,28 @@ QByteArray post(const QByteArray &headers, const QByteArray &body = "0\r\n\r\n")
 }
 } // namespace
 
-INSTANTIATE_TEST_SUITE_P(
-    Catalogue, Smuggling,
-    ::testing::Values(SmugglingCase{"cl_te", post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400},
-                      SmugglingCase{"te_cl", post("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "8\r\nSMUGGLED\r\n0\r\n\r\n"), 400},
-                      SmugglingCase{"duplicate_content_length", post("Content-Length: 0\r\nContent-Length: 36\r\n", ""), 400},
-                      SmugglingCase{"content_length_list", post("Content-Length: 0, 36\r\n", ""), 400},
-                      SmugglingCase{"negative_content_length", post("Content-Length: -1\r\n", ""), 400},
-                      SmugglingCase{"hex_content_length", post("Content-Length: 0x24\r\n", ""), 400},
-                      SmugglingCase{"signed_content_length", post("Content-Length: +36\r\n", ""), 400},
-                      SmugglingCase{"te_chunked_identity", post("Transfer-Encoding: chunked, identity\r\n"), 400},
-                      SmugglingCase{"te_gzip_chunked", post("Transfer-Encoding: gzip, chunked\r\n"), 501},
-                      SmugglingCase{"te_space_before_colon", post("Transfer-Encoding : chunked\r\n"), 400},
-                      SmugglingCase{"te_xchunked", post("Transfer-Encoding: xchunked\r\n"), 400},
-                      SmugglingCase{"te_obs_fold", post("Transfer-Encoding:\r\n chunked\r\n"), 400},
-                      SmugglingCase{"te_in_http_1_0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-                      SmugglingCase{"missing_host", "GET / HTTP/1.1\r\n\r\n", 400},
-                      SmugglingCase{"duplicate_host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
-                      SmugglingCase{"bare_lf", "GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400},
-                      SmugglingCase{"chunk_longer_than_its_size", post("Transfer-Encoding: chunked\r\n", "3\r\nhello\r\n0\r\n\r\n"), 400},
-                      SmugglingCase{"unknown_method", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501},
-                      SmugglingCase{"http_2_preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505}),
-    [](const auto &row) { return std::string(row.param.name); });
+INSTANTIATE_TEST_SUITE_P(Catalogue, Smuggling,
+                         ::testing::Values(SmugglingCase{"cl_te", post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400},
+                                           SmugglingCase{"te_cl", post("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "8\r\nSMUGGLED\r\n0\r\n\r\n"),
+                                                         400},
+                                           SmugglingCase{"duplicate_content_length", post("Content-Length: 0\r\nContent-Length: 36\r\n", ""), 400},
+                                           SmugglingCase{"content_length_list", post("Content-Length: 0, 36\r\n", ""), 400},
+                                           SmugglingCase{"negative_content_length", post("Content-Length: -1\r\n", ""), 400},
+                                           SmugglingCase{"hex_content_length", post("Content-Length: 0x24\r\n", ""), 400},
+                                           SmugglingCase{"signed_content_length", post("Content-Length: +36\r\n", ""), 400},
+                                           SmugglingCase{"te_chunked_identity", post("Transfer-Encoding: chunked, identity\r\n"), 400},
+                                           SmugglingCase{"te_gzip_chunked", post("Transfer-Encoding: gzip, chunked\r\n"), 501},
+                                           SmugglingCase{"te_space_before_colon", post("Transfer-Encoding : chunked\r\n"), 400},
+                                           SmugglingCase{"te_xchunked", post("Transfer-Encoding: xchunked\r\n"), 400},
+                                           SmugglingCase{"te_obs_fold", post("Transfer-Encoding:\r\n chunked\r\n"), 400},
+                                           SmugglingCase{"te_in_http_1_0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+                                           SmugglingCase{"missing_host", "GET / HTTP/1.1\r\n\r\n", 400},
+                                           SmugglingCase{"duplicate_host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+                                           SmugglingCase{"bare_lf", "GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400},
+                                           SmugglingCase{"chunk_longer_than_its_size", post("Transfer-Encoding: chunked\r\n", "3\r\nhello\r\n0\r\n\r\n"), 400},
+                                           SmugglingCase{"unknown_method", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501},
+                                           SmugglingCase{"http_2_preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505}),
+                         [](const auto &row) { return std::string(row.param.name); });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -266,8 +270,8 @@ TEST(HttpServer, AClientThatStopsSendingStillGetsEveryAnswerOwed)
     // The client shuts its sending side right after its requests (as `nc -q`, some HTTP/1.0 clients
     // and health checks do): slow answers and an answer too big for the socket buffers still arrive whole.
     ServerThread server;
-    for (const QByteArray &request : {get("/slow?ms=200", "Connection: close\r\n"), get("/slow?ms=200") + get("/fast"),
-                                      get("/big?kb=8192", "Connection: close\r\n")}) {
+    for (const QByteArray &request :
+         {get("/slow?ms=200", "Connection: close\r\n"), get("/slow?ms=200") + get("/fast"), get("/big?kb=8192", "Connection: close\r\n")}) {
         auto socket = connectFrom(server.port());
         socket->write(request);
         socket->flush();
@@ -541,7 +545,9 @@ TEST(AccessLog, WritesCombinedLogFormatWithoutQueriesOffTheRequestPath)
         ASSERT_TRUE(log) << error.toStdString();
         {
             ServerThread server({}, 1, 64 * 1024, log.get());
-            sendRaw(server.port(), get("/api/contacts?access_token=SECRET", "Referer: http://localhost:3000/callback?code=CODE#frag\r\nUser-Agent: test \"agent\"\r\nConnection: close\r\n"));
+            sendRaw(server.port(),
+                    get("/api/contacts?access_token=SECRET",
+                        "Referer: http://localhost:3000/callback?code=CODE#frag\r\nUser-Agent: test \"agent\"\r\nConnection: close\r\n"));
             exchangeRaw(server.port(), "GET / HTTP/1.1\r\n\r\n", 2000);
         } // the workers hand over what they batched as they stop
         log->flush();
@@ -550,7 +556,8 @@ TEST(AccessLog, WritesCombinedLogFormatWithoutQueriesOffTheRequestPath)
     const QList<QByteArray> lines = text.trimmed().split('\n');
     ASSERT_EQ(lines.size(), 2) << text.toStdString();
     // host ident authuser [date] "request" status bytes "referer" "user-agent" (Apache's Combined Log Format)
-    const QRegularExpression combined(QStringLiteral(R"(^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET /api/contacts HTTP/1\.1" 200 13 "http://localhost:3000/callback" "test \\"agent\\""$)"));
+    const QRegularExpression combined(QStringLiteral(
+        R"(^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET /api/contacts HTTP/1\.1" 200 13 "http://localhost:3000/callback" "test \\"agent\\""$)"));
     EXPECT_TRUE(combined.match(QString::fromLatin1(lines.at(0))).hasMatch()) << lines.at(0).toStdString();
     EXPECT_FALSE(text.contains("SECRET") || text.contains("CODE")) << "a query reached the log";
     EXPECT_TRUE(QRegularExpression(QStringLiteral(R"(^127\.0\.0\.1 - - \[.*\] "-" 400 \d+ "-" "-"$)")).match(QString::fromLatin1(lines.at(1))).hasMatch())
@@ -579,7 +586,8 @@ TEST(AccessLog, WritesJsonLines)
     EXPECT_EQ(entry.value(QLatin1String("bytes")).toInt(), 4);
     EXPECT_EQ(entry.value(QLatin1String("remote")).toString(), QStringLiteral("127.0.0.1"));
     EXPECT_EQ(entry.value(QLatin1String("user_agent")).toString(), QStringLiteral("\u00e9t\u00e9")); // header bytes read as Latin-1
-    EXPECT_TRUE(QRegularExpression(QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)")).match(entry.value(QLatin1String("time")).toString()).hasMatch());
+    EXPECT_TRUE(
+        QRegularExpression(QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)")).match(entry.value(QLatin1String("time")).toString()).hasMatch());
     EXPECT_TRUE(entry.value(QLatin1String("duration_us")).isDouble());
 }
 
@@ -633,6 +641,7 @@ TEST(AccessLog, QuotesAndBackslashesInAPathAreEscapedTheApacheWay)
     entry.rawPath = R"(/a"b\c)";
     entry.status = 404;
     entry.userAgent = "ua\x01";
-    EXPECT_EQ(http::AccessLog::formatCombined(entry), R"(::1 - - [01/Dec/2025:00:00:00 +0000] "GET /a\"b\\c HTTP/1.1" 404 - "-" "ua\x01")"
-                                                          "\n");
+    EXPECT_EQ(http::AccessLog::formatCombined(entry),
+              R"(::1 - - [01/Dec/2025:00:00:00 +0000] "GET /a\"b\\c HTTP/1.1" 404 - "-" "ua\x01")"
+              "\n");
 }

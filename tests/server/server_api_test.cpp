@@ -58,8 +58,8 @@ protected:
     static qint64 createRecord(const QByteArray &collection)
     {
         const QByteArray body = collection == "contacts"
-                                    ? jsonBody({{QStringLiteral("name"), QStringLiteral("Test Person")}, {QStringLiteral("email"), QStringLiteral("test@example.com")}})
-                                    : jsonBody({{QStringLiteral("title"), QStringLiteral("Test meeting")}, {QStringLiteral("time"), QStringLiteral("2026-12-10T10:00:00+01:00")}});
+            ? jsonBody({{QStringLiteral("name"), QStringLiteral("Test Person")}, {QStringLiteral("email"), QStringLiteral("test@example.com")}})
+            : jsonBody({{QStringLiteral("title"), QStringLiteral("Test meeting")}, {QStringLiteral("time"), QStringLiteral("2026-12-10T10:00:00+01:00")}});
         const HttpReply reply = call("POST", "/api/" + collection, fullToken(), body);
         EXPECT_EQ(reply.status, 201) << reply.body.toStdString();
         return QJsonDocument::fromJson(reply.body).object().value(QLatin1String("id")).toInteger();
@@ -86,8 +86,11 @@ const QList<RouteCase> &routes()
 {
     static const QList<RouteCase> list = [] {
         QList<RouteCase> out;
-        const struct { const char *segment; const char *api; } collections[] = {
-            {"contacts", "contacts"}, {"appointments", "calendar"}, {"calendar", "calendar"}};
+        const struct
+        {
+            const char *segment;
+            const char *api;
+        } collections[] = {{"contacts", "contacts"}, {"appointments", "calendar"}, {"calendar", "calendar"}};
         for (const auto &c : collections) {
             const QString api = QLatin1String(c.api);
             out.append({"list", "GET", c.segment, false, QStringLiteral("read:") + api, 200});
@@ -114,8 +117,7 @@ void PrintTo(const ScopeCase &c, std::ostream *os)
 }
 
 class ScopeMatrix : public ApiTest, public ::testing::WithParamInterface<ScopeCase>
-{
-};
+{};
 
 TEST_P(ScopeMatrix, RouteOpensOnlyWithItsScope)
 {
@@ -127,8 +129,8 @@ TEST_P(ScopeMatrix, RouteOpensOnlyWithItsScope)
     QByteArray body;
     if (c.route.method == "POST" || c.route.method == "PUT") {
         body = recordCollection == "contacts"
-                   ? jsonBody({{QStringLiteral("name"), QStringLiteral("Scoped")}, {QStringLiteral("email"), QStringLiteral("scoped@example.com")}})
-                   : jsonBody({{QStringLiteral("title"), QStringLiteral("Scoped")}, {QStringLiteral("time"), QStringLiteral("2026-12-11T09:00:00Z")}});
+            ? jsonBody({{QStringLiteral("name"), QStringLiteral("Scoped")}, {QStringLiteral("email"), QStringLiteral("scoped@example.com")}})
+            : jsonBody({{QStringLiteral("title"), QStringLiteral("Scoped")}, {QStringLiteral("time"), QStringLiteral("2026-12-11T09:00:00Z")}});
     }
     const HttpReply reply = call(c.route.method, path, s_tokens->token(c.granted), body);
     if (c.granted == c.route.scope) {
@@ -137,8 +139,8 @@ TEST_P(ScopeMatrix, RouteOpensOnlyWithItsScope)
     } else {
         EXPECT_EQ(reply.status, 403) << reply.body.toStdString();
         EXPECT_EQ(reply.header("www-authenticate"),
-                  "Bearer realm=\"organize\", error=\"insufficient_scope\", error_description=\"this token lacks the "
-                      + c.route.scope.toUtf8() + " scope\", scope=\"" + c.route.scope.toUtf8() + "\"");
+                  "Bearer realm=\"organize\", error=\"insufficient_scope\", error_description=\"this token lacks the " + c.route.scope.toUtf8()
+                      + " scope\", scope=\"" + c.route.scope.toUtf8() + "\"");
         EXPECT_EQ(reply.json("error"), "insufficient_scope");
         EXPECT_EQ(reply.json("scope"), c.route.scope.toUtf8());
     }
@@ -208,8 +210,7 @@ void PrintTo(const MalformedCase &c, std::ostream *os)
 }
 
 class MalformedAuthorization : public ApiTest, public ::testing::WithParamInterface<MalformedCase>
-{
-};
+{};
 
 TEST_P(MalformedAuthorization, Is400InvalidRequest)
 {
@@ -219,14 +220,13 @@ TEST_P(MalformedAuthorization, Is400InvalidRequest)
     EXPECT_EQ(reply.json("error"), "invalid_request");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rfc6750, MalformedAuthorization,
-    ::testing::Values(MalformedCase{"bearer_without_token", {{"authorization", "Bearer"}}, {}},
-                      MalformedCase{"two_tokens", {{"authorization", "Bearer abc def"}}, {}},
-                      MalformedCase{"illegal_characters", {{"authorization", "Bearer ab\"c"}}, {}},
-                      MalformedCase{"two_authorization_headers", {{"authorization", "Bearer abc"}, {"authorization", "Bearer def"}}, {}},
-                      MalformedCase{"token_in_query_string", {}, "?access_token=abc.def.ghi"}),
-    [](const auto &row) { return std::string(row.param.name); });
+INSTANTIATE_TEST_SUITE_P(Rfc6750, MalformedAuthorization,
+                         ::testing::Values(MalformedCase{"bearer_without_token", {{"authorization", "Bearer"}}, {}},
+                                           MalformedCase{"two_tokens", {{"authorization", "Bearer abc def"}}, {}},
+                                           MalformedCase{"illegal_characters", {{"authorization", "Bearer ab\"c"}}, {}},
+                                           MalformedCase{"two_authorization_headers", {{"authorization", "Bearer abc"}, {"authorization", "Bearer def"}}, {}},
+                                           MalformedCase{"token_in_query_string", {}, "?access_token=abc.def.ghi"}),
+                         [](const auto &row) { return std::string(row.param.name); });
 
 struct InvalidTokenCase
 {
@@ -242,8 +242,7 @@ void PrintTo(const InvalidTokenCase &c, std::ostream *os)
 }
 
 class InvalidToken : public ApiTest, public ::testing::WithParamInterface<InvalidTokenCase>
-{
-};
+{};
 
 TEST_P(InvalidToken, Is401InvalidTokenWithAReason)
 {
@@ -262,33 +261,58 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         InvalidTokenCase{"garbage", [](const TokenFactory &) { return QByteArray("not-a-jwt"); }, "compact JWS"},
         InvalidTokenCase{"20_kilobytes", [](const TokenFactory &) { return QByteArray(20 * 1024, 'A'); }, "at most"},
-        InvalidTokenCase{"expired", [](const TokenFactory &f) {
-            QJsonObject c = f.claims(QStringLiteral("read:contacts"));
-            c.insert(QStringLiteral("exp"), c.value(QLatin1String("iat")).toInteger() - 3600);
-            return f.token(c); }, "expired"},
-        InvalidTokenCase{"not_yet_valid", [](const TokenFactory &f) {
-            QJsonObject c = f.claims(QStringLiteral("read:contacts"));
-            c.insert(QStringLiteral("nbf"), c.value(QLatin1String("iat")).toInteger() + 3600);
-            return f.token(c); }, "not valid before"},
-        InvalidTokenCase{"wrong_audience", [](const TokenFactory &f) {
-            QJsonObject c = f.claims(QStringLiteral("read:contacts"));
-            c.insert(QStringLiteral("aud"), QStringLiteral("https://another.api/"));
-            return f.token(c); }, "audience"},
-        InvalidTokenCase{"wrong_issuer", [](const TokenFactory &f) {
-            QJsonObject c = f.claims(QStringLiteral("read:contacts"));
-            c.insert(QStringLiteral("iss"), QStringLiteral("https://evil.example/"));
-            return f.token(c); }, "issuer"},
-        InvalidTokenCase{"missing_exp", [](const TokenFactory &f) {
-            QJsonObject c = f.claims(QStringLiteral("read:contacts"));
-            c.remove(QStringLiteral("exp"));
-            return f.token(c); }, "exp"},
+        InvalidTokenCase{"expired",
+                         [](const TokenFactory &f) {
+                             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
+                             c.insert(QStringLiteral("exp"), c.value(QLatin1String("iat")).toInteger() - 3600);
+                             return f.token(c);
+                         },
+                         "expired"},
+        InvalidTokenCase{"not_yet_valid",
+                         [](const TokenFactory &f) {
+                             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
+                             c.insert(QStringLiteral("nbf"), c.value(QLatin1String("iat")).toInteger() + 3600);
+                             return f.token(c);
+                         },
+                         "not valid before"},
+        InvalidTokenCase{"wrong_audience",
+                         [](const TokenFactory &f) {
+                             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
+                             c.insert(QStringLiteral("aud"), QStringLiteral("https://another.api/"));
+                             return f.token(c);
+                         },
+                         "audience"},
+        InvalidTokenCase{"wrong_issuer",
+                         [](const TokenFactory &f) {
+                             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
+                             c.insert(QStringLiteral("iss"), QStringLiteral("https://evil.example/"));
+                             return f.token(c);
+                         },
+                         "issuer"},
+        InvalidTokenCase{"missing_exp",
+                         [](const TokenFactory &f) {
+                             QJsonObject c = f.claims(QStringLiteral("read:contacts"));
+                             c.remove(QStringLiteral("exp"));
+                             return f.token(c);
+                         },
+                         "exp"},
         InvalidTokenCase{"signed_by_another_key", [](const TokenFactory &f) { return f.signedByOtherKey(QStringLiteral("read:contacts")); }, "signature"},
-        InvalidTokenCase{"unknown_critical_header", [](const TokenFactory &f) {
-            return f.token(f.claims(QStringLiteral("read:contacts")), {{QStringLiteral("crit"), QJsonArray{QStringLiteral("b64")}}, {QStringLiteral("b64"), false}}); }, "critical"},
-        InvalidTokenCase{"alg_none", [](const TokenFactory &f) {
-            const QByteArray header = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-            const QByteArray payload = QJsonDocument(f.claims(QStringLiteral("read:contacts"))).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-            return header + '.' + payload + '.'; }, "alg"}),
+        InvalidTokenCase{"unknown_critical_header",
+                         [](const TokenFactory &f) {
+                             return f.token(f.claims(QStringLiteral("read:contacts")),
+                                            {{QStringLiteral("crit"), QJsonArray{QStringLiteral("b64")}}, {QStringLiteral("b64"), false}});
+                         },
+                         "critical"},
+        InvalidTokenCase{"alg_none",
+                         [](const TokenFactory &f) {
+                             const QByteArray header
+                                 = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+                             const QByteArray payload = QJsonDocument(f.claims(QStringLiteral("read:contacts")))
+                                                            .toJson(QJsonDocument::Compact)
+                                                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+                             return header + '.' + payload + '.';
+                         },
+                         "alg"}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST_F(ApiTest, TokensNeverReachTheLog)
@@ -322,7 +346,8 @@ TEST_F(ApiTest, ListsKeepTheSampleShape)
     for (const QJsonValue &value : list) {
         const QJsonObject contact = value.toObject();
         EXPECT_TRUE(contact.value(QLatin1String("id")).isDouble());
-        sawJane = sawJane || (contact.value(QLatin1String("name")) == QStringLiteral("Jane") && contact.value(QLatin1String("email")) == QStringLiteral("jane@example.com"));
+        sawJane = sawJane
+            || (contact.value(QLatin1String("name")) == QStringLiteral("Jane") && contact.value(QLatin1String("email")) == QStringLiteral("jane@example.com"));
     }
     EXPECT_TRUE(sawJane);
 
@@ -331,8 +356,9 @@ TEST_F(ApiTest, ListsKeepTheSampleShape)
     const QJsonArray items = QJsonDocument::fromJson(appointments.body).object().value(QLatin1String("appointments")).toArray();
     bool sawOneOnOne = false;
     for (const QJsonValue &value : items) {
-        sawOneOnOne = sawOneOnOne || (value.toObject().value(QLatin1String("title")) == QStringLiteral("1 on 1")
-                                      && value.toObject().value(QLatin1String("time")) == QStringLiteral("2026-11-30T14:30:00-05:00"));
+        sawOneOnOne = sawOneOnOne
+            || (value.toObject().value(QLatin1String("title")) == QStringLiteral("1 on 1")
+                && value.toObject().value(QLatin1String("time")) == QStringLiteral("2026-11-30T14:30:00-05:00"));
     }
     EXPECT_TRUE(sawOneOnOne);
     // The alias serves the same API.
@@ -342,8 +368,9 @@ TEST_F(ApiTest, ListsKeepTheSampleShape)
 TEST_F(ApiTest, CreateReadReplaceDeleteRoundTrip)
 {
     const QByteArray token = fullToken();
-    const HttpReply created = call("POST", "/api/contacts", token,
-                                   jsonBody({{QStringLiteral("name"), QStringLiteral("  Ada Lovelace ")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}));
+    const HttpReply created
+        = call("POST", "/api/contacts", token,
+               jsonBody({{QStringLiteral("name"), QStringLiteral("  Ada Lovelace ")}, {QStringLiteral("email"), QStringLiteral("ada@example.com")}}));
     ASSERT_EQ(created.status, 201);
     const qint64 id = QJsonDocument::fromJson(created.body).object().value(QLatin1String("id")).toInteger();
     EXPECT_EQ(created.header("location"), "/api/contacts/" + QByteArray::number(id));
@@ -351,8 +378,10 @@ TEST_F(ApiTest, CreateReadReplaceDeleteRoundTrip)
 
     const QByteArray path = "/api/contacts/" + QByteArray::number(id);
     EXPECT_EQ(call("GET", path, token).json("email"), "ada@example.com");
-    const HttpReply replaced = call("PUT", path, token,
-                                    jsonBody({{QStringLiteral("name"), QStringLiteral("Ada King")}, {QStringLiteral("email"), QStringLiteral("ada@example.org")}, {QStringLiteral("id"), id}}));
+    const HttpReply replaced = call(
+        "PUT", path, token,
+        jsonBody(
+            {{QStringLiteral("name"), QStringLiteral("Ada King")}, {QStringLiteral("email"), QStringLiteral("ada@example.org")}, {QStringLiteral("id"), id}}));
     ASSERT_EQ(replaced.status, 200) << replaced.body.toStdString();
     EXPECT_EQ(call("GET", path, token).json("name"), "Ada King");
     EXPECT_EQ(call("DELETE", path, token).status, 204);
@@ -362,8 +391,10 @@ TEST_F(ApiTest, CreateReadReplaceDeleteRoundTrip)
 
 TEST_F(ApiTest, InvalidBodiesAre400WithFieldErrors)
 {
-    const HttpReply reply = call("POST", "/api/appointments", fullToken(),
-                                 jsonBody({{QStringLiteral("title"), QString()}, {QStringLiteral("time"), QStringLiteral("tomorrow")}, {QStringLiteral("colour"), QStringLiteral("red")}}));
+    const HttpReply reply = call(
+        "POST", "/api/appointments", fullToken(),
+        jsonBody(
+            {{QStringLiteral("title"), QString()}, {QStringLiteral("time"), QStringLiteral("tomorrow")}, {QStringLiteral("colour"), QStringLiteral("red")}}));
     ASSERT_EQ(reply.status, 400);
     EXPECT_EQ(reply.json("error"), "invalid_request");
     const QJsonArray errors = QJsonDocument::fromJson(reply.body).object().value(QLatin1String("errors")).toArray();
@@ -374,13 +405,23 @@ TEST_F(ApiTest, InvalidBodiesAre400WithFieldErrors)
 
     EXPECT_EQ(call("POST", "/api/contacts", fullToken(), "{\"name\":").status, 400);
     EXPECT_EQ(call("POST", "/api/contacts", fullToken(), "[1,2]").status, 400);
-    EXPECT_EQ(call("PUT", "/api/contacts/1", fullToken(), jsonBody({{QStringLiteral("name"), QStringLiteral("J")}, {QStringLiteral("email"), QStringLiteral("j@example.com")}, {QStringLiteral("id"), 2}})).status, 400);
-    EXPECT_EQ(call("POST", "/api/contacts", fullToken(), jsonBody({{QStringLiteral("id"), 5}, {QStringLiteral("name"), QStringLiteral("J")}, {QStringLiteral("email"), QStringLiteral("j@example.com")}})).status, 400);
+    EXPECT_EQ(
+        call("PUT", "/api/contacts/1", fullToken(),
+             jsonBody({{QStringLiteral("name"), QStringLiteral("J")}, {QStringLiteral("email"), QStringLiteral("j@example.com")}, {QStringLiteral("id"), 2}}))
+            .status,
+        400);
+    EXPECT_EQ(
+        call("POST", "/api/contacts", fullToken(),
+             jsonBody({{QStringLiteral("id"), 5}, {QStringLiteral("name"), QStringLiteral("J")}, {QStringLiteral("email"), QStringLiteral("j@example.com")}}))
+            .status,
+        400);
 }
 
 TEST_F(ApiTest, NonJsonContentTypeIs415)
 {
-    const HttpReply reply = sendHttp(s_server->port(), {"POST", "/api/contacts", {{"authorization", bearer(fullToken())}, {"content-type", "application/x-www-form-urlencoded"}}, "name=Jane"});
+    const HttpReply reply
+        = sendHttp(s_server->port(),
+                   {"POST", "/api/contacts", {{"authorization", bearer(fullToken())}, {"content-type", "application/x-www-form-urlencoded"}}, "name=Jane"});
     EXPECT_EQ(reply.status, 415);
     EXPECT_EQ(reply.json("error"), "invalid_request");
 }
@@ -430,8 +471,9 @@ TEST_F(ApiTest, HeadAnswersWithoutABody)
 
 TEST_F(ApiTest, PreflightIsAnsweredBeforeAuthentication)
 {
-    const HttpReply allowed = call("OPTIONS", "/api/contacts", {}, {},
-                                   {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "authorization,content-type"}});
+    const HttpReply allowed = call(
+        "OPTIONS", "/api/contacts", {}, {},
+        {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "authorization,content-type"}});
     EXPECT_EQ(allowed.status, 204);
     EXPECT_EQ(allowed.header("access-control-allow-origin"), "http://localhost:3000");
     EXPECT_EQ(allowed.header("access-control-allow-methods"), "GET, POST, HEAD");
@@ -506,9 +548,11 @@ TEST(ApiPersistence, WritesSurviveARestart)
         ServerProcess server(dir.path());
         ASSERT_TRUE(server.start()) << server.errorText().toStdString();
         const TokenFactory tokens(dir.path(), server.issuer());
-        const HttpReply created = sendHttp(server.port(), {"POST", "/api/appointments",
-                                                           {{"authorization", bearer(tokens.token(kAllScopes))}, {"content-type", "application/json"}},
-                                                           R"({"title":"Survives","time":"2026-12-24T18:00:00+01:00","duration_minutes":90})"});
+        const HttpReply created = sendHttp(server.port(),
+                                           {"POST",
+                                            "/api/appointments",
+                                            {{"authorization", bearer(tokens.token(kAllScopes))}, {"content-type", "application/json"}},
+                                            R"({"title":"Survives","time":"2026-12-24T18:00:00+01:00","duration_minutes":90})"});
         ASSERT_EQ(created.status, 201);
         id = QJsonDocument::fromJson(created.body).object().value(QLatin1String("id")).toInteger();
         const HttpReply removed = sendHttp(server.port(), {"DELETE", "/api/contacts/1", {{"authorization", bearer(tokens.token(kAllScopes))}}, {}});
@@ -517,7 +561,8 @@ TEST(ApiPersistence, WritesSurviveARestart)
     ServerProcess restarted(dir.path());
     ASSERT_TRUE(restarted.start()) << restarted.errorText().toStdString();
     const TokenFactory tokens(dir.path(), restarted.issuer());
-    const HttpReply read = sendHttp(restarted.port(), {"GET", "/api/appointments/" + QByteArray::number(id), {{"authorization", bearer(tokens.token(kAllScopes))}}, {}});
+    const HttpReply read
+        = sendHttp(restarted.port(), {"GET", "/api/appointments/" + QByteArray::number(id), {{"authorization", bearer(tokens.token(kAllScopes))}}, {}});
     ASSERT_EQ(read.status, 200);
     EXPECT_EQ(read.json("title"), "Survives");
     EXPECT_EQ(read.json("time"), "2026-12-24T18:00:00+01:00");

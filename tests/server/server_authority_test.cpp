@@ -26,10 +26,7 @@ namespace {
 class FakeProvider : public QThread
 {
 public:
-    explicit FakeProvider(bool honestIssuer = true) : m_honestIssuer(honestIssuer)
-    {
-        addKey(QStringLiteral("key-1"));
-    }
+    explicit FakeProvider(bool honestIssuer = true) : m_honestIssuer(honestIssuer) { addKey(QStringLiteral("key-1")); }
     ~FakeProvider() override
     {
         quit();
@@ -63,9 +60,9 @@ public:
                 key = m_keys.first().second; // an unpublished kid, signed by some key
         }
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        const QJsonObject claims{{QStringLiteral("iss"), issuer()}, {QStringLiteral("sub"), QStringLiteral("auth0|remote")},
-                                 {QStringLiteral("aud"), audience}, {QStringLiteral("iat"), now}, {QStringLiteral("exp"), now + 300},
-                                 {QStringLiteral("scope"), scope}};
+        const QJsonObject claims{{QStringLiteral("iss"), issuer()},  {QStringLiteral("sub"), QStringLiteral("auth0|remote")},
+                                 {QStringLiteral("aud"), audience},  {QStringLiteral("iat"), now},
+                                 {QStringLiteral("exp"), now + 300}, {QStringLiteral("scope"), scope}};
         return jose::signCompactJws({{QStringLiteral("typ"), QStringLiteral("JWT")}}, QJsonDocument(claims).toJson(QJsonDocument::Compact), key, kid).value();
     }
     int jwksFetches() const { return m_jwksFetches.load(); }
@@ -78,8 +75,8 @@ protected:
         router.add("GET", QStringLiteral("/.well-known/openid-configuration"), [this](const http::Request &, http::Responder respond) {
             ++m_discoveryFetches;
             const QString advertised = m_honestIssuer ? issuer() : QStringLiteral("https://somebody-else.example/");
-            respond(http::Response::json(200, QJsonObject{{QStringLiteral("issuer"), advertised},
-                                                          {QStringLiteral("jwks_uri"), issuer() + QStringLiteral(".well-known/jwks.json")}}));
+            respond(http::Response::json(
+                200, QJsonObject{{QStringLiteral("issuer"), advertised}, {QStringLiteral("jwks_uri"), issuer() + QStringLiteral(".well-known/jwks.json")}}));
         });
         router.add("GET", QStringLiteral("/.well-known/jwks.json"), [this](const http::Request &, http::Responder respond) {
             ++m_jwksFetches;
@@ -128,7 +125,8 @@ TEST(Authority, AcceptsTokensFromTheExternalIssuerAndRejectsOurOwn)
 
     EXPECT_EQ(get(server, "/api/contacts", provider.sign(QStringLiteral("key-1"), QStringLiteral("read:contacts"))).status, 200);
     EXPECT_EQ(get(server, "/api/appointments", provider.sign(QStringLiteral("key-1"), QStringLiteral("read:contacts"))).status, 403);
-    const HttpReply wrongAudience = get(server, "/api/contacts", provider.sign(QStringLiteral("key-1"), QStringLiteral("read:contacts"), QStringLiteral("other")));
+    const HttpReply wrongAudience
+        = get(server, "/api/contacts", provider.sign(QStringLiteral("key-1"), QStringLiteral("read:contacts"), QStringLiteral("other")));
     EXPECT_EQ(wrongAudience.status, 401);
     EXPECT_TRUE(wrongAudience.json("error_description").contains("audience"));
     // With an external authority, this process hosts no issuer endpoints.
@@ -178,8 +176,8 @@ TEST(Authority, UnreachableIssuerIs401NeverA5xx)
         deadPort = probe.serverPort();
     }
     ServerProcess server;
-    ASSERT_TRUE(server.start({QStringLiteral("--authority"), QStringLiteral("http://127.0.0.1:%1/").arg(deadPort), QStringLiteral("--serve"), QStringLiteral("apis"),
-                              QStringLiteral("--jwks-refresh-interval"), QStringLiteral("0")}));
+    ASSERT_TRUE(server.start({QStringLiteral("--authority"), QStringLiteral("http://127.0.0.1:%1/").arg(deadPort), QStringLiteral("--serve"),
+                              QStringLiteral("apis"), QStringLiteral("--jwks-refresh-interval"), QStringLiteral("0")}));
     FakeProvider elsewhere;
     elsewhere.startAndWait();
     for (int i = 0; i < 3; ++i) {

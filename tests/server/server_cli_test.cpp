@@ -39,8 +39,7 @@ void PrintTo(const BadFlagCase &c, std::ostream *os)
 }
 
 class ServerCliBadFlags : public ::testing::TestWithParam<BadFlagCase>
-{
-};
+{};
 
 TEST_P(ServerCliBadFlags, ExitNonZeroWithAMessageNamingTheFlag)
 {
@@ -55,20 +54,20 @@ TEST_P(ServerCliBadFlags, ExitNonZeroWithAMessageNamingTheFlag)
 
 INSTANTIATE_TEST_SUITE_P(
     Flags, ServerCliBadFlags,
-    ::testing::Values(
-        BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
-        BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
-        BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
-        BadFlagCase{"serve_unknown", {QStringLiteral("--serve"), QStringLiteral("notes")}, "--serve"},
-        BadFlagCase{"serve_api_without_issuer", {QStringLiteral("--serve"), QStringLiteral("contacts")}, "--authority"},
-        BadFlagCase{"authority_not_http", {QStringLiteral("--authority"), QStringLiteral("ftp://issuer.example/")}, "--authority"},
-        BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
-        BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
-        BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
-        BadFlagCase{"route_scope_without_scope", {QStringLiteral("--route-scope"), QStringLiteral("GET /api/contacts")}, "--route-scope"},
-        BadFlagCase{"route_scope_bad_method", {QStringLiteral("--route-scope"), QStringLiteral("FETCH /api/contacts=read:contacts")}, "--route-scope"},
-        BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
-        BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
+    ::testing::Values(BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
+                      BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
+                      BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
+                      BadFlagCase{"serve_unknown", {QStringLiteral("--serve"), QStringLiteral("notes")}, "--serve"},
+                      BadFlagCase{"serve_api_without_issuer", {QStringLiteral("--serve"), QStringLiteral("contacts")}, "--authority"},
+                      BadFlagCase{"authority_not_http", {QStringLiteral("--authority"), QStringLiteral("ftp://issuer.example/")}, "--authority"},
+                      BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
+                      BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
+                      BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
+                      BadFlagCase{"route_scope_without_scope", {QStringLiteral("--route-scope"), QStringLiteral("GET /api/contacts")}, "--route-scope"},
+                      BadFlagCase{
+                          "route_scope_bad_method", {QStringLiteral("--route-scope"), QStringLiteral("FETCH /api/contacts=read:contacts")}, "--route-scope"},
+                      BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
+                      BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(ServerCli, PortInUseIsAClearError)
@@ -107,8 +106,9 @@ TEST(ServerCli, TokenSubcommandMintsAnExpiredTokenTheServerRefuses)
 {
     ServerProcess server;
     ASSERT_TRUE(server.start()) << server.errorText().toStdString();
-    const CommandResult minted = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"),
-                                                   QStringLiteral("qa|expired"), QStringLiteral("--scope"), QStringLiteral("read:contacts"), QStringLiteral("--expired")});
+    const CommandResult minted
+        = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--sub"), QStringLiteral("qa|expired"),
+                            QStringLiteral("--scope"), QStringLiteral("read:contacts"), QStringLiteral("--expired")});
     ASSERT_EQ(minted.exitCode, 0) << minted.err.toStdString();
     const HttpReply reply = sendHttp(server.port(), {"GET", "/api/contacts", {{"authorization", bearer(minted.out.trimmed())}}, {}});
     EXPECT_EQ(reply.status, 401);
@@ -138,11 +138,13 @@ TEST(ServerCli, TokenSubcommandExplainsWhatIsMissing)
     const CommandResult noSub = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path()});
     EXPECT_NE(noSub.exitCode, 0);
     EXPECT_TRUE(noSub.err.contains("--sub is required"));
-    const CommandResult noServer = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x")});
+    const CommandResult noServer
+        = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x")});
     EXPECT_NE(noServer.exitCode, 0);
     EXPECT_TRUE(noServer.err.contains("--issuer")) << noServer.err.toStdString();
-    const CommandResult badTtl = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x"),
-                                                   QStringLiteral("--issuer"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--ttl"), QStringLiteral("0")});
+    const CommandResult badTtl
+        = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sub"), QStringLiteral("x"),
+                            QStringLiteral("--issuer"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--ttl"), QStringLiteral("0")});
     EXPECT_NE(badTtl.exitCode, 0);
     EXPECT_TRUE(badTtl.err.contains("--ttl"));
 }
@@ -153,8 +155,7 @@ TEST(ServerCli, CreatesAnOwnerOnlyDataDirectory)
     const QString dataDir = parent.filePath(QStringLiteral("organizer-data"));
     ServerProcess server(dataDir);
     ASSERT_TRUE(server.start()) << server.errorText().toStdString();
-    EXPECT_EQ(QFile::permissions(dataDir) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser),
-              QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    EXPECT_EQ(QFile::permissions(dataDir) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/organizer.sqlite")));
     EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/keys")));
 }

@@ -115,8 +115,8 @@ TEST(ConnectionLimits, TheOpenFileLimitIsRaisedAndSizesTheCap)
         EXPECT_EQ(fields.at(0), fields.at(1)) << "the soft limit was not raised to the hard one: " << line.constData();
         const int soft = fields.at(0).toInt();
         const QByteArray log = server.log();
-        const QByteArray expected = "at most " + QByteArray::number(std::clamp(soft / 4 * 3, 64, 65536)) + " connections (open-file limit "
-                                    + QByteArray::number(soft) + ")";
+        const QByteArray expected
+            = "at most " + QByteArray::number(std::clamp(soft / 4 * 3, 64, 65536)) + " connections (open-file limit " + QByteArray::number(soft) + ")";
         EXPECT_TRUE(log.contains(expected)) << log.toStdString();
     }
 }
@@ -198,13 +198,12 @@ TEST(ConnectionLimits, SlowRequestsTimeOutWith408)
 TEST(ConnectionLimits, BadFlagValuesAreRefused)
 {
     QTemporaryDir dir;
-    for (const QStringList &flag : {QStringList{QStringLiteral("--max-connections"), QStringLiteral("-1")},
-                                    QStringList{QStringLiteral("--max-connections-per-address"), QStringLiteral("0")},
-                                    QStringList{QStringLiteral("--workers"), QStringLiteral("two")},
-                                    QStringList{QStringLiteral("--access-log-format"), QStringLiteral("xml")},
-                                    QStringList{QStringLiteral("--access-log"), QStringLiteral("/nonexistent-dir/access.log")},
-                                    QStringList{QStringLiteral("--idle-timeout"), QStringLiteral("forever")},
-                                    QStringList{QStringLiteral("--request-timeout"), QStringLiteral("-1")}}) {
+    for (const QStringList &flag :
+         {QStringList{QStringLiteral("--max-connections"), QStringLiteral("-1")},
+          QStringList{QStringLiteral("--max-connections-per-address"), QStringLiteral("0")}, QStringList{QStringLiteral("--workers"), QStringLiteral("two")},
+          QStringList{QStringLiteral("--access-log-format"), QStringLiteral("xml")},
+          QStringList{QStringLiteral("--access-log"), QStringLiteral("/nonexistent-dir/access.log")},
+          QStringList{QStringLiteral("--idle-timeout"), QStringLiteral("forever")}, QStringList{QStringLiteral("--request-timeout"), QStringLiteral("-1")}}) {
         const CommandResult result = runServerCommand(QStringList{QStringLiteral("--data-dir"), dir.path()} + flag);
         EXPECT_NE(result.exitCode, 0);
         EXPECT_TRUE(result.err.contains(flag.first().toUtf8())) << result.err.toStdString();

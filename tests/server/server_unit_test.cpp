@@ -64,8 +64,7 @@ void PrintTo(const BearerCase &c, std::ostream *os)
 }
 
 class BearerParsing : public ::testing::TestWithParam<BearerCase>
-{
-};
+{};
 
 TEST_P(BearerParsing, ClassifiesTheAuthorizationHeader)
 {
@@ -79,23 +78,21 @@ TEST_P(BearerParsing, ClassifiesTheAuthorizationHeader)
 }
 
 using Kind = BearerCredentials::Kind;
-INSTANTIATE_TEST_SUITE_P(
-    Rfc6750, BearerParsing,
-    ::testing::Values(
-        BearerCase{"no_header", {}, {}, Kind::Missing, {}},
-        BearerCase{"bearer", {{"authorization", "Bearer abc.def.ghi"}}, {}, Kind::Present, "abc.def.ghi"},
-        BearerCase{"lower_case_scheme", {{"authorization", "bearer abc"}}, {}, Kind::Present, "abc"},
-        BearerCase{"upper_case_scheme", {{"authorization", "BEARER abc"}}, {}, Kind::Present, "abc"},
-        BearerCase{"b64token_padding", {{"authorization", "Bearer a+b/c~d=="}}, {}, Kind::Present, "a+b/c~d=="},
-        BearerCase{"basic_scheme", {{"authorization", "Basic dXNlcjpwYXNz"}}, {}, Kind::OtherScheme, {}},
-        BearerCase{"scheme_without_token", {{"authorization", "Bearer"}}, {}, Kind::Malformed, {}},
-        BearerCase{"two_tokens", {{"authorization", "Bearer a b"}}, {}, Kind::Malformed, {}},
-        BearerCase{"bad_characters", {{"authorization", "Bearer a,b"}}, {}, Kind::Malformed, {}},
-        BearerCase{"padding_in_the_middle", {{"authorization", "Bearer a=b"}}, {}, Kind::Malformed, {}},
-        BearerCase{"empty_header", {{"authorization", ""}}, {}, Kind::Malformed, {}},
-        BearerCase{"two_headers", {{"authorization", "Bearer a"}, {"authorization", "Bearer b"}}, {}, Kind::Malformed, {}},
-        BearerCase{"token_in_query", {}, QStringLiteral("access_token=abc"), Kind::Malformed, {}}),
-    [](const auto &row) { return std::string(row.param.name); });
+INSTANTIATE_TEST_SUITE_P(Rfc6750, BearerParsing,
+                         ::testing::Values(BearerCase{"no_header", {}, {}, Kind::Missing, {}},
+                                           BearerCase{"bearer", {{"authorization", "Bearer abc.def.ghi"}}, {}, Kind::Present, "abc.def.ghi"},
+                                           BearerCase{"lower_case_scheme", {{"authorization", "bearer abc"}}, {}, Kind::Present, "abc"},
+                                           BearerCase{"upper_case_scheme", {{"authorization", "BEARER abc"}}, {}, Kind::Present, "abc"},
+                                           BearerCase{"b64token_padding", {{"authorization", "Bearer a+b/c~d=="}}, {}, Kind::Present, "a+b/c~d=="},
+                                           BearerCase{"basic_scheme", {{"authorization", "Basic dXNlcjpwYXNz"}}, {}, Kind::OtherScheme, {}},
+                                           BearerCase{"scheme_without_token", {{"authorization", "Bearer"}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"two_tokens", {{"authorization", "Bearer a b"}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"bad_characters", {{"authorization", "Bearer a,b"}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"padding_in_the_middle", {{"authorization", "Bearer a=b"}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"empty_header", {{"authorization", ""}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"two_headers", {{"authorization", "Bearer a"}, {"authorization", "Bearer b"}}, {}, Kind::Malformed, {}},
+                                           BearerCase{"token_in_query", {}, QStringLiteral("access_token=abc"), Kind::Malformed, {}}),
+                         [](const auto &row) { return std::string(row.param.name); });
 
 TEST(BearerChallenge, NoCredentialsCarriesNoErrorCode)
 {
@@ -110,8 +107,8 @@ TEST(BearerChallenge, InsufficientScopeNamesTheScope)
 
 TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
 {
-    const QByteArray value = formatChallenge({QStringLiteral("organize"), QStringLiteral("invalid_token"),
-                                              QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é"), {}});
+    const QByteArray value
+        = formatChallenge({QStringLiteral("organize"), QStringLiteral("invalid_token"), QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é"), {}});
     EXPECT_FALSE(value.contains('\r'));
     EXPECT_FALSE(value.contains('\n'));
     // RFC 6750 §3: no '"' or '\\' inside error_description at all, so nothing needs escaping.
@@ -120,7 +117,8 @@ TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
 
 TEST(BearerError, BodyAndChallengeAgree)
 {
-    const http::Response response = bearerError(403, {QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("lacks"), QStringLiteral("read:calendar")});
+    const http::Response response
+        = bearerError(403, {QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("lacks"), QStringLiteral("read:calendar")});
     EXPECT_EQ(response.status, 403);
     const QJsonObject body = QJsonDocument::fromJson(response.body).object();
     EXPECT_EQ(body.value(QLatin1String("error")).toString(), QStringLiteral("insufficient_scope"));
@@ -198,8 +196,7 @@ void PrintTo(const ValidationCase &c, std::ostream *os)
 }
 
 class RecordValidation : public ::testing::TestWithParam<ValidationCase>
-{
-};
+{};
 
 TEST_P(RecordValidation, ReportsEachBadField)
 {
@@ -219,28 +216,37 @@ INSTANTIATE_TEST_SUITE_P(
     Bodies, RecordValidation,
     ::testing::Values(
         ValidationCase{"contact_ok", &contactsSpec(), R"({"name":"Jane","email":"jane@example.com"})", {}},
-        ValidationCase{"contact_full", &contactsSpec(), R"({"name":"Jane","email":"jane@example.com","phone":"+1 (212) 555-0143","company":"X","notes":"n"})", {}},
+        ValidationCase{
+            "contact_full", &contactsSpec(), R"({"name":"Jane","email":"jane@example.com","phone":"+1 (212) 555-0143","company":"X","notes":"n"})", {}},
         ValidationCase{"contact_missing_both", &contactsSpec(), R"({})", {QStringLiteral("name"), QStringLiteral("email")}},
         ValidationCase{"contact_blank_name", &contactsSpec(), R"({"name":"   ","email":"jane@example.com"})", {QStringLiteral("name")}},
         ValidationCase{"contact_bad_email", &contactsSpec(), R"({"name":"Jane","email":"jane at example"})", {QStringLiteral("email")}},
         ValidationCase{"contact_number_name", &contactsSpec(), R"({"name":5,"email":"jane@example.com"})", {QStringLiteral("name")}},
         ValidationCase{"contact_bad_phone", &contactsSpec(), R"({"name":"J","email":"j@example.com","phone":"call me"})", {QStringLiteral("phone")}},
         ValidationCase{"contact_unknown_field", &contactsSpec(), R"({"name":"J","email":"j@example.com","emial":"x"})", {QStringLiteral("emial")}},
-        ValidationCase{"contact_too_long", &contactsSpec(), "{\"name\":\"" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                                                                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "x\",\"email\":\"j@example.com\"}",
+        ValidationCase{"contact_too_long",
+                       &contactsSpec(),
+                       "{\"name\":\""
+                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                       "x\",\"email\":\"j@example.com\"}",
                        {QStringLiteral("name")}},
         ValidationCase{"appointment_ok", &appointmentsSpec(), R"({"title":"1 on 1","time":"2026-11-30T14:30:00-05:00"})", {}},
         ValidationCase{"appointment_utc", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":45})", {}},
         ValidationCase{"appointment_no_offset", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T14:30:00"})", {QStringLiteral("time")}},
         ValidationCase{"appointment_not_a_date", &appointmentsSpec(), R"({"title":"t","time":"next tuesday"})", {QStringLiteral("time")}},
-        ValidationCase{"appointment_bad_duration", &appointmentsSpec(), R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":0.5})", {QStringLiteral("duration_minutes")}},
+        ValidationCase{"appointment_bad_duration",
+                       &appointmentsSpec(),
+                       R"({"title":"t","time":"2026-11-30T19:30:00Z","duration_minutes":0.5})",
+                       {QStringLiteral("duration_minutes")}},
         ValidationCase{"appointment_missing", &appointmentsSpec(), R"({"location":"here"})", {QStringLiteral("title"), QStringLiteral("time")}}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(RecordValidation, NormalizesTextAndTimes)
 {
     QList<FieldError> errors;
-    const QJsonObject record = validateRecord(appointmentsSpec(), QJsonDocument::fromJson(R"({"title":"  1 on 1 ","time":"2026-11-30T14:30:00.000-05:00"})").object(), &errors);
+    const QJsonObject record
+        = validateRecord(appointmentsSpec(), QJsonDocument::fromJson(R"({"title":"  1 on 1 ","time":"2026-11-30T14:30:00.000-05:00"})").object(), &errors);
     ASSERT_TRUE(errors.isEmpty());
     EXPECT_EQ(record.value(QLatin1String("title")).toString(), QStringLiteral("1 on 1"));
     EXPECT_EQ(record.value(QLatin1String("time")).toString(), QStringLiteral("2026-11-30T14:30:00-05:00"));
@@ -390,18 +396,26 @@ TEST(AccessTokenVerifier, RefreshesKeysOnceForAnUnknownKidAndCachesTheResult)
     CountingKeys keys;
     keys.next = jose::JwkSet({jose::Jwk::forSigningKey(key, QStringLiteral("new"))});
     AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 0, 100}, [] { return qint64(1000); });
-    const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()}, {QStringLiteral("aud"), QStringLiteral("organize")},
-                             {QStringLiteral("exp"), 2000}, {QStringLiteral("scope"), QStringLiteral("read:contacts")}};
+    const QJsonObject claims{{QStringLiteral("iss"), keys.issuer()},
+                             {QStringLiteral("aud"), QStringLiteral("organize")},
+                             {QStringLiteral("exp"), 2000},
+                             {QStringLiteral("scope"), QStringLiteral("read:contacts")}};
     const QByteArray token = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("new")).value();
 
     int calls = 0;
     bool accepted = false;
-    verifier.verify(token, [&](const auto &result) { ++calls; accepted = bool(result); });
+    verifier.verify(token, [&](const auto &result) {
+        ++calls;
+        accepted = bool(result);
+    });
     EXPECT_EQ(calls, 1);
     EXPECT_TRUE(accepted);
     EXPECT_EQ(keys.refreshes, 1);
 
-    verifier.verify(token, [&](const auto &result) { ++calls; accepted = bool(result); });
+    verifier.verify(token, [&](const auto &result) {
+        ++calls;
+        accepted = bool(result);
+    });
     EXPECT_EQ(calls, 2);
     EXPECT_TRUE(accepted);
     EXPECT_EQ(keys.refreshes, 1); // served from the cache
@@ -409,7 +423,10 @@ TEST(AccessTokenVerifier, RefreshesKeysOnceForAnUnknownKidAndCachesTheResult)
     keys.allowRefresh = false;
     const QByteArray unknown = jose::signCompactJws({}, QJsonDocument(claims).toJson(), key, QStringLiteral("unknown")).value();
     QString reason;
-    verifier.verify(unknown, [&](const auto &result) { ++calls; reason = result ? QString() : result.error().description; });
+    verifier.verify(unknown, [&](const auto &result) {
+        ++calls;
+        reason = result ? QString() : result.error().description;
+    });
     EXPECT_EQ(calls, 3);
     EXPECT_TRUE(reason.contains(QLatin1String("no signing key with kid")));
 }
@@ -430,7 +447,10 @@ TEST(AccessTokenVerifier, ACachedTokenDiesWithItsSigningKey)
     ASSERT_TRUE(accepted);
     keys.setKeys(jose::JwkSet({jose::Jwk::forSigningKey(jose::RsaKey::generate(2048).value(), QStringLiteral("newer"))}));
     QString reason;
-    verifier.verify(token, [&](const auto &result) { accepted = bool(result); reason = result ? QString() : result.error().description; });
+    verifier.verify(token, [&](const auto &result) {
+        accepted = bool(result);
+        reason = result ? QString() : result.error().description;
+    });
     EXPECT_FALSE(accepted);
     EXPECT_TRUE(reason.contains(QLatin1String("no signing key with kid 'old'"))) << reason.toStdString();
 }
@@ -475,7 +495,8 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
     EXPECT_EQ((*first)->revision(), before) << "no commit, no change: the list cache must hold";
     const qsizetype count = (*first)->list(contactsSpec())->size();
 
-    auto created = (*second)->create(contactsSpec(), QJsonObject{{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.org")}});
+    auto created = (*second)->create(
+        contactsSpec(), QJsonObject{{QStringLiteral("name"), QStringLiteral("Ada")}, {QStringLiteral("email"), QStringLiteral("ada@example.org")}});
     ASSERT_TRUE(created) << created.error().toStdString();
     const auto after = (*first)->revision();
     EXPECT_NE(after, before) << "another connection's commit went unnoticed";
@@ -487,7 +508,9 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
     const auto removed = (*first)->revision();
     EXPECT_NE(removed, after);
     for (int i = 0; i < 20; ++i) {
-        ASSERT_TRUE((*second)->create(contactsSpec(), QJsonObject{{QStringLiteral("name"), QStringLiteral("N%1").arg(i)}, {QStringLiteral("email"), QStringLiteral("n%1@example.org").arg(i)}}));
+        ASSERT_TRUE((*second)->create(
+            contactsSpec(),
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("N%1").arg(i)}, {QStringLiteral("email"), QStringLiteral("n%1@example.org").arg(i)}}));
         const auto now = (*first)->revision();
         EXPECT_NE(now, removed);
     }
@@ -500,9 +523,8 @@ TEST(CollectionApi, AListCachedOnOneThreadIsNeverStaleOnAnother)
     ASSERT_TRUE(store);
     const ApiSpec spec = contactsSpec();
     CollectionApi api(spec, store->get());
-    const auto countOf = [](const http::Response &response) {
-        return QJsonDocument::fromJson(response.body).object().value(QLatin1String("contacts")).toArray().size();
-    };
+    const auto countOf
+        = [](const http::Response &response) { return QJsonDocument::fromJson(response.body).object().value(QLatin1String("contacts")).toArray().size(); };
     const qsizetype initial = countOf(api.list({}));
     // Another thread (an HTTP worker) writes through its own connection; this thread's next list sees it.
     std::thread writer([&] {

@@ -96,12 +96,17 @@ TestBrowser::Outcome TestBrowser::authorize(const QString &query, const QString 
         const QString transaction = hiddenField(page.body, QStringLiteral("transaction"));
         const QString csrf = hiddenField(page.body, QStringLiteral("csrf"));
         if (target.startsWith("/login")) {
-            reply = postForm("/login", {{QStringLiteral("transaction"), transaction}, {QStringLiteral("csrf"), csrf},
-                                        {QStringLiteral("username"), login}, {QStringLiteral("password"), password}});
+            reply = postForm("/login",
+                             {{QStringLiteral("transaction"), transaction},
+                              {QStringLiteral("csrf"), csrf},
+                              {QStringLiteral("username"), login},
+                              {QStringLiteral("password"), password}});
         } else if (target.startsWith("/consent")) {
             outcome.sawConsent = true;
-            reply = postForm("/consent", {{QStringLiteral("transaction"), transaction}, {QStringLiteral("csrf"), csrf},
-                                          {QStringLiteral("decision"), accept ? QStringLiteral("accept") : QStringLiteral("deny")}});
+            reply = postForm("/consent",
+                             {{QStringLiteral("transaction"), transaction},
+                              {QStringLiteral("csrf"), csrf},
+                              {QStringLiteral("decision"), accept ? QStringLiteral("accept") : QStringLiteral("deny")}});
         } else {
             outcome.failure = QStringLiteral("unexpected page %1").arg(QString::fromUtf8(target));
             return outcome;

@@ -26,10 +26,10 @@ public:
 
     struct Outcome
     {
-        QUrl redirect;       // where the server finally sent the browser (the client's redirect URI)
+        QUrl redirect; // where the server finally sent the browser (the client's redirect URI)
         HttpReply lastReply; // the last page or redirect seen
         bool sawConsent = false;
-        QString failure;     // what went wrong when there is no redirect
+        QString failure; // what went wrong when there is no redirect
         QUrlQuery parameters() const; // fragment or query of the redirect
     };
     // Runs /authorize?query, logs in with `login`/`password` when asked, answers consent with `accept`.

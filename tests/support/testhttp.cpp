@@ -82,8 +82,7 @@ HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs)
 
 HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs)
 {
-    QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
-                       + "\r\nConnection: close\r\n";
+    QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) + "\r\nConnection: close\r\n";
     for (const auto &[name, value] : call.headers)
         bytes += name + ": " + value + "\r\n";
     if (!call.body.isEmpty() || call.method == "POST" || call.method == "PUT")
