@@ -79,6 +79,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_resourceServer = std::make_unique<ResourceServer>(ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides},
                                                                 server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
+    server->m_resourceServer->registerRoutes(server->m_router, server->builtinApis());
     server->m_router.add(
         "GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) { respond(raw->health()); },
         http::Router::Affinity::AnyThread);
@@ -90,7 +91,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         return Unexpected<QString>(published.error());
     }
     // After the Management API's routes: /api/v2/… is never taken for an API named "v2".
-    server->m_resourceServer->registerRoutes(server->m_router);
+    server->m_resourceServer->registerDeclaredApiRoutes(server->m_router);
 
     OrganizerServer *raw = server.get();
     server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); }, server.get());

@@ -6,11 +6,13 @@ namespace organizer::server {
 
 namespace {
 
-BearerGuard::Outcome outcomeOf(const jose::Result<jose::VerifiedJwt> &result)
+// Moves the verified token along: its claims are shared data, and a copy would touch their reference
+// count, which every worker's copies share.
+BearerGuard::Outcome outcomeOf(jose::Result<jose::VerifiedJwt> &&result)
 {
     if (!result)
         return Unexpected<BearerRejection>(BearerRejection{401, QStringLiteral("invalid_token"), result.error().description});
-    return *result;
+    return std::move(result).value();
 }
 
 } // namespace
@@ -21,8 +23,9 @@ void BearerGuard::authenticate(const http::Request &request, std::function<void(
         then(request, *outcome);
         return;
     }
-    m_verifier->verify(readBearerCredentials(request).token,
-                       [request, then = std::move(then)](const jose::Result<jose::VerifiedJwt> &result) { then(request, outcomeOf(result)); });
+    m_verifier->verify(readBearerCredentials(request).token, [request, then = std::move(then)](const jose::Result<jose::VerifiedJwt> &result) {
+        then(request, outcomeOf(jose::Result<jose::VerifiedJwt>(result)));
+    });
 }
 
 std::optional<BearerGuard::Outcome> BearerGuard::authenticateAtOnce(const http::Request &request) const
@@ -38,7 +41,7 @@ std::optional<BearerGuard::Outcome> BearerGuard::authenticateAtOnce(const http::
         break;
     }
     if (auto verdict = m_verifier->verifyAtOnce(credentials.token))
-        return outcomeOf(*verdict);
+        return outcomeOf(std::move(*verdict));
     return std::nullopt;
 }
 

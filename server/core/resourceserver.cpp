@@ -15,16 +15,36 @@ ResourceServer::ResourceServer(Settings settings, AccessTokenVerifier *verifier,
       m_id(nextResourceServerId.fetch_add(1))
 {}
 
-void ResourceServer::registerRoutes(http::Router &router)
+void ResourceServer::registerRoutes(http::Router &router, const QList<catalogue::ApiSpec> &builtinApis)
 {
     // Token verification, the scope check and the store are safe to run on every HTTP worker at once.
     constexpr auto anyThread = http::Router::Affinity::AnyThread;
     using catalogue::Action;
-    router.add("GET", QStringLiteral("/api/{api}"), serve(Action::Read, &CollectionApi::list, false), anyThread);
-    router.add("POST", QStringLiteral("/api/{api}"), serve(Action::Create, &CollectionApi::create, false), anyThread);
-    router.add("GET", QStringLiteral("/api/{api}/{id}"), serve(Action::Read, &CollectionApi::get, true), anyThread);
-    router.add("PUT", QStringLiteral("/api/{api}/{id}"), serve(Action::Update, &CollectionApi::replace, true), anyThread);
-    router.add("DELETE", QStringLiteral("/api/{api}/{id}"), serve(Action::Delete, &CollectionApi::remove, true), anyThread);
+    // The catalogue's APIs by their literal paths, first: the hot path matches at once and carries no
+    // path parameter for the API.
+    for (const catalogue::ApiSpec &api : builtinApis) {
+        if (!m_settings.apiNames.isEmpty() && !m_settings.apiNames.contains(api.name))
+            continue;
+        for (const QString &segment : QStringList{api.collection} + api.aliases) {
+            const QString base = QStringLiteral("/api/") + segment;
+            router.add("GET", base, serve(Action::Read, &CollectionApi::list, false, segment), anyThread);
+            router.add("POST", base, serve(Action::Create, &CollectionApi::create, false, segment), anyThread);
+            router.add("GET", base + QStringLiteral("/{id}"), serve(Action::Read, &CollectionApi::get, true, segment), anyThread);
+            router.add("PUT", base + QStringLiteral("/{id}"), serve(Action::Update, &CollectionApi::replace, true, segment), anyThread);
+            router.add("DELETE", base + QStringLiteral("/{id}"), serve(Action::Delete, &CollectionApi::remove, true, segment), anyThread);
+        }
+    }
+}
+
+void ResourceServer::registerDeclaredApiRoutes(http::Router &router)
+{
+    constexpr auto anyThread = http::Router::Affinity::AnyThread;
+    using catalogue::Action;
+    router.add("GET", QStringLiteral("/api/{api}"), serve(Action::Read, &CollectionApi::list, false, {}), anyThread);
+    router.add("POST", QStringLiteral("/api/{api}"), serve(Action::Create, &CollectionApi::create, false, {}), anyThread);
+    router.add("GET", QStringLiteral("/api/{api}/{id}"), serve(Action::Read, &CollectionApi::get, true, {}), anyThread);
+    router.add("PUT", QStringLiteral("/api/{api}/{id}"), serve(Action::Update, &CollectionApi::replace, true, {}), anyThread);
+    router.add("DELETE", QStringLiteral("/api/{api}/{id}"), serve(Action::Delete, &CollectionApi::remove, true, {}), anyThread);
 }
 
 Expected<Done, QString> ResourceServer::publish(const QList<catalogue::ApiSpec> &apis, std::optional<QSet<QString>> definedScopes)
@@ -101,21 +121,25 @@ QString ResourceServer::scopeFor(const QByteArray &method, const QString &route,
     return override;
 }
 
-http::Handler ResourceServer::serve(catalogue::Action action, Operation operation, bool item)
+http::Handler ResourceServer::serve(catalogue::Action action, Operation operation, bool item, const QString &fixedSegment)
 {
-    return [this, action, operation, item](const http::Request &request, http::Responder respond) {
+    return [this, action, operation, item, fixedSegment](const http::Request &request, http::Responder respond) {
         const std::shared_ptr<const Served> &served = current(); // this thread's: stays put while this handler runs
-        const QString segment = request.pathParameters.value(QStringLiteral("api"));
+        // References, not copies: these strings are shared by every worker, and a copy would bump a
+        // reference count that all their cores write.
+        const QString routed = fixedSegment.isEmpty() ? request.pathParameters.value(QStringLiteral("api")) : QString();
+        const QString &segment = fixedSegment.isEmpty() ? routed : fixedSegment;
         const CollectionApi *api = served->apiServedAt(segment);
         if (!api) {
             respond(
                 http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no API is served at /api/%1").arg(segment.left(60)))));
             return;
         }
-        const QString scope = m_settings.scopeOverrides.isEmpty()
-            ? api->scope(action)
+        const QString overridden = m_settings.scopeOverrides.isEmpty()
+            ? QString()
             : scopeFor(request.method == "HEAD" ? QByteArray("GET") : request.method,
                        QStringLiteral("/api/") + segment + (item ? QStringLiteral("/{id}") : QString()), api->scope(action));
+        const QString &scope = overridden.isEmpty() ? api->scope(action) : overridden;
         if (auto outcome = m_guard.authenticateAtOnce(request)) {
             respond(decide(request, *outcome, *served, *api, scope, operation));
             return;

@@ -34,7 +34,10 @@ public:
 
     ResourceServer(Settings settings, AccessTokenVerifier *verifier, RecordStore *store);
 
-    void registerRoutes(http::Router &router);
+    // The catalogue's APIs at their paths (register these first: they are the hot path), then, after
+    // every other /api/ route (the Management API's /api/v2/…), the routes of APIs declared later.
+    void registerRoutes(http::Router &router, const QList<catalogue::ApiSpec> &builtinApis);
+    void registerDeclaredApiRoutes(http::Router &router);
 
     // Serves `apis` from now on (their tables are created first). `definedScopes`: the scopes the
     // tenant's API still has; a scope missing from it opens no route, whatever a token says. nullopt
@@ -51,7 +54,8 @@ private:
         const CollectionApi *apiServedAt(const QString &segment) const;
     };
     using Operation = http::Response (CollectionApi::*)(const http::Request &) const;
-    http::Handler serve(catalogue::Action action, Operation operation, bool item);
+    // `fixedSegment`: the route's API segment when it is literal; empty: the {api} path parameter.
+    http::Handler serve(catalogue::Action action, Operation operation, bool item, const QString &fixedSegment);
     http::Response decide(const http::Request &request, const BearerGuard::Outcome &outcome, const Served &served, const CollectionApi &api,
                           const QString &scope, Operation operation) const;
     QString scopeFor(const QByteArray &method, const QString &route, const QString &scope) const;

@@ -156,7 +156,8 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
     server::ResourceServer resourceServer({QStringLiteral("organize"), {}, {}}, &verifier, store->get());
     ASSERT_TRUE(resourceServer.publish(service.apis, std::nullopt));
     http::Router router;
-    resourceServer.registerRoutes(router);
+    resourceServer.registerRoutes(router, organizerService().apis);
+    resourceServer.registerDeclaredApiRoutes(router);
     authorization::TokenMinter minter([&key]() -> const jose::SigningKey & { return key; });
     minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/"));
     authorization::Api audience;
