@@ -161,9 +161,15 @@ QJsonObject ManagementApi::resourceServerOf(const QString &identifier) const
 
 http::Response ManagementApi::listResourceServers(const http::Request &request)
 {
+    // Auth0's `identifiers` filter: repeated, or comma-separated.
+    QStringList wanted;
+    for (const QString &value : request.query.values(u"identifiers"))
+        wanted += value.split(QLatin1Char(','), Qt::SkipEmptyParts);
     QJsonArray all;
-    for (const Api &api : tenant().apis)
-        all.append(resourceServerOf(api.identifier));
+    for (const Api &api : tenant().apis) {
+        if (wanted.isEmpty() || wanted.contains(api.identifier))
+            all.append(resourceServerOf(api.identifier));
+    }
     return pageOf(request, QStringLiteral("resource_servers"), all);
 }
 

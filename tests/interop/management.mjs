@@ -75,6 +75,8 @@ await tally.check('resourceServers.list pages like Auth0: Organizer Service with
   assert.deepEqual(service.organizer_apis.map((a) => [a.name, a.path, a.builtin]), [['contacts', '/api/contacts', true], ['calendar', '/api/appointments', true]]);
   const system = servers.find((s) => s.is_system);
   assert.equal(system.identifier, `${base}api/v2/`);
+  const filtered = await all(management.resourceServers.list({ identifiers: ['organize'] }));
+  assert.deepEqual(filtered.map((s) => s.identifier), ['organize']);
   const firstPage = await management.resourceServers.list({ per_page: 1, page: 0 });
   assert.equal(firstPage.data.length, 1);
   assert.equal(firstPage.response.total, servers.length);
