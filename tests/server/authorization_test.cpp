@@ -1109,3 +1109,67 @@ TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)
         = sendHttp(port(), {"OPTIONS", "/oauth/token", {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}}, {}});
     EXPECT_TRUE(foreign.header("access-control-allow-origin").isEmpty());
 }
+
+// RBAC applies again whenever tokens are issued: a scope the API loses (through the Management API)
+// is left out of the tokens a code issued before still redeems, and out of every refresh.
+TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
+{
+    const QString verifier = QString::fromLatin1(jose::base64UrlEncode(QByteArray(32, '\x2b')));
+    const QString challenge = QString::fromLatin1(jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)));
+    const auto codeFor = [&](const QString &scope) {
+        TestBrowser browser(port());
+        const auto outcome
+            = browser.authorize(query(QStringLiteral("code"), scope,
+                                      {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
+                                QStringLiteral("alice@example.com"), kPassword);
+        return value(outcome.parameters(), "code");
+    };
+    const auto redeem = [&](const QString &code) {
+        return tokenRequest(port(),
+                            {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                             {QStringLiteral("code"), code},
+                             {QStringLiteral("redirect_uri"), kCallback},
+                             {QStringLiteral("code_verifier"), verifier}});
+    };
+    const QString scope = QStringLiteral("openid offline_access read:contacts read:calendar");
+    const HttpReply first = redeem(codeFor(scope));
+    ASSERT_EQ(first.status, 200) << first.body.toStdString();
+    const QString refreshToken = QJsonDocument::fromJson(first.body).object().value(QLatin1String("refresh_token")).toString();
+    ASSERT_FALSE(refreshToken.isEmpty());
+    const QString pendingCode = codeFor(scope); // consented with read:calendar, not redeemed yet
+
+    // The Management API takes read:calendar off Organizer Service.
+    const HttpReply admin = tokenRequest(port(),
+                                         {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                                          {QStringLiteral("client_id"), QStringLiteral("organizer-admin")},
+                                          {QStringLiteral("client_secret"), QStringLiteral("organizer-admin-secret")},
+                                          {QStringLiteral("audience"), m_server.issuer() + QStringLiteral("api/v2/")}});
+    ASSERT_EQ(admin.status, 200) << admin.body.toStdString();
+    const QString managementToken = QString::fromLatin1(admin.json("access_token"));
+    const HttpReply api = callApi(port(), "GET", "/api/v2/resource-servers/organize", managementToken);
+    ASSERT_EQ(api.status, 200) << api.body.toStdString();
+    QJsonArray kept;
+    for (const QJsonValue &entry : QJsonDocument::fromJson(api.body).object().value(QLatin1String("scopes")).toArray()) {
+        if (entry.toObject().value(QLatin1String("value")).toString() != QLatin1String("read:calendar"))
+            kept.append(entry);
+    }
+    const HttpReply patched = callApi(port(), "PATCH", "/api/v2/resource-servers/organize", managementToken,
+                                      QJsonDocument(QJsonObject{{QStringLiteral("scopes"), kept}}).toJson(QJsonDocument::Compact));
+    ASSERT_EQ(patched.status, 200) << patched.body.toStdString();
+
+    const HttpReply late = redeem(pendingCode);
+    ASSERT_EQ(late.status, 200) << late.body.toStdString();
+    EXPECT_EQ(QJsonDocument::fromJson(late.body).object().value(QLatin1String("scope")).toString(), QStringLiteral("openid offline_access read:contacts"));
+    const HttpReply refreshed = tokenRequest(port(),
+                                             {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                              {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                                              {QStringLiteral("refresh_token"), refreshToken}});
+    ASSERT_EQ(refreshed.status, 200) << refreshed.body.toStdString();
+    const QJsonObject body = QJsonDocument::fromJson(refreshed.body).object();
+    EXPECT_EQ(body.value(QLatin1String("scope")).toString(), QStringLiteral("openid offline_access read:contacts"));
+    EXPECT_FALSE(
+        claimsOf(body.value(QLatin1String("access_token")).toString()).value(QLatin1String("permissions")).toArray().contains(QStringLiteral("read:calendar")));
+    const HttpReply calendar = callApi(port(), "GET", "/api/appointments", body.value(QLatin1String("access_token")).toString());
+    EXPECT_EQ(calendar.status, 403);
+}
