@@ -9,6 +9,8 @@
 #include "profiles.h"
 #include "provideroptions.h"
 #include "redirectvalidation.h"
+#include "recordscontroller.h"
+#include "tenantadmin.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -523,4 +525,41 @@ TEST(ScopeMenu, OffersTheApiScopesEvenWhenDiscoveryListsNone)
     EXPECT_TRUE(choices.contains(QStringLiteral("offline_access")));
     EXPECT_FALSE(choices.contains(QStringLiteral("openid")));
     EXPECT_EQ(choices.count(QStringLiteral("profile")), 1);
+}
+
+// The Tenant tab reaches an Auth0 tenant the way Auth0 lays it out: the Management API and the token
+// endpoint under the issuer, the audience the issuer plus api/v2/. The bundled server has the same layout.
+TEST(TenantAdmin, ReachesAnyIssuerByAuth0sLayout)
+{
+    const app::ManagementTarget auth0
+        = app::ManagementTarget::forIssuer(QUrl(QStringLiteral("https://organizer-demo.eu.auth0.com/")), QStringLiteral("m2m"), QStringLiteral("s"));
+    EXPECT_EQ(auth0.apiBase, QUrl(QStringLiteral("https://organizer-demo.eu.auth0.com/api/v2/")));
+    EXPECT_EQ(auth0.tokenEndpoint, QUrl(QStringLiteral("https://organizer-demo.eu.auth0.com/oauth/token")));
+    EXPECT_EQ(auth0.audience, QStringLiteral("https://organizer-demo.eu.auth0.com/api/v2/"));
+    EXPECT_TRUE(auth0.isValid());
+    // An issuer written without its trailing slash still has the same layout.
+    EXPECT_EQ(app::ManagementTarget::forIssuer(QUrl(QStringLiteral("http://127.0.0.1:3001")), QStringLiteral("m"), QStringLiteral("s")).audience,
+              QStringLiteral("http://127.0.0.1:3001/api/v2/"));
+    EXPECT_FALSE(app::ManagementTarget::forIssuer(QUrl(QStringLiteral("https://x/")), QStringLiteral("m"), QString()).isValid()) << "no secret, no target";
+}
+
+// An Auth0 tenant has no organizer_apis: the record tabs are the catalogue's. A declared API the
+// server lists is added; a malformed one is left out, not shown half.
+TEST(TenantAdmin, RecordApisAreTheCataloguesPlusWhatTheServerDeclares)
+{
+    app::TenantAdmin admin;
+    EXPECT_EQ(admin.recordApis(QStringLiteral("organize")), catalogue::organizerService().apis);
+    app::ApiClient api;
+    app::RecordsController records(&api);
+    EXPECT_EQ(records.apis(), catalogue::organizerService().apis);
+    QList<catalogue::ApiSpec> more = catalogue::organizerService().apis;
+    more.append(
+        catalogue::declaredApiFromJson(QJsonDocument::fromJson(R"({"name":"samples","fields":[{"name":"title"}]})").object(), QStringLiteral("x")).value());
+    int changes = 0;
+    QObject::connect(&records, &app::RecordsController::apisChanged, [&changes] { ++changes; });
+    records.setApis(more);
+    records.setApis(more);
+    EXPECT_EQ(changes, 1) << "the same APIs again change nothing";
+    ASSERT_NE(records.api(QStringLiteral("samples")), nullptr);
+    EXPECT_EQ(records.api(QStringLiteral("samples"))->path(), QStringLiteral("/api/samples"));
 }
