@@ -388,6 +388,8 @@ void MainWindow::rebuildProfiles(const QString &select)
     m_profileStore->setCurrentName(m_profileBox->currentData().toString());
     rebuildScopeMenu({});
     discoverScopes();
+    if (m_admin) // not yet while the window is being built
+        connectTenant(false);
 }
 
 void MainWindow::rebuildScopeMenu(const QStringList &available)

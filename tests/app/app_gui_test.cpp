@@ -635,3 +635,30 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-7-users-and-roles.png")));
     server.stop();
 }
+
+// A profile for another tenant that names a management client: the Tenant tab administers that
+// tenant through the same code as the bundled one's (here the bundled server plays the remote
+// tenant), with the secret from the environment, never saved.
+TEST_F(AppEndToEnd, TenantTabAdministersTheTenantAProfileNames)
+{
+    qputenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET", "organizer-admin-secret");
+    Window fixture(&m_server, QSize(1200, 760));
+    ui::MainWindow &window = fixture.window;
+    app::Profile remote;
+    remote.name = QStringLiteral("Remote tenant");
+    remote.issuer = m_server.url();
+    remote.apiBaseUrl = m_server.url();
+    remote.managementClientId = QStringLiteral("organizer-admin");
+    window.useProfile(remote);
+    app::TenantAdmin *admin = window.tenantAdmin();
+    ASSERT_TRUE(waitFor([admin] { return admin->hasTarget() && !admin->resourceServer(QStringLiteral("organize")).isEmpty() && !admin->isBusy(); }, 10000));
+    EXPECT_EQ(admin->target().clientId, QStringLiteral("organizer-admin"));
+    EXPECT_EQ(admin->target().apiBase, m_server.url().resolved(QUrl(QStringLiteral("api/v2/"))));
+    EXPECT_EQ(admin->users().size(), 4);
+    EXPECT_EQ(admin->userPermissions(QStringLiteral("auth0|bob")).size(), 1);
+    // The secret came from the environment and is not among the saved settings.
+    fixture.settings.sync();
+    for (const QString &key : fixture.settings.allKeys())
+        EXPECT_NE(fixture.settings.value(key).toString(), QStringLiteral("organizer-admin-secret")) << key.toStdString();
+    qunsetenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
+}
