@@ -37,15 +37,22 @@ QString sqlType(const RecordField &field)
     return field.type == Type::Minutes ? QStringLiteral("INTEGER") : QStringLiteral("TEXT");
 }
 
+// Every table and column name goes into SQL quoted: a declared API may name a field "order" or
+// "group". The names themselves are plain ([a-z][a-z0-9_]*, the catalogue's rule), so quoting is all it takes.
+QString quoted(const QString &name)
+{
+    return QLatin1Char('"') + name + QLatin1Char('"');
+}
+
 // Text columns bound to the record's values, plus a UTC epoch column next to each date-time so
 // lists sort by instant, not by the text of differently offset times.
 QStringList columnsOf(const ApiSpec &spec)
 {
     QStringList columns;
     for (const RecordField &field : spec.fields) {
-        columns.append(field.name);
+        columns.append(quoted(field.name));
         if (field.type == Type::DateTime)
-            columns.append(field.name + QLatin1String("_utc"));
+            columns.append(quoted(field.name + QLatin1String("_utc")));
     }
     return columns;
 }
@@ -90,15 +97,15 @@ QString orderByOf(const ApiSpec &spec)
     if (!field)
         return QStringLiteral("id");
     if (field->type == Type::DateTime)
-        return field->name + QStringLiteral("_utc, id");
+        return quoted(field->name + QStringLiteral("_utc")) + QStringLiteral(", id");
     if (field->type == Type::Minutes)
-        return field->name + QStringLiteral(", id");
-    return field->name + QStringLiteral(" COLLATE NOCASE, id");
+        return quoted(field->name) + QStringLiteral(", id");
+    return quoted(field->name) + QStringLiteral(" COLLATE NOCASE, id");
 }
 
 QString selectSql(const ApiSpec &spec)
 {
-    return QStringLiteral("SELECT id, %1 FROM %2").arg(columnsOf(spec).join(QLatin1String(", ")), spec.table);
+    return QStringLiteral("SELECT id, %1 FROM %2").arg(columnsOf(spec).join(QLatin1String(", ")), quoted(spec.table));
 }
 
 } // namespace
@@ -200,14 +207,14 @@ Expected<Done, QString> RecordStore::prepare(const ApiSpec &spec)
         return addMissingColumns(spec);
     QStringList definitions{QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT")};
     for (const RecordField &field : spec.fields) {
-        definitions.append(field.name + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
+        definitions.append(quoted(field.name) + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
         if (field.type == Type::DateTime)
-            definitions.append(field.name + QLatin1String("_utc INTEGER NOT NULL"));
+            definitions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" INTEGER NOT NULL"));
     }
     if (!db.transaction())
         return Unexpected<QString>(failure(QStringLiteral("cannot start a transaction"), db.lastError()));
     QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(spec.table, definitions.join(QLatin1String(", "))))) {
+    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(quoted(spec.table), definitions.join(QLatin1String(", "))))) {
         db.rollback();
         return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.table), query.lastError()));
     }
@@ -229,13 +236,13 @@ Expected<Done, QString> RecordStore::addMissingColumns(const ApiSpec &spec)
     QStringList additions;
     for (const RecordField &field : spec.fields) {
         if (!existing.contains(field.name))
-            additions.append(field.name + QLatin1Char(' ') + sqlType(field));
+            additions.append(quoted(field.name) + QLatin1Char(' ') + sqlType(field));
         if (field.type == Type::DateTime && !existing.contains(field.name + QLatin1String("_utc")))
-            additions.append(field.name + QLatin1String("_utc INTEGER"));
+            additions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" INTEGER"));
     }
     for (const QString &column : std::as_const(additions)) {
         QSqlQuery query(db);
-        if (!query.exec(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2").arg(spec.table, column)))
+        if (!query.exec(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2").arg(quoted(spec.table), column)))
             return Unexpected<QString>(failure(QStringLiteral("cannot add column %1 to %2").arg(column, spec.table), query.lastError()));
         m_generation.fetch_add(1);
     }
@@ -367,7 +374,7 @@ Expected<QJsonObject, QString> RecordStore::create(const ApiSpec &spec, const QJ
     const QStringList columns = columnsOf(spec);
     QSqlQuery query(database());
     query.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
-                      .arg(spec.table, columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
+                      .arg(quoted(spec.table), columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
     bindRecord(query, spec, record);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
@@ -383,7 +390,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const ApiSpec
     for (const QString &column : columnsOf(spec))
         assignments.append(column + QLatin1String(" = ?"));
     QSqlQuery query(database());
-    query.prepare(QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(spec.table, assignments.join(QLatin1String(", "))));
+    query.prepare(QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(quoted(spec.table), assignments.join(QLatin1String(", "))));
     bindRecord(query, spec, record);
     query.addBindValue(id);
     if (!query.exec())
@@ -399,7 +406,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const ApiSpec
 Expected<bool, QString> RecordStore::remove(const ApiSpec &spec, qint64 id)
 {
     QSqlQuery query(database());
-    query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(spec.table));
+    query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(quoted(spec.table)));
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));

@@ -289,3 +289,28 @@ TEST(TenantDocument, LosingAScopeTakesItFromGrantsUsersAndRoles)
     EXPECT_EQ(tenant.roles.at(0).permissions.value(QStringLiteral("organize")), QStringList{QStringLiteral("read:contacts")});
     EXPECT_TRUE(authorization::parseTenant(authorization::tenantToJson(tenant))) << "what is left is a valid tenant";
 }
+
+TEST(RecordStore, FieldsNamedLikeSqlKeywordsAreStoredAndSorted)
+{
+    QTemporaryDir dir;
+    auto spec
+        = declaredApiFromJson(parse(R"({"name":"select","fields":[{"name":"order","required":true},{"name":"group"},{"name":"from","type":"datetime"}]})"),
+                              QStringLiteral("a"))
+              .value();
+    auto store = server::RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), {spec});
+    ASSERT_TRUE(store) << store.error().toStdString();
+    ASSERT_TRUE((*store)->create(spec, QJsonObject{{QStringLiteral("order"), QStringLiteral("b")}, {QStringLiteral("group"), QStringLiteral("g")}}));
+    auto created
+        = (*store)->create(spec, QJsonObject{{QStringLiteral("order"), QStringLiteral("A")}, {QStringLiteral("from"), QStringLiteral("2026-12-01T10:00:00Z")}});
+    ASSERT_TRUE(created) << created.error().toStdString();
+    const qint64 id = created->value(QLatin1String("id")).toInteger();
+    ASSERT_TRUE((*store)->replace(spec, id, QJsonObject{{QStringLiteral("order"), QStringLiteral("a")}}));
+    const auto all = (*store)->list(spec);
+    ASSERT_TRUE(all) << all.error().toStdString();
+    ASSERT_EQ(all->size(), 2);
+    EXPECT_EQ(all->at(0).toObject().value(QLatin1String("order")).toString(), QStringLiteral("a")) << "sorted by the first field, without regard to case";
+    EXPECT_EQ(all->at(1).toObject().value(QLatin1String("group")).toString(), QStringLiteral("g"));
+    auto removed = (*store)->remove(spec, id);
+    ASSERT_TRUE(removed);
+    EXPECT_TRUE(removed.value());
+}
