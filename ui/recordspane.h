@@ -21,8 +21,6 @@ public:
     explicit RecordsPane(const catalogue::ApiSpec &api, QWidget *parent = nullptr);
 
     const catalogue::ApiSpec &api() const { return m_model->api(); }
-    RecordModel *model() const { return m_model; }
-    QTableView *table() const { return m_table; }
     void setRecords(const QJsonArray &records);
     // The login's granted scopes (nullopt: no login). A button whose scope is missing stays
     // clickable, to show the 403, and says so.

@@ -156,11 +156,6 @@ void TenantTab::showPage(Page page)
     m_nav->setCurrentRow(int(page));
 }
 
-TenantTab::Page TenantTab::currentPage() const
-{
-    return Page(m_pages->currentIndex());
-}
-
 void TenantTab::selectApi(const QString &identifier)
 {
     const int index = m_apiBox->findData(identifier);

@@ -31,7 +31,6 @@ public:
     TenantTab(app::TenantAdmin *admin, QWidget *parent = nullptr);
 
     void showPage(Page page);
-    Page currentPage() const;
     // The API the Settings, Scopes and Machine to Machine pages show (by identifier).
     void selectApi(const QString &identifier);
     QString selectedApi() const;

@@ -387,15 +387,6 @@ const User *Tenant::userBySubject(const QString &subject) const
     return nullptr;
 }
 
-const User *Tenant::userById(const QString &userId) const
-{
-    for (const User &entry : users) {
-        if (entry.subject() == userId || entry.userId == userId)
-            return &entry;
-    }
-    return nullptr;
-}
-
 const Role *Tenant::role(const QString &id) const
 {
     for (const Role &entry : roles) {

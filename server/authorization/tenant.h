@@ -130,7 +130,6 @@ struct Tenant
     const Client *client(const QString &clientId) const;
     const User *userByLogin(const QString &login) const; // by normalizedLogin()
     const User *userBySubject(const QString &subject) const;
-    const User *userById(const QString &userId) const; // "auth0|alice" or "alice"
     const Role *role(const QString &id) const;
     bool hasDemoEntries() const;
     // What RBAC checks: the permissions assigned to the user directly and through its roles.

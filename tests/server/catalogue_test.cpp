@@ -233,7 +233,7 @@ TEST(TenantDocument, ReadsBackAsTheSameTenant)
     auto reread = authorization::parseTenant(document);
     ASSERT_TRUE(reread) << reread.error().toStdString();
     EXPECT_EQ(authorization::tenantToJson(*reread), document);
-    const authorization::User *dave = reread->userById(QStringLiteral("auth0|dave"));
+    const authorization::User *dave = reread->userBySubject(QStringLiteral("auth0|dave"));
     ASSERT_NE(dave, nullptr);
     EXPECT_EQ(reread->permissionsOf(*dave, QStringLiteral("organize")), QStringList{QStringLiteral("read:contacts")}) << "through the role";
     reread->bindIssuer(QStringLiteral("http://127.0.0.1:5000/"));
