@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QThread>
 
@@ -55,7 +56,15 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         QFile::setPermissions(options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     }
 
-    auto store = RecordStore::open(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite")), server->builtinApis());
+    const store::DatabaseLocation location
+        = options.database.value_or(store::DatabaseLocation::sqlite(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite"))));
+    auto database = store::Database::open(location);
+    if (!database)
+        return Unexpected<QString>(database.error());
+    server->m_database = std::move(database).value();
+    qCInfo(lcStore).noquote() << "database" << location.displayName() << "at schema version" << server->m_database->schemaVersion();
+
+    auto store = RecordStore::open(server->m_database, server->builtinApis());
     if (!store)
         return Unexpected<QString>(store.error());
     server->m_store = std::move(store).value();
@@ -121,16 +130,22 @@ Expected<QUrl, QString> OrganizerServer::start()
     if (port == 0)
         return Unexpected<QString>(error);
     m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(hostForUrl(m_options.bindAddress)).arg(port));
+    m_publicUrl = m_options.publicUrl.isEmpty() ? m_baseUrl : m_options.publicUrl;
 
     if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys)) {
-        local->setIssuer(m_baseUrl.toString());
+        const QString issuer = m_publicUrl.toString();
+        local->setIssuer(issuer);
         if (m_minter) {
-            m_minter->setIssuer(m_baseUrl.toString());
+            m_minter->setIssuer(issuer);
             m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
-            m_authorizationServer->bindIssuer(m_baseUrl.toString());
+            m_authorizationServer->bindIssuer(issuer);
             m_managementVerifier->setAudience(m_authorizationServer->tenant().managementAudience);
+            // Instances sharing a database follow one another: revocations, tenant changes, rotated keys.
+            m_follow.setInterval(1000);
+            connect(&m_follow, &QTimer::timeout, this, &OrganizerServer::followOtherInstances);
+            m_follow.start();
         }
-        auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), m_baseUrl.toString().toUtf8() + '\n');
+        auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), issuer.toUtf8() + '\n');
         if (!written)
             return Unexpected<QString>(written.error().description);
     } else if (auto *remote = qobject_cast<RemoteIssuerKeys *>(m_issuerKeys)) {
@@ -146,6 +161,19 @@ void OrganizerServer::watchSigningKeys()
     connect(&m_keyReload, &QTimer::timeout, this, &OrganizerServer::reloadSigningKeys);
     m_keyWatcher.addPath(m_signingKeys->directory());
     connect(&m_keyWatcher, &QFileSystemWatcher::directoryChanged, &m_keyReload, qOverload<>(&QTimer::start));
+}
+
+void OrganizerServer::followOtherInstances()
+{
+    m_authorizationServer->followSharedState();
+    if (auto changed = m_management->catchUp(); !changed)
+        qCWarning(lcAuth).noquote() << "cannot follow the tenant's changes:" << changed.error();
+    // A shared key directory on a network file system sends no change notifications: look at it too.
+    const QDateTime modified = QFileInfo(m_signingKeys->directory()).lastModified();
+    if (modified != m_keysSeen) {
+        m_keysSeen = modified;
+        reloadSigningKeys();
+    }
 }
 
 void OrganizerServer::reloadSigningKeys()
@@ -195,17 +223,14 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     if (!tenantFile.open(QIODevice::ReadOnly))
         return Unexpected<QString>(QStringLiteral("tenant: cannot read %1: %2").arg(tenantPath, tenantFile.errorString()));
     const QByteArray tenantSource = tenantFile.read(4 * 1024 * 1024);
-    const QString databasePath = QDir(m_options.dataDir).filePath(QStringLiteral("organizer.sqlite"));
-    auto tenantStore = management::TenantStore::open(databasePath);
-    if (!tenantStore)
-        return Unexpected<QString>(tenantStore.error());
-    m_tenantStore = std::move(tenantStore).value();
+    const QString databasePath = m_database->displayName();
+    m_tenantStore = std::make_unique<management::TenantStore>(m_database);
     const QByteArray sourceDigest = management::TenantStore::digestOf(tenantSource);
     auto stored = m_tenantStore->load(sourceDigest);
     if (!stored)
         return Unexpected<QString>(stored.error());
     // The Management API's changes win over the file they were made on.
-    auto tenant = stored->has_value() ? authorization::parseTenant(**stored) : authorization::parseTenant(tenantSource);
+    auto tenant = stored->has_value() ? authorization::parseTenant((*stored)->document) : authorization::parseTenant(tenantSource);
     if (!tenant)
         return Unexpected<QString>(stored->has_value() ? QStringLiteral("the tenant stored in %1: %2").arg(databasePath, tenant.error())
                                                        : QStringLiteral("tenant %1: %2").arg(tenantPath, tenant.error()));
@@ -215,10 +240,7 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     if (tenant->hasDemoEntries() && !m_options.bindAddress.isLoopback() && !m_options.allowDemoTenant)
         return Unexpected<QString>(QStringLiteral("the tenant has demo users or secrets, whose passwords are public; bind to a loopback address, "
                                                   "use --config with your own tenant, or pass --allow-demo-tenant"));
-    auto consents = authorization::ConsentStore::open(databasePath);
-    if (!consents)
-        return Unexpected<QString>(consents.error());
-    m_consents = std::move(consents).value();
+    m_consents = std::make_unique<authorization::ConsentStore>(m_database);
     m_minter = std::make_unique<authorization::TokenMinter>([this]() -> const jose::SigningKey & { return m_signingKeys->activeKey(); });
     m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_userinfoVerifier->setRevocations(&m_revocations);
@@ -227,7 +249,7 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         return applied;
     m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
         std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(), [this] { return m_signingKeys->publicKeys().toJson(); },
-        &m_revocations);
+        m_database, &m_revocations);
     m_authorizationServer->registerRoutes(m_router);
 
     m_managementVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
@@ -235,6 +257,7 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     m_management = std::make_unique<management::ManagementApi>(management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest},
                                                                m_authorizationServer.get(), m_tenantStore.get(), m_managementVerifier.get(),
                                                                [this](const authorization::Tenant &changed) { return applyTenant(changed); });
+    m_management->setRevision(stored->has_value() ? (*stored)->revision : 0);
     m_management->registerRoutes(m_router);
     return Done{};
 }

@@ -11,6 +11,7 @@
 #include "serveroptions.h"
 #include "signingkeystore.h"
 
+#include <QDateTime>
 #include <QFileSystemWatcher>
 #include <QMutex>
 #include <QObject>
@@ -31,12 +32,15 @@ public:
 
     static Expected<std::unique_ptr<OrganizerServer>, QString> create(const ServerOptions &options);
 
-    // Listens and returns the base URL (also the bundled issuer, with its trailing slash).
+    // Listens and returns the URL it listens on. The bundled issuer is publicUrl(): --public-url, or
+    // that same URL.
     Expected<QUrl, QString> start();
     int workers() const { return m_http->workers(); }
     int maxConnections() const { return m_http->limits().maxConnections; }
 
     QUrl baseUrl() const { return m_baseUrl; }
+    QUrl publicUrl() const { return m_publicUrl; }
+    const store::Database &database() const { return *m_database; }
     const ServerOptions &options() const { return m_options; }
 
     // The full pipeline (CORS, routing, guards) without a socket: used by the HTTP adapter and tests.
@@ -52,9 +56,12 @@ private:
     // `organizer-server keys rotate` writes into the key directory; a running server picks it up.
     void watchSigningKeys();
     void reloadSigningKeys();
+    // What other instances on the same database changed: revocations, the tenant, the signing keys.
+    void followOtherInstances();
     http::Response health() const;
 
     ServerOptions m_options;
+    std::shared_ptr<store::Database> m_database;
     std::unique_ptr<RecordStore> m_store;
     std::optional<jose::SigningKeyStore> m_signingKeys;
     IssuerKeys *m_issuerKeys = nullptr;
@@ -74,7 +81,10 @@ private:
     http::Server *m_http = nullptr;
     QFileSystemWatcher m_keyWatcher;
     QTimer m_keyReload;
+    QTimer m_follow;
+    QDateTime m_keysSeen; // the key directory's modification time when last read
     QUrl m_baseUrl;
+    QUrl m_publicUrl;
     const quint64 m_instanceId; // names this server in per-thread caches
 };
 

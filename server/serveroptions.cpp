@@ -26,6 +26,17 @@ void addServerOptions(QCommandLineParser &parser)
         {QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1")},
         {QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 3001)."), QStringLiteral("port"), QStringLiteral("3001")},
         {QStringLiteral("data-dir"), QStringLiteral("Directory for the database and signing keys (default %1).").arg(defaultDataDir()), QStringLiteral("dir")},
+        {QStringLiteral("database"),
+         QStringLiteral("Keep the data in PostgreSQL instead of SQLite in the data directory, e.g. postgresql://organizer@db.example:5432/organizer; "
+                        "instances sharing it can run behind a load balancer."),
+         QStringLiteral("url")},
+        {QStringLiteral("database-password-file"),
+         QStringLiteral("Read the database password from this file's first line (or set ORGANIZER_DATABASE_PASSWORD); never put it in logs."),
+         QStringLiteral("file")},
+        {QStringLiteral("public-url"),
+         QStringLiteral("The URL clients reach this server at (the issuer, and the base of every URL it writes), e.g. the load balancer's "
+                        "https://login.example/; default: the address it listens on."),
+         QStringLiteral("url")},
         {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."),
          QStringLiteral("url")},
         {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"),
@@ -81,6 +92,27 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
     options.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : defaultDataDir();
     if (options.dataDir.isEmpty())
         return Unexpected<QString>(QStringLiteral("--data-dir: the directory name is empty"));
+
+    if (parser.isSet(QStringLiteral("database"))) {
+        auto location = store::parseDatabaseUrl(parser.value(QStringLiteral("database")), parser.value(QStringLiteral("database-password-file")));
+        if (!location)
+            return Unexpected<QString>(location.error());
+        options.database = std::move(location).value();
+    } else if (parser.isSet(QStringLiteral("database-password-file"))) {
+        return Unexpected<QString>(QStringLiteral("--database-password-file: give --database postgresql://… too"));
+    }
+
+    if (parser.isSet(QStringLiteral("public-url"))) {
+        QUrl url(parser.value(QStringLiteral("public-url")), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")) || url.host().isEmpty() || url.hasQuery()
+            || url.hasFragment() || !url.userInfo().isEmpty())
+            return Unexpected<QString>(QStringLiteral("--public-url: \"%1\" is not an http(s) URL without query, fragment or credentials")
+                                           .arg(parser.value(QStringLiteral("public-url"))));
+        // The issuer identifier ends with '/' here as everywhere in Organizer (Auth0's convention).
+        if (!url.path().endsWith(QLatin1Char('/')))
+            url.setPath(url.path() + QLatin1Char('/'));
+        options.publicUrl = url;
+    }
 
     if (parser.isSet(QStringLiteral("authority"))) {
         const QUrl authority(parser.value(QStringLiteral("authority")), QUrl::StrictMode);

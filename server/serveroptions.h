@@ -1,6 +1,7 @@
 #pragma once
 
 #include "catalogue.h"
+#include "database.h"
 #include "expected.h"
 
 #include <QCommandLineParser>
@@ -20,6 +21,12 @@ struct ServerOptions
     QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 3001;
     QString dataDir;
+    // Where everything the server keeps lives: nullopt is the SQLite file in dataDir; a PostgreSQL
+    // server lets several instances share it (the signing keys stay in dataDir: share that directory).
+    std::optional<store::DatabaseLocation> database;
+    // The issuer and the base of every absolute URL this server writes; empty: the address it listens
+    // on. Every instance behind a load balancer gets the balancer's URL.
+    QUrl publicUrl;
     QUrl authority; // empty: trust the bundled issuer
     QString audience = QStringLiteral("organize");
     ServeMode serve = ServeMode::All;

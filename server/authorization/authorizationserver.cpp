@@ -12,40 +12,50 @@ using namespace endpoint;
 Q_LOGGING_CATEGORY(lcAuthorization, "organizer.server.authorization")
 
 AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
-                                         std::function<QByteArray()> publishedKeys, server::TokenRevocations *revocations, jose::Clock clock)
+                                         std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database,
+                                         server::TokenRevocations *revocations, jose::Clock clock)
     : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier), m_publishedKeys(std::move(publishedKeys)),
-      m_clock(clock), m_revocations(revocations), m_refresh(revocations, clock)
+      m_clock(clock), m_throttle(database, QStringLiteral("account")), m_unknownNameThrottle(database, QStringLiteral("unknown-name"), 20),
+      m_clientThrottle(database, QStringLiteral("client")), m_unknownClientThrottle(database, QStringLiteral("unknown-client"), 20), m_revocations(revocations),
+      m_state(database, revocations, clock),
+      m_refresh(
+          database, [this](const QByteArray &fingerprint, qint64 expiresAt) { m_state.revokeAccessToken(fingerprint, expiresAt); }, clock)
 {
     m_sweeper.setInterval(30'000);
     QObject::connect(&m_sweeper, &QTimer::timeout, [this] { prune(); });
     m_sweeper.start();
+    followSharedState(); // revocations made before this instance started
+    auto formKey = m_state.sharedSecret(QStringLiteral("logout-form-key"));
+    if (!formKey)
+        qCCritical(lcAuthorization).noquote() << formKey.error() << "- logout confirmations work on this instance only";
+    m_formKey = formKey ? formKey.value() : randomToken(32);
 }
 
-void AuthorizationServer::storeTransaction(const QByteArray &id, Transaction transaction)
+void AuthorizationServer::followSharedState()
 {
-    TransactionBudget &mine = m_transactionsByAddress[transaction.address];
-    ++mine.count;
-    mine.bytes += transaction.bytes;
-    ++m_transactionTotal.count;
-    m_transactionTotal.bytes += transaction.bytes;
-    m_transactions.insert(id, std::move(transaction));
+    if (auto followed = m_state.followRevocations(); !followed)
+        qCWarning(lcAuthorization).noquote() << followed.error();
+    else if (*followed > 0)
+        qCInfo(lcAuthorization).noquote() << "took on" << *followed << "revocation(s) made by other instances";
 }
 
-void AuthorizationServer::dropTransaction(const QByteArray &id)
+http::Response AuthorizationServer::storageUnavailable(const QString &reason) const
 {
-    const auto it = m_transactions.constFind(id);
-    if (it == m_transactions.cend())
-        return;
-    auto mine = m_transactionsByAddress.find(it->address);
-    if (mine != m_transactionsByAddress.end()) {
-        --mine->count;
-        mine->bytes -= it->bytes;
-        if (mine->count <= 0)
-            m_transactionsByAddress.erase(mine);
-    }
-    --m_transactionTotal.count;
-    m_transactionTotal.bytes -= it->bytes;
-    m_transactions.erase(it);
+    qCCritical(lcAuthorization).noquote() << reason;
+    http::Response busy = errorPage(503, QStringLiteral("The login service is unavailable"),
+                                    QStringLiteral("The login service cannot reach its database. Try again in a moment."));
+    busy.setHeader("retry-after", "5");
+    return busy;
+}
+
+Expected<Transaction, http::Response> AuthorizationServer::pendingTransaction(const QByteArray &id, const QString &expired, bool needsUser) const
+{
+    auto found = m_state.transaction(id);
+    if (!found)
+        return Unexpected<http::Response>(storageUnavailable(found.error()));
+    if (!found->has_value() || (needsUser && (*found)->subject.isEmpty()))
+        return Unexpected<http::Response>(errorPage(400, QStringLiteral("This login has expired"), expired));
+    return std::move(**found);
 }
 
 void AuthorizationServer::registerRoutes(http::Router &router)
@@ -118,16 +128,11 @@ http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId,
 
 void AuthorizationServer::prune()
 {
+    m_state.prune();
+    m_refresh.prune();
     const qint64 now = m_clock();
-    QList<QByteArray> expired;
-    for (auto it = m_transactions.cbegin(); it != m_transactions.cend(); ++it) {
-        if (it->expiresAt <= now)
-            expired.append(it.key());
-    }
-    for (const QByteArray &id : expired)
-        dropTransaction(id);
-    m_sessions.removeIf([now](const auto &entry) { return entry.value().expiresAt <= now; });
-    m_codes.removeIf([now](const auto &entry) { return std::max(entry.value().expiresAt, entry.value().accessExpiresAt) <= now; });
+    for (LoginThrottle *throttle : {&m_throttle, &m_unknownNameThrottle, &m_clientThrottle, &m_unknownClientThrottle})
+        throttle->prune(now);
 }
 
 } // namespace organizer::authorization

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "accesstokenverifier.h"
+#include "authorizationstate.h"
 #include "authorizerequest.h"
 #include "consentstore.h"
 #include "loginthrottle.h"
@@ -26,13 +27,16 @@ class AuthorizationServer
 public:
     // `revocations`: where access tokens withdrawn before their expiry go (shared with the APIs).
     AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
-                        std::function<QByteArray()> publishedKeys, server::TokenRevocations *revocations, jose::Clock clock = jose::systemClock());
+                        std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database, server::TokenRevocations *revocations,
+                        jose::Clock clock = jose::systemClock());
 
     void registerRoutes(http::Router &router);
     const Tenant &tenant() const { return m_tenant; }
     // The Management API's changes, live: requests already under way finish on what they read.
     void replaceTenant(Tenant tenant) { m_tenant = std::move(tenant); }
     void bindIssuer(const QString &issuer) { m_tenant.bindIssuer(issuer); }
+    // Takes on what other instances on the same database did that this one caches (revocations).
+    void followSharedState();
 
     // Handlers, public so tests can call them without a socket.
     http::Response authorize(const http::Request &request);
@@ -48,48 +52,12 @@ public:
     http::Response discovery() const;
 
 private:
-    struct Transaction
-    {
-        AuthorizeRequest request;
-        QByteArray csrf;
-        QByteArray browser;
-        qint64 expiresAt = 0;
-        QString subject; // set once the user logged in for this transaction
-        qint64 authTime = 0;
-        QString address; // who started it, for the per-address bound
-        qsizetype bytes = 0; // roughly what it holds, for the memory bound
-    };
-    // Pending logins are bounded, so a flood of /authorize requests cannot grow memory: per address
+    // Pending logins are bounded, so a flood of /authorize requests cannot grow the store: per address
     // and in total, by count and by the bytes their parameters hold.
-    struct TransactionBudget
-    {
-        qsizetype count = 0;
-        qsizetype bytes = 0;
-    };
     static constexpr qsizetype kMaxTransactions = 20'000;
     static constexpr qsizetype kMaxTransactionBytes = 16 * 1024 * 1024;
     static constexpr qsizetype kMaxTransactionsPerAddress = 2'000;
     static constexpr qsizetype kMaxTransactionBytesPerAddress = 4 * 1024 * 1024;
-    struct Session
-    {
-        QString subject;
-        qint64 authTime = 0;
-        qint64 expiresAt = 0;
-    };
-    struct Code
-    {
-        AuthorizeRequest request;
-        QString subject;
-        QStringList scopes;
-        qint64 authTime = 0;
-        qint64 expiresAt = 0;
-        // Once presented, the code is spent; what it bought is kept so a second presentation can
-        // revoke it (RFC 6749 §4.1.2), until that access token would have expired.
-        bool redeemed = false;
-        QByteArray refreshFamily;
-        QByteArray accessFingerprint;
-        qint64 accessExpiresAt = 0;
-    };
     struct TokenIssue
     {
         http::Response response;
@@ -98,15 +66,19 @@ private:
     };
 
     // Continues a transaction: login, then consent, then the answer to the client.
-    http::Response advance(const QByteArray &transactionId, Transaction &transaction);
-    http::Response complete(const QByteArray &transactionId, Transaction &transaction);
+    http::Response advance(const QByteArray &transactionId, const Transaction &transaction);
+    http::Response complete(const QByteArray &transactionId, const Transaction &transaction);
     http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters);
     http::Response answerError(const AuthorizeRequest &request, const QString &error, const QString &description);
     http::Response errorPage(int status, const QString &title, const QString &message) const;
     http::Response renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username, const QString &error) const;
 
-    Transaction *findTransaction(const QByteArray &id);
-    const Session *currentSession(const http::Request &request) const;
+    // The login `id` continues, or the page that says why it cannot (expired: `expired` is shown;
+    // `needsUser`: the user must have logged in already).
+    Expected<Transaction, http::Response> pendingTransaction(const QByteArray &id, const QString &expired, bool needsUser = false) const;
+    std::optional<Session> currentSession(const http::Request &request) const;
+    // The database could not be used: a 503 page, the reason in the log.
+    http::Response storageUnavailable(const QString &reason) const;
     QStringList grantedFor(const AuthorizeRequest &request, const User &user) const;
 
     struct ClientAuthentication
@@ -142,22 +114,16 @@ private:
     std::function<QByteArray()> m_publishedKeys;
     jose::Clock m_clock;
     LoginThrottle m_throttle; // per account
-    LoginThrottle m_unknownNameThrottle{20}; // per address, names that do not exist
+    LoginThrottle m_unknownNameThrottle; // per address, names that do not exist
     LoginThrottle m_clientThrottle; // per client ID
-    LoginThrottle m_unknownClientThrottle{20}; // per address, client IDs that do not exist
+    LoginThrottle m_unknownClientThrottle; // per address, client IDs that do not exist
     QSet<QString> m_clientChecksRunning;
     BackgroundPasswordCheck m_passwordChecks;
     QObject m_context; // secret checks report back here; gone with the server, so late answers are dropped
-    QHash<QByteArray, Transaction> m_transactions;
-    QHash<QString, TransactionBudget> m_transactionsByAddress;
-    TransactionBudget m_transactionTotal;
-    QByteArray m_formKey = randomToken(32); // keys the logout confirmation's CSRF token to the session
     QTimer m_sweeper; // expired transactions, sessions and codes go even when no request comes
-    void storeTransaction(const QByteArray &id, Transaction transaction);
-    void dropTransaction(const QByteArray &id);
-    QHash<QByteArray, Session> m_sessions;
-    QHash<QByteArray, Code> m_codes;
     server::TokenRevocations *m_revocations;
+    AuthorizationState m_state;
+    QByteArray m_formKey; // keys the logout confirmation's CSRF token to the session; shared by every instance
     RefreshTokens m_refresh;
 };
 

@@ -27,20 +27,19 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     transaction.address = request.peer.toString();
     transaction.bytes = 512 + 2 * request.query.encode().size(); // its values, held as UTF-16
     {
-        auto overMine = [&] {
-            const TransactionBudget mine = m_transactionsByAddress.value(transaction.address);
-            return mine.count >= kMaxTransactionsPerAddress || mine.bytes + transaction.bytes > kMaxTransactionBytesPerAddress;
-        };
-        auto overAll = [&] { return m_transactionTotal.count >= kMaxTransactions || m_transactionTotal.bytes + transaction.bytes > kMaxTransactionBytes; };
-        if (overMine() || overAll())
-            prune(); // expired ones first
-        if (overMine()) {
+        auto mine = m_state.transactionBudget(transaction.address);
+        if (!mine)
+            return storageUnavailable(mine.error());
+        if (mine->count >= kMaxTransactionsPerAddress || mine->bytes + transaction.bytes > kMaxTransactionBytesPerAddress) {
             http::Response busy = errorPage(429, QStringLiteral("Too many logins in progress"),
                                             QStringLiteral("This computer has started too many logins that were not finished. Wait a minute and try again."));
             busy.setHeader("retry-after", "60");
             return busy;
         }
-        if (overAll()) {
+        auto all = m_state.transactionBudget(QString());
+        if (!all)
+            return storageUnavailable(all.error());
+        if (all->count >= kMaxTransactions || all->bytes + transaction.bytes > kMaxTransactionBytes) {
             http::Response busy
                 = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many logins are in progress. Try again in a minute."));
             busy.setHeader("retry-after", "60");
@@ -55,13 +54,13 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
         newBrowser = true;
     }
 
-    const Session *session = currentSession(request);
+    std::optional<Session> session = currentSession(request);
     // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again.
     if (session && transaction.request.maxAge >= 0 && m_clock() - session->authTime > transaction.request.maxAge) {
         if (transaction.request.prompt == QLatin1String("none"))
             return answerError(transaction.request, QStringLiteral("login_required"),
                                QStringLiteral("the last login is older than max_age=%1 seconds").arg(transaction.request.maxAge));
-        session = nullptr;
+        session.reset();
     }
     if (transaction.request.prompt == QLatin1String("none")) {
         if (!session)
@@ -73,28 +72,27 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     }
     const QByteArray id = randomToken(24);
     const QByteArray browser = transaction.browser;
-    storeTransaction(id, std::move(transaction));
-    http::Response response = advance(id, m_transactions[id]);
+    if (auto stored = m_state.putTransaction(id, transaction); !stored)
+        return storageUnavailable(stored.error());
+    http::Response response = advance(id, transaction);
     if (newBrowser)
         setCookie(response, kBrowserCookie, browser, kSessionLifetime);
     return response;
 }
 
-AuthorizationServer::Transaction *AuthorizationServer::findTransaction(const QByteArray &id)
-{
-    auto it = m_transactions.find(id);
-    if (it == m_transactions.end() || it->expiresAt <= m_clock())
-        return nullptr;
-    return &it.value();
-}
-
-const AuthorizationServer::Session *AuthorizationServer::currentSession(const http::Request &request) const
+std::optional<Session> AuthorizationServer::currentSession(const http::Request &request) const
 {
     const QByteArray id = cookiesOf(request).value(kSessionCookie);
-    const auto it = m_sessions.constFind(hashOf(id));
-    if (id.isEmpty() || it == m_sessions.cend() || it->expiresAt <= m_clock() || !m_tenant.userBySubject(it->subject))
-        return nullptr;
-    return &it.value();
+    if (id.isEmpty())
+        return std::nullopt;
+    auto session = m_state.session(hashOf(id));
+    if (!session) {
+        qCCritical(lcAuthorization).noquote() << session.error() << "- treating the browser as logged out";
+        return std::nullopt;
+    }
+    if (!session->has_value() || !m_tenant.userBySubject((*session)->subject))
+        return std::nullopt;
+    return *session;
 }
 
 QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, const User &user) const
@@ -103,7 +101,7 @@ QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, con
     return grantedScopes(request.scopes, api, api ? m_tenant.permissionsOf(user, api->identifier) : QStringList());
 }
 
-http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &transaction)
+http::Response AuthorizationServer::advance(const QByteArray &id, const Transaction &transaction)
 {
     const AuthorizeRequest &request = transaction.request;
     if (transaction.subject.isEmpty()) {
@@ -132,12 +130,17 @@ http::Response AuthorizationServer::advance(const QByteArray &id, Transaction &t
     return complete(id, transaction);
 }
 
-http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &transaction)
+http::Response AuthorizationServer::complete(const QByteArray &id, const Transaction &transaction)
 {
     const AuthorizeRequest request = transaction.request;
     const User *user = m_tenant.userBySubject(transaction.subject);
     const qint64 authTime = transaction.authTime;
-    dropTransaction(id);
+    // Exactly once, even when the same consent is answered twice at once on two instances.
+    auto taken = m_state.takeTransaction(id);
+    if (!taken)
+        return storageUnavailable(taken.error());
+    if (!*taken)
+        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
     if (!user)
         return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
     const QStringList scopes = grantedFor(request, *user);
@@ -152,7 +155,10 @@ http::Response AuthorizationServer::complete(const QByteArray &id, Transaction &
         issued.scopes = scopes;
         issued.authTime = authTime;
         issued.expiresAt = m_clock() + kCodeLifetime;
-        m_codes.insert(hashOf(code), issued);
+        if (auto stored = m_state.putCode(hashOf(code), issued); !stored) {
+            qCCritical(lcAuthorization).noquote() << stored.error();
+            return answerError(request, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization code could not be stored"));
+        }
         parameters = {{QStringLiteral("code"), QString::fromLatin1(code)}, {QStringLiteral("state"), request.state}};
         return answer(request, parameters);
     }

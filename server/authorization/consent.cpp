@@ -13,9 +13,9 @@ using namespace endpoint;
 http::Response AuthorizationServer::consentPage(const http::Request &request)
 {
     const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
-    Transaction *transaction = findTransaction(id);
-    if (!transaction || transaction->subject.isEmpty())
-        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+    auto transaction = pendingTransaction(id, QStringLiteral("The login request is unknown or has expired."), true);
+    if (!transaction)
+        return transaction.error();
     const User *user = m_tenant.userBySubject(transaction->subject);
     const Client *client = m_tenant.client(transaction->request.clientId);
     if (!user || !client)
@@ -81,9 +81,9 @@ http::Response AuthorizationServer::consent(const http::Request &request)
     if (!form)
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
     const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
-    Transaction *transaction = findTransaction(id);
-    if (!transaction || transaction->subject.isEmpty())
-        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The consent form has expired or was already used."));
+    auto transaction = pendingTransaction(id, QStringLiteral("The consent form has expired or was already used."), true);
+    if (!transaction)
+        return transaction.error();
     const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
     if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
         return errorPage(400, QStringLiteral("Cookies are needed"),
@@ -93,7 +93,10 @@ http::Response AuthorizationServer::consent(const http::Request &request)
     const QString decision = param(*form, QStringLiteral("decision"));
     if (decision == QLatin1String("deny")) {
         const AuthorizeRequest denied = transaction->request;
-        dropTransaction(id);
+        if (auto taken = m_state.takeTransaction(id); !taken)
+            return storageUnavailable(taken.error());
+        else if (!*taken)
+            return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
         return answerError(denied, QStringLiteral("access_denied"), QStringLiteral("User did not authorize the request"));
     }
     if (decision != QLatin1String("accept"))

@@ -7,20 +7,6 @@
 
 namespace organizer::authorization {
 
-Expected<std::unique_ptr<ConsentStore>, QString> ConsentStore::open(const QString &path)
-{
-    auto connection = server::SqliteConnection::open(path, QStringLiteral("organizer-consents"));
-    if (!connection)
-        return Unexpected<QString>(connection.error());
-    std::unique_ptr<ConsentStore> store(new ConsentStore(std::move(connection).value()));
-    QSqlQuery query(store->m_connection.database());
-    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS consents (subject TEXT NOT NULL, client_id TEXT NOT NULL, "
-                                   "audience TEXT NOT NULL, scopes TEXT NOT NULL, granted_at INTEGER NOT NULL, "
-                                   "PRIMARY KEY (subject, client_id, audience))")))
-        return Unexpected<QString>(QStringLiteral("cannot prepare the consents table: %1").arg(query.lastError().text()));
-    return store;
-}
-
 namespace {
 
 // A login without an audience (OpenID scopes only) is stored under the empty audience: a null
@@ -34,7 +20,7 @@ QString storedAudience(const QString &audience)
 
 QStringList ConsentStore::granted(const QString &subject, const QString &clientId, const QString &audience) const
 {
-    QSqlQuery query(m_connection.database());
+    QSqlQuery query(m_database->connection());
     query.prepare(QStringLiteral("SELECT scopes FROM consents WHERE subject = ? AND client_id = ? AND audience = ?"));
     query.addBindValue(subject);
     query.addBindValue(clientId);
@@ -62,7 +48,7 @@ Expected<Done, QString> ConsentStore::remember(const QString &subject, const QSt
     all.append(QStringLiteral("openid")); // a consent on record is never empty
     all.removeDuplicates();
     all.sort();
-    QSqlQuery query(m_connection.database());
+    QSqlQuery query(m_database->connection());
     query.prepare(QStringLiteral("INSERT INTO consents (subject, client_id, audience, scopes, granted_at) VALUES (?, ?, ?, ?, ?) "
                                  "ON CONFLICT (subject, client_id, audience) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at"));
     query.addBindValue(subject);

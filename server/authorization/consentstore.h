@@ -1,7 +1,7 @@
 #pragma once
 
 #include "expected.h"
-#include "sqliteconnection.h"
+#include "database.h"
 
 #include <QString>
 #include <QStringList>
@@ -10,20 +10,20 @@
 
 namespace organizer::authorization {
 
-// Consents a user gave, per user + client + API, stored in SQLite so they survive restarts.
+// Consents a user gave, per user + client + API, in the server's database: they survive restarts and
+// every instance on a shared database sees them.
 class ConsentStore
 {
 public:
-    static Expected<std::unique_ptr<ConsentStore>, QString> open(const QString &path);
+    explicit ConsentStore(std::shared_ptr<store::Database> database) : m_database(std::move(database)) {}
 
     // Whether `scopes` were all granted before.
     bool covers(const QString &subject, const QString &clientId, const QString &audience, const QStringList &scopes) const;
     Expected<Done, QString> remember(const QString &subject, const QString &clientId, const QString &audience, const QStringList &scopes);
 
 private:
-    explicit ConsentStore(server::SqliteConnection connection) : m_connection(std::move(connection)) {}
     QStringList granted(const QString &subject, const QString &clientId, const QString &audience) const;
-    server::SqliteConnection m_connection;
+    std::shared_ptr<store::Database> m_database;
 };
 
 } // namespace organizer::authorization

@@ -13,9 +13,9 @@ using namespace endpoint;
 http::Response AuthorizationServer::loginPage(const http::Request &request)
 {
     const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
-    Transaction *transaction = findTransaction(id);
+    auto transaction = pendingTransaction(id, QStringLiteral("The login request is unknown or has expired."));
     if (!transaction)
-        return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login request is unknown or has expired."));
+        return transaction.error();
     return renderLogin(id, *transaction, {}, {});
 }
 
@@ -29,9 +29,9 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
             return respond(errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The %1 field was sent twice.").arg(name)));
     }
     const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
-    Transaction *transaction = findTransaction(id);
+    auto transaction = pendingTransaction(id, QStringLiteral("The login form has expired or was already used."));
     if (!transaction)
-        return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+        return respond(transaction.error());
     const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
     if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
         return respond(errorPage(400, QStringLiteral("Cookies are needed"),
@@ -55,9 +55,9 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
     const QString peer = request.peer.toString();
     const bool queued = m_passwordChecks.submit(
         password, user ? user->passwordHash : QString(), &m_context, [this, id, username, subject, accountKey, addressKey, peer, respond](bool valid) {
-            Transaction *pending = findTransaction(id);
+            auto pending = pendingTransaction(id, QStringLiteral("The login form has expired or was already used."));
             if (!pending)
-                return respond(errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The login form has expired or was already used.")));
+                return respond(pending.error());
             const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
             const qint64 now = m_clock();
             if (!valid || !who) {
@@ -74,10 +74,13 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
             }
             m_throttle.recordSuccess(accountKey);
             const QByteArray sessionId = randomToken();
-            m_sessions.insert(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime});
+            if (auto stored = m_state.putSession(hashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime}); !stored)
+                return respond(storageUnavailable(stored.error()));
             pending->subject = who->subject();
             pending->authTime = now;
             pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
+            if (auto stored = m_state.markLoggedIn(id, pending->subject, now, pending->csrf); !stored)
+                return respond(storageUnavailable(stored.error()));
             http::Response response = advance(id, *pending);
             setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
             respond(std::move(response));

@@ -22,8 +22,10 @@ http::Response AuthorizationServer::loggedOutPage() const
 http::Response AuthorizationServer::endSession(const http::Request &request, http::Response response)
 {
     const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
-    if (!sessionId.isEmpty())
-        m_sessions.remove(hashOf(sessionId));
+    if (!sessionId.isEmpty()) {
+        if (auto dropped = m_state.dropSession(hashOf(sessionId)); !dropped)
+            return storageUnavailable(dropped.error()); // the cookie stays: the session still exists
+    }
     setCookie(response, kSessionCookie, QByteArray(), 0);
     return response;
 }

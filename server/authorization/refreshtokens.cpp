@@ -2,9 +2,38 @@
 
 #include "base64url.h"
 
+#include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
 
 namespace organizer::authorization {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcRefresh, "organizer.server.authorization.refresh")
+
+using store::Database;
+
+QString fingerprintOf(QByteArrayView token)
+{
+    return QString::fromLatin1(server::TokenRevocations::fingerprint(token).toHex());
+}
+
+Expected<QSqlQuery, QString> run(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql))
+        return Unexpected<QString>(Database::describe(what, query.lastError()));
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec())
+        return Unexpected<QString>(Database::describe(what, query.lastError()));
+    return query;
+}
+
+} // namespace
 
 QByteArray RefreshTokens::newToken()
 {
@@ -13,103 +42,177 @@ QByteArray RefreshTokens::newToken()
     return jose::base64UrlEncode(bytes);
 }
 
-RefreshTokens::Issued RefreshTokens::start(const RefreshGrant &grant, const RefreshLifetimes &lifetimes)
+Expected<RefreshTokens::Issued, QString> RefreshTokens::start(const RefreshGrant &grant, const RefreshLifetimes &lifetimes)
 {
     const qint64 now = m_clock();
-    prune(now);
     Issued issued{newToken(), newToken()};
-    Family family;
-    family.grant = grant;
-    family.lifetimes = lifetimes;
-    family.createdAt = now;
-    family.lastUsedAt = now;
-    family.current = server::TokenRevocations::fingerprint(issued.token);
-    m_tokens.insert(family.current, issued.family);
-    m_families.insert(issued.family, std::move(family));
+    const QString current = fingerprintOf(issued.token);
+    auto stored = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        auto family = run(db,
+                          QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, inactivity_seconds, "
+                                         "created_at, last_used_at, current_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                          {QString::fromLatin1(issued.family), grant.clientId, grant.subject, grant.audience.isNull() ? QStringLiteral("") : grant.audience,
+                           grant.scopes.join(QLatin1Char(' ')), lifetimes.absoluteSeconds, lifetimes.inactivitySeconds, now, now, current},
+                          QStringLiteral("cannot store the refresh token"));
+        if (!family)
+            return Unexpected<QString>(family.error());
+        auto token = run(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"), {current, QString::fromLatin1(issued.family)},
+                         QStringLiteral("cannot store the refresh token"));
+        if (!token)
+            return Unexpected<QString>(token.error());
+        return Done{};
+    });
+    if (!stored)
+        return Unexpected<QString>(stored.error());
     return issued;
 }
 
-Expected<RefreshGrant, QString> RefreshTokens::use(QByteArrayView token, const QString &clientId)
+Expected<std::optional<RefreshTokens::Family>, QString> RefreshTokens::familyOf(QByteArrayView token) const
+{
+    auto query = run(m_database->connection(),
+                     QStringLiteral("SELECT f.id, f.client_id, f.subject, f.audience, f.scopes, f.absolute_seconds, f.inactivity_seconds, f.created_at, "
+                                    "f.last_used_at, f.current_token, f.revoked FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family "
+                                    "WHERE t.fingerprint = ?"),
+                     {fingerprintOf(token)}, QStringLiteral("cannot read the refresh token"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return std::optional<Family>();
+    Family family;
+    family.id = query->value(0).toString().toLatin1();
+    family.grant = {query->value(1).toString(), query->value(2).toString(), query->value(3).toString(),
+                    query->value(4).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts)};
+    family.lifetimes = {query->value(5).toLongLong(), query->value(6).toLongLong()};
+    family.createdAt = query->value(7).toLongLong();
+    family.lastUsedAt = query->value(8).toLongLong();
+    family.current = query->value(9).toString();
+    family.revoked = query->value(10).toInt() != 0;
+    return std::optional<Family>(std::move(family));
+}
+
+Expected<RefreshGrant, RefreshTokens::Refusal> RefreshTokens::use(QByteArrayView token, const QString &clientId)
 {
     const qint64 now = m_clock();
-    const QByteArray fingerprint = server::TokenRevocations::fingerprint(token);
-    const auto found = m_tokens.constFind(fingerprint);
-    const auto family = found == m_tokens.cend() ? m_families.constEnd() : m_families.constFind(found.value());
-    if (family == m_families.cend() || family->grant.clientId != clientId)
-        return Unexpected<QString>(QStringLiteral("the refresh token is invalid or was issued to another client"));
+    auto found = familyOf(token);
+    if (!found)
+        return Unexpected<Refusal>(Refusal{found.error(), true});
+    const std::optional<Family> &family = found.value();
+    if (!family || family->grant.clientId != clientId)
+        return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token is invalid or was issued to another client")});
     if (family->revoked)
-        return Unexpected<QString>(QStringLiteral("the refresh token was revoked"));
-    if (family->current != fingerprint) {
+        return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token was revoked")});
+    if (family->current != fingerprintOf(token)) {
         // RFC 9700 §4.14.2: a retired token used again was copied; nobody in the family can be trusted.
-        revokeFamily(found.value());
-        return Unexpected<QString>(QStringLiteral("the refresh token was already used; every token issued from it is revoked now"));
+        revokeFamily(family->id);
+        return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token was already used; every token issued from it is revoked now")});
     }
     if (now >= family->createdAt + family->lifetimes.absoluteSeconds)
-        return Unexpected<QString>(
-            QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again").arg(family->lifetimes.absoluteSeconds));
+        return Unexpected<Refusal>(
+            Refusal{QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again").arg(family->lifetimes.absoluteSeconds)});
     if (now >= family->lastUsedAt + family->lifetimes.inactivitySeconds)
-        return Unexpected<QString>(
-            QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again").arg(family->lifetimes.inactivitySeconds));
+        return Unexpected<Refusal>(
+            Refusal{QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again").arg(family->lifetimes.inactivitySeconds)});
     return family->grant;
 }
 
-RefreshTokens::Issued RefreshTokens::rotate(QByteArrayView token)
+Expected<RefreshTokens::Issued, RefreshTokens::Refusal> RefreshTokens::rotate(QByteArrayView token)
 {
-    const QByteArray id = m_tokens.value(server::TokenRevocations::fingerprint(token));
-    auto family = m_families.find(id);
+    auto found = familyOf(token);
+    if (!found)
+        return Unexpected<Refusal>(Refusal{found.error(), true});
+    if (!found->has_value())
+        return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token is invalid or was issued to another client")});
+    const QByteArray id = (*found)->id;
+    const QString presented = fingerprintOf(token);
     Issued next{newToken(), id};
-    family->retired.append(family->current);
-    family->current = server::TokenRevocations::fingerprint(next.token);
-    family->lastUsedAt = m_clock();
-    m_tokens.insert(family->current, id);
+    const QString successor = fingerprintOf(next.token);
+    bool moved = false;
+    auto rotated = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        // Compare-and-set: only the request that still holds the current token moves the family on.
+        auto update
+            = run(db, QStringLiteral("UPDATE refresh_families SET current_token = ?, last_used_at = ? WHERE id = ? AND current_token = ? AND revoked = 0"),
+                  {successor, m_clock(), QString::fromLatin1(id), presented}, QStringLiteral("cannot rotate the refresh token"));
+        if (!update)
+            return Unexpected<QString>(update.error());
+        moved = update->numRowsAffected() == 1;
+        if (!moved)
+            return Done{};
+        auto insert = run(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"), {successor, QString::fromLatin1(id)},
+                          QStringLiteral("cannot store the refresh token"));
+        if (!insert)
+            return Unexpected<QString>(insert.error());
+        return Done{};
+    });
+    if (!rotated)
+        return Unexpected<Refusal>(Refusal{rotated.error(), true});
+    if (!moved) {
+        // Another request (here or on another instance) rotated this token first: the same token was
+        // used twice, which is what a stolen copy looks like.
+        revokeFamily(id);
+        return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token was already used; every token issued from it is revoked now")});
+    }
     return next;
 }
 
 void RefreshTokens::noteAccessToken(const QByteArray &family, const QByteArray &fingerprint, qint64 expiresAt)
 {
-    if (auto it = m_families.find(family); it != m_families.end())
-        it->accessTokens.insert(fingerprint, expiresAt);
+    auto noted = run(m_database->connection(), QStringLiteral("INSERT INTO refresh_access_tokens (family, fingerprint, expires_at) VALUES (?, ?, ?)"),
+                     {QString::fromLatin1(family), QString::fromLatin1(fingerprint.toHex()), expiresAt},
+                     QStringLiteral("cannot note an access token of a refresh-token family"));
+    if (!noted)
+        qCWarning(lcRefresh).noquote() << noted.error();
 }
 
 RefreshTokens::Revocation RefreshTokens::revoke(QByteArrayView token, const QString &clientId)
 {
-    const auto found = m_tokens.constFind(server::TokenRevocations::fingerprint(token));
-    if (found == m_tokens.cend() || !m_families.contains(found.value()))
+    auto found = familyOf(token);
+    if (!found || !found->has_value())
         return Revocation::Unknown;
-    if (m_families.value(found.value()).grant.clientId != clientId)
+    if ((*found)->grant.clientId != clientId)
         return Revocation::OtherClient;
-    revokeFamily(found.value());
+    revokeFamily((*found)->id);
     return Revocation::Revoked;
 }
 
 void RefreshTokens::revokeFamily(const QByteArray &id)
 {
-    auto family = m_families.find(id);
-    if (family == m_families.end())
+    auto revoked = run(m_database->connection(), QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ?"), {QString::fromLatin1(id)},
+                       QStringLiteral("cannot revoke a refresh-token family"));
+    if (!revoked) {
+        qCCritical(lcRefresh).noquote() << revoked.error();
         return;
-    family->revoked = true;
-    const qint64 now = m_clock();
-    for (auto it = family->accessTokens.cbegin(); it != family->accessTokens.cend(); ++it)
-        m_revocations->revoke(it.key(), it.value(), now);
+    }
+    auto issued = run(m_database->connection(), QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
+                      {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read a family's access tokens"));
+    if (!issued) {
+        qCCritical(lcRefresh).noquote() << issued.error();
+        return;
+    }
+    while (issued->next())
+        m_revokeAccessToken(QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong());
 }
 
-void RefreshTokens::prune(qint64 now)
+void RefreshTokens::prune()
 {
     // A family past either lifetime can never be used again; forget it and its tokens.
-    if (m_families.size() < 1000)
-        return;
-    QList<QByteArray> gone;
-    for (auto it = m_families.cbegin(); it != m_families.cend(); ++it) {
-        const Family &family = it.value();
-        if (now >= family.createdAt + family.lifetimes.absoluteSeconds || now >= family.lastUsedAt + family.lifetimes.inactivitySeconds)
-            gone.append(it.key());
-    }
-    for (const QByteArray &id : gone) {
-        const Family family = m_families.take(id);
-        m_tokens.remove(family.current);
-        for (const QByteArray &retired : family.retired)
-            m_tokens.remove(retired);
-    }
+    const qint64 now = m_clock();
+    auto pruned = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        const QString expired
+            = QStringLiteral("SELECT id FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?");
+        for (const QString &table : {QStringLiteral("refresh_tokens"), QStringLiteral("refresh_access_tokens")}) {
+            auto gone = run(db, QStringLiteral("DELETE FROM %1 WHERE family IN (%2)").arg(table, expired), {now, now},
+                            QStringLiteral("cannot forget expired refresh tokens"));
+            if (!gone)
+                return Unexpected<QString>(gone.error());
+        }
+        auto gone = run(db, QStringLiteral("DELETE FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?"),
+                        {now, now}, QStringLiteral("cannot forget expired refresh-token families"));
+        if (!gone)
+            return Unexpected<QString>(gone.error());
+        return Done{};
+    });
+    if (!pruned)
+        qCWarning(lcRefresh).noquote() << pruned.error();
 }
 
 } // namespace organizer::authorization

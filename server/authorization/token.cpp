@@ -168,22 +168,27 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
     if (code.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the code parameter is missing"));
-    // Single use: the code is spent whatever happens next (RFC 6749 §4.1.2).
-    const auto found = m_codes.find(hashOf(code));
-    if (found != m_codes.end() && found->redeemed) {
+    // Single use: the code is spent whatever happens next (RFC 6749 §4.1.2), on whichever instance is asked first.
+    const QByteArray codeHash = hashOf(code);
+    auto redeemed = m_state.redeemCode(codeHash);
+    if (!redeemed) {
+        qCCritical(lcAuthorization).noquote() << redeemed.error();
+        return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+    }
+    if (redeemed->outcome == AuthorizationState::Redemption::PresentedAgain) {
         // Presented twice: someone else may hold it. What the first redemption issued is withdrawn.
-        if (!found->refreshFamily.isEmpty())
-            m_refresh.revokeFamily(found->refreshFamily);
-        if (!found->accessFingerprint.isEmpty())
-            m_revocations->revoke(found->accessFingerprint, found->accessExpiresAt, m_clock());
+        const Code &spent = redeemed->code;
+        if (!spent.refreshFamily.isEmpty())
+            m_refresh.revokeFamily(spent.refreshFamily);
+        if (!spent.accessFingerprint.isEmpty())
+            m_state.revokeAccessToken(spent.accessFingerprint, spent.accessExpiresAt);
         qCWarning(lcAuthorization).noquote() << "an authorization code was presented twice; the tokens issued for it are revoked";
         return tokenError(400, QStringLiteral("invalid_grant"),
                           QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
     }
-    if (found == m_codes.end() || found->expiresAt <= m_clock())
+    if (redeemed->outcome == AuthorizationState::Redemption::Unknown)
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
-    found->redeemed = true;
-    const Code stored = found.value();
+    const Code stored = redeemed->code;
     if (stored.request.clientId != client.clientId)
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was issued to another client"));
     if (param(parameters, QStringLiteral("redirect_uri")) != stored.request.redirectUri.toString(QUrl::FullyEncoded))
@@ -206,16 +211,22 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     const bool offline
         = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess && client.allowsGrant(QStringLiteral("refresh_token"));
     std::optional<RefreshTokens::Issued> refresh;
-    if (offline)
-        refresh = m_refresh.start({client.clientId, stored.subject, api->identifier, stored.scopes},
-                                  {api->refreshTokenLifetimeSeconds, api->refreshTokenIdleLifetimeSeconds});
+    if (offline) {
+        auto started = m_refresh.start({client.clientId, stored.subject, api->identifier, stored.scopes},
+                                       {api->refreshTokenLifetimeSeconds, api->refreshTokenIdleLifetimeSeconds});
+        if (!started) {
+            qCCritical(lcAuthorization).noquote() << started.error();
+            return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+        }
+        refresh = std::move(started).value();
+    }
     TokenIssue issued = tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
-    if (auto spent = m_codes.find(hashOf(code)); spent != m_codes.end() && !issued.accessToken.isEmpty()) {
-        spent->refreshFamily = refresh ? refresh->family : QByteArray();
-        spent->accessFingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
-        spent->accessExpiresAt = issued.accessExpiresAt;
+    if (!issued.accessToken.isEmpty()) {
+        const QByteArray fingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
+        if (auto noted = m_state.noteCodeTokens(codeHash, refresh ? refresh->family : QByteArray(), fingerprint, issued.accessExpiresAt); !noted)
+            qCWarning(lcAuthorization).noquote() << noted.error();
         if (refresh)
-            m_refresh.noteAccessToken(refresh->family, spent->accessFingerprint, issued.accessExpiresAt);
+            m_refresh.noteAccessToken(refresh->family, fingerprint, issued.accessExpiresAt);
     }
     return issued.response;
 }
@@ -225,10 +236,16 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
     const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
     if (refreshToken.isEmpty())
         return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the refresh_token parameter is missing"));
+    auto unavailable = [](const RefreshTokens::Refusal &refusal) {
+        qCCritical(lcAuthorization).noquote() << refusal.reason;
+        return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+    };
     auto usable = m_refresh.use(refreshToken, client.clientId);
     if (!usable) {
-        qCInfo(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << usable.error();
-        return tokenError(400, QStringLiteral("invalid_grant"), usable.error());
+        if (usable.error().unavailable)
+            return unavailable(usable.error());
+        qCInfo(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << usable.error().reason;
+        return tokenError(400, QStringLiteral("invalid_grant"), usable.error().reason);
     }
     const RefreshGrant grant = usable.value();
     QStringList scopes = grant.scopes;
@@ -242,7 +259,14 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
     if (!m_tenant.userBySubject(grant.subject))
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
     // Only a request that will succeed retires the token: a refused one leaves the client its token.
-    const RefreshTokens::Issued next = m_refresh.rotate(refreshToken);
+    auto rotated = m_refresh.rotate(refreshToken);
+    if (!rotated) {
+        if (rotated.error().unavailable)
+            return unavailable(rotated.error());
+        qCWarning(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << rotated.error().reason;
+        return tokenError(400, QStringLiteral("invalid_grant"), rotated.error().reason);
+    }
+    const RefreshTokens::Issued next = rotated.value();
     TokenIssue issued = tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
     if (!issued.accessToken.isEmpty())
         m_refresh.noteAccessToken(next.family, server::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);

@@ -34,7 +34,7 @@ QString failure(const QString &what, const QSqlError &error)
 
 QString sqlType(const RecordField &field)
 {
-    return field.type == Type::Minutes ? QStringLiteral("INTEGER") : QStringLiteral("TEXT");
+    return field.type == Type::Minutes ? QStringLiteral("BIGINT") : QStringLiteral("TEXT");
 }
 
 // Every table and column name goes into SQL quoted: a declared API may name a field "order" or
@@ -90,8 +90,9 @@ QJsonObject readRecord(const QSqlQuery &query, const ApiSpec &spec)
     return object;
 }
 
-// By the API's sort field (date-times by instant, text without regard to case), then by id.
-QString orderByOf(const ApiSpec &spec)
+// By the API's sort field (date-times by instant, text without regard to ASCII case, byte order
+// otherwise, the same in both engines), then by id.
+QString orderByOf(const ApiSpec &spec, bool postgres)
 {
     const RecordField *field = spec.field(spec.sortField);
     if (!field)
@@ -100,6 +101,8 @@ QString orderByOf(const ApiSpec &spec)
         return quoted(field->name + QStringLiteral("_utc")) + QStringLiteral(", id");
     if (field->type == Type::Minutes)
         return quoted(field->name) + QStringLiteral(", id");
+    if (postgres)
+        return QStringLiteral("lower(%1) COLLATE \"C\", id").arg(quoted(field->name));
     return quoted(field->name) + QStringLiteral(" COLLATE NOCASE, id");
 }
 
@@ -110,36 +113,7 @@ QString selectSql(const ApiSpec &spec)
 
 } // namespace
 
-RecordStore::RecordStore(QString connectionName) : m_connectionName(std::move(connectionName)), m_openedIn(QThread::currentThread()) {}
-
-RecordStore::~RecordStore()
-{
-    // The worker threads have ended by now; their connections are closed from here.
-    QStringList names;
-    for (const auto &connection : std::as_const(m_connections)) {
-        connection->dataVersion.reset();
-        names.append(connection->name);
-    }
-    m_connections.clear();
-    for (const QString &name : std::as_const(names)) {
-        {
-            QSqlDatabase db = QSqlDatabase::database(name, false);
-            if (db.isOpen())
-                db.close();
-        }
-        QSqlDatabase::removeDatabase(name);
-    }
-}
-
-Expected<Done, QString> RecordStore::configure(QSqlDatabase &db)
-{
-    QSqlQuery pragma(db);
-    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (!pragma.exec(QString::fromLatin1(statement)))
-            return Unexpected<QString>(failure(QString::fromLatin1(statement), pragma.lastError()));
-    }
-    return Done{};
-}
+RecordStore::~RecordStore() = default;
 
 RecordStore::ThreadConnection *RecordStore::threadConnection() const
 {
@@ -147,22 +121,15 @@ RecordStore::ThreadConnection *RecordStore::threadConnection() const
     QMutexLocker lock(&m_connectionsMutex);
     if (auto it = m_connections.constFind(thread); it != m_connections.cend())
         return it->get();
+    QSqlDatabase db = database();
+    if (!db.isOpen())
+        return nullptr;
     auto connection = std::make_shared<ThreadConnection>();
-    if (thread == m_openedIn) {
-        connection->name = m_connectionName;
-    } else {
-        connection->name = m_connectionName + QStringLiteral("-thread-") + QString::number(m_connections.size());
-        QSqlDatabase db = QSqlDatabase::cloneDatabase(m_connectionName, connection->name);
-        if (!db.open() || !configure(db)) {
-            qCCritical(lcStore).noquote() << "cannot open a database connection for a worker thread:" << db.lastError().text();
-            return nullptr;
-        }
-    }
-    QSqlDatabase db = QSqlDatabase::database(connection->name, false);
     connection->dataVersion = std::make_unique<QSqlQuery>(db);
     connection->dataVersion->setForwardOnly(true);
-    if (!connection->dataVersion->prepare(QStringLiteral("PRAGMA data_version"))) {
-        qCCritical(lcStore).noquote() << "cannot read the data version:" << connection->dataVersion->lastError().text();
+    if (!connection->dataVersion->prepare(postgres() ? QStringLiteral("SELECT last_value FROM organizer_record_revision")
+                                                     : QStringLiteral("PRAGMA data_version"))) {
+        qCCritical(lcStore).noquote() << store::Database::describe(QStringLiteral("cannot read the data version"), connection->dataVersion->lastError());
         return nullptr;
     }
     ThreadConnection *raw = connection.get();
@@ -170,82 +137,78 @@ RecordStore::ThreadConnection *RecordStore::threadConnection() const
     return raw;
 }
 
-QSqlDatabase RecordStore::database() const
+Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(std::shared_ptr<store::Database> database, const QList<ApiSpec> &collections)
 {
-    ThreadConnection *connection = threadConnection();
-    return QSqlDatabase::database(connection ? connection->name : m_connectionName, false);
-}
-
-Expected<std::unique_ptr<RecordStore>, QString> RecordStore::open(const QString &path, const QList<ApiSpec> &collections)
-{
-    std::unique_ptr<RecordStore> store(new RecordStore(QStringLiteral("organizer-store-") + QUuid::createUuid().toString(QUuid::Id128)));
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
-    if (!db.isValid())
-        return Unexpected<QString>(QStringLiteral("the Qt SQLite driver is missing (install libqt6sql6-sqlite)"));
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open())
-        return Unexpected<QString>(failure(QStringLiteral("cannot open %1").arg(path), db.lastError()));
-    if (auto configured = configure(db); !configured)
-        return Unexpected<QString>(configured.error());
+    std::unique_ptr<RecordStore> store(new RecordStore(std::move(database)));
     for (const ApiSpec &spec : collections) {
         if (auto prepared = store->prepare(spec); !prepared)
             return Unexpected<QString>(prepared.error());
     }
     if (!store->threadConnection())
         return Unexpected<QString>(QStringLiteral("cannot read the database's data version"));
-    store->m_walIndex.attach(path);
-    if (!store->m_walIndex.header)
-        qCInfo(lcStore).noquote() << "no shared wal-index for" << path << "- reading PRAGMA data_version for each list";
+    if (!store->postgres()) {
+        const QString path = store->m_database->location().path;
+        store->m_walIndex.attach(path);
+        if (!store->m_walIndex.header)
+            qCInfo(lcStore).noquote() << "no shared wal-index for" << path << "- reading PRAGMA data_version for each list";
+    }
     return store;
+}
+
+void RecordStore::announceWrite() const
+{
+    m_generation.fetch_add(1);
+    if (!postgres())
+        return; // SQLite's readers see the wal-index move
+    QSqlQuery query(database());
+    if (!query.exec(QStringLiteral("SELECT nextval('organizer_record_revision')")))
+        qCCritical(lcStore).noquote() << store::Database::describe(QStringLiteral("cannot announce a write to the other instances"), query.lastError());
 }
 
 Expected<Done, QString> RecordStore::prepare(const ApiSpec &spec)
 {
-    QSqlDatabase db = database();
-    if (db.tables().contains(spec.table))
-        return addMissingColumns(spec);
-    QStringList definitions{QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT")};
-    for (const RecordField &field : spec.fields) {
-        definitions.append(quoted(field.name) + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
-        if (field.type == Type::DateTime)
-            definitions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" INTEGER NOT NULL"));
-    }
-    if (!db.transaction())
-        return Unexpected<QString>(failure(QStringLiteral("cannot start a transaction"), db.lastError()));
-    QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(quoted(spec.table), definitions.join(QLatin1String(", "))))) {
-        db.rollback();
-        return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.table), query.lastError()));
-    }
-    if (auto seeded = seed(spec); !seeded) {
-        db.rollback();
-        return seeded;
-    }
-    if (!db.commit())
-        return Unexpected<QString>(failure(QStringLiteral("cannot commit table %1").arg(spec.table), db.lastError()));
-    return Done{};
+    // Under the writers' lock: instances starting together on one database create and seed a table once.
+    auto prepared = m_database->transaction(
+        [&](QSqlDatabase &db) -> Expected<Done, QString> {
+            if (db.tables().contains(spec.table))
+                return addMissingColumns(db, spec);
+            QStringList definitions{postgres() ? QStringLiteral("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+                                               : QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT")};
+            for (const RecordField &field : spec.fields) {
+                definitions.append(quoted(field.name) + QLatin1Char(' ') + sqlType(field) + (field.required ? QLatin1String(" NOT NULL") : QLatin1String("")));
+                if (field.type == Type::DateTime)
+                    definitions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" BIGINT NOT NULL"));
+            }
+            QSqlQuery query(db);
+            if (!query.exec(QStringLiteral("CREATE TABLE %1 (%2)").arg(quoted(spec.table), definitions.join(QLatin1String(", ")))))
+                return Unexpected<QString>(failure(QStringLiteral("cannot create table %1").arg(spec.table), query.lastError()));
+            return seed(spec);
+        },
+        true);
+    if (prepared)
+        announceWrite(); // after the commit: no instance caches the table as it was before
+    return prepared;
 }
 
-Expected<Done, QString> RecordStore::addMissingColumns(const ApiSpec &spec)
+Expected<Done, QString> RecordStore::addMissingColumns(QSqlDatabase &db, const ApiSpec &spec)
 {
     // A declared API may come back with more fields than its table had: the new columns start empty
     // (so nullable; the API still requires the field on every write) and no record is lost.
-    QSqlDatabase db = database();
     const QSqlRecord existing = db.record(spec.table);
     QStringList additions;
     for (const RecordField &field : spec.fields) {
         if (!existing.contains(field.name))
             additions.append(quoted(field.name) + QLatin1Char(' ') + sqlType(field));
         if (field.type == Type::DateTime && !existing.contains(field.name + QLatin1String("_utc")))
-            additions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" INTEGER"));
+            additions.append(quoted(field.name + QLatin1String("_utc")) + QLatin1String(" BIGINT"));
     }
     for (const QString &column : std::as_const(additions)) {
         QSqlQuery query(db);
         if (!query.exec(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2").arg(quoted(spec.table), column)))
             return Unexpected<QString>(failure(QStringLiteral("cannot add column %1 to %2").arg(column, spec.table), query.lastError()));
-        m_generation.fetch_add(1);
     }
+    if (!additions.isEmpty())
+        announceWrite();
     return Done{};
 }
 
@@ -348,7 +311,7 @@ Expected<QJsonArray, QString> RecordStore::list(const ApiSpec &spec) const
 {
     QSqlQuery query(database());
     query.setForwardOnly(true);
-    if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + orderByOf(spec)))
+    if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + orderByOf(spec, postgres())))
         return Unexpected<QString>(failure(QStringLiteral("cannot list %1").arg(spec.table), query.lastError()));
     QJsonArray records;
     while (query.next())
@@ -373,14 +336,16 @@ Expected<QJsonObject, QString> RecordStore::create(const ApiSpec &spec, const QJ
 {
     const QStringList columns = columnsOf(spec);
     QSqlQuery query(database());
-    query.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+    query.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3) RETURNING id")
                       .arg(quoted(spec.table), columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
     bindRecord(query, spec, record);
-    if (!query.exec())
+    if (!query.exec() || !query.next())
         return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
-    m_generation.fetch_add(1);
+    const qint64 id = query.value(0).toLongLong();
+    query.finish();
+    announceWrite();
     QJsonObject created = record;
-    created.insert(QStringLiteral("id"), query.lastInsertId().toLongLong());
+    created.insert(QStringLiteral("id"), id);
     return created;
 }
 
@@ -395,7 +360,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const ApiSpec
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id), query.lastError()));
-    m_generation.fetch_add(1);
+    announceWrite();
     if (query.numRowsAffected() == 0)
         return std::optional<QJsonObject>();
     QJsonObject updated = record;
@@ -410,7 +375,7 @@ Expected<bool, QString> RecordStore::remove(const ApiSpec &spec, qint64 id)
     query.addBindValue(id);
     if (!query.exec())
         return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));
-    m_generation.fetch_add(1);
+    announceWrite();
     return query.numRowsAffected() > 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "catalogue.h"
+#include "database.h"
 #include "expected.h"
 
 #include <QJsonArray>
@@ -22,8 +23,9 @@ namespace organizer::server {
 
 Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
-// The records of every API in the catalogue, in SQLite (WAL, synchronous=FULL: an acknowledged write survives a crash
-// or power loss). Each collection is seeded once, when its table is first created.
+// The records of every API in the catalogue, in the server's database: SQLite (WAL, synchronous=FULL) or
+// PostgreSQL; either way an acknowledged write survives a crash. Each collection is seeded once, when
+// its table is first created (by whichever instance gets there first).
 class RecordStore
 {
 public:
@@ -31,7 +33,7 @@ public:
     RecordStore(const RecordStore &) = delete;
     RecordStore &operator=(const RecordStore &) = delete;
 
-    static Expected<std::unique_ptr<RecordStore>, QString> open(const QString &path, const QList<catalogue::ApiSpec> &collections);
+    static Expected<std::unique_ptr<RecordStore>, QString> open(std::shared_ptr<store::Database> database, const QList<catalogue::ApiSpec> &collections);
 
     // Creates the API's table (seeded) if it is new, or adds the columns of fields it did not have.
     // Called before an API declared through the Management API is served.
@@ -45,7 +47,8 @@ public:
     Expected<bool, QString> remove(const catalogue::ApiSpec &spec, qint64 id);
 
     // Changes whenever the data may have changed: a write through this store, or a commit by another
-    // connection (SQLite's data_version; the APIs may run as separate processes on one database).
+    // connection or process (SQLite's wal-index or data_version; PostgreSQL's organizer_record_revision
+    // sequence, which every instance moves after each write).
     // Comparable across threads. Lets callers reuse what they derived from a read until then.
     // nullopt when it cannot be read: then nothing may be reused.
     std::optional<quint64> revision() const;
@@ -53,21 +56,22 @@ public:
     bool watchesWalIndex() const { return m_walIndex.header != nullptr; }
 
 private:
-    // SQLite connections belong to the thread that opened them: each HTTP worker gets its own.
+    // Per HTTP worker: the revision query, prepared once on the thread's connection.
     struct ThreadConnection
     {
-        QString name;
         std::unique_ptr<QSqlQuery> dataVersion; // prepared once: it runs on every revision() call
         quint64 lastDataVersion = 0;
         bool observed = false;
     };
 
-    explicit RecordStore(QString connectionName);
-    Expected<Done, QString> addMissingColumns(const catalogue::ApiSpec &spec);
+    explicit RecordStore(std::shared_ptr<store::Database> database) : m_database(std::move(database)) {}
+    Expected<Done, QString> addMissingColumns(QSqlDatabase &db, const catalogue::ApiSpec &spec);
     Expected<Done, QString> seed(const catalogue::ApiSpec &spec);
-    QSqlDatabase database() const;
+    QSqlDatabase database() const { return m_database->connection(); }
     ThreadConnection *threadConnection() const;
-    static Expected<Done, QString> configure(QSqlDatabase &db);
+    bool postgres() const { return m_database->engine() == store::Engine::Postgres; }
+    // PostgreSQL: tells every instance's list caches that a write happened (after it committed).
+    void announceWrite() const;
 
     // The database's shared wal-index header, mapped read-only: compared on each revision() call.
     struct WalIndexView
@@ -82,8 +86,7 @@ private:
         std::array<std::atomic<quint64>, kHeaderBytes / 8> lastSeen{};
     };
 
-    QString m_connectionName;
-    QThread *m_openedIn = nullptr;
+    std::shared_ptr<store::Database> m_database;
     mutable WalIndexView m_walIndex;
     mutable QMutex m_connectionsMutex;
     mutable QHash<QThread *, std::shared_ptr<ThreadConnection>> m_connections;

@@ -64,9 +64,39 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
                 respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(scope), QStringLiteral("insufficient_scope")));
                 return;
             }
+            if (auto current = catchUp(); !current) {
+                qCCritical(lcManagement).noquote() << current.error();
+                respond(managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"), QStringLiteral("temporarily_unavailable")));
+                return;
+            }
             respond((this->*operation)(call));
         });
     });
+}
+
+Expected<bool, QString> ManagementApi::catchUp()
+{
+    auto revision = m_store->revision(m_settings.sourceDigest);
+    if (!revision)
+        return Unexpected<QString>(revision.error());
+    if (*revision == m_revision)
+        return false;
+    auto stored = m_store->load(m_settings.sourceDigest);
+    if (!stored)
+        return Unexpected<QString>(stored.error());
+    if (!stored->has_value())
+        return false;
+    auto next = authorization::parseTenant((*stored)->document);
+    if (!next)
+        return Unexpected<QString>(QStringLiteral("the tenant another instance stored: %1").arg(next.error()));
+    // Bound to this instance's issuer like the tenant it replaces (the same for every instance behind --public-url).
+    next->bindIssuer(tenant().managementAudience.chopped(QLatin1String("api/v2/").size()));
+    if (auto applied = m_changed(*next); !applied)
+        return Unexpected<QString>(applied.error());
+    m_authorization->replaceTenant(std::move(next).value());
+    m_revision = (*stored)->revision;
+    qCInfo(lcManagement).noquote() << "took on the tenant's revision" << m_revision << "from the shared store";
+    return true;
 }
 
 QList<catalogue::ApiSpec> ManagementApi::servedApisOf(const authorization::Tenant &tenant) const
@@ -87,15 +117,24 @@ http::Response ManagementApi::commit(authorization::Tenant next, const QString &
     if (!reread)
         return invalidBody(reread.error());
     const authorization::Tenant before = tenant();
-    if (auto stored = m_store->save(m_settings.sourceDigest, document); !stored) {
+    auto stored = m_store->save(m_settings.sourceDigest, document, m_revision);
+    if (!stored) {
         qCCritical(lcManagement).noquote() << stored.error();
         return managementError(500, QStringLiteral("The change could not be stored; see the server log"), QStringLiteral("internal_error"));
     }
+    if (!stored->has_value())
+        return managementError(409, QStringLiteral("The tenant was changed by another instance at the same time; read it again and retry"),
+                               QStringLiteral("conflict"));
+    const qint64 previousRevision = m_revision;
+    m_revision = **stored;
     m_authorization->replaceTenant(next);
     if (auto applied = m_changed(next); !applied) {
         qCCritical(lcManagement).noquote() << "undoing" << what << ":" << applied.error();
         m_authorization->replaceTenant(before);
-        (void)m_store->save(m_settings.sourceDigest, authorization::tenantToJson(before));
+        if (auto undone = m_store->save(m_settings.sourceDigest, authorization::tenantToJson(before), m_revision); undone && undone->has_value())
+            m_revision = **undone;
+        else
+            m_revision = previousRevision; // catchUp() takes whatever is stored now
         (void)m_changed(before);
         return managementError(500, QStringLiteral("The change could not be applied: %1").arg(applied.error().left(300)), QStringLiteral("internal_error"));
     }

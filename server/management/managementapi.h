@@ -35,6 +35,10 @@ public:
                   TenantChanged changed);
 
     void registerRoutes(http::Router &router);
+    // Takes on the tenant another instance stored since (each Management API call does this first;
+    // the server also polls). True when the tenant changed. `revision`: what the tenant in use came from.
+    Expected<bool, QString> catchUp();
+    void setRevision(qint64 revision) { m_revision = revision; }
     // The APIs with records the served resource server has in `tenant`: the catalogue's and the declared ones.
     QList<catalogue::ApiSpec> servedApisOf(const authorization::Tenant &tenant) const;
 
@@ -91,6 +95,7 @@ private:
     server::AccessTokenVerifier *m_verifier;
     server::BearerGuard m_guard;
     TenantChanged m_changed;
+    qint64 m_revision = 0; // of the stored tenant in use; 0: the file's, nothing stored
 };
 
 // Applies RBAC's bookkeeping after an API lost scopes or went: grants, users' and roles'

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "expected.h"
-#include "sqliteconnection.h"
+#include "database.h"
 
 #include <QByteArray>
 #include <QString>
@@ -11,22 +11,31 @@
 
 namespace organizer::management {
 
-// The tenant as the Management API left it, in SQLite beside the records (synchronous=FULL: an
-// acknowledged change survives a crash). Kept per source: the digest of the tenant file it started
+// The tenant as the Management API left it, in the server's database beside the records (an
+// acknowledged change survives a crash). Each save moves the document's revision, so instances sharing
+// the database notice one another's changes. Kept per source: the digest of the tenant file it started
 // from. Editing the file starts a new line from it; the changes made on the old file stay stored and
 // come back if the file does.
 class TenantStore
 {
 public:
-    static Expected<std::unique_ptr<TenantStore>, QString> open(const QString &path);
+    explicit TenantStore(std::shared_ptr<store::Database> database) : m_database(std::move(database)) {}
 
     static QByteArray digestOf(const QByteArray &tenantFile);
-    Expected<std::optional<QByteArray>, QString> load(const QByteArray &sourceDigest) const;
-    Expected<Done, QString> save(const QByteArray &sourceDigest, const QByteArray &document);
+    struct Stored
+    {
+        QByteArray document;
+        qint64 revision = 0;
+    };
+    Expected<std::optional<Stored>, QString> load(const QByteArray &sourceDigest) const;
+    // The revision the stored document has now (0: none stored).
+    Expected<qint64, QString> revision(const QByteArray &sourceDigest) const;
+    // Stores `document` if the stored one is still at `expectedRevision` (0: none stored yet) and
+    // returns the new revision; nullopt when another instance changed it first.
+    Expected<std::optional<qint64>, QString> save(const QByteArray &sourceDigest, const QByteArray &document, qint64 expectedRevision);
 
 private:
-    explicit TenantStore(server::SqliteConnection connection) : m_connection(std::move(connection)) {}
-    server::SqliteConnection m_connection;
+    std::shared_ptr<store::Database> m_database;
 };
 
 } // namespace organizer::management

@@ -5,6 +5,7 @@
 #include "base64url.h"
 #include "grants.h"
 #include "loginthrottle.h"
+#include "testdatabase.h"
 #include "pages.h"
 #include "passwordhash.h"
 #include "tenant.h"
@@ -14,6 +15,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTemporaryDir>
 
 #include <gtest/gtest.h>
 
@@ -375,7 +377,9 @@ TEST(Pages, ValuesAreEscapedAndUnknownPlaceholdersStay)
 
 TEST(LoginThrottle, BacksOffExponentiallyAfterTheFreeAttempts)
 {
-    LoginThrottle throttle(3);
+    // Counted in the database, as instances sharing it count together.
+    QTemporaryDir dir;
+    LoginThrottle throttle(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), QStringLiteral("test"), 3);
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(throttle.retryAfter(QStringLiteral("k"), 100), 0);
         throttle.recordFailure(QStringLiteral("k"), 100);

@@ -7,6 +7,7 @@
 #include "managementapi.h"
 #include "qaplan.h"
 #include "recordstore.h"
+#include "testdatabase.h"
 #include "recordvalidation.h"
 #include "resourceserver.h"
 #include "router.h"
@@ -143,7 +144,7 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
                                 QStringLiteral("notes"),
                                 seed});
 
-    auto store = server::RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), service.apis);
+    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), service.apis);
     ASSERT_TRUE(store) << store.error().toStdString();
     const auto seeded = (*store)->list(service.apis.last());
     ASSERT_TRUE(seeded);
@@ -202,7 +203,7 @@ TEST(RecordStore, AnApiDeclaredAgainWithMoreFieldsKeepsItsRecords)
 {
     QTemporaryDir dir;
     auto first = declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title","required":true}]})"), QStringLiteral("a")).value();
-    auto store = server::RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), {first});
+    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {first});
     ASSERT_TRUE(store);
     ASSERT_TRUE((*store)->create(first, QJsonObject{{QStringLiteral("title"), QStringLiteral("kept")}}));
     auto second = declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title","required":true},{"name":"taken","type":"datetime"}]})"),
@@ -297,7 +298,7 @@ TEST(RecordStore, FieldsNamedLikeSqlKeywordsAreStoredAndSorted)
         = declaredApiFromJson(parse(R"({"name":"select","fields":[{"name":"order","required":true},{"name":"group"},{"name":"from","type":"datetime"}]})"),
                               QStringLiteral("a"))
               .value();
-    auto store = server::RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), {spec});
+    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {spec});
     ASSERT_TRUE(store) << store.error().toStdString();
     ASSERT_TRUE((*store)->create(spec, QJsonObject{{QStringLiteral("order"), QStringLiteral("b")}, {QStringLiteral("group"), QStringLiteral("g")}}));
     auto created

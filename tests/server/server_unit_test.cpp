@@ -8,6 +8,7 @@
 #include "tokencache.h"
 #include "collectionapi.h"
 #include "recordstore.h"
+#include "testdatabase.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -484,9 +485,9 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
     // either must move the other's revision, or a cached list would hide it.
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("organizer.sqlite"));
-    auto first = RecordStore::open(path, organizerService().apis);
+    auto first = RecordStore::open(organizer::testing::sqliteDatabase(path), organizerService().apis);
     ASSERT_TRUE(first) << first.error().toStdString();
-    auto second = RecordStore::open(path, organizerService().apis);
+    auto second = RecordStore::open(organizer::testing::sqliteDatabase(path), organizerService().apis);
     ASSERT_TRUE(second) << second.error().toStdString();
     EXPECT_TRUE((*first)->watchesWalIndex());
 
@@ -519,7 +520,7 @@ TEST(RecordStore, TheRevisionMovesWithEveryCommitFromAnyConnection)
 TEST(CollectionApi, AListCachedOnOneThreadIsNeverStaleOnAnother)
 {
     QTemporaryDir dir;
-    auto store = RecordStore::open(dir.filePath(QStringLiteral("organizer.sqlite")), organizerService().apis);
+    auto store = RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), organizerService().apis);
     ASSERT_TRUE(store);
     const ApiSpec spec = contactsSpec();
     CollectionApi api(spec, store->get());

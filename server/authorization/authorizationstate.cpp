@@ -1,0 +1,327 @@
+#include "authorizationstate.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace organizer::authorization {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcState, "organizer.server.authorization.state")
+
+using store::Database;
+
+// NOT NULL text columns: a null QString would bind as SQL NULL.
+QString text(const QString &value)
+{
+    return value.isNull() ? QStringLiteral("") : value;
+}
+
+QString hex(const QByteArray &bytes)
+{
+    return QString::fromLatin1(bytes.toHex());
+}
+
+Expected<QSqlQuery, QString> run(const Database &database, const QString &sql, const QVariantList &values, const QString &what)
+{
+    QSqlQuery query(database.connection());
+    query.setForwardOnly(true);
+    if (!query.prepare(sql))
+        return Unexpected<QString>(Database::describe(what, query.lastError()));
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec())
+        return Unexpected<QString>(Database::describe(what, query.lastError()));
+    return query;
+}
+
+} // namespace
+
+QByteArray authorizeRequestToJson(const AuthorizeRequest &request)
+{
+    return QJsonDocument(QJsonObject{
+                             {QStringLiteral("client_id"), request.clientId},
+                             {QStringLiteral("redirect_uri"), request.redirectUri.toString(QUrl::FullyEncoded)},
+                             {QStringLiteral("code"), request.wantsCode},
+                             {QStringLiteral("token"), request.wantsAccessToken},
+                             {QStringLiteral("id_token"), request.wantsIdToken},
+                             {QStringLiteral("response_type"), request.responseType},
+                             {QStringLiteral("response_mode"), request.responseMode},
+                             {QStringLiteral("scopes"), QJsonArray::fromStringList(request.scopes)},
+                             {QStringLiteral("audience"), request.audience},
+                             {QStringLiteral("state"), request.state},
+                             {QStringLiteral("nonce"), request.nonce},
+                             {QStringLiteral("prompt"), request.prompt},
+                             {QStringLiteral("max_age"), request.maxAge},
+                             {QStringLiteral("code_challenge"), request.codeChallenge},
+                             {QStringLiteral("code_challenge_method"), request.codeChallengeMethod},
+                         })
+        .toJson(QJsonDocument::Compact);
+}
+
+std::optional<AuthorizeRequest> authorizeRequestFromJson(const QByteArray &json)
+{
+    const QJsonObject object = QJsonDocument::fromJson(json).object();
+    if (object.isEmpty())
+        return std::nullopt;
+    AuthorizeRequest request;
+    request.clientId = object.value(QLatin1String("client_id")).toString();
+    request.redirectUri = QUrl(object.value(QLatin1String("redirect_uri")).toString(), QUrl::StrictMode);
+    request.wantsCode = object.value(QLatin1String("code")).toBool();
+    request.wantsAccessToken = object.value(QLatin1String("token")).toBool();
+    request.wantsIdToken = object.value(QLatin1String("id_token")).toBool();
+    request.responseType = object.value(QLatin1String("response_type")).toString();
+    request.responseMode = object.value(QLatin1String("response_mode")).toString();
+    for (const QJsonValue &scope : object.value(QLatin1String("scopes")).toArray())
+        request.scopes.append(scope.toString());
+    request.audience = object.value(QLatin1String("audience")).toString();
+    request.state = object.value(QLatin1String("state")).toString();
+    request.nonce = object.value(QLatin1String("nonce")).toString();
+    request.prompt = object.value(QLatin1String("prompt")).toString();
+    request.maxAge = object.value(QLatin1String("max_age")).toInteger(-1);
+    request.codeChallenge = object.value(QLatin1String("code_challenge")).toString();
+    request.codeChallengeMethod = object.value(QLatin1String("code_challenge_method")).toString();
+    return request;
+}
+
+AuthorizationState::AuthorizationState(std::shared_ptr<store::Database> database, server::TokenRevocations *revocations, jose::Clock clock)
+    : m_database(std::move(database)), m_revocations(revocations), m_clock(std::move(clock))
+{}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+auto AuthorizationState::transactionBudget(const QString &address) const -> Result<Budget>
+{
+    const bool everyone = address.isNull();
+    auto query = run(*m_database,
+                     everyone ? QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ?")
+                              : QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ? AND address = ?"),
+                     everyone ? QVariantList{m_clock()} : QVariantList{m_clock(), address}, QStringLiteral("cannot count the logins under way"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return Budget{};
+    return Budget{qsizetype(query->value(0).toLongLong()), qsizetype(query->value(1).toLongLong())};
+}
+
+auto AuthorizationState::putTransaction(const QByteArray &id, const Transaction &transaction) -> Result<Done>
+{
+    auto query = run(*m_database,
+                     QStringLiteral("INSERT INTO auth_transactions (id, request, csrf, browser, subject, auth_time, address, bytes, expires_at) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     {QString::fromLatin1(id), QString::fromUtf8(authorizeRequestToJson(transaction.request)), QString::fromLatin1(transaction.csrf),
+                      QString::fromLatin1(transaction.browser), text(transaction.subject), transaction.authTime, text(transaction.address),
+                      qint64(transaction.bytes), transaction.expiresAt},
+                     QStringLiteral("cannot store the login"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+auto AuthorizationState::transaction(const QByteArray &id) const -> Result<std::optional<Transaction>>
+{
+    if (id.isEmpty())
+        return std::optional<Transaction>();
+    auto query = run(*m_database,
+                     QStringLiteral("SELECT request, csrf, browser, subject, auth_time, address, bytes, expires_at FROM auth_transactions "
+                                    "WHERE id = ? AND expires_at > ?"),
+                     {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read the login"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return std::optional<Transaction>();
+    auto request = authorizeRequestFromJson(query->value(0).toString().toUtf8());
+    if (!request)
+        return Unexpected<QString>(QStringLiteral("a stored login cannot be read back"));
+    Transaction transaction;
+    transaction.request = std::move(*request);
+    transaction.csrf = query->value(1).toString().toLatin1();
+    transaction.browser = query->value(2).toString().toLatin1();
+    transaction.subject = query->value(3).toString();
+    transaction.authTime = query->value(4).toLongLong();
+    transaction.address = query->value(5).toString();
+    transaction.bytes = qsizetype(query->value(6).toLongLong());
+    transaction.expiresAt = query->value(7).toLongLong();
+    return std::optional<Transaction>(std::move(transaction));
+}
+
+auto AuthorizationState::markLoggedIn(const QByteArray &id, const QString &subject, qint64 authTime, const QByteArray &csrf) -> Result<Done>
+{
+    auto query = run(*m_database, QStringLiteral("UPDATE auth_transactions SET subject = ?, auth_time = ?, csrf = ? WHERE id = ?"),
+                     {text(subject), authTime, QString::fromLatin1(csrf), QString::fromLatin1(id)}, QStringLiteral("cannot store the login's user"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+auto AuthorizationState::takeTransaction(const QByteArray &id) -> Result<bool>
+{
+    auto query
+        = run(*m_database, QStringLiteral("DELETE FROM auth_transactions WHERE id = ?"), {QString::fromLatin1(id)}, QStringLiteral("cannot finish the login"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return query->numRowsAffected() == 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+auto AuthorizationState::putSession(const QByteArray &idHash, const Session &session) -> Result<Done>
+{
+    auto query = run(*m_database, QStringLiteral("INSERT INTO auth_sessions (id_hash, subject, auth_time, expires_at) VALUES (?, ?, ?, ?)"),
+                     {hex(idHash), text(session.subject), session.authTime, session.expiresAt}, QStringLiteral("cannot store the session"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+auto AuthorizationState::session(const QByteArray &idHash) const -> Result<std::optional<Session>>
+{
+    auto query = run(*m_database, QStringLiteral("SELECT subject, auth_time, expires_at FROM auth_sessions WHERE id_hash = ? AND expires_at > ?"),
+                     {hex(idHash), m_clock()}, QStringLiteral("cannot read the session"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return std::optional<Session>();
+    return std::optional<Session>(Session{query->value(0).toString(), query->value(1).toLongLong(), query->value(2).toLongLong()});
+}
+
+auto AuthorizationState::dropSession(const QByteArray &idHash) -> Result<Done>
+{
+    auto query = run(*m_database, QStringLiteral("DELETE FROM auth_sessions WHERE id_hash = ?"), {hex(idHash)}, QStringLiteral("cannot end the session"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Codes
+
+auto AuthorizationState::putCode(const QByteArray &codeHash, const Code &code) -> Result<Done>
+{
+    auto query
+        = run(*m_database, QStringLiteral("INSERT INTO auth_codes (code_hash, request, subject, scopes, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+              {hex(codeHash), QString::fromUtf8(authorizeRequestToJson(code.request)), text(code.subject), code.scopes.join(QLatin1Char(' ')), code.authTime,
+               code.expiresAt},
+              QStringLiteral("cannot store the authorization code"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+auto AuthorizationState::redeemCode(const QByteArray &codeHash) -> Result<Redeemed>
+{
+    // One conditional UPDATE: however many instances race, one of them flips `redeemed`.
+    auto flip = run(*m_database, QStringLiteral("UPDATE auth_codes SET redeemed = 1 WHERE code_hash = ? AND redeemed = 0 AND expires_at > ?"),
+                    {hex(codeHash), m_clock()}, QStringLiteral("cannot redeem the authorization code"));
+    if (!flip)
+        return Unexpected<QString>(flip.error());
+    const bool won = flip->numRowsAffected() == 1;
+    auto query = run(*m_database,
+                     QStringLiteral("SELECT request, subject, scopes, auth_time, expires_at, redeemed, refresh_family, access_fingerprint, access_expires_at "
+                                    "FROM auth_codes WHERE code_hash = ?"),
+                     {hex(codeHash)}, QStringLiteral("cannot read the authorization code"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return Redeemed{};
+    Code code;
+    if (auto request = authorizeRequestFromJson(query->value(0).toString().toUtf8()))
+        code.request = std::move(*request);
+    code.subject = query->value(1).toString();
+    code.scopes = query->value(2).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    code.authTime = query->value(3).toLongLong();
+    code.expiresAt = query->value(4).toLongLong();
+    code.refreshFamily = query->value(6).toString().toLatin1();
+    code.accessFingerprint = QByteArray::fromHex(query->value(7).toString().toLatin1());
+    code.accessExpiresAt = query->value(8).toLongLong();
+    if (won)
+        return Redeemed{Redemption::Redeemed, std::move(code)};
+    // Not ours to spend: expired before anyone used it, or spent already.
+    return Redeemed{query->value(5).toInt() == 1 ? Redemption::PresentedAgain : Redemption::Unknown, std::move(code)};
+}
+
+auto AuthorizationState::noteCodeTokens(const QByteArray &codeHash, const QByteArray &refreshFamily, const QByteArray &accessFingerprint,
+                                        qint64 accessExpiresAt) -> Result<Done>
+{
+    auto query = run(*m_database, QStringLiteral("UPDATE auth_codes SET refresh_family = ?, access_fingerprint = ?, access_expires_at = ? WHERE code_hash = ?"),
+                     {QString::fromLatin1(refreshFamily), hex(accessFingerprint), accessExpiresAt, hex(codeHash)},
+                     QStringLiteral("cannot note what the authorization code bought"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    return Done{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocations
+
+void AuthorizationState::revokeAccessToken(const QByteArray &fingerprint, qint64 expiresAt)
+{
+    const qint64 now = m_clock();
+    if (expiresAt <= now)
+        return; // refused anyway
+    m_revocations->revoke(fingerprint, expiresAt, now);
+    if (auto stored = run(*m_database, QStringLiteral("INSERT INTO revoked_tokens (fingerprint, expires_at) VALUES (?, ?)"), {hex(fingerprint), expiresAt},
+                          QStringLiteral("cannot share a revocation"));
+        !stored)
+        qCCritical(lcState).noquote() << stored.error() << "- the token is refused by this instance only";
+}
+
+auto AuthorizationState::followRevocations() -> Result<int>
+{
+    // Identity values can commit out of order under concurrent writers: look back a little each time
+    // (revoking twice is harmless).
+    auto query = run(*m_database, QStringLiteral("SELECT id, fingerprint, expires_at FROM revoked_tokens WHERE id > ? AND expires_at > ? ORDER BY id"),
+                     {m_lastRevocation - 256, m_clock()}, QStringLiteral("cannot read the revocations"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    int fresh = 0;
+    const qint64 now = m_clock();
+    while (query->next()) {
+        const qint64 id = query->value(0).toLongLong();
+        if (id > m_lastRevocation)
+            ++fresh;
+        m_lastRevocation = std::max(m_lastRevocation, id);
+        m_revocations->revoke(QByteArray::fromHex(query->value(1).toString().toLatin1()), query->value(2).toLongLong(), now);
+    }
+    return fresh;
+}
+
+auto AuthorizationState::sharedSecret(const QString &name) -> Result<QByteArray>
+{
+    QByteArray candidate(32, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(candidate.data()), reinterpret_cast<quint32 *>(candidate.data() + candidate.size()));
+    auto offered = run(*m_database, QStringLiteral("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
+                       {name, hex(candidate)}, QStringLiteral("cannot store a server secret"));
+    if (!offered)
+        return Unexpected<QString>(offered.error());
+    auto query = run(*m_database, QStringLiteral("SELECT value FROM server_secrets WHERE name = ?"), {name}, QStringLiteral("cannot read a server secret"));
+    if (!query)
+        return Unexpected<QString>(query.error());
+    if (!query->next())
+        return Unexpected<QString>(QStringLiteral("the server secret %1 is missing").arg(name));
+    return QByteArray::fromHex(query->value(0).toString().toLatin1());
+}
+
+void AuthorizationState::prune()
+{
+    const qint64 now = m_clock();
+    const QList<std::pair<QString, QVariantList>> statements{
+        {QStringLiteral("DELETE FROM auth_transactions WHERE expires_at <= ?"), {now}},
+        {QStringLiteral("DELETE FROM auth_sessions WHERE expires_at <= ?"), {now}},
+        {QStringLiteral("DELETE FROM auth_codes WHERE expires_at <= ? AND access_expires_at <= ?"), {now, now}},
+        {QStringLiteral("DELETE FROM revoked_tokens WHERE expires_at <= ?"), {now}},
+    };
+    for (const auto &[sql, values] : statements) {
+        if (auto done = run(*m_database, sql, values, QStringLiteral("cannot forget what expired")); !done)
+            qCWarning(lcState).noquote() << done.error();
+    }
+}
+
+} // namespace organizer::authorization

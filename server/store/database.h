@@ -1,0 +1,101 @@
+#pragma once
+
+#include "expected.h"
+
+#include <QHash>
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+class QThread;
+
+namespace organizer::store {
+
+Q_DECLARE_LOGGING_CATEGORY(lcDatabase)
+
+// The two engines behind one store: SQLite (embedded, the zero-configuration default) and PostgreSQL
+// (shared by several organizer-server instances behind a load balancer).
+enum class Engine { Sqlite, Postgres };
+
+// Where the data lives. Built from --database (a postgresql:// URL) or from the data directory.
+struct DatabaseLocation
+{
+    Engine engine = Engine::Sqlite;
+    QString path; // SQLite: the database file
+    QString host; // PostgreSQL
+    int port = 5432;
+    QString user;
+    QString password;
+    QString name; // the database
+    QString options; // libpq options from the URL's query (sslmode=require …), ';'-separated for QPSQL
+
+    static DatabaseLocation sqlite(const QString &path);
+    // For logs and errors: the URL without its password, so a location can always be shown.
+    QString displayName() const;
+};
+
+// postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…] (also postgres://). The password may
+// instead come from `passwordFile` (its first line) or the environment's ORGANIZER_DATABASE_PASSWORD;
+// with none of them libpq's own PGPASSWORD/~/.pgpass apply. Percent-escapes are decoded (RFC 3986).
+Expected<DatabaseLocation, QString> parseDatabaseUrl(const QString &url, const QString &passwordFile = QString());
+
+// A versioned schema change: applied once, in order, at start; schema_migrations records which ran.
+struct Migration
+{
+    int version = 0;
+    QString name;
+    QStringList sqlite;
+    QStringList postgres;
+};
+
+// One database, opened once per process, with a connection per thread (Qt's SQL connections belong
+// to the thread that opened them). Migrations run at open, under a lock, so instances starting
+// together apply each one once.
+class Database
+{
+public:
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // Opens and brings the schema up to date with `migrations` (default: the server's).
+    static Expected<std::shared_ptr<Database>, QString> open(const DatabaseLocation &location);
+    static Expected<std::shared_ptr<Database>, QString> open(const DatabaseLocation &location, const QList<Migration> &migrations);
+
+    Engine engine() const { return m_location.engine; }
+    const DatabaseLocation &location() const { return m_location; }
+    QString displayName() const { return m_location.displayName(); }
+
+    // This thread's connection, opened on first use; invalid (with a warning) when it cannot open.
+    QSqlDatabase connection() const;
+    // The highest migration applied.
+    int schemaVersion() const { return m_schemaVersion; }
+
+    // Runs `work` inside one transaction on this thread's connection, committed when it succeeds and
+    // rolled back when it fails. `exclusive`: serialized against every other writer (SQLite's BEGIN
+    // IMMEDIATE; a PostgreSQL advisory lock), for read-then-write steps no single statement covers.
+    Expected<Done, QString> transaction(const std::function<Expected<Done, QString>(QSqlDatabase &)> &work, bool exclusive = false) const;
+
+    // The text of an SQL error, kept short and free of bound values.
+    static QString describe(const QString &what, const QSqlError &error);
+
+private:
+    explicit Database(DatabaseLocation location);
+    Expected<QSqlDatabase, QString> openConnection(const QString &name) const;
+    Expected<Done, QString> migrate(const QList<Migration> &migrations);
+
+    DatabaseLocation m_location;
+    QString m_baseName;
+    int m_schemaVersion = 0;
+    mutable QMutex m_mutex;
+    mutable QHash<QThread *, QString> m_connections;
+};
+
+// The statements that build the server's schema, version by version.
+const QList<Migration> &serverMigrations();
+
+} // namespace organizer::store
