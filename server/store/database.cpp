@@ -5,6 +5,7 @@
 #include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QHash>
 #include <QThread>
 #include <QUrl>
 #include <QUrlQuery>
@@ -90,15 +91,10 @@ Database::Database(DatabaseLocation location)
 
 Database::~Database()
 {
-    // Every thread that used a connection has ended by now (the HTTP workers stop first).
-    for (const QString &name : std::as_const(m_connections)) {
-        {
-            QSqlDatabase db = QSqlDatabase::database(name, false);
-            if (db.isOpen())
-                db.close();
-        }
+    // Every thread that used a connection has ended or stopped using it by now (the HTTP workers stop
+    // first); removing a connection closes it, from whichever thread.
+    for (const QString &name : std::as_const(m_connections))
         QSqlDatabase::removeDatabase(name);
-    }
 }
 
 QString Database::describe(const QString &what, const QSqlError &error)
@@ -147,25 +143,41 @@ Expected<QSqlDatabase, QString> Database::openConnection(const QString &name) co
         : QStringList{QStringLiteral("SET synchronous_commit = on"), QStringLiteral("SET client_min_messages = warning")};
     QSqlQuery query(db);
     for (const QString &statement : setup) {
-        if (!query.exec(statement))
-            return Unexpected<QString>(describe(QStringLiteral("cannot configure %1 (%2)").arg(displayName(), statement), query.lastError()));
+        // Switching a new file to WAL needs a moment alone with it, and SQLite does not wait for that
+        // by itself: instances starting together on one file retry for up to five seconds.
+        bool done = query.exec(statement);
+        for (int attempt = 0; !done && sqlite && attempt < 100; ++attempt) {
+            QThread::msleep(50);
+            done = query.exec(statement);
+        }
+        if (!done) {
+            const QString error = describe(QStringLiteral("cannot configure %1 (%2)").arg(displayName(), statement), query.lastError());
+            query = QSqlQuery();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+            return Unexpected<QString>(error);
+        }
     }
     return db;
 }
 
 QSqlDatabase Database::connection() const
 {
-    QThread *thread = QThread::currentThread();
-    QMutexLocker lock(&m_mutex);
-    if (const auto it = m_connections.constFind(thread); it != m_connections.cend())
+    // Looked up by the database's unique name in a per-thread table: no lock on the hot path, and a
+    // thread that ends cannot hand its connection to a later thread that happens to reuse its address.
+    thread_local QHash<QString, QString> mine;
+    if (const auto it = mine.constFind(m_baseName); it != mine.cend())
         return QSqlDatabase::database(*it, false);
+    QMutexLocker lock(&m_mutex);
     const QString name = m_baseName + QLatin1Char('-') + QString::number(m_connections.size());
     auto opened = openConnection(name);
     if (!opened) {
         qCCritical(lcDatabase).noquote() << opened.error();
+        m_lastError = opened.error();
         return QSqlDatabase();
     }
-    m_connections.insert(thread, name);
+    m_connections.append(name);
+    mine.insert(m_baseName, name);
     return opened.value();
 }
 
@@ -204,14 +216,8 @@ Expected<std::shared_ptr<Database>, QString> Database::open(const DatabaseLocati
 Expected<std::shared_ptr<Database>, QString> Database::open(const DatabaseLocation &location, const QList<Migration> &migrations)
 {
     std::shared_ptr<Database> database(new Database(location));
-    if (!database->connection().isOpen()) {
-        // Open once more to report why (connection() logged it; the caller shows it to a person).
-        auto retry = database->openConnection(database->m_baseName + QStringLiteral("-probe"));
-        if (!retry)
-            return Unexpected<QString>(retry.error());
-        QSqlDatabase::removeDatabase(database->m_baseName + QStringLiteral("-probe"));
-        return Unexpected<QString>(QStringLiteral("cannot open %1").arg(location.displayName()));
-    }
+    if (!database->connection().isOpen())
+        return Unexpected<QString>(database->m_lastError);
     if (auto migrated = database->migrate(migrations); !migrated)
         return Unexpected<QString>(migrated.error());
     return database;

@@ -2,7 +2,6 @@
 
 #include "expected.h"
 
-#include <QHash>
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QSqlDatabase>
@@ -10,8 +9,6 @@
 
 #include <functional>
 #include <memory>
-
-class QThread;
 
 namespace organizer::store {
 
@@ -92,7 +89,8 @@ private:
     QString m_baseName;
     int m_schemaVersion = 0;
     mutable QMutex m_mutex;
-    mutable QHash<QThread *, QString> m_connections;
+    mutable QStringList m_connections; // every thread's, closed with the database
+    mutable QString m_lastError; // why the last connection could not open
 };
 
 // The statements that build the server's schema, version by version.
