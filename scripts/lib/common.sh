@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # qt6-websockets-dev in by itself although its CMake config requires it.
 ORGANIZER_PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
+    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libqt6sql6-psql
+    postgresql haproxy
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 qt6-svg-dev fonts-dejavu-core
     libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
     xvfb xauth wrk procps curl time

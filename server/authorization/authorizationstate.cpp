@@ -251,7 +251,7 @@ auto AuthorizationState::noteCodeTokens(const QByteArray &codeHash, const QByteA
                                         qint64 accessExpiresAt) -> Result<Done>
 {
     auto query = run(*m_database, QStringLiteral("UPDATE auth_codes SET refresh_family = ?, access_fingerprint = ?, access_expires_at = ? WHERE code_hash = ?"),
-                     {QString::fromLatin1(refreshFamily), hex(accessFingerprint), accessExpiresAt, hex(codeHash)},
+                     {text(QString::fromLatin1(refreshFamily)), hex(accessFingerprint), accessExpiresAt, hex(codeHash)},
                      QStringLiteral("cannot note what the authorization code bought"));
     if (!query)
         return Unexpected<QString>(query.error());

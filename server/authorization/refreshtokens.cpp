@@ -156,7 +156,9 @@ Expected<RefreshTokens::Issued, RefreshTokens::Refusal> RefreshTokens::rotate(QB
 
 void RefreshTokens::noteAccessToken(const QByteArray &family, const QByteArray &fingerprint, qint64 expiresAt)
 {
-    auto noted = run(m_database->connection(), QStringLiteral("INSERT INTO refresh_access_tokens (family, fingerprint, expires_at) VALUES (?, ?, ?)"),
+    auto noted = run(m_database->connection(), // Two refreshes in one second can mint byte-identical tokens: noted once.
+                     QStringLiteral("INSERT INTO refresh_access_tokens (family, fingerprint, expires_at) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (family, fingerprint) DO NOTHING"),
                      {QString::fromLatin1(family), QString::fromLatin1(fingerprint.toHex()), expiresAt},
                      QStringLiteral("cannot note an access token of a refresh-token family"));
     if (!noted)
@@ -188,8 +190,13 @@ void RefreshTokens::revokeFamily(const QByteArray &id)
         qCCritical(lcRefresh).noquote() << issued.error();
         return;
     }
+    // Read them all first: revoking writes on the same connection, which would cut a result still streaming.
+    QList<std::pair<QByteArray, qint64>> tokens;
     while (issued->next())
-        m_revokeAccessToken(QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong());
+        tokens.append({QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong()});
+    issued->finish();
+    for (const auto &[fingerprint, expiresAt] : std::as_const(tokens))
+        m_revokeAccessToken(fingerprint, expiresAt);
 }
 
 void RefreshTokens::prune()

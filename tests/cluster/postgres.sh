@@ -4,11 +4,12 @@
 #
 #   postgres.sh start DIR   starts it; writes DIR/url (postgresql://organizer@127.0.0.1:PORT/organizer),
 #                           DIR/password (the password, for --database-password-file) and DIR/port
+#   postgres.sh createdb DIR  makes a new, empty database on it and prints its URL
 #   postgres.sh stop DIR    stops it and removes DIR
 set -euo pipefail
 
-action="${1:?usage: postgres.sh start|stop DIR}"
-dir="${2:?usage: postgres.sh start|stop DIR}"
+action="${1:?usage: postgres.sh start|createdb|stop DIR}"
+dir="${2:?usage: postgres.sh start|createdb|stop DIR}"
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
 
@@ -48,6 +49,11 @@ start)
     chmod 755 "$dir"
     chmod 644 "$dir/url" "$dir/port" "$dir/password"
     echo "postgres.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+    ;;
+createdb)
+    name="t_$(date +%s)_$$_$RANDOM"
+    PGPASSWORD="$(cat "$dir/password")" "$bin/createdb" -h 127.0.0.1 -p "$(cat "$dir/port")" -U organizer "$name"
+    echo "postgresql://organizer@127.0.0.1:$(cat "$dir/port")/$name"
     ;;
 stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true

@@ -555,11 +555,14 @@ TEST_P(StoreConformance, ARetiredRefreshTokenPresentedOnAnotherInstanceRevokesTh
     ASSERT_TRUE(next);
     ASSERT_TRUE(second.use(next->token, QStringLiteral("app"))) << "the successor works on the other instance";
     second.noteAccessToken(next->family, "fp-2", m_clock() + 600);
+    second.noteAccessToken(next->family, "fp-3", m_clock() + 600);
+    second.noteAccessToken(next->family, "fp-3", m_clock() + 600); // minted twice in one second: the same token
     auto replay = second.use(started->token, QStringLiteral("app"));
     ASSERT_FALSE(replay);
     EXPECT_TRUE(replay.error().reason.contains(QStringLiteral("already used")));
     EXPECT_FALSE(first.use(next->token, QStringLiteral("app"))) << "the whole family is revoked";
     EXPECT_TRUE(revoked.contains(QByteArray("fp-2")));
+    EXPECT_TRUE(revoked.contains(QByteArray("fp-3"))) << "every access token of the family is revoked, not just the first";
     EXPECT_EQ(second.revoke(next->token, QStringLiteral("other")), authorization::RefreshTokens::Revocation::OtherClient);
     EXPECT_EQ(second.revoke("unknown", QStringLiteral("app")), authorization::RefreshTokens::Revocation::Unknown);
 }
