@@ -12,7 +12,7 @@ ORGANIZER_PACKAGES=(
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 qt6-svg-dev fonts-dejavu-core
     libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
     xvfb xauth wrk procps curl time
-    lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot
+    lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot help2man
     chromium
 )
 

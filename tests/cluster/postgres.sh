@@ -35,6 +35,10 @@ start)
     fi
     rm -rf "$dir"
     mkdir -p "$dir"
+    # The unprivileged owner must reach DIR: a private temporary parent (mktemp -d) gets o+x, traversal only.
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$(dirname "$dir")"; then
+        chmod o+x "$(dirname "$dir")"
+    fi
     head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/password"
     port="$(free_port)"
     [ "$(id -u)" -eq 0 ] && chown -R nobody: "$dir"
