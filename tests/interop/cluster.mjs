@@ -267,6 +267,32 @@ await tally.check('a Management API change on one instance is what the other ser
   assert.equal(undo.status, 200, 'b catches up first, so its own change applies on top');
 });
 
+await tally.check('a key rotated on the shared key directory is used and published by both instances', async () => {
+  const rotated = execFileSync(binary, ['keys', 'rotate', '--data-dir', join(work, 'shared')], { encoding: 'utf8' });
+  const kid = rotated.match(/new signing key (\S+);/)?.[1];
+  assert.ok(kid, rotated);
+  const mintedOn = async (instance) => {
+    const answer = await (await tokenRequest(instance.url, { grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret',
+      audience: 'organize' })).json();
+    assert.ok(answer.access_token, JSON.stringify(answer));
+    return jose.decodeProtectedHeader(answer.access_token).kid;
+  };
+  let signedWith = [];
+  for (let i = 0; i < 30; i++) {
+    signedWith = await Promise.all([a, b].map(mintedOn));
+    if (signedWith.every((k) => k === kid)) break;
+    await sleep(200);
+  }
+  assert.deepEqual(signedWith, [kid, kid], 'both instances sign with the new key');
+  for (const instance of [a, b]) {
+    const keys = await (await fetch(new URL('.well-known/jwks.json', instance.url))).json();
+    assert.ok(keys.keys.some((k) => k.kid === kid), `${instance.name} does not publish the new key`);
+    assert.ok(keys.keys.length >= 2, 'the previous key stays published for the tokens it signed');
+  }
+  // A token the old key signed still opens the API on both.
+  for (const instance of [a, b]) assert.equal((await api(instance.url, 'api/contacts')).status, 200);
+});
+
 await tally.check('an instance killed with SIGKILL mid-stream loses no acknowledged write, and the survivor keeps serving', async () => {
   const acknowledged = [];
   let failed = 0;

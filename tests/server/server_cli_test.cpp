@@ -3,6 +3,9 @@
 #include "apitestsupport.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QRegularExpression>
 #include <QTcpServer>
 
@@ -16,6 +19,43 @@ TEST(ServerCli, HelpListsEveryOption)
     EXPECT_EQ(result.exitCode, 0);
     for (const char *option : {"--bind", "--port", "--data-dir", "--authority", "--audience", "--serve", "--leeway", "--cors-origin", "token"})
         EXPECT_TRUE(result.out.contains(option)) << option;
+}
+
+TEST(ServerCli, ADatabasePasswordIsNeverPrintedEvenWhenTheConnectionFails)
+{
+    // Nothing listens on port 1: the connection fails, and the message names the database without its password.
+    QTemporaryDir dir;
+    const CommandResult fromUrl = runServerCommand(
+        {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"), QStringLiteral("postgresql://organizer:S3cret%2Fpw@127.0.0.1:1/organizer")});
+    EXPECT_NE(fromUrl.exitCode, 0);
+    EXPECT_TRUE(fromUrl.err.contains("postgresql://organizer@127.0.0.1:1/organizer")) << fromUrl.err.toStdString();
+    EXPECT_FALSE(fromUrl.err.contains("S3cret")) << fromUrl.err.toStdString();
+    QFile passwordFile(dir.filePath(QStringLiteral("password")));
+    ASSERT_TRUE(passwordFile.open(QIODevice::WriteOnly));
+    passwordFile.write("from-a-file\n");
+    passwordFile.close();
+    const CommandResult fromFile = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"),
+                                                     QStringLiteral("postgresql://organizer@127.0.0.1:1/organizer"), QStringLiteral("--database-password-file"),
+                                                     passwordFile.fileName()});
+    EXPECT_NE(fromFile.exitCode, 0);
+    EXPECT_FALSE(fromFile.err.contains("from-a-file")) << fromFile.err.toStdString();
+    EXPECT_FALSE(fromFile.out.contains("listening on"));
+}
+
+TEST(ServerCli, PublicUrlIsTheIssuerEveryAbsoluteUrlStartsWith)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--public-url"), QStringLiteral("https://login.example/organizer")})) << server.errorText().toStdString();
+    EXPECT_TRUE(server.url().toString().startsWith(QLatin1String("http://127.0.0.1:"))) << "the readiness line still says where it listens";
+    const HttpReply reply = sendHttp(server.port(), {"GET", "/.well-known/openid-configuration", {}, {}});
+    ASSERT_EQ(reply.status, 200);
+    const QJsonObject discovery = QJsonDocument::fromJson(reply.body).object();
+    EXPECT_EQ(discovery.value(QLatin1String("issuer")).toString(), QStringLiteral("https://login.example/organizer/")) << "a trailing slash is added";
+    EXPECT_EQ(discovery.value(QLatin1String("jwks_uri")).toString(), QStringLiteral("https://login.example/organizer/.well-known/jwks.json"));
+    EXPECT_EQ(discovery.value(QLatin1String("token_endpoint")).toString(), QStringLiteral("https://login.example/organizer/oauth/token"));
+    QFile issuerFile(server.dataDir() + QStringLiteral("/issuer.url"));
+    ASSERT_TRUE(issuerFile.open(QIODevice::ReadOnly));
+    EXPECT_EQ(issuerFile.readAll().trimmed(), QByteArray("https://login.example/organizer/")) << "organizer-server token mints for the public issuer";
 }
 
 TEST(ServerCli, VersionComesFromTheProject)
@@ -54,20 +94,33 @@ TEST_P(ServerCliBadFlags, ExitNonZeroWithAMessageNamingTheFlag)
 
 INSTANTIATE_TEST_SUITE_P(
     Flags, ServerCliBadFlags,
-    ::testing::Values(BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
-                      BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
-                      BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
-                      BadFlagCase{"serve_unknown", {QStringLiteral("--serve"), QStringLiteral("notes")}, "--serve"},
-                      BadFlagCase{"serve_api_without_issuer", {QStringLiteral("--serve"), QStringLiteral("contacts")}, "--authority"},
-                      BadFlagCase{"authority_not_http", {QStringLiteral("--authority"), QStringLiteral("ftp://issuer.example/")}, "--authority"},
-                      BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
-                      BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
-                      BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
-                      BadFlagCase{"route_scope_without_scope", {QStringLiteral("--route-scope"), QStringLiteral("GET /api/contacts")}, "--route-scope"},
-                      BadFlagCase{
-                          "route_scope_bad_method", {QStringLiteral("--route-scope"), QStringLiteral("FETCH /api/contacts=read:contacts")}, "--route-scope"},
-                      BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
-                      BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
+    ::testing::Values(
+        BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
+        BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
+        BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
+        BadFlagCase{"serve_unknown", {QStringLiteral("--serve"), QStringLiteral("notes")}, "--serve"},
+        BadFlagCase{"serve_api_without_issuer", {QStringLiteral("--serve"), QStringLiteral("contacts")}, "--authority"},
+        BadFlagCase{"authority_not_http", {QStringLiteral("--authority"), QStringLiteral("ftp://issuer.example/")}, "--authority"},
+        BadFlagCase{"leeway_negative", {QStringLiteral("--leeway"), QStringLiteral("-5")}, "--leeway"},
+        BadFlagCase{"audience_empty", {QStringLiteral("--audience"), QString()}, "--audience"},
+        BadFlagCase{"cors_origin_with_path", {QStringLiteral("--cors-origin"), QStringLiteral("http://localhost:3000/app")}, "--cors-origin"},
+        BadFlagCase{"route_scope_without_scope", {QStringLiteral("--route-scope"), QStringLiteral("GET /api/contacts")}, "--route-scope"},
+        BadFlagCase{"route_scope_bad_method", {QStringLiteral("--route-scope"), QStringLiteral("FETCH /api/contacts=read:contacts")}, "--route-scope"},
+        BadFlagCase{"database_not_postgresql", {QStringLiteral("--database"), QStringLiteral("mysql://u@db.example/organizer")}, "--database"},
+        BadFlagCase{"database_without_user", {QStringLiteral("--database"), QStringLiteral("postgresql://db.example/organizer")}, "names no user"},
+        BadFlagCase{"database_without_name", {QStringLiteral("--database"), QStringLiteral("postgresql://u@db.example:5432/")}, "names no database"},
+        BadFlagCase{
+            "database_unknown_option", {QStringLiteral("--database"), QStringLiteral("postgresql://u@db.example/organizer?host=/tmp/evil")}, "\"host\""},
+        BadFlagCase{"database_password_file_missing",
+                    {QStringLiteral("--database"), QStringLiteral("postgresql://u@db.example/organizer"), QStringLiteral("--database-password-file"),
+                     QStringLiteral("/nonexistent/password")},
+                    "--database-password-file: cannot read /nonexistent/password"},
+        BadFlagCase{
+            "database_password_file_without_database", {QStringLiteral("--database-password-file"), QStringLiteral("/etc/hostname")}, "give --database"},
+        BadFlagCase{"public_url_not_http", {QStringLiteral("--public-url"), QStringLiteral("ftp://login.example/")}, "--public-url"},
+        BadFlagCase{"public_url_with_query", {QStringLiteral("--public-url"), QStringLiteral("https://login.example/?a=b")}, "--public-url"},
+        BadFlagCase{"unknown_option", {QStringLiteral("--frobnicate")}, "frobnicate"},
+        BadFlagCase{"unknown_command", {QStringLiteral("serve-forever")}, "unknown command"}),
     [](const auto &row) { return std::string(row.param.name); });
 
 TEST(ServerCli, PortInUseIsAClearError)
