@@ -27,19 +27,6 @@ QString hex(const QByteArray &bytes)
     return QString::fromLatin1(bytes.toHex());
 }
 
-Expected<QSqlQuery, QString> run(const Database &database, const QString &sql, const QVariantList &values, const QString &what)
-{
-    QSqlQuery query(database.connection());
-    query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        return Unexpected<QString>(Database::describe(what, query.lastError()));
-    for (const QVariant &value : values)
-        query.addBindValue(value);
-    if (!query.exec())
-        return Unexpected<QString>(Database::describe(what, query.lastError()));
-    return query;
-}
-
 } // namespace
 
 QByteArray authorizeRequestToJson(const AuthorizeRequest &request)
@@ -99,10 +86,10 @@ AuthorizationState::AuthorizationState(std::shared_ptr<store::Database> database
 auto AuthorizationState::transactionBudget(const QString &address) const -> Result<Budget>
 {
     const bool everyone = address.isNull();
-    auto query = run(*m_database,
-                     everyone ? QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ?")
-                              : QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ? AND address = ?"),
-                     everyone ? QVariantList{m_clock()} : QVariantList{m_clock(), address}, QStringLiteral("cannot count the logins under way"));
+    auto query
+        = m_database->execute(everyone ? QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ?")
+                                       : QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ? AND address = ?"),
+                              everyone ? QVariantList{m_clock()} : QVariantList{m_clock(), address}, QStringLiteral("cannot count the logins under way"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -112,13 +99,13 @@ auto AuthorizationState::transactionBudget(const QString &address) const -> Resu
 
 auto AuthorizationState::putTransaction(const QByteArray &id, const Transaction &transaction) -> Result<Done>
 {
-    auto query = run(*m_database,
-                     QStringLiteral("INSERT INTO auth_transactions (id, request, csrf, browser, subject, auth_time, address, bytes, expires_at) "
-                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                     {QString::fromLatin1(id), QString::fromUtf8(authorizeRequestToJson(transaction.request)), QString::fromLatin1(transaction.csrf),
-                      QString::fromLatin1(transaction.browser), text(transaction.subject), transaction.authTime, text(transaction.address),
-                      qint64(transaction.bytes), transaction.expiresAt},
-                     QStringLiteral("cannot store the login"));
+    auto query
+        = m_database->execute(QStringLiteral("INSERT INTO auth_transactions (id, request, csrf, browser, subject, auth_time, address, bytes, expires_at) "
+                                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                              {QString::fromLatin1(id), QString::fromUtf8(authorizeRequestToJson(transaction.request)), QString::fromLatin1(transaction.csrf),
+                               QString::fromLatin1(transaction.browser), text(transaction.subject), transaction.authTime, text(transaction.address),
+                               qint64(transaction.bytes), transaction.expiresAt},
+                              QStringLiteral("cannot store the login"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -128,10 +115,9 @@ auto AuthorizationState::transaction(const QByteArray &id) const -> Result<std::
 {
     if (id.isEmpty())
         return std::optional<Transaction>();
-    auto query = run(*m_database,
-                     QStringLiteral("SELECT request, csrf, browser, subject, auth_time, address, bytes, expires_at FROM auth_transactions "
-                                    "WHERE id = ? AND expires_at > ?"),
-                     {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read the login"));
+    auto query = m_database->execute(QStringLiteral("SELECT request, csrf, browser, subject, auth_time, address, bytes, expires_at FROM auth_transactions "
+                                                    "WHERE id = ? AND expires_at > ?"),
+                                     {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read the login"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -153,8 +139,9 @@ auto AuthorizationState::transaction(const QByteArray &id) const -> Result<std::
 
 auto AuthorizationState::markLoggedIn(const QByteArray &id, const QString &subject, qint64 authTime, const QByteArray &csrf) -> Result<Done>
 {
-    auto query = run(*m_database, QStringLiteral("UPDATE auth_transactions SET subject = ?, auth_time = ?, csrf = ? WHERE id = ?"),
-                     {text(subject), authTime, QString::fromLatin1(csrf), QString::fromLatin1(id)}, QStringLiteral("cannot store the login's user"));
+    auto query
+        = m_database->execute(QStringLiteral("UPDATE auth_transactions SET subject = ?, auth_time = ?, csrf = ? WHERE id = ?"),
+                              {text(subject), authTime, QString::fromLatin1(csrf), QString::fromLatin1(id)}, QStringLiteral("cannot store the login's user"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -162,8 +149,8 @@ auto AuthorizationState::markLoggedIn(const QByteArray &id, const QString &subje
 
 auto AuthorizationState::takeTransaction(const QByteArray &id) -> Result<bool>
 {
-    auto query
-        = run(*m_database, QStringLiteral("DELETE FROM auth_transactions WHERE id = ?"), {QString::fromLatin1(id)}, QStringLiteral("cannot finish the login"));
+    auto query = m_database->execute(QStringLiteral("DELETE FROM auth_transactions WHERE id = ?"), {QString::fromLatin1(id)},
+                                     QStringLiteral("cannot finish the login"));
     if (!query)
         return Unexpected<QString>(query.error());
     return query->numRowsAffected() == 1;
@@ -174,8 +161,8 @@ auto AuthorizationState::takeTransaction(const QByteArray &id) -> Result<bool>
 
 auto AuthorizationState::putSession(const QByteArray &idHash, const Session &session) -> Result<Done>
 {
-    auto query = run(*m_database, QStringLiteral("INSERT INTO auth_sessions (id_hash, subject, auth_time, expires_at) VALUES (?, ?, ?, ?)"),
-                     {hex(idHash), text(session.subject), session.authTime, session.expiresAt}, QStringLiteral("cannot store the session"));
+    auto query = m_database->execute(QStringLiteral("INSERT INTO auth_sessions (id_hash, subject, auth_time, expires_at) VALUES (?, ?, ?, ?)"),
+                                     {hex(idHash), text(session.subject), session.authTime, session.expiresAt}, QStringLiteral("cannot store the session"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -183,8 +170,8 @@ auto AuthorizationState::putSession(const QByteArray &idHash, const Session &ses
 
 auto AuthorizationState::session(const QByteArray &idHash) const -> Result<std::optional<Session>>
 {
-    auto query = run(*m_database, QStringLiteral("SELECT subject, auth_time, expires_at FROM auth_sessions WHERE id_hash = ? AND expires_at > ?"),
-                     {hex(idHash), m_clock()}, QStringLiteral("cannot read the session"));
+    auto query = m_database->execute(QStringLiteral("SELECT subject, auth_time, expires_at FROM auth_sessions WHERE id_hash = ? AND expires_at > ?"),
+                                     {hex(idHash), m_clock()}, QStringLiteral("cannot read the session"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -194,7 +181,7 @@ auto AuthorizationState::session(const QByteArray &idHash) const -> Result<std::
 
 auto AuthorizationState::dropSession(const QByteArray &idHash) -> Result<Done>
 {
-    auto query = run(*m_database, QStringLiteral("DELETE FROM auth_sessions WHERE id_hash = ?"), {hex(idHash)}, QStringLiteral("cannot end the session"));
+    auto query = m_database->execute(QStringLiteral("DELETE FROM auth_sessions WHERE id_hash = ?"), {hex(idHash)}, QStringLiteral("cannot end the session"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -206,10 +193,10 @@ auto AuthorizationState::dropSession(const QByteArray &idHash) -> Result<Done>
 auto AuthorizationState::putCode(const QByteArray &codeHash, const Code &code) -> Result<Done>
 {
     auto query
-        = run(*m_database, QStringLiteral("INSERT INTO auth_codes (code_hash, request, subject, scopes, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
-              {hex(codeHash), QString::fromUtf8(authorizeRequestToJson(code.request)), text(code.subject), code.scopes.join(QLatin1Char(' ')), code.authTime,
-               code.expiresAt},
-              QStringLiteral("cannot store the authorization code"));
+        = m_database->execute(QStringLiteral("INSERT INTO auth_codes (code_hash, request, subject, scopes, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+                              {hex(codeHash), QString::fromUtf8(authorizeRequestToJson(code.request)), text(code.subject), code.scopes.join(QLatin1Char(' ')),
+                               code.authTime, code.expiresAt},
+                              QStringLiteral("cannot store the authorization code"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -218,15 +205,15 @@ auto AuthorizationState::putCode(const QByteArray &codeHash, const Code &code) -
 auto AuthorizationState::redeemCode(const QByteArray &codeHash) -> Result<Redeemed>
 {
     // One conditional UPDATE: however many instances race, one of them flips `redeemed`.
-    auto flip = run(*m_database, QStringLiteral("UPDATE auth_codes SET redeemed = 1 WHERE code_hash = ? AND redeemed = 0 AND expires_at > ?"),
-                    {hex(codeHash), m_clock()}, QStringLiteral("cannot redeem the authorization code"));
+    auto flip = m_database->execute(QStringLiteral("UPDATE auth_codes SET redeemed = 1 WHERE code_hash = ? AND redeemed = 0 AND expires_at > ?"),
+                                    {hex(codeHash), m_clock()}, QStringLiteral("cannot redeem the authorization code"));
     if (!flip)
         return Unexpected<QString>(flip.error());
     const bool won = flip->numRowsAffected() == 1;
-    auto query = run(*m_database,
-                     QStringLiteral("SELECT request, subject, scopes, auth_time, expires_at, redeemed, refresh_family, access_fingerprint, access_expires_at "
-                                    "FROM auth_codes WHERE code_hash = ?"),
-                     {hex(codeHash)}, QStringLiteral("cannot read the authorization code"));
+    auto query = m_database->execute(
+        QStringLiteral("SELECT request, subject, scopes, auth_time, expires_at, redeemed, refresh_family, access_fingerprint, access_expires_at "
+                       "FROM auth_codes WHERE code_hash = ?"),
+        {hex(codeHash)}, QStringLiteral("cannot read the authorization code"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -250,9 +237,10 @@ auto AuthorizationState::redeemCode(const QByteArray &codeHash) -> Result<Redeem
 auto AuthorizationState::noteCodeTokens(const QByteArray &codeHash, const QByteArray &refreshFamily, const QByteArray &accessFingerprint,
                                         qint64 accessExpiresAt) -> Result<Done>
 {
-    auto query = run(*m_database, QStringLiteral("UPDATE auth_codes SET refresh_family = ?, access_fingerprint = ?, access_expires_at = ? WHERE code_hash = ?"),
-                     {text(QString::fromLatin1(refreshFamily)), hex(accessFingerprint), accessExpiresAt, hex(codeHash)},
-                     QStringLiteral("cannot note what the authorization code bought"));
+    auto query
+        = m_database->execute(QStringLiteral("UPDATE auth_codes SET refresh_family = ?, access_fingerprint = ?, access_expires_at = ? WHERE code_hash = ?"),
+                              {text(QString::fromLatin1(refreshFamily)), hex(accessFingerprint), accessExpiresAt, hex(codeHash)},
+                              QStringLiteral("cannot note what the authorization code bought"));
     if (!query)
         return Unexpected<QString>(query.error());
     return Done{};
@@ -267,8 +255,8 @@ void AuthorizationState::revokeAccessToken(const QByteArray &fingerprint, qint64
     if (expiresAt <= now)
         return; // refused anyway
     m_revocations->revoke(fingerprint, expiresAt, now);
-    if (auto stored = run(*m_database, QStringLiteral("INSERT INTO revoked_tokens (fingerprint, expires_at) VALUES (?, ?)"), {hex(fingerprint), expiresAt},
-                          QStringLiteral("cannot share a revocation"));
+    if (auto stored = m_database->execute(QStringLiteral("INSERT INTO revoked_tokens (fingerprint, expires_at) VALUES (?, ?)"), {hex(fingerprint), expiresAt},
+                                          QStringLiteral("cannot share a revocation"));
         !stored)
         qCCritical(lcState).noquote() << stored.error() << "- the token is refused by this instance only";
 }
@@ -277,8 +265,8 @@ auto AuthorizationState::followRevocations() -> Result<int>
 {
     // Identity values can commit out of order under concurrent writers: look back a little each time
     // (revoking twice is harmless).
-    auto query = run(*m_database, QStringLiteral("SELECT id, fingerprint, expires_at FROM revoked_tokens WHERE id > ? AND expires_at > ? ORDER BY id"),
-                     {m_lastRevocation - 256, m_clock()}, QStringLiteral("cannot read the revocations"));
+    auto query = m_database->execute(QStringLiteral("SELECT id, fingerprint, expires_at FROM revoked_tokens WHERE id > ? AND expires_at > ? ORDER BY id"),
+                                     {m_lastRevocation - 256, m_clock()}, QStringLiteral("cannot read the revocations"));
     if (!query)
         return Unexpected<QString>(query.error());
     int fresh = 0;
@@ -297,11 +285,11 @@ auto AuthorizationState::sharedSecret(const QString &name) -> Result<QByteArray>
 {
     QByteArray candidate(32, Qt::Uninitialized);
     QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(candidate.data()), reinterpret_cast<quint32 *>(candidate.data() + candidate.size()));
-    auto offered = run(*m_database, QStringLiteral("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
-                       {name, hex(candidate)}, QStringLiteral("cannot store a server secret"));
+    auto offered = m_database->execute(QStringLiteral("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
+                                       {name, hex(candidate)}, QStringLiteral("cannot store a server secret"));
     if (!offered)
         return Unexpected<QString>(offered.error());
-    auto query = run(*m_database, QStringLiteral("SELECT value FROM server_secrets WHERE name = ?"), {name}, QStringLiteral("cannot read a server secret"));
+    auto query = m_database->execute(QStringLiteral("SELECT value FROM server_secrets WHERE name = ?"), {name}, QStringLiteral("cannot read a server secret"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -319,7 +307,7 @@ void AuthorizationState::prune()
         {QStringLiteral("DELETE FROM revoked_tokens WHERE expires_at <= ?"), {now}},
     };
     for (const auto &[sql, values] : statements) {
-        if (auto done = run(*m_database, sql, values, QStringLiteral("cannot forget what expired")); !done)
+        if (auto done = m_database->execute(sql, values, QStringLiteral("cannot forget what expired")); !done)
             qCWarning(lcState).noquote() << done.error();
     }
 }

@@ -20,19 +20,6 @@ QString fingerprintOf(QByteArrayView token)
     return QString::fromLatin1(server::TokenRevocations::fingerprint(token).toHex());
 }
 
-Expected<QSqlQuery, QString> run(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what)
-{
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        return Unexpected<QString>(Database::describe(what, query.lastError()));
-    for (const QVariant &value : values)
-        query.addBindValue(value);
-    if (!query.exec())
-        return Unexpected<QString>(Database::describe(what, query.lastError()));
-    return query;
-}
-
 } // namespace
 
 QByteArray RefreshTokens::newToken()
@@ -48,16 +35,17 @@ Expected<RefreshTokens::Issued, QString> RefreshTokens::start(const RefreshGrant
     Issued issued{newToken(), newToken()};
     const QString current = fingerprintOf(issued.token);
     auto stored = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
-        auto family = run(db,
-                          QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, inactivity_seconds, "
-                                         "created_at, last_used_at, current_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                          {QString::fromLatin1(issued.family), grant.clientId, grant.subject, grant.audience.isNull() ? QStringLiteral("") : grant.audience,
-                           grant.scopes.join(QLatin1Char(' ')), lifetimes.absoluteSeconds, lifetimes.inactivitySeconds, now, now, current},
-                          QStringLiteral("cannot store the refresh token"));
+        auto family = Database::execute(
+            db,
+            QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, inactivity_seconds, "
+                           "created_at, last_used_at, current_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            {QString::fromLatin1(issued.family), grant.clientId, grant.subject, grant.audience.isNull() ? QStringLiteral("") : grant.audience,
+             grant.scopes.join(QLatin1Char(' ')), lifetimes.absoluteSeconds, lifetimes.inactivitySeconds, now, now, current},
+            QStringLiteral("cannot store the refresh token"));
         if (!family)
             return Unexpected<QString>(family.error());
-        auto token = run(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"), {current, QString::fromLatin1(issued.family)},
-                         QStringLiteral("cannot store the refresh token"));
+        auto token = Database::execute(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"),
+                                       {current, QString::fromLatin1(issued.family)}, QStringLiteral("cannot store the refresh token"));
         if (!token)
             return Unexpected<QString>(token.error());
         return Done{};
@@ -69,11 +57,11 @@ Expected<RefreshTokens::Issued, QString> RefreshTokens::start(const RefreshGrant
 
 Expected<std::optional<RefreshTokens::Family>, QString> RefreshTokens::familyOf(QByteArrayView token) const
 {
-    auto query = run(m_database->connection(),
-                     QStringLiteral("SELECT f.id, f.client_id, f.subject, f.audience, f.scopes, f.absolute_seconds, f.inactivity_seconds, f.created_at, "
-                                    "f.last_used_at, f.current_token, f.revoked FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family "
-                                    "WHERE t.fingerprint = ?"),
-                     {fingerprintOf(token)}, QStringLiteral("cannot read the refresh token"));
+    auto query = m_database->execute(
+        QStringLiteral("SELECT f.id, f.client_id, f.subject, f.audience, f.scopes, f.absolute_seconds, f.inactivity_seconds, f.created_at, "
+                       "f.last_used_at, f.current_token, f.revoked FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family "
+                       "WHERE t.fingerprint = ?"),
+        {fingerprintOf(token)}, QStringLiteral("cannot read the refresh token"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -129,16 +117,16 @@ Expected<RefreshTokens::Issued, RefreshTokens::Refusal> RefreshTokens::rotate(QB
     bool moved = false;
     auto rotated = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
         // Compare-and-set: only the request that still holds the current token moves the family on.
-        auto update
-            = run(db, QStringLiteral("UPDATE refresh_families SET current_token = ?, last_used_at = ? WHERE id = ? AND current_token = ? AND revoked = 0"),
-                  {successor, m_clock(), QString::fromLatin1(id), presented}, QStringLiteral("cannot rotate the refresh token"));
+        auto update = Database::execute(
+            db, QStringLiteral("UPDATE refresh_families SET current_token = ?, last_used_at = ? WHERE id = ? AND current_token = ? AND revoked = 0"),
+            {successor, m_clock(), QString::fromLatin1(id), presented}, QStringLiteral("cannot rotate the refresh token"));
         if (!update)
             return Unexpected<QString>(update.error());
         moved = update->numRowsAffected() == 1;
         if (!moved)
             return Done{};
-        auto insert = run(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"), {successor, QString::fromLatin1(id)},
-                          QStringLiteral("cannot store the refresh token"));
+        auto insert = Database::execute(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"),
+                                        {successor, QString::fromLatin1(id)}, QStringLiteral("cannot store the refresh token"));
         if (!insert)
             return Unexpected<QString>(insert.error());
         return Done{};
@@ -156,11 +144,11 @@ Expected<RefreshTokens::Issued, RefreshTokens::Refusal> RefreshTokens::rotate(QB
 
 void RefreshTokens::noteAccessToken(const QByteArray &family, const QByteArray &fingerprint, qint64 expiresAt)
 {
-    auto noted = run(m_database->connection(), // Two refreshes in one second can mint byte-identical tokens: noted once.
-                     QStringLiteral("INSERT INTO refresh_access_tokens (family, fingerprint, expires_at) VALUES (?, ?, ?) "
-                                    "ON CONFLICT (family, fingerprint) DO NOTHING"),
-                     {QString::fromLatin1(family), QString::fromLatin1(fingerprint.toHex()), expiresAt},
-                     QStringLiteral("cannot note an access token of a refresh-token family"));
+    auto noted = m_database->execute( // Two refreshes in one second can mint byte-identical tokens: noted once.
+        QStringLiteral("INSERT INTO refresh_access_tokens (family, fingerprint, expires_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (family, fingerprint) DO NOTHING"),
+        {QString::fromLatin1(family), QString::fromLatin1(fingerprint.toHex()), expiresAt},
+        QStringLiteral("cannot note an access token of a refresh-token family"));
     if (!noted)
         qCWarning(lcRefresh).noquote() << noted.error();
 }
@@ -178,14 +166,14 @@ RefreshTokens::Revocation RefreshTokens::revoke(QByteArrayView token, const QStr
 
 void RefreshTokens::revokeFamily(const QByteArray &id)
 {
-    auto revoked = run(m_database->connection(), QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ?"), {QString::fromLatin1(id)},
-                       QStringLiteral("cannot revoke a refresh-token family"));
+    auto revoked = m_database->execute(QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ?"), {QString::fromLatin1(id)},
+                                       QStringLiteral("cannot revoke a refresh-token family"));
     if (!revoked) {
         qCCritical(lcRefresh).noquote() << revoked.error();
         return;
     }
-    auto issued = run(m_database->connection(), QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
-                      {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read a family's access tokens"));
+    auto issued = m_database->execute(QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
+                                      {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read a family's access tokens"));
     if (!issued) {
         qCCritical(lcRefresh).noquote() << issued.error();
         return;
@@ -207,13 +195,14 @@ void RefreshTokens::prune()
         const QString expired
             = QStringLiteral("SELECT id FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?");
         for (const QString &table : {QStringLiteral("refresh_tokens"), QStringLiteral("refresh_access_tokens")}) {
-            auto gone = run(db, QStringLiteral("DELETE FROM %1 WHERE family IN (%2)").arg(table, expired), {now, now},
-                            QStringLiteral("cannot forget expired refresh tokens"));
+            auto gone = Database::execute(db, QStringLiteral("DELETE FROM %1 WHERE family IN (%2)").arg(table, expired), {now, now},
+                                          QStringLiteral("cannot forget expired refresh tokens"));
             if (!gone)
                 return Unexpected<QString>(gone.error());
         }
-        auto gone = run(db, QStringLiteral("DELETE FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?"),
-                        {now, now}, QStringLiteral("cannot forget expired refresh-token families"));
+        auto gone = Database::execute(
+            db, QStringLiteral("DELETE FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?"), {now, now},
+            QStringLiteral("cannot forget expired refresh-token families"));
         if (!gone)
             return Unexpected<QString>(gone.error());
         return Done{};

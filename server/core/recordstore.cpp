@@ -284,6 +284,14 @@ bool RecordStore::WalIndexView::changed(std::atomic<quint64> &generation)
     return true;
 }
 
+QString RecordStore::failed(QSqlQuery &query, const QString &what) const
+{
+    const QString message = failure(what, query.lastError());
+    query = QSqlQuery();
+    m_database->reviveIfLost();
+    return message;
+}
+
 std::optional<quint64> RecordStore::revision() const
 {
     // Fast path: any commit by any connection of any process changes the shared wal-index header;
@@ -294,8 +302,17 @@ std::optional<quint64> RecordStore::revision() const
         return m_generation.load(std::memory_order_acquire);
     }
     ThreadConnection *connection = threadConnection();
-    if (!connection || !connection->dataVersion->exec() || !connection->dataVersion->next())
+    if (!connection)
         return std::nullopt;
+    if (!connection->dataVersion->exec() || !connection->dataVersion->next()) {
+        // Prepared on a connection that may be gone: prepared again on the next call.
+        {
+            QMutexLocker lock(&m_connectionsMutex);
+            m_connections.remove(QThread::currentThread());
+        }
+        m_database->reviveIfLost();
+        return std::nullopt;
+    }
     const quint64 dataVersion = connection->dataVersion->value(0).toULongLong();
     connection->dataVersion->finish();
     // data_version is per connection: it moves when *another* connection commits. A thread's first
@@ -312,7 +329,7 @@ Expected<QJsonArray, QString> RecordStore::list(const ApiSpec &spec) const
     QSqlQuery query(database());
     query.setForwardOnly(true);
     if (!query.exec(selectSql(spec) + QStringLiteral(" ORDER BY ") + orderByOf(spec, postgres())))
-        return Unexpected<QString>(failure(QStringLiteral("cannot list %1").arg(spec.table), query.lastError()));
+        return Unexpected<QString>(failed(query, QStringLiteral("cannot list %1").arg(spec.table)));
     QJsonArray records;
     while (query.next())
         records.append(readRecord(query, spec));
@@ -326,7 +343,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::get(const ApiSpec &sp
     query.prepare(selectSql(spec) + QStringLiteral(" WHERE id = ?"));
     query.addBindValue(id);
     if (!query.exec())
-        return Unexpected<QString>(failure(QStringLiteral("cannot read %1 %2").arg(spec.singular).arg(id), query.lastError()));
+        return Unexpected<QString>(failed(query, QStringLiteral("cannot read %1 %2").arg(spec.singular).arg(id)));
     if (!query.next())
         return std::optional<QJsonObject>();
     return std::optional<QJsonObject>(readRecord(query, spec));
@@ -340,7 +357,7 @@ Expected<QJsonObject, QString> RecordStore::create(const ApiSpec &spec, const QJ
                       .arg(quoted(spec.table), columns.join(QLatin1String(", ")), QStringList(columns.size(), QStringLiteral("?")).join(QLatin1String(", "))));
     bindRecord(query, spec, record);
     if (!query.exec() || !query.next())
-        return Unexpected<QString>(failure(QStringLiteral("cannot create %1").arg(spec.singular), query.lastError()));
+        return Unexpected<QString>(failed(query, QStringLiteral("cannot create %1").arg(spec.singular)));
     const qint64 id = query.value(0).toLongLong();
     query.finish();
     announceWrite();
@@ -359,7 +376,7 @@ Expected<std::optional<QJsonObject>, QString> RecordStore::replace(const ApiSpec
     bindRecord(query, spec, record);
     query.addBindValue(id);
     if (!query.exec())
-        return Unexpected<QString>(failure(QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id), query.lastError()));
+        return Unexpected<QString>(failed(query, QStringLiteral("cannot update %1 %2").arg(spec.singular).arg(id)));
     announceWrite();
     if (query.numRowsAffected() == 0)
         return std::optional<QJsonObject>();
@@ -374,7 +391,7 @@ Expected<bool, QString> RecordStore::remove(const ApiSpec &spec, qint64 id)
     query.prepare(QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(quoted(spec.table)));
     query.addBindValue(id);
     if (!query.exec())
-        return Unexpected<QString>(failure(QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id), query.lastError()));
+        return Unexpected<QString>(failed(query, QStringLiteral("cannot delete %1 %2").arg(spec.singular).arg(id)));
     announceWrite();
     return query.numRowsAffected() > 0;
 }

@@ -70,6 +70,8 @@ private:
     QSqlDatabase database() const { return m_database->connection(); }
     ThreadConnection *threadConnection() const;
     bool postgres() const { return m_database->engine() == store::Engine::Postgres; }
+    // The message for a failed statement; a lost connection is opened again for the next call.
+    QString failed(QSqlQuery &query, const QString &what) const;
     // PostgreSQL: tells every instance's list caches that a write happened (after it committed).
     void announceWrite() const;
 

@@ -104,6 +104,47 @@ QString Database::describe(const QString &what, const QSqlError &error)
     return QStringLiteral("%1: %2").arg(what, text.simplified().left(300));
 }
 
+Expected<QSqlQuery, QString> Database::execute(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql)) {
+        const QString error = describe(what, query.lastError());
+        query = QSqlQuery();
+        reviveIfLost(db);
+        return Unexpected<QString>(error);
+    }
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec()) {
+        const QString error = describe(what, query.lastError());
+        query = QSqlQuery();
+        reviveIfLost(db);
+        return Unexpected<QString>(error);
+    }
+    return query;
+}
+
+void Database::reviveIfLost(QSqlDatabase db)
+{
+    if (db.driverName() != QLatin1String("QPSQL"))
+        return; // a SQLite file does not go away between statements
+    if (db.isOpen()) {
+        QSqlQuery probe(db);
+        if (probe.exec(QStringLiteral("SELECT 1")))
+            return; // the statement failed, the connection is fine
+        // 25P02: inside a transaction that an earlier error aborted; the connection itself is fine.
+        if (probe.lastError().nativeErrorCode() == QLatin1String("25P02"))
+            return;
+    }
+    qCWarning(lcDatabase).noquote() << "the connection to" << db.hostName() << "was lost; opening it again";
+    db.close();
+    if (db.open())
+        qCInfo(lcDatabase).noquote() << "connected again to" << db.hostName();
+    else
+        qCWarning(lcDatabase).noquote() << describe(QStringLiteral("cannot connect again"), db.lastError());
+}
+
 Expected<QSqlDatabase, QString> Database::openConnection(const QString &name) const
 {
     const bool sqlite = m_location.engine == Engine::Sqlite;

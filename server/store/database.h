@@ -5,6 +5,8 @@
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
 #include <QString>
 
 #include <functional>
@@ -76,6 +78,20 @@ public:
     // rolled back when it fails. `exclusive`: serialized against every other writer (SQLite's BEGIN
     // IMMEDIATE; a PostgreSQL advisory lock), for read-then-write steps no single statement covers.
     Expected<Done, QString> transaction(const std::function<Expected<Done, QString>(QSqlDatabase &)> &work, bool exclusive = false) const;
+
+    // Prepares `sql` on `db`, binds `values` in order and runs it (forward-only); `what` starts the error.
+    static Expected<QSqlQuery, QString> execute(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what);
+    // The same on this thread's connection.
+    Expected<QSqlQuery, QString> execute(const QString &sql, const QVariantList &values, const QString &what) const
+    {
+        return execute(connection(), sql, values, what);
+    }
+
+    // After a failed statement: when the connection itself is gone (the PostgreSQL server restarted, a
+    // network hiccup, the backend terminated), opens it again so the next request works. The failed
+    // statement is not repeated: whether it took effect is unknown, and the caller already reports it.
+    static void reviveIfLost(QSqlDatabase db);
+    void reviveIfLost() const { reviveIfLost(connection()); }
 
     // The text of an SQL error, kept short and free of bound values.
     static QString describe(const QString &what, const QSqlError &error);

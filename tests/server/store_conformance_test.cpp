@@ -96,28 +96,6 @@ private:
 
 PostgresServer *postgres = nullptr;
 
-class StoreConformance : public ::testing::TestWithParam<Engine>
-{
-protected:
-    void SetUp() override
-    {
-        m_location = GetParam() == Engine::Sqlite ? DatabaseLocation::sqlite(m_dir.filePath(QStringLiteral("organizer.sqlite"))) : postgres->freshDatabase();
-    }
-    // Another instance on the same data: a Database with connections of its own.
-    std::shared_ptr<Database> instance()
-    {
-        auto database = Database::open(m_location);
-        EXPECT_TRUE(database) << (database ? std::string() : database.error().toStdString());
-        return database ? database.value() : nullptr;
-    }
-    const catalogue::ApiSpec &contacts() const { return *catalogue::organizerService().api(QStringLiteral("contacts")); }
-    const catalogue::ApiSpec &calendar() const { return *catalogue::organizerService().api(QStringLiteral("calendar")); }
-
-    QTemporaryDir m_dir;
-    DatabaseLocation m_location;
-    jose::Clock m_clock = [] { return QDateTime::currentSecsSinceEpoch(); };
-};
-
 // Runs `work(i)` on `count` threads at once, each with its own instance, released together.
 template <typename Work>
 void race(int count, const std::function<std::shared_ptr<Database>()> &instance, Work work)
@@ -138,6 +116,35 @@ void race(int count, const std::function<std::shared_ptr<Database>()> &instance,
     for (auto &thread : threads)
         thread.join();
 }
+
+class StoreConformance : public ::testing::TestWithParam<Engine>
+{
+protected:
+    void SetUp() override
+    {
+        m_location = GetParam() == Engine::Sqlite ? DatabaseLocation::sqlite(m_dir.filePath(QStringLiteral("organizer.sqlite"))) : postgres->freshDatabase();
+    }
+    // Another instance on the same data: a Database with connections of its own.
+    std::shared_ptr<Database> instance()
+    {
+        auto database = Database::open(m_location);
+        EXPECT_TRUE(database) << (database ? std::string() : database.error().toStdString());
+        return database ? database.value() : nullptr;
+    }
+    // Runs `work(i, instance)` on `count` threads at once, each with an instance of its own.
+    template <typename Work>
+    void raceInstances(int count, Work work)
+    {
+        race(
+            count, [this] { return instance(); }, work);
+    }
+    const catalogue::ApiSpec &contacts() const { return *catalogue::organizerService().api(QStringLiteral("contacts")); }
+    const catalogue::ApiSpec &calendar() const { return *catalogue::organizerService().api(QStringLiteral("calendar")); }
+
+    QTemporaryDir m_dir;
+    DatabaseLocation m_location;
+    jose::Clock m_clock = [] { return QDateTime::currentSecsSinceEpoch(); };
+};
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -262,20 +269,18 @@ TEST_P(StoreConformance, ConcurrentWritersOnTwoInstancesLoseNothing)
     server::RecordStore::open(instance(), catalogue::organizerService().apis).value(); // tables and seed
     std::mutex mutex;
     QList<qint64> ids;
-    race(
-        2, [this] { return instance(); },
-        [&](int i, const std::shared_ptr<Database> &database) {
-            auto store = server::RecordStore::open(database, catalogue::organizerService().apis);
-            ASSERT_TRUE(store) << store.error().toStdString();
-            for (int n = 0; n < 40; ++n) {
-                auto created = (*store)->create(contacts(),
-                                                {{QStringLiteral("name"), QStringLiteral("w%1-%2").arg(i).arg(n)},
-                                                 {QStringLiteral("email"), QStringLiteral("w%1-%2@example.org").arg(i).arg(n)}});
-                ASSERT_TRUE(created) << created.error().toStdString();
-                std::lock_guard lock(mutex);
-                ids.append(created->value(QLatin1String("id")).toInteger());
-            }
-        });
+    raceInstances(2, [&](int i, const std::shared_ptr<Database> &database) {
+        auto store = server::RecordStore::open(database, catalogue::organizerService().apis);
+        ASSERT_TRUE(store) << store.error().toStdString();
+        for (int n = 0; n < 40; ++n) {
+            auto created = (*store)->create(contacts(),
+                                            {{QStringLiteral("name"), QStringLiteral("w%1-%2").arg(i).arg(n)},
+                                             {QStringLiteral("email"), QStringLiteral("w%1-%2@example.org").arg(i).arg(n)}});
+            ASSERT_TRUE(created) << created.error().toStdString();
+            std::lock_guard lock(mutex);
+            ids.append(created->value(QLatin1String("id")).toInteger());
+        }
+    });
     EXPECT_EQ(QSet<qint64>(ids.begin(), ids.end()).size(), 80) << "every id distinct";
     auto reader = server::RecordStore::open(instance(), catalogue::organizerService().apis).value();
     EXPECT_EQ(reader->list(contacts()).value().size(), 6 + 80);
@@ -410,15 +415,13 @@ TEST_P(StoreConformance, ALoginStartedOnOneInstanceContinuesOnTheOtherAndEndsOnc
 
     // The consent answered on both instances at once: one completes it.
     std::atomic<int> winners{0};
-    race(
-        2, [this] { return instance(); },
-        [&](int, const std::shared_ptr<Database> &database) {
-            authorization::AuthorizationState state(database, &revocations, m_clock);
-            auto taken = state.takeTransaction("tx1");
-            ASSERT_TRUE(taken) << taken.error().toStdString();
-            if (*taken)
-                ++winners;
-        });
+    raceInstances(2, [&](int, const std::shared_ptr<Database> &database) {
+        authorization::AuthorizationState state(database, &revocations, m_clock);
+        auto taken = state.takeTransaction("tx1");
+        ASSERT_TRUE(taken) << taken.error().toStdString();
+        if (*taken)
+            ++winners;
+    });
     EXPECT_EQ(winners.load(), 1);
     EXPECT_FALSE(first.transaction("tx1").value().has_value());
 }
@@ -455,21 +458,19 @@ TEST_P(StoreConformance, ACodeRacedByEightInstancesIsRedeemedExactlyOnce)
 
     std::atomic<int> redeemed{0};
     std::atomic<int> again{0};
-    race(
-        8, [this] { return instance(); },
-        [&](int, const std::shared_ptr<Database> &database) {
-            authorization::AuthorizationState state(database, &revocations, m_clock);
-            auto outcome = state.redeemCode("code-hash");
-            ASSERT_TRUE(outcome) << outcome.error().toStdString();
-            if (outcome->outcome == authorization::AuthorizationState::Redemption::Redeemed) {
-                ++redeemed;
-                EXPECT_EQ(outcome->code.subject, QStringLiteral("auth0|alice"));
-                EXPECT_EQ(outcome->code.scopes, code.scopes);
-                EXPECT_EQ(outcome->code.request.codeChallenge, code.request.codeChallenge);
-            } else if (outcome->outcome == authorization::AuthorizationState::Redemption::PresentedAgain) {
-                ++again;
-            }
-        });
+    raceInstances(8, [&](int, const std::shared_ptr<Database> &database) {
+        authorization::AuthorizationState state(database, &revocations, m_clock);
+        auto outcome = state.redeemCode("code-hash");
+        ASSERT_TRUE(outcome) << outcome.error().toStdString();
+        if (outcome->outcome == authorization::AuthorizationState::Redemption::Redeemed) {
+            ++redeemed;
+            EXPECT_EQ(outcome->code.subject, QStringLiteral("auth0|alice"));
+            EXPECT_EQ(outcome->code.scopes, code.scopes);
+            EXPECT_EQ(outcome->code.request.codeChallenge, code.request.codeChallenge);
+        } else if (outcome->outcome == authorization::AuthorizationState::Redemption::PresentedAgain) {
+            ++again;
+        }
+    });
     EXPECT_EQ(redeemed.load(), 1);
     EXPECT_EQ(again.load(), 7);
 
@@ -517,19 +518,17 @@ TEST_P(StoreConformance, ARefreshRotationRacedOnTwoInstancesCannotForkTheFamily)
     std::atomic<int> rotated{0};
     std::mutex successorMutex;
     QByteArray successor;
-    race(
-        2, [this] { return instance(); },
-        [&](int, const std::shared_ptr<Database> &database) {
-            authorization::RefreshTokens tokens(database, revoke, m_clock);
-            auto next = tokens.rotate(started->token);
-            if (next) {
-                ++rotated;
-                std::lock_guard lock(successorMutex);
-                successor = next->token;
-            } else {
-                EXPECT_FALSE(next.error().unavailable) << next.error().reason.toStdString();
-            }
-        });
+    raceInstances(2, [&](int, const std::shared_ptr<Database> &database) {
+        authorization::RefreshTokens tokens(database, revoke, m_clock);
+        auto next = tokens.rotate(started->token);
+        if (next) {
+            ++rotated;
+            std::lock_guard lock(successorMutex);
+            successor = next->token;
+        } else {
+            EXPECT_FALSE(next.error().unavailable) << next.error().reason.toStdString();
+        }
+    });
     EXPECT_EQ(rotated.load(), 1) << "one rotation wins";
     // The loser saw the same token used twice: the family is revoked, its access tokens with it.
     auto afterRace = first.use(successor, QStringLiteral("app"));
@@ -572,13 +571,11 @@ TEST_P(StoreConformance, FailedLoginsCountedOnEveryInstanceAddUp)
     authorization::LoginThrottle first(instance(), QStringLiteral("account"), 3);
     authorization::LoginThrottle second(instance(), QStringLiteral("account"), 3);
     authorization::LoginThrottle otherKind(instance(), QStringLiteral("client"), 3);
-    race(
-        2, [this] { return instance(); },
-        [&](int, const std::shared_ptr<Database> &database) {
-            authorization::LoginThrottle throttle(database, QStringLiteral("account"), 3);
-            for (int i = 0; i < 5; ++i)
-                throttle.recordFailure(QStringLiteral("alice"), 1000);
-        });
+    raceInstances(2, [&](int, const std::shared_ptr<Database> &database) {
+        authorization::LoginThrottle throttle(database, QStringLiteral("account"), 3);
+        for (int i = 0; i < 5; ++i)
+            throttle.recordFailure(QStringLiteral("alice"), 1000);
+    });
     // Ten failures, three free: 2^(10-3) = 128 s from the last one.
     EXPECT_EQ(first.retryAfter(QStringLiteral("alice"), 1000), 128);
     EXPECT_EQ(second.retryAfter(QStringLiteral("alice"), 1100), 28);
@@ -609,17 +606,52 @@ TEST_P(StoreConformance, EveryInstanceGetsTheSameSharedSecret)
     server::TokenRevocations revocations;
     std::mutex mutex;
     QSet<QByteArray> secrets;
-    race(
-        4, [this] { return instance(); },
-        [&](int, const std::shared_ptr<Database> &database) {
-            authorization::AuthorizationState state(database, &revocations, m_clock);
-            auto secret = state.sharedSecret(QStringLiteral("logout-form-key"));
-            ASSERT_TRUE(secret) << secret.error().toStdString();
-            EXPECT_EQ(secret->size(), 32);
-            std::lock_guard lock(mutex);
-            secrets.insert(*secret);
-        });
+    raceInstances(4, [&](int, const std::shared_ptr<Database> &database) {
+        authorization::AuthorizationState state(database, &revocations, m_clock);
+        auto secret = state.sharedSecret(QStringLiteral("logout-form-key"));
+        ASSERT_TRUE(secret) << secret.error().toStdString();
+        EXPECT_EQ(secret->size(), 32);
+        std::lock_guard lock(mutex);
+        secrets.insert(*secret);
+    });
     EXPECT_EQ(secrets.size(), 1);
+}
+
+// PostgreSQL only: a SQLite file cannot drop its connection. The server restarts, or a backend is
+// terminated: the request under way fails (and says so), the next one is served on a new connection.
+TEST(StorePostgres, ALostConnectionIsOpenedAgainForTheNextRequest)
+{
+    const DatabaseLocation location = postgres->freshDatabase();
+    auto database = Database::open(location).value();
+    auto admin = Database::open(location).value();
+    auto records = server::RecordStore::open(database, catalogue::organizerService().apis).value();
+    server::TokenRevocations revocations;
+    authorization::AuthorizationState state(database, &revocations, [] { return QDateTime::currentSecsSinceEpoch(); });
+    const catalogue::ApiSpec &contacts = *catalogue::organizerService().api(QStringLiteral("contacts"));
+    auto terminate = [&] {
+        auto pid = database->execute(QStringLiteral("SELECT pg_backend_pid()"), {}, QStringLiteral("pid"));
+        ASSERT_TRUE(pid && pid->next());
+        auto killed = admin->execute(QStringLiteral("SELECT pg_terminate_backend(?)"), {pid->value(0)}, QStringLiteral("terminate"));
+        ASSERT_TRUE(killed) << killed.error().toStdString();
+    };
+
+    terminate();
+    EXPECT_FALSE(records->list(contacts)) << "the request under way fails";
+    auto listed = records->list(contacts);
+    ASSERT_TRUE(listed) << listed.error().toStdString();
+    EXPECT_EQ(listed->size(), 6);
+
+    terminate();
+    EXPECT_FALSE(records->revision().has_value());
+    EXPECT_TRUE(records->revision().has_value()) << "the revision query is prepared again on the new connection";
+
+    terminate();
+    EXPECT_FALSE(state.session("x"));
+    auto session = state.session("x");
+    ASSERT_TRUE(session) << session.error().toStdString();
+    EXPECT_FALSE(session->has_value());
+    ASSERT_TRUE(state.putSession("x", {QStringLiteral("auth0|alice"), 1, QDateTime::currentSecsSinceEpoch() + 60}));
+    EXPECT_TRUE(state.session("x").value().has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::Values(Engine::Sqlite, Engine::Postgres),
