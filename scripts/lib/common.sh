@@ -11,8 +11,8 @@ ORGANIZER_PACKAGES=(
     postgresql haproxy
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 qt6-svg-dev fonts-dejavu-core
     libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
-    xvfb xauth wrk procps curl time
-    lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot help2man
+    xvfb xauth wrk procps curl time systemd
+    lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot help2man init-system-helpers
     chromium
 )
 

@@ -20,12 +20,14 @@ namespace organizer::authorization {
 Q_DECLARE_LOGGING_CATEGORY(lcAuthorization)
 
 // The bundled, Auth0-compatible authorization server: /authorize with hosted login and consent pages,
-// /oauth/token, /userinfo, logout and discovery. Sessions, transactions, codes and refresh tokens
-// live in memory; consents are stored.
+// /oauth/token, /userinfo, logout and discovery. Everything it keeps between requests (logins under
+// way, sessions, codes, refresh-token families, consents, failed-login counts, revocations) is in the
+// server's database, so instances sharing one can each take any step of any login.
 class AuthorizationServer
 {
 public:
-    // `revocations`: where access tokens withdrawn before their expiry go (shared with the APIs).
+    // `revocations`: this process's list of access tokens withdrawn before their expiry (the APIs read
+    // it); `database`: where the state and the list every instance follows are kept.
     AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
                         std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database, server::TokenRevocations *revocations,
                         jose::Clock clock = jose::systemClock());

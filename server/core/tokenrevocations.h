@@ -11,9 +11,10 @@ namespace organizer::server {
 
 // Access tokens withdrawn before they expire: revoked at /oauth/revoke (RFC 7009 §2.1), issued from a
 // refresh-token family that was revoked, or from an authorization code presented twice (RFC 6749
-// §4.1.2). The bundled APIs and /userinfo refuse them. A JWT cannot be recalled, so this list only
-// works where the issuer and the API share a process; an entry lives until its token would expire.
-// Written by the authorization server's thread, read by every HTTP worker.
+// §4.1.2). The bundled APIs and /userinfo refuse them. A JWT cannot be recalled, so this list works
+// where the APIs follow the issuer's revocations: in its process, and in every instance sharing its
+// database (which copies the shared list in within a second). An entry lives until its token would
+// expire. Written by the authorization server's thread, read by every HTTP worker.
 class TokenRevocations
 {
 public:

@@ -492,15 +492,32 @@ TEST_P(StoreConformance, ACodeRacedByEightInstancesIsRedeemedExactlyOnce)
 // ---------------------------------------------------------------------------------------------
 // Refresh tokens, throttles, revocations, shared secrets
 
+// What refresh-token families revoke, from any thread.
+class RevokedAccessTokens
+{
+public:
+    authorization::RefreshTokens::RevokeAccessToken sink()
+    {
+        return [this](const QByteArray &fingerprint, qint64) {
+            std::lock_guard lock(m_mutex);
+            m_fingerprints.append(fingerprint);
+        };
+    }
+    bool contains(const QByteArray &fingerprint) const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_fingerprints.contains(fingerprint);
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QList<QByteArray> m_fingerprints;
+};
+
 TEST_P(StoreConformance, ARefreshRotationRacedOnTwoInstancesCannotForkTheFamily)
 {
-    server::TokenRevocations revocations;
-    std::mutex mutex;
-    QList<QByteArray> revoked;
-    auto revoke = [&](const QByteArray &fingerprint, qint64) {
-        std::lock_guard lock(mutex);
-        revoked.append(fingerprint);
-    };
+    RevokedAccessTokens revoked;
+    const auto revoke = revoked.sink();
     authorization::RefreshTokens first(instance(), revoke, m_clock);
     const authorization::RefreshGrant grant{QStringLiteral("app"),
                                             QStringLiteral("auth0|alice"),
@@ -539,14 +556,9 @@ TEST_P(StoreConformance, ARefreshRotationRacedOnTwoInstancesCannotForkTheFamily)
 
 TEST_P(StoreConformance, ARetiredRefreshTokenPresentedOnAnotherInstanceRevokesTheFamily)
 {
-    std::mutex mutex;
-    QList<QByteArray> revoked;
-    auto revoke = [&](const QByteArray &fingerprint, qint64) {
-        std::lock_guard lock(mutex);
-        revoked.append(fingerprint);
-    };
-    authorization::RefreshTokens first(instance(), revoke, m_clock);
-    authorization::RefreshTokens second(instance(), revoke, m_clock);
+    RevokedAccessTokens revoked;
+    authorization::RefreshTokens first(instance(), revoked.sink(), m_clock);
+    authorization::RefreshTokens second(instance(), revoked.sink(), m_clock);
     auto started
         = first.start({QStringLiteral("app"), QStringLiteral("auth0|alice"), QStringLiteral("organize"), {QStringLiteral("offline_access")}}, {3600, 600});
     ASSERT_TRUE(started);
