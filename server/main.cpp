@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QSocketNotifier>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
@@ -44,6 +45,53 @@ void quitOnTerminationSignals(QCoreApplication &app)
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+}
+
+// CWE-117: log messages carry request values (a client_id, a decoded path), and a CR, LF or another
+// control character in one would start a line that reads like a genuine record. Every message of every
+// category is escaped here, once, so that one record is always one line; the message pattern and
+// where records go stay Qt's default handler's. Backslashes are left alone: an escape a client spells
+// out itself cannot break a line, and doubling them would change every other message.
+QtMessageHandler defaultMessageHandler = nullptr;
+
+bool breaksALogLine(char16_t c)
+{
+    // C0 controls, DEL and the C1 controls (NEL among them), and the Unicode line and paragraph separators.
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+}
+
+QString withControlCharactersEscaped(const QString &message)
+{
+    if (std::none_of(message.cbegin(), message.cend(), [](QChar c) { return breaksALogLine(c.unicode()); }))
+        return message;
+    QString escaped;
+    escaped.reserve(message.size() + 16);
+    for (const QChar ch : message) {
+        const char16_t c = ch.unicode();
+        if (!breaksALogLine(c))
+            escaped += ch;
+        else if (c == u'\n')
+            escaped += QLatin1String("\\n");
+        else if (c == u'\r')
+            escaped += QLatin1String("\\r");
+        else if (c == u'\t')
+            escaped += QLatin1String("\\t");
+        else if (c < 0x80)
+            escaped += QStringLiteral("\\x%1").arg(int(c), 2, 16, QLatin1Char('0'));
+        else
+            escaped += QStringLiteral("\\u%1").arg(int(c), 4, 16, QLatin1Char('0'));
+    }
+    return escaped;
+}
+
+void logOneLinePerRecord(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const QString escaped = withControlCharactersEscaped(message);
+    if (defaultMessageHandler) {
+        defaultMessageHandler(type, context, escaped);
+        return;
+    }
+    std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, escaped)));
 }
 
 int fail(const QString &message)
@@ -221,6 +269,7 @@ int main(int argc, char *argv[])
 {
     if (qEnvironmentVariableIsEmpty("QT_MESSAGE_PATTERN"))
         qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning %{endif}%{if-critical}error %{endif}%{category}: %{message}"));
+    defaultMessageHandler = qInstallMessageHandler(logOneLinePerRecord);
     // Qt's own poll()-based event dispatcher: the HTTP workers wake once per batch of ready sockets,
     // and GLib's main-loop bookkeeping around each wake-up is work the server does not need.
     if (qEnvironmentVariableIsEmpty("QT_NO_GLIB"))

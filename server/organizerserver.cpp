@@ -139,6 +139,11 @@ Expected<QUrl, QString> OrganizerServer::start()
             m_minter->setIssuer(issuer);
             m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
             m_authorizationServer->bindIssuer(issuer);
+            for (const QString &identifier : m_authorizationServer->tenant().apisNamedLikeTheManagementApi())
+                qCWarning(lcAuth).noquote()
+                    << "tenant: the API" << identifier
+                    << "is named like a Management API; such identifiers are reserved, and the system API is used in its place"
+                    << "wherever they meet. Delete it (DELETE /api/v2/resource-servers/ID) or give it another identifier in the tenant file.";
             m_managementVerifier->setAudience(m_authorizationServer->tenant().managementAudience);
             // Instances sharing a database follow one another: revocations, tenant changes, rotated keys.
             m_follow.setInterval(1000);

@@ -40,6 +40,17 @@ ensure_packages() {
     fi
 }
 
+# The independent software the interop tests and the benchmark run, exactly as pinned in
+# tests/interop/package-lock.json. Skipped when node_modules already matches the lock file.
+ensure_interop_packages() {
+    local interop="$ROOT/tests/interop"
+    if ! cmp -s "$interop/package-lock.json" "$interop/node_modules/.organizer-lock" 2>/dev/null; then
+        log "installing the interoperability tests' npm packages (npm ci)"
+        (cd "$interop" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+        cp "$interop/package-lock.json" "$interop/node_modules/.organizer-lock"
+    fi
+}
+
 # The one configuration scripts/run and scripts/test share, so switching between them never rebuilds.
 ORGANIZER_CMAKE_ARGS=(-DORGANIZER_WERROR=ON -DORGANIZER_BUILD_TESTS=ON)
 

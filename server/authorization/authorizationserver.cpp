@@ -19,7 +19,7 @@ AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, Con
       m_clientThrottle(database, QStringLiteral("client")), m_unknownClientThrottle(database, QStringLiteral("unknown-client"), 20), m_revocations(revocations),
       m_state(database, revocations, clock),
       m_refresh(
-          database, [this](const QByteArray &fingerprint, qint64 expiresAt) { m_state.revokeAccessToken(fingerprint, expiresAt); }, clock)
+          database, [this](const QList<server::TokenRevocations::Revoked> &tokens) { m_revocations->revokeAll(tokens, m_clock()); }, clock)
 {
     m_sweeper.setInterval(30'000);
     QObject::connect(&m_sweeper, &QTimer::timeout, [this] { prune(); });
@@ -56,6 +56,17 @@ Expected<Transaction, http::Response> AuthorizationServer::pendingTransaction(co
     if (!found->has_value() || (needsUser && (*found)->subject.isEmpty()))
         return Unexpected<http::Response>(errorPage(400, QStringLiteral("This login has expired"), expired));
     return std::move(**found);
+}
+
+void AuthorizationServer::replaceTenant(Tenant tenant)
+{
+    // A verified secret is forgotten with its client or the secret it was checked against.
+    for (const Client &before : m_tenant.clients) {
+        const Client *after = tenant.client(before.clientId);
+        if (!after || after->secretHash != before.secretHash)
+            m_verifiedSecrets.forget(before.clientId);
+    }
+    m_tenant = std::move(tenant);
 }
 
 void AuthorizationServer::registerRoutes(http::Router &router)
@@ -131,6 +142,7 @@ void AuthorizationServer::prune()
     m_state.prune();
     m_refresh.prune();
     const qint64 now = m_clock();
+    m_revocations->prune(now);
     for (LoginThrottle *throttle : {&m_throttle, &m_unknownNameThrottle, &m_clientThrottle, &m_unknownClientThrottle})
         throttle->prune(now);
 }

@@ -10,10 +10,14 @@
 #include "refreshtokens.h"
 #include "tenant.h"
 #include "tokenminter.h"
+#include "verifiedsecrets.h"
 
 #include <QLoggingCategory>
 #include <QSet>
+#include <QThreadPool>
 #include <QTimer>
+
+#include <atomic>
 
 namespace organizer::authorization {
 
@@ -35,7 +39,7 @@ public:
     void registerRoutes(http::Router &router);
     const Tenant &tenant() const { return m_tenant; }
     // The Management API's changes, live: requests already under way finish on what they read.
-    void replaceTenant(Tenant tenant) { m_tenant = std::move(tenant); }
+    void replaceTenant(Tenant tenant);
     void bindIssuer(const QString &issuer) { m_tenant.bindIssuer(issuer); }
     // Takes on what other instances on the same database did that this one caches (revocations).
     void followSharedState();
@@ -55,11 +59,9 @@ public:
 
 private:
     // Pending logins are bounded, so a flood of /authorize requests cannot grow the store: per address
-    // and in total, by count and by the bytes their parameters hold.
-    static constexpr qsizetype kMaxTransactions = 20'000;
-    static constexpr qsizetype kMaxTransactionBytes = 16 * 1024 * 1024;
-    static constexpr qsizetype kMaxTransactionsPerAddress = 2'000;
-    static constexpr qsizetype kMaxTransactionBytesPerAddress = 4 * 1024 * 1024;
+    // group and in total, by count and by the bytes their parameters hold. At a bound the oldest of the
+    // heaviest sender go, never the newcomer: a flood only ever pushes out its own.
+    static constexpr PendingLoginLimits kPendingLoginLimits{2'000, 4 * 1024 * 1024, 20'000, 16 * 1024 * 1024};
     struct TokenIssue
     {
         http::Response response;
@@ -91,9 +93,20 @@ private:
     using ClientCheck = std::function<void(const Expected<ClientAuthentication, http::Response> &)>;
     // Calls `done` once, later when a secret must be checked (off the event loop).
     void authenticateClient(const http::Request &request, const FormData &parameters, ClientCheck done);
+    struct ClientCredentials
+    {
+        QString clientId;
+        QString secret;
+        bool usedBasic = false;
+        QString addressKey; // the sender's address group, for unknown client IDs
+    };
+    void checkClientSecret(const ClientCredentials &credentials, ClientCheck done);
+    void resumeClientChecks(const QString &clientKey);
+    static Unexpected<http::Response> invalidClientError(bool usedBasic, const QString &description);
+    static constexpr qsizetype kMaxClientChecksWaiting = 256; // per client ID, behind the one KDF check running
     http::Response tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const;
     http::Response busyPage() const;
-    http::Response clientCredentialsGrant(const Client &client, const FormData &parameters);
+    void clientCredentialsGrant(const Client &client, const FormData &parameters, http::Responder respond);
     http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
     http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
     TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented, const QString &nonce, qint64 authTime,
@@ -119,9 +132,14 @@ private:
     LoginThrottle m_unknownNameThrottle; // per address, names that do not exist
     LoginThrottle m_clientThrottle; // per client ID
     LoginThrottle m_unknownClientThrottle; // per address, client IDs that do not exist
-    QSet<QString> m_clientChecksRunning;
+    // Client IDs with a KDF check running, each with the requests waiting for its verdict.
+    QHash<QString, QList<QPair<ClientCredentials, ClientCheck>>> m_clientChecksWaiting;
+    VerifiedSecrets m_verifiedSecrets;
     BackgroundPasswordCheck m_passwordChecks;
     QObject m_context; // secret checks report back here; gone with the server, so late answers are dropped
+    static constexpr int kMaxSigningQueued = 1024;
+    std::atomic<int> m_signingQueued{0}; // before the pool: its tasks count down until it has waited for them
+    QThreadPool m_signing; // RS256 for machine-to-machine tokens, beside the event loop
     QTimer m_sweeper; // expired transactions, sessions and codes go even when no request comes
     server::TokenRevocations *m_revocations;
     AuthorizationState m_state;

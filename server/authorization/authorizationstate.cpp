@@ -83,32 +83,130 @@ AuthorizationState::AuthorizationState(std::shared_ptr<store::Database> database
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
-auto AuthorizationState::transactionBudget(const QString &address) const -> Result<Budget>
+namespace {
+
+// The budget row that counts every login under way; no address group is ever spelled like it.
+const QString kEveryone = QStringLiteral("*");
+
+Expected<AuthorizationState::Budget, QString> budgetOf(QSqlDatabase &db, const QString &group)
 {
-    const bool everyone = address.isNull();
-    auto query
-        = m_database->execute(everyone ? QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ?")
-                                       : QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions WHERE expires_at > ? AND address = ?"),
-                              everyone ? QVariantList{m_clock()} : QVariantList{m_clock(), address}, QStringLiteral("cannot count the logins under way"));
+    auto query = Database::execute(db, QStringLiteral("SELECT count, bytes FROM auth_transaction_budget WHERE address = ?"), {group},
+                                   QStringLiteral("cannot read the logins under way"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
-        return Budget{};
-    return Budget{qsizetype(query->value(0).toLongLong()), qsizetype(query->value(1).toLongLong())};
+        return AuthorizationState::Budget{};
+    return AuthorizationState::Budget{qsizetype(query->value(0).toLongLong()), qsizetype(query->value(1).toLongLong())};
 }
 
-auto AuthorizationState::putTransaction(const QByteArray &id, const Transaction &transaction) -> Result<Done>
+// Moves `group`'s row and the total by `count` logins of `bytes`; a group left with none goes.
+Expected<Done, QString> adjustBudget(QSqlDatabase &db, const QString &group, qint64 count, qint64 bytes)
 {
-    auto query
-        = m_database->execute(QStringLiteral("INSERT INTO auth_transactions (id, request, csrf, browser, subject, auth_time, address, bytes, expires_at) "
-                                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                              {QString::fromLatin1(id), QString::fromUtf8(authorizeRequestToJson(transaction.request)), QString::fromLatin1(transaction.csrf),
-                               QString::fromLatin1(transaction.browser), text(transaction.subject), transaction.authTime, text(transaction.address),
-                               qint64(transaction.bytes), transaction.expiresAt},
-                              QStringLiteral("cannot store the login"));
-    if (!query)
-        return Unexpected<QString>(query.error());
+    for (const QString &row : {group, kEveryone}) {
+        auto upsert = Database::execute(db,
+                                        QStringLiteral("INSERT INTO auth_transaction_budget (address, count, bytes) VALUES (?, ?, ?) ON CONFLICT (address) "
+                                                       "DO UPDATE SET count = auth_transaction_budget.count + excluded.count, "
+                                                       "bytes = auth_transaction_budget.bytes + excluded.bytes"),
+                                        {row, count, bytes}, QStringLiteral("cannot count the logins under way"));
+        if (!upsert)
+            return Unexpected<QString>(upsert.error());
+    }
+    auto empty = Database::execute(db, QStringLiteral("DELETE FROM auth_transaction_budget WHERE address = ? AND count <= 0"), {group},
+                                   QStringLiteral("cannot count the logins under way"));
+    if (!empty)
+        return Unexpected<QString>(empty.error());
     return Done{};
+}
+
+// Removes `group`'s oldest logins under way until at least `count` of them and `bytes` are gone.
+Expected<qsizetype, QString> evictOldest(QSqlDatabase &db, const QString &group, qsizetype count, qsizetype bytes)
+{
+    auto oldest = Database::execute(db, QStringLiteral("SELECT id, bytes FROM auth_transactions WHERE address = ? ORDER BY expires_at LIMIT 256"), {group},
+                                    QStringLiteral("cannot make room for a login"));
+    if (!oldest)
+        return Unexpected<QString>(oldest.error());
+    QStringList ids;
+    qint64 freed = 0;
+    while ((ids.size() < count || freed < bytes) && oldest->next()) {
+        ids.append(oldest->value(0).toString());
+        freed += oldest->value(1).toLongLong();
+    }
+    oldest->finish();
+    for (const QString &id : ids) {
+        auto gone = Database::execute(db, QStringLiteral("DELETE FROM auth_transactions WHERE id = ?"), {id}, QStringLiteral("cannot make room for a login"));
+        if (!gone)
+            return Unexpected<QString>(gone.error());
+    }
+    if (!ids.isEmpty()) {
+        if (auto adjusted = adjustBudget(db, group, -qint64(ids.size()), -freed); !adjusted)
+            return Unexpected<QString>(adjusted.error());
+    }
+    return ids.size();
+}
+
+} // namespace
+
+auto AuthorizationState::transactionBudget(const QString &address) const -> Result<Budget>
+{
+    QSqlDatabase db = m_database->connection();
+    return budgetOf(db, address.isNull() ? kEveryone : address);
+}
+
+auto AuthorizationState::putTransaction(const QByteArray &id, const Transaction &transaction, const PendingLoginLimits &limits) -> Result<qsizetype>
+{
+    const QString group = text(transaction.address);
+    const qsizetype bytes = transaction.bytes;
+    qsizetype evicted = 0;
+    auto stored = m_database->transaction(
+        [&](QSqlDatabase &db) -> Expected<Done, QString> {
+            // Room is made, never refused: the group's own oldest go first when the group is past its
+            // share; then, while the total is past its bound, the oldest of whichever group holds most.
+            auto mine = budgetOf(db, group);
+            if (!mine)
+                return Unexpected<QString>(mine.error());
+            if (mine->count + 1 > limits.perGroupCount || mine->bytes + bytes > limits.perGroupBytes) {
+                auto made = evictOldest(db, group, mine->count + 1 - limits.perGroupCount, mine->bytes + bytes - limits.perGroupBytes);
+                if (!made)
+                    return Unexpected<QString>(made.error());
+                evicted += *made;
+            }
+            for (int round = 0; round < 64; ++round) {
+                auto all = budgetOf(db, kEveryone);
+                if (!all)
+                    return Unexpected<QString>(all.error());
+                if (all->count + 1 <= limits.totalCount && all->bytes + bytes <= limits.totalBytes)
+                    break;
+                auto heaviest = Database::execute(
+                    db, QStringLiteral("SELECT address FROM auth_transaction_budget WHERE address <> ? AND count > 0 ORDER BY bytes DESC, count DESC LIMIT 1"),
+                    {kEveryone}, QStringLiteral("cannot make room for a login"));
+                if (!heaviest)
+                    return Unexpected<QString>(heaviest.error());
+                if (!heaviest->next())
+                    break;
+                const QString from = heaviest->value(0).toString();
+                heaviest->finish();
+                auto made = evictOldest(db, from, all->count + 1 - limits.totalCount, all->bytes + bytes - limits.totalBytes);
+                if (!made)
+                    return Unexpected<QString>(made.error());
+                if (*made == 0)
+                    break; // the counters disagree with the table; the next prune() rebuilds them
+                evicted += *made;
+            }
+            auto insert = Database::execute(
+                db,
+                QStringLiteral("INSERT INTO auth_transactions (id, request, csrf, browser, subject, auth_time, address, bytes, expires_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {QString::fromLatin1(id), QString::fromUtf8(authorizeRequestToJson(transaction.request)), QString::fromLatin1(transaction.csrf),
+                 QString::fromLatin1(transaction.browser), text(transaction.subject), transaction.authTime, group, qint64(bytes), transaction.expiresAt},
+                QStringLiteral("cannot store the login"));
+            if (!insert)
+                return Unexpected<QString>(insert.error());
+            return adjustBudget(db, group, 1, bytes);
+        },
+        true);
+    if (!stored)
+        return Unexpected<QString>(stored.error());
+    return evicted;
 }
 
 auto AuthorizationState::transaction(const QByteArray &id) const -> Result<std::optional<Transaction>>
@@ -149,11 +247,23 @@ auto AuthorizationState::markLoggedIn(const QByteArray &id, const QString &subje
 
 auto AuthorizationState::takeTransaction(const QByteArray &id) -> Result<bool>
 {
-    auto query = m_database->execute(QStringLiteral("DELETE FROM auth_transactions WHERE id = ?"), {QString::fromLatin1(id)},
-                                     QStringLiteral("cannot finish the login"));
-    if (!query)
-        return Unexpected<QString>(query.error());
-    return query->numRowsAffected() == 1;
+    bool taken = false;
+    auto done = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        auto query = Database::execute(db, QStringLiteral("DELETE FROM auth_transactions WHERE id = ? RETURNING address, bytes"), {QString::fromLatin1(id)},
+                                       QStringLiteral("cannot finish the login"));
+        if (!query)
+            return Unexpected<QString>(query.error());
+        if (!query->next())
+            return Done{};
+        taken = true;
+        const QString group = query->value(0).toString();
+        const qint64 bytes = query->value(1).toLongLong();
+        query->finish();
+        return adjustBudget(db, group, -1, -bytes);
+    });
+    if (!done)
+        return Unexpected<QString>(done.error());
+    return taken;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,26 +380,33 @@ auto AuthorizationState::followRevocations() -> Result<int>
     if (!query)
         return Unexpected<QString>(query.error());
     int fresh = 0;
-    const qint64 now = m_clock();
+    // A family revoked elsewhere arrives as thousands of rows at once: into the list under one lock.
+    QList<server::TokenRevocations::Revoked> revoked;
     while (query->next()) {
         const qint64 id = query->value(0).toLongLong();
         if (id > m_lastRevocation)
             ++fresh;
         m_lastRevocation = std::max(m_lastRevocation, id);
-        m_revocations->revoke(QByteArray::fromHex(query->value(1).toString().toLatin1()), query->value(2).toLongLong(), now);
+        revoked.append({QByteArray::fromHex(query->value(1).toString().toLatin1()), query->value(2).toLongLong()});
     }
+    m_revocations->revokeAll(revoked, m_clock());
     return fresh;
 }
 
 auto AuthorizationState::sharedSecret(const QString &name) -> Result<QByteArray>
 {
+    return authorization::sharedSecret(*m_database, name);
+}
+
+Expected<QByteArray, QString> sharedSecret(const store::Database &database, const QString &name)
+{
     QByteArray candidate(32, Qt::Uninitialized);
     QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(candidate.data()), reinterpret_cast<quint32 *>(candidate.data() + candidate.size()));
-    auto offered = m_database->execute(QStringLiteral("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
-                                       {name, hex(candidate)}, QStringLiteral("cannot store a server secret"));
+    auto offered = database.execute(QStringLiteral("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
+                                    {name, hex(candidate)}, QStringLiteral("cannot store a server secret"));
     if (!offered)
         return Unexpected<QString>(offered.error());
-    auto query = m_database->execute(QStringLiteral("SELECT value FROM server_secrets WHERE name = ?"), {name}, QStringLiteral("cannot read a server secret"));
+    auto query = database.execute(QStringLiteral("SELECT value FROM server_secrets WHERE name = ?"), {name}, QStringLiteral("cannot read a server secret"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
@@ -300,8 +417,30 @@ auto AuthorizationState::sharedSecret(const QString &name) -> Result<QByteArray>
 void AuthorizationState::prune()
 {
     const qint64 now = m_clock();
+    // Expired logins under way go with their counters rebuilt in the same step: the one scan of the
+    // table is here, on the sweeper's timer, never on a request.
+    auto swept = m_database->transaction(
+        [now](QSqlDatabase &db) -> Expected<Done, QString> {
+            const QList<std::pair<QString, QVariantList>> steps{
+                {QStringLiteral("DELETE FROM auth_transactions WHERE expires_at <= ?"), {now}},
+                {QStringLiteral("DELETE FROM auth_transaction_budget"), {}},
+                {QStringLiteral("INSERT INTO auth_transaction_budget (address, count, bytes) SELECT address, COUNT(*), SUM(bytes) FROM auth_transactions "
+                                "GROUP BY address"),
+                 {}},
+                {QStringLiteral(
+                     "INSERT INTO auth_transaction_budget (address, count, bytes) SELECT ?, COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions"),
+                 {kEveryone}},
+            };
+            for (const auto &[sql, values] : steps) {
+                if (auto done = Database::execute(db, sql, values, QStringLiteral("cannot forget the logins that expired")); !done)
+                    return Unexpected<QString>(done.error());
+            }
+            return Done{};
+        },
+        true);
+    if (!swept)
+        qCWarning(lcState).noquote() << swept.error();
     const QList<std::pair<QString, QVariantList>> statements{
-        {QStringLiteral("DELETE FROM auth_transactions WHERE expires_at <= ?"), {now}},
         {QStringLiteral("DELETE FROM auth_sessions WHERE expires_at <= ?"), {now}},
         {QStringLiteral("DELETE FROM auth_codes WHERE expires_at <= ? AND access_expires_at <= ?"), {now, now}},
         {QStringLiteral("DELETE FROM revoked_tokens WHERE expires_at <= ?"), {now}},

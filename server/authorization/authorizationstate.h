@@ -10,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -26,6 +27,15 @@ struct Transaction
     qint64 authTime = 0;
     QString address; // who started it, for the per-address bound
     qsizetype bytes = 0; // roughly what it holds, for the storage bound
+};
+
+// Bounds on the logins under way, per address group and in total.
+struct PendingLoginLimits
+{
+    qsizetype perGroupCount = std::numeric_limits<qsizetype>::max();
+    qsizetype perGroupBytes = std::numeric_limits<qsizetype>::max();
+    qsizetype totalCount = std::numeric_limits<qsizetype>::max();
+    qsizetype totalBytes = std::numeric_limits<qsizetype>::max();
 };
 
 struct Session
@@ -67,9 +77,13 @@ public:
         qsizetype count = 0;
         qsizetype bytes = 0;
     };
-    // Unexpired transactions started from `address`, or by everyone when `address` is null.
+    // What the logins under way started from `address` (an address group) hold, or everyone's when
+    // `address` is null: two counters kept with every change, so reading them costs one row.
     Result<Budget> transactionBudget(const QString &address) const;
-    Result<Done> putTransaction(const QByteArray &id, const Transaction &transaction);
+    // Stores a login under way (its address group in `transaction.address`) within `limits`, making room
+    // rather than refusing it, so a flood never locks others out: past its group's share, the group's own
+    // oldest go; past the total, the oldest of the group that holds most. Returns how many went.
+    Result<qsizetype> putTransaction(const QByteArray &id, const Transaction &transaction, const PendingLoginLimits &limits = {});
     // nullopt: unknown, expired or finished.
     Result<std::optional<Transaction>> transaction(const QByteArray &id) const;
     Result<Done> markLoggedIn(const QByteArray &id, const QString &subject, qint64 authTime, const QByteArray &csrf);
@@ -112,6 +126,9 @@ private:
     jose::Clock m_clock;
     qint64 m_lastRevocation = 0;
 };
+
+// A random secret every instance on `database` shares, made by the first one that asks.
+Expected<QByteArray, QString> sharedSecret(const store::Database &database, const QString &name);
 
 QByteArray authorizeRequestToJson(const AuthorizeRequest &request);
 std::optional<AuthorizeRequest> authorizeRequestFromJson(const QByteArray &json);

@@ -24,28 +24,8 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     transaction.request = parsed.value();
     transaction.csrf = randomToken();
     transaction.expiresAt = m_clock() + kTransactionLifetime;
-    transaction.address = request.peer.toString();
+    transaction.address = http::addressGroup(request.peer); // counted like the HTTP layer's connections: IPv4, or IPv6 /64
     transaction.bytes = 512 + 2 * request.query.encode().size(); // its values, held as UTF-16
-    {
-        auto mine = m_state.transactionBudget(transaction.address);
-        if (!mine)
-            return storageUnavailable(mine.error());
-        if (mine->count >= kMaxTransactionsPerAddress || mine->bytes + transaction.bytes > kMaxTransactionBytesPerAddress) {
-            http::Response busy = errorPage(429, QStringLiteral("Too many logins in progress"),
-                                            QStringLiteral("This computer has started too many logins that were not finished. Wait a minute and try again."));
-            busy.setHeader("retry-after", "60");
-            return busy;
-        }
-        auto all = m_state.transactionBudget(QString());
-        if (!all)
-            return storageUnavailable(all.error());
-        if (all->count >= kMaxTransactions || all->bytes + transaction.bytes > kMaxTransactionBytes) {
-            http::Response busy
-                = errorPage(503, QStringLiteral("The login service is busy"), QStringLiteral("Too many logins are in progress. Try again in a minute."));
-            busy.setHeader("retry-after", "60");
-            return busy;
-        }
-    }
     const QHash<QByteArray, QByteArray> cookies = cookiesOf(request);
     transaction.browser = cookies.value(kBrowserCookie);
     bool newBrowser = false;
@@ -55,8 +35,10 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     }
 
     std::optional<Session> session = currentSession(request);
-    // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again.
-    if (session && transaction.request.maxAge >= 0 && m_clock() - session->authTime > transaction.request.maxAge) {
+    // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again, and max_age=0 is
+    // prompt=login — also within the second of the last login, which whole seconds cannot tell apart.
+    const qint64 maxAge = transaction.request.maxAge;
+    if (session && maxAge >= 0 && (maxAge == 0 || m_clock() - session->authTime > maxAge)) {
         if (transaction.request.prompt == QLatin1String("none"))
             return answerError(transaction.request, QStringLiteral("login_required"),
                                QStringLiteral("the last login is older than max_age=%1 seconds").arg(transaction.request.maxAge));
@@ -72,8 +54,12 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     }
     const QByteArray id = randomToken(24);
     const QByteArray browser = transaction.browser;
-    if (auto stored = m_state.putTransaction(id, transaction); !stored)
+    auto stored = m_state.putTransaction(id, transaction, kPendingLoginLimits);
+    if (!stored)
         return storageUnavailable(stored.error());
+    if (*stored > 0)
+        qCInfo(lcAuthorization).noquote() << "made room for a login from" << transaction.address << "by dropping" << *stored
+                                          << "unfinished logins (the oldest of the address that holds most)";
     http::Response response = advance(id, transaction);
     if (newBrowser)
         setCookie(response, kBrowserCookie, browser, kSessionLifetime);

@@ -37,6 +37,9 @@ QStringList grantedScopes(const QStringList &requested, const Api *api, const QS
     for (const QString &scope : requested) {
         if (isOpenIdScope(scope, api)) {
             granted.append(scope);
+        } else if (api && api->system) {
+            if (isCurrentUserScope(scope))
+                granted.append(scope);
         } else if (api && api->hasScope(scope) && (!api->rbac || permissions.contains(scope))) {
             granted.append(scope);
         }

@@ -11,6 +11,51 @@ namespace organizer::authorization {
 
 using namespace endpoint;
 
+namespace {
+
+// The audience a hint's signature and issuer are checked against: its own, whatever its shape (a
+// string, or an array with azp naming the client), so that only the signature and issuer decide
+// whether the hint came from here.
+QString claimedAudience(const QJsonObject &claims)
+{
+    const QJsonValue aud = claims.value(QLatin1String("aud"));
+    if (!aud.isArray())
+        return aud.toString();
+    const QJsonArray audiences = aud.toArray();
+    const QString azp = claims.value(QLatin1String("azp")).toString();
+    if (!azp.isEmpty() && audiences.contains(azp))
+        return azp;
+    return audiences.isEmpty() ? QString() : audiences.first().toString();
+}
+
+// The client a token of this issuer was issued to as an ID token, or nothing when it is not one.
+// This issuer signs access tokens with the same key, so the signature alone does not make an ID token
+// (RP-Initiated Logout §2): an access token has a "scope" (and "gty" from client_credentials,
+// "client_id" and typ at+jwt under RFC 9068), and its aud is an API; an ID token's aud is a client of
+// this tenant, alone, or among others with azp naming it (OpenID Connect Core §2).
+std::optional<QString> idTokenClient(const jose::VerifiedJwt &token, const Tenant &tenant)
+{
+    const QString type = token.header.value(QLatin1String("typ")).toString();
+    if (type.endsWith(QLatin1String("at+jwt"), Qt::CaseInsensitive))
+        return std::nullopt;
+    for (const QLatin1String accessTokenClaim : {QLatin1String("scope"), QLatin1String("gty"), QLatin1String("client_id"), QLatin1String("permissions")}) {
+        if (token.claims.contains(accessTokenClaim))
+            return std::nullopt;
+    }
+    const QJsonValue aud = token.claims.value(QLatin1String("aud"));
+    const QString azp = token.claims.value(QLatin1String("azp")).toString();
+    QString client = aud.isString() ? aud.toString() : azp;
+    if (client.isEmpty() && aud.isArray() && aud.toArray().size() == 1)
+        client = aud.toArray().first().toString();
+    if (aud.isArray() && !aud.toArray().contains(client))
+        return std::nullopt;
+    if (client.isEmpty() || (!azp.isEmpty() && azp != client) || !tenant.client(client) || token.subject().isEmpty())
+        return std::nullopt;
+    return client;
+}
+
+} // namespace
+
 http::Response AuthorizationServer::loggedOutPage() const
 {
     return page(200,
@@ -79,29 +124,36 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
     const QString target = param(request.query, QStringLiteral("post_logout_redirect_uri"));
     const QString state = param(request.query, QStringLiteral("state"));
     QString clientId = param(request.query, QStringLiteral("client_id"));
+    const std::optional<Session> session = currentSession(request);
+    bool hintNamesTheSessionsUser = false;
     if (!hint.isEmpty()) {
         auto parsed = jose::parseCompactJws(hint.toLatin1());
         if (!parsed)
             return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("id_token_hint is not a token."));
-        QJsonObject claims = QJsonDocument::fromJson(parsed->payload).object();
+        const QJsonObject claims = QJsonDocument::fromJson(parsed->payload).object();
         // An expired hint is fine (the session may have outlived it); a foreign one is not.
-        jose::JwtVerifier verifier({m_minter->issuer(), claims.value(QLatin1String("aud")).toString(), 100 * 365 * 86400LL});
+        jose::JwtVerifier verifier({m_minter->issuer(), claimedAudience(claims), 100 * 365 * 86400LL});
         auto verified = verifier.verify(hint.toLatin1(), jose::JwkSet::fromJson(m_publishedKeys()).value());
         if (!verified)
             return errorPage(400, QStringLiteral("Logout request not valid"),
                              QStringLiteral("id_token_hint was not issued here: %1").arg(verified.error().description));
-        const QString hinted = claims.value(QLatin1String("aud")).toString();
-        if (!clientId.isEmpty() && clientId != hinted)
-            return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
-        clientId = hinted;
+        // A token of ours that is not an ID token (an access token) names no client and no user: the
+        // user is asked, as without a hint.
+        if (const std::optional<QString> hinted = idTokenClient(*verified, m_tenant)) {
+            if (!clientId.isEmpty() && clientId != *hinted)
+                return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
+            clientId = *hinted;
+            hintNamesTheSessionsUser = session && session->subject == verified->subject();
+        }
     }
     auto destination = logoutDestination(clientId, target, state);
     if (!destination)
         return destination.error();
     const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
-    if (!hint.isEmpty() || !currentSession(request))
+    if (!session || hintNamesTheSessionsUser)
         return endSession(request, std::move(destination).value());
-    // §2 / §6: without a hint anyone could log the user out with a link; ask first.
+    // §2 / §6: without a hint for this user (none, another user's ID token, an access token) anyone
+    // could log the user out with a link; ask first.
     const QString form
         = QStringLiteral("<p class=\"lead\">Do you want to log out of Organizer?</p>"
                          "<form method=\"post\" action=\"/oidc/logout\">"

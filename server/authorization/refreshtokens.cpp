@@ -1,8 +1,11 @@
 #include "refreshtokens.h"
 
+#include "authorizationstate.h"
 #include "base64url.h"
+#include "constanttime.h"
 
 #include <QLoggingCategory>
+#include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -20,53 +23,112 @@ QString fingerprintOf(QByteArrayView token)
     return QString::fromLatin1(server::TokenRevocations::fingerprint(token).toHex());
 }
 
+QByteArray randomText(int bytes)
+{
+    QByteArray random(bytes, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(random.data()), reinterpret_cast<quint32 *>(random.data() + random.size()));
+    return jose::base64UrlEncode(random);
+}
+
+// The MAC binds family and generation to the random part; the label keeps it from meaning anything
+// under another use of the same key.
+QByteArray macOf(const QByteArray &body, const QByteArray &key)
+{
+    return jose::base64UrlEncode(QMessageAuthenticationCode::hash(QByteArrayLiteral("organizer refresh token v1\n") + body, key, QCryptographicHash::Sha256));
+}
+
+struct Described
+{
+    QByteArray family;
+    qint64 generation = 0;
+};
+
+// FAMILY.GENERATION.RANDOM.MAC, read only once its MAC holds: nothing a client made up reaches a query.
+std::optional<Described> readToken(QByteArrayView token, const QByteArray &key)
+{
+    if (token.size() > 256)
+        return std::nullopt;
+    const qsizetype macAt = token.lastIndexOf('.');
+    if (macAt < 0)
+        return std::nullopt;
+    const QByteArray body = token.first(macAt).toByteArray();
+    if (!jose::constantTimeEquals(macOf(body, key), token.sliced(macAt + 1)))
+        return std::nullopt;
+    const QList<QByteArray> parts = body.split('.');
+    bool number = false;
+    const qint64 generation = parts.size() == 3 ? parts.at(1).toLongLong(&number) : 0;
+    if (!number || generation < 1)
+        return std::nullopt;
+    return Described{parts.at(0), generation};
+}
+
+const QString kFamilyColumns = QStringLiteral("f.id, f.client_id, f.subject, f.audience, f.scopes, f.absolute_seconds, f.inactivity_seconds, "
+                                              "f.created_at, f.last_used_at, f.current_token, f.revoked, f.generation");
+
 } // namespace
 
-QByteArray RefreshTokens::newToken()
+QByteArray RefreshTokens::tokenFor(const QByteArray &family, qint64 generation, const QByteArray &key)
 {
-    QByteArray bytes(32, Qt::Uninitialized);
-    QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(bytes.data()), reinterpret_cast<quint32 *>(bytes.data() + bytes.size()));
-    return jose::base64UrlEncode(bytes);
+    const QByteArray body = family + '.' + QByteArray::number(generation) + '.' + randomText(16);
+    return body + '.' + macOf(body, key);
+}
+
+Expected<QByteArray, QString> RefreshTokens::tokenKey() const
+{
+    QMutexLocker lock(&m_keyMutex);
+    if (m_key.isEmpty()) {
+        auto key = sharedSecret(*m_database, QStringLiteral("refresh-token-key"));
+        if (!key)
+            return Unexpected<QString>(key.error());
+        m_key = key.value();
+    }
+    return m_key;
 }
 
 Expected<RefreshTokens::Issued, QString> RefreshTokens::start(const RefreshGrant &grant, const RefreshLifetimes &lifetimes)
 {
     const qint64 now = m_clock();
-    Issued issued{newToken(), newToken()};
-    const QString current = fingerprintOf(issued.token);
-    auto stored = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
-        auto family = Database::execute(
-            db,
-            QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, inactivity_seconds, "
-                           "created_at, last_used_at, current_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            {QString::fromLatin1(issued.family), grant.clientId, grant.subject, grant.audience.isNull() ? QStringLiteral("") : grant.audience,
-             grant.scopes.join(QLatin1Char(' ')), lifetimes.absoluteSeconds, lifetimes.inactivitySeconds, now, now, current},
-            QStringLiteral("cannot store the refresh token"));
-        if (!family)
-            return Unexpected<QString>(family.error());
-        auto token = Database::execute(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"),
-                                       {current, QString::fromLatin1(issued.family)}, QStringLiteral("cannot store the refresh token"));
-        if (!token)
-            return Unexpected<QString>(token.error());
-        return Done{};
-    });
+    auto key = tokenKey();
+    if (!key)
+        return Unexpected<QString>(key.error());
+    const QByteArray family = randomText(32);
+    Issued issued{tokenFor(family, 1, key.value()), family};
+    auto stored = m_database->execute(
+        QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, inactivity_seconds, "
+                       "created_at, last_used_at, current_token, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"),
+        {QString::fromLatin1(issued.family), grant.clientId, grant.subject, grant.audience.isNull() ? QStringLiteral("") : grant.audience,
+         grant.scopes.join(QLatin1Char(' ')), lifetimes.absoluteSeconds, lifetimes.inactivitySeconds, now, now, fingerprintOf(issued.token)},
+        QStringLiteral("cannot store the refresh token"));
     if (!stored)
         return Unexpected<QString>(stored.error());
     return issued;
 }
 
-Expected<std::optional<RefreshTokens::Family>, QString> RefreshTokens::familyOf(QByteArrayView token) const
+Expected<std::optional<RefreshTokens::Presented>, QString> RefreshTokens::locate(QByteArrayView token) const
 {
-    auto query = m_database->execute(
-        QStringLiteral("SELECT f.id, f.client_id, f.subject, f.audience, f.scopes, f.absolute_seconds, f.inactivity_seconds, f.created_at, "
-                       "f.last_used_at, f.current_token, f.revoked FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family "
-                       "WHERE t.fingerprint = ?"),
-        {fingerprintOf(token)}, QStringLiteral("cannot read the refresh token"));
+    const QString fingerprint = fingerprintOf(token);
+    std::optional<Described> described;
+    if (token.contains('.')) {
+        auto key = tokenKey();
+        if (!key)
+            return Unexpected<QString>(key.error());
+        described = readToken(token, key.value());
+        if (!described)
+            return std::optional<Presented>();
+    }
+    // A token from before generations is found by its own row; a self-describing one by its family's.
+    auto query = described ? m_database->execute(QStringLiteral("SELECT %1 FROM refresh_families f WHERE f.id = ?").arg(kFamilyColumns),
+                                                 {QString::fromLatin1(described->family)}, QStringLiteral("cannot read the refresh token"))
+                           : m_database->execute(QStringLiteral("SELECT %1 FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family "
+                                                                "WHERE t.fingerprint = ?")
+                                                     .arg(kFamilyColumns),
+                                                 {fingerprint}, QStringLiteral("cannot read the refresh token"));
     if (!query)
         return Unexpected<QString>(query.error());
     if (!query->next())
-        return std::optional<Family>();
-    Family family;
+        return std::optional<Presented>();
+    Presented presented;
+    Family &family = presented.family;
     family.id = query->value(0).toString().toLatin1();
     family.grant = {query->value(1).toString(), query->value(2).toString(), query->value(3).toString(),
                     query->value(4).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts)};
@@ -75,65 +137,62 @@ Expected<std::optional<RefreshTokens::Family>, QString> RefreshTokens::familyOf(
     family.lastUsedAt = query->value(8).toLongLong();
     family.current = query->value(9).toString();
     family.revoked = query->value(10).toInt() != 0;
-    return std::optional<Family>(std::move(family));
+    family.generation = query->value(11).toLongLong();
+    presented.current = family.current == fingerprint;
+    // Same family and MAC but neither current nor older: a successor that lost its compare-and-set
+    // and was never handed out. Nobody can hold it, so it says nothing about the family.
+    if (described && !presented.current && described->generation >= family.generation)
+        return std::optional<Presented>();
+    return std::optional<Presented>(std::move(presented));
 }
 
 Expected<RefreshGrant, RefreshTokens::Refusal> RefreshTokens::use(QByteArrayView token, const QString &clientId)
 {
     const qint64 now = m_clock();
-    auto found = familyOf(token);
+    auto found = locate(token);
     if (!found)
         return Unexpected<Refusal>(Refusal{found.error(), true});
-    const std::optional<Family> &family = found.value();
-    if (!family || family->grant.clientId != clientId)
+    if (!found->has_value() || (*found)->family.grant.clientId != clientId)
         return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token is invalid or was issued to another client")});
-    if (family->revoked)
+    const Family &family = (*found)->family;
+    if (family.revoked)
         return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token was revoked")});
-    if (family->current != fingerprintOf(token)) {
+    if (!(*found)->current) {
         // RFC 9700 §4.14.2: a retired token used again was copied; nobody in the family can be trusted.
-        revokeFamily(family->id);
+        revokeFamily(family.id);
         return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token was already used; every token issued from it is revoked now")});
     }
-    if (now >= family->createdAt + family->lifetimes.absoluteSeconds)
+    if (now >= family.createdAt + family.lifetimes.absoluteSeconds)
         return Unexpected<Refusal>(
-            Refusal{QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again").arg(family->lifetimes.absoluteSeconds)});
-    if (now >= family->lastUsedAt + family->lifetimes.inactivitySeconds)
+            Refusal{QStringLiteral("the refresh token expired (its family is older than %1 seconds); log in again").arg(family.lifetimes.absoluteSeconds)});
+    if (now >= family.lastUsedAt + family.lifetimes.inactivitySeconds)
         return Unexpected<Refusal>(
-            Refusal{QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again").arg(family->lifetimes.inactivitySeconds)});
-    return family->grant;
+            Refusal{QStringLiteral("the refresh token expired (unused for more than %1 seconds); log in again").arg(family.lifetimes.inactivitySeconds)});
+    return family.grant;
 }
 
 Expected<RefreshTokens::Issued, RefreshTokens::Refusal> RefreshTokens::rotate(QByteArrayView token)
 {
-    auto found = familyOf(token);
+    auto found = locate(token);
     if (!found)
         return Unexpected<Refusal>(Refusal{found.error(), true});
     if (!found->has_value())
         return Unexpected<Refusal>(Refusal{QStringLiteral("the refresh token is invalid or was issued to another client")});
-    const QByteArray id = (*found)->id;
-    const QString presented = fingerprintOf(token);
-    Issued next{newToken(), id};
-    const QString successor = fingerprintOf(next.token);
-    bool moved = false;
-    auto rotated = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
-        // Compare-and-set: only the request that still holds the current token moves the family on.
-        auto update = Database::execute(
-            db, QStringLiteral("UPDATE refresh_families SET current_token = ?, last_used_at = ? WHERE id = ? AND current_token = ? AND revoked = 0"),
-            {successor, m_clock(), QString::fromLatin1(id), presented}, QStringLiteral("cannot rotate the refresh token"));
-        if (!update)
-            return Unexpected<QString>(update.error());
-        moved = update->numRowsAffected() == 1;
-        if (!moved)
-            return Done{};
-        auto insert = Database::execute(db, QStringLiteral("INSERT INTO refresh_tokens (fingerprint, family) VALUES (?, ?)"),
-                                        {successor, QString::fromLatin1(id)}, QStringLiteral("cannot store the refresh token"));
-        if (!insert)
-            return Unexpected<QString>(insert.error());
-        return Done{};
-    });
+    const Family &family = (*found)->family;
+    const QByteArray id = family.id;
+    auto key = tokenKey();
+    if (!key)
+        return Unexpected<Refusal>(Refusal{key.error(), true});
+    // The successor is one generation on; the retired token needs no row of its own to be recognised.
+    Issued next{tokenFor(id, family.generation + 1, key.value()), id};
+    // Compare-and-set: only the request that still holds the current token moves the family on.
+    auto rotated = m_database->execute(
+        QStringLiteral("UPDATE refresh_families SET current_token = ?, generation = ?, last_used_at = ? WHERE id = ? AND current_token = ? AND revoked = 0"),
+        {fingerprintOf(next.token), family.generation + 1, m_clock(), QString::fromLatin1(id), fingerprintOf(token)},
+        QStringLiteral("cannot rotate the refresh token"));
     if (!rotated)
         return Unexpected<Refusal>(Refusal{rotated.error(), true});
-    if (!moved) {
+    if (rotated->numRowsAffected() != 1) {
         // Another request (here or on another instance) rotated this token first: the same token was
         // used twice, which is what a stolen copy looks like.
         revokeFamily(id);
@@ -155,43 +214,71 @@ void RefreshTokens::noteAccessToken(const QByteArray &family, const QByteArray &
 
 RefreshTokens::Revocation RefreshTokens::revoke(QByteArrayView token, const QString &clientId)
 {
-    auto found = familyOf(token);
+    auto found = locate(token);
     if (!found || !found->has_value())
         return Revocation::Unknown;
-    if ((*found)->grant.clientId != clientId)
+    if ((*found)->family.grant.clientId != clientId)
         return Revocation::OtherClient;
-    revokeFamily((*found)->id);
+    revokeFamily((*found)->family.id);
     return Revocation::Revoked;
 }
 
 void RefreshTokens::revokeFamily(const QByteArray &id)
 {
-    auto revoked = m_database->execute(QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ?"), {QString::fromLatin1(id)},
-                                       QStringLiteral("cannot revoke a refresh-token family"));
+    // By family, never token by token: a family refreshed thousands of times has thousands of live
+    // access tokens, and one statement per token (each its own commit) held the server for seconds.
+    const qint64 now = m_clock();
+    const QString family = QString::fromLatin1(id);
+    QList<server::TokenRevocations::Revoked> withdrawn;
+    auto revoked = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        withdrawn.clear();
+        auto flip = Database::execute(db, QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ? AND revoked = 0"), {family},
+                                      QStringLiteral("cannot revoke a refresh-token family"));
+        if (!flip)
+            return Unexpected<QString>(flip.error());
+        if (flip->numRowsAffected() != 1)
+            return Done{}; // revoked before (its tokens went then) or gone
+        auto issued = Database::execute(db, QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
+                                        {family, now}, QStringLiteral("cannot read a family's access tokens"));
+        if (!issued)
+            return Unexpected<QString>(issued.error());
+        while (issued->next())
+            withdrawn.append({QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong()});
+        issued->finish(); // read to the end before writing on the same connection
+        auto shared = Database::execute(db,
+                                        QStringLiteral("INSERT INTO revoked_tokens (fingerprint, expires_at) SELECT fingerprint, expires_at "
+                                                       "FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
+                                        {family, now}, QStringLiteral("cannot share the revocation of a family's access tokens"));
+        if (!shared)
+            return Unexpected<QString>(shared.error());
+        // On the shared list now; a revoked family issues nothing more.
+        auto forgotten = Database::execute(db, QStringLiteral("DELETE FROM refresh_access_tokens WHERE family = ?"), {family},
+                                           QStringLiteral("cannot forget a revoked family's access tokens"));
+        if (!forgotten)
+            return Unexpected<QString>(forgotten.error());
+        return Done{};
+    });
     if (!revoked) {
         qCCritical(lcRefresh).noquote() << revoked.error();
         return;
     }
-    auto issued = m_database->execute(QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
-                                      {QString::fromLatin1(id), m_clock()}, QStringLiteral("cannot read a family's access tokens"));
-    if (!issued) {
-        qCCritical(lcRefresh).noquote() << issued.error();
-        return;
+    if (!withdrawn.isEmpty()) {
+        m_revokeAccessTokens(withdrawn);
+        qCInfo(lcRefresh).noquote() << "refresh-token family revoked with" << withdrawn.size() << "access token(s)";
     }
-    // Read them all first: revoking writes on the same connection, which would cut a result still streaming.
-    QList<std::pair<QByteArray, qint64>> tokens;
-    while (issued->next())
-        tokens.append({QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong()});
-    issued->finish();
-    for (const auto &[fingerprint, expiresAt] : std::as_const(tokens))
-        m_revokeAccessToken(fingerprint, expiresAt);
 }
 
 void RefreshTokens::prune()
 {
-    // A family past either lifetime can never be used again; forget it and its tokens.
+    // A family past either lifetime can never be used again; forget it and its tokens. An access token
+    // past its own expiry is refused anyway, so a revocation never needs it: without this, each refresh
+    // of a long-lived family left a row for the family's whole lifetime.
     const qint64 now = m_clock();
     auto pruned = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
+        auto swept = Database::execute(db, QStringLiteral("DELETE FROM refresh_access_tokens WHERE expires_at <= ?"), {now},
+                                       QStringLiteral("cannot forget expired access tokens of refresh-token families"));
+        if (!swept)
+            return Unexpected<QString>(swept.error());
         const QString expired
             = QStringLiteral("SELECT id FROM refresh_families WHERE created_at + absolute_seconds <= ? OR last_used_at + inactivity_seconds <= ?");
         for (const QString &table : {QStringLiteral("refresh_tokens"), QStringLiteral("refresh_access_tokens")}) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <QMutex>
 #include <QStringList>
 
 namespace organizer::authorization {
@@ -32,12 +33,21 @@ struct RefreshLifetimes
 // a time without use. Only fingerprints (SHA-256) of tokens are kept, in the server's database: a
 // rotation is a compare-and-set on the family's current token, so two instances handed the same
 // token at once cannot both rotate it (the loser sees a reuse and revokes the family).
+//
+// What a refresh loop leaves behind is bounded: a token reads `FAMILY.GENERATION.RANDOM.MAC` (an
+// HMAC-SHA256 under a key every instance shares), so a retired token is recognised as "family F,
+// generation g below the current one" from the family's row alone, without a row per retired token
+// kept for the family's lifetime (30 days by default). Only the current token's fingerprint is
+// stored, so the key alone never makes a usable token. Tokens from before (random, listed in
+// refresh_tokens) are still recognised. The access tokens a family issued are noted until they
+// expire, and no longer: a revocation only needs the ones still usable.
 class RefreshTokens
 {
 public:
-    using RevokeAccessToken = std::function<void(const QByteArray &fingerprint, qint64 expiresAt)>;
-    RefreshTokens(std::shared_ptr<store::Database> database, RevokeAccessToken revokeAccessToken, jose::Clock clock)
-        : m_database(std::move(database)), m_revokeAccessToken(std::move(revokeAccessToken)), m_clock(std::move(clock))
+    // This process's side of a family revocation (the shared list is written with the family's row).
+    using RevokeAccessTokens = std::function<void(const QList<server::TokenRevocations::Revoked> &tokens)>;
+    RefreshTokens(std::shared_ptr<store::Database> database, RevokeAccessTokens revokeAccessTokens, jose::Clock clock)
+        : m_database(std::move(database)), m_revokeAccessTokens(std::move(revokeAccessTokens)), m_clock(std::move(clock))
     {}
 
     struct Issued
@@ -67,9 +77,12 @@ public:
     enum class Revocation { Revoked, Unknown, OtherClient };
     // RFC 7009: revokes the family `token` belongs to.
     Revocation revoke(QByteArrayView token, const QString &clientId);
+    // Marks the family revoked and puts every unexpired access token it issued on the shared list, in
+    // one transaction of a fixed number of statements however many tokens that is; then on this
+    // process's list, under one lock. A family revoked already is left as it is.
     void revokeFamily(const QByteArray &family);
 
-    // Forgets families past either lifetime.
+    // Forgets families past either lifetime, and access tokens past their own.
     void prune();
 
 private:
@@ -81,15 +94,25 @@ private:
         qint64 createdAt = 0;
         qint64 lastUsedAt = 0;
         QString current; // fingerprint (hex) of the only token that may be used now
+        qint64 generation = 0; // of the current token; 0 for a family from before generations
         bool revoked = false;
     };
+    struct Presented
+    {
+        Family family;
+        bool current = false; // false: a retired token of the family
+    };
     // The family `token` belongs to (current or retired), if any.
-    Expected<std::optional<Family>, QString> familyOf(QByteArrayView token) const;
-    static QByteArray newToken();
+    Expected<std::optional<Presented>, QString> locate(QByteArrayView token) const;
+    // The key every instance MACs refresh tokens with, read from the database once.
+    Expected<QByteArray, QString> tokenKey() const;
+    static QByteArray tokenFor(const QByteArray &family, qint64 generation, const QByteArray &key);
 
     std::shared_ptr<store::Database> m_database;
-    RevokeAccessToken m_revokeAccessToken;
+    RevokeAccessTokens m_revokeAccessTokens;
     jose::Clock m_clock;
+    mutable QMutex m_keyMutex;
+    mutable QByteArray m_key;
 };
 
 } // namespace organizer::authorization

@@ -126,7 +126,7 @@ Api managementApi(const QString &identifier)
     api.name = QStringLiteral("Organizer Management API");
     api.identifier = identifier;
     api.system = true;
-    for (const QString &scope : managementScopes())
+    for (const QString &scope : managementScopes() + currentUserScopes())
         api.scopes.append({scope,
                            scope.section(QLatin1Char(':'), 0, 0).replace(0, 1, scope.at(0).toUpper()) + QLatin1Char(' ')
                                + scope.section(QLatin1Char(':'), 1).replace(QLatin1Char('_'), QLatin1Char(' '))});
@@ -166,7 +166,7 @@ Api readApi(Reader &r, const QJsonObject &o, const QString &path)
     for (qsizetype i = 0; i < declared.size(); ++i) {
         auto spec = catalogue::declaredApiFromJson(declared.at(i).toObject(), QStringLiteral("%1.organizer_apis[%2]").arg(path).arg(i));
         if (!spec)
-            r.fail(QStringLiteral("%1.organizer_apis[%2]").arg(path).arg(i), spec.error().section(QStringLiteral(": "), 1));
+            r.fail(spec.error().section(QStringLiteral(": "), 0, 0), spec.error().section(QStringLiteral(": "), 1)); // the path down to the field
         else
             api.declaredApis.append(*spec);
     }
@@ -339,7 +339,7 @@ bool Client::allowsLogoutUrl(const QUrl &url) const
 const ClientGrant *Client::grantFor(const QString &audience) const
 {
     for (const ClientGrant &grant : clientGrants) {
-        if (grant.audience == audience)
+        if (grant.audience == audience && !grant.setAside)
             return &grant;
     }
     return nullptr;
@@ -347,8 +347,15 @@ const ClientGrant *Client::grantFor(const QString &audience) const
 
 const Api *Tenant::api(const QString &identifier) const
 {
+    // The system API wins over anything a tenant file or an older server let someone name like it.
+    if (identifier == managementAudience) {
+        for (const Api &entry : apis) {
+            if (entry.system)
+                return &entry;
+        }
+    }
     for (const Api &entry : apis) {
-        if (entry.identifier == identifier)
+        if (entry.identifier == identifier && !entry.setAside)
             return &entry;
     }
     return nullptr;
@@ -413,14 +420,30 @@ void Tenant::bindIssuer(const QString &issuer)
     for (Api &api : apis) {
         if (api.system)
             api.identifier = audience;
+        else if (api.identifier == audience)
+            api.setAside = true;
     }
     for (Client &client : clients) {
         for (ClientGrant &grant : client.clientGrants) {
-            if (grant.audience == managementAudience)
+            if (grant.setAside)
+                continue;
+            if (grant.audience == audience && audience != managementAudience)
+                grant.setAside = true; // written for the API set aside above, not for the system API
+            else if (grant.audience == managementAudience)
                 grant.audience = audience;
         }
     }
     managementAudience = audience;
+}
+
+QStringList Tenant::apisNamedLikeTheManagementApi() const
+{
+    QStringList found;
+    for (const Api &entry : apis) {
+        if (!entry.system && looksLikeManagementIdentifier(entry.identifier))
+            found.append(entry.identifier);
+    }
+    return found;
 }
 
 const QStringList &managementScopes()
@@ -443,6 +466,31 @@ const QStringList &managementScopes()
         QStringLiteral("delete:roles"),
     };
     return scopes;
+}
+
+const QStringList &currentUserScopes()
+{
+    // Only the one this server can honour: it keeps no user metadata, identities or device credentials.
+    static const QStringList scopes{QStringLiteral("read:current_user")};
+    return scopes;
+}
+
+bool isCurrentUserScope(const QString &scope)
+{
+    return currentUserScopes().contains(scope);
+}
+
+bool looksLikeManagementIdentifier(const QString &identifier)
+{
+    if (identifier == kManagementAudience)
+        return true;
+    const QUrl url(identifier.trimmed());
+    if (url.scheme().compare(QLatin1String("http"), Qt::CaseInsensitive) != 0 && url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) != 0)
+        return false;
+    // Percent-decoded and without empty segments, so "/api/v2", "/API/v2//" or "/api%2Fv2/" are caught too.
+    const QStringList segments = url.path(QUrl::FullyDecoded).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    return segments.size() >= 2 && segments.at(segments.size() - 2).compare(QLatin1String("api"), Qt::CaseInsensitive) == 0
+        && segments.last().compare(QLatin1String("v2"), Qt::CaseInsensitive) == 0;
 }
 
 QByteArray tenantToJson(const Tenant &tenant)
@@ -483,9 +531,10 @@ QByteArray tenantToJson(const Tenant &tenant)
     for (const Client &client : tenant.clients) {
         QJsonArray grants;
         for (const ClientGrant &grant : client.clientGrants)
-            grants.append(QJsonObject{{QStringLiteral("id"), grant.id},
-                                      {QStringLiteral("audience"), grant.audience == tenant.managementAudience ? QString(kManagementAudience) : grant.audience},
-                                      {QStringLiteral("scopes"), QJsonArray::fromStringList(grant.scopes)}});
+            grants.append(QJsonObject{
+                {QStringLiteral("id"), grant.id},
+                {QStringLiteral("audience"), grant.audience == tenant.managementAudience && !grant.setAside ? QString(kManagementAudience) : grant.audience},
+                {QStringLiteral("scopes"), QJsonArray::fromStringList(grant.scopes)}});
         QJsonObject object{{QStringLiteral("client_id"), client.clientId},
                            {QStringLiteral("name"), client.name},
                            {QStringLiteral("type"), client.confidential ? QStringLiteral("confidential") : QStringLiteral("public")},

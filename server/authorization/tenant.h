@@ -55,6 +55,9 @@ struct Api
     // catalogue's ("organizer_apis"); served when this is the API the resource server serves.
     QList<catalogue::ApiSpec> declaredApis;
     bool system = false; // the Management API itself: listed, never changed or saved
+    // Named like the Management API this server turned out to be (kept from before such identifiers
+    // were reserved): stored and listed as it is, never looked up as an audience (see bindIssuer).
+    bool setAside = false;
 
     bool hasScope(const QString &scope) const;
     QStringList scopeValues() const;
@@ -67,6 +70,7 @@ struct ClientGrant
     QString id; // "cgr_…"
     QString audience;
     QStringList scopes;
+    bool setAside = false; // for an API that was set aside: never grants anything
 };
 
 struct Client
@@ -117,6 +121,13 @@ struct Role
 // server listens. Client grants for it hold management scopes.
 inline constexpr QLatin1String kManagementAudience("{issuer}api/v2/");
 const QStringList &managementScopes();
+// The scopes a user may get for the Management API through their own login (Auth0's current_user
+// family): each acts on the token's own user only. Every other management scope needs a client grant.
+const QStringList &currentUserScopes();
+bool isCurrentUserScope(const QString &scope);
+// An identifier that is, or could become, some issuer's Management API ("https://host/…/api/v2/"):
+// reserved, so no tenant API can stand in for the system API after the issuer changes.
+bool looksLikeManagementIdentifier(const QString &identifier);
 
 struct Tenant
 {
@@ -134,8 +145,13 @@ struct Tenant
     bool hasDemoEntries() const;
     // What RBAC checks: the permissions assigned to the user directly and through its roles.
     QStringList permissionsOf(const User &user, const QString &apiIdentifier) const;
-    // Adds the Management API (identifier issuer + "api/v2/") and points the grants for it there.
+    // Gives the Management API its identifier (issuer + "api/v2/") and points the grants for it there.
+    // An API (and the grants for it) that already bore that identifier is set aside first, so nothing
+    // planted under a future issuer's identifier can stand in for the system API or its grants.
     void bindIssuer(const QString &issuer);
+    // APIs a tenant file or an older server let someone name like a Management API: never used in its
+    // place (api() prefers the system API), and named in the log at start.
+    QStringList apisNamedLikeTheManagementApi() const;
 };
 
 // The tenant as a tenant file writes it (parseTenant() reads it back unchanged); the Management API

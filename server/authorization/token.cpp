@@ -38,62 +38,97 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
         secret = FormData::decodeComponent(decoded.mid(colon + 1));
         usedBasic = true;
     }
-    auto invalidClient = [usedBasic](const QString &description) {
-        http::Response response = tokenError(401, QStringLiteral("invalid_client"), description);
-        if (usedBasic)
-            response.setHeader("www-authenticate", "Basic realm=\"organizer\"");
-        return Unexpected<http::Response>(response);
-    };
     if (clientId.isEmpty())
-        return done(invalidClient(QStringLiteral("the client is not identified: send client_id")));
+        return done(invalidClientError(usedBasic, QStringLiteral("the client is not identified: send client_id")));
     const Client *client = m_tenant.client(clientId);
     if (client && !client->confidential) {
         if (!secret.isEmpty())
-            return done(invalidClient(QStringLiteral("%1 is a public client and has no secret").arg(client->name)));
+            return done(invalidClientError(usedBasic, QStringLiteral("%1 is a public client and has no secret").arg(client->name)));
         return done(ClientAuthentication{client, usedBasic});
     }
+    checkClientSecret({clientId, secret, usedBasic, QStringLiteral("client-address:") + http::addressGroup(request.peer)}, std::move(done));
+}
+
+Unexpected<http::Response> AuthorizationServer::invalidClientError(bool usedBasic, const QString &description)
+{
+    http::Response response = tokenError(401, QStringLiteral("invalid_client"), description);
+    if (usedBasic)
+        response.setHeader("www-authenticate", "Basic realm=\"organizer\"");
+    return Unexpected<http::Response>(response);
+}
+
+void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials, ClientCheck done)
+{
+    const Client *client = m_tenant.client(credentials.clientId);
+    // A secret this process has verified already: one HMAC, no KDF, no throttle. Only failures are
+    // throttled, so a right secret never gets 429, however many jobs present it at once.
+    if (client && m_verifiedSecrets.matches(client->clientId, client->secretHash, credentials.secret))
+        return done(ClientAuthentication{client, credentials.usedBasic});
+
     // Secret guessing is throttled per client ID (known or not, so the answer never tells which) and,
-    // for IDs that do not exist, per address; like logins, a right secret still works.
-    const qint64 now = m_clock();
-    const QString clientKey = QStringLiteral("client:") + clientId;
-    const QString addressKey = QStringLiteral("client-address:") + request.peer.toString();
+    // for IDs that do not exist, per address.
+    const QString clientKey = QStringLiteral("client:") + credentials.clientId;
     auto tooMany = [](qint64 wait) {
         http::Response response
             = tokenError(429, QStringLiteral("too_many_attempts"), QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
         response.setHeader("retry-after", QByteArray::number(wait));
         return Unexpected<http::Response>(response);
     };
-    if (const qint64 wait = m_clientThrottle.retryAfter(clientKey, now); wait > 0)
+    if (const qint64 wait = m_clientThrottle.retryAfter(clientKey, m_clock()); wait > 0)
         return done(tooMany(wait));
-    // One check at a time per client: parallel guesses cannot all slip in before the first failure counts.
-    if (m_clientChecksRunning.contains(clientKey))
-        return done(tooMany(1));
+    // One KDF check at a time per client, so parallel guesses cannot all slip in before the first
+    // failure counts. The others wait for its verdict: a right secret is then one HMAC away.
+    if (auto running = m_clientChecksWaiting.find(clientKey); running != m_clientChecksWaiting.end()) {
+        if (running->size() >= kMaxClientChecksWaiting) {
+            http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"),
+                                             QStringLiteral("too many authentications of this client are waiting; try again shortly"));
+            busy.setHeader("retry-after", "1");
+            return done(Unexpected<http::Response>(busy));
+        }
+        running->append({credentials, std::move(done)});
+        return;
+    }
+    m_clientChecksWaiting.insert(clientKey, {});
     // An unknown client is checked against a decoy, so it takes as long as a wrong secret.
-    m_clientChecksRunning.insert(clientKey);
     const bool known = client != nullptr;
-    const bool queued = m_passwordChecks.submit(secret, known ? client->secretHash : QString(), &m_context,
-                                                [this, clientId, clientKey, addressKey, known, usedBasic, invalidClient, tooMany, done](bool valid) {
-                                                    m_clientChecksRunning.remove(clientKey);
-                                                    const Client *current = m_tenant.client(clientId);
-                                                    const qint64 later = m_clock();
-                                                    if (!valid || !known || !current) {
-                                                        m_clientThrottle.recordFailure(clientKey, later);
-                                                        if (!known)
-                                                            m_unknownClientThrottle.recordFailure(addressKey, later);
-                                                        if (const qint64 wait = m_unknownClientThrottle.retryAfter(addressKey, later); wait > 0)
-                                                            return done(tooMany(wait));
-                                                        return done(invalidClient(QStringLiteral("unknown client or wrong secret")));
-                                                    }
-                                                    m_clientThrottle.recordSuccess(clientKey);
-                                                    done(ClientAuthentication{current, usedBasic});
-                                                });
+    const QString secretHash = known ? client->secretHash : QString();
+    const bool queued
+        = m_passwordChecks.submit(credentials.secret, secretHash, &m_context, [this, credentials, clientKey, known, secretHash, tooMany, done](bool valid) {
+              const Client *current = m_tenant.client(credentials.clientId);
+              const qint64 later = m_clock();
+              // The secret checked must still be the client's: a tenant change in between decides anew.
+              const bool accepted = valid && known && current && current->secretHash == secretHash;
+              if (accepted) {
+                  m_clientThrottle.recordSuccess(clientKey);
+                  m_verifiedSecrets.remember(current->clientId, current->secretHash, credentials.secret);
+                  done(ClientAuthentication{current, credentials.usedBasic});
+              } else {
+                  m_clientThrottle.recordFailure(clientKey, later);
+                  if (!known)
+                      m_unknownClientThrottle.recordFailure(credentials.addressKey, later);
+                  if (const qint64 wait = m_unknownClientThrottle.retryAfter(credentials.addressKey, later); wait > 0)
+                      done(tooMany(wait));
+                  else
+                      done(invalidClientError(credentials.usedBasic, QStringLiteral("unknown client or wrong secret")));
+              }
+              resumeClientChecks(clientKey);
+          });
     if (!queued) {
-        m_clientChecksRunning.remove(clientKey);
         http::Response busy
             = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
         busy.setHeader("retry-after", "1");
         done(Unexpected<http::Response>(busy));
+        resumeClientChecks(clientKey);
     }
+}
+
+void AuthorizationServer::resumeClientChecks(const QString &clientKey)
+{
+    // Each waiter starts over: a right secret now matches what was just verified, a wrong one meets
+    // the throttle the failure moved, and the first remaining guess starts the next KDF check.
+    const QList<QPair<ClientCredentials, ClientCheck>> waiting = m_clientChecksWaiting.take(clientKey);
+    for (const auto &[credentials, done] : waiting)
+        checkClientSecret(credentials, done);
 }
 
 void AuthorizationServer::token(const http::Request &request, http::Responder respond)
@@ -117,25 +152,25 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
             return respond(
                 tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
         if (grantType == QLatin1String("client_credentials"))
-            return respond(clientCredentialsGrant(client, parameters));
+            return clientCredentialsGrant(client, parameters, respond);
         if (grantType == QLatin1String("authorization_code"))
             return respond(authorizationCodeGrant(client, parameters));
         respond(refreshTokenGrant(client, parameters));
     });
 }
 
-http::Response AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters)
+void AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters, http::Responder respond)
 {
     const QString audience = param(parameters, QStringLiteral("audience"));
     if (audience.isEmpty())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)"));
+        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)")));
     const Api *api = m_tenant.api(audience);
     if (!api)
-        return tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200)));
+        return respond(tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200))));
     const ClientGrant *grant = client.grantFor(audience);
     if (!grant)
-        return tokenError(403, QStringLiteral("access_denied"),
-                          QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience));
+        return respond(tokenError(403, QStringLiteral("access_denied"),
+                                  QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience)));
     QStringList scopes = apiScopesOf(grant->scopes, api); // a scope the API lost is granted no more
     if (parameters.contains(QStringLiteral("scope"))) {
         const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
@@ -145,22 +180,36 @@ http::Response AuthorizationServer::clientCredentialsGrant(const Client &client,
                 missing.append(scope);
         }
         if (!missing.isEmpty())
-            return tokenError(403, QStringLiteral("access_denied"),
-                              QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300)));
+            return respond(tokenError(403, QStringLiteral("access_denied"),
+                                      QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300))));
         scopes = requested;
     }
-    auto minted = m_minter->accessToken(api, client.clientId + QStringLiteral("@clients"), client.clientId, scopes, true);
-    if (!minted)
-        return tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed"));
     qCInfo(lcAuthorization).noquote() << "client_credentials for" << client.clientId << "scope" << scopes.join(QLatin1Char(' '));
-    http::Response response = http::Response::json(200,
-                                                   QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
-                                                               {QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                                                               {QStringLiteral("expires_in"), minted->expiresIn},
-                                                               {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}});
-    response.setHeader("cache-control", "no-store");
-    response.setHeader("pragma", "no-cache");
-    return response;
+    const TokenMinter::UnsignedAccessToken prepared
+        = m_minter->prepareAccessToken(api, client.clientId + QStringLiteral("@clients"), client.clientId, scopes, true);
+    auto signAndAnswer = [prepared, scope = scopes.join(QLatin1Char(' ')), respond] {
+        auto minted = prepared.sign();
+        if (!minted)
+            return respond(tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")));
+        http::Response response = http::Response::json(200,
+                                                       QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
+                                                                   {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                                                                   {QStringLiteral("expires_in"), minted->expiresIn},
+                                                                   {QStringLiteral("scope"), scope}});
+        response.setHeader("cache-control", "no-store");
+        response.setHeader("pragma", "no-cache");
+        respond(response);
+    };
+    // Nothing here needs the tenant any more: the RS256 signature, the costly part, runs beside the
+    // event loop, so machine-to-machine clients get every core. Past what the pool can queue, the
+    // event loop signs itself, which slows new requests down instead of queueing without bound.
+    if (m_signingQueued.load() >= kMaxSigningQueued)
+        return signAndAnswer();
+    ++m_signingQueued;
+    m_signing.start([this, signAndAnswer] {
+        signAndAnswer();
+        --m_signingQueued;
+    });
 }
 
 http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const FormData &parameters)

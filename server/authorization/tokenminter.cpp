@@ -33,6 +33,12 @@ QJsonObject userClaims(const User &user, const QStringList &scopes)
 jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
                                                                 bool machineToMachine) const
 {
+    return prepareAccessToken(api, subject, clientId, scopes, machineToMachine).sign();
+}
+
+TokenMinter::UnsignedAccessToken TokenMinter::prepareAccessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
+                                                                 bool machineToMachine) const
+{
     const qint64 now = m_clock();
     const qint64 lifetime = api ? api->tokenLifetimeSeconds : 86400;
     QJsonObject claims{{QStringLiteral("iss"), m_issuer},
@@ -60,11 +66,15 @@ jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, 
     } else if (!clientId.isEmpty()) { // a test token from the command line has no client
         claims.insert(QStringLiteral("azp"), clientId);
     }
-    const jose::SigningKey &key = m_activeKey();
-    auto token = jose::signCompactJws(header, QJsonDocument(claims).toJson(QJsonDocument::Compact), key.key, key.kid);
+    return {header, QJsonDocument(claims).toJson(QJsonDocument::Compact), m_activeKey(), lifetime};
+}
+
+jose::Result<TokenMinter::AccessToken> TokenMinter::UnsignedAccessToken::sign() const
+{
+    auto token = jose::signCompactJws(header, payload, key.key, key.kid);
     if (!token)
         return Unexpected<jose::Error>(token.error());
-    return AccessToken{token.value(), lifetime};
+    return AccessToken{token.value(), expiresIn};
 }
 
 jose::Result<QByteArray> TokenMinter::idToken(const IdTokenClaims &input) const

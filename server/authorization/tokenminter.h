@@ -29,6 +29,20 @@ public:
     jose::Result<AccessToken> accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
                                           bool machineToMachine) const;
 
+    // An access token with its claims decided, not yet signed: a plain value that signs on any thread
+    // (an EVP_PKEY may sign concurrently), so busy token endpoints use every core for RS256.
+    struct UnsignedAccessToken
+    {
+        QJsonObject header;
+        QByteArray payload;
+        jose::SigningKey key;
+        qint64 expiresIn = 0;
+
+        jose::Result<AccessToken> sign() const;
+    };
+    UnsignedAccessToken prepareAccessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
+                                           bool machineToMachine) const;
+
     struct IdTokenClaims
     {
         const User *user = nullptr;

@@ -17,6 +17,16 @@ bool isPlainName(const QString &name)
     return pattern.match(name).hasMatch();
 }
 
+// Columns every table already has (PostgreSQL's system columns, SQLite's rowid aliases): a field of that
+// name cannot be created on PostgreSQL, and on SQLite it would shadow the row id.
+bool isSystemColumnName(const QString &name)
+{
+    static const QSet<QString> names{QStringLiteral("oid"),  QStringLiteral("tableoid"), QStringLiteral("xmin"),
+                                     QStringLiteral("cmin"), QStringLiteral("xmax"),     QStringLiteral("cmax"),
+                                     QStringLiteral("ctid"), QStringLiteral("rowid"),    QStringLiteral("_rowid_")};
+    return names.contains(name);
+}
+
 Expected<Type, QString> typeFromName(const QString &name)
 {
     static const QList<std::pair<QString, Type>> types{{QStringLiteral("text"), Type::Text},
@@ -266,6 +276,11 @@ Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const 
         if (!isPlainName(field.name) || field.name == QLatin1String("id") || field.name.endsWith(QLatin1String("_utc")))
             return fail(at + QStringLiteral(".name"),
                         QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter; not \"id\" and not ending in \"_utc\""));
+        if (isSystemColumnName(field.name))
+            return fail(at + QStringLiteral(".name"),
+                        QStringLiteral("\"%1\" is a column the database itself defines on every table (PostgreSQL: oid, tableoid, xmin, cmin, xmax, cmax, "
+                                       "ctid; SQLite: rowid, oid, _rowid_); pick another name")
+                            .arg(field.name));
         if (names.contains(field.name))
             return fail(at + QStringLiteral(".name"), QStringLiteral("\"%1\" is declared twice").arg(field.name));
         names.insert(field.name);
@@ -307,6 +322,21 @@ QJsonObject apiToJson(const ApiSpec &api)
     object.insert(QStringLiteral("scopes"), QJsonArray::fromStringList(api.scopes()));
     object.insert(QStringLiteral("builtin"), api.builtin);
     return object;
+}
+
+Expected<Done, QString> checkFieldChanges(const ApiSpec &before, const ApiSpec &after, const QString &where)
+{
+    for (qsizetype i = 0; i < after.fields.size(); ++i) {
+        const RecordField &field = after.fields.at(i);
+        const RecordField *was = before.field(field.name);
+        if (was && field.type == Type::Minutes && was->type != Type::Minutes)
+            return Unexpected<QString>(QStringLiteral("%1.fields[%2].type: \"%3\" holds %4 values, which cannot become minutes; declare the minutes "
+                                                      "under a new field name")
+                                           .arg(where)
+                                           .arg(i)
+                                           .arg(field.name, typeName(was->type)));
+    }
+    return Done{};
 }
 
 } // namespace organizer::catalogue

@@ -88,4 +88,12 @@ const ResourceServerSpec &organizerService();
 Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where);
 QJsonObject apiToJson(const ApiSpec &api);
 
+// A declared API declared again with changes: whether its stored records survive them. Fields may be added,
+// removed or made optional (values stay stored, and return with the field). A type may change when every
+// stored value still reads back: minutes become their decimal text, and text, email, phone and datetime
+// values are kept as they are (one that does not fit the new type is returned as stored and must fit when its
+// record is next written). Any other type into minutes is refused, naming the field: text is not in general
+// a number, and a value read back as a number it never was (or as 0) is worse than a refusal.
+Expected<Done, QString> checkFieldChanges(const ApiSpec &before, const ApiSpec &after, const QString &where);
+
 } // namespace organizer::catalogue

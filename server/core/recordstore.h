@@ -35,7 +35,10 @@ public:
 
     static Expected<std::unique_ptr<RecordStore>, QString> open(std::shared_ptr<store::Database> database, const QList<catalogue::ApiSpec> &collections);
 
-    // Creates the API's table (seeded) if it is new, or adds the columns of fields it did not have.
+    // Creates the API's table (seeded) if it is new; otherwise brings its columns to this declaration:
+    // adds missing ones, converts a changed type (convertColumn in recordstore.cpp says how), lets every column be empty.
+    // Columns of fields no longer declared, and tables of APIs no longer declared, are kept as they are:
+    // their records are served again when the field or the API is declared again.
     // Called before an API declared through the Management API is served.
     Expected<Done, QString> prepare(const catalogue::ApiSpec &spec);
 
@@ -65,7 +68,7 @@ private:
     };
 
     explicit RecordStore(std::shared_ptr<store::Database> database) : m_database(std::move(database)) {}
-    Expected<Done, QString> addMissingColumns(QSqlDatabase &db, const catalogue::ApiSpec &spec);
+    Expected<Done, QString> reconcileColumns(QSqlDatabase &db, const catalogue::ApiSpec &spec);
     Expected<Done, QString> seed(const catalogue::ApiSpec &spec);
     QSqlDatabase database() const { return m_database->connection(); }
     ThreadConnection *threadConnection() const;

@@ -92,6 +92,19 @@ QByteArray Response::header(QByteArrayView name) const
     return {};
 }
 
+QString addressGroup(const QHostAddress &address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (isV4)
+        return QHostAddress(v4).toString();
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return address.toString();
+    Q_IPV6ADDR prefix = address.toIPv6Address();
+    std::fill(std::begin(prefix.c) + 8, std::end(prefix.c), quint8(0));
+    return QHostAddress(prefix).toString() + QStringLiteral("/64");
+}
+
 QByteArray reasonPhrase(int status)
 {
     switch (status) {

@@ -57,6 +57,11 @@ using Handler = std::function<void(const Request &, Responder)>;
 
 QByteArray reasonPhrase(int status);
 
+// What one client is counted as wherever the server budgets per client: an IPv4 address ("192.0.2.7",
+// also when it arrives IPv4-mapped), or an IPv6 /64 ("2001:db8:1:2::/64"), since one host usually gets a
+// whole /64 and could otherwise take a fresh address for every request.
+QString addressGroup(const QHostAddress &address);
+
 // RFC 6749 §5.2 / RFC 6750 §3 allow only %x20-21 / %x23-5B / %x5D-7E in error_description, in JSON
 // bodies, WWW-Authenticate challenges and redirect parameters alike. Every description a server
 // writes passes through here: '"' becomes '\'', '\\' becomes '/', anything else outside the set

@@ -149,6 +149,8 @@ void RequestParser::reset()
     m_failure = {};
     m_scanned = 0;
     m_lineStart = 0;
+    m_targetStart = -1;
+    m_targetEnd = -1;
     m_remaining = 0;
     m_trailerBytes = 0;
     m_trailerFields = 0;
@@ -195,6 +197,9 @@ RequestParser::Status RequestParser::parse(QByteArrayView input, qsizetype *cons
                 break;
             }
             const qsizetype newline = static_cast<const char *>(found) - head;
+            // Before the LF check, so that the verdict on a long line is the one its pieces got.
+            if (m_lineStart == 0 && checkRequestLineLength(QByteArrayView(head, newline), m_scanned) == Status::Failed)
+                return Status::Failed;
             if (newline == 0 || head[newline - 1] != '\r')
                 return fail(400, QStringLiteral("a line ends with LF alone; HTTP/1.1 lines end with CRLF"));
             if (newline - 1 == m_lineStart && m_lineStart > 0) {
@@ -205,11 +210,13 @@ RequestParser::Status RequestParser::parse(QByteArrayView input, qsizetype *cons
             scan = newline + 1;
         }
         if (headEnd < 0) {
-            m_scanned = scan;
-            if (m_lineStart == 0 && scan > m_limits.maxHeaderBytes)
-                return fail(414, QStringLiteral("the request line is longer than %1 bytes").arg(m_limits.maxHeaderBytes));
-            if (scan > m_limits.maxHeaderBytes)
+            if (m_lineStart == 0) {
+                if (checkRequestLineLength(QByteArrayView(head, scan), m_scanned) == Status::Failed)
+                    return Status::Failed;
+            } else if (scan > m_limits.maxHeaderBytes) {
                 return fail(431, QStringLiteral("the request headers exceed %1 bytes").arg(m_limits.maxHeaderBytes));
+            }
+            m_scanned = scan;
             return Status::NeedMore; // everything from the request line on is kept
         }
         if (headEnd - 2 > m_limits.maxHeaderBytes)
@@ -290,6 +297,42 @@ RequestParser::Status RequestParser::parse(QByteArrayView input, qsizetype *cons
             return Status::Failed; // unreachable: the head is parsed above, errors return at once
         }
     }
+    return Status::NeedMore;
+}
+
+// RFC 9112 §3: a target longer than the server parses gets 414, not the 431 a head too large gets.
+// The target limit is the head's own: the target is part of the head, so a smaller limit would refuse
+// /authorize URLs (long state, id_token_hint, request objects) that the head limit is sized to carry,
+// and a larger one could never be reached. Called with the request line seen so far, on every read
+// until its CRLF, and the checks are monotone in the bytes seen: a long target is refused on the byte
+// that passes the limit, never after more of it is buffered, and any split of the line gives the
+// verdict the whole line gives. While the target is still arriving, the line may pass the head limit
+// by the method's length (the method itself is held to the limit): whether that is a 414 or a 431 is
+// only known when the target ends.
+RequestParser::Status RequestParser::checkRequestLineLength(QByteArrayView lineSoFar, qsizetype alreadySearched)
+{
+    const qsizetype limit = m_limits.maxHeaderBytes;
+    if (lineSoFar.endsWith('\r'))
+        lineSoFar.chop(1); // the CR of the line's CRLF, or one that is refused later: never target
+    if (m_targetStart < 0) {
+        const qsizetype space = lineSoFar.indexOf(' ', alreadySearched);
+        if (space < 0 ? lineSoFar.size() > limit : space > limit)
+            return fail(431, QStringLiteral("the request line is longer than %1 bytes before its target").arg(limit));
+        if (space < 0)
+            return Status::NeedMore;
+        m_targetStart = space + 1;
+    }
+    if (m_targetEnd < 0) {
+        // A target holds no space (it is refused when it does), so the next space ends it.
+        const qsizetype space = lineSoFar.indexOf(' ', std::max(alreadySearched, m_targetStart));
+        if (space >= 0)
+            m_targetEnd = space;
+    }
+    const qsizetype targetBytes = (m_targetEnd >= 0 ? m_targetEnd : lineSoFar.size()) - m_targetStart;
+    if (targetBytes > limit)
+        return fail(414, QStringLiteral("the request target is longer than %1 bytes").arg(limit));
+    if (m_targetEnd >= 0 && lineSoFar.size() > limit)
+        return fail(431, QStringLiteral("the request headers exceed %1 bytes").arg(limit));
     return Status::NeedMore;
 }
 

@@ -72,6 +72,7 @@ private:
     enum class State { Head, FixedBody, ChunkSize, ChunkData, ChunkDataEnd, Trailer, Done, Error };
 
     Status fail(int status, QString description);
+    Status checkRequestLineLength(QByteArrayView lineSoFar, qsizetype alreadySearched);
     Status parseHead(QByteArrayView head);
     Status parseRequestLine(QByteArrayView line);
     Status applyFraming();
@@ -84,6 +85,8 @@ private:
     ParseFailure m_failure;
     qsizetype m_scanned = 0; // head bytes already searched for the blank line
     qsizetype m_lineStart = 0; // where the current head line starts
+    qsizetype m_targetStart = -1; // where the request target starts, once the request line's first space is seen
+    qsizetype m_targetEnd = -1; // where it ends, once the space after it is seen
     qsizetype m_remaining = 0; // body or chunk bytes still to come
     qsizetype m_trailerBytes = 0;
     int m_trailerFields = 0;

@@ -120,7 +120,10 @@ http::Response ManagementApi::updateClientGrant(const http::Request &request)
         return body.error();
     if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("scope")}); !unexpected.isEmpty())
         return invalidBody(unexpected);
-    const authorization::Api *api = tenant().api(tenant().clients.at(c).clientGrants.at(g).audience);
+    const authorization::ClientGrant &grant = tenant().clients.at(c).clientGrants.at(g);
+    if (grant.setAside)
+        return invalidBody(QStringLiteral("client grant %1 is for an API named like the Management API, which is set aside; delete it").arg(id.left(60)));
+    const authorization::Api *api = tenant().api(grant.audience);
     auto scopes = readScopes(*body, *api);
     if (!scopes)
         return scopes.error();

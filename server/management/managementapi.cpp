@@ -26,7 +26,7 @@ void ManagementApi::registerRoutes(http::Router &router)
     add(router, "PATCH", base + QStringLiteral("client-grants/{id}"), QStringLiteral("update:client_grants"), &ManagementApi::updateClientGrant);
     add(router, "DELETE", base + QStringLiteral("client-grants/{id}"), QStringLiteral("delete:client_grants"), &ManagementApi::deleteClientGrant);
     add(router, "GET", base + QStringLiteral("users"), QStringLiteral("read:users"), &ManagementApi::listUsers);
-    add(router, "GET", base + QStringLiteral("users/{id}"), QStringLiteral("read:users"), &ManagementApi::getUser);
+    add(router, "GET", base + QStringLiteral("users/{id}"), QStringLiteral("read:users"), &ManagementApi::getUser, QStringLiteral("read:current_user"));
     add(router, "GET", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("read:users"), &ManagementApi::listUserPermissions);
     add(router, "POST", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("update:users"), &ManagementApi::addUserPermissions);
     add(router, "DELETE", base + QStringLiteral("users/{id}/permissions"), QStringLiteral("update:users"), &ManagementApi::removeUserPermissions);
@@ -43,11 +43,12 @@ void ManagementApi::registerRoutes(http::Router &router)
     add(router, "DELETE", base + QStringLiteral("roles/{id}/permissions"), QStringLiteral("update:roles"), &ManagementApi::removeRolePermissions);
 }
 
-void ManagementApi::add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation)
+void ManagementApi::add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation,
+                        const QString &selfScope)
 {
     // On the owner's thread, like the rest of the authorization server: the tenant has no locks.
-    router.add(method, pattern, [this, scope, operation](const http::Request &request, http::Responder respond) {
-        m_guard.authenticate(request, [this, scope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
+    router.add(method, pattern, [this, scope, selfScope, operation](const http::Request &request, http::Responder respond) {
+        m_guard.authenticate(request, [this, scope, selfScope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
             if (!outcome) {
                 const server::BearerRejection &rejection = outcome.error();
                 http::Response response = rejection.error.isEmpty()
@@ -59,9 +60,12 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
                 respond(response);
                 return;
             }
-            if (!outcome->hasScope(scope)) {
+            const bool onSelf = !selfScope.isEmpty() && outcome->hasScope(selfScope) && call.pathParameters.value(QStringLiteral("id")) == outcome->subject()
+                && !outcome->subject().endsWith(QLatin1String("@clients"));
+            if (!outcome->hasScope(scope) && !onSelf) {
                 qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
-                respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(scope), QStringLiteral("insufficient_scope")));
+                const QString expected = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
+                respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), QStringLiteral("insufficient_scope")));
                 return;
             }
             if (auto current = catchUp(); !current) {
@@ -192,8 +196,11 @@ void dropUndefinedPermissions(authorization::Tenant &tenant)
     for (authorization::Role &role : tenant.roles)
         prune(role.permissions);
     for (authorization::Client &client : tenant.clients) {
-        client.clientGrants.removeIf([&tenant](const authorization::ClientGrant &grant) { return !tenant.api(grant.audience); });
+        // A grant set aside with its API is kept as it was written: it grants nothing either way.
+        client.clientGrants.removeIf([&tenant](const authorization::ClientGrant &grant) { return !grant.setAside && !tenant.api(grant.audience); });
         for (authorization::ClientGrant &grant : client.clientGrants) {
+            if (grant.setAside)
+                continue;
             const authorization::Api *api = tenant.api(grant.audience);
             grant.scopes.removeIf([api](const QString &scope) { return !api->hasScope(scope); });
         }

@@ -44,7 +44,9 @@ public:
 
 private:
     using Operation = http::Response (ManagementApi::*)(const http::Request &);
-    void add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation);
+    // `selfScope`: a current_user scope that also opens the route, for the token's own user only (the
+    // path's {id} must be the token's sub), as Auth0 lets a user read themselves.
+    void add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation, const QString &selfScope = {});
     const authorization::Tenant &tenant() const { return m_authorization->tenant(); }
     // Checks, stores and applies `next`; then answers with `answer()`, which sees the tenant as changed.
     http::Response commit(authorization::Tenant next, const QString &what, const std::function<http::Response()> &answer);
@@ -57,6 +59,7 @@ private:
 
     // resourceservers.cpp
     QJsonObject resourceServerOf(const QString &identifier) const;
+    QJsonObject resourceServerOf(const authorization::Api &api) const;
     http::Response listResourceServers(const http::Request &request);
     http::Response createResourceServer(const http::Request &request);
     http::Response getResourceServer(const http::Request &request);

@@ -17,14 +17,21 @@ http::Response notFound()
     return managementError(404, QStringLiteral("The resource server does not exist"), QStringLiteral("inexistent_resource_server"));
 }
 
-// By Auth0's id, or by identifier (as Auth0 also accepts).
+// By Auth0's id, or by identifier (as Auth0 also accepts). The system API comes first, so an entry
+// named like it (kept from before identifiers were reserved) never stands in for it.
 qsizetype indexOf(const Tenant &tenant, const QString &idOrIdentifier)
 {
+    qsizetype found = -1;
     for (qsizetype i = 0; i < tenant.apis.size(); ++i) {
-        if (tenant.apis.at(i).id == idOrIdentifier || tenant.apis.at(i).identifier == idOrIdentifier)
+        const Api &api = tenant.apis.at(i);
+        if (api.id != idOrIdentifier && api.identifier != idOrIdentifier)
+            continue;
+        if (api.system)
             return i;
+        if (found < 0)
+            found = i;
     }
-    return -1;
+    return found;
 }
 
 QString newResourceServerId()
@@ -141,6 +148,12 @@ QString applySettings(const QJsonObject &body, Api &api, const QString &servedAu
             if (catalogue::organizerService().api(spec->name) || catalogue::organizerService().apiServedAt(spec->name) || names.contains(spec->name))
                 return QStringLiteral("organizer_apis[%1].name: \"%2\" names an API that exists already").arg(i).arg(spec->name);
             names.insert(spec->name);
+            for (const catalogue::ApiSpec &before : std::as_const(api.declaredApis)) {
+                if (before.name != spec->name)
+                    continue;
+                if (auto kept = catalogue::checkFieldChanges(before, *spec, QStringLiteral("organizer_apis[%1]").arg(i)); !kept)
+                    return kept.error();
+            }
             apis.append(*spec);
         }
         if (!apis.isEmpty() && api.identifier != servedAudience)
@@ -155,8 +168,13 @@ QString applySettings(const QJsonObject &body, Api &api, const QString &servedAu
 QJsonObject ManagementApi::resourceServerOf(const QString &identifier) const
 {
     const Api *api = tenant().api(identifier);
+    return api ? resourceServerOf(*api) : QJsonObject();
+}
+
+QJsonObject ManagementApi::resourceServerOf(const Api &api) const
+{
     // The served API lists its APIs with records: the catalogue's and the declared ones.
-    return api ? resourceServerJson(*api, api->identifier == m_settings.servedAudience ? servedApisOf(tenant()) : QList<catalogue::ApiSpec>()) : QJsonObject();
+    return resourceServerJson(api, api.identifier == m_settings.servedAudience && !api.setAside ? servedApisOf(tenant()) : QList<catalogue::ApiSpec>());
 }
 
 http::Response ManagementApi::listResourceServers(const http::Request &request)
@@ -168,7 +186,7 @@ http::Response ManagementApi::listResourceServers(const http::Request &request)
     QJsonArray all;
     for (const Api &api : tenant().apis) {
         if (wanted.isEmpty() || wanted.contains(api.identifier))
-            all.append(resourceServerOf(api.identifier));
+            all.append(resourceServerOf(api));
     }
     return pageOf(request, QStringLiteral("resource_servers"), all);
 }
@@ -178,7 +196,7 @@ http::Response ManagementApi::getResourceServer(const http::Request &request)
     const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    return jsonAnswer(200, resourceServerOf(tenant().apis.at(index).identifier));
+    return jsonAnswer(200, resourceServerOf(tenant().apis.at(index)));
 }
 
 http::Response ManagementApi::createResourceServer(const http::Request &request)
@@ -191,6 +209,11 @@ http::Response ManagementApi::createResourceServer(const http::Request &request)
         return invalidBody(QStringLiteral("Missing required property: identifier"));
     if (!body->value(QLatin1String("name")).isString())
         return invalidBody(QStringLiteral("Missing required property: name"));
+    // Whatever the issuer becomes after a restart on another port or a new --public-url, its
+    // Management API must not already be somebody's API.
+    if (authorization::looksLikeManagementIdentifier(identifier.toString()))
+        return invalidBody(QStringLiteral("identifier \"%1\" is reserved: identifiers ending in /api/v2/ name an issuer's Management API")
+                               .arg(identifier.toString().left(200)));
     Api api;
     api.identifier = identifier.toString();
     api.id = newResourceServerId();

@@ -11,6 +11,8 @@
 #include <QUrlQuery>
 #include <QUuid>
 
+#include <atomic>
+
 namespace organizer::store {
 
 Q_LOGGING_CATEGORY(lcDatabase, "organizer.server.database")
@@ -20,6 +22,8 @@ namespace {
 // Serializes writers that read before they write, and migrations, across every instance on one
 // PostgreSQL database (an arbitrary, fixed key: "organize" in ASCII).
 constexpr qint64 kAdvisoryLockKey = 0x6f7267616e697a65;
+
+std::atomic<qint64> statementCount{0};
 
 } // namespace
 
@@ -104,8 +108,14 @@ QString Database::describe(const QString &what, const QSqlError &error)
     return QStringLiteral("%1: %2").arg(what, text.simplified().left(300));
 }
 
+qint64 Database::statementsExecuted()
+{
+    return statementCount.load(std::memory_order_relaxed);
+}
+
 Expected<QSqlQuery, QString> Database::execute(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what)
 {
+    statementCount.fetch_add(1, std::memory_order_relaxed);
     QSqlQuery query(db);
     query.setForwardOnly(true);
     if (!query.prepare(sql)) {

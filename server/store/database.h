@@ -81,6 +81,9 @@ public:
 
     // Prepares `sql` on `db`, binds `values` in order and runs it (forward-only); `what` starts the error.
     static Expected<QSqlQuery, QString> execute(QSqlDatabase db, const QString &sql, const QVariantList &values, const QString &what);
+    // Statements run through execute() by this process so far (every thread's): tests use it to bound
+    // what a step costs, e.g. that revoking a family does not take one statement per token.
+    static qint64 statementsExecuted();
     // The same on this thread's connection.
     Expected<QSqlQuery, QString> execute(const QString &sql, const QVariantList &values, const QString &what) const
     {

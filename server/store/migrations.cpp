@@ -63,6 +63,23 @@ const QList<Migration> &serverMigrations()
         // PostgreSQL has no shared data_version: every record write moves this sequence, and list caches
         // compare it (SQLite's caches watch the wal-index instead).
         {4, QStringLiteral("record revision"), {}, {QStringLiteral("CREATE SEQUENCE organizer_record_revision")}},
+        // Refresh tokens that say which family and generation they are (and are MAC'd), so a rotation
+        // no longer stores a row per retired token for the family's lifetime; families from before keep
+        // generation 0 and their refresh_tokens rows. Access-token rows are swept by expiry (the index).
+        same(5, QStringLiteral("refresh-token generations"),
+             {QStringLiteral("ALTER TABLE refresh_families ADD COLUMN generation BIGINT NOT NULL DEFAULT 0"),
+              QStringLiteral("CREATE INDEX refresh_access_tokens_by_expiry ON refresh_access_tokens (expires_at)")}),
+        // What the logins under way hold, per address group and in total (address '*'), kept with every
+        // insert and delete, so /authorize reads two rows instead of counting the table; the index on
+        // bytes finds the heaviest group to make room from, the one on (address, expires_at) its oldest.
+        same(6, QStringLiteral("pending-login budget"),
+             {QStringLiteral("CREATE TABLE auth_transaction_budget (address TEXT PRIMARY KEY, count BIGINT NOT NULL, bytes BIGINT NOT NULL)"),
+              QStringLiteral("CREATE INDEX auth_transaction_budget_by_bytes ON auth_transaction_budget (bytes)"),
+              QStringLiteral("CREATE INDEX auth_transactions_by_address_expiry ON auth_transactions (address, expires_at)"),
+              QStringLiteral("INSERT INTO auth_transaction_budget (address, count, bytes) SELECT address, COUNT(*), SUM(bytes) FROM auth_transactions "
+                             "GROUP BY address"),
+              QStringLiteral(
+                  "INSERT INTO auth_transaction_budget (address, count, bytes) SELECT '*', COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions")}),
     };
     return migrations;
 }

@@ -115,12 +115,32 @@ INSTANTIATE_TEST_SUITE_P(
                       DeclarationCase{"no_fields", R"({"name":"samples","fields":[]})", ".fields"},
                       DeclarationCase{"id_field", R"({"name":"samples","fields":[{"name":"id"}]})", ".fields[0].name"},
                       DeclarationCase{"utc_suffix", R"({"name":"samples","fields":[{"name":"taken_utc"}]})", ".fields[0].name"},
+                      DeclarationCase{"postgres_xmin", R"({"name":"samples","fields":[{"name":"t"},{"name":"xmin"}]})", ".fields[1].name: \"xmin\""},
+                      DeclarationCase{"postgres_ctid", R"({"name":"samples","fields":[{"name":"ctid"}]})", ".fields[0].name: \"ctid\""},
+                      DeclarationCase{"postgres_tableoid", R"({"name":"samples","fields":[{"name":"tableoid"}]})", ".fields[0].name: \"tableoid\""},
+                      DeclarationCase{"sqlite_rowid", R"({"name":"samples","fields":[{"name":"rowid"}]})", ".fields[0].name: \"rowid\""},
+                      DeclarationCase{"oid", R"({"name":"samples","fields":[{"name":"oid"}]})", ".fields[0].name: \"oid\""},
                       DeclarationCase{"twice", R"({"name":"samples","fields":[{"name":"t"},{"name":"t"}]})", "declared twice"},
                       DeclarationCase{"unknown_type", R"({"name":"samples","fields":[{"name":"t","type":"blob"}]})", "\"blob\" is not one of"},
                       DeclarationCase{"required_not_bool", R"({"name":"samples","fields":[{"name":"t","required":"yes"}]})", ".required"},
                       DeclarationCase{"length_zero", R"({"name":"samples","fields":[{"name":"t","max_length":0}]})", ".max_length"},
                       DeclarationCase{"unknown_member", R"({"name":"samples","table":"users","fields":[{"name":"t"}]})", ".table"}),
     [](const auto &row) { return std::string(row.param.name); });
+
+// Declared again with changes: whatever stored values can still be read in the new types is allowed;
+// a field becoming minutes from another type is refused, naming it.
+TEST(Catalogue, AFieldMayChangeTypeOnlyWhereItsStoredValuesStillRead)
+{
+    const auto declare = [](const char *json) { return declaredApiFromJson(parse(json), QStringLiteral("organizer_apis[0]")).value(); };
+    const ApiSpec before = declare(R"({"name":"visits","fields":[{"name":"title","required":true},{"name":"length","type":"minutes"},{"name":"at"}]})");
+    EXPECT_TRUE(checkFieldChanges(before, declare(R"({"name":"visits","fields":[{"name":"at","type":"datetime"},{"name":"length"},{"name":"extra"}]})"),
+                                  QStringLiteral("organizer_apis[0]")))
+        << "dropped, made optional, minutes to text, text to datetime, a new field";
+    auto refused = checkFieldChanges(before, declare(R"({"name":"visits","fields":[{"name":"length"},{"name":"title","type":"minutes"}]})"),
+                                     QStringLiteral("organizer_apis[0]"));
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().startsWith(QLatin1String("organizer_apis[0].fields[1].type: \"title\""))) << refused.error().toStdString();
+}
 
 // Adding an API is one catalogue entry plus its seed data: the store makes and seeds its table, the
 // resource server serves it at /api/<name> with its four scopes, and the QA plan probes it.
@@ -276,6 +296,15 @@ TEST(TenantDocument, RefusesDanglingReferences)
                                                {QStringLiteral("permissions"), QJsonObject{{QStringLiteral("organize"), QJsonArray{QStringLiteral("fly")}}}}}});
         },
         "roles[0].permissions.organize");
+    refuse(
+        [](QJsonObject &root) {
+            QJsonArray apis = root.value(QLatin1String("apis")).toArray();
+            QJsonObject api = apis.at(0).toObject();
+            api.insert(QStringLiteral("organizer_apis"), QJsonArray{parse(R"({"name":"visits","fields":[{"name":"title"},{"name":"xmin"}]})")});
+            apis[0] = api;
+            root.insert(QStringLiteral("apis"), apis);
+        },
+        "apis[0].organizer_apis[0].fields[1].name: \"xmin\"");
 }
 
 TEST(TenantDocument, LosingAScopeTakesItFromGrantsUsersAndRoles)

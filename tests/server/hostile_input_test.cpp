@@ -6,18 +6,33 @@
 //   a loopback callback under a cookie path ........................ authorization_unit_test TenantErrors
 //   silent authorization to a new loopback port .................... Authorization.ConsentForALoopbackRedirectIsAskedEveryTime
 //   a refresh token used twice (family revoked) .................... Authorization.ARefreshTokenUsedTwiceRevokesItsWholeFamily
+//   a family refreshed 8,000 times, then revoked (issue 21) ........ StoreConformance.RevokingAFamilyTakesAsManyStatementsForTwoThousandAccessTokensAsForOne,
+//                                                                    ARefreshLoopLeavesOnlyItsUnexpiredAccessTokensBehind,
+//                                                                    ARefreshFamilyFromBeforeGenerationsIsStillRecognised,
+//                                                                    TokenRevocations.AddingLooksAtEachEntryOnlyAFewTimesAndExpiredOnesStillGo,
+//                                                                    Authorization.AFiftyTimesRefreshedFamilyKeepsNoRetiredTokensAndItsFirstTokenStillRevokesIt
 //   refresh tokens past their idle / absolute lifetime ............. Authorization.RefreshTokensExpireByInactivityAndAbsoluteLifetime
 //   revocation (RFC 7009), another client's token .................. Authorization.RevocationEndpointFollowsRfc7009
 //   an authorization code used twice (its tokens revoked) .......... Authorization.CodeFlowWithPkceRefreshAndSingleUseCodes
 //   client-secret guessing: throttle, decoy timing, flood .......... Authorization.SecretGuessingIsThrottledPerClient,
 //                                                                    AnUnknownClientTakesAsLongAsAWrongSecret, AFloodOfSecretGuessesDoesNotDelayOtherRequests
-//   a flood of unfinished /authorize requests ...................... Authorization.AFloodOfUnfinishedLoginsIsBoundedAndRefused
+//   a flood of unfinished /authorize requests from five addresses .. Authorization.AFloodOfUnfinishedLoginsNeverLocksOthersOut (issue 21),
+//                                                                    StoreConformance.PendingLoginsMakeRoomFromTheHeaviestSenderAndCountWithoutAScan,
+//                                                                    HttpMessage.AddressGroupsAreIpv4AddressesAndIpv6Slash64s
+//   a user asking /authorize for the Management API's audience ..... Authorization.AUserLoginNeverAdministersTheTenant (issue 21)
+//   an API planted under a future issuer's …/api/v2/ identifier ... ManagementIdentifier.NoApiCanBeNamedLikeAManagementApiNorStandInForIt
+//   eight CI jobs presenting the right client secret at once ....... Authorization.ARightSecretIsNeverThrottledHoweverManyPresentItAtOnce
+//   max_age=0 within the second of the last login .................. Authorization.MaxAgeZeroAsksForTheLoginEvenWithinTheSameSecond
+//   declared-API fields named xmin/ctid/rowid, dropped, retyped .... Authorization.ChangingADeclaredApiNeverTurnsItsWritesIntoServerErrors,
+//                                                                    StoreConformance.AFieldDroppedOrMadeOptional…, AFieldWhoseTypeChanges…
 //   made-up names locking every account from 127.0.0.1 ............. Authorization.MadeUpNamesFromOneAddressDoNotLockRealUsersOut
 //   "ſam" on a fresh throttle counter .............................. Authorization.LoginsAreNormalisedOnceForLookupAndThrottle
 //   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey,
-//   ARevokedTokenIsRefusedEvenFromTheCache logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
+//                                                                    ARevokedTokenIsRefusedEvenFromTheCache
+//   logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
 //   '+' for spaces, error_description characters, nosniff ......... interop_wire (wire.mjs)
 //   a smuggled request after bad framing is never served .......... http_server_test Catalogue/Smuggling
+//   CR/LF, NEL, U+2028 in a client_id or path (log forging) ........ ServerCli.RequestValuesCannotForgeALineOfTheLog
 //   every framing variant, split anywhere; http-parser differential  http_parser_test Smuggling/Framing, RequestParserDifferential
 //   150 MB of chunked body (counted as it arrives, RSS bounded) .... ConnectionLimits.AChunkedFloodIsRefusedWithoutBeingBuffered
 //   pipelining without reading the answers ......................... HttpServer.AClientThatDoesNotReadIsNotReadFrom, EverySocketCountsUntilItIsClosed
@@ -107,6 +122,9 @@ INSTANTIATE_TEST_SUITE_P(
     Catalogue, HostileInput,
     ::testing::Values(
         HostileCase{"oversized_header", [] { return get("/api/contacts", "X-Big: " + QByteArray(40 * 1024, 'a') + "\r\n"); }, 431},
+        HostileCase{"log_forging_client_id", [] { return get("/authorize?client_id=evil%0A2026-01-01%20organizer.server%3A%20forged"); }, 400},
+        HostileCase{"oversized_target", [] { return get("/api/contacts?q=" + QByteArray(40 * 1000, 'a')); }, 414,
+                    [](const HttpReply &r) { EXPECT_TRUE(r.json("error_description").contains("target")) << r.body.left(300).toStdString(); }},
         HostileCase{"thousands_of_headers",
                     [] {
                         QByteArray headers;

@@ -296,6 +296,41 @@ TEST(RequestParser, LimitsAreExactAndCountDecodedBytes)
     EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 0, limits).failureStatus, 431);
 }
 
+TEST(RequestParser, ATargetLongerThanTheLimitIs414AndLongFieldsAre431)
+{
+    // RFC 9112 §3: 414 for the target alone, 431 only when the header fields make the head too large;
+    // the same answer whether the head arrives whole, byte by byte or in odd pieces.
+    ParserLimits limits;
+    limits.maxHeaderBytes = 200;
+    const auto request = [](int targetBytes, const QByteArray &fields = "Host: x\r\n") {
+        return "GET /" + QByteArray(targetBytes - 1, 'a') + " HTTP/1.1\r\n" + fields + "\r\n";
+    };
+    for (const qsizetype step : {0, 1, 3, 64}) {
+        EXPECT_EQ(parse(request(201), step, limits).failureStatus, 414) << "step " << step;
+        EXPECT_EQ(parse(request(300), step, limits).failureStatus, 414) << "step " << step;
+        EXPECT_EQ(parse(request(300, "Host: x\r\nX: " + QByteArray(300, 'p') + "\r\n"), step, limits).failureStatus, 414) << "step " << step;
+        // A target within the limit: the fields are what is too large.
+        EXPECT_EQ(parse(request(200), step, limits).failureStatus, 431) << "step " << step;
+        EXPECT_EQ(parse(request(10, "Host: x\r\nX: " + QByteArray(300, 'p') + "\r\n"), step, limits).failureStatus, 431) << "step " << step;
+        EXPECT_EQ(parse(request(150), step, limits).status, Status::Complete) << "step " << step;
+        // Not the target: a method that alone passes the limit.
+        EXPECT_EQ(parse(QByteArray(300, 'M') + " / HTTP/1.1\r\nHost: x\r\n\r\n", step, limits).failureStatus, 431) << "step " << step;
+    }
+    // The default limit, and the 40 kB target the issue was filed with.
+    EXPECT_EQ(parse(request(40 * 1000)).failureStatus, 414);
+    EXPECT_EQ(parse(request(40 * 1000), 1).failureStatus, 414);
+    EXPECT_EQ(parse(request(30 * 1000)).status, Status::Complete);
+
+    // Decided on the byte that passes the limit: nothing more is asked for or kept.
+    RequestParser parser(limits);
+    qsizetype consumed = 0;
+    const QByteArray atTheLimit = "GET /" + QByteArray(199, 'a');
+    EXPECT_EQ(parser.parse(atTheLimit, &consumed), Status::NeedMore);
+    EXPECT_EQ(parser.parse(atTheLimit + 'a', &consumed), Status::Failed);
+    EXPECT_EQ(parser.failure().status, 414);
+    EXPECT_TRUE(parser.failure().description.contains(QStringLiteral("target"))) << parser.failure().description.toStdString();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Differential: Node's http-parser (libhttp-parser 2.9) reads the same bytes.
 

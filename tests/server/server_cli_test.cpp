@@ -212,3 +212,29 @@ TEST(ServerCli, CreatesAnOwnerOnlyDataDirectory)
     EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/organizer.sqlite")));
     EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/keys")));
 }
+
+TEST(ServerCli, RequestValuesCannotForgeALineOfTheLog)
+{
+    // CWE-117: a client_id or a path carrying line breaks would otherwise write a record of its own,
+    // in the log's own format, that an operator could not tell from a genuine one.
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/authorize?client_id=evil%0A2026-01-01%20organizer.server%3A%20forged", {}, {}}).status, 400);
+    // NEL, the line separator, an ANSI escape and DEL: lines to some readers, terminal commands to others.
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/authorize?client_id=nel%C2%85ls%E2%80%A8esc%1B%5B2Jdel%7Fend", {}, {}}).status, 400);
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/api/contacts/x%0D%0A2026-01-01%20organizer.server.auth%3A%20forged", {{"authorization", bearer("a.b.c")}}, {}})
+                  .status,
+              401);
+
+    const QByteArray log = server.log();
+    for (const QByteArray &line : log.split('\n')) {
+        EXPECT_FALSE(line.startsWith("2026-01-01 organizer.server")) << "a forged record: " << line.toStdString();
+        EXPECT_FALSE(line.contains('\r')) << line.toStdString();
+    }
+    for (const char *raw : {"\x1b", "\x7f", "\xc2\x85", "\xe2\x80\xa8"})
+        EXPECT_FALSE(log.contains(raw)) << "an unescaped control character: " << QByteArray(raw).toHex().constData();
+    // Escaped where it was, so the record still says what was sent.
+    EXPECT_TRUE(log.contains("unknown client: evil\\n2026-01-01 organizer.server: forged")) << log.toStdString();
+    EXPECT_TRUE(log.contains("unknown client: nel\\u0085ls\\u2028esc\\x1b[2Jdel\\x7fend")) << log.toStdString();
+    EXPECT_TRUE(log.contains("/api/contacts/x\\r\\n2026-01-01 organizer.server.auth: forged rejected token:")) << log.toStdString();
+}

@@ -255,6 +255,19 @@ TEST(RecordValidation, NormalizesTextAndTimes)
 
 // ---------------------------------------------------------------------------------------------
 
+TEST(HttpMessage, AddressGroupsAreIpv4AddressesAndIpv6Slash64s)
+{
+    // What the server budgets per client (pending logins, unknown client IDs) is counted the way the
+    // HTTP layer counts connections: one host usually holds a whole IPv6 /64.
+    EXPECT_EQ(http::addressGroup(QHostAddress(QStringLiteral("192.0.2.7"))), QStringLiteral("192.0.2.7"));
+    EXPECT_EQ(http::addressGroup(QHostAddress(QStringLiteral("::ffff:192.0.2.7"))), QStringLiteral("192.0.2.7"));
+    const QString group = http::addressGroup(QHostAddress(QStringLiteral("2001:db8:1:2:aaaa:bbbb:cccc:dddd")));
+    EXPECT_EQ(group, QStringLiteral("2001:db8:1:2::/64"));
+    EXPECT_EQ(http::addressGroup(QHostAddress(QStringLiteral("2001:db8:1:2::1"))), group);
+    EXPECT_NE(http::addressGroup(QHostAddress(QStringLiteral("2001:db8:1:3::1"))), group);
+    EXPECT_EQ(http::addressGroup(QHostAddress(QStringLiteral("::1"))), QStringLiteral("::/64"));
+}
+
 TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllow)
 {
     http::Router router;
@@ -475,6 +488,33 @@ TEST(AccessTokenVerifier, ARevokedTokenIsRefusedEvenFromTheCache)
     EXPECT_FALSE(revocations.isRevoked("another.token.value", 1000));
     revocations.revoke(TokenRevocations::fingerprint("expired"), 900, 1000); // already expired: not kept
     EXPECT_EQ(revocations.size(), 1);
+}
+
+// Issue 21: every insert swept the whole list for expired entries, so revoking a family of n tokens
+// looked at n²/2 entries while every HTTP worker waited for the lock.
+TEST(TokenRevocations, AddingLooksAtEachEntryOnlyAFewTimesAndExpiredOnesStillGo)
+{
+    TokenRevocations revocations;
+    constexpr int count = 20'000;
+    for (int i = 0; i < count; ++i)
+        revocations.revoke(TokenRevocations::fingerprint(QByteArray::number(i)), 2000 + i % 2, 1000);
+    EXPECT_LE(revocations.entriesSwept(), 2 * count) << "sweeps are paid for by the entries added since the last one";
+    QList<TokenRevocations::Revoked> family;
+    for (int i = 0; i < count; ++i)
+        family.append({TokenRevocations::fingerprint("family-" + QByteArray::number(i)), 2000});
+    revocations.revokeAll(family, 1000);
+    EXPECT_LE(revocations.entriesSwept(), 2 * 2 * count);
+    EXPECT_EQ(revocations.size(), 2 * count);
+    EXPECT_TRUE(revocations.isRevoked("family-19999", 1000));
+    EXPECT_TRUE(revocations.isRevoked("12345", 1000));
+    // The authorization server's timer forgets what expired; so does a sweep the list's growth brings.
+    revocations.prune(2000);
+    EXPECT_EQ(revocations.size(), count / 2) << "only the entries expiring at 2001 are left";
+    revocations.prune(2001);
+    EXPECT_EQ(revocations.size(), 0);
+    EXPECT_FALSE(revocations.isRevoked("12345", 1000)) << "forgotten";
+    revocations.revokeAll(family, 2500);
+    EXPECT_EQ(revocations.size(), 0) << "expired tokens are never added";
 }
 
 // ---------------------------------------------------------------------------------------------

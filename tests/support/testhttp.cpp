@@ -37,8 +37,17 @@ QByteArray bearer(const QByteArray &token)
 
 HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs)
 {
+    return sendRawFrom(QHostAddress(), port, bytes, timeoutMs);
+}
+
+HttpReply sendRawFrom(const QHostAddress &from, quint16 port, const QByteArray &bytes, int timeoutMs)
+{
     HttpReply reply;
     QTcpSocket socket;
+    if (!from.isNull() && !socket.bind(from)) {
+        reply.error = QStringLiteral("cannot send from %1: %2").arg(from.toString(), socket.errorString());
+        return reply;
+    }
     socket.connectToHost(QHostAddress::LocalHost, port);
     if (!socket.waitForConnected(timeoutMs)) {
         reply.error = socket.errorString();
@@ -82,13 +91,18 @@ HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs)
 
 HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs)
 {
+    return sendHttpFrom(QHostAddress(), port, call, timeoutMs);
+}
+
+HttpReply sendHttpFrom(const QHostAddress &from, quint16 port, const HttpCall &call, int timeoutMs)
+{
     QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) + "\r\nConnection: close\r\n";
     for (const auto &[name, value] : call.headers)
         bytes += name + ": " + value + "\r\n";
     if (!call.body.isEmpty() || call.method == "POST" || call.method == "PUT")
         bytes += "Content-Length: " + QByteArray::number(call.body.size()) + "\r\n";
     bytes += "\r\n" + call.body;
-    return sendRaw(port, bytes, timeoutMs);
+    return sendRawFrom(from, port, bytes, timeoutMs);
 }
 
 RawExchange exchangeRaw(quint16 port, const QByteArray &bytes, int timeoutMs)

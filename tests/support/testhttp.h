@@ -4,6 +4,7 @@
 // mean (duplicate headers, odd schemes, oversized bodies) and see exactly what came back.
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -33,6 +34,9 @@ struct HttpCall
 // Sends one request with "Connection: close" and reads the reply; waits at most `timeoutMs`.
 HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs = 10000);
 HttpReply sendRaw(quint16 port, const QByteArray &bytes, int timeoutMs = 10000);
+// The same from another local address (e.g. 127.0.0.7), as a second client on this machine would be seen.
+HttpReply sendHttpFrom(const QHostAddress &from, quint16 port, const HttpCall &call, int timeoutMs = 10000);
+HttpReply sendRawFrom(const QHostAddress &from, quint16 port, const QByteArray &bytes, int timeoutMs = 10000);
 
 QByteArray bearer(const QByteArray &token);
 
