@@ -45,7 +45,7 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
     // names that do not exist count: on loopback every browser is 127.0.0.1, and a local process
     // failing with made-up names must not lock real users out.
     const QString accountKey = QStringLiteral("account:") + normalizedLogin(username);
-    const QString addressKey = QStringLiteral("address:") + request.peer.toString();
+    const QString addressKey = QStringLiteral("address:") + http::addressGroup(request.peer); // an IPv6 host holds a /64
     if (const qint64 wait = m_throttle.retryAfter(accountKey, m_clock()); wait > 0)
         return respond(tooManyLogins(id, *transaction, username, wait));
     const User *user = m_tenant.userByLogin(username);

@@ -293,6 +293,42 @@ await tally.check('the Management API wants its own token: none is 401, a forged
   await refused(reader.users.permissions.create('auth0|bob', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'delete:contacts' }] }), 403, 'insufficient_scope');
 });
 
+await tally.check('a user\'s own login never administers the tenant: dave asking for management scopes gets read:current_user, and the SDK reads only him', async () => {
+  const asked = 'openid read:users update:users create:client_grants read:current_user';
+  for (const response_type of ['token', 'code']) {
+    const pkce = { code_verifier: 'v'.repeat(43) };
+    const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pkce.code_verifier))).toString('base64url');
+    const url = `${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: 'http://localhost:3000/callback', response_type,
+      scope: asked, audience: `${base}api/v2/`, state: 's', nonce: 'n', ...(response_type === 'code' ? { code_challenge: challenge, code_challenge_method: 'S256' } : {}) })}`;
+    const parameters = redirectParameters((await new FormBrowser(base).login(url, 'dave@example.com')).location);
+    assert.equal(parameters.get('error'), null, parameters.get('error_description'));
+    let granted = { scope: parameters.get('scope'), access_token: parameters.get('access_token') };
+    if (response_type === 'code') {
+      const redeemed = await token({ grant_type: 'authorization_code', client_id: 'organizer-desktop', code: parameters.get('code'),
+        redirect_uri: 'http://localhost:3000/callback', code_verifier: pkce.code_verifier });
+      assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+      granted = redeemed.body;
+    }
+    assert.equal(granted.scope, 'openid read:current_user', response_type);
+    const asDave = clientFor({ token: granted.access_token });
+    assert.equal((await asDave.users.get('auth0|dave')).user_id, 'auth0|dave');
+    await refused(asDave.users.get('auth0|alice'), 403, 'insufficient_scope');
+    await refused(all(asDave.users.list()), 403, 'insufficient_scope');
+    await refused(asDave.users.permissions.create('auth0|dave', { permissions: [{ resource_server_identifier: 'organize', permission_name: 'read:calendar' }] }),
+      403, 'insufficient_scope');
+    await refused(asDave.clientGrants.create({ client_id: 'organizer-cli', audience: 'organize', scope: ['read:contacts'] }), 403, 'insufficient_scope');
+  }
+  // An ordinary machine-to-machine client has no grant for the Management API.
+  const cli = await token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: `${base}api/v2/` });
+  assert.equal(cli.status, 403);
+  assert.equal(cli.body.error, 'access_denied');
+});
+
+await tally.check('identifiers ending in /api/v2/ are reserved for a Management API: creating one is 400 invalid_body', async () => {
+  for (const identifier of ['http://127.0.0.1:1/api/v2/', 'https://tenant.example/API/v2'])
+    await refused(management.resourceServers.create({ name: 'Squatter', identifier, signing_alg: 'RS256' }), 400, 'invalid_body');
+});
+
 // ---------------------------------------------------------------- persistence
 await tally.check('every change survives a restart: the declared API, the role and its holder, the grant', async () => {
   server.child.kill('SIGTERM');

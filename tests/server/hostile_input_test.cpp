@@ -30,6 +30,7 @@
 //   a cached token outliving its withdrawn key, a revoked token .... AccessTokenVerifier.ACachedTokenDiesWithItsSigningKey,
 //                                                                    ARevokedTokenIsRefusedEvenFromTheCache
 //   logging someone out with a link ................................ Authorization.OidcLogoutWithoutAHintAsksFirst
+//   another user's ID token or an access token as id_token_hint .... Authorization.OidcLogoutAsksFirstUnlessTheHintIsAnIdTokenOfTheSessionsUser
 //   '+' for spaces, error_description characters, nosniff ......... interop_wire (wire.mjs)
 //   a smuggled request after bad framing is never served .......... http_server_test Catalogue/Smuggling
 //   CR/LF, NEL, U+2028 in a client_id or path (log forging) ........ ServerCli.RequestValuesCannotForgeALineOfTheLog
