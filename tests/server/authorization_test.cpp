@@ -128,6 +128,15 @@ HttpReply tokenRequest(quint16 port, const QList<QPair<QString, QString>> &field
     return sendHttp(port, {"POST", "/oauth/token", headers, pairs.join('&')});
 }
 
+// The desktop client's refresh-token grant (a public client: no secret).
+HttpReply refreshGrant(quint16 port, const QString &refreshToken)
+{
+    return tokenRequest(port,
+                        {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                         {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                         {QStringLiteral("refresh_token"), refreshToken}});
+}
+
 } // namespace
 
 class Authorization : public ::testing::Test
@@ -392,12 +401,7 @@ TEST_F(Authorization, ARefreshTokenUsedTwiceRevokesItsWholeFamily)
     const QJsonObject first = offlineLogin(port(), QStringLiteral("alice@example.com"));
     const QString token1 = first.value(QLatin1String("refresh_token")).toString();
     ASSERT_FALSE(token1.isEmpty());
-    auto refresh = [this](const QString &token) {
-        return tokenRequest(port(),
-                            {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                             {QStringLiteral("refresh_token"), token}});
-    };
+    auto refresh = [this](const QString &token) { return refreshGrant(port(), token); };
     const HttpReply second = refresh(token1);
     ASSERT_EQ(second.status, 200) << second.body.constData();
     const QString token2 = QString::fromUtf8(second.json("refresh_token"));
@@ -424,12 +428,7 @@ TEST_F(Authorization, AFiftyTimesRefreshedFamilyKeepsNoRetiredTokensAndItsFirstT
     const QJsonObject first = offlineLogin(port(), QStringLiteral("alice@example.com"));
     const QString firstToken = first.value(QLatin1String("refresh_token")).toString();
     ASSERT_FALSE(firstToken.isEmpty());
-    auto refresh = [this](const QString &token) {
-        return tokenRequest(port(),
-                            {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                             {QStringLiteral("refresh_token"), token}});
-    };
+    auto refresh = [this](const QString &token) { return refreshGrant(port(), token); };
     QString token = firstToken;
     QString access;
     for (int i = 0; i < 50; ++i) {
@@ -475,12 +474,7 @@ TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
         tenant.insert(QStringLiteral("apis"), apis);
     });
     ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
-    auto refresh = [&server](const QString &token) {
-        return tokenRequest(server.port(),
-                            {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                             {QStringLiteral("refresh_token"), token}});
-    };
+    auto refresh = [&server](const QString &token) { return refreshGrant(server.port(), token); };
     auto pause = [](int ms) {
         QEventLoop loop;
         QTimer::singleShot(ms, &loop, &QEventLoop::quit);
