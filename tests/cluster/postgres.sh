@@ -4,6 +4,9 @@
 #
 #   postgres.sh start DIR   starts it; writes DIR/url (postgresql://organizer@127.0.0.1:PORT/organizer),
 #                           DIR/password (the password, for --database-password-file) and DIR/port
+#                           The cluster itself lives in a private directory under /tmp (named in DIR/runtime):
+#                           the unprivileged user PostgreSQL runs as must reach it, and DIR may sit below a
+#                           directory only root can enter (a checkout in root's home, mode 0700).
 #   postgres.sh createdb DIR  makes a new, empty database on it and prints its URL
 #   postgres.sh stop DIR    stops it and removes DIR
 set -euo pipefail
@@ -28,31 +31,36 @@ free_port() {
     exit 1
 }
 
+runtime_of() { cat "$1/runtime" 2>/dev/null || true; }
+
 case "$action" in
 start)
-    if [ -f "$dir/port" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    runtime="$(runtime_of "$dir")"
+    if [ -f "$dir/port" ] && [ -n "$runtime" ] && as_owner "$bin/pg_ctl" -D "$runtime/data" status >/dev/null 2>&1; then
         exit 0 # already running (a re-run of the fixture)
     fi
-    rm -rf "$dir"
+    "$0" stop "$dir"
     mkdir -p "$dir"
-    # The unprivileged owner must reach DIR: a private temporary parent (mktemp -d) gets o+x, traversal only.
-    if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$(dirname "$dir")"; then
-        chmod o+x "$(dirname "$dir")"
-    fi
+    # Created by whoever runs this (mode 0700), then handed to the unprivileged owner: /tmp is reachable by
+    # everyone, wherever DIR is.
+    runtime="$(mktemp -d "${TMPDIR:-/tmp}/organizer-postgres.XXXXXX")"
+    echo "$runtime" >"$dir/runtime"
     head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/password"
+    cp "$dir/password" "$runtime/password"
     port="$(free_port)"
-    [ "$(id -u)" -eq 0 ] && chown -R nobody: "$dir"
-    chmod 700 "$dir"
-    as_owner "$bin/initdb" -D "$dir/data" -U organizer --pwfile="$dir/password" --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on -c synchronous_commit=on" start >/dev/null
+    [ "$(id -u)" -eq 0 ] && chown -R nobody: "$runtime"
+    as_owner "$bin/initdb" -D "$runtime/data" -U organizer --pwfile="$runtime/password" --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
+        >"$dir/initdb.log"
+    as_owner "$bin/pg_ctl" -D "$runtime/data" -l "$runtime/server.log" -w -t 60 \
+        -o "-p $port -k $runtime -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on -c synchronous_commit=on" start >/dev/null \
+        || { cat "$runtime/server.log" >&2; exit 1; }
     PGPASSWORD="$(cat "$dir/password")" as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U organizer organizer
     echo "$port" >"$dir/port"
     echo "postgresql://organizer@127.0.0.1:$port/organizer" >"$dir/url"
-    # The test processes (root or not) read these two.
+    # The test processes (root or not) read these.
     chmod 755 "$dir"
-    chmod 644 "$dir/url" "$dir/port" "$dir/password"
-    echo "postgres.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+    chmod 644 "$dir/url" "$dir/port" "$dir/password" "$dir/runtime"
+    echo "postgres.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (cluster in $runtime)"
     ;;
 createdb)
     name="t_$(date +%s)_$$_$RANDOM"
@@ -60,7 +68,11 @@ createdb)
     echo "postgresql://organizer@127.0.0.1:$(cat "$dir/port")/$name"
     ;;
 stop)
-    [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    runtime="$(runtime_of "$dir")"
+    if [ -n "$runtime" ]; then
+        [ -d "$runtime/data" ] && as_owner "$bin/pg_ctl" -D "$runtime/data" -m fast -w stop >/dev/null 2>&1 || true
+        case "$runtime" in */organizer-postgres.*) rm -rf "$runtime" ;; esac
+    fi
     rm -rf "$dir"
     ;;
 *)
