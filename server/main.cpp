@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <sys/socket.h>
 #include <termios.h>
@@ -32,13 +33,22 @@ void onSignal(int)
     [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
 }
 
-// SIGINT/SIGTERM end the event loop normally, so the database and sockets close cleanly.
-void quitOnTerminationSignals(QCoreApplication &app)
+// SIGINT/SIGTERM: the first one calls `stop` (a graceful stop that ends the event loop when it is
+// done), a second one ends the event loop at once. Either way the database and sockets close cleanly.
+void onTerminationSignals(QCoreApplication &app, std::function<void()> stop)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
         return;
     auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, &app);
-    QObject::connect(notifier, &QSocketNotifier::activated, &app, [] { QCoreApplication::quit(); });
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [stop = std::move(stop), received = 0]() mutable {
+        char byte;
+        while (::recv(signalPipe[0], &byte, 1, MSG_DONTWAIT) == 1)
+            ++received;
+        if (received == 1 && stop)
+            stop();
+        else
+            QCoreApplication::quit();
+    });
     struct sigaction action = {};
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
@@ -259,7 +269,7 @@ int runServer(QCoreApplication &app)
     // The readiness line: the desktop app and scripts wait for it.
     std::fprintf(stdout, "organizer-server: listening on %s\n", qPrintable(url->toString()));
     std::fflush(stdout);
-    quitOnTerminationSignals(app);
+    onTerminationSignals(app, [server = organizerServer->get()] { server->shutDownGracefully([] { QCoreApplication::quit(); }); });
     return app.exec();
 }
 

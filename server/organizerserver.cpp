@@ -1,5 +1,7 @@
 #include "organizerserver.h"
 
+#include <QDeadlineTimer>
+
 #include "oautherrors.h"
 
 #include <QDir>
@@ -91,6 +93,10 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_resourceServer->registerRoutes(server->m_router, server->builtinApis());
     server->m_router.add(
         "GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) { respond(raw->health()); },
+        http::Router::Affinity::AnyThread);
+    // Kubernetes' split: /healthz says the process is alive, /readyz whether it should get work.
+    server->m_router.add(
+        "GET", QStringLiteral("/readyz"), [raw = server.get()](const http::Request &, http::Responder respond) { respond(raw->readiness()); },
         http::Router::Affinity::AnyThread);
     if (options.servesIssuer()) {
         if (auto created = server->createAuthorizationServer(); !created)
@@ -265,6 +271,52 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     m_management->setRevision(stored->has_value() ? (*stored)->revision : 0);
     m_management->registerRoutes(m_router);
     return Done{};
+}
+
+http::Response OrganizerServer::readiness() const
+{
+    m_readinessWatched.store(true, std::memory_order_relaxed);
+    auto answer = [](int status, const QString &state, const QString &reason) {
+        QJsonObject body{{QStringLiteral("status"), state}};
+        if (!reason.isEmpty())
+            body.insert(QStringLiteral("reason"), reason);
+        http::Response response = http::Response::json(status, body);
+        response.setHeader("cache-control", "no-store");
+        return response;
+    };
+    if (m_draining.load())
+        return answer(503, QStringLiteral("draining"), QStringLiteral("the server is shutting down"));
+    // One trivial statement on this worker's own connection: an instance whose database is gone takes no work.
+    if (auto alive = m_database->execute(QStringLiteral("SELECT 1"), {}, QStringLiteral("the database does not answer")); !alive) {
+        m_database->reviveIfLost();
+        return answer(503, QStringLiteral("unavailable"), alive.error().left(200));
+    }
+    return answer(200, QStringLiteral("ready"), {});
+}
+
+void OrganizerServer::shutDownGracefully(std::function<void()> done)
+{
+    if (m_draining.exchange(true))
+        return;
+    const int drainMs = m_readinessWatched.load() ? m_options.drainSeconds * 1000 : 0;
+    qCInfo(lcAuth).noquote() << QStringLiteral("stopping: /readyz answers 503 from now on; serving on for %1 s before closing connections").arg(drainMs / 1000);
+    QTimer::singleShot(drainMs, this, [this, done = std::move(done)] {
+        m_http->stopAcceptingAndCloseAfterAnswers();
+        const QDeadlineTimer deadline(qint64(m_options.shutdownTimeoutSeconds) * 1000);
+        auto *poll = new QTimer(this);
+        poll->setInterval(20);
+        connect(poll, &QTimer::timeout, this, [this, poll, deadline, done] {
+            const int open = m_http->openConnections();
+            if (open > 0 && !deadline.hasExpired())
+                return;
+            poll->stop();
+            poll->deleteLater();
+            if (open > 0)
+                qCWarning(lcAuth).noquote() << open << "connection(s) still open after --shutdown-timeout; exiting anyway";
+            done();
+        });
+        poll->start();
+    });
 }
 
 http::Response OrganizerServer::health() const

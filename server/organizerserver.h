@@ -17,6 +17,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 
 namespace organizer::server {
@@ -46,6 +47,12 @@ public:
     // The full pipeline (CORS, routing, guards) without a socket: used by the HTTP adapter and tests.
     void handle(const http::Request &request, http::Responder respond);
 
+    // A graceful stop, as load balancers and orchestrators expect (SIGTERM): /readyz answers 503 at once
+    // while everything is still served for --drain-seconds (when something watches /readyz), then no
+    // connection is accepted, idle ones close and busy ones close after their answers; `done` is called
+    // when none is left or --shutdown-timeout has passed.
+    void shutDownGracefully(std::function<void()> done);
+
 private:
     explicit OrganizerServer(ServerOptions options);
     Expected<Done, QString> createAuthorizationServer();
@@ -59,6 +66,10 @@ private:
     // What other instances on the same database changed: revocations, the tenant, the signing keys.
     void followOtherInstances();
     http::Response health() const;
+    // GET /readyz: 200 while this instance takes work; 503 once draining or while its database does not answer.
+    http::Response readiness() const;
+    mutable std::atomic<bool> m_readinessWatched{false};
+    std::atomic<bool> m_draining{false};
 
     ServerOptions m_options;
     std::shared_ptr<store::Database> m_database;

@@ -66,6 +66,13 @@ void addServerOptions(QCommandLineParser &parser)
          QStringLiteral("30")},
         {QStringLiteral("request-timeout"), QStringLiteral("A request must arrive whole within this many seconds (default 10)."), QStringLiteral("seconds"),
          QStringLiteral("10")},
+        {QStringLiteral("drain-seconds"),
+         QStringLiteral("On SIGTERM, answer /readyz with 503 and keep serving this long before closing connections, so a load balancer "
+                        "checking /readyz stops sending work first; skipped when nothing has asked /readyz (default 5)."),
+         QStringLiteral("seconds"), QStringLiteral("5")},
+        {QStringLiteral("shutdown-timeout"),
+         QStringLiteral("After draining, how long answers in flight may take before the process exits anyway (default 20)."), QStringLiteral("seconds"),
+         QStringLiteral("20")},
         {QStringLiteral("config"), QStringLiteral("Tenant file (APIs, applications, users); default: the demo tenant."), QStringLiteral("file")},
         {QStringLiteral("allow-demo-tenant"), QStringLiteral("Serve the demo users and secret even on a non-loopback address.")},
         {QStringLiteral("route-scope"),
@@ -170,6 +177,8 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         {"workers", &options.workers, 0, 256},
         {"idle-timeout", &options.idleTimeoutSeconds, 1, 3600},
         {"request-timeout", &options.requestTimeoutSeconds, 1, 600},
+        {"drain-seconds", &options.drainSeconds, 0, 600},
+        {"shutdown-timeout", &options.shutdownTimeoutSeconds, 1, 600},
     };
     for (const auto &entry : bounded) {
         const QString text = parser.value(QLatin1String(entry.name));

@@ -42,6 +42,11 @@ struct ServerOptions
     bool accessLogJson = false; // JSON lines instead of the Combined Log Format
     int idleTimeoutSeconds = 30;
     int requestTimeoutSeconds = 10;
+    // On SIGTERM: how long /readyz answers 503 while everything is still served, so a load balancer's
+    // health check notices before connections close (only when something has asked /readyz); then how
+    // long answers in flight may take before the process exits anyway.
+    int drainSeconds = 5;
+    int shutdownTimeoutSeconds = 20;
     QString tenantFile; // empty: the default tenant compiled in from resources/tenant.json
     bool allowDemoTenant = false;
     // "GET /api/appointments" → the scope that route requires instead of its own. Only for proving that

@@ -90,6 +90,7 @@ public:
     ConnectionLimits limits;
     AccessLog *accessLog = nullptr;
     std::atomic<int> open{0};
+    std::atomic<bool> closing{false}; // shutting down: every answer from now on ends its connection
 
     // Every accepted socket is counted under its address until it is closed, refused ones included.
     void countAddress(const QByteArray &key)
@@ -173,6 +174,21 @@ public:
     }
 
     void adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal);
+    // Shutting down: connections waiting for their next request go now (the others after their answers).
+    void closeIdleConnections()
+    {
+        tick();
+        std::vector<Connection *> idleOnes;
+        for (auto &[id, connection] : m_connections) {
+            // A request already in the kernel's buffer, not yet read, is served (with "Connection:
+            // close") rather than cut off: closing with unread bytes would reset the connection.
+            char byte;
+            if (isIdle(*connection) && ::recv(connection->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+                idleOnes.push_back(connection.get());
+        }
+        for (Connection *connection : idleOnes)
+            closeNow(*connection);
+    }
 
     std::atomic<int> connections{0};
     std::atomic<int> idle{0};
@@ -582,7 +598,7 @@ void Server::Worker::dispatch(Connection &c, ParsedRequest parsed)
     Pending pending;
     pending.sequence = c.nextSequence++;
     pending.head = parsed.method == "HEAD";
-    pending.close = !parsed.keepAlive;
+    pending.close = !parsed.keepAlive || m_shared->closing.load(std::memory_order_relaxed);
     pending.keepAliveHttp10 = parsed.keepAlive && parsed.minorVersion == 0;
     pending.startedNs = m_shared->accessLog ? m_clock.nsecsElapsed() : 0;
     if (m_shared->accessLog) {
@@ -866,6 +882,16 @@ int Server::workers() const
 void Server::setAccessLog(AccessLog *log)
 {
     m_shared->accessLog = log;
+}
+
+void Server::stopAcceptingAndCloseAfterAnswers()
+{
+    if (m_acceptor)
+        m_acceptor->close();
+    m_shared->closing = true;
+    for (Worker *worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->closeIdleConnections(); }, Qt::QueuedConnection);
 }
 
 int Server::openConnections() const

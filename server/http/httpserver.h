@@ -58,6 +58,12 @@ public:
     // Returns the bound port, or 0 with `error` set.
     quint16 listenOn(const QHostAddress &address, quint16 port, QString *error);
 
+    // The end of a graceful shutdown, once the load balancer has stopped sending new work: no new
+    // connection is accepted, a connection waiting idle for its next request is closed, and every other
+    // one closes after the answer it owes ("Connection: close"), so no request is cut off and none is
+    // sent on a connection about to go. openConnections() then falls to zero.
+    void stopAcceptingAndCloseAfterAnswers();
+
 private:
     class Shared;
     class Acceptor;

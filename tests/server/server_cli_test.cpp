@@ -9,6 +9,11 @@
 #include <QRegularExpression>
 #include <QTcpServer>
 
+#include <QTcpSocket>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QThread>
+#include <csignal>
 #include <gtest/gtest.h>
 
 using namespace organizer::test;
@@ -95,6 +100,8 @@ TEST_P(ServerCliBadFlags, ExitNonZeroWithAMessageNamingTheFlag)
 INSTANTIATE_TEST_SUITE_P(
     Flags, ServerCliBadFlags,
     ::testing::Values(
+        BadFlagCase{"drain_seconds_negative", {QStringLiteral("--drain-seconds"), QStringLiteral("-1")}, "--drain-seconds"},
+        BadFlagCase{"shutdown_timeout_zero", {QStringLiteral("--shutdown-timeout"), QStringLiteral("0")}, "--shutdown-timeout"},
         BadFlagCase{"port_out_of_range", {QStringLiteral("--port"), QStringLiteral("70000")}, "--port"},
         BadFlagCase{"port_not_a_number", {QStringLiteral("--port"), QStringLiteral("http")}, "--port"},
         BadFlagCase{"bind_not_an_address", {QStringLiteral("--bind"), QStringLiteral("localhost:80")}, "--bind"},
@@ -237,4 +244,114 @@ TEST(ServerCli, RequestValuesCannotForgeALineOfTheLog)
     EXPECT_TRUE(log.contains("unknown client: evil\\n2026-01-01 organizer.server: forged")) << log.toStdString();
     EXPECT_TRUE(log.contains("unknown client: nel\\u0085ls\\u2028esc\\x1b[2Jdel\\x7fend")) << log.toStdString();
     EXPECT_TRUE(log.contains("/api/contacts/x\\r\\n2026-01-01 organizer.server.auth: forged rejected token:")) << log.toStdString();
+}
+
+namespace {
+
+// The answer to one request on an open keep-alive connection: its head and body, or empty on timeout.
+QByteArray exchangeOn(QTcpSocket &socket, const QByteArray &request)
+{
+    socket.write(request);
+    socket.waitForBytesWritten(2000);
+    QByteArray received;
+    QDeadlineTimer deadline(5000);
+    while (!deadline.hasExpired()) {
+        const qsizetype headEnd = received.indexOf("\r\n\r\n");
+        if (headEnd >= 0) {
+            const QRegularExpressionMatch length
+                = QRegularExpression(QStringLiteral("(?i)content-length: *(\\d+)")).match(QString::fromLatin1(received.left(headEnd)));
+            if (length.hasMatch() && received.size() >= headEnd + 4 + length.captured(1).toInt())
+                break;
+        }
+        socket.waitForReadyRead(50);
+        received += socket.readAll();
+    }
+    return received;
+}
+
+} // namespace
+
+TEST(ServerCli, SigtermFailsReadinessAtOnceServesThroughTheDrainThenClosesIdleConnectionsAndExits)
+{
+    // What a load balancer (haproxy's httpchk) or Kubernetes expects on a rolling restart: readiness
+    // fails at once, work is still served while the health check notices, then connections close only
+    // after their answers, and the process exits by itself.
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--drain-seconds"), QStringLiteral("2")})) << server.errorText().toStdString();
+    const HttpReply ready = sendHttp(server.port(), {"GET", "/readyz", {}, {}});
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.json("status"), "ready");
+
+    QTcpSocket keptAlive;
+    keptAlive.connectToHost(QHostAddress::LocalHost, server.port());
+    ASSERT_TRUE(keptAlive.waitForConnected(2000));
+    const QByteArray request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const QByteArray before = exchangeOn(keptAlive, request);
+    ASSERT_TRUE(before.startsWith("HTTP/1.1 200")) << before.constData();
+    EXPECT_FALSE(before.toLower().contains("connection: close"));
+
+    QElapsedTimer sinceSignal;
+    sinceSignal.start();
+    ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
+    QDeadlineTimer noticed(2000);
+    HttpReply draining;
+    do {
+        draining = sendHttp(server.port(), {"GET", "/readyz", {}, {}});
+    } while (draining.status == 200 && !noticed.hasExpired());
+    EXPECT_EQ(draining.status, 503);
+    EXPECT_EQ(draining.json("status"), "draining");
+    EXPECT_LT(sinceSignal.elapsed(), 1500) << "readiness fails at once";
+    // Still serving while the balancer notices, new connections included ...
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/healthz", {}, {}}).status, 200);
+    // ... and a request on a kept-alive connection gets its answer, then the connection ends with it.
+    keptAlive.waitForReadyRead(100); // nothing may arrive unasked
+    EXPECT_TRUE(keptAlive.readAll().isEmpty());
+    EXPECT_EQ(keptAlive.state(), QAbstractSocket::ConnectedState) << "an idle connection stays open while draining";
+    const std::optional<int> exitCode = server.waitForExit(2000 + 5000);
+    ASSERT_TRUE(exitCode.has_value()) << "the server did not exit after draining";
+    EXPECT_EQ(*exitCode, 0);
+    EXPECT_GE(sinceSignal.elapsed(), 1900) << "it served on for the drain period";
+    keptAlive.waitForReadyRead(500);
+    EXPECT_EQ(keptAlive.state(), QAbstractSocket::UnconnectedState) << "the idle connection was closed at the end";
+}
+
+TEST(ServerCli, ARequestUnderWayWhenTheDrainEndsGetsItsAnswerWithConnectionClose)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--drain-seconds"), QStringLiteral("1")})) << server.errorText().toStdString();
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/readyz", {}, {}}).status, 200);
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, server.port());
+    ASSERT_TRUE(client.waitForConnected(2000));
+    QElapsedTimer sinceSignal;
+    sinceSignal.start();
+    ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
+    // A request whose body is still arriving when the drain ends: it is not cut off, it is answered,
+    // and its answer ends the connection.
+    const QByteArray body = "grant_type=client_credentials&client_id=organizer-cli&client_secret=wrong&audience=organize";
+    client.write("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                 + QByteArray::number(body.size()) + "\r\n\r\n" + body.left(20));
+    client.waitForBytesWritten(1000);
+    while (sinceSignal.elapsed() < 1600)
+        client.waitForReadyRead(50); // nothing comes: the request is not complete
+    EXPECT_EQ(client.state(), QAbstractSocket::ConnectedState) << "a connection with a request under way is not closed";
+    const QByteArray answer = exchangeOn(client, body.mid(20));
+    EXPECT_TRUE(answer.startsWith("HTTP/1.1 401")) << answer.constData();
+    EXPECT_TRUE(answer.toLower().contains("connection: close")) << answer.constData();
+    client.waitForDisconnected(3000);
+    EXPECT_EQ(client.state(), QAbstractSocket::UnconnectedState);
+    EXPECT_EQ(server.waitForExit(5000).value_or(-1), 0);
+}
+
+TEST(ServerCli, WithNothingWatchingReadinessSigtermStopsWithoutWaiting)
+{
+    // The desktop app, a test, a developer's Ctrl-C: no load balancer to tell, so no drain period.
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--drain-seconds"), QStringLiteral("30")})) << server.errorText().toStdString();
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/healthz", {}, {}}).status, 200);
+    QElapsedTimer clock;
+    clock.start();
+    ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
+    EXPECT_EQ(server.waitForExit(10'000).value_or(-1), 0);
+    EXPECT_LT(clock.elapsed(), 5000);
 }

@@ -76,6 +76,14 @@ void ServerProcess::stop()
     log();
 }
 
+std::optional<int> ServerProcess::waitForExit(int timeoutMs)
+{
+    if (m_process.state() != QProcess::NotRunning && !m_process.waitForFinished(timeoutMs))
+        return std::nullopt;
+    log();
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
 void ServerProcess::kill()
 {
     if (m_process.state() == QProcess::NotRunning)

@@ -9,6 +9,7 @@
 #include <QUrl>
 
 #include <memory>
+#include <optional>
 
 namespace organizer::test {
 
@@ -25,6 +26,8 @@ public:
     bool start(const QStringList &extraArguments = {}, int timeoutMs = 20000);
     void stop();
     void kill();
+    // Waits up to `timeoutMs` for the server to exit by itself; its exit code, or nullopt if it did not.
+    std::optional<int> waitForExit(int timeoutMs);
 
     quint16 port() const { return quint16(m_url.port()); }
     QUrl url() const { return m_url; }
