@@ -8,6 +8,7 @@
 #                           the unprivileged user PostgreSQL runs as must reach it, and DIR may sit below a
 #                           directory only root can enter (a checkout in root's home, mode 0700).
 #   postgres.sh createdb DIR  makes a new, empty database on it and prints its URL
+#   postgres.sh suspend DIR / resume DIR   stops it as a crash would, and starts it again (same port)
 #   postgres.sh stop DIR    stops it and removes DIR
 set -euo pipefail
 
@@ -51,8 +52,8 @@ start)
     [ "$(id -u)" -eq 0 ] && chown -R nobody: "$runtime"
     as_owner "$bin/initdb" -D "$runtime/data" -U organizer --pwfile="$runtime/password" --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log"
-    as_owner "$bin/pg_ctl" -D "$runtime/data" -l "$runtime/server.log" -w -t 60 \
-        -o "-p $port -k $runtime -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on -c synchronous_commit=on" start >/dev/null \
+    echo "-p $port -k $runtime -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on -c synchronous_commit=on" >"$runtime/options"
+    as_owner "$bin/pg_ctl" -D "$runtime/data" -l "$runtime/server.log" -w -t 60 -o "$(cat "$runtime/options")" start >/dev/null \
         || { cat "$runtime/server.log" >&2; exit 1; }
     PGPASSWORD="$(cat "$dir/password")" as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U organizer organizer
     echo "$port" >"$dir/port"
@@ -67,6 +68,15 @@ createdb)
     PGPASSWORD="$(cat "$dir/password")" "$bin/createdb" -h 127.0.0.1 -p "$(cat "$dir/port")" -U organizer "$name"
     echo "postgresql://organizer@127.0.0.1:$(cat "$dir/port")/$name"
     ;;
+suspend)
+    # The server goes away as in a crash (clients see their connections fail); `resume` brings it back.
+    runtime="$(runtime_of "$dir")"
+    as_owner "$bin/pg_ctl" -D "$runtime/data" -m immediate -w stop >/dev/null
+    ;;
+resume)
+    runtime="$(runtime_of "$dir")"
+    as_owner "$bin/pg_ctl" -D "$runtime/data" -l "$runtime/server.log" -w -t 60 -o "$(cat "$runtime/options")" start >/dev/null
+    ;;
 stop)
     runtime="$(runtime_of "$dir")"
     if [ -n "$runtime" ]; then
@@ -76,7 +86,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: postgres.sh start|stop DIR" >&2
+    echo "usage: postgres.sh start|createdb|suspend|resume|stop DIR" >&2
     exit 2
     ;;
 esac

@@ -162,4 +162,27 @@ await tally.check('readiness: 200 while taking work, 503 "draining" from the mom
   assert.equal(await exited, 0);
 });
 
+await tally.check('readiness: 503 "unavailable" while the instance\'s database does not answer, 200 again once it does', async () => {
+  // A PostgreSQL server of this check's own, stopped and started under a running instance.
+  const script = new URL('../cluster/postgres.sh', import.meta.url).pathname;
+  const own = join(work, 'pg-own');
+  execFileSync(script, ['start', own]);
+  onExit(() => execFileSync(script, ['stop', own]));
+  const readFile = (name) => execFileSync('cat', [join(own, name)], { encoding: 'utf8' }).trim();
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--data-dir', join(work, 'own'), '--database', readFile('url'),
+    '--database-password-file', join(own, 'password'), '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onExit(() => child.kill('SIGKILL'));
+  const url = `http://127.0.0.1:${port}/`;
+  const readiness = async () => { try { const answer = await fetch(`${url}readyz`); return [answer.status, (await answer.json()).status]; } catch { return [0, '']; } };
+  for (let i = 0; (await readiness())[0] !== 200; i++) { assert.ok(i < 100, 'the instance never became ready'); await sleep(100); }
+  execFileSync(script, ['suspend', own]);
+  assert.deepEqual(await readiness(), [503, 'unavailable']);
+  assert.equal((await fetch(`${url}healthz`)).status, 200, 'the process is still alive');
+  execFileSync(script, ['resume', own]);
+  let state = await readiness();
+  for (let i = 0; state[0] !== 200 && i < 50; i++) { await sleep(100); state = await readiness(); }
+  assert.deepEqual(state, [200, 'ready'], 'ready again once the database answers');
+});
+
 tally.finish();
