@@ -152,9 +152,26 @@ Expected<QUrl, QString> OrganizerServer::start()
                     << "wherever they meet. Delete it (DELETE /api/v2/resource-servers/ID) or give it another identifier in the tenant file.";
             m_managementVerifier->setAudience(m_authorizationServer->tenant().managementAudience);
             // Instances sharing a database follow one another: revocations, tenant changes, rotated keys.
+            // On PostgreSQL an instance announces each change (NOTIFY) and the others follow at once; the
+            // poll stays, for what a lost listening connection missed and for key directories.
             m_follow.setInterval(1000);
-            connect(&m_follow, &QTimer::timeout, this, &OrganizerServer::followOtherInstances);
+            connect(&m_follow, &QTimer::timeout, this, [this] {
+                m_database->relisten();
+                followOtherInstances();
+            });
             m_follow.start();
+            auto listening = m_database->listen(this, [this](const QString &) {
+                // A burst of announcements (a family's revocation on several instances) is followed once.
+                if (m_followSoon)
+                    return;
+                m_followSoon = true;
+                QTimer::singleShot(0, this, [this] {
+                    m_followSoon = false;
+                    followOtherInstances();
+                });
+            });
+            if (!listening)
+                qCWarning(lcAuth).noquote() << listening.error() << "- following other instances by polling each second instead";
         }
         auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), issuer.toUtf8() + '\n');
         if (!written)

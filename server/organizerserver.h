@@ -70,6 +70,7 @@ private:
     http::Response readiness() const;
     mutable std::atomic<bool> m_readinessWatched{false};
     std::atomic<bool> m_draining{false};
+    bool m_followSoon = false; // a change another instance announced is about to be followed
 
     ServerOptions m_options;
     std::shared_ptr<store::Database> m_database;

@@ -369,6 +369,8 @@ void AuthorizationState::revokeAccessToken(const QByteArray &fingerprint, qint64
                                           QStringLiteral("cannot share a revocation"));
         !stored)
         qCCritical(lcState).noquote() << stored.error() << "- the token is refused by this instance only";
+    else
+        m_database->announce(QStringLiteral("revocations")); // the other instances read the list at once, not at their next poll
 }
 
 auto AuthorizationState::followRevocations() -> Result<int>

@@ -256,6 +256,7 @@ void RefreshTokens::revokeFamily(const QByteArray &id)
                                            QStringLiteral("cannot forget a revoked family's access tokens"));
         if (!forgotten)
             return Unexpected<QString>(forgotten.error());
+        Database::announce(db, QStringLiteral("revocations")); // the other instances read the list at once, not at their next poll
         return Done{};
     });
     if (!revoked) {

@@ -58,7 +58,10 @@ Expected<std::optional<qint64>, QString> TenantStore::save(const QByteArray &sou
         return Unexpected<QString>(Database::describe(QStringLiteral("cannot store the tenant"), query.lastError()));
     if (!query.next())
         return std::optional<qint64>();
-    return std::optional<qint64>(query.value(0).toLongLong());
+    const qint64 revision = query.value(0).toLongLong();
+    query.finish();
+    m_database->announce(QStringLiteral("tenant"));
+    return std::optional<qint64>(revision);
 }
 
 } // namespace organizer::management

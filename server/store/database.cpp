@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QRegularExpression>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QHash>
@@ -155,7 +156,7 @@ void Database::reviveIfLost(QSqlDatabase db)
         qCWarning(lcDatabase).noquote() << describe(QStringLiteral("cannot connect again"), db.lastError());
 }
 
-Expected<QSqlDatabase, QString> Database::openConnection(const QString &name) const
+Expected<QSqlDatabase, QString> Database::openConnection(const QString &name, const QString &role) const
 {
     const bool sqlite = m_location.engine == Engine::Sqlite;
     QSqlDatabase db = QSqlDatabase::addDatabase(sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), name);
@@ -177,7 +178,7 @@ Expected<QSqlDatabase, QString> Database::openConnection(const QString &name) co
         if (!m_location.options.isEmpty())
             options += QLatin1Char(';') + m_location.options;
         if (!m_location.options.contains(QLatin1String("application_name=")))
-            options += QStringLiteral(";application_name=organizer-server");
+            options += QStringLiteral(";application_name=organizer-server") + (role.isEmpty() ? QString() : QLatin1Char('-') + role);
         db.setConnectOptions(options);
     }
     if (!db.open()) {
@@ -230,6 +231,69 @@ QSqlDatabase Database::connection() const
     m_connections.append(name);
     mine.insert(m_baseName, name);
     return opened.value();
+}
+
+namespace {
+const QString kChangeChannel = QStringLiteral("organizer_changes");
+} // namespace
+
+void Database::announce(QSqlDatabase db, const QString &what)
+{
+    if (db.driverName() != QLatin1String("QPSQL"))
+        return;
+    // A lost announcement only delays the others until their next poll (at most a second).
+    if (auto sent = execute(db, QStringLiteral("SELECT pg_notify(?, ?)"), {kChangeChannel, what}, QStringLiteral("cannot announce a change")); !sent)
+        qCWarning(lcDatabase).noquote() << sent.error();
+}
+
+Expected<bool, QString> Database::listen(QObject *context, std::function<void(const QString &what)> changed)
+{
+    if (m_location.engine != Engine::Postgres)
+        return false;
+    m_listenContext = context;
+    m_changed = std::move(changed);
+    const QString name = m_baseName + QStringLiteral("-listen");
+    auto opened = openConnection(name, QStringLiteral("listen"));
+    if (!opened)
+        return Unexpected<QString>(opened.error());
+    QSqlDatabase db = opened.value();
+    if (!db.driver()->subscribeToNotification(kChangeChannel)) {
+        db.close();
+        QSqlDatabase::removeDatabase(name);
+        return Unexpected<QString>(describe(QStringLiteral("cannot listen for other instances' changes"), db.driver()->lastError()));
+    }
+    QObject::connect(db.driver(), &QSqlDriver::notification, context, [this](const QString &channel, QSqlDriver::NotificationSource, const QVariant &payload) {
+        if (channel == kChangeChannel && m_changed)
+            m_changed(payload.toString());
+    });
+    {
+        QMutexLocker lock(&m_mutex);
+        m_connections.append(name);
+    }
+    m_listenName = name;
+    return true;
+}
+
+bool Database::relisten()
+{
+    if (m_listenName.isEmpty())
+        return false;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_listenName, false);
+        QSqlQuery probe(db);
+        if (db.isOpen() && probe.exec(QStringLiteral("SELECT 1")))
+            return false;
+    }
+    qCWarning(lcDatabase).noquote() << "the connection that listens for other instances' changes is gone; opening it again";
+    {
+        QMutexLocker lock(&m_mutex);
+        m_connections.removeAll(m_listenName);
+    }
+    QSqlDatabase::removeDatabase(m_listenName);
+    m_listenName.clear();
+    if (auto again = listen(m_listenContext, m_changed); !again)
+        qCWarning(lcDatabase).noquote() << again.error();
+    return true;
 }
 
 Expected<Done, QString> Database::transaction(const std::function<Expected<Done, QString>(QSqlDatabase &)> &work, bool exclusive) const

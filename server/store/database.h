@@ -96,12 +96,25 @@ public:
     static void reviveIfLost(QSqlDatabase db);
     void reviveIfLost() const { reviveIfLost(connection()); }
 
+    // Tells every instance on the database that `what` changed (revocations, the tenant): PostgreSQL's
+    // NOTIFY, delivered when the transaction `db` is in commits. Nothing on SQLite, whose instances share
+    // one machine and poll it.
+    static void announce(QSqlDatabase db, const QString &what);
+    void announce(const QString &what) const { announce(connection(), what); }
+    // Calls `changed` on this thread, with `context` alive, whenever an instance announces a change: a
+    // dedicated PostgreSQL connection LISTENs. False on SQLite (nothing to listen to).
+    Expected<bool, QString> listen(QObject *context, std::function<void(const QString &what)> changed);
+    // Whether the listening connection still answers; when it does not, it is opened and subscribed again
+    // (then what was announced meanwhile is lost, and the caller should read everything again: true).
+    bool relisten();
+
     // The text of an SQL error, kept short and free of bound values.
     static QString describe(const QString &what, const QSqlError &error);
 
 private:
     explicit Database(DatabaseLocation location);
-    Expected<QSqlDatabase, QString> openConnection(const QString &name) const;
+    // `role` names the connection's purpose to the server (application_name organizer-server-ROLE).
+    Expected<QSqlDatabase, QString> openConnection(const QString &name, const QString &role = {}) const;
     Expected<Done, QString> migrate(const QList<Migration> &migrations);
 
     DatabaseLocation m_location;
@@ -110,6 +123,9 @@ private:
     mutable QMutex m_mutex;
     mutable QStringList m_connections; // every thread's, closed with the database
     mutable QString m_lastError; // why the last connection could not open
+    QString m_listenName; // the LISTENing connection's name; empty when not listening
+    QObject *m_listenContext = nullptr;
+    std::function<void(const QString &)> m_changed;
 };
 
 // The statements that build the server's schema, version by version.

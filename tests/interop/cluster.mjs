@@ -6,7 +6,7 @@
 // Usage: node cluster.mjs ORGANIZER_SERVER POSTGRES_DIR   (POSTGRES_DIR from tests/cluster/postgres.sh start)
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +199,64 @@ await tally.check('refresh rotation through the balancer, and a replayed token r
     if (refused < 2) await sleep(200);
   }
   assert.equal(refused, 2, 'a revoked access token still opened an API');
+});
+
+await tally.check('a token revoked on one instance is refused by the other at once: PostgreSQL pushes the change (NOTIFY), nobody waits for a poll', async () => {
+  const latencies = [];
+  const basic = `Basic ${Buffer.from('organizer-cli:organizer-cli-secret').toString('base64')}`;
+  // Distinct tokens: the same client and scope within one second would be the same bytes (no jti), so
+  // three scope sets per second of `iat`.
+  const scopes = ['read:contacts', 'read:calendar', 'read:contacts read:calendar'];
+  for (let i = 0; i < 60; i++) {
+    if (i > 0 && i % scopes.length === 0) await sleep(1000 - (Date.now() % 1000) + 20);
+    const issued = await fetch(new URL('oauth/token', a.url), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', audience: 'organize', scope: scopes[i % scopes.length] }) });
+    assert.equal(issued.status, 200);
+    const { access_token: token } = await issued.json();
+    const api = scopes[i % scopes.length].includes('read:contacts') ? 'api/contacts' : 'api/appointments';
+    const call = () => fetch(new URL(api, b.url), { headers: { authorization: `Bearer ${token}` } });
+    if ((await call()).status !== 200) continue; // the same bytes as a token revoked a moment ago (a second boundary missed)
+    const revoked = await fetch(new URL('oauth/revoke', a.url), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }) });
+    assert.equal(revoked.status, 200);
+    const started = performance.now();
+    let status = 200;
+    while (status === 200 && performance.now() - started < 3000) status = (await call()).status;
+    assert.equal(status, 401, 'the revoked token still opened the API on the other instance after 3 s');
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((x, y) => x - y);
+  const median = latencies[Math.floor(latencies.length / 2)];
+  console.log(`# revoked on a, refused on b after: median ${median.toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms over ${latencies.length} tokens`);
+  assert.ok(latencies.length >= 50, `only ${latencies.length} distinct tokens`);
+  // Polling each second would put the median near 500 ms.
+  assert.ok(median < 100, `median ${median.toFixed(1)} ms`);
+});
+
+await tally.check('a listening connection cut by the database server is opened again, and changes are pushed again', async () => {
+  // Cut every LISTENing backend, as a PostgreSQL restart or a network hiccup would.
+  const url = new URL(databaseUrl);
+  const psql = (sql) => execFileSync('psql', ['-h', url.hostname, '-p', url.port, '-U', url.username, '-d', url.pathname.slice(1), '-At', '-c', sql],
+    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: readFileSync(join(postgresDir, 'password'), 'utf8').trim() } }).trim();
+  const cut = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'");
+  assert.ok(Number(cut) >= 2, `cut ${cut} listening connections`);
+  for (let i = 0; i < 50 && Number(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'")) < 2; i++)
+    await sleep(100);
+  assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'"), '2', 'both instances listen again');
+  const basic = `Basic ${Buffer.from('organizer-cli:organizer-cli-secret').toString('base64')}`;
+  await sleep(1000 - (Date.now() % 1000) + 20);
+  const issued = await fetch(new URL('oauth/token', a.url), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', audience: 'organize', scope: 'read:contacts' }) });
+  const { access_token: token } = await issued.json();
+  const call = () => fetch(new URL('api/contacts', b.url), { headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await call()).status, 200);
+  await fetch(new URL('oauth/revoke', a.url), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }) });
+  const started = performance.now();
+  let status = 200;
+  while (status === 200 && performance.now() - started < 3000) status = (await call()).status;
+  assert.equal(status, 401);
+  assert.ok(performance.now() - started < 100, `refused after ${(performance.now() - started).toFixed(1)} ms: the change was not pushed`);
 });
 
 await tally.check('two refreshes of one token racing on two instances: one wins, the family cannot fork', async () => {
