@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Issuer, generators } from 'openid-client';
 import * as jose from 'jose';
-import { FormBrowser, Tally, hidden, onExit, redirectParameters } from './lib.mjs';
+import { FormBrowser, Tally, freePort, hidden, onExit, redirectParameters, startInstance } from './lib.mjs';
 
 const [binary, postgresDir] = process.argv.slice(2);
 if (!binary || !postgresDir) { console.error('usage: node cluster.mjs ORGANIZER_SERVER POSTGRES_DIR'); process.exit(2); }
@@ -24,32 +23,9 @@ const work = mkdtempSync(join(tmpdir(), 'organizer-cluster-'));
 onExit(() => rmSync(work, { recursive: true, force: true }));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
-  });
-}
-
 // One instance: its own port, the shared database and key directory, the balancer's public URL.
-function startInstance(name, publicUrl) {
-  const child = spawn(binary, ['--port', '0', '--data-dir', join(work, 'shared'), '--database', databaseUrl,
-    '--database-password-file', join(postgresDir, 'password'), '--public-url', publicUrl, '--access-log', 'off'],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  onExit(() => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name}: no readiness line; log: ${log}`)), 30000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (\S+)/);
-      if (match) { clearTimeout(timer); resolve({ name, url: match[1], port: Number(new URL(match[1]).port), child, log: () => log }); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}: ${log}`)); });
-  });
-}
+const startClusterInstance = (name, publicUrl) => startInstance(binary, { name, dataDir: join(work, 'shared'), databaseUrl,
+  passwordFile: join(postgresDir, 'password'), publicUrl });
 
 async function startBalancer(port, instances) {
   const config = join(work, 'haproxy.cfg');
@@ -87,8 +63,8 @@ ${instances.map((i) => `    server ${i.name} 127.0.0.1:${i.port} check inter 300
 
 const lbPort = await freePort();
 const publicUrl = `http://127.0.0.1:${lbPort}/`;
-const a = await startInstance('a', publicUrl); // first: applies the migrations and makes the key
-const b = await startInstance('b', publicUrl);
+const a = await startClusterInstance('a', publicUrl); // first: applies the migrations and makes the key
+const b = await startClusterInstance('b', publicUrl);
 const lb = await startBalancer(lbPort, [a, b]);
 const tally = new Tally();
 

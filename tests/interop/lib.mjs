@@ -3,6 +3,7 @@
 // last line is "N passed, N failed".
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +26,34 @@ export function startServer(binary, args = [], { dataDir } = {}) {
       if (match) { clearTimeout(timer); resolve({ url: match[1], dataDir: dir, child, log: () => log }); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`organizer-server exited with ${code}: ${log}`)); });
+  });
+}
+
+// A port nobody listens on now (the kernel's pick), for a server that must keep its port across restarts.
+export function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+  });
+}
+
+// One instance of a cluster: the shared PostgreSQL database and key directory, the balancer's public URL,
+// `port` 0 for any. Resolves with { name, url, port, child, log } once it announces readiness.
+export function startInstance(binary, { name, port = 0, dataDir, databaseUrl, passwordFile, publicUrl, args = [] }) {
+  const child = spawn(binary, ['--port', String(port), '--data-dir', dataDir, '--database', databaseUrl, '--database-password-file', passwordFile,
+    '--public-url', publicUrl, '--access-log', 'off', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  onExit(() => child.kill('SIGKILL'));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name}: no readiness line; log: ${log}`)), 30000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (\S+)/);
+      if (match) { clearTimeout(timer); resolve({ name, url: match[1], port: Number(new URL(match[1]).port), child, log: () => log }); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}: ${log}`)); });
   });
 }
 

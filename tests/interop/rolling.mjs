@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tally, onExit } from './lib.mjs';
+import { Tally, freePort, onExit, startInstance } from './lib.mjs';
 
 const [binary, postgresDir] = process.argv.slice(2);
 if (!binary || !postgresDir) { console.error('usage: node rolling.mjs ORGANIZER_SERVER POSTGRES_DIR'); process.exit(2); }
@@ -20,34 +19,14 @@ const databaseUrl = execFileSync(new URL('../cluster/postgres.sh', import.meta.u
 const work = mkdtempSync(join(tmpdir(), 'organizer-rolling-'));
 onExit(() => rmSync(work, { recursive: true, force: true }));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () => new Promise((resolve) => {
-  const server = createServer();
-  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
-});
-
 // The health check runs every 200 ms and one failure takes an instance out, so a 1 s drain is ample.
 const drainSeconds = Number(process.env.ORGANIZER_ROLLING_DRAIN_SECONDS ?? 1);
-function startInstance(name, port, publicUrl) {
-  const child = spawn(binary, ['--port', String(port), '--data-dir', join(work, 'shared'), '--database', databaseUrl,
-    '--database-password-file', join(postgresDir, 'password'), '--public-url', publicUrl, '--access-log', 'off',
-    '--drain-seconds', String(drainSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  onExit(() => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name}: no readiness line; log: ${log}`)), 30000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (/listening on \S+/.test(out)) { clearTimeout(timer); resolve({ name, port, child, log: () => log }); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}: ${log}`)); });
-  });
-}
+const startClusterInstance = (name, port, publicUrl) => startInstance(binary, { name, port, dataDir: join(work, 'shared'), databaseUrl,
+  passwordFile: join(postgresDir, 'password'), publicUrl, args: ['--drain-seconds', String(drainSeconds)] });
 
 const [lbPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
 const publicUrl = `http://127.0.0.1:${lbPort}/`;
-const instances = { a: await startInstance('a', portA, publicUrl), b: await startInstance('b', portB, publicUrl) };
+const instances = { a: await startClusterInstance('a', portA, publicUrl), b: await startClusterInstance('b', portB, publicUrl) };
 const config = join(work, 'haproxy.cfg');
 writeFileSync(config, `global
     maxconn 2000
@@ -127,7 +106,7 @@ await tally.check('six clients reading and writing through haproxy lose nothing 
     const took = Date.now() - started;
     assert.ok(took >= drainSeconds * 1000 - 100, `${name} stopped after ${took} ms, before its drain period`);
     assert.ok(took < drainSeconds * 1000 + 10000, `${name} took ${took} ms to stop`);
-    instances[name] = await startInstance(name, stopping.port, publicUrl);
+    instances[name] = await startClusterInstance(name, stopping.port, publicUrl);
     await bothUp();
     assert.ok(requests - before > 100, `only ${requests - before} requests while ${name} restarted`);
   }
