@@ -304,10 +304,16 @@ http::Response OrganizerServer::readiness() const
     if (m_draining.load())
         return answer(503, QStringLiteral("draining"), QStringLiteral("the server is shutting down"));
     // One trivial statement on this worker's own connection: an instance whose database is gone takes no work.
-    if (auto alive = m_database->execute(QStringLiteral("SELECT 1"), {}, QStringLiteral("the database does not answer")); !alive) {
+    // /readyz is as public as /healthz: the driver's message (host, user) goes to the log, once per outage.
+    auto alive = m_database->execute(QStringLiteral("SELECT 1"), {}, QStringLiteral("readiness: the database does not answer"));
+    if (!alive) {
+        if (!m_databaseDown.exchange(true))
+            qCWarning(lcAuth).noquote() << alive.error();
         m_database->reviveIfLost();
-        return answer(503, QStringLiteral("unavailable"), alive.error().left(200));
+        return answer(503, QStringLiteral("unavailable"), QStringLiteral("the database does not answer"));
     }
+    if (m_databaseDown.exchange(false))
+        qCInfo(lcAuth).noquote() << "readiness: the database answers again";
     return answer(200, QStringLiteral("ready"), {});
 }
 

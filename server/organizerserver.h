@@ -69,6 +69,7 @@ private:
     // GET /readyz: 200 while this instance takes work; 503 once draining or while its database does not answer.
     http::Response readiness() const;
     mutable std::atomic<bool> m_readinessWatched{false};
+    mutable std::atomic<bool> m_databaseDown{false}; // as /readyz last found it, so an outage is logged once
     std::atomic<bool> m_draining{false};
     bool m_followSoon = false; // a change another instance announced is about to be followed
 

@@ -238,19 +238,16 @@ void RefreshTokens::revokeFamily(const QByteArray &id)
             return Unexpected<QString>(flip.error());
         if (flip->numRowsAffected() != 1)
             return Done{}; // revoked before (its tokens went then) or gone
-        auto issued = Database::execute(db, QStringLiteral("SELECT fingerprint, expires_at FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
-                                        {family, now}, QStringLiteral("cannot read a family's access tokens"));
-        if (!issued)
-            return Unexpected<QString>(issued.error());
-        while (issued->next())
-            withdrawn.append({QByteArray::fromHex(issued->value(0).toString().toLatin1()), issued->value(1).toLongLong()});
-        issued->finish(); // read to the end before writing on the same connection
+        // Onto the shared list in one statement, which also hands back what this process's list needs.
         auto shared = Database::execute(db,
                                         QStringLiteral("INSERT INTO revoked_tokens (fingerprint, expires_at) SELECT fingerprint, expires_at "
-                                                       "FROM refresh_access_tokens WHERE family = ? AND expires_at > ?"),
+                                                       "FROM refresh_access_tokens WHERE family = ? AND expires_at > ? RETURNING fingerprint, expires_at"),
                                         {family, now}, QStringLiteral("cannot share the revocation of a family's access tokens"));
         if (!shared)
             return Unexpected<QString>(shared.error());
+        while (shared->next())
+            withdrawn.append({QByteArray::fromHex(shared->value(0).toString().toLatin1()), shared->value(1).toLongLong()});
+        shared->finish(); // read to the end before writing on the same connection
         // On the shared list now; a revoked family issues nothing more.
         auto forgotten = Database::execute(db, QStringLiteral("DELETE FROM refresh_access_tokens WHERE family = ?"), {family},
                                            QStringLiteral("cannot forget a revoked family's access tokens"));

@@ -347,13 +347,7 @@ const ClientGrant *Client::grantFor(const QString &audience) const
 
 const Api *Tenant::api(const QString &identifier) const
 {
-    // The system API wins over anything a tenant file or an older server let someone name like it.
-    if (identifier == managementAudience) {
-        for (const Api &entry : apis) {
-            if (entry.system)
-                return &entry;
-        }
-    }
+    // An API set aside by bindIssuer() is never an audience: the system API answers for its identifier.
     for (const Api &entry : apis) {
         if (entry.identifier == identifier && !entry.setAside)
             return &entry;

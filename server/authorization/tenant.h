@@ -149,8 +149,8 @@ struct Tenant
     // An API (and the grants for it) that already bore that identifier is set aside first, so nothing
     // planted under a future issuer's identifier can stand in for the system API or its grants.
     void bindIssuer(const QString &issuer);
-    // APIs a tenant file or an older server let someone name like a Management API: never used in its
-    // place (api() prefers the system API), and named in the log at start.
+    // APIs a tenant file or an older server let someone name like a Management API, named in the log at
+    // start; the one named exactly like this issuer's is set aside by bindIssuer() and never used.
     QStringList apisNamedLikeTheManagementApi() const;
 };
 

@@ -17,21 +17,16 @@ http::Response notFound()
     return managementError(404, QStringLiteral("The resource server does not exist"), QStringLiteral("inexistent_resource_server"));
 }
 
-// By Auth0's id, or by identifier (as Auth0 also accepts). The system API comes first, so an entry
-// named like it (kept from before identifiers were reserved) never stands in for it.
+// By Auth0's id, or by identifier (as Auth0 also accepts). An API set aside (named like the Management
+// API, see Tenant::bindIssuer) is reached by its id only, so it can be deleted but never stands in for it.
 qsizetype indexOf(const Tenant &tenant, const QString &idOrIdentifier)
 {
-    qsizetype found = -1;
     for (qsizetype i = 0; i < tenant.apis.size(); ++i) {
         const Api &api = tenant.apis.at(i);
-        if (api.id != idOrIdentifier && api.identifier != idOrIdentifier)
-            continue;
-        if (api.system)
+        if (api.id == idOrIdentifier || (api.identifier == idOrIdentifier && !api.setAside))
             return i;
-        if (found < 0)
-            found = i;
     }
-    return found;
+    return -1;
 }
 
 QString newResourceServerId()

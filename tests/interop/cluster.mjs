@@ -210,15 +210,16 @@ await tally.check('a token revoked on one instance is refused by the other at on
 });
 
 await tally.check('a listening connection cut by the database server is opened again, and changes are pushed again', async () => {
-  // Cut every LISTENing backend, as a PostgreSQL restart or a network hiccup would.
+  // Cut every LISTENing backend on this database (other tests share the server), as a PostgreSQL restart or
+  // a network hiccup would.
   const url = new URL(databaseUrl);
   const psql = (sql) => execFileSync('psql', ['-h', url.hostname, '-p', url.port, '-U', url.username, '-d', url.pathname.slice(1), '-At', '-c', sql],
     { encoding: 'utf8', env: { ...process.env, PGPASSWORD: readFileSync(join(postgresDir, 'password'), 'utf8').trim() } }).trim();
-  const cut = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'");
+  const cut = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen' AND datname = current_database()");
   assert.ok(Number(cut) >= 2, `cut ${cut} listening connections`);
-  for (let i = 0; i < 50 && Number(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'")) < 2; i++)
+  for (let i = 0; i < 50 && Number(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen' AND datname = current_database()")) < 2; i++)
     await sleep(100);
-  assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen'"), '2', 'both instances listen again');
+  assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'organizer-server-listen' AND datname = current_database()"), '2', 'both instances listen again');
   const basic = `Basic ${Buffer.from('organizer-cli:organizer-cli-secret').toString('base64')}`;
   await sleep(1000 - (Date.now() % 1000) + 20);
   const issued = await fetch(new URL('oauth/token', a.url), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },

@@ -137,6 +137,16 @@ HttpReply refreshGrant(quint16 port, const QString &refreshToken)
                          {QStringLiteral("refresh_token"), refreshToken}});
 }
 
+// Client credentials for the Management API's audience ({issuer}api/v2/).
+HttpReply managementClientCredentials(quint16 port, const QString &issuer, const QString &clientId, const QString &secret)
+{
+    return tokenRequest(port,
+                        {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                         {QStringLiteral("client_id"), clientId},
+                         {QStringLiteral("client_secret"), secret},
+                         {QStringLiteral("audience"), issuer + QStringLiteral("api/v2/")}});
+}
+
 } // namespace
 
 class Authorization : public ::testing::Test
@@ -1304,11 +1314,7 @@ TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
     const QString pendingCode = codeFor(scope); // consented with read:calendar, not redeemed yet
 
     // The Management API takes read:calendar off Organizer Service.
-    const HttpReply admin = tokenRequest(port(),
-                                         {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
-                                          {QStringLiteral("client_id"), QStringLiteral("organizer-admin")},
-                                          {QStringLiteral("client_secret"), QStringLiteral("organizer-admin-secret")},
-                                          {QStringLiteral("audience"), m_server.issuer() + QStringLiteral("api/v2/")}});
+    const HttpReply admin = managementClientCredentials(port(), m_server.issuer(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret"));
     ASSERT_EQ(admin.status, 200) << admin.body.toStdString();
     const QString managementToken = QString::fromLatin1(admin.json("access_token"));
     const HttpReply api = callApi(port(), "GET", "/api/v2/resource-servers/organize", managementToken);
@@ -1325,10 +1331,7 @@ TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
     const HttpReply late = redeem(pendingCode);
     ASSERT_EQ(late.status, 200) << late.body.toStdString();
     EXPECT_EQ(QJsonDocument::fromJson(late.body).object().value(QLatin1String("scope")).toString(), QStringLiteral("openid offline_access read:contacts"));
-    const HttpReply refreshed = tokenRequest(port(),
-                                             {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                              {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                              {QStringLiteral("refresh_token"), refreshToken}});
+    const HttpReply refreshed = refreshGrant(port(), refreshToken);
     ASSERT_EQ(refreshed.status, 200) << refreshed.body.toStdString();
     const QJsonObject body = QJsonDocument::fromJson(refreshed.body).object();
     EXPECT_EQ(body.value(QLatin1String("scope")).toString(), QStringLiteral("openid offline_access read:contacts"));
@@ -1343,11 +1346,7 @@ TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
 // 400s naming the field; an API removed and declared again finds its records.
 TEST_F(Authorization, ChangingADeclaredApiNeverTurnsItsWritesIntoServerErrors)
 {
-    const HttpReply admin = tokenRequest(port(),
-                                         {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
-                                          {QStringLiteral("client_id"), QStringLiteral("organizer-admin")},
-                                          {QStringLiteral("client_secret"), QStringLiteral("organizer-admin-secret")},
-                                          {QStringLiteral("audience"), m_server.issuer() + QStringLiteral("api/v2/")}});
+    const HttpReply admin = managementClientCredentials(port(), m_server.issuer(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret"));
     ASSERT_EQ(admin.status, 200) << admin.body.toStdString();
     const QString managementToken = QString::fromLatin1(admin.json("access_token"));
     const HttpReply organize = callApi(port(), "GET", "/api/v2/resource-servers/organize", managementToken);
@@ -1472,15 +1471,6 @@ UserLogin loginFor(quint16 port, const QString &audience, const QString &scopes,
                                            {QStringLiteral("code_verifier"), verifier}});
     EXPECT_EQ(tokens.status, 200) << tokens.body.constData();
     return {QString::fromUtf8(tokens.json("scope")), QString::fromUtf8(tokens.json("access_token"))};
-}
-
-HttpReply managementClientCredentials(quint16 port, const QString &issuer, const QString &clientId, const QString &secret)
-{
-    return tokenRequest(port,
-                        {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
-                         {QStringLiteral("client_id"), clientId},
-                         {QStringLiteral("client_secret"), secret},
-                         {QStringLiteral("audience"), issuer + QStringLiteral("api/v2/")}});
 }
 
 } // namespace
