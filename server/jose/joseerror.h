@@ -29,6 +29,9 @@ enum class ErrorCode {
     CryptoFailure,
     Revoked,
     StorageFailure,
+    DecryptionFailed, // a sealed secret failed authentication: damaged, altered or moved
+    KeyMismatch, // a secret sealed under another key-encryption key
+    KeyExists, // a file that must not be replaced is there already
 };
 
 struct Error

@@ -28,12 +28,9 @@ QString systemError()
     return QString::fromLocal8Bit(std::strerror(errno));
 }
 
-} // namespace
-
-Result<Done> writePrivateFile(const QString &path, const QByteArray &contents)
+// Writes `contents` to a new owner-only file `temporary`, synced to disk.
+Result<Done> writeTemporary(const QString &path, const QByteArray &temporary, const QByteArray &contents)
 {
-    const QByteArray target = QFile::encodeName(path);
-    const QByteArray temporary = target + ".tmp";
     ::unlink(temporary.constData());
     const int fd = ::open(temporary.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
     if (fd < 0)
@@ -51,11 +48,52 @@ Result<Done> writePrivateFile(const QString &path, const QByteArray &contents)
         }
         written += n;
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(temporary.constData(), target.constData()) != 0) {
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const QString reason = systemError();
         ::unlink(temporary.constData());
         return fail(ErrorCode::StorageFailure, QStringLiteral("cannot store %1: %2").arg(path, reason));
     }
+    return Done{};
+}
+
+QByteArray temporaryNameFor(const QByteArray &target)
+{
+    // Unique per process: two processes writing one file at once never share a temporary.
+    return target + ".tmp." + QByteArray::number(qint64(::getpid()));
+}
+
+} // namespace
+
+Result<Done> writePrivateFile(const QString &path, const QByteArray &contents)
+{
+    const QByteArray target = QFile::encodeName(path);
+    const QByteArray temporary = temporaryNameFor(target);
+    if (auto written = writeTemporary(path, temporary, contents); !written)
+        return written;
+    if (::rename(temporary.constData(), target.constData()) != 0) {
+        const QString reason = systemError();
+        ::unlink(temporary.constData());
+        return fail(ErrorCode::StorageFailure, QStringLiteral("cannot store %1: %2").arg(path, reason));
+    }
+    return Done{};
+}
+
+Result<Done> createPrivateFile(const QString &path, const QByteArray &contents)
+{
+    const QByteArray target = QFile::encodeName(path);
+    if (QFileInfo::exists(path))
+        return fail(ErrorCode::KeyExists, QStringLiteral("%1 exists already").arg(path));
+    const QByteArray temporary = temporaryNameFor(target);
+    if (auto written = writeTemporary(path, temporary, contents); !written)
+        return written;
+    // link() never replaces its target, unlike rename().
+    const int linked = ::link(temporary.constData(), target.constData());
+    const int error = errno;
+    ::unlink(temporary.constData());
+    if (linked != 0 && error == EEXIST)
+        return fail(ErrorCode::KeyExists, QStringLiteral("%1 exists already").arg(path));
+    if (linked != 0)
+        return fail(ErrorCode::StorageFailure, QStringLiteral("cannot store %1: %2").arg(path, QString::fromLocal8Bit(std::strerror(error))));
     return Done{};
 }
 

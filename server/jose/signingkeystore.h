@@ -47,5 +47,8 @@ private:
 
 // Writes `contents` to `path` atomically, readable and writable by the owner only.
 Result<Done> writePrivateFile(const QString &path, const QByteArray &contents);
+// The same, but never replaces a file: KeyExists when `path` is there already. A process that loses a
+// race to create it finds it whole (the file appears under its name only once written).
+Result<Done> createPrivateFile(const QString &path, const QByteArray &contents);
 
 } // namespace organizer::jose

@@ -2,6 +2,7 @@
 #include "jwk.h"
 #include "jws.h"
 #include "jwtverifier.h"
+#include "keyencryption.h"
 #include "signingkeystore.h"
 
 #include <QDir>
@@ -486,4 +487,198 @@ TEST(SigningKeyStore, PruneRetiresOnlyKeysWhoseTokensHaveExpired)
     ASSERT_EQ(store->keys().size(), 1);
     EXPECT_EQ(store->activeKey().kid, active);
     EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AES-256-GCM and the key-encryption key that seals the signing keys in the database.
+
+namespace {
+
+QByteArray hex(const char *text)
+{
+    return QByteArray::fromHex(text);
+}
+
+} // namespace
+
+TEST(Aes256Gcm, MatchesTheGcmSpecificationsTestVectors)
+{
+    // McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", test cases 13, 14 and 16 (AES-256,
+    // 96-bit IV), the vectors NIST's GCM validation uses.
+    struct Vector
+    {
+        QByteArray key, nonce, plaintext, aad, ciphertext, tag;
+    };
+    const QByteArray zeroKey(32, '\0');
+    const QByteArray zeroNonce(12, '\0');
+    const Vector vectors[] = {
+        {zeroKey, zeroNonce, {}, {}, {}, hex("530f8afbc74536b9a963b4f1c4cb738b")},
+        {zeroKey, zeroNonce, QByteArray(16, '\0'), {}, hex("cea7403d4d606b6e074ec5d3baf39d18"), hex("d0d1c8a799996bf0265b98b5d48ab919")},
+        {hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"), hex("cafebabefacedbaddecaf888"),
+         hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"),
+         hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"),
+         hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"),
+         hex("76fc6ece0f4e1768cddf8853bb2d551b")},
+    };
+    for (const Vector &v : vectors) {
+        auto sealed = aes256GcmEncrypt(v.key, v.nonce, v.aad, v.plaintext);
+        ASSERT_TRUE(sealed) << sealed.error().description.toStdString();
+        EXPECT_EQ(sealed->toHex(), (v.ciphertext + v.tag).toHex());
+        auto opened = aes256GcmDecrypt(v.key, v.nonce, v.aad, v.ciphertext + v.tag);
+        ASSERT_TRUE(opened) << opened.error().description.toStdString();
+        EXPECT_EQ(opened.value(), v.plaintext);
+        QByteArray badTag = v.ciphertext + v.tag;
+        badTag[badTag.size() - 1] = char(badTag.at(badTag.size() - 1) ^ 1);
+        auto refused = aes256GcmDecrypt(v.key, v.nonce, v.aad, badTag);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, ErrorCode::DecryptionFailed);
+    }
+    EXPECT_FALSE(aes256GcmEncrypt(QByteArray(16, 'k'), zeroNonce, {}, "x")) << "AES-128 keys are refused, not silently used";
+    EXPECT_FALSE(aes256GcmEncrypt(zeroKey, QByteArray(16, 'n'), {}, "x")) << "only 96-bit nonces";
+}
+
+TEST(KeyEncryptionKey, SealsAndOpensWithAFreshNonceEachTime)
+{
+    auto kek = KeyEncryptionKey::generate();
+    ASSERT_TRUE(kek);
+    const QByteArray secret = "-----BEGIN PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n";
+    auto first = kek->seal(secret, "kid-1");
+    auto second = kek->seal(secret, "kid-1");
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->size(), secret.size() + KeyEncryptionKey::kOverhead);
+    EXPECT_EQ(first->at(0), KeyEncryptionKey::kFormatVersion);
+    EXPECT_EQ(first->mid(1, KeyEncryptionKey::kIdBytes).toHex(), kek->id().toLatin1());
+    EXPECT_NE(first->mid(1 + KeyEncryptionKey::kIdBytes, KeyEncryptionKey::kNonceBytes),
+              second->mid(1 + KeyEncryptionKey::kIdBytes, KeyEncryptionKey::kNonceBytes));
+    EXPECT_NE(first.value(), second.value());
+    EXPECT_FALSE(first->contains("PRIVATE KEY"));
+    EXPECT_EQ(kek->open(first.value(), "kid-1").value(), secret);
+    EXPECT_EQ(kek->open(second.value(), "kid-1").value(), secret);
+
+    // The id names the key without giving it away, and is the same for the same bytes.
+    EXPECT_EQ(kek->id().size(), 2 * KeyEncryptionKey::kIdBytes);
+    EXPECT_FALSE(kek->bytes().toHex().contains(kek->id().toLatin1()));
+    EXPECT_EQ(KeyEncryptionKey::fromBytes(kek->bytes())->id(), kek->id());
+    EXPECT_FALSE(KeyEncryptionKey::fromBytes(QByteArray(16, 'x')));
+}
+
+TEST(KeyEncryptionKey, RefusesEveryAlteredPart)
+{
+    auto kek = KeyEncryptionKey::generate();
+    ASSERT_TRUE(kek);
+    const QByteArray sealed = kek->seal("the private key", "kid-1").value();
+    const qsizetype nonceAt = 1 + KeyEncryptionKey::kIdBytes;
+    const qsizetype ciphertextAt = nonceAt + KeyEncryptionKey::kNonceBytes;
+    const struct
+    {
+        const char *part;
+        qsizetype offset;
+    } parts[] = {{"nonce", nonceAt},
+                 {"ciphertext", ciphertextAt},
+                 {"ciphertext end", sealed.size() - KeyEncryptionKey::kTagBytes - 1},
+                 {"tag", sealed.size() - KeyEncryptionKey::kTagBytes},
+                 {"tag end", sealed.size() - 1}};
+    for (const auto &part : parts) {
+        QByteArray altered = sealed;
+        altered[part.offset] = char(altered.at(part.offset) ^ 0x01);
+        auto opened = kek->open(altered, "kid-1");
+        ASSERT_FALSE(opened) << part.part;
+        EXPECT_EQ(opened.error().code, ErrorCode::DecryptionFailed) << part.part;
+    }
+    // Another row's associated data: a sealed key copied into another row does not open there.
+    auto moved = kek->open(sealed, "kid-2");
+    ASSERT_FALSE(moved);
+    EXPECT_EQ(moved.error().code, ErrorCode::DecryptionFailed);
+    EXPECT_FALSE(kek->open(sealed, QByteArray()));
+    // Truncated, or another format version.
+    EXPECT_EQ(kek->open(sealed.left(KeyEncryptionKey::kOverhead - 1), "kid-1").error().code, ErrorCode::DecryptionFailed);
+    QByteArray version2 = sealed;
+    version2[0] = 2;
+    auto future = kek->open(version2, "kid-1");
+    ASSERT_FALSE(future);
+    EXPECT_TRUE(future.error().description.contains(QLatin1String("format version 2"))) << future.error().description.toStdString();
+    // The KEK id in the header is authenticated too: a rewritten id does not pass as the right key.
+    auto other = KeyEncryptionKey::generate().value();
+    QByteArray relabelled = other.seal("x", "kid-1").value();
+    relabelled.replace(1, KeyEncryptionKey::kIdBytes, QByteArray::fromHex(kek->id().toLatin1()));
+    EXPECT_EQ(kek->open(relabelled, "kid-1").error().code, ErrorCode::DecryptionFailed);
+}
+
+TEST(KeyEncryptionKey, AWrongKeyIsNamedNotMistakenForDamage)
+{
+    auto right = KeyEncryptionKey::generate().value();
+    auto wrong = KeyEncryptionKey::generate().value();
+    const QByteArray sealed = right.seal("the private key", "kid-1").value();
+    auto opened = wrong.open(sealed, "kid-1");
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().code, ErrorCode::KeyMismatch);
+    EXPECT_TRUE(opened.error().description.contains(right.id())) << opened.error().description.toStdString();
+    EXPECT_TRUE(opened.error().description.contains(wrong.id())) << opened.error().description.toStdString();
+}
+
+TEST(KeyEncryptionKeyFile, CreatedOwnerOnlyNeverReplacedAndReadBack)
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("secrets.key"));
+    auto created = createKeyEncryptionKeyFile(path);
+    ASSERT_TRUE(created) << created.error().description.toStdString();
+    struct stat info = {};
+    ASSERT_EQ(::stat(QFile::encodeName(path).constData(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray line = file.readAll();
+    EXPECT_TRUE(line.endsWith('\n'));
+    EXPECT_EQ(QByteArray::fromBase64(line.trimmed()).size(), 32);
+    file.close();
+
+    auto read = readKeyEncryptionKeyFile(path);
+    ASSERT_TRUE(read) << read.error().description.toStdString();
+    EXPECT_EQ(read->id(), created->id());
+
+    auto again = createKeyEncryptionKeyFile(path);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::KeyExists);
+    EXPECT_EQ(readKeyEncryptionKeyFile(path)->id(), created->id()) << "the existing key is untouched";
+    EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1) << "no temporary left behind";
+}
+
+TEST(KeyEncryptionKeyFile, RefusesFilesOthersCanReadAndWrongLengths)
+{
+    QTemporaryDir dir;
+    auto write = [&](const QString &name, const QByteArray &contents, int mode) {
+        const QString path = dir.filePath(name);
+        QFile file(path);
+        EXPECT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(contents);
+        file.close();
+        EXPECT_EQ(::chmod(QFile::encodeName(path).constData(), mode_t(mode)), 0);
+        return path;
+    };
+    const QByteArray key(32, '\x5a');
+
+    const QString readable = write(QStringLiteral("readable"), key.toBase64() + '\n', 0640);
+    auto refused = readKeyEncryptionKeyFile(readable);
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().description.contains(QLatin1String("chmod 600"))) << refused.error().description.toStdString();
+    EXPECT_TRUE(refused.error().description.contains(QLatin1String("0640"))) << refused.error().description.toStdString();
+
+    auto shortKey = readKeyEncryptionKeyFile(write(QStringLiteral("short"), QByteArray(16, 'x').toBase64() + '\n', 0600));
+    ASSERT_FALSE(shortKey);
+    EXPECT_TRUE(shortKey.error().description.contains(QLatin1String("holds 16 bytes"))) << shortKey.error().description.toStdString();
+    EXPECT_TRUE(shortKey.error().description.contains(QLatin1String("secrets init"))) << shortKey.error().description.toStdString();
+
+    auto twoLines = readKeyEncryptionKeyFile(write(QStringLiteral("two"), key.toBase64() + '\n' + key.toBase64() + '\n', 0600));
+    ASSERT_FALSE(twoLines);
+    EXPECT_TRUE(twoLines.error().description.contains(QLatin1String("one line"))) << twoLines.error().description.toStdString();
+
+    EXPECT_FALSE(readKeyEncryptionKeyFile(write(QStringLiteral("empty"), QByteArray(), 0600)));
+    EXPECT_FALSE(readKeyEncryptionKeyFile(dir.filePath(QStringLiteral("missing"))));
+
+    // Hex works as well as base64, and both name the same key.
+    auto fromHex = readKeyEncryptionKeyFile(write(QStringLiteral("hex"), key.toHex() + '\n', 0400));
+    auto fromBase64 = readKeyEncryptionKeyFile(write(QStringLiteral("base64"), key.toBase64(), 0600));
+    ASSERT_TRUE(fromHex) << fromHex.error().description.toStdString();
+    ASSERT_TRUE(fromBase64) << fromBase64.error().description.toStdString();
+    EXPECT_EQ(fromHex->id(), fromBase64->id());
 }
