@@ -145,12 +145,12 @@ Expected<QUrl, QString> OrganizerServer::start()
             m_minter->setIssuer(issuer);
             m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
             m_authorizationServer->bindIssuer(issuer);
-            for (const QString &identifier : m_authorizationServer->tenant().apisNamedLikeTheManagementApi())
+            for (const QString &identifier : m_authorizationServer->tenant()->apisNamedLikeTheManagementApi())
                 qCWarning(lcAuth).noquote()
                     << "tenant: the API" << identifier
                     << "is named like a Management API; such identifiers are reserved, and the system API is used in its place"
                     << "wherever they meet. Delete it (DELETE /api/v2/resource-servers/ID) or give it another identifier in the tenant file.";
-            m_managementVerifier->setAudience(m_authorizationServer->tenant().managementAudience);
+            m_managementVerifier->setAudience(m_authorizationServer->tenant()->managementAudience);
             // Instances sharing a database follow one another: revocations, tenant changes, rotated keys.
             // On PostgreSQL an instance announces each change (NOTIFY) and the others follow at once; the
             // poll stays, for what a lost listening connection missed and for key directories.
@@ -179,6 +179,7 @@ Expected<QUrl, QString> OrganizerServer::start()
     } else if (auto *remote = qobject_cast<RemoteIssuerKeys *>(m_issuerKeys)) {
         remote->start();
     }
+    m_serving.store(true, std::memory_order_release);
     return m_baseUrl;
 }
 
@@ -374,6 +375,12 @@ http::Response OrganizerServer::health() const
 
 void OrganizerServer::handle(const http::Request &request, http::Responder respond)
 {
+    if (!m_serving.load(std::memory_order_acquire)) {
+        http::Response starting = http::Response::error(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the server is starting"));
+        starting.setHeader("retry-after", "1");
+        respond(std::move(starting));
+        return;
+    }
     // CORS preflight is answered before authentication: browsers never send credentials with it.
     if (request.method == "OPTIONS") {
         const QByteArrayList allowed = m_router.allowedMethods(request);

@@ -71,6 +71,10 @@ private:
     mutable std::atomic<bool> m_readinessWatched{false};
     mutable std::atomic<bool> m_databaseDown{false}; // as /readyz last found it, so an outage is logged once
     std::atomic<bool> m_draining{false};
+    // Set once start() has bound the issuer (the minter's, the verifiers' audiences, the tenant's
+    // Management audience): the workers take requests as soon as the port is open, and every route may
+    // run on them, so until then they answer 503 instead of reading what start() is still writing.
+    std::atomic<bool> m_serving{false};
     bool m_followSoon = false; // a change another instance announced is about to be followed
 
     ServerOptions m_options;

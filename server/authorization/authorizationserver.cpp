@@ -14,10 +14,10 @@ Q_LOGGING_CATEGORY(lcAuthorization, "organizer.server.authorization")
 AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
                                          std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database,
                                          server::TokenRevocations *revocations, jose::Clock clock)
-    : m_tenant(std::move(tenant)), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier), m_publishedKeys(std::move(publishedKeys)),
-      m_clock(clock), m_throttle(database, QStringLiteral("account")), m_unknownNameThrottle(database, QStringLiteral("unknown-name"), 20),
-      m_clientThrottle(database, QStringLiteral("client")), m_unknownClientThrottle(database, QStringLiteral("unknown-client"), 20), m_revocations(revocations),
-      m_state(database, revocations, clock),
+    : m_tenant(std::make_shared<const Tenant>(std::move(tenant))), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
+      m_publishedKeys(std::move(publishedKeys)), m_clock(clock), m_throttle(database, QStringLiteral("account")),
+      m_unknownNameThrottle(database, QStringLiteral("unknown-name"), 20), m_clientThrottle(database, QStringLiteral("client")),
+      m_unknownClientThrottle(database, QStringLiteral("unknown-client"), 20), m_revocations(revocations), m_state(database, revocations, clock),
       m_refresh(
           database, [this](const QList<server::TokenRevocations::Revoked> &tokens) { m_revocations->revokeAll(tokens, m_clock()); }, clock)
 {
@@ -60,49 +60,65 @@ Expected<Transaction, http::Response> AuthorizationServer::pendingTransaction(co
 
 void AuthorizationServer::replaceTenant(Tenant tenant)
 {
-    // A verified secret is forgotten with its client or the secret it was checked against.
-    for (const Client &before : m_tenant.clients) {
-        const Client *after = tenant.client(before.clientId);
+    auto next = std::make_shared<const Tenant>(std::move(tenant));
+    QMutexLocker lock(&m_tenantMutex);
+    // A verified secret is forgotten with its client or the secret it was checked against. A check that
+    // finishes later compares the secret it checked with the client's in the tenant of that moment.
+    for (const Client &before : m_tenant->clients) {
+        const Client *after = next->client(before.clientId);
         if (!after || after->secretHash != before.secretHash)
             m_verifiedSecrets.forget(before.clientId);
     }
-    m_tenant = std::move(tenant);
+    m_tenant = std::move(next);
+}
+
+void AuthorizationServer::bindIssuer(const QString &issuer)
+{
+    Tenant bound = *tenant();
+    bound.bindIssuer(issuer);
+    QMutexLocker lock(&m_tenantMutex);
+    m_tenant = std::make_shared<const Tenant>(std::move(bound));
 }
 
 void AuthorizationServer::registerRoutes(http::Router &router)
 {
+    // Every route runs on the worker that read its request: a slow one (a family revocation, a KDF
+    // check's queue) holds up only its own connection, and token issuance uses every core.
+    constexpr auto anyThread = http::Router::Affinity::AnyThread;
+    const auto add
+        = [&router](const QByteArray &method, const QString &pattern, http::Handler handler) { router.add(method, pattern, std::move(handler), anyThread); };
     auto sync = [](auto method) { return [method](const http::Request &request, http::Responder respond) { respond(method(request)); }; };
-    router.add("GET", QStringLiteral("/authorize"), sync([this](const http::Request &r) { return authorize(r); }));
-    router.add("GET", QStringLiteral("/login"), sync([this](const http::Request &r) { return loginPage(r); }));
-    router.add("POST", QStringLiteral("/login"), [this](const http::Request &r, http::Responder respond) { login(r, std::move(respond)); });
-    router.add("GET", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consentPage(r); }));
-    router.add("POST", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consent(r); }));
-    router.add("POST", QStringLiteral("/oauth/token"), [this](const http::Request &r, http::Responder respond) { token(r, std::move(respond)); });
-    router.add("POST", QStringLiteral("/oauth/revoke"), [this](const http::Request &r, http::Responder respond) { revoke(r, std::move(respond)); });
-    router.add("GET", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
-    router.add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
-    router.add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
-    router.add("GET", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return oidcLogout(r); }));
-    router.add("POST", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return confirmOidcLogout(r); }));
-    router.add("GET", QStringLiteral("/.well-known/openid-configuration"), sync([this](const http::Request &) { return discovery(); }));
-    router.add("GET", QStringLiteral("/.well-known/jwks.json"), sync([this](const http::Request &) {
-                   http::Response response;
-                   response.body = m_publishedKeys();
-                   response.setHeader("content-type", "application/json");
-                   response.setHeader("cache-control", "public, max-age=300");
-                   return response;
-               }));
-    router.add("GET", QStringLiteral("/assets/{name}"), sync([](const http::Request &r) {
-                   const QString name = r.pathParameters.value(QStringLiteral("name"));
-                   const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
-                   if (asset.isEmpty())
-                       return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
-                   http::Response response;
-                   response.body = asset;
-                   response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
-                   response.setHeader("cache-control", "public, max-age=3600");
-                   return response;
-               }));
+    add("GET", QStringLiteral("/authorize"), sync([this](const http::Request &r) { return authorize(r); }));
+    add("GET", QStringLiteral("/login"), sync([this](const http::Request &r) { return loginPage(r); }));
+    add("POST", QStringLiteral("/login"), [this](const http::Request &r, http::Responder respond) { login(r, std::move(respond)); });
+    add("GET", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consentPage(r); }));
+    add("POST", QStringLiteral("/consent"), sync([this](const http::Request &r) { return consent(r); }));
+    add("POST", QStringLiteral("/oauth/token"), [this](const http::Request &r, http::Responder respond) { token(r, std::move(respond)); });
+    add("POST", QStringLiteral("/oauth/revoke"), [this](const http::Request &r, http::Responder respond) { revoke(r, std::move(respond)); });
+    add("GET", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
+    add("POST", QStringLiteral("/userinfo"), [this](const http::Request &r, http::Responder respond) { userinfo(r, std::move(respond)); });
+    add("GET", QStringLiteral("/v2/logout"), sync([this](const http::Request &r) { return logout(r); }));
+    add("GET", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return oidcLogout(r); }));
+    add("POST", QStringLiteral("/oidc/logout"), sync([this](const http::Request &r) { return confirmOidcLogout(r); }));
+    add("GET", QStringLiteral("/.well-known/openid-configuration"), sync([this](const http::Request &) { return discovery(); }));
+    add("GET", QStringLiteral("/.well-known/jwks.json"), sync([this](const http::Request &) {
+            http::Response response;
+            response.body = m_publishedKeys();
+            response.setHeader("content-type", "application/json");
+            response.setHeader("cache-control", "public, max-age=300");
+            return response;
+        }));
+    add("GET", QStringLiteral("/assets/{name}"), sync([](const http::Request &r) {
+            const QString name = r.pathParameters.value(QStringLiteral("name"));
+            const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
+            if (asset.isEmpty())
+                return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
+            http::Response response;
+            response.body = asset;
+            response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
+            response.setHeader("cache-control", "public, max-age=3600");
+            return response;
+        }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,10 +135,10 @@ http::Response AuthorizationServer::errorPage(int status, const QString &title, 
                                  .arg(htmlEscape(message))}}));
 }
 
-http::Response AuthorizationServer::renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username,
+http::Response AuthorizationServer::renderLogin(const Tenant &tenant, const QByteArray &transactionId, const Transaction &transaction, const QString &username,
                                                 const QString &error) const
 {
-    const Client *client = m_tenant.client(transaction.request.clientId);
+    const Client *client = tenant.client(transaction.request.clientId);
     return page(error.isEmpty() ? 200 : 401,
                 renderPage(QStringLiteral("login.html"),
                            {{QStringLiteral("client_name"), client ? client->name : transaction.request.clientId},

@@ -13,6 +13,7 @@
 #include "verifiedsecrets.h"
 
 #include <QLoggingCategory>
+#include <QMutex>
 #include <QSet>
 #include <QThreadPool>
 #include <QTimer>
@@ -26,10 +27,16 @@ Q_DECLARE_LOGGING_CATEGORY(lcAuthorization)
 // The bundled, Auth0-compatible authorization server: /authorize with hosted login and consent pages,
 // /oauth/token, /userinfo, logout and discovery. Everything it keeps between requests (logins under
 // way, sessions, codes, refresh-token families, consents, failed-login counts, revocations) is in the
-// server's database, so instances sharing one can each take any step of any login.
+// server's database, so instances sharing one can each take any step of any login — and the HTTP
+// workers of one instance can each take any request at once: the routes run on whichever worker read
+// the request, each on its own database connection and its own snapshot of the tenant.
 class AuthorizationServer
 {
 public:
+    // The tenant as one request sees it from start to end, however the Management API changes it
+    // meanwhile on another thread: a request takes one snapshot and reads only that.
+    using TenantSnapshot = std::shared_ptr<const Tenant>;
+
     // `revocations`: this process's list of access tokens withdrawn before their expiry (the APIs read
     // it); `database`: where the state and the list every instance follows are kept.
     AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
@@ -37,10 +44,14 @@ public:
                         jose::Clock clock = jose::systemClock());
 
     void registerRoutes(http::Router &router);
-    const Tenant &tenant() const { return m_tenant; }
-    // The Management API's changes, live: requests already under way finish on what they read.
+    TenantSnapshot tenant() const
+    {
+        QMutexLocker lock(&m_tenantMutex);
+        return m_tenant;
+    }
+    // The Management API's changes, live: requests already under way finish on the snapshot they took.
     void replaceTenant(Tenant tenant);
-    void bindIssuer(const QString &issuer) { m_tenant.bindIssuer(issuer); }
+    void bindIssuer(const QString &issuer);
     // Takes on what other instances on the same database did that this one caches (revocations).
     void followSharedState();
 
@@ -70,23 +81,25 @@ private:
     };
 
     // Continues a transaction: login, then consent, then the answer to the client.
-    http::Response advance(const QByteArray &transactionId, const Transaction &transaction);
-    http::Response complete(const QByteArray &transactionId, const Transaction &transaction);
+    http::Response advance(const Tenant &tenant, const QByteArray &transactionId, const Transaction &transaction);
+    http::Response complete(const Tenant &tenant, const QByteArray &transactionId, const Transaction &transaction);
     http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters);
     http::Response answerError(const AuthorizeRequest &request, const QString &error, const QString &description);
     http::Response errorPage(int status, const QString &title, const QString &message) const;
-    http::Response renderLogin(const QByteArray &transactionId, const Transaction &transaction, const QString &username, const QString &error) const;
+    http::Response renderLogin(const Tenant &tenant, const QByteArray &transactionId, const Transaction &transaction, const QString &username,
+                               const QString &error) const;
 
     // The login `id` continues, or the page that says why it cannot (expired: `expired` is shown;
     // `needsUser`: the user must have logged in already).
     Expected<Transaction, http::Response> pendingTransaction(const QByteArray &id, const QString &expired, bool needsUser = false) const;
-    std::optional<Session> currentSession(const http::Request &request) const;
+    std::optional<Session> currentSession(const Tenant &tenant, const http::Request &request) const;
     // The database could not be used: a 503 page, the reason in the log.
     http::Response storageUnavailable(const QString &reason) const;
-    QStringList grantedFor(const AuthorizeRequest &request, const User &user) const;
+    static QStringList grantedFor(const Tenant &tenant, const AuthorizeRequest &request, const User &user);
 
     struct ClientAuthentication
     {
+        TenantSnapshot tenant; // holds `client`
         const Client *client = nullptr;
         bool usedBasic = false;
     };
@@ -104,25 +117,27 @@ private:
     void resumeClientChecks(const QString &clientKey);
     static Unexpected<http::Response> invalidClientError(bool usedBasic, const QString &description);
     static constexpr qsizetype kMaxClientChecksWaiting = 256; // per client ID, behind the one KDF check running
-    http::Response tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const;
+    http::Response tooManyLogins(const Tenant &tenant, const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const;
     http::Response busyPage() const;
-    void clientCredentialsGrant(const Client &client, const FormData &parameters, http::Responder respond);
-    http::Response authorizationCodeGrant(const Client &client, const FormData &parameters);
-    http::Response refreshTokenGrant(const Client &client, const FormData &parameters);
-    TokenIssue tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented, const QString &nonce, qint64 authTime,
-                             const RefreshTokens::Issued *refreshToken);
+    void clientCredentialsGrant(const Tenant &tenant, const Client &client, const FormData &parameters, http::Responder respond);
+    http::Response authorizationCodeGrant(const Tenant &tenant, const Client &client, const FormData &parameters);
+    http::Response refreshTokenGrant(const Tenant &tenant, const Client &client, const FormData &parameters);
+    TokenIssue tokenResponse(const Tenant &tenant, const Api *api, const QString &subject, const Client &client, const QStringList &consented,
+                             const QString &nonce, qint64 authTime, const RefreshTokens::Issued *refreshToken);
     void revoke(const http::Request &request, http::Responder respond);
     http::Response revokeFor(const Client &client, const FormData &parameters);
     void prune();
     http::Response loggedOutPage() const;
     // Where RP-initiated logout goes afterwards: the registered post_logout_redirect_uri with state, or
     // the logged-out page; an unregistered target is an error page.
-    Expected<http::Response, http::Response> logoutDestination(const QString &clientId, const QString &target, const QString &state) const;
+    Expected<http::Response, http::Response> logoutDestination(const Tenant &tenant, const QString &clientId, const QString &target,
+                                                               const QString &state) const;
     QByteArray logoutConfirmationToken(const QByteArray &sessionId) const;
     // Forgets the browser's session and tells it to drop the cookie.
     http::Response endSession(const http::Request &request, http::Response response);
 
-    Tenant m_tenant;
+    mutable QMutex m_tenantMutex; // guards the pointer only: a snapshot is never changed once published
+    TenantSnapshot m_tenant;
     TokenMinter *m_minter;
     ConsentStore *m_consents;
     server::AccessTokenVerifier *m_userinfoVerifier;
@@ -132,7 +147,9 @@ private:
     LoginThrottle m_unknownNameThrottle; // per address, names that do not exist
     LoginThrottle m_clientThrottle; // per client ID
     LoginThrottle m_unknownClientThrottle; // per address, client IDs that do not exist
-    // Client IDs with a KDF check running, each with the requests waiting for its verdict.
+    // Client IDs with a KDF check running, each with the requests waiting for its verdict; workers add
+    // to it, the check's verdict (on the server's own thread) takes from it.
+    QMutex m_clientChecksMutex;
     QHash<QString, QList<QPair<ClientCredentials, ClientCheck>>> m_clientChecksWaiting;
     VerifiedSecrets m_verifiedSecrets;
     BackgroundPasswordCheck m_passwordChecks;

@@ -12,7 +12,8 @@ using namespace endpoint;
 
 http::Response AuthorizationServer::authorize(const http::Request &request)
 {
-    auto parsed = parseAuthorizeRequest(request.query, m_tenant);
+    const TenantSnapshot tenant = this->tenant();
+    auto parsed = parseAuthorizeRequest(request.query, *tenant);
     if (!parsed) {
         const AuthorizeError &error = parsed.error();
         qCInfo(lcAuthorization).noquote() << "authorize refused:" << error.error << error.description;
@@ -34,7 +35,7 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
         newBrowser = true;
     }
 
-    std::optional<Session> session = currentSession(request);
+    std::optional<Session> session = currentSession(*tenant, request);
     // OpenID Connect Core §3.1.2.1: a session older than max_age must log in again, and max_age=0 is
     // prompt=login — also within the second of the last login, which whole seconds cannot tell apart.
     const qint64 maxAge = transaction.request.maxAge;
@@ -60,13 +61,13 @@ http::Response AuthorizationServer::authorize(const http::Request &request)
     if (*stored > 0)
         qCInfo(lcAuthorization).noquote() << "made room for a login from" << transaction.address << "by dropping" << *stored
                                           << "unfinished logins (the oldest of the address that holds most)";
-    http::Response response = advance(id, transaction);
+    http::Response response = advance(*tenant, id, transaction);
     if (newBrowser)
         setCookie(response, kBrowserCookie, browser, kSessionLifetime);
     return response;
 }
 
-std::optional<Session> AuthorizationServer::currentSession(const http::Request &request) const
+std::optional<Session> AuthorizationServer::currentSession(const Tenant &tenant, const http::Request &request) const
 {
     const QByteArray id = cookiesOf(request).value(kSessionCookie);
     if (id.isEmpty())
@@ -76,18 +77,18 @@ std::optional<Session> AuthorizationServer::currentSession(const http::Request &
         qCCritical(lcAuthorization).noquote() << session.error() << "- treating the browser as logged out";
         return std::nullopt;
     }
-    if (!session->has_value() || !m_tenant.userBySubject((*session)->subject))
+    if (!session->has_value() || !tenant.userBySubject((*session)->subject))
         return std::nullopt;
     return *session;
 }
 
-QStringList AuthorizationServer::grantedFor(const AuthorizeRequest &request, const User &user) const
+QStringList AuthorizationServer::grantedFor(const Tenant &tenant, const AuthorizeRequest &request, const User &user)
 {
-    const Api *api = m_tenant.api(request.audience);
-    return grantedScopes(request.scopes, api, api ? m_tenant.permissionsOf(user, api->identifier) : QStringList());
+    const Api *api = tenant.api(request.audience);
+    return grantedScopes(request.scopes, api, api ? tenant.permissionsOf(user, api->identifier) : QStringList());
 }
 
-http::Response AuthorizationServer::advance(const QByteArray &id, const Transaction &transaction)
+http::Response AuthorizationServer::advance(const Tenant &tenant, const QByteArray &id, const Transaction &transaction)
 {
     const AuthorizeRequest &request = transaction.request;
     if (transaction.subject.isEmpty()) {
@@ -95,10 +96,10 @@ http::Response AuthorizationServer::advance(const QByteArray &id, const Transact
         login.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
         return redirect(login);
     }
-    const User *user = m_tenant.userBySubject(transaction.subject);
+    const User *user = tenant.userBySubject(transaction.subject);
     if (!user)
         return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
-    QStringList toConsent = grantedFor(request, *user);
+    QStringList toConsent = grantedFor(tenant, request, *user);
     toConsent.removeAll(QStringLiteral("openid"));
     // RFC 8252 §8.6, as Auth0 does: any local process can listen on a loopback redirect, so the
     // server cannot know which app it is talking to; consent there is always asked, never remembered.
@@ -113,13 +114,13 @@ http::Response AuthorizationServer::advance(const QByteArray &id, const Transact
         consentUrl.setQuery(QStringLiteral("transaction=") + QString::fromLatin1(id));
         return redirect(consentUrl);
     }
-    return complete(id, transaction);
+    return complete(tenant, id, transaction);
 }
 
-http::Response AuthorizationServer::complete(const QByteArray &id, const Transaction &transaction)
+http::Response AuthorizationServer::complete(const Tenant &tenant, const QByteArray &id, const Transaction &transaction)
 {
     const AuthorizeRequest request = transaction.request;
-    const User *user = m_tenant.userBySubject(transaction.subject);
+    const User *user = tenant.userBySubject(transaction.subject);
     const qint64 authTime = transaction.authTime;
     // Exactly once, even when the same consent is answered twice at once on two instances.
     auto taken = m_state.takeTransaction(id);
@@ -129,8 +130,8 @@ http::Response AuthorizationServer::complete(const QByteArray &id, const Transac
         return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
     if (!user)
         return answerError(request, QStringLiteral("login_required"), QStringLiteral("the user no longer exists"));
-    const QStringList scopes = grantedFor(request, *user);
-    const Api *api = m_tenant.api(request.audience);
+    const QStringList scopes = grantedFor(tenant, request, *user);
+    const Api *api = tenant.api(request.audience);
 
     QList<QPair<QString, QString>> parameters;
     if (request.wantsCode) {

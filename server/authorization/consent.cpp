@@ -16,12 +16,13 @@ http::Response AuthorizationServer::consentPage(const http::Request &request)
     auto transaction = pendingTransaction(id, QStringLiteral("The login request is unknown or has expired."), true);
     if (!transaction)
         return transaction.error();
-    const User *user = m_tenant.userBySubject(transaction->subject);
-    const Client *client = m_tenant.client(transaction->request.clientId);
+    const TenantSnapshot tenant = this->tenant();
+    const User *user = tenant->userBySubject(transaction->subject);
+    const Client *client = tenant->client(transaction->request.clientId);
     if (!user || !client)
         return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("The user or the application no longer exists."));
-    const Api *api = m_tenant.api(transaction->request.audience);
-    const QStringList scopes = grantedFor(transaction->request, *user);
+    const Api *api = tenant->api(transaction->request.audience);
+    const QStringList scopes = grantedFor(*tenant, transaction->request, *user);
 
     // Scopes grouped per API: the part after ':' names the API ("read:contacts" → contacts).
     QMap<QString, QStringList> groups;
@@ -101,14 +102,15 @@ http::Response AuthorizationServer::consent(const http::Request &request)
     }
     if (decision != QLatin1String("accept"))
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));
-    const User *user = m_tenant.userBySubject(transaction->subject);
+    const TenantSnapshot tenant = this->tenant();
+    const User *user = tenant->userBySubject(transaction->subject);
     if (user && !isLoopbackRedirect(transaction->request.redirectUri)) {
-        QStringList scopes = grantedFor(transaction->request, *user);
+        QStringList scopes = grantedFor(*tenant, transaction->request, *user);
         scopes.removeAll(QStringLiteral("openid"));
         if (auto stored = m_consents->remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
             qCWarning(lcAuthorization).noquote() << stored.error();
     }
-    return complete(id, *transaction);
+    return complete(*tenant, id, *transaction);
 }
 
 } // namespace organizer::authorization

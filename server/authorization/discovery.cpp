@@ -13,7 +13,8 @@ http::Response AuthorizationServer::discovery() const
 {
     const QString issuer = m_minter->issuer();
     QJsonArray scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"), QStringLiteral("offline_access")};
-    for (const Api &api : m_tenant.apis) {
+    const TenantSnapshot tenant = this->tenant();
+    for (const Api &api : tenant->apis) {
         for (const ApiScope &scope : api.scopes)
             scopes.append(scope.value);
     }

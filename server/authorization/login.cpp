@@ -16,7 +16,7 @@ http::Response AuthorizationServer::loginPage(const http::Request &request)
     auto transaction = pendingTransaction(id, QStringLiteral("The login request is unknown or has expired."));
     if (!transaction)
         return transaction.error();
-    return renderLogin(id, *transaction, {}, {});
+    return renderLogin(*tenant(), id, *transaction, {}, {});
 }
 
 void AuthorizationServer::login(const http::Request &request, http::Responder respond)
@@ -46,9 +46,10 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
     // failing with made-up names must not lock real users out.
     const QString accountKey = QStringLiteral("account:") + normalizedLogin(username);
     const QString addressKey = QStringLiteral("address:") + http::addressGroup(request.peer); // an IPv6 host holds a /64
+    const TenantSnapshot tenant = this->tenant();
     if (const qint64 wait = m_throttle.retryAfter(accountKey, m_clock()); wait > 0)
-        return respond(tooManyLogins(id, *transaction, username, wait));
-    const User *user = m_tenant.userByLogin(username);
+        return respond(tooManyLogins(*tenant, id, *transaction, username, wait));
+    const User *user = tenant->userByLogin(username);
     // A missing user costs the same KDF work as a wrong password: timing does not reveal which it was.
     // The KDF runs off the event loop, so guessing cannot delay anyone else.
     const QString subject = user ? user->subject() : QString();
@@ -58,7 +59,9 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
             auto pending = pendingTransaction(id, QStringLiteral("The login form has expired or was already used."));
             if (!pending)
                 return respond(pending.error());
-            const User *who = subject.isEmpty() ? nullptr : m_tenant.userBySubject(subject);
+            // The tenant as it is now: the user may have gone or changed while the KDF ran.
+            const TenantSnapshot current = this->tenant();
+            const User *who = subject.isEmpty() ? nullptr : current->userBySubject(subject);
             const qint64 now = m_clock();
             if (!valid || !who) {
                 m_throttle.recordFailure(accountKey, now);
@@ -69,8 +72,8 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
                 // "too many" — for real accounts too, so the difference reveals nothing. A right password
                 // still works.
                 if (const qint64 wait = m_unknownNameThrottle.retryAfter(addressKey, now); wait > 0)
-                    return respond(tooManyLogins(id, *pending, username, wait));
-                return respond(renderLogin(id, *pending, username, QStringLiteral("Wrong email or password.")));
+                    return respond(tooManyLogins(*current, id, *pending, username, wait));
+                return respond(renderLogin(*current, id, *pending, username, QStringLiteral("Wrong email or password.")));
             }
             m_throttle.recordSuccess(accountKey);
             const QByteArray sessionId = randomToken();
@@ -81,7 +84,7 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
             pending->csrf = randomToken(); // the login form cannot be replayed against the consent step
             if (auto stored = m_state.markLoggedIn(id, pending->subject, now, pending->csrf); !stored)
                 return respond(storageUnavailable(stored.error()));
-            http::Response response = advance(id, *pending);
+            http::Response response = advance(*current, id, *pending);
             setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
             respond(std::move(response));
         });
@@ -89,10 +92,11 @@ void AuthorizationServer::login(const http::Request &request, http::Responder re
         respond(busyPage());
 }
 
-http::Response AuthorizationServer::tooManyLogins(const QByteArray &id, const Transaction &transaction, const QString &username, qint64 wait) const
+http::Response AuthorizationServer::tooManyLogins(const Tenant &tenant, const QByteArray &id, const Transaction &transaction, const QString &username,
+                                                  qint64 wait) const
 {
     http::Response response
-        = renderLogin(id, transaction, username,
+        = renderLogin(tenant, id, transaction, username,
                       QStringLiteral("Too many failed attempts. Try again in %1 second%2.").arg(wait).arg(wait == 1 ? QString() : QStringLiteral("s")));
     response.status = 429;
     response.setHeader("retry-after", QByteArray::number(wait));

@@ -82,7 +82,8 @@ http::Response AuthorizationServer::logout(const http::Request &request)
     const QString clientId = param(request.query, QStringLiteral("client_id"));
     http::Response response;
     if (!returnTo.isEmpty()) {
-        const Client *client = m_tenant.client(clientId);
+        const TenantSnapshot tenant = this->tenant();
+        const Client *client = tenant->client(clientId);
         const QUrl target(returnTo, QUrl::StrictMode);
         if (!client || !target.isValid() || !client->allowsLogoutUrl(target))
             return errorPage(400, QStringLiteral("Logout target not allowed"),
@@ -94,11 +95,12 @@ http::Response AuthorizationServer::logout(const http::Request &request)
     return endSession(request, std::move(response));
 }
 
-Expected<http::Response, http::Response> AuthorizationServer::logoutDestination(const QString &clientId, const QString &target, const QString &state) const
+Expected<http::Response, http::Response> AuthorizationServer::logoutDestination(const Tenant &tenant, const QString &clientId, const QString &target,
+                                                                                const QString &state) const
 {
     if (target.isEmpty())
         return loggedOutPage();
-    const Client *client = m_tenant.client(clientId);
+    const Client *client = tenant.client(clientId);
     QUrl url(target, QUrl::StrictMode);
     if (!client || !url.isValid() || !client->allowsLogoutUrl(url))
         return Unexpected<http::Response>(errorPage(400, QStringLiteral("Logout target not allowed"),
@@ -124,7 +126,8 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
     const QString target = param(request.query, QStringLiteral("post_logout_redirect_uri"));
     const QString state = param(request.query, QStringLiteral("state"));
     QString clientId = param(request.query, QStringLiteral("client_id"));
-    const std::optional<Session> session = currentSession(request);
+    const TenantSnapshot tenant = this->tenant();
+    const std::optional<Session> session = currentSession(*tenant, request);
     bool hintNamesTheSessionsUser = false;
     if (!hint.isEmpty()) {
         auto parsed = jose::parseCompactJws(hint.toLatin1());
@@ -139,14 +142,14 @@ http::Response AuthorizationServer::oidcLogout(const http::Request &request)
                              QStringLiteral("id_token_hint was not issued here: %1").arg(verified.error().description));
         // A token of ours that is not an ID token (an access token) names no client and no user: the
         // user is asked, as without a hint.
-        if (const std::optional<QString> hinted = idTokenClient(*verified, m_tenant)) {
+        if (const std::optional<QString> hinted = idTokenClient(*verified, *tenant)) {
             if (!clientId.isEmpty() && clientId != *hinted)
                 return errorPage(400, QStringLiteral("Logout request not valid"), QStringLiteral("client_id does not match id_token_hint."));
             clientId = *hinted;
             hintNamesTheSessionsUser = session && session->subject == verified->subject();
         }
     }
-    auto destination = logoutDestination(clientId, target, state);
+    auto destination = logoutDestination(*tenant, clientId, target, state);
     if (!destination)
         return destination.error();
     const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
@@ -175,7 +178,8 @@ http::Response AuthorizationServer::confirmOidcLogout(const http::Request &reque
     if (!form)
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
     const QByteArray sessionId = cookiesOf(request).value(kSessionCookie);
-    if (!currentSession(request))
+    const TenantSnapshot tenant = this->tenant();
+    if (!currentSession(*tenant, request))
         return loggedOutPage(); // nothing to end
     if (!constantTimeEquals(form->value(u"csrf").toLatin1(), logoutConfirmationToken(sessionId)))
         return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
@@ -184,7 +188,7 @@ http::Response AuthorizationServer::confirmOidcLogout(const http::Request &reque
                     renderPage(QStringLiteral("message.html"),
                                {{QStringLiteral("title"), QStringLiteral("You are still logged in")},
                                 {QStringLiteral("body"), QStringLiteral("<p class=\"lead\">You can close this window.</p>")}}));
-    auto destination = logoutDestination(form->value(u"client_id"), form->value(u"post_logout_redirect_uri"), form->value(u"state"));
+    auto destination = logoutDestination(*tenant, form->value(u"client_id"), form->value(u"post_logout_redirect_uri"), form->value(u"state"));
     if (!destination)
         return destination.error();
     return endSession(request, std::move(destination).value());

@@ -40,11 +40,12 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     }
     if (clientId.isEmpty())
         return done(invalidClientError(usedBasic, QStringLiteral("the client is not identified: send client_id")));
-    const Client *client = m_tenant.client(clientId);
+    TenantSnapshot tenant = this->tenant();
+    const Client *client = tenant->client(clientId);
     if (client && !client->confidential) {
         if (!secret.isEmpty())
             return done(invalidClientError(usedBasic, QStringLiteral("%1 is a public client and has no secret").arg(client->name)));
-        return done(ClientAuthentication{client, usedBasic});
+        return done(ClientAuthentication{std::move(tenant), client, usedBasic});
     }
     checkClientSecret({clientId, secret, usedBasic, QStringLiteral("client-address:") + http::addressGroup(request.peer)}, std::move(done));
 }
@@ -59,11 +60,12 @@ Unexpected<http::Response> AuthorizationServer::invalidClientError(bool usedBasi
 
 void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials, ClientCheck done)
 {
-    const Client *client = m_tenant.client(credentials.clientId);
+    TenantSnapshot tenant = this->tenant();
+    const Client *client = tenant->client(credentials.clientId);
     // A secret this process has verified already: one HMAC, no KDF, no throttle. Only failures are
     // throttled, so a right secret never gets 429, however many jobs present it at once.
     if (client && m_verifiedSecrets.matches(client->clientId, client->secretHash, credentials.secret))
-        return done(ClientAuthentication{client, credentials.usedBasic});
+        return done(ClientAuthentication{std::move(tenant), client, credentials.usedBasic});
 
     // Secret guessing is throttled per client ID (known or not, so the answer never tells which) and,
     // for IDs that do not exist, per address.
@@ -78,30 +80,42 @@ void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials
         return done(tooMany(wait));
     // One KDF check at a time per client, so parallel guesses cannot all slip in before the first
     // failure counts. The others wait for its verdict: a right secret is then one HMAC away.
-    if (auto running = m_clientChecksWaiting.find(clientKey); running != m_clientChecksWaiting.end()) {
-        if (running->size() >= kMaxClientChecksWaiting) {
-            http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"),
-                                             QStringLiteral("too many authentications of this client are waiting; try again shortly"));
-            busy.setHeader("retry-after", "1");
-            return done(Unexpected<http::Response>(busy));
+    {
+        QMutexLocker lock(&m_clientChecksMutex);
+        if (auto running = m_clientChecksWaiting.find(clientKey); running != m_clientChecksWaiting.end()) {
+            if (running->size() >= kMaxClientChecksWaiting) {
+                lock.unlock();
+                http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"),
+                                                 QStringLiteral("too many authentications of this client are waiting; try again shortly"));
+                busy.setHeader("retry-after", "1");
+                return done(Unexpected<http::Response>(busy));
+            }
+            running->append({credentials, std::move(done)});
+            return;
         }
-        running->append({credentials, std::move(done)});
-        return;
+        // The verdict may have landed between the look at the verified secrets and here: look again
+        // under the lock the verdict's hand-over takes, so a right secret never starts a second KDF.
+        if (client && m_verifiedSecrets.matches(client->clientId, client->secretHash, credentials.secret)) {
+            lock.unlock();
+            return done(ClientAuthentication{std::move(tenant), client, credentials.usedBasic});
+        }
+        m_clientChecksWaiting.insert(clientKey, {});
     }
-    m_clientChecksWaiting.insert(clientKey, {});
     // An unknown client is checked against a decoy, so it takes as long as a wrong secret.
     const bool known = client != nullptr;
     const QString secretHash = known ? client->secretHash : QString();
     const bool queued
         = m_passwordChecks.submit(credentials.secret, secretHash, &m_context, [this, credentials, clientKey, known, secretHash, tooMany, done](bool valid) {
-              const Client *current = m_tenant.client(credentials.clientId);
+              // The tenant as it is now: a change while the KDF ran decides anew.
+              TenantSnapshot now = this->tenant();
+              const Client *current = now->client(credentials.clientId);
               const qint64 later = m_clock();
               // The secret checked must still be the client's: a tenant change in between decides anew.
               const bool accepted = valid && known && current && current->secretHash == secretHash;
               if (accepted) {
                   m_clientThrottle.recordSuccess(clientKey);
                   m_verifiedSecrets.remember(current->clientId, current->secretHash, credentials.secret);
-                  done(ClientAuthentication{current, credentials.usedBasic});
+                  done(ClientAuthentication{std::move(now), current, credentials.usedBasic});
               } else {
                   m_clientThrottle.recordFailure(clientKey, later);
                   if (!known)
@@ -126,7 +140,11 @@ void AuthorizationServer::resumeClientChecks(const QString &clientKey)
 {
     // Each waiter starts over: a right secret now matches what was just verified, a wrong one meets
     // the throttle the failure moved, and the first remaining guess starts the next KDF check.
-    const QList<QPair<ClientCredentials, ClientCheck>> waiting = m_clientChecksWaiting.take(clientKey);
+    QList<QPair<ClientCredentials, ClientCheck>> waiting;
+    {
+        QMutexLocker lock(&m_clientChecksMutex);
+        waiting = m_clientChecksWaiting.take(clientKey);
+    }
     for (const auto &[credentials, done] : waiting)
         checkClientSecret(credentials, done);
 }
@@ -143,6 +161,7 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
     authenticateClient(request, parameters, [this, parameters, grantType, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
         if (!authenticated)
             return respond(authenticated.error());
+        const Tenant &tenant = *authenticated->tenant;
         const Client &client = *authenticated->client;
         static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
         if (!known.contains(grantType))
@@ -152,19 +171,19 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
             return respond(
                 tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
         if (grantType == QLatin1String("client_credentials"))
-            return clientCredentialsGrant(client, parameters, respond);
+            return clientCredentialsGrant(tenant, client, parameters, respond);
         if (grantType == QLatin1String("authorization_code"))
-            return respond(authorizationCodeGrant(client, parameters));
-        respond(refreshTokenGrant(client, parameters));
+            return respond(authorizationCodeGrant(tenant, client, parameters));
+        respond(refreshTokenGrant(tenant, client, parameters));
     });
 }
 
-void AuthorizationServer::clientCredentialsGrant(const Client &client, const FormData &parameters, http::Responder respond)
+void AuthorizationServer::clientCredentialsGrant(const Tenant &tenant, const Client &client, const FormData &parameters, http::Responder respond)
 {
     const QString audience = param(parameters, QStringLiteral("audience"));
     if (audience.isEmpty())
         return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)")));
-    const Api *api = m_tenant.api(audience);
+    const Api *api = tenant.api(audience);
     if (!api)
         return respond(tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200))));
     const ClientGrant *grant = client.grantFor(audience);
@@ -212,7 +231,7 @@ void AuthorizationServer::clientCredentialsGrant(const Client &client, const For
     });
 }
 
-http::Response AuthorizationServer::authorizationCodeGrant(const Client &client, const FormData &parameters)
+http::Response AuthorizationServer::authorizationCodeGrant(const Tenant &tenant, const Client &client, const FormData &parameters)
 {
     const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
     if (code.isEmpty())
@@ -256,7 +275,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     } else if (!verifier.isEmpty()) {
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
     }
-    const Api *api = m_tenant.api(stored.request.audience);
+    const Api *api = tenant.api(stored.request.audience);
     const bool offline
         = stored.scopes.contains(QStringLiteral("offline_access")) && api && api->allowOfflineAccess && client.allowsGrant(QStringLiteral("refresh_token"));
     std::optional<RefreshTokens::Issued> refresh;
@@ -269,7 +288,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
         }
         refresh = std::move(started).value();
     }
-    TokenIssue issued = tokenResponse(api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
+    TokenIssue issued = tokenResponse(tenant, api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
     if (!issued.accessToken.isEmpty()) {
         const QByteArray fingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
         if (auto noted = m_state.noteCodeTokens(codeHash, refresh ? refresh->family : QByteArray(), fingerprint, issued.accessExpiresAt); !noted)
@@ -280,7 +299,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Client &client,
     return issued.response;
 }
 
-http::Response AuthorizationServer::refreshTokenGrant(const Client &client, const FormData &parameters)
+http::Response AuthorizationServer::refreshTokenGrant(const Tenant &tenant, const Client &client, const FormData &parameters)
 {
     const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
     if (refreshToken.isEmpty())
@@ -305,7 +324,7 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
                 return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("'%1' was not granted originally").arg(scope.left(60)));
         }
     }
-    if (!m_tenant.userBySubject(grant.subject))
+    if (!tenant.userBySubject(grant.subject))
         return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
     // Only a request that will succeed retires the token: a refused one leaves the client its token.
     auto rotated = m_refresh.rotate(refreshToken);
@@ -316,19 +335,20 @@ http::Response AuthorizationServer::refreshTokenGrant(const Client &client, cons
         return tokenError(400, QStringLiteral("invalid_grant"), rotated.error().reason);
     }
     const RefreshTokens::Issued next = rotated.value();
-    TokenIssue issued = tokenResponse(m_tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
+    TokenIssue issued = tokenResponse(tenant, tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
     if (!issued.accessToken.isEmpty())
         m_refresh.noteAccessToken(next.family, server::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);
     return issued.response;
 }
 
-AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Api *api, const QString &subject, const Client &client, const QStringList &consented,
-                                                                   const QString &nonce, qint64 authTime, const RefreshTokens::Issued *refreshToken)
+AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Tenant &tenant, const Api *api, const QString &subject, const Client &client,
+                                                                   const QStringList &consented, const QString &nonce, qint64 authTime,
+                                                                   const RefreshTokens::Issued *refreshToken)
 {
     // RBAC again at issuance: a scope the API lost, or a permission the user lost since the consent
     // or the last refresh, is not in the new token.
-    const User *user = m_tenant.userBySubject(subject);
-    const QStringList scopes = user ? grantedScopes(consented, api, api ? m_tenant.permissionsOf(*user, api->identifier) : QStringList()) : QStringList();
+    const User *user = tenant.userBySubject(subject);
+    const QStringList scopes = user ? grantedScopes(consented, api, api ? tenant.permissionsOf(*user, api->identifier) : QStringList()) : QStringList();
     auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
     if (!minted)
         return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")), {}, 0};

@@ -18,7 +18,8 @@ void AuthorizationServer::userinfo(const http::Request &request, http::Responder
             respond(server::BearerGuard::rfc6750Response(realm, outcome.error()));
             return;
         }
-        const User *user = m_tenant.userBySubject(outcome->subject());
+        const TenantSnapshot tenant = this->tenant();
+        const User *user = tenant->userBySubject(outcome->subject());
         if (!user || !outcome->hasScope(u"openid")) {
             respond(server::bearerError(403,
                                         {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),

@@ -26,16 +26,24 @@ QByteArray VerifiedSecrets::keyed(const QString &clientId, const QString &secret
 
 bool VerifiedSecrets::matches(const QString &clientId, const QString &secretHash, const QString &secret) const
 {
-    const auto found = m_verified.constFind(clientId);
-    if (found == m_verified.constEnd() || secretHash.isEmpty())
+    if (secretHash.isEmpty())
         return false;
-    return jose::constantTimeEquals(*found, keyed(clientId, secretHash, secret));
+    QByteArray verified;
+    {
+        QReadLocker lock(&m_lock);
+        verified = m_verified.value(clientId);
+    }
+    // The HMAC outside the lock: concurrent checks of one client do not wait for one another.
+    return !verified.isEmpty() && jose::constantTimeEquals(verified, keyed(clientId, secretHash, secret));
 }
 
 void VerifiedSecrets::remember(const QString &clientId, const QString &secretHash, const QString &secret)
 {
-    if (!secretHash.isEmpty())
-        m_verified.insert(clientId, keyed(clientId, secretHash, secret));
+    if (secretHash.isEmpty())
+        return;
+    const QByteArray entry = keyed(clientId, secretHash, secret);
+    QWriteLocker lock(&m_lock);
+    m_verified.insert(clientId, entry);
 }
 
 } // namespace organizer::authorization

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QReadWriteLock>
 #include <QString>
 
 namespace organizer::authorization {
@@ -10,7 +11,7 @@ namespace organizer::authorization {
 // that presents its right secret again pays one HMAC instead of 600,000 PBKDF2 rounds (CI jobs fetch
 // tokens from many runners at once). Kept as HMAC-SHA256 under a random key made at start, never as the
 // secret; one per client ID (Auth0 clients have one secret). The stored secret hash is part of what is
-// keyed, so a client whose secret changes no longer matches its old entry.
+// keyed, so a client whose secret changes no longer matches its old entry. Safe to use from any thread.
 class VerifiedSecrets
 {
 public:
@@ -18,14 +19,27 @@ public:
 
     bool matches(const QString &clientId, const QString &secretHash, const QString &secret) const;
     void remember(const QString &clientId, const QString &secretHash, const QString &secret);
-    void forget(const QString &clientId) { m_verified.remove(clientId); }
-    void clear() { m_verified.clear(); }
-    qsizetype size() const { return m_verified.size(); }
+    void forget(const QString &clientId)
+    {
+        QWriteLocker lock(&m_lock);
+        m_verified.remove(clientId);
+    }
+    void clear()
+    {
+        QWriteLocker lock(&m_lock);
+        m_verified.clear();
+    }
+    qsizetype size() const
+    {
+        QReadLocker lock(&m_lock);
+        return m_verified.size();
+    }
 
 private:
     QByteArray keyed(const QString &clientId, const QString &secretHash, const QString &secret) const;
 
     QByteArray m_key;
+    mutable QReadWriteLock m_lock;
     QHash<QString, QByteArray> m_verified; // client ID → keyed hash of the secret last verified
 };
 

@@ -177,6 +177,7 @@ bool CorsPolicy::isAllowed(const QByteArray &origin) const
     if (origin.isEmpty())
         return false;
     const QString value = QString::fromUtf8(origin);
+    QReadLocker lock(&m_lock);
     return m_allowedOrigins.contains(QStringLiteral("*")) || m_allowedOrigins.contains(value);
 }
 

@@ -9,6 +9,7 @@
 
 #include <QLoggingCategory>
 #include <QMutex>
+#include <QReadWriteLock>
 #include <QSet>
 
 #include <atomic>
@@ -78,8 +79,10 @@ class CorsPolicy
 {
 public:
     explicit CorsPolicy(QStringList allowedOrigins) : m_allowedOrigins(std::move(allowedOrigins)) {}
+    // The Management API adds origins on one worker while the others answer requests.
     void allow(const QStringList &origins)
     {
+        QWriteLocker lock(&m_lock);
         m_allowedOrigins += origins;
         m_allowedOrigins.removeDuplicates();
     }
@@ -89,6 +92,7 @@ public:
     void decorate(const QByteArray &origin, http::Response &response) const; // origin: the request's Origin header
 
 private:
+    mutable QReadWriteLock m_lock;
     QStringList m_allowedOrigins;
 };
 

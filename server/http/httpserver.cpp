@@ -775,13 +775,13 @@ void Server::Worker::sweep()
     oldestIdleAt = idleNow > 0 ? m_clockReference + oldestIdleMs : std::numeric_limits<qint64>::max();
 }
 
-// Accepts on the thread that created the Server and hands sockets to the least busy worker.
+// Accepts on a thread of its own and hands sockets to the least busy worker: whatever keeps the
+// thread that created the Server busy (a handler posted there, a sweep of the database), new
+// connections are still taken at once.
 class Server::Acceptor : public QTcpServer
 {
 public:
-    Acceptor(std::shared_ptr<Shared> shared, QList<Worker *> workers, QObject *parent)
-        : QTcpServer(parent), m_shared(std::move(shared)), m_workers(std::move(workers))
-    {}
+    Acceptor(std::shared_ptr<Shared> shared, QList<Worker *> workers) : m_shared(std::move(shared)), m_workers(std::move(workers)) {}
 
 protected:
     void incomingConnection(qintptr descriptor) override
@@ -839,7 +839,13 @@ Server::Server(Handler handler, QObject *parent) : QObject(parent), m_shared(std
 
 Server::~Server()
 {
-    delete m_acceptor;
+    if (m_acceptorThread) {
+        QMetaObject::invokeMethod(
+            m_acceptor, [acceptor = m_acceptor] { delete acceptor; }, Qt::BlockingQueuedConnection);
+        m_acceptorThread->quit();
+        m_acceptorThread->wait();
+        delete m_acceptorThread;
+    }
     for (Worker *worker : std::as_const(m_workers)) {
         worker->detach();
         QThread *thread = worker->thread();
@@ -887,7 +893,8 @@ void Server::setAccessLog(AccessLog *log)
 void Server::stopAcceptingAndCloseAfterAnswers()
 {
     if (m_acceptor)
-        m_acceptor->close();
+        QMetaObject::invokeMethod(
+            m_acceptor, [acceptor = m_acceptor] { acceptor->close(); }, Qt::BlockingQueuedConnection);
     m_shared->closing = true;
     for (Worker *worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
@@ -917,16 +924,37 @@ quint16 Server::listenOn(const QHostAddress &address, quint16 port, QString *err
             worker, [worker] { worker->start(); }, Qt::QueuedConnection);
         m_workers.append(worker);
     }
-    m_acceptor = new Acceptor(m_shared, m_workers, this);
-    m_acceptor->setListenBacklogSize(1024);
-    if (!m_acceptor->listen(address, port)) {
+    m_acceptorThread = new QThread;
+    m_acceptorThread->setObjectName(QStringLiteral("http-acceptor"));
+    m_acceptor = new Acceptor(m_shared, m_workers);
+    m_acceptor->moveToThread(m_acceptorThread);
+    m_acceptorThread->start();
+    // Listening on the acceptor's own thread, so its socket notifier belongs there.
+    quint16 listening = 0;
+    QString failure;
+    QMetaObject::invokeMethod(
+        m_acceptor,
+        [acceptor = m_acceptor, address, port, &listening, &failure] {
+            acceptor->setListenBacklogSize(1024);
+            if (acceptor->listen(address, port))
+                listening = acceptor->serverPort();
+            else
+                failure = acceptor->errorString();
+        },
+        Qt::BlockingQueuedConnection);
+    if (listening == 0) {
         if (error)
-            *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(m_acceptor->errorString());
-        delete m_acceptor;
+            *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(failure);
+        QMetaObject::invokeMethod(
+            m_acceptor, [acceptor = m_acceptor] { delete acceptor; }, Qt::BlockingQueuedConnection);
         m_acceptor = nullptr;
+        m_acceptorThread->quit();
+        m_acceptorThread->wait();
+        delete m_acceptorThread;
+        m_acceptorThread = nullptr;
         return 0;
     }
-    return m_acceptor->serverPort();
+    return listening;
 }
 
 QByteArray serializeResponse(const Response &response, const SerializeOptions &options)

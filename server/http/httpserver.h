@@ -10,6 +10,8 @@
 
 #include <memory>
 
+QT_FORWARD_DECLARE_CLASS(QThread)
+
 namespace organizer::http {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAccess)
@@ -31,7 +33,7 @@ int defaultMaxConnections();
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit in force afterwards.
 int raiseOpenFileLimit();
 
-// HTTP/1.1 on Qt Network: one acceptor on the thread that creates the Server hands each connection to
+// HTTP/1.1 on Qt Network: one acceptor on a thread of its own hands each connection to
 // one of N worker threads, each an event loop that parses (RequestParser), calls the Handler and writes
 // the answers in request order. The Handler runs on the worker thread; a Responder may be called from
 // any thread, now or later. Pipelining, keep-alive, HEAD, Expect: 100-continue and chunked bodies are
@@ -70,7 +72,8 @@ private:
     class Worker;
     std::shared_ptr<Shared> m_shared;
     QList<Worker *> m_workers;
-    Acceptor *m_acceptor = nullptr;
+    Acceptor *m_acceptor = nullptr; // lives on m_acceptorThread
+    QThread *m_acceptorThread = nullptr;
     int m_workersWanted = 1;
 };
 

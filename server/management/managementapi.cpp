@@ -46,40 +46,52 @@ void ManagementApi::registerRoutes(http::Router &router)
 void ManagementApi::add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation,
                         const QString &selfScope)
 {
-    // On the owner's thread, like the rest of the authorization server: the tenant has no locks.
-    router.add(method, pattern, [this, scope, selfScope, operation](const http::Request &request, http::Responder respond) {
-        m_guard.authenticate(request, [this, scope, selfScope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
-            if (!outcome) {
-                const server::BearerRejection &rejection = outcome.error();
-                http::Response response = rejection.error.isEmpty()
-                    ? managementError(401, QStringLiteral("Missing authentication"), {})
-                    : managementError(rejection.status,
-                                      rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
-                                      rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token") : QStringLiteral("invalid_request"));
-                response.setHeader("www-authenticate", server::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
-                respond(response);
-                return;
-            }
-            const bool onSelf = !selfScope.isEmpty() && outcome->hasScope(selfScope) && call.pathParameters.value(QStringLiteral("id")) == outcome->subject()
-                && !outcome->subject().endsWith(QLatin1String("@clients"));
-            if (!outcome->hasScope(scope) && !onSelf) {
-                qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
-                const QString expected = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
-                respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), QStringLiteral("insufficient_scope")));
-                return;
-            }
-            if (auto current = catchUp(); !current) {
-                qCCritical(lcManagement).noquote() << current.error();
-                respond(managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"), QStringLiteral("temporarily_unavailable")));
-                return;
-            }
-            respond((this->*operation)(call));
-        });
-    });
+    router.add(
+        method, pattern,
+        [this, scope, selfScope, operation](const http::Request &request, http::Responder respond) {
+            m_guard.authenticate(request, [this, scope, selfScope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
+                if (!outcome) {
+                    const server::BearerRejection &rejection = outcome.error();
+                    http::Response response = rejection.error.isEmpty()
+                        ? managementError(401, QStringLiteral("Missing authentication"), {})
+                        : managementError(
+                            rejection.status, rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
+                            rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token") : QStringLiteral("invalid_request"));
+                    response.setHeader("www-authenticate",
+                                       server::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
+                    respond(response);
+                    return;
+                }
+                const bool onSelf = !selfScope.isEmpty() && outcome->hasScope(selfScope)
+                    && call.pathParameters.value(QStringLiteral("id")) == outcome->subject() && !outcome->subject().endsWith(QLatin1String("@clients"));
+                if (!outcome->hasScope(scope) && !onSelf) {
+                    qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
+                    const QString expected
+                        = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
+                    respond(
+                        managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), QStringLiteral("insufficient_scope")));
+                    return;
+                }
+                http::Response response;
+                {
+                    QMutexLocker lock(&m_calls);
+                    if (auto current = followStore(); !current) {
+                        qCCritical(lcManagement).noquote() << current.error();
+                        response = managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"),
+                                                   QStringLiteral("temporarily_unavailable"));
+                    } else {
+                        response = (this->*operation)(call);
+                    }
+                }
+                respond(std::move(response));
+            });
+        },
+        http::Router::Affinity::AnyThread);
 }
 
-Expected<bool, QString> ManagementApi::catchUp()
+Expected<bool, QString> ManagementApi::followStore()
 {
+    m_tenant = m_authorization->tenant();
     auto revision = m_store->revision(m_settings.sourceDigest);
     if (!revision)
         return Unexpected<QString>(revision.error());
@@ -98,6 +110,7 @@ Expected<bool, QString> ManagementApi::catchUp()
     if (auto applied = m_changed(*next); !applied)
         return Unexpected<QString>(applied.error());
     m_authorization->replaceTenant(std::move(next).value());
+    m_tenant = m_authorization->tenant();
     m_revision = (*stored)->revision;
     qCInfo(lcManagement).noquote() << "took on the tenant's revision" << m_revision << "from the shared store";
     return true;
@@ -132,9 +145,11 @@ http::Response ManagementApi::commit(authorization::Tenant next, const QString &
     const qint64 previousRevision = m_revision;
     m_revision = **stored;
     m_authorization->replaceTenant(next);
+    m_tenant = m_authorization->tenant();
     if (auto applied = m_changed(next); !applied) {
         qCCritical(lcManagement).noquote() << "undoing" << what << ":" << applied.error();
         m_authorization->replaceTenant(before);
+        m_tenant = m_authorization->tenant();
         if (auto undone = m_store->save(m_settings.sourceDigest, authorization::tenantToJson(before), m_revision); undone && undone->has_value())
             m_revision = **undone;
         else

@@ -8,6 +8,7 @@
 #include "tenantstore.h"
 
 #include <QLoggingCategory>
+#include <QMutex>
 
 namespace organizer::management {
 
@@ -17,7 +18,8 @@ Q_DECLARE_LOGGING_CATEGORY(lcManagement)
 // apply: resource servers, clients, client grants, users, roles and permissions. Each call needs a
 // token for the audience {issuer}api/v2/ with the scope Auth0 asks for. Every change is checked as a
 // whole tenant, stored, and applied at once: the authorization server issues by it and the resource
-// server serves by it from the next request on.
+// server serves by it from the next request on. Calls run on the HTTP workers, one at a time: each
+// reads the tenant, decides and commits as a whole, while logins and tokens go on beside it.
 class ManagementApi
 {
 public:
@@ -37,7 +39,11 @@ public:
     void registerRoutes(http::Router &router);
     // Takes on the tenant another instance stored since (each Management API call does this first;
     // the server also polls). True when the tenant changed. `revision`: what the tenant in use came from.
-    Expected<bool, QString> catchUp();
+    Expected<bool, QString> catchUp()
+    {
+        QMutexLocker lock(&m_calls);
+        return followStore();
+    }
     void setRevision(qint64 revision) { m_revision = revision; }
     // The APIs with records the served resource server has in `tenant`: the catalogue's and the declared ones.
     QList<catalogue::ApiSpec> servedApisOf(const authorization::Tenant &tenant) const;
@@ -47,7 +53,10 @@ private:
     // `selfScope`: a current_user scope that also opens the route, for the token's own user only (the
     // path's {id} must be the token's sub), as Auth0 lets a user read themselves.
     void add(http::Router &router, const QByteArray &method, const QString &pattern, const QString &scope, Operation operation, const QString &selfScope = {});
-    const authorization::Tenant &tenant() const { return m_authorization->tenant(); }
+    // The tenant this call works on: only a call holding m_calls replaces it, so it stays put meanwhile.
+    const authorization::Tenant &tenant() const { return *m_tenant; }
+    // catchUp() under m_calls.
+    Expected<bool, QString> followStore();
     // Checks, stores and applies `next`; then answers with `answer()`, which sees the tenant as changed.
     http::Response commit(authorization::Tenant next, const QString &what, const std::function<http::Response()> &answer);
 
@@ -98,6 +107,8 @@ private:
     server::AccessTokenVerifier *m_verifier;
     server::BearerGuard m_guard;
     TenantChanged m_changed;
+    QMutex m_calls; // one call (or catch-up) at a time: read, check, store and apply the tenant as a whole
+    authorization::AuthorizationServer::TenantSnapshot m_tenant; // what tenant() reads; refreshed under m_calls
     qint64 m_revision = 0; // of the stored tenant in use; 0: the file's, nothing stored
 };
 
