@@ -156,11 +156,17 @@ Expected<QUrl, QString> OrganizerServer::start()
             // poll stays, for what a lost listening connection missed and for key directories.
             m_follow.setInterval(1000);
             connect(&m_follow, &QTimer::timeout, this, [this] {
-                m_database->relisten();
+                if (m_database->relisten())
+                    m_store->writesAnnounced(); // what was announced while nobody listened is unknown
+                m_store->setHearingWrites(m_database->listening());
                 followOtherInstances();
             });
             m_follow.start();
-            auto listening = m_database->listen(this, [this](const QString &) {
+            auto listening = m_database->listen(this, [this](const QString &what) {
+                if (what == RecordStore::writeAnnouncement()) {
+                    m_store->writesAnnounced();
+                    return;
+                }
                 // A burst of announcements (a family's revocation on several instances) is followed once.
                 if (m_followSoon)
                     return;
@@ -172,6 +178,7 @@ Expected<QUrl, QString> OrganizerServer::start()
             });
             if (!listening)
                 qCWarning(lcAuth).noquote() << listening.error() << "- following other instances by polling each second instead";
+            m_store->setHearingWrites(m_database->listening());
         }
         auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), issuer.toUtf8() + '\n');
         if (!written)

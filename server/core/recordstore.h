@@ -50,13 +50,26 @@ public:
     Expected<bool, QString> remove(const catalogue::ApiSpec &spec, qint64 id);
 
     // Changes whenever the data may have changed: a write through this store, or a commit by another
-    // connection or process (SQLite's wal-index or data_version; PostgreSQL's organizer_record_revision
-    // sequence, which every instance moves after each write).
-    // Comparable across threads. Lets callers reuse what they derived from a read until then.
-    // nullopt when it cannot be read: then nothing may be reused.
+    // connection or process (SQLite's wal-index or data_version; on PostgreSQL another instance's
+    // announcement, or while none can be heard the organizer_record_revision sequence, which every
+    // instance moves after each write). Read it before reading the records: what is derived from a read
+    // made after revision() answered N may be reused for as long as revision() answers N.
+    // Comparable across threads. nullopt when it cannot be read: then nothing may be reused.
     std::optional<quint64> revision() const;
     // True when revision() reads the shared wal-index header instead of asking SQLite (the fast path).
     bool watchesWalIndex() const { return m_walIndex.header != nullptr; }
+
+    // PostgreSQL: what every write announces to all instances (Database::announce's `what`).
+    static QString writeAnnouncement() { return QStringLiteral("records"); }
+    // PostgreSQL: whether this instance hears every instance's write announcements (its Database LISTENs).
+    // While it does, revision() answers from memory, with no statement; while it does not, it reads the
+    // shared sequence on each call. Either switch counts as a change: what was announced while nobody
+    // listened is unknown. Called on the listening thread.
+    void setHearingWrites(bool hearing);
+    bool hearsWrites() const { return m_hearingWrites.load(std::memory_order_acquire); }
+    // An instance announced a write, or announcements may have been missed (the listening connection was
+    // opened again): lists read before now are stale. Safe from any thread.
+    void writesAnnounced() { m_generation.fetch_add(1, std::memory_order_acq_rel); }
 
 private:
     // Per HTTP worker: the revision query, prepared once on the thread's connection.
@@ -75,8 +88,12 @@ private:
     bool postgres() const { return m_database->engine() == store::Engine::Postgres; }
     // The message for a failed statement; a lost connection is opened again for the next call.
     QString failed(QSqlQuery &query, const QString &what) const;
-    // PostgreSQL: tells every instance's list caches that a write happened (after it committed).
+    // Moves this instance's revision at once (a list after a write sees it) and, on PostgreSQL, tells every
+    // instance's list caches that a write happened. Called after the write committed.
     void announceWrite() const;
+    // failed() for a write: whether it took effect is unknown (a connection lost after the commit), so it
+    // is announced all the same.
+    QString writeFailed(QSqlQuery &query, const QString &what) const;
 
     // The database's shared wal-index header, mapped read-only: compared on each revision() call.
     struct WalIndexView
@@ -95,8 +112,10 @@ private:
     mutable WalIndexView m_walIndex;
     mutable QMutex m_connectionsMutex;
     mutable QHash<QThread *, std::shared_ptr<ThreadConnection>> m_connections;
-    // Bumped by every local write and by any thread that sees another connection's commit.
+    // Bumped by every local write, by any thread that sees another connection's commit, and by every
+    // announcement heard.
     mutable std::atomic<quint64> m_generation{1};
+    std::atomic<bool> m_hearingWrites{false};
 };
 
 } // namespace organizer::server

@@ -237,6 +237,11 @@ namespace {
 const QString kChangeChannel = QStringLiteral("organizer_changes");
 } // namespace
 
+QString Database::changeChannel()
+{
+    return kChangeChannel;
+}
+
 void Database::announce(QSqlDatabase db, const QString &what)
 {
     if (db.driverName() != QLatin1String("QPSQL"))
@@ -276,8 +281,15 @@ Expected<bool, QString> Database::listen(QObject *context, std::function<void(co
 
 bool Database::relisten()
 {
-    if (m_listenName.isEmpty())
-        return false;
+    if (m_listenName.isEmpty()) {
+        // Opening it again failed before (the database was away): try once more on every check.
+        if (!m_changed)
+            return false;
+        if (auto again = listen(m_listenContext, m_changed); !again)
+            return false;
+        qCInfo(lcDatabase).noquote() << "listening for other instances' changes again";
+        return true;
+    }
     {
         QSqlDatabase db = QSqlDatabase::database(m_listenName, false);
         QSqlQuery probe(db);

@@ -101,12 +101,17 @@ public:
     // one machine and poll it.
     static void announce(QSqlDatabase db, const QString &what);
     void announce(const QString &what) const { announce(connection(), what); }
+    // The channel announce() notifies: for a statement that announces along with other work (pg_notify).
+    static QString changeChannel();
     // Calls `changed` on this thread, with `context` alive, whenever an instance announces a change: a
     // dedicated PostgreSQL connection LISTENs. False on SQLite (nothing to listen to).
     Expected<bool, QString> listen(QObject *context, std::function<void(const QString &what)> changed);
     // Whether the listening connection still answers; when it does not, it is opened and subscribed again
     // (then what was announced meanwhile is lost, and the caller should read everything again: true).
+    // A connection that could not be opened again is tried again on each call.
     bool relisten();
+    // Whether a connection LISTENs now (on the thread that called listen()).
+    bool listening() const { return !m_listenName.isEmpty(); }
 
     // The text of an SQL error, kept short and free of bound values.
     static QString describe(const QString &what, const QSqlError &error);
