@@ -5,6 +5,7 @@
 #include "tokenminter.h"
 #include "organizerserver.h"
 #include "serveroptions.h"
+#include "storedsigningkeys.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -110,11 +111,31 @@ int fail(const QString &message)
     return 2;
 }
 
-// `organizer-server token`: a token signed by the local key, like Auth0's dashboard test token.
+// The signing keys a subcommand works on: those in the database the server uses (--database, else the
+// SQLite file in --data-dir), opened with the same key-encryption key.
+Expected<std::unique_ptr<server::StoredSigningKeys>, QString> openSigningKeys(const server::StorageOptions &storage)
+{
+    const store::DatabaseLocation location = server::databaseLocationOf(storage.database, storage.dataDir);
+    if (location.engine == store::Engine::Sqlite && !QDir(storage.dataDir).exists()) {
+        if (!QDir().mkpath(storage.dataDir))
+            return Unexpected<QString>(QStringLiteral("cannot create the data directory %1").arg(storage.dataDir));
+        QFile::setPermissions(storage.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    auto kek = server::keyEncryptionKeyFor(storage.secretsFile, storage.dataDir, location);
+    if (!kek)
+        return Unexpected<QString>(kek.error());
+    auto database = store::Database::open(location);
+    if (!database)
+        return Unexpected<QString>(database.error());
+    return server::StoredSigningKeys::open(std::move(database).value(), std::move(kek).value(), QDir(storage.dataDir).filePath(QStringLiteral("keys")));
+}
+
+// `organizer-server token`: a token signed by the bundled issuer's active key, like Auth0's dashboard test token.
 int runTokenCommand(QCoreApplication &app)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Prints an access token signed by the bundled issuer's key, for QA and benchmarks."));
+    parser.setApplicationDescription(QStringLiteral("Prints an access token signed by the bundled issuer's active key (read from the database, as the "
+                                                    "server reads it), for QA and benchmarks."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("token"), QStringLiteral("The subcommand."));
     parser.addOptions({
@@ -124,9 +145,8 @@ int runTokenCommand(QCoreApplication &app)
         {QStringLiteral("audience"), QStringLiteral("Audience (default organize)."), QStringLiteral("id"), QStringLiteral("organize")},
         {QStringLiteral("expired"), QStringLiteral("Issue it already expired (exp an hour ago), to check that APIs refuse it.")},
         {QStringLiteral("issuer"), QStringLiteral("Issuer URL; default: the one the server on this data directory announced."), QStringLiteral("url")},
-        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()),
-         QStringLiteral("dir")},
     });
+    server::addStorageOptions(parser);
     parser.process(app);
 
     if (!parser.isSet(QStringLiteral("sub")) || parser.value(QStringLiteral("sub")).isEmpty())
@@ -135,25 +155,26 @@ int runTokenCommand(QCoreApplication &app)
     const qint64 ttl = parser.value(QStringLiteral("ttl")).toLongLong(&ok);
     if (!ok || ttl <= 0 || ttl > 30 * 86400)
         return fail(QStringLiteral("token: --ttl must be a number of seconds from 1 to 2592000"));
-    const QString dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : server::defaultDataDir();
+    auto storage = server::storageOptionsFrom(parser);
+    if (!storage)
+        return fail(QStringLiteral("token: %1").arg(storage.error()));
 
     QString issuer = parser.value(QStringLiteral("issuer"));
     if (issuer.isEmpty()) {
-        QFile file(server::issuerFilePath(dataDir));
+        QFile file(server::issuerFilePath(storage->dataDir));
         if (!file.open(QIODevice::ReadOnly))
-            return fail(QStringLiteral("token: no server has run on %1 yet; start one or pass --issuer URL").arg(dataDir));
+            return fail(QStringLiteral("token: no server has run on %1 yet; start one or pass --issuer URL").arg(storage->dataDir));
         issuer = QString::fromUtf8(file.readAll()).trimmed();
     }
-    auto keys = jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys")));
+    auto keys = openSigningKeys(*storage);
     if (!keys)
-        return fail(QStringLiteral("token: %1").arg(keys.error().description));
+        return fail(QStringLiteral("token: %1").arg(keys.error()));
 
     // The same minter the authorization server uses, for an API that is just this audience and lifetime.
-    const jose::SigningKeyStore &store = keys.value();
     // An expired token is an honest one minted in the past: iat and exp both lie beyond any leeway.
     const qint64 backdate = parser.isSet(QStringLiteral("expired")) ? ttl + 3600 : 0;
     const jose::Clock clock = [backdate] { return jose::systemClock()() - backdate; };
-    authorization::TokenMinter minter([&store]() -> const jose::SigningKey & { return store.activeKey(); }, clock);
+    authorization::TokenMinter minter([active = (*keys)->activeKey()] { return active; }, clock);
     minter.setIssuer(issuer);
     authorization::Api api;
     api.identifier = parser.value(QStringLiteral("audience"));
@@ -166,22 +187,25 @@ int runTokenCommand(QCoreApplication &app)
     return 0;
 }
 
-// `organizer-server keys rotate`: a new signing key; a server running on the same data directory
-// starts signing with it at once and keeps publishing the previous one.
+// `organizer-server keys rotate`: a new signing key in the database; every running instance on it starts
+// signing with it at once (PostgreSQL tells them; on SQLite they look each second) and keeps publishing
+// the previous one.
 int runKeysCommand(QCoreApplication &app)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Manages the bundled issuer's signing keys.\n\n"
-                                                    "  keys rotate   generate a new RSA-2048 signing key; older keys stay published for --retain seconds"));
+    parser.setApplicationDescription(
+        QStringLiteral("Manages the bundled issuer's signing keys, kept in the database (--database, else the SQLite file in --data-dir) and sealed "
+                       "under the key-encryption key of --secrets-file.\n\n"
+                       "  keys rotate   make a new RSA-2048 signing key, which every instance signs with from then on; older keys stay published "
+                       "for --retain seconds"));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("keys"), QStringLiteral("The subcommand."));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("rotate"));
     parser.addOptions({
-        {QStringLiteral("data-dir"), QStringLiteral("Data directory holding the signing keys (default %1).").arg(server::defaultDataDir()),
-         QStringLiteral("dir")},
         {QStringLiteral("retain"), QStringLiteral("Keep a retired key this many seconds, the longest a token it signed can live (default 90000)."),
          QStringLiteral("seconds"), QStringLiteral("90000")},
     });
+    server::addStorageOptions(parser);
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2 || positional.at(1) != QLatin1String("rotate"))
@@ -190,18 +214,56 @@ int runKeysCommand(QCoreApplication &app)
     const qint64 retain = parser.value(QStringLiteral("retain")).toLongLong(&ok);
     if (!ok || retain < 0)
         return fail(QStringLiteral("keys: --retain must be a number of seconds"));
-    const QString dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : server::defaultDataDir();
-    auto store = jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys")));
-    if (!store)
-        return fail(QStringLiteral("keys: %1").arg(store.error().description));
-    auto rotated = store->rotate();
+    auto storage = server::storageOptionsFrom(parser);
+    if (!storage)
+        return fail(QStringLiteral("keys: %1").arg(storage.error()));
+    auto keys = openSigningKeys(*storage);
+    if (!keys)
+        return fail(QStringLiteral("keys: %1").arg(keys.error()));
+    auto rotated = (*keys)->rotate();
     if (!rotated)
-        return fail(QStringLiteral("keys: %1").arg(rotated.error().description));
-    auto pruned = store->prune(QDateTime::currentSecsSinceEpoch(), retain);
+        return fail(QStringLiteral("keys: %1").arg(rotated.error()));
+    auto pruned = (*keys)->prune(QDateTime::currentSecsSinceEpoch(), retain);
     if (!pruned)
-        return fail(QStringLiteral("keys: %1").arg(pruned.error().description));
+        return fail(QStringLiteral("keys: %1").arg(pruned.error()));
     std::fprintf(stdout, "new signing key %s; %lld key(s) published, %d retired key(s) removed\n", qPrintable(rotated->kid),
-                 static_cast<long long>(store->keys().size()), *pruned);
+                 static_cast<long long>((*keys)->snapshot()->keys.size()), *pruned);
+    return 0;
+}
+
+// `organizer-server secrets init`: a new key-encryption key for instances sharing a PostgreSQL database.
+int runSecretsCommand(QCoreApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Manages the key-encryption key that seals the signing keys in the database.\n\n"
+                       "  secrets init   write a new key-encryption key (32 random bytes, base64) to --secrets-file, owner-only (0600); an "
+                       "existing file is never replaced. Give every instance on the database the same file (--secrets-file or "
+                       "ORGANIZER_SECRETS_FILE)."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("secrets"), QStringLiteral("The subcommand."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("init"));
+    parser.addOptions({
+        {QStringLiteral("secrets-file"), QStringLiteral("The file to create (or set ORGANIZER_SECRETS_FILE)."), QStringLiteral("file")},
+    });
+    parser.process(app);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2 || positional.at(1) != QLatin1String("init"))
+        return fail(QStringLiteral("secrets: say what to do: organizer-server secrets init --secrets-file FILE"));
+    const QString path
+        = parser.isSet(QStringLiteral("secrets-file")) ? parser.value(QStringLiteral("secrets-file")) : qEnvironmentVariable("ORGANIZER_SECRETS_FILE");
+    if (path.isEmpty())
+        return fail(QStringLiteral("secrets init: give --secrets-file FILE, the file to create"));
+    auto created = jose::createKeyEncryptionKeyFile(path);
+    if (!created && created.error().code == jose::ErrorCode::KeyExists)
+        return fail(QStringLiteral("secrets init: %1 exists already, and is never replaced: the signing keys may be sealed under it").arg(path));
+    if (!created)
+        return fail(QStringLiteral("secrets init: %1").arg(created.error().description));
+    std::fprintf(stdout,
+                 "wrote key-encryption key %s to %s (mode 0600)\n"
+                 "give every instance on the database this same file: --secrets-file %s (or ORGANIZER_SECRETS_FILE=%s);\n"
+                 "keep a copy with the database's backups, stored apart from them: the signing keys cannot be read without it\n",
+                 qPrintable(created->id()), qPrintable(path), qPrintable(path), qPrintable(path));
     return 0;
 }
 
@@ -245,7 +307,8 @@ int runServer(QCoreApplication &app)
     parser.setApplicationDescription(
         QStringLiteral("Organizer Service: the contacts and calendar APIs as one OAuth 2.0 resource server (audience \"organize\"), "
                        "with a bundled authorization server.\n\nSubcommands:\n  token           print a test access token (organizer-server token --help)\n"
-                       "  keys rotate     make a new signing key; a running server picks it up\n"
+                       "  keys rotate     make a new signing key in the database; every running instance on it picks it up\n"
+                       "  secrets init    make the key-encryption key file that instances sharing a PostgreSQL database need (--secrets-file)\n"
                        "  hash-password   hash a password or client secret for a tenant file"));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -260,6 +323,8 @@ int runServer(QCoreApplication &app)
     auto organizerServer = server::OrganizerServer::create(*options);
     if (!organizerServer)
         return fail(organizerServer.error());
+    // Before the readiness line: whoever waits for it may send SIGTERM the moment it appears.
+    onTerminationSignals(app, [server = organizerServer->get()] { server->shutDownGracefully([] { QCoreApplication::quit(); }); });
     auto url = (*organizerServer)->start();
     if (!url)
         return fail(url.error());
@@ -269,7 +334,6 @@ int runServer(QCoreApplication &app)
     // The readiness line: the desktop app and scripts wait for it.
     std::fprintf(stdout, "organizer-server: listening on %s\n", qPrintable(url->toString()));
     std::fflush(stdout);
-    onTerminationSignals(app, [server = organizerServer->get()] { server->shutDownGracefully([] { QCoreApplication::quit(); }); });
     return app.exec();
 }
 
@@ -293,6 +357,8 @@ int main(int argc, char *argv[])
         return runTokenCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("keys"))
         return runKeysCommand(app);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("secrets"))
+        return runSecretsCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("hash-password"))
         return runHashPasswordCommand(app);
     return runServer(app);

@@ -58,8 +58,19 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         QFile::setPermissions(options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     }
 
-    const store::DatabaseLocation location
-        = options.database.value_or(store::DatabaseLocation::sqlite(QDir(options.dataDir).filePath(QStringLiteral("organizer.sqlite"))));
+    const store::DatabaseLocation location = databaseLocationOf(options.database, options.dataDir);
+    // The key that seals the signing keys is looked for before the database is opened: a missing one is
+    // a mistake in the configuration, and is said at once.
+    std::optional<KeyEncryptionKeyFile> keyEncryptionKey;
+    if (options.authority.isEmpty()) {
+        auto found = keyEncryptionKeyFor(options.secretsFile, options.dataDir, location);
+        if (!found)
+            return Unexpected<QString>(found.error());
+        keyEncryptionKey = std::move(found).value();
+        if (keyEncryptionKey->created)
+            qCInfo(lcKeys).noquote() << "made the key-encryption key" << keyEncryptionKey->path
+                                     << "that seals the signing keys in the database; a backup needs both";
+    }
     auto database = store::Database::open(location);
     if (!database)
         return Unexpected<QString>(database.error());
@@ -72,13 +83,16 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_store = std::move(store).value();
 
     if (options.authority.isEmpty()) {
-        auto keys = jose::SigningKeyStore::open(QDir(options.dataDir).filePath(QStringLiteral("keys")));
+        // The key files of an install from before are imported once, into an empty table.
+        auto keys = StoredSigningKeys::open(server->m_database, std::move(*keyEncryptionKey), QDir(options.dataDir).filePath(QStringLiteral("keys")));
         if (!keys)
-            return Unexpected<QString>(keys.error().description);
+            return Unexpected<QString>(keys.error());
         server->m_signingKeys = std::move(keys).value();
-        // The issuer URL is known once the port is: start() fills it in.
-        server->m_issuerKeys = new LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
-        server->watchSigningKeys();
+        // The issuer URL is known once the port is: start() fills it in. A token naming a kid not seen yet
+        // makes it read the keys again: another instance may have rotated them a moment ago.
+        auto *local = new LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
+        local->setReload([raw = server.get()] { raw->reloadSigningKeys(true); });
+        server->m_issuerKeys = local;
     } else {
         auto *remote = new RemoteIssuerKeys(options.authority, server.get());
         remote->setCooldown(options.jwksRefreshIntervalSeconds * 1000);
@@ -153,7 +167,7 @@ Expected<QUrl, QString> OrganizerServer::start()
             m_managementVerifier->setAudience(m_authorizationServer->tenant()->managementAudience);
             // Instances sharing a database follow one another: revocations, tenant changes, rotated keys.
             // On PostgreSQL an instance announces each change (NOTIFY) and the others follow at once; the
-            // poll stays, for what a lost listening connection missed and for key directories.
+            // poll stays, for what a lost listening connection missed and for SQLite, which has no NOTIFY.
             m_follow.setInterval(1000);
             connect(&m_follow, &QTimer::timeout, this, [this] {
                 if (m_database->relisten())
@@ -165,6 +179,10 @@ Expected<QUrl, QString> OrganizerServer::start()
             auto listening = m_database->listen(this, [this](const QString &what) {
                 if (what == RecordStore::writeAnnouncement()) {
                     m_store->writesAnnounced();
+                    return;
+                }
+                if (what == StoredSigningKeys::announcement()) {
+                    reloadSigningKeys();
                     return;
                 }
                 // A burst of announcements (a family's revocation on several instances) is followed once.
@@ -190,42 +208,36 @@ Expected<QUrl, QString> OrganizerServer::start()
     return m_baseUrl;
 }
 
-void OrganizerServer::watchSigningKeys()
-{
-    m_keyReload.setSingleShot(true);
-    m_keyReload.setInterval(100); // a rotation writes a temporary file and renames it: react once
-    connect(&m_keyReload, &QTimer::timeout, this, &OrganizerServer::reloadSigningKeys);
-    m_keyWatcher.addPath(m_signingKeys->directory());
-    connect(&m_keyWatcher, &QFileSystemWatcher::directoryChanged, &m_keyReload, qOverload<>(&QTimer::start));
-}
-
 void OrganizerServer::followOtherInstances()
 {
     m_authorizationServer->followSharedState();
     if (auto changed = m_management->catchUp(); !changed)
         qCWarning(lcAuth).noquote() << "cannot follow the tenant's changes:" << changed.error();
-    // A shared key directory on a network file system sends no change notifications: look at it too.
-    const QDateTime modified = QFileInfo(m_signingKeys->directory()).lastModified();
-    if (modified != m_keysSeen) {
-        m_keysSeen = modified;
-        reloadSigningKeys();
-    }
+    // Keys another instance or `keys rotate` made: one small query says whether there are any (SQLite has
+    // no NOTIFY; on PostgreSQL this covers what a lost listening connection missed).
+    reloadSigningKeys(true);
 }
 
-void OrganizerServer::reloadSigningKeys()
+void OrganizerServer::reloadSigningKeys(bool onlyIfChanged)
 {
     const QString before = m_signingKeys->activeKey().kid;
-    jose::SigningKeyStore reloaded = *m_signingKeys;
-    if (auto loaded = reloaded.reload(); !loaded || reloaded.keys().isEmpty()) {
-        qCWarning(lcKeys).noquote() << "keeping the current signing keys:"
-                                    << (loaded ? QStringLiteral("the key directory is empty") : loaded.error().description);
+    auto changed = onlyIfChanged ? m_signingKeys->reloadIfChanged() : m_signingKeys->reload();
+    if (!changed) {
+        if (std::exchange(m_signingKeysError, changed.error()) != changed.error())
+            qCWarning(lcKeys).noquote() << "keeping the current signing keys:" << changed.error();
         return;
     }
-    *m_signingKeys = std::move(reloaded);
+    if (!m_signingKeysError.isEmpty()) {
+        m_signingKeysError.clear();
+        qCInfo(lcKeys).noquote() << "the signing keys can be read again";
+    }
+    if (!changed.value())
+        return;
+    const std::shared_ptr<const StoredSigningKeys::Snapshot> keys = m_signingKeys->snapshot();
     if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys))
-        local->setKeys(m_signingKeys->publicKeys());
-    if (m_signingKeys->activeKey().kid != before)
-        qCInfo(lcKeys).noquote() << "signing with key" << m_signingKeys->activeKey().kid << "now;" << m_signingKeys->keys().size() << "key(s) published";
+        local->setKeys(keys->publicKeys);
+    if (keys->keys.last().kid != before)
+        qCInfo(lcKeys).noquote() << "signing with key" << keys->keys.last().kid << "now;" << keys->keys.size() << "key(s) published";
 }
 
 QList<catalogue::ApiSpec> OrganizerServer::builtinApis() const
@@ -277,7 +289,8 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         return Unexpected<QString>(QStringLiteral("the tenant has demo users or secrets, whose passwords are public; bind to a loopback address, "
                                                   "use --config with your own tenant, or pass --allow-demo-tenant"));
     m_consents = std::make_unique<authorization::ConsentStore>(m_database);
-    m_minter = std::make_unique<authorization::TokenMinter>([this]() -> const jose::SigningKey & { return m_signingKeys->activeKey(); });
+    // A copy of the active key each time: the minter signs on other threads while a reload replaces the keys.
+    m_minter = std::make_unique<authorization::TokenMinter>([this] { return m_signingKeys->activeKey(); });
     m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_userinfoVerifier->setRevocations(&m_revocations);
     m_verifier->setRevocations(&m_revocations);

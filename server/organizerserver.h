@@ -9,10 +9,9 @@
 #include "resourceserver.h"
 #include "router.h"
 #include "serveroptions.h"
-#include "signingkeystore.h"
+#include "storedsigningkeys.h"
 
 #include <QDateTime>
-#include <QFileSystemWatcher>
 #include <QMutex>
 #include <QObject>
 #include <QTimer>
@@ -60,9 +59,9 @@ private:
     // What a tenant (at start, or as the Management API changed it) means beyond the authorization
     // server: which APIs and scopes the resource server serves, which origins CORS lets in.
     Expected<Done, QString> applyTenant(const authorization::Tenant &tenant);
-    // `organizer-server keys rotate` writes into the key directory; a running server picks it up.
-    void watchSigningKeys();
-    void reloadSigningKeys();
+    // The signing keys as the database holds them now (another instance or `keys rotate` may have made
+    // one); `onlyIfChanged`: one small query first, the keys themselves only when they changed.
+    void reloadSigningKeys(bool onlyIfChanged = false);
     // What other instances on the same database changed: revocations, the tenant, the signing keys.
     void followOtherInstances();
     http::Response health() const;
@@ -80,7 +79,8 @@ private:
     ServerOptions m_options;
     std::shared_ptr<store::Database> m_database;
     std::unique_ptr<RecordStore> m_store;
-    std::optional<jose::SigningKeyStore> m_signingKeys;
+    std::unique_ptr<StoredSigningKeys> m_signingKeys;
+    QString m_signingKeysError; // the last reload's failure, logged once until it changes
     IssuerKeys *m_issuerKeys = nullptr;
     TokenRevocations m_revocations; // filled by the bundled authorization server, read by the APIs
     std::unique_ptr<AccessTokenVerifier> m_verifier;
@@ -96,10 +96,7 @@ private:
     http::Router m_router;
     std::unique_ptr<http::AccessLog> m_accessLog; // outlives m_http, which writes to it
     http::Server *m_http = nullptr;
-    QFileSystemWatcher m_keyWatcher;
-    QTimer m_keyReload;
     QTimer m_follow;
-    QDateTime m_keysSeen; // the key directory's modification time when last read
     QUrl m_baseUrl;
     QUrl m_publicUrl;
     const quint64 m_instanceId; // names this server in per-thread caches

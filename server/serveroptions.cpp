@@ -20,19 +20,67 @@ QString defaultDataDir()
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("organizer"));
 }
 
+void addStorageOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        {QStringLiteral("data-dir"),
+         QStringLiteral("Directory for the SQLite database and its secrets.key, and the issuer.url file (default %1).").arg(defaultDataDir()),
+         QStringLiteral("dir")},
+        {QStringLiteral("database"),
+         QStringLiteral("Keep the data and the signing keys in PostgreSQL instead of SQLite in the data directory, e.g. "
+                        "postgresql://organizer@db.example:5432/organizer; instances sharing it can run behind a load balancer (give each "
+                        "--secrets-file)."),
+         QStringLiteral("url")},
+        {QStringLiteral("database-password-file"),
+         QStringLiteral("Read the database password from this file's first line (or set ORGANIZER_DATABASE_PASSWORD); never put it in logs."),
+         QStringLiteral("file")},
+        {QStringLiteral("secrets-file"),
+         QStringLiteral("The key-encryption key that seals the signing keys in the database: base64 of 32 random bytes, owner-only (chmod 600); or set "
+                        "ORGANIZER_SECRETS_FILE. Required with --database, the same file on every instance; default on SQLite: secrets.key in the data "
+                        "directory, made on first start. Make one with: organizer-server secrets init --secrets-file FILE."),
+         QStringLiteral("file")},
+    });
+}
+
+Expected<StorageOptions, QString> storageOptionsFrom(const QCommandLineParser &parser)
+{
+    StorageOptions storage;
+    storage.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : defaultDataDir();
+    if (storage.dataDir.isEmpty())
+        return Unexpected<QString>(QStringLiteral("--data-dir: the directory name is empty"));
+
+    if (parser.isSet(QStringLiteral("database"))) {
+        auto location = store::parseDatabaseUrl(parser.value(QStringLiteral("database")), parser.value(QStringLiteral("database-password-file")));
+        if (!location)
+            return Unexpected<QString>(location.error());
+        storage.database = std::move(location).value();
+    } else if (parser.isSet(QStringLiteral("database-password-file"))) {
+        return Unexpected<QString>(QStringLiteral("--database-password-file: give --database postgresql://… too"));
+    }
+
+    if (parser.isSet(QStringLiteral("secrets-file"))) {
+        storage.secretsFile = parser.value(QStringLiteral("secrets-file"));
+        if (storage.secretsFile.isEmpty())
+            return Unexpected<QString>(QStringLiteral("--secrets-file: the file name is empty"));
+    } else {
+        storage.secretsFile = qEnvironmentVariable("ORGANIZER_SECRETS_FILE");
+    }
+    return storage;
+}
+
+store::DatabaseLocation databaseLocationOf(const std::optional<store::DatabaseLocation> &database, const QString &dataDir)
+{
+    return database.value_or(store::DatabaseLocation::sqlite(QDir(dataDir).filePath(QStringLiteral("organizer.sqlite"))));
+}
+
 void addServerOptions(QCommandLineParser &parser)
 {
     parser.addOptions({
         {QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1")},
         {QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 3001)."), QStringLiteral("port"), QStringLiteral("3001")},
-        {QStringLiteral("data-dir"), QStringLiteral("Directory for the database and signing keys (default %1).").arg(defaultDataDir()), QStringLiteral("dir")},
-        {QStringLiteral("database"),
-         QStringLiteral("Keep the data in PostgreSQL instead of SQLite in the data directory, e.g. postgresql://organizer@db.example:5432/organizer; "
-                        "instances sharing it can run behind a load balancer."),
-         QStringLiteral("url")},
-        {QStringLiteral("database-password-file"),
-         QStringLiteral("Read the database password from this file's first line (or set ORGANIZER_DATABASE_PASSWORD); never put it in logs."),
-         QStringLiteral("file")},
+    });
+    addStorageOptions(parser);
+    parser.addOptions({
         {QStringLiteral("public-url"),
          QStringLiteral("The URL clients reach this server at (the issuer, and the base of every URL it writes), e.g. the load balancer's "
                         "https://login.example/; default: the address it listens on."),
@@ -96,18 +144,12 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
         return Unexpected<QString>(QStringLiteral("--port: \"%1\" is not a port number from 0 to 65535").arg(parser.value(QStringLiteral("port"))));
     options.port = quint16(port);
 
-    options.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : defaultDataDir();
-    if (options.dataDir.isEmpty())
-        return Unexpected<QString>(QStringLiteral("--data-dir: the directory name is empty"));
-
-    if (parser.isSet(QStringLiteral("database"))) {
-        auto location = store::parseDatabaseUrl(parser.value(QStringLiteral("database")), parser.value(QStringLiteral("database-password-file")));
-        if (!location)
-            return Unexpected<QString>(location.error());
-        options.database = std::move(location).value();
-    } else if (parser.isSet(QStringLiteral("database-password-file"))) {
-        return Unexpected<QString>(QStringLiteral("--database-password-file: give --database postgresql://… too"));
-    }
+    auto storage = storageOptionsFrom(parser);
+    if (!storage)
+        return Unexpected<QString>(storage.error());
+    options.dataDir = storage->dataDir;
+    options.database = storage->database;
+    options.secretsFile = storage->secretsFile;
 
     if (parser.isSet(QStringLiteral("public-url"))) {
         QUrl url(parser.value(QStringLiteral("public-url")), QUrl::StrictMode);

@@ -21,9 +21,12 @@ struct ServerOptions
     QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 3001;
     QString dataDir;
-    // Where everything the server keeps lives: nullopt is the SQLite file in dataDir; a PostgreSQL
-    // server lets several instances share it (the signing keys stay in dataDir: share that directory).
+    // Where everything the server keeps lives, the signing keys too: nullopt is the SQLite file in
+    // dataDir; a PostgreSQL server lets several instances share it.
     std::optional<store::DatabaseLocation> database;
+    // The key-encryption key that seals the signing keys in the database (--secrets-file, else the
+    // environment's ORGANIZER_SECRETS_FILE); empty: on SQLite DATA_DIR/secrets.key, on PostgreSQL an error.
+    QString secretsFile;
     // The issuer and the base of every absolute URL this server writes; empty: the address it listens
     // on. Every instance behind a load balancer gets the balancer's URL.
     QUrl publicUrl;
@@ -58,8 +61,21 @@ struct ServerOptions
 
 QString defaultDataDir();
 
-// Adds the serving options to `parser` (shared by the server and its subcommands).
+// Adds the serving options to `parser`, the storage options among them.
 void addServerOptions(QCommandLineParser &parser);
+
+// Where the data and the signing keys are: --data-dir, --database, --database-password-file and
+// --secrets-file, shared by the server and its subcommands (token, keys, secrets).
+struct StorageOptions
+{
+    QString dataDir;
+    std::optional<store::DatabaseLocation> database;
+    QString secretsFile; // --secrets-file, else ORGANIZER_SECRETS_FILE; may be empty
+};
+void addStorageOptions(QCommandLineParser &parser);
+Expected<StorageOptions, QString> storageOptionsFrom(const QCommandLineParser &parser);
+// The database `storage` names: PostgreSQL, or the SQLite file in the data directory.
+store::DatabaseLocation databaseLocationOf(const std::optional<store::DatabaseLocation> &database, const QString &dataDir);
 // Reads them back; a bad value gives a message naming the option and what it accepts.
 Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &parser);
 

@@ -11,7 +11,9 @@ namespace organizer::authorization {
 class TokenMinter
 {
 public:
-    TokenMinter(std::function<const jose::SigningKey &()> activeKey, jose::Clock clock = jose::systemClock())
+    // `activeKey` returns a copy (cheap: the RSA key is shared and immutable): minting runs on any thread
+    // while the keys may be reloaded.
+    TokenMinter(std::function<jose::SigningKey()> activeKey, jose::Clock clock = jose::systemClock())
         : m_activeKey(std::move(activeKey)), m_clock(std::move(clock))
     {}
 
@@ -58,7 +60,7 @@ public:
     qint64 now() const { return m_clock(); }
 
 private:
-    std::function<const jose::SigningKey &()> m_activeKey;
+    std::function<jose::SigningKey()> m_activeKey;
     jose::Clock m_clock;
     QString m_issuer;
 };

@@ -27,6 +27,17 @@ LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *par
     publishKeys(std::move(keys));
 }
 
+bool LocalIssuerKeys::refresh(std::function<void()> done)
+{
+    if (!m_reload || (m_sinceLastReload.isValid() && m_sinceLastReload.elapsed() < m_cooldownMs))
+        return false;
+    m_sinceLastReload.start();
+    ++m_reloadCount;
+    m_reload();
+    done();
+    return true;
+}
+
 RemoteIssuerKeys::RemoteIssuerKeys(QUrl authority, QObject *parent) : IssuerKeys(parent), m_authority(std::move(authority))
 {
     m_network.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);

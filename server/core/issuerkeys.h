@@ -68,8 +68,8 @@ private:
     jose::JwkSet m_keys;
 };
 
-// The bundled issuer: keys read from the local signing key store, issuer fixed once the server knows
-// its own URL.
+// The bundled issuer: keys read from the signing keys in the database, issuer fixed once the server
+// knows its own URL.
 class LocalIssuerKeys : public IssuerKeys
 {
     Q_OBJECT
@@ -79,7 +79,22 @@ public:
 
     void setIssuer(const QString &issuer) { publishIssuer(issuer); }
     void setKeys(jose::JwkSet keys) { publishKeys(std::move(keys)); }
-    bool refresh(std::function<void()>) override { return false; }
+    // A token naming a kid this instance does not know may come from a key another instance on the same
+    // database just made: `reload` reads the keys again (and publishes them through setKeys), at most
+    // once per `cooldownMs`, so tokens with made-up kids cost one small query a second at most.
+    void setReload(std::function<void()> reload, qint64 cooldownMs = 1000)
+    {
+        m_reload = std::move(reload);
+        m_cooldownMs = cooldownMs;
+    }
+    bool refresh(std::function<void()> done) override;
+    int reloadCount() const { return m_reloadCount; }
+
+private:
+    std::function<void()> m_reload;
+    qint64 m_cooldownMs = 1000;
+    QElapsedTimer m_sinceLastReload;
+    int m_reloadCount = 0;
 };
 
 // An external OpenID provider (a real Auth0 tenant, Keycloak, this server in another process…):

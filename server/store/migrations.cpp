@@ -80,6 +80,13 @@ const QList<Migration> &serverMigrations()
                              "GROUP BY address"),
               QStringLiteral(
                   "INSERT INTO auth_transaction_budget (address, count, bytes) SELECT '*', COUNT(*), COALESCE(SUM(bytes), 0) FROM auth_transactions")}),
+        // The bundled issuer's signing keys, one set for every instance on the database: each private key
+        // sealed (AES-256-GCM) under the key-encryption key of --secrets-file, which kek_id names. The
+        // newest (created_at, then kid) signs; instances poll count and newest cheaply through the index.
+        same(7, QStringLiteral("signing keys"),
+             {QStringLiteral("CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, created_at BIGINT NOT NULL, algorithm TEXT NOT NULL, "
+                             "sealed_private_key TEXT NOT NULL, kek_id TEXT NOT NULL)"),
+              QStringLiteral("CREATE INDEX signing_keys_by_creation ON signing_keys (created_at, kid)")}),
     };
     return migrations;
 }

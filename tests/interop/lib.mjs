@@ -1,7 +1,7 @@
 // Shared by the interoperability tests: start organizer-server on a free port, a cookie-keeping
 // fetch that does not follow redirects (so each hop can be inspected), and a TAP-style tally whose
 // last line is "N passed, N failed".
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,10 +37,23 @@ export function freePort() {
   });
 }
 
-// One instance of a cluster: the shared PostgreSQL database and key directory, the balancer's public URL,
-// `port` 0 for any. Resolves with { name, url, port, child, log } once it announces readiness.
-export function startInstance(binary, { name, port = 0, dataDir, databaseUrl, passwordFile, publicUrl, args = [] }) {
-  const child = spawn(binary, ['--port', String(port), '--data-dir', dataDir, '--database', databaseUrl, '--database-password-file', passwordFile,
+// A new key-encryption key file (organizer-server secrets init): every instance on one PostgreSQL database
+// is given the same one, as the signing keys in the database are sealed under it.
+export function makeSecretsFile(binary, path) {
+  execFileSync(binary, ['secrets', 'init', '--secrets-file', path], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path;
+}
+
+// The options that name a cluster's database and key, for `organizer-server token` and `keys rotate` too.
+export function storageArgs({ dataDir, databaseUrl, passwordFile, secretsFile }) {
+  return ['--data-dir', dataDir, '--database', databaseUrl, '--database-password-file', passwordFile, '--secrets-file', secretsFile];
+}
+
+// One instance of a cluster: a data directory of its own, the shared PostgreSQL database (which holds
+// the signing keys) and secrets file, the balancer's public URL, `port` 0 for any. Resolves with
+// { name, url, port, child, log } once it announces readiness.
+export function startInstance(binary, { name, port = 0, dataDir, databaseUrl, passwordFile, secretsFile, publicUrl, args = [] }) {
+  const child = spawn(binary, ['--port', String(port), ...storageArgs({ dataDir, databaseUrl, passwordFile, secretsFile }),
     '--public-url', publicUrl, '--access-log', 'off', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });

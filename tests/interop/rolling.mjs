@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tally, freePort, onExit, startInstance } from './lib.mjs';
+import { Tally, freePort, makeSecretsFile, onExit, startInstance, storageArgs } from './lib.mjs';
 
 const [binary, postgresDir] = process.argv.slice(2);
 if (!binary || !postgresDir) { console.error('usage: node rolling.mjs ORGANIZER_SERVER POSTGRES_DIR'); process.exit(2); }
@@ -21,8 +21,12 @@ onExit(() => rmSync(work, { recursive: true, force: true }));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // The health check runs every 200 ms and one failure takes an instance out, so a 1 s drain is ample.
 const drainSeconds = Number(process.env.ORGANIZER_ROLLING_DRAIN_SECONDS ?? 1);
-const startClusterInstance = (name, port, publicUrl) => startInstance(binary, { name, port, dataDir: join(work, 'shared'), databaseUrl,
-  passwordFile: join(postgresDir, 'password'), publicUrl, args: ['--drain-seconds', String(drainSeconds)] });
+// Each instance has a data directory of its own; the database holds the signing keys, sealed under the
+// one secrets file every instance is given.
+const secretsFile = makeSecretsFile(binary, join(work, 'secrets.key'));
+const storage = (name) => ({ dataDir: join(work, `data-${name}`), databaseUrl, passwordFile: join(postgresDir, 'password'), secretsFile });
+const startClusterInstance = (name, port, publicUrl) => startInstance(binary, { name, port, ...storage(name), publicUrl,
+  args: ['--drain-seconds', String(drainSeconds)] });
 
 const [lbPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
 const publicUrl = `http://127.0.0.1:${lbPort}/`;
@@ -64,7 +68,7 @@ async function bothUp() {
 }
 await bothUp();
 
-const token = execFileSync(binary, ['token', '--data-dir', join(work, 'shared'), '--issuer', publicUrl, '--sub', 'auth0|rolling',
+const token = execFileSync(binary, ['token', ...storageArgs(storage('cli')), '--issuer', publicUrl, '--sub', 'auth0|rolling',
   '--scope', 'read:contacts create:contacts'], { encoding: 'utf8' }).trim();
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const tally = new Tally();
@@ -150,7 +154,7 @@ await tally.check('readiness: 503 "unavailable" while the instance\'s database d
   const readFile = (name) => execFileSync('cat', [join(own, name)], { encoding: 'utf8' }).trim();
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--data-dir', join(work, 'own'), '--database', readFile('url'),
-    '--database-password-file', join(own, 'password'), '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--database-password-file', join(own, 'password'), '--secrets-file', secretsFile, '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
   onExit(() => child.kill('SIGKILL'));
   const url = `http://127.0.0.1:${port}/`;
   const readiness = async () => { try { const answer = await fetch(`${url}readyz`); return [answer.status, (await answer.json()).status]; } catch { return [0, '']; } };

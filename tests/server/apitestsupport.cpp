@@ -8,9 +8,23 @@
 
 namespace organizer::test {
 
+jose::SigningKey activeSigningKey(const QString &dataDir, const std::optional<store::DatabaseLocation> &database, const QString &secretsFile)
+{
+    const store::DatabaseLocation location = database.value_or(store::DatabaseLocation::sqlite(QDir(dataDir).filePath(QStringLiteral("organizer.sqlite"))));
+    auto kek = server::keyEncryptionKeyFor(secretsFile, dataDir, location);
+    if (!kek)
+        qFatal("%s", qPrintable(kek.error()));
+    auto opened = store::Database::open(location);
+    if (!opened)
+        qFatal("%s", qPrintable(opened.error()));
+    auto keys = server::StoredSigningKeys::open(opened.value(), kek.value(), QString());
+    if (!keys)
+        qFatal("%s", qPrintable(keys.error()));
+    return (*keys)->activeKey();
+}
+
 TokenFactory::TokenFactory(const QString &dataDir, QString issuer)
-    : m_keys(jose::SigningKeyStore::open(QDir(dataDir).filePath(QStringLiteral("keys"))).value()), m_otherKey(jose::RsaKey::generate(2048).value()),
-      m_issuer(std::move(issuer))
+    : m_key(activeSigningKey(dataDir)), m_otherKey(jose::RsaKey::generate(2048).value()), m_issuer(std::move(issuer))
 {}
 
 QJsonObject TokenFactory::claims(const QString &scope) const
@@ -33,13 +47,12 @@ QByteArray TokenFactory::token(const QString &scope, const QString &subject) con
 
 QByteArray TokenFactory::token(const QJsonObject &claimSet, const QJsonObject &header) const
 {
-    const jose::SigningKey &key = m_keys.activeKey();
-    return jose::signCompactJws(header, QJsonDocument(claimSet).toJson(QJsonDocument::Compact), key.key, key.kid).value();
+    return jose::signCompactJws(header, QJsonDocument(claimSet).toJson(QJsonDocument::Compact), m_key.key, m_key.kid).value();
 }
 
 QByteArray TokenFactory::signedByOtherKey(const QString &scope) const
 {
-    return jose::signCompactJws({}, QJsonDocument(claims(scope)).toJson(QJsonDocument::Compact), m_otherKey, m_keys.activeKey().kid).value();
+    return jose::signCompactJws({}, QJsonDocument(claims(scope)).toJson(QJsonDocument::Compact), m_otherKey, m_key.kid).value();
 }
 
 } // namespace organizer::test

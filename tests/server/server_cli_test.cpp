@@ -30,6 +30,9 @@ TEST(ServerCli, ADatabasePasswordIsNeverPrintedEvenWhenTheConnectionFails)
 {
     // Nothing listens on port 1: the connection fails, and the message names the database without its password.
     QTemporaryDir dir;
+    const QString secretsFile = dir.filePath(QStringLiteral("secrets.key"));
+    ASSERT_EQ(runServerCommand({QStringLiteral("secrets"), QStringLiteral("init"), QStringLiteral("--secrets-file"), secretsFile}).exitCode, 0);
+    qputenv("ORGANIZER_SECRETS_FILE", QFile::encodeName(secretsFile)); // the processes below inherit it
     const CommandResult fromUrl = runServerCommand(
         {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"), QStringLiteral("postgresql://organizer:S3cret%2Fpw@127.0.0.1:1/organizer")});
     EXPECT_NE(fromUrl.exitCode, 0);
@@ -42,9 +45,100 @@ TEST(ServerCli, ADatabasePasswordIsNeverPrintedEvenWhenTheConnectionFails)
     const CommandResult fromFile = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"),
                                                      QStringLiteral("postgresql://organizer@127.0.0.1:1/organizer"), QStringLiteral("--database-password-file"),
                                                      passwordFile.fileName()});
+    qunsetenv("ORGANIZER_SECRETS_FILE");
     EXPECT_NE(fromFile.exitCode, 0);
+    EXPECT_TRUE(fromFile.err.contains("postgresql://organizer@127.0.0.1:1/organizer")) << fromFile.err.toStdString();
     EXPECT_FALSE(fromFile.err.contains("from-a-file")) << fromFile.err.toStdString();
     EXPECT_FALSE(fromFile.out.contains("listening on"));
+}
+
+// Issue 25: instances sharing a PostgreSQL database share its signing keys, sealed under one key that
+// each must be given; without it an instance refuses to start and says how to make and pass one.
+TEST(ServerCli, PostgresqlWithoutASecretsFileSaysHowToMakeOne)
+{
+    QTemporaryDir dir;
+    const CommandResult refused = runServerCommand(
+        {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"), QStringLiteral("postgresql://organizer@127.0.0.1:1/organizer")});
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_TRUE(refused.err.contains("organizer-server secrets init --secrets-file")) << refused.err.toStdString();
+    EXPECT_TRUE(refused.err.contains("--secrets-file")) << refused.err.toStdString();
+    EXPECT_TRUE(refused.err.contains("ORGANIZER_SECRETS_FILE")) << refused.err.toStdString();
+    EXPECT_FALSE(QFile::exists(dir.filePath(QStringLiteral("secrets.key")))) << "no key of its own for a shared database";
+    EXPECT_FALSE(refused.out.contains("listening on"));
+    // An external issuer's APIs alone keep no signing keys: nothing to seal.
+    const CommandResult apisOnly = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--database"),
+                                                     QStringLiteral("postgresql://organizer@127.0.0.1:1/organizer"), QStringLiteral("--authority"),
+                                                     QStringLiteral("https://issuer.example/"), QStringLiteral("--serve"), QStringLiteral("apis")});
+    EXPECT_FALSE(apisOnly.err.contains("secrets init")) << apisOnly.err.toStdString();
+}
+
+TEST(ServerCli, SecretsInitWritesAnOwnerOnlyKeyAndNeverReplacesIt)
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("secrets.key"));
+    const CommandResult created = runServerCommand({QStringLiteral("secrets"), QStringLiteral("init"), QStringLiteral("--secrets-file"), path});
+    ASSERT_EQ(created.exitCode, 0) << created.err.toStdString();
+    EXPECT_TRUE(created.out.contains("--secrets-file " + QFile::encodeName(path))) << created.out.toStdString();
+    EXPECT_EQ(QFile::permissions(path) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser), QFile::ReadOwner | QFile::WriteOwner);
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray key = file.readAll();
+    EXPECT_EQ(QByteArray::fromBase64(key.trimmed()).size(), 32);
+    file.close();
+    const CommandResult again = runServerCommand({QStringLiteral("secrets"), QStringLiteral("init"), QStringLiteral("--secrets-file"), path});
+    EXPECT_NE(again.exitCode, 0);
+    EXPECT_TRUE(again.err.contains("exists already")) << again.err.toStdString();
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    EXPECT_EQ(file.readAll(), key);
+    EXPECT_NE(runServerCommand({QStringLiteral("secrets"), QStringLiteral("init")}).exitCode, 0);
+}
+
+TEST(ServerCli, ASecretsFileOthersCanReadOrOfTheWrongLengthIsRefused)
+{
+    QTemporaryDir dir;
+    auto write = [&](const QString &name, const QByteArray &contents, QFile::Permissions permissions) {
+        const QString path = dir.filePath(name);
+        QFile file(path);
+        EXPECT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(contents);
+        file.close();
+        EXPECT_TRUE(QFile::setPermissions(path, permissions));
+        return path;
+    };
+    const QString readable = write(QStringLiteral("readable.key"), QByteArray(32, 'k').toBase64() + '\n',
+                                   QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+    const CommandResult open
+        = runServerCommand({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data")), QStringLiteral("--secrets-file"), readable});
+    EXPECT_NE(open.exitCode, 0);
+    EXPECT_TRUE(open.err.contains("chmod 600 " + QFile::encodeName(readable))) << open.err.toStdString();
+
+    const QString shortKey = write(QStringLiteral("short.key"), QByteArray(24, 'k').toBase64() + '\n', QFile::ReadOwner | QFile::WriteOwner);
+    qputenv("ORGANIZER_SECRETS_FILE", QFile::encodeName(shortKey)); // the environment's file, when no option names one
+    const CommandResult wrongLength = runServerCommand({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data"))});
+    qunsetenv("ORGANIZER_SECRETS_FILE");
+    EXPECT_NE(wrongLength.exitCode, 0);
+    EXPECT_TRUE(wrongLength.err.contains("holds 24 bytes")) << wrongLength.err.toStdString();
+    EXPECT_TRUE(wrongLength.err.contains("32 random bytes")) << wrongLength.err.toStdString();
+    EXPECT_FALSE(wrongLength.out.contains("listening on"));
+}
+
+// Two data directories on one database need one key: a server given another refuses to start, and says so.
+TEST(ServerCli, TheWrongSecretsFileForTheDatabaseIsNamed)
+{
+    QTemporaryDir dir;
+    ServerProcess server(dir.path());
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    server.stop();
+    const QString other = dir.filePath(QStringLiteral("other.key"));
+    ASSERT_EQ(runServerCommand({QStringLiteral("secrets"), QStringLiteral("init"), QStringLiteral("--secrets-file"), other}).exitCode, 0);
+    const CommandResult refused = runServerCommand({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--secrets-file"), other});
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_TRUE(refused.err.contains("sealed under key-encryption key")) << refused.err.toStdString();
+    EXPECT_TRUE(refused.err.contains(QFile::encodeName(other))) << refused.err.toStdString();
+    const CommandResult rotate = runServerCommand(
+        {QStringLiteral("keys"), QStringLiteral("rotate"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--secrets-file"), other});
+    EXPECT_NE(rotate.exitCode, 0);
+    EXPECT_TRUE(rotate.err.contains("sealed under key-encryption key")) << rotate.err.toStdString();
 }
 
 TEST(ServerCli, PublicUrlIsTheIssuerEveryAbsoluteUrlStartsWith)
@@ -217,7 +311,10 @@ TEST(ServerCli, CreatesAnOwnerOnlyDataDirectory)
     ASSERT_TRUE(server.start()) << server.errorText().toStdString();
     EXPECT_EQ(QFile::permissions(dataDir) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/organizer.sqlite")));
-    EXPECT_TRUE(QFile::exists(dataDir + QStringLiteral("/keys")));
+    // The signing keys are in the database; the key that seals them is made beside it, owner-only.
+    EXPECT_FALSE(QFile::exists(dataDir + QStringLiteral("/keys")));
+    EXPECT_EQ(QFile::permissions(dataDir + QStringLiteral("/secrets.key")) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser),
+              QFile::ReadOwner | QFile::WriteOwner);
 }
 
 TEST(ServerCli, RequestValuesCannotForgeALineOfTheLog)
