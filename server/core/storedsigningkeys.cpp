@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
 
@@ -75,11 +76,15 @@ Expected<std::unique_ptr<StoredSigningKeys>, QString> StoredSigningKeys::open(st
                                                                               const QString &legacyKeyDirectory, int bits)
 {
     std::unique_ptr<StoredSigningKeys> keys(new StoredSigningKeys(std::move(database), std::move(kek)));
-    if (auto created = keys->createFirstKeys(legacyKeyDirectory, bits); !created)
-        return Unexpected<QString>(created.error());
-    auto loaded = keys->reload();
-    if (!loaded)
+    auto created = keys->createFirstKeys(legacyKeyDirectory, bits);
+    auto loaded = created ? keys->reload() : Expected<bool, QString>(Unexpected<QString>(created.error()));
+    if (!loaded) {
+        // A secrets file made just now for keys sealed under another one (a server or `token` run without
+        // the --secrets-file the keys were made with) would only mislead the next start: it goes again.
+        if (keys->m_kek.created && QFile::remove(keys->m_kek.path))
+            return Unexpected<QString>(loaded.error() + QStringLiteral(" (%1, made just now, was removed again)").arg(keys->m_kek.path));
         return Unexpected<QString>(loaded.error());
+    }
     return keys;
 }
 

@@ -139,6 +139,19 @@ TEST(ServerCli, TheWrongSecretsFileForTheDatabaseIsNamed)
         {QStringLiteral("keys"), QStringLiteral("rotate"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--secrets-file"), other});
     EXPECT_NE(rotate.exitCode, 0);
     EXPECT_TRUE(rotate.err.contains("sealed under key-encryption key")) << rotate.err.toStdString();
+
+    // The other way round: keys made under --secrets-file, then a run without it. The data directory's own
+    // secrets.key it makes for that run is removed again, so the next start is not misled by it.
+    QTemporaryDir elsewhere;
+    ServerProcess given(elsewhere.path());
+    ASSERT_TRUE(given.start({QStringLiteral("--secrets-file"), other})) << given.errorText().toStdString();
+    given.stop();
+    const CommandResult token
+        = runServerCommand({QStringLiteral("token"), QStringLiteral("--data-dir"), elsewhere.path(), QStringLiteral("--sub"), QStringLiteral("x")});
+    EXPECT_NE(token.exitCode, 0);
+    EXPECT_TRUE(token.err.contains("sealed under key-encryption key")) << token.err.toStdString();
+    EXPECT_TRUE(token.err.contains("removed again")) << token.err.toStdString();
+    EXPECT_FALSE(QFile::exists(elsewhere.filePath(QStringLiteral("secrets.key"))));
 }
 
 TEST(ServerCli, PublicUrlIsTheIssuerEveryAbsoluteUrlStartsWith)
