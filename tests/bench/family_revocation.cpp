@@ -5,9 +5,9 @@
 // so refreshing cannot make thousands of distinct ones quickly: they are written into the server's
 // database (SQLite, while it runs) as the refreshes of a long-lived family would have left them.
 // Reported as ratios against an ordinary refresh measured the same way in the same run (the median of
-// seven): how long the request takes, and the worst discovery answer while it runs. Both requests run
-// on the authorization server's thread, so discovery waits for either; what matters is that a
-// revocation of thousands of tokens makes it wait about as long as one refresh does.
+// seven): how long the request takes, and the worst discovery answer while it runs. Both run on the
+// HTTP workers, side by side with discovery on a machine of few cores; what matters is that a
+// revocation of thousands of tokens makes discovery wait about as long as one refresh does.
 // Usage: bench_family_revocation [FAMILY_SIZE, default 4000]   (built and run by scripts/bench)
 #include "base64url.h"
 #include "serverprocess.h"
