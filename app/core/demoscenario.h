@@ -17,7 +17,7 @@ struct DemoOptions
     QString user = QStringLiteral("alice@example.com");
     QString password = QStringLiteral("organizer");
     Flow flow = Flow::Implicit;
-    QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
+    QStringList scopes = defaultLoginScopes();
     int timeoutMs = 90'000;
     // False when the window already started the login and shows the page (the demo only types).
     bool startsLogin = true;

@@ -9,6 +9,14 @@ QString flowName(Flow flow)
     return flow == Flow::Implicit ? QStringLiteral("implicit") : QStringLiteral("code");
 }
 
+QStringList defaultLoginScopes()
+{
+    QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile")};
+    for (const catalogue::ApiSpec &api : catalogue::organizerService().apis)
+        scopes.append(api.scope(catalogue::Action::Read));
+    return scopes;
+}
+
 QStringList organizerApiScopes()
 {
     return catalogue::organizerService().scopes();

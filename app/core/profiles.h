@@ -1,11 +1,16 @@
 #pragma once
 
+#include "catalogue.h"
 #include "loginsession.h"
 
 #include <QList>
 #include <QSettings>
 
 namespace organizer::app {
+
+// What a login asks for unless told otherwise: openid, profile and the read scope of every API in
+// the catalogue (openid profile read:contacts read:calendar). The one place these are spelled out.
+QStringList defaultLoginScopes();
 
 // Where and how to log in. "Local" uses the bundled server (its URL is known once it runs);
 // others point at a real Auth0 tenant or any OpenID provider. Never holds a token.
@@ -16,10 +21,10 @@ struct Profile
     QUrl issuer; // empty for Local: the bundled server
     QUrl apiBaseUrl; // where the contacts and calendar APIs live; empty: the issuer's host (Local)
     QString clientId = QStringLiteral("organizer-desktop");
-    QString audience = QStringLiteral("organize"); // Auth0's audience parameter; may be empty
+    QString audience = catalogue::organizerService().identifier; // Auth0's audience parameter; may be empty
     QString resource; // RFC 8707 resource indicator; empty: not sent
     QUrl redirectUri = QUrl(QStringLiteral("http://localhost:3000/callback"));
-    QStringList scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
+    QStringList scopes = defaultLoginScopes();
     Flow flow = Flow::Implicit;
     bool useSystemBrowser = false; // RFC 8252 loopback redirect in the system browser (non-local profiles)
     // A machine-to-machine client with management scopes: the Tenant tab administers the tenant

@@ -33,6 +33,11 @@ struct Join
     }
 };
 
+QString nameOf(const std::optional<ResourceServer> &server, const QString &id)
+{
+    return server && !server->name.isEmpty() ? server->name : id;
+}
+
 } // namespace
 
 ManagementTarget ManagementTarget::forIssuer(const QUrl &issuer, const QString &clientId, const QString &clientSecret)
@@ -53,7 +58,11 @@ void TenantAdmin::setTarget(const ManagementTarget &target)
     m_tokenExpiresAt = 0;
     m_tokenWaiters.clear();
     ++m_targetGeneration;
-    m_resourceServers = m_clients = m_clientGrants = m_users = m_roles = QJsonArray();
+    m_resourceServers.clear();
+    m_clients.clear();
+    m_clientGrants.clear();
+    m_users.clear();
+    m_roles.clear();
     m_userPermissions.clear();
     m_userRoles.clear();
     m_rolePermissions.clear();
@@ -147,23 +156,34 @@ void TenantAdmin::call(const QByteArray &method, const QString &path, const QJso
     });
 }
 
-void TenantAdmin::listAll(const QString &path, const QString &key, std::function<void(const QJsonArray &items, const QString &error)> done)
+template <typename T>
+void TenantAdmin::listAll(const QString &path, const QString &key, Expected<T, QString> (*read)(const QJsonValue &, const QString &),
+                          std::function<void(const QList<T> &items, const QString &error)> done)
 {
-    auto items = std::make_shared<QJsonArray>();
+    auto items = std::make_shared<QList<T>>();
     auto next = std::make_shared<std::function<void(int page)>>();
-    *next = [this, path, key, items, next, done](int page) {
+    *next = [this, path, key, read, items, next, done](int page) {
         const QString separator = path.contains(QLatin1Char('?')) ? QStringLiteral("&") : QStringLiteral("?");
         call("GET", QStringLiteral("%1%2per_page=100&include_totals=true&page=%3").arg(path, separator).arg(page), QJsonValue::Undefined,
-             [key, items, next, done, page, this](const HttpReply &reply) {
+             [path, key, read, items, next, done, page, this](const HttpReply &reply) {
                  if (!reply.succeeded()) {
                      *next = nullptr; // breaks the self-reference
                      return done({}, describe(reply));
                  }
-                 const QJsonObject body = reply.json().object();
-                 const QJsonArray pageItems = body.value(key).toArray();
-                 for (const QJsonValue &item : pageItems)
-                     items->append(item);
-                 if (pageItems.isEmpty() || items->size() >= body.value(QLatin1String("total")).toInteger()) {
+                 auto body = managementPageFromJson(reply.body, key);
+                 if (!body) {
+                     *next = nullptr;
+                     return done({}, QStringLiteral("GET %1: %2").arg(path, body.error()));
+                 }
+                 for (const QJsonValue &value : std::as_const(body->items)) {
+                     auto item = read(value, QStringLiteral("%1[%2]").arg(key).arg(items->size()));
+                     if (!item) {
+                         *next = nullptr;
+                         return done({}, QStringLiteral("GET %1: %2").arg(path, item.error()));
+                     }
+                     items->append(std::move(*item));
+                 }
+                 if (body->items.isEmpty() || items->size() >= body->total) {
                      *next = nullptr;
                      return done(*items, {});
                  }
@@ -192,62 +212,60 @@ void TenantAdmin::reload(Done done)
         if (!error.isEmpty())
             return finish(error);
         auto details = std::make_shared<Join>(Join{int(2 * m_users.size() + m_roles.size()) + 1, {}, finish});
-        for (const QJsonValue &user : std::as_const(m_users)) {
-            const QString id = user.toObject().value(QLatin1String("user_id")).toString();
-            listAll(QStringLiteral("users/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"),
-                    [this, id, details](const QJsonArray &items, const QString &e) {
-                        m_userPermissions.insert(id, items);
-                        details->report(e);
-                    });
-            listAll(QStringLiteral("users/%1/roles").arg(encoded(id)), QStringLiteral("roles"), [this, id, details](const QJsonArray &items, const QString &e) {
-                m_userRoles.insert(id, items);
-                details->report(e);
-            });
+        for (const User &user : std::as_const(m_users)) {
+            const QString id = user.userId;
+            listAll<Permission>(QStringLiteral("users/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"), permissionFromJson,
+                                [this, id, details](const QList<Permission> &items, const QString &e) {
+                                    m_userPermissions.insert(id, items);
+                                    details->report(e);
+                                });
+            listAll<Role>(QStringLiteral("users/%1/roles").arg(encoded(id)), QStringLiteral("roles"), roleFromJson,
+                          [this, id, details](const QList<Role> &items, const QString &e) {
+                              m_userRoles.insert(id, items);
+                              details->report(e);
+                          });
         }
-        for (const QJsonValue &role : std::as_const(m_roles)) {
-            const QString id = role.toObject().value(QLatin1String("id")).toString();
-            listAll(QStringLiteral("roles/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"),
-                    [this, id, details](const QJsonArray &items, const QString &e) {
-                        m_rolePermissions.insert(id, items);
-                        details->report(e);
-                    });
+        for (const Role &role : std::as_const(m_roles)) {
+            const QString id = role.id;
+            listAll<Permission>(QStringLiteral("roles/%1/permissions").arg(encoded(id)), QStringLiteral("permissions"), permissionFromJson,
+                                [this, id, details](const QList<Permission> &items, const QString &e) {
+                                    m_rolePermissions.insert(id, items);
+                                    details->report(e);
+                                });
         }
         details->report({});
     };
-    const QList<std::tuple<QString, QString, QJsonArray *>> sources{
-        {QStringLiteral("resource-servers"), QStringLiteral("resource_servers"), &m_resourceServers},
-        {QStringLiteral("clients"), QStringLiteral("clients"), &m_clients},
-        {QStringLiteral("client-grants"), QStringLiteral("client_grants"), &m_clientGrants},
-        {QStringLiteral("users"), QStringLiteral("users"), &m_users},
-        {QStringLiteral("roles"), QStringLiteral("roles"), &m_roles},
-    };
-    for (const auto &[path, key, target] : sources) {
-        listAll(path, key, [lists, target = target](const QJsonArray &items, const QString &error) {
+    // Each list into its typed home; a list that fails leaves its home as it was.
+    const auto into = [lists](auto *target) {
+        return [lists, target](const auto &items, const QString &error) {
             if (error.isEmpty())
                 *target = items;
             lists->report(error);
-        });
-    }
+        };
+    };
+    listAll<ResourceServer>(QStringLiteral("resource-servers"), QStringLiteral("resource_servers"), resourceServerFromJson, into(&m_resourceServers));
+    listAll<Client>(QStringLiteral("clients"), QStringLiteral("clients"), clientFromJson, into(&m_clients));
+    listAll<ClientGrant>(QStringLiteral("client-grants"), QStringLiteral("client_grants"), clientGrantFromJson, into(&m_clientGrants));
+    listAll<User>(QStringLiteral("users"), QStringLiteral("users"), userFromJson, into(&m_users));
+    listAll<Role>(QStringLiteral("roles"), QStringLiteral("roles"), roleFromJson, into(&m_roles));
 }
 
-QJsonObject TenantAdmin::resourceServer(const QString &idOrIdentifier) const
+std::optional<ResourceServer> TenantAdmin::resourceServer(const QString &idOrIdentifier) const
 {
-    for (const QJsonValue &value : m_resourceServers) {
-        const QJsonObject server = value.toObject();
-        if (server.value(QLatin1String("id")).toString() == idOrIdentifier || server.value(QLatin1String("identifier")).toString() == idOrIdentifier)
+    for (const ResourceServer &server : m_resourceServers) {
+        if (server.id == idOrIdentifier || server.identifier == idOrIdentifier)
             return server;
     }
-    return {};
+    return std::nullopt;
 }
 
-QJsonObject TenantAdmin::clientGrant(const QString &clientId, const QString &audience) const
+std::optional<ClientGrant> TenantAdmin::clientGrant(const QString &clientId, const QString &audience) const
 {
-    for (const QJsonValue &value : m_clientGrants) {
-        const QJsonObject grant = value.toObject();
-        if (grant.value(QLatin1String("client_id")).toString() == clientId && grant.value(QLatin1String("audience")).toString() == audience)
+    for (const ClientGrant &grant : m_clientGrants) {
+        if (grant.clientId == clientId && grant.audience == audience)
             return grant;
     }
-    return {};
+    return std::nullopt;
 }
 
 QList<catalogue::ApiSpec> TenantAdmin::recordApis(const QString &audience) const
@@ -255,59 +273,39 @@ QList<catalogue::ApiSpec> TenantAdmin::recordApis(const QString &audience) const
     // The catalogue's APIs as compiled in, the declared ones as the server describes them; an
     // Auth0 tenant has no organizer_apis, and then the catalogue alone.
     QList<catalogue::ApiSpec> apis = catalogue::organizerService().apis;
-    const QJsonArray listed = resourceServer(audience).value(QLatin1String("organizer_apis")).toArray();
-    for (qsizetype i = 0; i < listed.size(); ++i) {
-        QJsonObject entry = listed.at(i).toObject();
-        if (entry.value(QLatin1String("builtin")).toBool())
-            continue;
-        for (const char *derived : {"path", "scopes", "builtin"})
-            entry.remove(QLatin1String(derived));
-        auto spec = catalogue::declaredApiFromJson(entry, QStringLiteral("organizer_apis[%1]").arg(i));
-        if (spec)
-            apis.append(*spec);
-        else
-            qCWarning(lcTenant).noquote() << "ignoring an API the server declares:" << spec.error();
-    }
+    if (const auto server = resourceServer(audience))
+        apis += server->declaredApis;
     return apis;
 }
 
 QStringList TenantAdmin::scopes(const QString &audience) const
 {
-    QStringList out;
-    for (const QJsonValue &scope : resourceServer(audience).value(QLatin1String("scopes")).toArray())
-        out.append(scope.toObject().value(QLatin1String("value")).toString());
-    return out;
+    const auto server = resourceServer(audience);
+    return server ? server->scopeValues() : QStringList();
 }
 
 QJsonObject TenantAdmin::tenantRules() const
 {
     QJsonArray apis;
-    for (const QJsonValue &value : m_resourceServers) {
-        const QJsonObject server = value.toObject();
-        apis.append(QJsonObject{{QStringLiteral("identifier"), server.value(QLatin1String("identifier"))},
-                                {QStringLiteral("rbac"), server.value(QLatin1String("enforce_policies")).toBool()},
-                                {QStringLiteral("scopes"), server.value(QLatin1String("scopes"))}});
+    for (const ResourceServer &server : m_resourceServers) {
+        apis.append(QJsonObject{
+            {QStringLiteral("identifier"), server.identifier}, {QStringLiteral("rbac"), server.rbac}, {QStringLiteral("scopes"), scopesToJson(server.scopes)}});
     }
     QJsonArray users;
-    for (const QJsonValue &value : m_users) {
-        const QJsonObject user = value.toObject();
+    for (const User &user : m_users) {
         QHash<QString, QStringList> byApi;
-        for (const QJsonValue &permission : m_userPermissions.value(user.value(QLatin1String("user_id")).toString())) {
-            const QJsonObject entry = permission.toObject();
-            byApi[entry.value(QLatin1String("resource_server_identifier")).toString()].append(entry.value(QLatin1String("permission_name")).toString());
-        }
+        for (const Permission &permission : m_userPermissions.value(user.userId))
+            byApi[permission.audience].append(permission.scope);
         QJsonObject permissions;
         for (auto it = byApi.constBegin(); it != byApi.constEnd(); ++it)
             permissions.insert(it.key(), QJsonArray::fromStringList(it.value()));
-        users.append(QJsonObject{{QStringLiteral("email"), user.value(QLatin1String("email"))},
-                                 {QStringLiteral("user_id"), user.value(QLatin1String("user_id"))},
-                                 {QStringLiteral("permissions"), permissions}});
+        users.append(
+            QJsonObject{{QStringLiteral("email"), user.email}, {QStringLiteral("user_id"), user.userId}, {QStringLiteral("permissions"), permissions}});
     }
     QHash<QString, QJsonArray> grantsByClient;
-    for (const QJsonValue &value : m_clientGrants) {
-        const QJsonObject grant = value.toObject();
-        grantsByClient[grant.value(QLatin1String("client_id")).toString()].append(
-            QJsonObject{{QStringLiteral("audience"), grant.value(QLatin1String("audience"))}, {QStringLiteral("scopes"), grant.value(QLatin1String("scope"))}});
+    for (const ClientGrant &grant : m_clientGrants) {
+        grantsByClient[grant.clientId].append(
+            QJsonObject{{QStringLiteral("audience"), grant.audience}, {QStringLiteral("scopes"), QJsonArray::fromStringList(grant.scopes)}});
     }
     QJsonArray clients;
     for (auto it = grantsByClient.constBegin(); it != grantsByClient.constEnd(); ++it)
@@ -336,63 +334,51 @@ void TenantAdmin::change(const QByteArray &method, const QString &path, const QJ
     });
 }
 
-QJsonArray TenantAdmin::permissionList(const QString &audience, const QStringList &scopes)
-{
-    QJsonArray permissions;
-    for (const QString &scope : scopes)
-        permissions.append(QJsonObject{{QStringLiteral("resource_server_identifier"), audience}, {QStringLiteral("permission_name"), scope}});
-    return permissions;
-}
-
 void TenantAdmin::createApi(const QString &name, const QString &identifier, const QString &signingAlgorithm, Done done)
 {
-    change("POST", QStringLiteral("resource-servers"),
-           QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("identifier"), identifier}, {QStringLiteral("signing_alg"), signingAlgorithm}},
+    change("POST", QStringLiteral("resource-servers"), newResourceServerJson(name, identifier, signingAlgorithm),
            QStringLiteral("create the API %1 (%2)").arg(name, identifier), std::move(done));
 }
 
 void TenantAdmin::deleteApi(const QString &id, Done done)
 {
     change("DELETE", QStringLiteral("resource-servers/%1").arg(encoded(id)), QJsonValue::Undefined,
-           QStringLiteral("delete the API %1").arg(resourceServer(id).value(QLatin1String("name")).toString(id)), std::move(done));
+           QStringLiteral("delete the API %1").arg(nameOf(resourceServer(id), id)), std::move(done));
 }
 
-void TenantAdmin::updateApiSettings(const QString &id, const QJsonObject &settings, Done done)
+void TenantAdmin::updateApiSettings(const QString &id, const ApiSettingsEdit &edit, Done done)
 {
-    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(id)), settings,
-           QStringLiteral("change the settings of %1").arg(resourceServer(id).value(QLatin1String("name")).toString(id)), std::move(done));
+    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(id)), edit.toJson(),
+           QStringLiteral("change the settings of %1").arg(nameOf(resourceServer(id), id)), std::move(done));
 }
 
 void TenantAdmin::addScope(const QString &apiId, const QString &value, const QString &description, Done done)
 {
-    QJsonArray scopes = resourceServer(apiId).value(QLatin1String("scopes")).toArray();
-    for (const QJsonValue &scope : std::as_const(scopes)) {
-        if (scope.toObject().value(QLatin1String("value")).toString() == value) {
+    QList<ScopeDefinition> scopes = resourceServer(apiId).value_or(ResourceServer()).scopes;
+    for (const ScopeDefinition &scope : std::as_const(scopes)) {
+        if (scope.value == value) {
             if (done)
                 done(true, QStringLiteral("%1 is there already").arg(value));
             return;
         }
     }
-    scopes.append(QJsonObject{{QStringLiteral("value"), value}, {QStringLiteral("description"), description}});
-    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(apiId)), QJsonObject{{QStringLiteral("scopes"), scopes}},
+    scopes.append(ScopeDefinition{value, description});
+    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(apiId)), QJsonObject{{QStringLiteral("scopes"), scopesToJson(scopes)}},
            QStringLiteral("add the scope %1").arg(value), std::move(done));
 }
 
 void TenantAdmin::removeScope(const QString &apiId, const QString &value, Done done)
 {
-    QJsonArray kept;
-    for (const QJsonValue &scope : resourceServer(apiId).value(QLatin1String("scopes")).toArray()) {
-        if (scope.toObject().value(QLatin1String("value")).toString() != value)
-            kept.append(scope);
-    }
-    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(apiId)), QJsonObject{{QStringLiteral("scopes"), kept}},
+    QList<ScopeDefinition> kept = resourceServer(apiId).value_or(ResourceServer()).scopes;
+    kept.removeIf([&value](const ScopeDefinition &scope) { return scope.value == value; });
+    change("PATCH", QStringLiteral("resource-servers/%1").arg(encoded(apiId)), QJsonObject{{QStringLiteral("scopes"), scopesToJson(kept)}},
            QStringLiteral("remove the scope %1").arg(value), std::move(done));
 }
 
 void TenantAdmin::setClientGrant(const QString &clientId, const QString &audience, bool authorized, const QStringList &scopes, Done done)
 {
-    const QJsonObject existing = clientGrant(clientId, audience);
-    const QString id = existing.value(QLatin1String("id")).toString();
+    const std::optional<ClientGrant> existing = clientGrant(clientId, audience);
+    const QString id = existing ? existing->id : QString();
     if (!authorized) {
         if (id.isEmpty()) {
             if (done)
@@ -416,14 +402,15 @@ void TenantAdmin::setClientGrant(const QString &clientId, const QString &audienc
 
 void TenantAdmin::addUserPermissions(const QString &userId, const QString &audience, const QStringList &scopes, Done done)
 {
-    change("POST", QStringLiteral("users/%1/permissions").arg(encoded(userId)), QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+    change("POST", QStringLiteral("users/%1/permissions").arg(encoded(userId)),
+           QJsonObject{{QStringLiteral("permissions"), permissionsToJson(audience, scopes)}},
            QStringLiteral("give %1 %2").arg(userId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 
 void TenantAdmin::removeUserPermissions(const QString &userId, const QString &audience, const QStringList &scopes, Done done)
 {
     change("DELETE", QStringLiteral("users/%1/permissions").arg(encoded(userId)),
-           QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+           QJsonObject{{QStringLiteral("permissions"), permissionsToJson(audience, scopes)}},
            QStringLiteral("take %2 from %1").arg(userId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 
@@ -440,14 +427,15 @@ void TenantAdmin::deleteRole(const QString &roleId, Done done)
 
 void TenantAdmin::addRolePermissions(const QString &roleId, const QString &audience, const QStringList &scopes, Done done)
 {
-    change("POST", QStringLiteral("roles/%1/permissions").arg(encoded(roleId)), QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+    change("POST", QStringLiteral("roles/%1/permissions").arg(encoded(roleId)),
+           QJsonObject{{QStringLiteral("permissions"), permissionsToJson(audience, scopes)}},
            QStringLiteral("add %2 to the role %1").arg(roleId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 
 void TenantAdmin::removeRolePermissions(const QString &roleId, const QString &audience, const QStringList &scopes, Done done)
 {
     change("DELETE", QStringLiteral("roles/%1/permissions").arg(encoded(roleId)),
-           QJsonObject{{QStringLiteral("permissions"), permissionList(audience, scopes)}},
+           QJsonObject{{QStringLiteral("permissions"), permissionsToJson(audience, scopes)}},
            QStringLiteral("remove %2 from the role %1").arg(roleId, scopes.join(QLatin1Char(' '))), std::move(done));
 }
 

@@ -2,12 +2,14 @@
 
 #include "catalogue.h"
 #include "httpclient.h"
+#include "managementvalues.h"
 
-#include <QJsonArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 
 #include <functional>
+#include <optional>
 
 namespace organizer::app {
 
@@ -28,7 +30,8 @@ struct ManagementTarget
 
 // The Tenant tab's model and the tutorial's hands: reads the tenant through the Management API
 // (APIs, applications, grants, users, roles) and changes it, in Auth0's shapes, so the same code
-// runs against the bundled server and a real Auth0 tenant. Each change reads back what it touched;
+// runs against the bundled server and a real Auth0 tenant. It speaks typed values (managementvalues.h):
+// the wire format stays in app/core. Each change reads back what it touched;
 // changed() tells the views, failed() says in one sentence what the server refused and why.
 class TenantAdmin : public QObject
 {
@@ -48,16 +51,16 @@ public:
     // Reads everything the tab shows; the user and role details come with it.
     void reload(Done done = {});
 
-    const QJsonArray &resourceServers() const { return m_resourceServers; }
-    const QJsonArray &clients() const { return m_clients; }
-    const QJsonArray &clientGrants() const { return m_clientGrants; }
-    const QJsonArray &users() const { return m_users; }
-    const QJsonArray &roles() const { return m_roles; }
-    QJsonArray userPermissions(const QString &userId) const { return m_userPermissions.value(userId); }
-    QJsonArray userRoles(const QString &userId) const { return m_userRoles.value(userId); }
-    QJsonArray rolePermissions(const QString &roleId) const { return m_rolePermissions.value(roleId); }
-    QJsonObject resourceServer(const QString &idOrIdentifier) const;
-    QJsonObject clientGrant(const QString &clientId, const QString &audience) const;
+    const QList<ResourceServer> &resourceServers() const { return m_resourceServers; }
+    const QList<Client> &clients() const { return m_clients; }
+    const QList<ClientGrant> &clientGrants() const { return m_clientGrants; }
+    const QList<User> &users() const { return m_users; }
+    const QList<Role> &roles() const { return m_roles; }
+    QList<Permission> userPermissions(const QString &userId) const { return m_userPermissions.value(userId); }
+    QList<Role> userRoles(const QString &userId) const { return m_userRoles.value(userId); }
+    QList<Permission> rolePermissions(const QString &roleId) const { return m_rolePermissions.value(roleId); }
+    std::optional<ResourceServer> resourceServer(const QString &idOrIdentifier) const;
+    std::optional<ClientGrant> clientGrant(const QString &clientId, const QString &audience) const;
 
     // What the rest of the app follows: the APIs with records and the scopes of one API (by identifier).
     QList<catalogue::ApiSpec> recordApis(const QString &audience) const;
@@ -69,8 +72,8 @@ public:
     // The dashboard's steps, in the tutorial's order.
     void createApi(const QString &name, const QString &identifier, const QString &signingAlgorithm, Done done = {});
     void deleteApi(const QString &id, Done done = {});
-    // token_lifetime, enforce_policies, token_dialect, allow_offline_access, …
-    void updateApiSettings(const QString &id, const QJsonObject &settings, Done done = {});
+    // Token lifetime, RBAC, permissions in the token, offline access, scopes, declared APIs: what the edit sets.
+    void updateApiSettings(const QString &id, const ApiSettingsEdit &edit, Done done = {});
     void addScope(const QString &apiId, const QString &value, const QString &description, Done done = {});
     void removeScope(const QString &apiId, const QString &value, Done done = {});
     // Machine to Machine: authorizes the client for the API with these scopes; unauthorizes it when
@@ -96,11 +99,12 @@ private:
     // before it expires).
     void call(const QByteArray &method, const QString &path, const QJsonValue &body, Answer answer);
     void withToken(std::function<void(const QString &error)> ready);
-    // Every page of a list (include_totals), then `done` with all of it.
-    void listAll(const QString &path, const QString &key, std::function<void(const QJsonArray &items, const QString &error)> done);
+    // Every page of a list (include_totals), then `done` with all of it, read as T.
+    template <typename T>
+    void listAll(const QString &path, const QString &key, Expected<T, QString> (*read)(const QJsonValue &, const QString &),
+                 std::function<void(const QList<T> &items, const QString &error)> done);
     // Runs a change, then reload(); `what` names it in messages ("create the API Samples").
     void change(const QByteArray &method, const QString &path, const QJsonValue &body, const QString &what, Done done);
-    static QJsonArray permissionList(const QString &audience, const QStringList &scopes);
     QString describe(const HttpReply &reply) const;
     void begin();
     void end();
@@ -112,14 +116,14 @@ private:
     QList<std::function<void(const QString &error)>> m_tokenWaiters; // while a token request is under way
     quint64 m_targetGeneration = 0; // answers for an earlier target are dropped
     int m_running = 0;
-    QJsonArray m_resourceServers;
-    QJsonArray m_clients;
-    QJsonArray m_clientGrants;
-    QJsonArray m_users;
-    QJsonArray m_roles;
-    QHash<QString, QJsonArray> m_userPermissions;
-    QHash<QString, QJsonArray> m_userRoles;
-    QHash<QString, QJsonArray> m_rolePermissions;
+    QList<ResourceServer> m_resourceServers;
+    QList<Client> m_clients;
+    QList<ClientGrant> m_clientGrants;
+    QList<User> m_users;
+    QList<Role> m_roles;
+    QHash<QString, QList<Permission>> m_userPermissions;
+    QHash<QString, QList<Role>> m_userRoles;
+    QHash<QString, QList<Permission>> m_rolePermissions;
 };
 
 } // namespace organizer::app

@@ -80,9 +80,9 @@ void TutorialScenario::configure()
         if (!ok)
             return finish(false, message);
         QStringList names;
-        for (const QJsonValue &api : m_admin->resourceServers()) {
-            if (!api.toObject().value(QLatin1String("is_system")).toBool())
-                names.append(api.toObject().value(QLatin1String("name")).toString());
+        for (const ResourceServer &api : m_admin->resourceServers()) {
+            if (!api.isSystem)
+                names.append(api.name);
         }
         say(QStringLiteral("  APIs        %1")
                 .arg(names.isEmpty() ? QStringLiteral("none yet (only the Management API itself)") : names.join(QLatin1String(", "))));
@@ -91,16 +91,15 @@ void TutorialScenario::configure()
         m_admin->createApi(service.name, service.identifier, service.signingAlgorithm, [this, &service](bool created, const QString &why) {
             if (!created)
                 return finish(false, why);
-            const QJsonObject api = m_admin->resourceServer(service.identifier);
+            const ResourceServer api = m_admin->resourceServer(service.identifier).value_or(ResourceServer());
             say(QStringLiteral("  created     id %1, RBAC %2, token lifetime %3 s")
-                    .arg(api.value(QLatin1String("id")).toString(),
-                         api.value(QLatin1String("enforce_policies")).toBool() ? QStringLiteral("on") : QStringLiteral("off"))
-                    .arg(api.value(QLatin1String("token_lifetime")).toInteger()));
+                    .arg(api.id, api.rbac ? QStringLiteral("on") : QStringLiteral("off"))
+                    .arg(api.tokenLifetimeSeconds));
             auto scopes = std::make_shared<QList<QPair<QString, QString>>>(tutorialScopes());
             step(QStringLiteral("Add one scope per API and action on its Scopes page"));
             auto addNext = std::make_shared<std::function<void()>>();
             // The step refers to itself weakly; each pending addScope() keeps it alive until the next one.
-            *addNext = [this, scopes, self = std::weak_ptr(addNext), id = api.value(QLatin1String("id")).toString()] {
+            *addNext = [this, scopes, self = std::weak_ptr(addNext), id = api.id] {
                 if (scopes->isEmpty()) {
                     say(QStringLiteral("  scopes      %1").arg(m_admin->scopes(catalogue::organizerService().identifier).join(QLatin1Char(' '))));
                     step(QStringLiteral("Log in as %1 asking for those scopes, then call both APIs").arg(m_options.user));

@@ -83,7 +83,7 @@ struct Plan
 {
     QString description;
     QString source; // the file it came from, or "built-in default plan"
-    QString audience = QStringLiteral("organize");
+    QString audience = catalogue::organizerService().identifier;
     QStringList loginScopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email")};
     QList<Endpoint> endpoints;
     QList<PlanUser> users;

@@ -502,7 +502,7 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     tab->showPage(ui::TenantTab::Page::Walkthrough);
     // Only the Management API itself: no API yet.
     ASSERT_TRUE(waitFor([admin] { return admin->resourceServers().size() == 1 && !admin->isBusy(); }, 10000));
-    EXPECT_TRUE(admin->resourceServers().at(0).toObject().value(QLatin1String("is_system")).toBool());
+    EXPECT_TRUE(admin->resourceServers().at(0).isSystem);
     const auto stepButtons = [tab] {
         QList<QPushButton *> buttons;
         for (QPushButton *button : tab->findChildren<QPushButton *>()) {
@@ -518,10 +518,10 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
 
     // Step 1: create Organizer Service; steps 2 and 3: its two read scopes.
     stepButtons().at(0)->click();
-    ASSERT_TRUE(waitFor([admin] { return !admin->resourceServer(QStringLiteral("organize")).isEmpty() && !admin->isBusy(); }, 10000));
-    const QJsonObject created = admin->resourceServer(QStringLiteral("organize"));
-    EXPECT_EQ(created.value(QLatin1String("name")).toString(), QStringLiteral("Organizer Service"));
-    EXPECT_EQ(created.value(QLatin1String("signing_alg")).toString(), QStringLiteral("RS256"));
+    ASSERT_TRUE(waitFor([admin] { return admin->resourceServer(QStringLiteral("organize")).has_value() && !admin->isBusy(); }, 10000));
+    const app::ResourceServer created = *admin->resourceServer(QStringLiteral("organize"));
+    EXPECT_EQ(created.name, QStringLiteral("Organizer Service"));
+    EXPECT_EQ(created.signingAlgorithm, QStringLiteral("RS256"));
     ASSERT_TRUE(stepButtons().at(1)->isEnabled());
     stepButtons().at(1)->click();
     ASSERT_TRUE(waitFor([admin] { return admin->scopes(QStringLiteral("organize")).contains(QStringLiteral("read:contacts")) && !admin->isBusy(); }, 10000));
@@ -578,17 +578,17 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     // gains its five endpoints, the scope menu offers its scopes; no restart.
     const int endpointsBefore = int(window.qaTab()->plan().endpoints.size());
     bool declared = false;
-    QJsonArray scopes = admin->resourceServer(QStringLiteral("organize")).value(QLatin1String("scopes")).toArray();
-    scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:samples")}, {QStringLiteral("description"), QStringLiteral("Read samples")}});
-    admin->updateApiSettings(
-        created.value(QLatin1String("id")).toString(),
-        QJsonObject{
-            {QStringLiteral("scopes"), scopes},
-            {QStringLiteral("organizer_apis"),
-             QJsonArray{QJsonObject{
-                 {QStringLiteral("name"), QStringLiteral("samples")},
-                 {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("title")}, {QStringLiteral("required"), true}}}}}}}},
-        [&declared](bool ok, const QString &) { declared = ok; });
+    app::ApiSettingsEdit declaration;
+    declaration.scopes = admin->resourceServer(QStringLiteral("organize"))->scopes;
+    declaration.scopes->append({QStringLiteral("read:samples"), QStringLiteral("Read samples")});
+    declaration.declaredApis = QList<catalogue::ApiSpec>{
+        catalogue::declaredApiFromJson(
+            QJsonObject{
+                {QStringLiteral("name"), QStringLiteral("samples")},
+                {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("title")}, {QStringLiteral("required"), true}}}}},
+            QStringLiteral("samples"))
+            .value()};
+    admin->updateApiSettings(created.id, declaration, [&declared](bool ok, const QString &) { declared = ok; });
     ASSERT_TRUE(waitFor([&declared] { return declared; }, 10000));
     ASSERT_TRUE(waitFor([&window] { return window.tabs()->tabText(2) == QLatin1String("Samples"); }, 5000)) << window.tabs()->tabText(2).toStdString();
     EXPECT_EQ(window.tabs()->tabText(0), QStringLiteral("Contacts"));
@@ -620,17 +620,16 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
     bool roleMade = false;
     admin->createRole(QStringLiteral("Contacts reader"), QStringLiteral("Reads contacts"), [&roleMade](bool ok, const QString &) { roleMade = ok; });
     ASSERT_TRUE(waitFor([&roleMade] { return roleMade; }, 10000));
-    const QString roleId = admin->roles().at(0).toObject().value(QLatin1String("id")).toString();
+    const QString roleId = admin->roles().at(0).id;
     bool assigned = false;
     admin->addRolePermissions(roleId, QStringLiteral("organize"), {QStringLiteral("read:contacts")}, [&](bool ok, const QString &) {
         if (ok)
             admin->assignRoles(QStringLiteral("auth0|alice"), {roleId}, [&assigned](bool done, const QString &) { assigned = done; });
     });
     ASSERT_TRUE(waitFor([&assigned] { return assigned; }, 10000));
-    const QJsonArray alice = admin->userPermissions(QStringLiteral("auth0|alice"));
+    const QList<app::Permission> alice = admin->userPermissions(QStringLiteral("auth0|alice"));
     ASSERT_EQ(alice.size(), 1);
-    EXPECT_EQ(alice.at(0).toObject().value(QLatin1String("sources")).toArray().at(0).toObject().value(QLatin1String("source_type")).toString(),
-              QStringLiteral("ROLE"));
+    EXPECT_TRUE(alice.at(0).sources.at(0).fromRole) << "source_type ROLE";
     tab->showPage(ui::TenantTab::Page::UsersAndRoles);
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-7-users-and-roles.png")));
     server.stop();
@@ -651,7 +650,7 @@ TEST_F(AppEndToEnd, TenantTabAdministersTheTenantAProfileNames)
     remote.managementClientId = QStringLiteral("organizer-admin");
     window.useProfile(remote);
     app::TenantAdmin *admin = window.tenantAdmin();
-    ASSERT_TRUE(waitFor([admin] { return admin->hasTarget() && !admin->resourceServer(QStringLiteral("organize")).isEmpty() && !admin->isBusy(); }, 10000));
+    ASSERT_TRUE(waitFor([admin] { return admin->hasTarget() && admin->resourceServer(QStringLiteral("organize")).has_value() && !admin->isBusy(); }, 10000));
     EXPECT_EQ(admin->target().clientId, QStringLiteral("organizer-admin"));
     EXPECT_EQ(admin->target().apiBase, m_server.url().resolved(QUrl(QStringLiteral("api/v2/"))));
     EXPECT_EQ(admin->users().size(), 4);

@@ -563,3 +563,116 @@ TEST(TenantAdmin, RecordApisAreTheCataloguesPlusWhatTheServerDeclares)
     ASSERT_NE(records.api(QStringLiteral("samples")), nullptr);
     EXPECT_EQ(records.api(QStringLiteral("samples"))->path(), QStringLiteral("/api/samples"));
 }
+
+// The Management API's answers as typed values: the wire keys are read in app/core only, and an
+// answer that cannot be read says which member and why.
+TEST(ManagementValues, AResourceServerIsReadIntoItsSettings)
+{
+    const auto system = app::resourceServerFromJson(
+        QJsonDocument::fromJson(R"({"id":"rs0","name":"Auth0 Management API","identifier":"http://x/api/v2/","is_system":true,"signing_alg":"RS256"})")
+            .object(),
+        QStringLiteral("resource_servers[0]"));
+    ASSERT_TRUE(system) << system.error().toStdString();
+    EXPECT_TRUE(system->isSystem);
+    EXPECT_EQ(system->signingAlgorithm, QStringLiteral("RS256"));
+    EXPECT_EQ(system->tokenLifetimeSeconds, 86400) << "absent: Auth0's default";
+
+    const auto custom = app::resourceServerFromJson(QJsonDocument::fromJson(R"({"id":"rs1","name":"Organizer Service","identifier":"organize",
+        "token_lifetime":600,"enforce_policies":true,"token_dialect":"access_token_authz","allow_offline_access":false,
+        "scopes":[{"value":"read:contacts","description":"Read your contacts"},{"value":"read:calendar"}],
+        "organizer_apis":[{"name":"contacts","builtin":true,"path":"/api/contacts","scopes":["read:contacts"]},
+                          {"name":"samples","fields":[{"name":"title"}],"path":"/api/samples","scopes":["read:samples"],"builtin":false},
+                          {"name":"broken","fields":"no"}]})")
+                                                        .object(),
+                                                    QStringLiteral("resource_servers[1]"));
+    ASSERT_TRUE(custom) << custom.error().toStdString();
+    EXPECT_FALSE(custom->isSystem);
+    EXPECT_EQ(custom->tokenLifetimeSeconds, 600);
+    EXPECT_TRUE(custom->rbac);
+    EXPECT_TRUE(custom->permissionsInToken);
+    EXPECT_FALSE(custom->allowOfflineAccess);
+    EXPECT_EQ(custom->scopeValues(), (QStringList{QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(custom->scopes.at(0).description, QStringLiteral("Read your contacts"));
+    ASSERT_EQ(custom->declaredApis.size(), 1) << "the built-in API is the catalogue's, the malformed one is left out";
+    EXPECT_EQ(custom->declaredApis.at(0).name, QStringLiteral("samples"));
+}
+
+TEST(ManagementValues, WhatCannotBeReadIsNamed)
+{
+    const auto wrongType
+        = app::resourceServerFromJson(QJsonDocument::fromJson(R"({"id":7,"identifier":"organize"})").object(), QStringLiteral("resource_servers[2]"));
+    ASSERT_FALSE(wrongType);
+    EXPECT_EQ(wrongType.error(), QStringLiteral("resource_servers[2].id: expected a string"));
+    const auto badScope = app::resourceServerFromJson(QJsonDocument::fromJson(R"({"id":"a","scopes":[{"value":false}]})").object(), QStringLiteral("rs"));
+    ASSERT_FALSE(badScope);
+    EXPECT_EQ(badScope.error(), QStringLiteral("rs.scopes[0].value: expected a string"));
+    const auto systemAsText = app::resourceServerFromJson(QJsonDocument::fromJson(R"({"id":"a","is_system":"yes"})").object(), QStringLiteral("rs"));
+    ASSERT_FALSE(systemAsText);
+    EXPECT_EQ(systemAsText.error(), QStringLiteral("rs.is_system: expected true or false"));
+    EXPECT_EQ(app::userFromJson(QJsonValue(3), QStringLiteral("users[0]")).error(), QStringLiteral("users[0]: expected an object"));
+
+    const auto notJson = app::managementPageFromJson("{not json", QStringLiteral("users"));
+    ASSERT_FALSE(notJson);
+    EXPECT_TRUE(notJson.error().startsWith(QLatin1String("the answer is not JSON"))) << notJson.error().toStdString();
+    const auto notAList = app::managementPageFromJson(R"({"users":{},"total":1})", QStringLiteral("users"));
+    ASSERT_FALSE(notAList);
+    EXPECT_EQ(notAList.error(), QStringLiteral("users: expected a list"));
+    const auto page = app::managementPageFromJson(R"({"users":[{"user_id":"auth0|alice"}],"total":3})", QStringLiteral("users"));
+    ASSERT_TRUE(page) << page.error().toStdString();
+    EXPECT_EQ(page->items.size(), 1);
+    EXPECT_EQ(page->total, 3);
+
+    const auto users = app::listFromJson<app::User>(QJsonDocument::fromJson(R"([{"user_id":"a","email":"a@example.com"},{"user_id":["b"]}])").array(),
+                                                    QStringLiteral("users"), app::userFromJson);
+    ASSERT_FALSE(users);
+    EXPECT_EQ(users.error(), QStringLiteral("users[1].user_id: expected a string"));
+}
+
+TEST(ManagementValues, GrantsPermissionsAndEditsSpeakAuth0sShapes)
+{
+    const auto grant = app::clientGrantFromJson(
+        QJsonDocument::fromJson(R"({"id":"cg1","client_id":"organizer-admin","audience":"organize","scope":["read:contacts"]})").object(), QStringLiteral("g"));
+    ASSERT_TRUE(grant);
+    EXPECT_EQ(grant->scopes, QStringList{QStringLiteral("read:contacts")});
+    const auto client = app::clientFromJson(QJsonDocument::fromJson(R"({"client_id":"m","grant_types":["client_credentials"]})").object(), QStringLiteral("c"));
+    ASSERT_TRUE(client);
+    EXPECT_TRUE(client->usesClientCredentials());
+
+    const auto direct = app::permissionFromJson(QJsonDocument::fromJson(R"({"permission_name":"read:contacts","resource_server_identifier":"organize",
+        "sources":[{"source_type":"DIRECT"}]})")
+                                                    .object(),
+                                                QStringLiteral("p"));
+    ASSERT_TRUE(direct);
+    EXPECT_TRUE(direct->isDirect());
+    const auto viaRole = app::permissionFromJson(QJsonDocument::fromJson(R"({"permission_name":"read:contacts","resource_server_identifier":"organize",
+        "sources":[{"source_type":"ROLE","source_name":"Readers"}]})")
+                                                     .object(),
+                                                 QStringLiteral("p"));
+    ASSERT_TRUE(viaRole);
+    EXPECT_FALSE(viaRole->isDirect());
+    EXPECT_EQ(viaRole->sources.at(0).roleName, QStringLiteral("Readers"));
+
+    app::ApiSettingsEdit edit;
+    EXPECT_TRUE(edit.toJson().isEmpty()) << "a PATCH sends only what is set";
+    edit.rbac = true;
+    edit.permissionsInToken = false;
+    edit.scopes = QList<app::ScopeDefinition>{{QStringLiteral("read:x"), QStringLiteral("Read x")}};
+    const QJsonObject body = edit.toJson();
+    EXPECT_EQ(body.value(QLatin1String("enforce_policies")), QJsonValue(true));
+    EXPECT_EQ(body.value(QLatin1String("token_dialect")), QJsonValue(QStringLiteral("access_token")));
+    EXPECT_FALSE(body.contains(QLatin1String("token_lifetime")));
+    EXPECT_EQ(body.value(QLatin1String("scopes")).toArray().at(0).toObject().value(QLatin1String("value")).toString(), QStringLiteral("read:x"));
+
+    app::TenantAdmin admin;
+    EXPECT_FALSE(admin.resourceServer(QStringLiteral("organize")).has_value());
+    EXPECT_TRUE(admin.scopes(QStringLiteral("organize")).isEmpty());
+}
+
+// The default login scopes and the audience come from the catalogue, not from a list typed out again.
+TEST(DefaultScopes, AreOpenidProfileAndEachApisReadScope)
+{
+    EXPECT_EQ(app::defaultLoginScopes(),
+              (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(app::Profile().scopes, app::defaultLoginScopes());
+    EXPECT_EQ(app::Profile().audience, catalogue::organizerService().identifier);
+}

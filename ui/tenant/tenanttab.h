@@ -4,23 +4,26 @@
 
 #include <QWidget>
 
-class QCheckBox;
+#include <optional>
+
 class QComboBox;
 class QLabel;
-class QLineEdit;
 class QListWidget;
-class QPushButton;
-class QSpinBox;
 class QStackedWidget;
-class QTableWidget;
 
 namespace organizer::ui {
+
+namespace tenant {
+class TenantPage;
+class WalkthroughPage;
+} // namespace tenant
 
 // The tutorial's dashboard steps, in the Auth0 dashboard's order: APIs (create one) → its Settings
 // (token lifetime, RBAC, offline access) → Scopes (add with a description, remove) → Machine to
 // Machine applications (authorize a client, pick its scopes) → Users and Roles (permissions per
-// user, roles) — and a walkthrough that follows the tutorial on an empty tenant. It presents what
-// TenantAdmin read and hands it every change; it never speaks HTTP itself.
+// user, roles) — and a walkthrough that follows the tutorial on an empty tenant. Each page lives in
+// a file of its own (tenant/*page.*) and presents TenantAdmin's typed values; this tab picks the
+// API they show and hands their intents to TenantAdmin. It never speaks HTTP itself.
 class TenantTab : public QWidget
 {
     Q_OBJECT
@@ -43,26 +46,11 @@ Q_SIGNALS:
     void callApisRequested();
 
 private:
-    QWidget *buildWalkthrough();
-    QWidget *buildApis();
-    QWidget *buildSettings();
-    QWidget *buildScopes();
-    QWidget *buildMachineToMachine();
-    QWidget *buildUsersAndRoles();
     void refresh();
-    void refreshWalkthrough();
-    void refreshApis();
-    void refreshSettings();
-    void refreshScopes();
-    void refreshMachineToMachine();
-    void refreshUsersAndRoles();
-    void createApi();
-    QJsonObject currentApi() const;
-    QString selectedUser() const;
-    QString selectedRole() const;
-    QString selectedClient() const;
-    // The current API's scopes, as checkboxes in a dialog; the ones picked.
-    std::optional<QStringList> pickScopes(const QString &title, const QStringList &preselected);
+    void presentApi();
+    void connectPages();
+    void showProblem(const QString &message);
+    // What a change reports on the status line when it succeeded (its failure comes through failed()).
     app::TenantAdmin::Done report(const QString &done);
 
     app::TenantAdmin *m_admin;
@@ -71,33 +59,8 @@ private:
     QComboBox *m_apiBox = nullptr;
     QListWidget *m_nav = nullptr;
     QStackedWidget *m_pages = nullptr;
-    // Walkthrough
-    QList<QPair<QLabel *, QPushButton *>> m_steps;
-    std::optional<QStringList> m_granted;
-    QSet<QString> m_answered; // APIs that answered 200 with this login
-    // APIs
-    QTableWidget *m_apis = nullptr;
-    QPushButton *m_deleteApi = nullptr;
-    // Settings
-    QSpinBox *m_lifetime = nullptr;
-    QCheckBox *m_rbac = nullptr;
-    QCheckBox *m_permissionsInToken = nullptr;
-    QCheckBox *m_offline = nullptr;
-    QPushButton *m_saveSettings = nullptr;
-    // Scopes
-    QTableWidget *m_scopes = nullptr;
-    QLineEdit *m_scopeValue = nullptr;
-    QLineEdit *m_scopeDescription = nullptr;
-    // Machine to Machine
-    QTableWidget *m_clients = nullptr;
-    QListWidget *m_clientScopes = nullptr;
-    QCheckBox *m_authorized = nullptr;
-    // Users and roles
-    QListWidget *m_users = nullptr;
-    QTableWidget *m_userPermissions = nullptr;
-    QListWidget *m_userRoles = nullptr;
-    QTableWidget *m_roles = nullptr;
-    QListWidget *m_rolePermissions = nullptr;
+    QList<tenant::TenantPage *> m_pageList; // in Page order
+    tenant::WalkthroughPage *m_walkthrough = nullptr;
 };
 
 } // namespace organizer::ui
