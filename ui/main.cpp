@@ -1,6 +1,8 @@
 // organizer: the desktop app. Thin on purpose: logic lives in app/core, widgets in ui/.
 
 #include "apiclient.h"
+#include "appcontroller.h"
+#include "demooptions.h"
 #include "demoscenario.h"
 #include "loginsession.h"
 #include "mainwindow.h"
@@ -110,29 +112,21 @@ int main(int argc, char *argv[])
                                                     "Subcommands:\n  qa    run the scope QA grid headless (organizer qa --help)"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({
-        {QStringLiteral("demo"), QStringLiteral("Log in through the embedded browser, call both APIs and report (headless without a display).")},
-        {QStringLiteral("user"), QStringLiteral("Demo login (default alice@example.com)."), QStringLiteral("login"), QStringLiteral("alice@example.com")},
-        {QStringLiteral("password"), QStringLiteral("Demo password (default organizer)."), QStringLiteral("password"), QStringLiteral("organizer")},
-        {QStringLiteral("flow"), QStringLiteral("implicit or code (default implicit)."), QStringLiteral("flow"), QStringLiteral("implicit")},
-        {QStringLiteral("exit-when-done"), QStringLiteral("Quit when the demo has finished (always so without a display).")},
-        {QStringLiteral("tutorial"),
-         QStringLiteral("Start the bundled server on an empty tenant and follow the tutorial: create the API and its scopes "
-                        "(Tenant tab), then log in and call the APIs. With --demo, every step runs by itself and is printed.")},
-    });
+    app::DemoOptions::addTo(parser);
     const app::ProviderOptions providerOptions;
     providerOptions.addTo(parser);
     parser.process(application);
-    const QString flow = parser.value(QStringLiteral("flow"));
-    if (flow != QLatin1String("implicit") && flow != QLatin1String("code")) {
-        std::fprintf(stderr, "organizer: --flow must be implicit or code, not \"%s\"\n", qPrintable(flow));
+    auto parsed = app::DemoOptions::fromParser(parser);
+    if (!parsed) {
+        std::fprintf(stderr, "organizer: %s\n", qPrintable(parsed.error()));
         return 2;
     }
-    bool demo = parser.isSet(QStringLiteral("demo"));
-    if (!display && !demo) {
+    app::DemoOptions options = *parsed;
+    if (!display && !options.demo) {
         std::fprintf(stdout, "organizer: no display found; running the login-and-call demo headless instead of the window.\n");
-        demo = true;
+        options.demo = true;
     }
+    const bool demo = options.demo;
 
     QSettings settings;
     app::ProfileStore profiles(&settings);
@@ -150,8 +144,10 @@ int main(int argc, char *argv[])
     app::OidcClient oidc;
     app::LoginSession session(&oidc);
     app::ApiClient api;
+    app::AppController controller(&server, &session, &api);
+    options.profile = *provider;
 
-    const bool tutorial = parser.isSet(QStringLiteral("tutorial"));
+    const bool tutorial = options.tutorial;
     if (tutorial && !provider->local) {
         std::fprintf(stderr, "organizer: --tutorial runs on the bundled server's empty tenant; leave out --profile and --issuer\n");
         return 2;
@@ -161,12 +157,7 @@ int main(int argc, char *argv[])
         ui::WebLoginView view;
         view.resize(800, 600);
         ui::WebLoginBrowser browser(&view, &session);
-        app::TenantAdmin admin;
-        app::DemoOptions options;
-        options.user = parser.value(QStringLiteral("user"));
-        options.password = parser.value(QStringLiteral("password"));
-        options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
-        app::TutorialScenario scenario(&server, &admin, &session, &api, &browser, options);
+        app::TutorialScenario scenario(&controller, &browser, options);
         QObject::connect(&scenario, &app::TutorialScenario::line, [](const QString &text) {
             std::fprintf(stdout, "%s\n", qPrintable(text));
             std::fflush(stdout);
@@ -182,12 +173,7 @@ int main(int argc, char *argv[])
         ui::WebLoginView view;
         view.resize(800, 600);
         ui::WebLoginBrowser browser(&view, &session);
-        app::DemoOptions options;
-        options.user = parser.value(QStringLiteral("user"));
-        options.password = parser.value(QStringLiteral("password"));
-        options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
-        options.profile = *provider;
-        app::DemoScenario scenario(&server, &session, &api, &browser, options);
+        app::DemoScenario scenario(&controller, &browser, options);
         QObject::connect(&scenario, &app::DemoScenario::line, [](const QString &text) {
             std::fprintf(stdout, "%s\n", qPrintable(text));
             std::fflush(stdout);
@@ -199,7 +185,7 @@ int main(int argc, char *argv[])
         return code;
     }
 
-    ui::MainWindow window(&server, &session, &api, &profiles);
+    ui::MainWindow window(&controller, &profiles);
     if (providerChosen)
         window.useProfile(*provider);
     window.show();
@@ -228,14 +214,9 @@ int main(int argc, char *argv[])
     std::unique_ptr<ui::WebLoginBrowser> browser;
     std::unique_ptr<app::DemoScenario> scenario;
     if (demo) {
-        app::DemoOptions options;
-        options.user = parser.value(QStringLiteral("user"));
-        options.password = parser.value(QStringLiteral("password"));
-        options.flow = flow == QLatin1String("code") ? app::Flow::AuthorizationCodePkce : app::Flow::Implicit;
         options.startsLogin = false;
-        options.profile = *provider;
         // The window's own login dialog shows the demo typing into the real pages.
-        const bool exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
+        const bool exitWhenDone = options.exitWhenDone;
         auto startDemo = [&, options, exitWhenDone] {
             if (scenario)
                 return;
@@ -243,7 +224,7 @@ int main(int argc, char *argv[])
             window.login();
             // The window's login view already hands its redirects to the session.
             browser = std::make_unique<ui::WebLoginBrowser>(window.loginView(), &session, false);
-            scenario = std::make_unique<app::DemoScenario>(&server, &session, &api, browser.get(), options);
+            scenario = std::make_unique<app::DemoScenario>(&controller, browser.get(), options);
             QObject::connect(scenario.get(), &app::DemoScenario::line, [](const QString &text) { std::fprintf(stdout, "%s\n", qPrintable(text)); });
             if (exitWhenDone)
                 QObject::connect(scenario.get(), &app::DemoScenario::finished, &application, [&application](bool passed) {

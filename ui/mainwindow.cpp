@@ -67,14 +67,13 @@ void addClaims(QTreeWidgetItem *parent, const QString &title, const QJsonObject 
 
 } // namespace
 
-MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, app::ApiClient *api, app::ProfileStore *profiles, QWidget *parent)
-    : QMainWindow(parent), m_server(server), m_session(session), m_api(api), m_profileStore(profiles)
+MainWindow::MainWindow(app::AppController *controller, app::ProfileStore *profiles, QWidget *parent)
+    : QMainWindow(parent), m_controller(controller), m_server(controller->server()), m_session(controller->session()), m_records(controller->records()),
+      m_profileStore(profiles)
 {
     setWindowTitle(tr("Organizer"));
     setWindowIcon(QIcon(QStringLiteral(":/organizer/icons/organizer.svg")));
     m_profiles = m_profileStore->load();
-    m_records = new app::RecordsController(m_api, this);
-    m_loginControl = new app::LoginController(m_session, m_api, this);
 
     buildToolbar();
     m_tabs = new QTabWidget(this);
@@ -93,10 +92,12 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
     m_qaTab = new QaTab(m_server, this);
     m_qaTab->setProfileProvider([this] { return currentProfile(); });
     m_tabs->addTab(m_qaTab, tr("Scope &QA"));
-    m_admin = new app::TenantAdmin(this);
-    m_tenantTab = new TenantTab(m_admin, this);
+    m_tenantTab = new TenantTab(m_controller->tenantAdmin(), this);
     m_tabs->addTab(m_tenantTab, tr("Te&nant"));
-    connect(m_admin, &app::TenantAdmin::changed, this, &MainWindow::followTenant);
+    connect(m_controller, &app::AppController::scopeChoicesChanged, this, &MainWindow::rebuildScopeMenu);
+    connect(m_controller, &app::AppController::tenantFollowed, m_qaTab, &QaTab::followTenant);
+    connect(m_controller, &app::AppController::discoveryFailed, this,
+            [this](const QString &error) { statusBar()->showMessage(tr("Could not read the provider's scopes: %1").arg(error), 6000); });
     connect(m_tenantTab, &TenantTab::loginRequested, this, [this](const QStringList &scopes) {
         for (app::Profile &profile : m_profiles) {
             if (profile.name == currentProfile().name) {
@@ -107,13 +108,13 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
             }
         }
         m_profileStore->save(m_profiles);
-        rebuildScopeMenu(m_discoveredScopes);
+        rebuildScopeMenu();
         login();
     });
     connect(m_tenantTab, &TenantTab::callApisRequested, this, &MainWindow::refreshAll);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
-        if (m_tabs->currentWidget() == m_tenantTab && !m_admin->hasTarget())
-            connectTenant(true);
+        if (m_tabs->currentWidget() == m_tenantTab && !m_controller->tenantAdmin()->hasTarget())
+            askForTenantSecret();
     });
     m_serverLog = new QPlainTextEdit(this);
     m_serverLog->setReadOnly(true);
@@ -124,27 +125,31 @@ MainWindow::MainWindow(app::ServerLauncher *server, app::LoginSession *session, 
 
     connect(m_server, &app::ServerLauncher::stateChanged, this, &MainWindow::onServerState);
     connect(m_server, &app::ServerLauncher::logAppended, m_serverLog, [this](const QString &text) { m_serverLog->appendPlainText(text.trimmed()); });
-    connect(m_session, &app::LoginSession::succeeded, this, [this](const app::LoginResult &result) {
+    connect(m_controller, &app::AppController::loggedIn, this, [this](const app::LoginResult &result) {
         closeLoginDialog();
         showLoginResult(result);
     });
     connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
-    connect(m_loginControl, &app::LoginController::timelineChanged, this, [this](const app::FlowTimeline &timeline) {
+    connect(m_controller->loginController(), &app::LoginController::timelineChanged, this, [this](const app::FlowTimeline &timeline) {
         if (m_timelinePanel)
             m_timelinePanel->setTimeline(timeline);
     });
     connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
-    connect(m_session, &app::LoginSession::authorizeWithBrowser, this, [this](const QUrl &url) {
-        if (m_loginControl->browser() == app::LoginController::Browser::System) {
-            statusBar()->showMessage(tr("Continue the login in your browser; the answer comes back to %1.").arg(m_loginControl->loopbackRedirect().toString()));
-            if (!QDesktopServices::openUrl(url))
-                QMessageBox::information(this, tr("Open this address in a browser"), url.toString());
-            return;
-        }
+    connect(m_controller, &app::AppController::loginStarting, this, [this](app::AppController::Browser browser) {
+        // The embedded view must be there before the session asks for a browser.
+        if (browser == app::AppController::Browser::Embedded)
+            openLoginDialog();
+    });
+    connect(m_controller, &app::AppController::openInSystemBrowser, this, [this](const QUrl &url, const QUrl &loopback) {
+        statusBar()->showMessage(tr("Continue the login in your browser; the answer comes back to %1.").arg(loopback.toString()));
+        if (!QDesktopServices::openUrl(url))
+            QMessageBox::information(this, tr("Open this address in a browser"), url.toString());
+    });
+    connect(m_controller, &app::AppController::openInEmbeddedView, this, [this](const QUrl &url) {
         if (m_loginView)
             m_loginView->open(url, originOf(url), [this](const QUrl &candidate) { return m_session->isRedirect(candidate); });
     });
-    connect(m_api, &app::ApiClient::finished, this, &MainWindow::onApiCall);
+    connect(m_controller->api(), &app::ApiClient::finished, this, &MainWindow::onApiCall);
     connect(&m_expiryTimer, &QTimer::timeout, this, &MainWindow::updateExpiry);
     auto *busyTimer = new QTimer(this);
     connect(busyTimer, &QTimer::timeout, this, &MainWindow::updateBusy);
@@ -234,8 +239,7 @@ void MainWindow::buildToolbar()
             return;
         m_profileStore->setCurrentName(m_profileBox->currentData().toString());
         m_flowBox->setCurrentIndex(currentProfile().flow == app::Flow::Implicit ? 0 : 1);
-        discoverScopes();
-        connectTenant(false);
+        m_controller->setProfile(currentProfile());
         updateActions();
     });
     rebuildProfiles(m_profileStore->currentName());
@@ -318,8 +322,8 @@ QWidget *MainWindow::buildTokensTab()
     for (const bool idToken : {false, true}) {
         auto *button = new QPushButton(idToken ? tr("Copy ID token") : tr("Copy access token"), page);
         connect(button, &QPushButton::clicked, this, [this, idToken] {
-            if (m_login)
-                QApplication::clipboard()->setText(QString::fromLatin1(idToken ? m_login->idToken : m_login->accessToken));
+            if (const auto &login = m_controller->login())
+                QApplication::clipboard()->setText(QString::fromLatin1(idToken ? login->idToken : login->accessToken));
             statusBar()->showMessage(tr("Copied. Treat it like a password."), 4000);
         });
         copy->addWidget(button);
@@ -386,15 +390,15 @@ void MainWindow::rebuildProfiles(const QString &select)
         m_profileBox->addItem(profile.local ? tr("Local (bundled server)") : profile.name, profile.name);
     m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(select)));
     m_profileStore->setCurrentName(m_profileBox->currentData().toString());
-    rebuildScopeMenu({});
-    discoverScopes();
-    if (m_admin) // not yet while the window is being built
-        connectTenant(false);
+    m_controller->setProfile(currentProfile());
+    rebuildScopeMenu();
 }
 
-void MainWindow::rebuildScopeMenu(const QStringList &available)
+void MainWindow::rebuildScopeMenu()
 {
-    const QStringList scopes = app::scopeChoices(currentProfile(), available);
+    if (!m_scopeButton)
+        return;
+    const QStringList scopes = m_controller->scopeChoices(currentProfile());
     QMenu *menu = m_scopeButton->menu();
     menu->clear();
     const QStringList chosen = currentProfile().scopes;
@@ -415,67 +419,15 @@ void MainWindow::rebuildScopeMenu(const QStringList &available)
     }
 }
 
-void MainWindow::discoverScopes()
+void MainWindow::askForTenantSecret()
 {
-    const app::Profile profile = currentProfile();
-    const QUrl issuer = profile.local ? m_server->url() : profile.issuer;
-    if (!issuer.isValid() || issuer.isEmpty())
+    if (m_controller->connectTenant() != app::AppController::TenantAccess::NeedsSecret)
         return;
-    const QString name = profile.name;
-    m_discovery.discover(issuer, [this, name](const app::ProviderMetadata &metadata, const QString &error) {
-        if (name != m_profileBox->currentData().toString())
-            return;
-        if (!error.isEmpty()) {
-            statusBar()->showMessage(tr("Could not read the provider's scopes: %1").arg(error), 6000);
-            return;
-        }
-        m_discoveredScopes = metadata.scopesSupported;
-        rebuildScopeMenu(m_discoveredScopes + m_admin->scopes(currentProfile().audience));
-    });
-}
-
-void MainWindow::connectTenant(bool mayAsk)
-{
-    const app::Profile profile = currentProfile();
-    const QUrl issuer = profile.local ? m_server->url() : profile.issuer;
-    if (profile.managementClientId.isEmpty() || !issuer.isValid() || issuer.isEmpty()) {
-        m_admin->setTarget({});
-        return;
-    }
-    // The demo tenant's management secret is public (loopback only); any other is asked for, or
-    // read from the environment, and never saved.
-    QString secret;
-    if (profile.local && profile.managementClientId == QLatin1String("organizer-admin") && !qEnvironmentVariableIsSet("ORGANIZER_MANAGEMENT_CLIENT_SECRET"))
-        secret = QStringLiteral("organizer-admin-secret");
-    else
-        secret = qEnvironmentVariable("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
-    if (secret.isEmpty() && mayAsk) {
-        bool ok = false;
-        secret = QInputDialog::getText(this, tr("Management client"), tr("Secret of %1 (kept in memory only):").arg(profile.managementClientId),
-                                       QLineEdit::Password, QString(), &ok);
-        if (!ok)
-            return;
-    }
-    if (secret.isEmpty()) {
-        m_admin->setTarget({});
-        return;
-    }
-    const app::ManagementTarget target = app::ManagementTarget::forIssuer(issuer, profile.managementClientId, secret);
-    if (target.apiBase == m_admin->target().apiBase && target.clientId == m_admin->target().clientId && m_admin->hasTarget())
-        return;
-    m_admin->setTarget(target);
-    m_admin->reload();
-}
-
-void MainWindow::followTenant()
-{
-    // What the tenant says now reaches the record panes, the scope menu and the QA grid.
-    const QString audience = currentProfile().audience;
-    if (!m_admin->hasTarget() || m_admin->resourceServers().isEmpty())
-        return;
-    m_records->setApis(m_admin->recordApis(audience));
-    rebuildScopeMenu(m_discoveredScopes + m_admin->scopes(audience));
-    m_qaTab->followTenant(m_admin->recordApis(audience), m_admin->tenantRules());
+    bool ok = false;
+    const QString secret = QInputDialog::getText(
+        this, tr("Management client"), tr("Secret of %1 (kept in memory only):").arg(currentProfile().managementClientId), QLineEdit::Password, QString(), &ok);
+    if (ok)
+        m_controller->connectTenant(secret);
 }
 
 void MainWindow::editProfile(bool create)
@@ -530,11 +482,6 @@ void MainWindow::onServerState(app::ServerLauncher::State state)
         break;
     case app::ServerLauncher::State::Running:
         m_serverLabel->setText(tr("Bundled server: %1").arg(m_server->url().toString()));
-        if (currentProfile().local) {
-            m_api->setBaseUrl(m_server->url());
-            discoverScopes();
-            connectTenant(false);
-        }
         break;
     case app::ServerLauncher::State::Failed:
         m_serverLabel->setText(tr("Bundled server: failed"));
@@ -556,40 +503,42 @@ void MainWindow::login()
 {
     app::Profile profile = currentProfile();
     profile.flow = m_flowBox->currentData().toInt() == int(app::Flow::Implicit) ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
-    if (profile.local && m_server->state() != app::ServerLauncher::State::Running) {
+    if (!m_controller->canLogIn(profile)) {
         statusBar()->showMessage(tr("The bundled server is not running yet."), 5000);
         return;
     }
     closeLoginDialog();
-    if (profile.local || !profile.useSystemBrowser) {
-        // The embedded view must be there before the session asks for a browser.
-        auto *dialog = new QDialog(this);
-        dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        auto *layout = new QVBoxLayout(dialog);
-        m_loginView = new WebLoginView(dialog);
-        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
-        layout->addWidget(m_loginView, 1);
-        layout->addWidget(buttons);
-        connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
-        connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
-            if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
-                m_loginControl->record(app::Lane::AuthorizationServer, app::Lane::Browser,
-                                       url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"), app::FlowStep::Outcome::Info,
-                                       url.toString());
-        });
-        connect(m_loginView, &WebLoginView::navigationBlocked, this,
-                [this](const QUrl &url) { statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000); });
-        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-        connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
-        dialog->resize(720, 640);
-        m_loginDialog = dialog;
-        dialog->show();
-    }
-    if (const auto started = m_loginControl->start(profile, m_server->url()); !started) {
+    if (const auto started = m_controller->startLogin(profile); !started) {
         closeLoginDialog();
         QMessageBox::warning(this, tr("Login failed"), started.error());
     }
+}
+
+void MainWindow::openLoginDialog()
+{
+    const app::Profile profile = currentProfile();
+    auto *dialog = new QDialog(this);
+    dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *layout = new QVBoxLayout(dialog);
+    m_loginView = new WebLoginView(dialog);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
+    layout->addWidget(m_loginView, 1);
+    layout->addWidget(buttons);
+    connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
+    connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
+        if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
+            m_controller->loginController()->record(app::Lane::AuthorizationServer, app::Lane::Browser,
+                                                    url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"), app::FlowStep::Outcome::Info,
+                                                    url.toString());
+    });
+    connect(m_loginView, &WebLoginView::navigationBlocked, this,
+            [this](const QUrl &url) { statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000); });
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
+    dialog->resize(720, 640);
+    m_loginDialog = dialog;
+    dialog->show();
 }
 
 void MainWindow::closeLoginDialog()
@@ -617,8 +566,6 @@ void MainWindow::onLoginFailed(const app::LoginError &error)
 
 void MainWindow::showLoginResult(const app::LoginResult &result)
 {
-    m_login = result;
-    m_api->setAccessToken(result.accessToken);
     const QString who = result.idTokenClaims.value(QLatin1String("name")).toString(result.idTokenClaims.value(QLatin1String("sub")).toString());
     statusBar()->showMessage(tr("Logged in as %1").arg(who), 8000);
 
@@ -651,14 +598,12 @@ void MainWindow::showLoginResult(const app::LoginResult &result)
 
 void MainWindow::logout()
 {
-    m_login.reset();
-    m_api->setAccessToken({});
+    m_controller->logout();
     for (RecordsPane *pane : std::as_const(m_recordPanes))
         pane->setRecords({});
     m_tokenTree->clear();
     m_scopeSummary->setText(tr("Not logged in."));
     m_tenantTab->setLogin(std::nullopt);
-    m_loginControl->endLogin();
     statusBar()->showMessage(tr("Logged out: the tokens were dropped from memory."), 5000);
     updateActions();
 }
@@ -673,16 +618,17 @@ void MainWindow::updateBusy()
         m_busy->setText(tr("⏳ %n call(s) under way", nullptr, int(calls)));
     else
         m_busy->clear();
-    m_loginButton->setEnabled(!loggingIn && (!currentProfile().local || m_server->state() == app::ServerLauncher::State::Running));
+    m_loginButton->setEnabled(!loggingIn && m_controller->canLogIn(currentProfile()));
 }
 
 void MainWindow::updateExpiry()
 {
-    if (!m_login) {
+    const auto &login = m_controller->login();
+    if (!login) {
         m_expiryLabel->clear();
         return;
     }
-    const qint64 left = m_login->expiresAt - QDateTime::currentSecsSinceEpoch();
+    const qint64 left = login->expiresAt - QDateTime::currentSecsSinceEpoch();
     m_expiryLabel->setText(
         left > 0
             ? tr("Access token expires in %1:%2:%3").arg(left / 3600).arg((left / 60) % 60, 2, 10, QLatin1Char('0')).arg(left % 60, 2, 10, QLatin1Char('0'))
@@ -691,17 +637,16 @@ void MainWindow::updateExpiry()
 
 void MainWindow::updateActions()
 {
-    const bool loggedIn = m_login.has_value();
-    m_loginButton->setEnabled(!currentProfile().local || m_server->state() == app::ServerLauncher::State::Running);
-    m_logoutButton->setEnabled(loggedIn);
+    const auto &login = m_controller->login();
+    m_loginButton->setEnabled(m_controller->canLogIn(currentProfile()));
+    m_logoutButton->setEnabled(login.has_value());
     for (RecordsPane *pane : std::as_const(m_recordPanes))
-        pane->setGrantedScopes(loggedIn ? std::optional<QStringList>(m_login->grantedScopes) : std::nullopt);
+        pane->setGrantedScopes(login ? std::optional<QStringList>(login->grantedScopes) : std::nullopt);
 }
 
 void MainWindow::refreshAll()
 {
-    if (m_login)
-        m_records->refreshAll();
+    m_controller->refreshAll();
 }
 
 void MainWindow::onApiCall(const app::ApiCall &call)

@@ -9,8 +9,9 @@
 
 namespace organizer::app {
 
-DemoScenario::DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent)
-    : QObject(parent), m_server(server), m_session(session), m_api(api), m_browser(browser), m_automation(browser), m_options(std::move(options))
+DemoScenario::DemoScenario(AppController *app, LoginBrowser *browser, DemoOptions options, QObject *parent)
+    : QObject(parent), m_app(app), m_server(app->server()), m_session(app->session()), m_api(app->api()), m_browser(browser), m_automation(browser),
+      m_options(std::move(options))
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this,
@@ -32,7 +33,8 @@ void DemoScenario::run()
     m_automation.expect(m_options.user, m_options.password);
     connect(&m_automation, &LoginAutomation::failed, this, [this](const QString &reason) { finish(false, QStringLiteral("login failed: %1").arg(reason)); });
     connect(&m_automation, &LoginAutomation::consentAccepted, this, [this] { say(QStringLiteral("  consent     accepted on the consent page")); });
-    connect(m_session, &LoginSession::succeeded, this, &DemoScenario::onLoggedIn);
+    // Once the controller handed the token to the API client.
+    connect(m_app, &AppController::loggedIn, this, &DemoScenario::onLoggedIn);
     connect(m_session, &LoginSession::authorizeWithBrowser, this, [this] {
         if (m_loginStartedMs < 0)
             m_loginStartedMs = m_clock.elapsed();
@@ -92,7 +94,6 @@ void DemoScenario::onLoggedIn(const LoginResult &result)
             .arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(12),
                  result.idTokenClaims.contains(QLatin1String("at_hash")) ? QStringLiteral(", at_hash") : QString()));
     say(QStringLiteral("  login took  %1 ms").arg(m_clock.elapsed()));
-    m_api->setAccessToken(result.accessToken);
     // Every API's list, one call each: what the granted scopes predict is checked for each.
     m_pendingCalls.clear();
     for (const catalogue::ApiSpec &api : catalogue::organizerService().apis)

@@ -1,30 +1,14 @@
 #pragma once
 
-#include "apiclient.h"
+#include "appcontroller.h"
+#include "demooptions.h"
 #include "loginautomation.h"
-#include "loginsession.h"
-#include "profiles.h"
-#include "serverlauncher.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
 namespace organizer::app {
-
-struct DemoOptions
-{
-    QString user = QStringLiteral("alice@example.com");
-    QString password = QStringLiteral("organizer");
-    Flow flow = Flow::Implicit;
-    QStringList scopes = defaultLoginScopes();
-    int timeoutMs = 90'000;
-    // False when the window already started the login and shows the page (the demo only types).
-    bool startsLogin = true;
-    // Where to log in and which APIs to call: the bundled server (Local), a saved profile or a
-    // provider given on the command line.
-    Profile profile = Profile::localProfile();
-};
 
 // `organizer --demo`: start the bundled server, log in through the real browser (filling the login
 // and consent pages), call every API, and compare each answer with what the granted scopes predict.
@@ -33,7 +17,8 @@ class DemoScenario : public QObject
     Q_OBJECT
 
 public:
-    DemoScenario(ServerLauncher *server, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options, QObject *parent = nullptr);
+    // The login and the calls go through `app`, which hands the login's token to the API client.
+    DemoScenario(AppController *app, LoginBrowser *browser, DemoOptions options, QObject *parent = nullptr);
 
     void run();
     QString report() const { return m_report.join(QLatin1Char('\n')); }
@@ -52,6 +37,7 @@ private:
     void onLoggedIn(const LoginResult &result);
     void onCall(const ApiCall &call);
 
+    AppController *m_app;
     ServerLauncher *m_server;
     LoginSession *m_session;
     ApiClient *m_api;

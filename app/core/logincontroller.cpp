@@ -29,7 +29,7 @@ Expected<LoginController::Browser, QString> LoginController::start(Profile profi
     m_api->setBaseUrl(profile.local ? localIssuer : profile.apiBaseUrl);
     LoginSettings settings = profile.loginSettings(localIssuer);
     m_loopback.reset();
-    m_browser = !profile.local && profile.useSystemBrowser ? Browser::System : Browser::Embedded;
+    m_browser = browserFor(profile);
     if (m_browser == Browser::System) {
         // RFC 8252 §7.3: the system browser, and a loopback redirect to a port picked now; the
         // fragment of an implicit answer never reaches a server, so always Code + PKCE.

@@ -26,6 +26,10 @@ public:
 
     LoginController(LoginSession *session, ApiClient *api, QObject *parent = nullptr);
 
+    // The one place that decides: the bundled server's login in the embedded view; another
+    // provider's there too unless its profile asks for the system browser.
+    static Browser browserFor(const Profile &profile) { return !profile.local && profile.useSystemBrowser ? Browser::System : Browser::Embedded; }
+
     // `localIssuer`: the bundled server, for the Local profile. The error is one sentence.
     Expected<Browser, QString> start(Profile profile, const QUrl &localIssuer);
     Browser browser() const { return m_browser; }

@@ -5,9 +5,8 @@
 
 namespace organizer::app {
 
-TutorialScenario::TutorialScenario(ServerLauncher *server, TenantAdmin *admin, LoginSession *session, ApiClient *api, LoginBrowser *browser,
-                                   DemoOptions options, QObject *parent)
-    : QObject(parent), m_server(server), m_admin(admin), m_session(session), m_api(api), m_browser(browser), m_options(std::move(options))
+TutorialScenario::TutorialScenario(AppController *app, LoginBrowser *browser, DemoOptions options, QObject *parent)
+    : QObject(parent), m_app(app), m_server(app->server()), m_admin(app->tenantAdmin()), m_browser(browser), m_options(std::move(options))
 {}
 
 QString TutorialScenario::emptyTenantResource()
@@ -73,7 +72,7 @@ void TutorialScenario::run()
 void TutorialScenario::configure()
 {
     say(QStringLiteral("  server      %1 (bundled organizer-server, empty tenant)").arg(m_server->url().toString()));
-    m_admin->setTarget(ManagementTarget::forIssuer(m_server->url(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret")));
+    m_admin->setTarget(AppController::demoTenantTarget(m_server->url()));
     const catalogue::ResourceServerSpec &service = catalogue::organizerService();
     step(QStringLiteral("Read the tenant through the Management API (client credentials for %1)").arg(m_admin->target().audience));
     m_admin->reload([this, &service](bool ok, const QString &message) {
@@ -103,7 +102,7 @@ void TutorialScenario::configure()
                 if (scopes->isEmpty()) {
                     say(QStringLiteral("  scopes      %1").arg(m_admin->scopes(catalogue::organizerService().identifier).join(QLatin1Char(' '))));
                     step(QStringLiteral("Log in as %1 asking for those scopes, then call both APIs").arg(m_options.user));
-                    m_demo = std::make_unique<DemoScenario>(m_server, m_session, m_api, m_browser, m_options);
+                    m_demo = std::make_unique<DemoScenario>(m_app, m_browser, m_options);
                     connect(m_demo.get(), &DemoScenario::line, this, [this](const QString &text) { say(text); });
                     connect(m_demo.get(), &DemoScenario::finished, this,
                             [this](bool passed) { finish(passed, QStringLiteral("the login or a call did not go as the tutorial says")); });

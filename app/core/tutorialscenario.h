@@ -19,8 +19,7 @@ class TutorialScenario : public QObject
     Q_OBJECT
 
 public:
-    TutorialScenario(ServerLauncher *server, TenantAdmin *admin, LoginSession *session, ApiClient *api, LoginBrowser *browser, DemoOptions options,
-                     QObject *parent = nullptr);
+    TutorialScenario(AppController *app, LoginBrowser *browser, DemoOptions options, QObject *parent = nullptr);
 
     // Starts the bundled server on a new, empty tenant (in a scratch data directory), then the steps.
     void run();
@@ -44,10 +43,9 @@ private:
     void configure();
     void step(const QString &title);
 
+    AppController *m_app;
     ServerLauncher *m_server;
     TenantAdmin *m_admin;
-    LoginSession *m_session;
-    ApiClient *m_api;
     LoginBrowser *m_browser;
     DemoOptions m_options;
     std::unique_ptr<DemoScenario> m_demo;

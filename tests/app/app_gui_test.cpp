@@ -92,6 +92,7 @@ protected:
         app::OidcClient oidc;
         app::LoginSession session(&oidc);
         app::ApiClient api;
+        app::AppController controller(&m_server, &session, &api);
         ui::WebLoginView view;
         view.resize(800, 600);
         view.show();
@@ -99,7 +100,7 @@ protected:
         app::DemoOptions options;
         options.user = user;
         options.flow = flow;
-        app::DemoScenario scenario(&m_server, &session, &api, &browser, options);
+        app::DemoScenario scenario(&controller, &browser, options);
         bool done = false;
         QObject::connect(&scenario, &app::DemoScenario::finished, [&done] { done = true; });
         scenario.run();
@@ -114,7 +115,7 @@ protected:
 // The window with what main() gives it, on the fixture's bundled server.
 struct Window
 {
-    explicit Window(app::ServerLauncher *server, QSize size) : window(server, &session, &api, &profiles)
+    explicit Window(app::ServerLauncher *server, QSize size) : controller(server, &session, &api), window(&controller, &profiles)
     {
         window.resize(size);
         window.show();
@@ -124,6 +125,7 @@ struct Window
     app::OidcClient oidc;
     app::LoginSession session{&oidc};
     app::ApiClient api;
+    app::AppController controller;
     ui::MainWindow window;
 };
 

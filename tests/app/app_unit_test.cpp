@@ -2,7 +2,9 @@
 // rejection (OpenID conformance RP cases for "id_token token").
 
 #include "apiclient.h"
+#include "appcontroller.h"
 #include "base64url.h"
+#include "demooptions.h"
 #include "jws.h"
 #include "loginautomation.h"
 #include "loginsession.h"
@@ -675,4 +677,99 @@ TEST(DefaultScopes, AreOpenidProfileAndEachApisReadScope)
               (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
     EXPECT_EQ(app::Profile().scopes, app::defaultLoginScopes());
     EXPECT_EQ(app::Profile().audience, catalogue::organizerService().identifier);
+}
+
+// The controller hands the login's access token to the records client itself: no window is needed,
+// and whoever hears of the login finds the token already there.
+TEST(AppController, HandsTheTokenToTheRecordsClientWithoutAWindow)
+{
+    ServerLauncher server;
+    OidcClient oidc;
+    LoginSession session(&oidc);
+    ApiClient api;
+    AppController controller(&server, &session, &api);
+    ASSERT_FALSE(api.hasAccessToken());
+    bool tokenThereWhenTold = false;
+    QObject::connect(&controller, &AppController::loggedIn, [&](const LoginResult &) { tokenThereWhenTold = api.hasAccessToken(); });
+    LoginResult result;
+    result.accessToken = "eyJ.access.token";
+    result.grantedScopes = {QStringLiteral("openid"), QStringLiteral("read:contacts")};
+    Q_EMIT session.succeeded(result);
+    EXPECT_TRUE(api.hasAccessToken());
+    EXPECT_TRUE(tokenThereWhenTold) << "loggedIn() comes after the hand-off";
+    ASSERT_TRUE(controller.login().has_value());
+    EXPECT_EQ(controller.login()->grantedScopes, result.grantedScopes);
+    bool toldOut = false;
+    QObject::connect(&controller, &AppController::loggedOut, [&toldOut] { toldOut = true; });
+    controller.logout();
+    EXPECT_FALSE(api.hasAccessToken());
+    EXPECT_FALSE(controller.login().has_value());
+    EXPECT_TRUE(toldOut);
+}
+
+TEST(AppController, PicksTheManagementSecretAndTheBrowser)
+{
+    qunsetenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
+    const Profile local = Profile::localProfile();
+    EXPECT_EQ(AppController::knownManagementSecret(local), AppController::demoTenantTarget(QUrl()).clientSecret) << "the demo tenant's is public";
+    Profile remote;
+    remote.name = QStringLiteral("Remote");
+    remote.issuer = QUrl(QStringLiteral("http://127.0.0.1:9/"));
+    remote.managementClientId = QStringLiteral("organizer-admin");
+    EXPECT_TRUE(AppController::knownManagementSecret(remote).isEmpty()) << "another tenant's secret is never assumed";
+
+    ServerLauncher server;
+    OidcClient oidc;
+    LoginSession session(&oidc);
+    ApiClient api;
+    AppController controller(&server, &session, &api);
+    controller.setProfile(remote);
+    EXPECT_EQ(controller.connectTenant(), AppController::TenantAccess::NeedsSecret);
+    EXPECT_FALSE(controller.tenantAdmin()->hasTarget());
+    EXPECT_EQ(controller.connectTenant(QStringLiteral("typed-in")), AppController::TenantAccess::Connected);
+    EXPECT_EQ(controller.tenantAdmin()->target().clientId, QStringLiteral("organizer-admin"));
+    EXPECT_EQ(controller.tenantAdmin()->target().apiBase, QUrl(QStringLiteral("http://127.0.0.1:9/api/v2/")));
+    qputenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET", "from-the-environment");
+    EXPECT_EQ(AppController::knownManagementSecret(remote), QStringLiteral("from-the-environment"));
+    EXPECT_EQ(AppController::knownManagementSecret(local), QStringLiteral("from-the-environment"));
+    qunsetenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
+    remote.managementClientId.clear();
+    controller.setProfile(remote);
+    EXPECT_EQ(controller.connectTenant(), AppController::TenantAccess::NoManagementClient);
+    EXPECT_FALSE(controller.tenantAdmin()->hasTarget());
+
+    // One decision for the browser: the bundled server's login always in the embedded view.
+    Profile system = remote;
+    system.useSystemBrowser = true;
+    EXPECT_EQ(LoginController::browserFor(system), AppController::Browser::System);
+    Profile localSystem = local;
+    localSystem.useSystemBrowser = true;
+    EXPECT_EQ(LoginController::browserFor(localSystem), AppController::Browser::Embedded);
+    EXPECT_FALSE(controller.canLogIn(local)) << "the bundled server is not running";
+    EXPECT_TRUE(controller.canLogIn(remote));
+}
+
+TEST(DemoOptions, ComeFromTheCommandLineAsOneValue)
+{
+    const auto parse = [](const QStringList &arguments) {
+        QCommandLineParser parser;
+        DemoOptions::addTo(parser);
+        EXPECT_TRUE(parser.parse(QStringList{QStringLiteral("organizer")} + arguments)) << parser.errorText().toStdString();
+        return DemoOptions::fromParser(parser);
+    };
+    const auto defaults = parse({});
+    ASSERT_TRUE(defaults);
+    EXPECT_FALSE(defaults->demo);
+    EXPECT_EQ(defaults->user, QStringLiteral("alice@example.com"));
+    EXPECT_EQ(defaults->flow, Flow::Implicit);
+    EXPECT_EQ(defaults->scopes, defaultLoginScopes());
+    const auto given = parse({QStringLiteral("--demo"), QStringLiteral("--flow"), QStringLiteral("code"), QStringLiteral("--user"),
+                              QStringLiteral("bob@example.com"), QStringLiteral("--exit-when-done"), QStringLiteral("--tutorial")});
+    ASSERT_TRUE(given);
+    EXPECT_TRUE(given->demo && given->exitWhenDone && given->tutorial);
+    EXPECT_EQ(given->flow, Flow::AuthorizationCodePkce);
+    EXPECT_EQ(given->user, QStringLiteral("bob@example.com"));
+    const auto wrong = parse({QStringLiteral("--flow"), QStringLiteral("password")});
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error(), QStringLiteral("--flow must be implicit or code, not \"password\""));
 }
