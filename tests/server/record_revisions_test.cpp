@@ -7,6 +7,7 @@
 #include "catalogue.h"
 #include "collectionapi.h"
 #include "database.h"
+#include "postgresserver.h"
 #include "recordstore.h"
 #include "serverprocess.h"
 #include "testhttp.h"
@@ -34,43 +35,7 @@ using organizer::store::DatabaseLocation;
 
 namespace {
 
-QString postgresScript()
-{
-    return QStringLiteral(ORGANIZER_SOURCE_DIR "/tests/cluster/postgres.sh");
-}
-
-// The fixture's PostgreSQL server (ORGANIZER_TEST_POSTGRES_DIR), or one this process starts and stops.
-class PostgresServer : public ::testing::Environment
-{
-public:
-    void SetUp() override
-    {
-        m_dir = qEnvironmentVariable("ORGANIZER_TEST_POSTGRES_DIR");
-        if (m_dir.isEmpty()) {
-            m_own.emplace();
-            m_dir = m_own->filePath(QStringLiteral("postgres"));
-            ASSERT_EQ(QProcess::execute(postgresScript(), {QStringLiteral("start"), m_dir}), 0) << "could not start PostgreSQL for the suite";
-        }
-    }
-    void TearDown() override
-    {
-        if (m_own)
-            QProcess::execute(postgresScript(), {QStringLiteral("stop"), m_dir});
-    }
-    QString passwordFile() const { return m_dir + QStringLiteral("/password"); }
-    // The URL of a new, empty database on the server, for one test.
-    QString freshDatabaseUrl() const
-    {
-        QProcess createdb;
-        createdb.start(postgresScript(), {QStringLiteral("createdb"), m_dir});
-        EXPECT_TRUE(createdb.waitForFinished(30000) && createdb.exitCode() == 0) << createdb.readAllStandardError().toStdString();
-        return QString::fromUtf8(createdb.readAllStandardOutput()).trimmed();
-    }
-
-private:
-    QString m_dir;
-    std::optional<QTemporaryDir> m_own;
-};
+using organizer::testing::PostgresServer;
 
 PostgresServer *postgres = nullptr;
 
@@ -442,10 +407,5 @@ TEST_F(RecordRevisions, AServerShowsAnotherInstancesWriteInEveryWorkersCachedLis
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\norganizer.*.debug=false"));
-    ::testing::InitGoogleTest(&argc, argv);
-    postgres = new PostgresServer;
-    ::testing::AddGlobalTestEnvironment(postgres);
-    return RUN_ALL_TESTS();
+    return organizer::testing::runWithPostgres(argc, argv, postgres);
 }

@@ -6,6 +6,7 @@
 // with tests/cluster/postgres.sh; run alone, the suite starts its own.
 #include "accesstokenverifier.h"
 #include "database.h"
+#include "postgresserver.h"
 #include "issuerkeys.h"
 #include "jws.h"
 #include "organizerserver.h"
@@ -47,44 +48,7 @@ void PrintTo(Engine engine, std::ostream *os)
 
 namespace {
 
-QString postgresScript()
-{
-    return QStringLiteral(ORGANIZER_SOURCE_DIR "/tests/cluster/postgres.sh");
-}
-
-// The fixture's PostgreSQL server (ORGANIZER_TEST_POSTGRES_DIR), or one this process starts and stops.
-class PostgresServer : public ::testing::Environment
-{
-public:
-    void SetUp() override
-    {
-        m_dir = qEnvironmentVariable("ORGANIZER_TEST_POSTGRES_DIR");
-        if (m_dir.isEmpty()) {
-            m_own.emplace();
-            m_dir = m_own->filePath(QStringLiteral("postgres"));
-            ASSERT_EQ(QProcess::execute(postgresScript(), {QStringLiteral("start"), m_dir}), 0) << "could not start PostgreSQL for the suite";
-        }
-    }
-    void TearDown() override
-    {
-        if (m_own)
-            QProcess::execute(postgresScript(), {QStringLiteral("stop"), m_dir});
-    }
-    // A new, empty database on the server, for one test.
-    DatabaseLocation freshDatabase() const
-    {
-        QProcess createdb;
-        createdb.start(postgresScript(), {QStringLiteral("createdb"), m_dir});
-        EXPECT_TRUE(createdb.waitForFinished(30000) && createdb.exitCode() == 0) << createdb.readAllStandardError().toStdString();
-        auto location = store::parseDatabaseUrl(QString::fromUtf8(createdb.readAllStandardOutput()).trimmed(), m_dir + QStringLiteral("/password"));
-        EXPECT_TRUE(location) << (location ? std::string() : location.error().toStdString());
-        return location.value();
-    }
-
-private:
-    QString m_dir;
-    std::optional<QTemporaryDir> m_own;
-};
+using organizer::testing::PostgresServer;
 
 PostgresServer *postgres = nullptr;
 
@@ -412,10 +376,5 @@ TEST(SigningKeysInServers, TwoServersWithTheirOwnDataDirectoriesShareTheKeysOfTh
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\norganizer.*.debug=false"));
-    ::testing::InitGoogleTest(&argc, argv);
-    postgres = new PostgresServer;
-    ::testing::AddGlobalTestEnvironment(postgres);
-    return RUN_ALL_TESTS();
+    return organizer::testing::runWithPostgres(argc, argv, postgres);
 }

@@ -6,6 +6,7 @@
 #include "catalogue.h"
 #include "consentstore.h"
 #include "database.h"
+#include "postgresserver.h"
 #include "loginthrottle.h"
 #include "recordstore.h"
 #include "refreshtokens.h"
@@ -35,65 +36,7 @@ using organizer::store::Engine;
 
 namespace {
 
-QString sourceDir()
-{
-    return QStringLiteral(ORGANIZER_SOURCE_DIR);
-}
-
-// The PostgreSQL server the suite runs against: the ctest fixture's (ORGANIZER_TEST_POSTGRES_DIR) or one
-// this process starts and stops.
-class PostgresServer : public ::testing::Environment
-{
-public:
-    void SetUp() override
-    {
-        m_dir = qEnvironmentVariable("ORGANIZER_TEST_POSTGRES_DIR");
-        if (m_dir.isEmpty()) {
-            m_own.emplace();
-            m_dir = m_own->filePath(QStringLiteral("postgres"));
-            const int status = QProcess::execute(sourceDir() + QStringLiteral("/tests/cluster/postgres.sh"), {QStringLiteral("start"), m_dir});
-            ASSERT_EQ(status, 0) << "could not start PostgreSQL for the suite";
-        }
-    }
-    void TearDown() override
-    {
-        if (m_own)
-            QProcess::execute(sourceDir() + QStringLiteral("/tests/cluster/postgres.sh"), {QStringLiteral("stop"), m_dir});
-    }
-    QString read(const QString &name) const
-    {
-        QFile file(m_dir + QLatin1Char('/') + name);
-        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()).trimmed() : QString();
-    }
-    // A new, empty database on the server for one test.
-    DatabaseLocation freshDatabase() const
-    {
-        auto server = store::parseDatabaseUrl(read(QStringLiteral("url")));
-        EXPECT_TRUE(server) << "no PostgreSQL server: " << (server ? "" : server.error().toStdString());
-        DatabaseLocation location = server.value();
-        location.password = read(QStringLiteral("password"));
-        const QString connection = QStringLiteral("admin-") + QUuid::createUuid().toString(QUuid::Id128);
-        const QString name = QStringLiteral("t_") + QUuid::createUuid().toString(QUuid::Id128);
-        {
-            QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
-            admin.setHostName(location.host);
-            admin.setPort(location.port);
-            admin.setUserName(location.user);
-            admin.setPassword(location.password);
-            admin.setDatabaseName(location.name);
-            EXPECT_TRUE(admin.open()) << admin.lastError().text().toStdString();
-            QSqlQuery query(admin);
-            EXPECT_TRUE(query.exec(QStringLiteral("CREATE DATABASE \"%1\"").arg(name))) << query.lastError().text().toStdString();
-        }
-        QSqlDatabase::removeDatabase(connection);
-        location.name = name;
-        return location;
-    }
-
-private:
-    QString m_dir;
-    std::optional<QTemporaryDir> m_own;
-};
+using organizer::testing::PostgresServer;
 
 PostgresServer *postgres = nullptr;
 
@@ -1014,10 +957,5 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::Values(Engine::Sq
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("organizer.*.info=false\norganizer.*.debug=false"));
-    ::testing::InitGoogleTest(&argc, argv);
-    postgres = new PostgresServer;
-    ::testing::AddGlobalTestEnvironment(postgres);
-    return RUN_ALL_TESTS();
+    return organizer::testing::runWithPostgres(argc, argv, postgres);
 }
