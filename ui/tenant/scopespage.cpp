@@ -18,7 +18,7 @@ ScopesPage::ScopesPage(const app::TenantAdmin *admin, QWidget *parent) : TenantP
     m_scopes = table({tr("Scope"), tr("Description")}, this);
     layout->addWidget(m_scopes, 1);
     auto *add = new QHBoxLayout;
-    // The placeholder is the catalogue's first scope and its description.
+    // The empty fields hint at the catalogue's first scope and its description.
     const catalogue::ApiSpec &example = catalogue::organizerService().apis.at(0);
     m_value = new QLineEdit(this);
     m_value->setPlaceholderText(example.scope(catalogue::Action::Read));
