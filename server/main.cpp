@@ -113,7 +113,7 @@ int fail(const QString &message)
 
 // The signing keys a subcommand works on: those in the database the server uses (--database, else the
 // SQLite file in --data-dir), opened with the same key-encryption key.
-Expected<std::unique_ptr<server::StoredSigningKeys>, QString> openSigningKeys(const server::StorageOptions &storage)
+Expected<std::unique_ptr<store::StoredSigningKeys>, QString> openSigningKeys(const server::StorageOptions &storage)
 {
     const store::DatabaseLocation location = server::databaseLocationOf(storage.database, storage.dataDir);
     if (location.engine == store::Engine::Sqlite && !QDir(storage.dataDir).exists()) {
@@ -121,13 +121,13 @@ Expected<std::unique_ptr<server::StoredSigningKeys>, QString> openSigningKeys(co
             return Unexpected<QString>(QStringLiteral("cannot create the data directory %1").arg(storage.dataDir));
         QFile::setPermissions(storage.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     }
-    auto kek = server::keyEncryptionKeyFor(storage.secretsFile, storage.dataDir, location);
+    auto kek = store::keyEncryptionKeyFor(storage.secretsFile, storage.dataDir, location);
     if (!kek)
         return Unexpected<QString>(kek.error());
     auto database = store::Database::open(location);
     if (!database)
         return Unexpected<QString>(database.error());
-    return server::StoredSigningKeys::open(std::move(database).value(), std::move(kek).value(), QDir(storage.dataDir).filePath(QStringLiteral("keys")));
+    return store::StoredSigningKeys::open(std::move(database).value(), std::move(kek).value(), QDir(storage.dataDir).filePath(QStringLiteral("keys")));
 }
 
 // `organizer-server token`: a token signed by the bundled issuer's active key, like Auth0's dashboard test token.
@@ -173,7 +173,7 @@ int runTokenCommand(QCoreApplication &app)
     // The same minter the authorization server uses, for an API that is just this audience and lifetime.
     // An expired token is an honest one minted in the past: iat and exp both lie beyond any leeway.
     const qint64 backdate = parser.isSet(QStringLiteral("expired")) ? ttl + 3600 : 0;
-    const jose::Clock clock = [backdate] { return jose::systemClock()() - backdate; };
+    const Clock clock = [backdate] { return systemClock()() - backdate; };
     authorization::TokenMinter minter([active = (*keys)->activeKey()] { return active; }, clock);
     minter.setIssuer(issuer);
     authorization::Api api;

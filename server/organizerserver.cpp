@@ -61,48 +61,48 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     const store::DatabaseLocation location = databaseLocationOf(options.database, options.dataDir);
     // The key that seals the signing keys is looked for before the database is opened: a missing one is
     // a mistake in the configuration, and is said at once.
-    std::optional<KeyEncryptionKeyFile> keyEncryptionKey;
+    std::optional<store::KeyEncryptionKeyFile> keyEncryptionKey;
     if (options.authority.isEmpty()) {
-        auto found = keyEncryptionKeyFor(options.secretsFile, options.dataDir, location);
+        auto found = store::keyEncryptionKeyFor(options.secretsFile, options.dataDir, location);
         if (!found)
             return Unexpected<QString>(found.error());
         keyEncryptionKey = std::move(found).value();
         if (keyEncryptionKey->created)
-            qCInfo(lcKeys).noquote() << "made the key-encryption key" << keyEncryptionKey->path
-                                     << "that seals the signing keys in the database; a backup needs both";
+            qCInfo(resource::lcKeys).noquote() << "made the key-encryption key" << keyEncryptionKey->path
+                                               << "that seals the signing keys in the database; a backup needs both";
     }
     auto database = store::Database::open(location);
     if (!database)
         return Unexpected<QString>(database.error());
     server->m_database = std::move(database).value();
-    qCInfo(lcStore).noquote() << "database" << location.displayName() << "at schema version" << server->m_database->schemaVersion();
+    qCInfo(store::lcStore).noquote() << "database" << location.displayName() << "at schema version" << server->m_database->schemaVersion();
 
-    auto store = RecordStore::open(server->m_database, server->builtinApis());
+    auto store = store::RecordStore::open(server->m_database, server->builtinApis());
     if (!store)
         return Unexpected<QString>(store.error());
     server->m_store = std::move(store).value();
 
     if (options.authority.isEmpty()) {
         // The key files of an install from before are imported once, into an empty table.
-        auto keys = StoredSigningKeys::open(server->m_database, std::move(*keyEncryptionKey), QDir(options.dataDir).filePath(QStringLiteral("keys")));
+        auto keys = store::StoredSigningKeys::open(server->m_database, std::move(*keyEncryptionKey), QDir(options.dataDir).filePath(QStringLiteral("keys")));
         if (!keys)
             return Unexpected<QString>(keys.error());
         server->m_signingKeys = std::move(keys).value();
         // The issuer URL is known once the port is: start() fills it in. A token naming a kid not seen yet
         // makes it read the keys again: another instance may have rotated them a moment ago.
-        auto *local = new LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
+        auto *local = new resource::LocalIssuerKeys(QString(), server->m_signingKeys->publicKeys(), server.get());
         local->setReload([raw = server.get()] { raw->reloadSigningKeys(true); });
         server->m_issuerKeys = local;
     } else {
-        auto *remote = new RemoteIssuerKeys(options.authority, server.get());
+        auto *remote = new resource::RemoteIssuerKeys(options.authority, server.get());
         remote->setCooldown(options.jwksRefreshIntervalSeconds * 1000);
         server->m_issuerKeys = remote;
     }
 
-    server->m_verifier
-        = std::make_unique<AccessTokenVerifier>(server->m_issuerKeys, AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
-    server->m_resourceServer = std::make_unique<ResourceServer>(ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides},
-                                                                server->m_verifier.get(), server->m_store.get());
+    server->m_verifier = std::make_unique<resource::AccessTokenVerifier>(
+        server->m_issuerKeys, resource::AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
+    server->m_resourceServer = std::make_unique<resource::ResourceServer>(
+        resource::ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides}, server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
     server->m_resourceServer->registerRoutes(server->m_router, server->builtinApis());
     server->m_router.add(
@@ -152,7 +152,7 @@ Expected<QUrl, QString> OrganizerServer::start()
     m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(hostForUrl(m_options.bindAddress)).arg(port));
     m_publicUrl = m_options.publicUrl.isEmpty() ? m_baseUrl : m_options.publicUrl;
 
-    if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys)) {
+    if (auto *local = qobject_cast<resource::LocalIssuerKeys *>(m_issuerKeys)) {
         const QString issuer = m_publicUrl.toString();
         local->setIssuer(issuer);
         if (m_minter) {
@@ -160,7 +160,7 @@ Expected<QUrl, QString> OrganizerServer::start()
             m_userinfoVerifier->setAudience(m_minter->userinfoAudience());
             m_authorizationServer->bindIssuer(issuer);
             for (const QString &identifier : m_authorizationServer->tenant()->apisNamedLikeTheManagementApi())
-                qCWarning(lcAuth).noquote()
+                qCWarning(resource::lcAuth).noquote()
                     << "tenant: the API" << identifier
                     << "is named like a Management API; such identifiers are reserved, and the system API is used in its place"
                     << "wherever they meet. Delete it (DELETE /api/v2/resource-servers/ID) or give it another identifier in the tenant file.";
@@ -177,11 +177,11 @@ Expected<QUrl, QString> OrganizerServer::start()
             });
             m_follow.start();
             auto listening = m_database->listen(this, [this](const QString &what) {
-                if (what == RecordStore::writeAnnouncement()) {
+                if (what == store::RecordStore::writeAnnouncement()) {
                     m_store->writesAnnounced();
                     return;
                 }
-                if (what == StoredSigningKeys::announcement()) {
+                if (what == store::StoredSigningKeys::announcement()) {
                     reloadSigningKeys();
                     return;
                 }
@@ -195,13 +195,13 @@ Expected<QUrl, QString> OrganizerServer::start()
                 });
             });
             if (!listening)
-                qCWarning(lcAuth).noquote() << listening.error() << "- following other instances by polling each second instead";
+                qCWarning(resource::lcAuth).noquote() << listening.error() << "- following other instances by polling each second instead";
             m_store->setHearingWrites(m_database->listening());
         }
         auto written = jose::writePrivateFile(issuerFilePath(m_options.dataDir), issuer.toUtf8() + '\n');
         if (!written)
             return Unexpected<QString>(written.error().description);
-    } else if (auto *remote = qobject_cast<RemoteIssuerKeys *>(m_issuerKeys)) {
+    } else if (auto *remote = qobject_cast<resource::RemoteIssuerKeys *>(m_issuerKeys)) {
         remote->start();
     }
     m_serving.store(true, std::memory_order_release);
@@ -212,7 +212,7 @@ void OrganizerServer::followOtherInstances()
 {
     m_authorizationServer->followSharedState();
     if (auto changed = m_management->catchUp(); !changed)
-        qCWarning(lcAuth).noquote() << "cannot follow the tenant's changes:" << changed.error();
+        qCWarning(resource::lcAuth).noquote() << "cannot follow the tenant's changes:" << changed.error();
     // Keys another instance or `keys rotate` made: one small query says whether there are any (SQLite has
     // no NOTIFY; on PostgreSQL this covers what a lost listening connection missed).
     reloadSigningKeys(true);
@@ -224,20 +224,20 @@ void OrganizerServer::reloadSigningKeys(bool onlyIfChanged)
     auto changed = onlyIfChanged ? m_signingKeys->reloadIfChanged() : m_signingKeys->reload();
     if (!changed) {
         if (std::exchange(m_signingKeysError, changed.error()) != changed.error())
-            qCWarning(lcKeys).noquote() << "keeping the current signing keys:" << changed.error();
+            qCWarning(resource::lcKeys).noquote() << "keeping the current signing keys:" << changed.error();
         return;
     }
     if (!m_signingKeysError.isEmpty()) {
         m_signingKeysError.clear();
-        qCInfo(lcKeys).noquote() << "the signing keys can be read again";
+        qCInfo(resource::lcKeys).noquote() << "the signing keys can be read again";
     }
     if (!changed.value())
         return;
-    const std::shared_ptr<const StoredSigningKeys::Snapshot> keys = m_signingKeys->snapshot();
-    if (auto *local = qobject_cast<LocalIssuerKeys *>(m_issuerKeys))
+    const std::shared_ptr<const store::StoredSigningKeys::Snapshot> keys = m_signingKeys->snapshot();
+    if (auto *local = qobject_cast<resource::LocalIssuerKeys *>(m_issuerKeys))
         local->setKeys(keys->publicKeys);
     if (keys->keys.last().kid != before)
-        qCInfo(lcKeys).noquote() << "signing with key" << keys->keys.last().kid << "now;" << keys->keys.size() << "key(s) published";
+        qCInfo(resource::lcKeys).noquote() << "signing with key" << keys->keys.last().kid << "now;" << keys->keys.size() << "key(s) published";
 }
 
 QList<catalogue::ApiSpec> OrganizerServer::builtinApis() const
@@ -272,8 +272,8 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         return Unexpected<QString>(QStringLiteral("tenant: cannot read %1: %2").arg(tenantPath, tenantFile.errorString()));
     const QByteArray tenantSource = tenantFile.read(4 * 1024 * 1024);
     const QString databasePath = m_database->displayName();
-    m_tenantStore = std::make_unique<management::TenantStore>(m_database);
-    const QByteArray sourceDigest = management::TenantStore::digestOf(tenantSource);
+    m_tenantStore = std::make_unique<store::TenantStore>(m_database);
+    const QByteArray sourceDigest = store::TenantStore::digestOf(tenantSource);
     auto stored = m_tenantStore->load(sourceDigest);
     if (!stored)
         return Unexpected<QString>(stored.error());
@@ -283,15 +283,16 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         return Unexpected<QString>(stored->has_value() ? QStringLiteral("the tenant stored in %1: %2").arg(databasePath, tenant.error())
                                                        : QStringLiteral("tenant %1: %2").arg(tenantPath, tenant.error()));
     if (stored->has_value())
-        qCInfo(lcAuth).noquote() << "tenant: the changes made through the Management API to" << tenantPath;
+        qCInfo(resource::lcAuth).noquote() << "tenant: the changes made through the Management API to" << tenantPath;
     // The demo users' passwords and the demo secret are public: never serve them beyond this machine by accident.
     if (tenant->hasDemoEntries() && !m_options.bindAddress.isLoopback() && !m_options.allowDemoTenant)
         return Unexpected<QString>(QStringLiteral("the tenant has demo users or secrets, whose passwords are public; bind to a loopback address, "
                                                   "use --config with your own tenant, or pass --allow-demo-tenant"));
-    m_consents = std::make_unique<authorization::ConsentStore>(m_database);
+    m_consents = std::make_unique<store::ConsentStore>(m_database);
     // A copy of the active key each time: the minter signs on other threads while a reload replaces the keys.
     m_minter = std::make_unique<authorization::TokenMinter>([this] { return m_signingKeys->activeKey(); });
-    m_userinfoVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_userinfoVerifier
+        = std::make_unique<resource::AccessTokenVerifier>(m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_userinfoVerifier->setRevocations(&m_revocations);
     m_verifier->setRevocations(&m_revocations);
     if (auto applied = applyTenant(*tenant); !applied)
@@ -301,7 +302,8 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
         m_database, &m_revocations);
     m_authorizationServer->registerRoutes(m_router);
 
-    m_managementVerifier = std::make_unique<AccessTokenVerifier>(m_issuerKeys, AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_managementVerifier
+        = std::make_unique<resource::AccessTokenVerifier>(m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
     m_managementVerifier->setRevocations(&m_revocations);
     m_management = std::make_unique<management::ManagementApi>(management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest},
                                                                m_authorizationServer.get(), m_tenantStore.get(), m_managementVerifier.get(),
@@ -329,12 +331,12 @@ http::Response OrganizerServer::readiness() const
     auto alive = m_database->execute(QStringLiteral("SELECT 1"), {}, QStringLiteral("readiness: the database does not answer"));
     if (!alive) {
         if (!m_databaseDown.exchange(true))
-            qCWarning(lcAuth).noquote() << alive.error();
+            qCWarning(resource::lcAuth).noquote() << alive.error();
         m_database->reviveIfLost();
         return answer(503, QStringLiteral("unavailable"), QStringLiteral("the database does not answer"));
     }
     if (m_databaseDown.exchange(false))
-        qCInfo(lcAuth).noquote() << "readiness: the database answers again";
+        qCInfo(resource::lcAuth).noquote() << "readiness: the database answers again";
     return answer(200, QStringLiteral("ready"), {});
 }
 
@@ -343,7 +345,8 @@ void OrganizerServer::shutDownGracefully(std::function<void()> done)
     if (m_draining.exchange(true))
         return;
     const int drainMs = m_readinessWatched.load() ? m_options.drainSeconds * 1000 : 0;
-    qCInfo(lcAuth).noquote() << QStringLiteral("stopping: /readyz answers 503 from now on; serving on for %1 s before closing connections").arg(drainMs / 1000);
+    qCInfo(resource::lcAuth).noquote()
+        << QStringLiteral("stopping: /readyz answers 503 from now on; serving on for %1 s before closing connections").arg(drainMs / 1000);
     QTimer::singleShot(drainMs, this, [this, done = std::move(done)] {
         m_http->stopAcceptingAndCloseAfterAnswers();
         const QDeadlineTimer deadline(qint64(m_options.shutdownTimeoutSeconds) * 1000);
@@ -356,7 +359,7 @@ void OrganizerServer::shutDownGracefully(std::function<void()> done)
             poll->stop();
             poll->deleteLater();
             if (open > 0)
-                qCWarning(lcAuth).noquote() << open << "connection(s) still open after --shutdown-timeout; exiting anyway";
+                qCWarning(resource::lcAuth).noquote() << open << "connection(s) still open after --shutdown-timeout; exiting anyway";
             done();
         });
         poll->start();
@@ -405,7 +408,8 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
     if (request.method == "OPTIONS") {
         const QByteArrayList allowed = m_router.allowedMethods(request);
         if (allowed.isEmpty()) {
-            respond(http::Response::json(404, oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200)))));
+            respond(http::Response::json(
+                404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200)))));
             return;
         }
         respond(m_cors.preflight(request, allowed));

@@ -78,21 +78,21 @@ private:
 
     ServerOptions m_options;
     std::shared_ptr<store::Database> m_database;
-    std::unique_ptr<RecordStore> m_store;
-    std::unique_ptr<StoredSigningKeys> m_signingKeys;
+    std::unique_ptr<store::RecordStore> m_store;
+    std::unique_ptr<store::StoredSigningKeys> m_signingKeys;
     QString m_signingKeysError; // the last reload's failure, logged once until it changes
-    IssuerKeys *m_issuerKeys = nullptr;
-    TokenRevocations m_revocations; // filled by the bundled authorization server, read by the APIs
-    std::unique_ptr<AccessTokenVerifier> m_verifier;
-    std::unique_ptr<ResourceServer> m_resourceServer;
-    std::unique_ptr<authorization::ConsentStore> m_consents;
+    resource::IssuerKeys *m_issuerKeys = nullptr;
+    resource::TokenRevocations m_revocations; // filled by the bundled authorization server, read by the APIs
+    std::unique_ptr<resource::AccessTokenVerifier> m_verifier;
+    std::unique_ptr<resource::ResourceServer> m_resourceServer;
+    std::unique_ptr<store::ConsentStore> m_consents;
     std::unique_ptr<authorization::TokenMinter> m_minter;
-    std::unique_ptr<AccessTokenVerifier> m_userinfoVerifier;
+    std::unique_ptr<resource::AccessTokenVerifier> m_userinfoVerifier;
     std::unique_ptr<authorization::AuthorizationServer> m_authorizationServer;
-    std::unique_ptr<management::TenantStore> m_tenantStore;
-    std::unique_ptr<AccessTokenVerifier> m_managementVerifier;
+    std::unique_ptr<store::TenantStore> m_tenantStore;
+    std::unique_ptr<resource::AccessTokenVerifier> m_managementVerifier;
     std::unique_ptr<management::ManagementApi> m_management;
-    CorsPolicy m_cors;
+    resource::CorsPolicy m_cors;
     http::Router m_router;
     std::unique_ptr<http::AccessLog> m_accessLog; // outlives m_http, which writes to it
     http::Server *m_http = nullptr;

@@ -141,7 +141,7 @@ void LoginSession::handleRedirect(const QUrl &url)
 
 void LoginSession::finishImplicit(const FormData &parameters, bool keysRefreshed)
 {
-    auto result = validateTokenResponse(parameters, m_expected, m_keys, true, true, jose::systemClock());
+    auto result = validateTokenResponse(parameters, m_expected, m_keys, true, true, systemClock());
     if (!result && result.error().unknownSigningKey && !keysRefreshed) {
         // The provider may have rotated its keys since we read them: read them once more.
         const quint64 generation = m_generation;
@@ -196,7 +196,7 @@ void LoginSession::redeemCode(const FormData &parameters)
             tokens.add(it.key(), it.value().isDouble() ? QString::number(it.value().toInteger()) : it.value().toString());
         // The state was checked on the redirect; the token response has none.
         tokens.add(QStringLiteral("state"), m_expected.state);
-        auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, jose::systemClock());
+        auto result = validateTokenResponse(tokens, m_expected, m_keys, true, false, systemClock());
         m_active = false;
         if (!result) {
             record(Lane::App, Lane::App, QStringLiteral("answer rejected: %1").arg(result.error().message), false, result.error().detail);

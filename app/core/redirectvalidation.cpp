@@ -67,14 +67,14 @@ std::optional<LoginError> checkAuthorizationResponse(const FormData &parameters,
     const QString state = param(parameters, "state");
     if (state.isEmpty())
         return LoginError{LoginError::Kind::MissingState, QStringLiteral("The login answer has no state; it was not started by this app."), {}, {}};
-    if (!jose::constantTimeEquals(state.toUtf8(), expected.state.toUtf8()))
+    if (!constantTimeEquals(state.toUtf8(), expected.state.toUtf8()))
         return LoginError{
             LoginError::Kind::StateMismatch, QStringLiteral("The login answer belongs to another login attempt (state mismatch); it was ignored."), {}, {}};
     return std::nullopt;
 }
 
 Expected<LoginResult, LoginError> validateTokenResponse(const FormData &parameters, const ExpectedLogin &expected, const jose::JwkSet &keys,
-                                                        bool expectAccessToken, bool requireAtHash, const jose::Clock &clock)
+                                                        bool expectAccessToken, bool requireAtHash, const Clock &clock)
 {
     if (auto failure = checkAuthorizationResponse(parameters, expected))
         return Unexpected<LoginError>(*failure);
@@ -98,7 +98,7 @@ Expected<LoginResult, LoginError> validateTokenResponse(const FormData &paramete
         return Unexpected<LoginError>(error);
     }
     const QString nonce = verified->claims.value(QLatin1String("nonce")).toString();
-    if (nonce.isEmpty() || !jose::constantTimeEquals(nonce.toUtf8(), expected.nonce.toUtf8()))
+    if (nonce.isEmpty() || !constantTimeEquals(nonce.toUtf8(), expected.nonce.toUtf8()))
         return reject(LoginError::Kind::NonceMismatch, QStringLiteral("The ID token's nonce does not match this login (a replayed token?)."));
 
     if (!result.accessToken.isEmpty()) {
@@ -109,7 +109,7 @@ Expected<LoginResult, LoginError> validateTokenResponse(const FormData &paramete
             // OpenID Connect Core §3.2.2.9: base64url of the left half of SHA-256 of the access token.
             const QByteArray digest = QCryptographicHash::hash(result.accessToken, QCryptographicHash::Sha256);
             const QByteArray computed = jose::base64UrlEncode(digest.left(digest.size() / 2));
-            if (!jose::constantTimeEquals(computed, atHash.toLatin1()))
+            if (!constantTimeEquals(computed, atHash.toLatin1()))
                 return reject(LoginError::Kind::AtHashMismatch, QStringLiteral("The access token does not belong to the ID token (at_hash mismatch)."));
         }
     }

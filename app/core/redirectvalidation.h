@@ -19,7 +19,7 @@ FormData redirectParameters(const QUrl &redirect);
 // iss, aud = client_id, exp) → nonce → at_hash. `requireAtHash`: an ID token issued with an access token
 // from /authorize must carry at_hash (OpenID Connect Core §3.2.2.9).
 Expected<LoginResult, LoginError> validateTokenResponse(const FormData &parameters, const ExpectedLogin &expected, const jose::JwkSet &keys,
-                                                        bool expectAccessToken, bool requireAtHash, const jose::Clock &clock);
+                                                        bool expectAccessToken, bool requireAtHash, const Clock &clock);
 
 // The first steps alone (error, state), for code responses before the code is redeemed.
 std::optional<LoginError> checkAuthorizationResponse(const FormData &parameters, const ExpectedLogin &expected);

@@ -11,15 +11,15 @@ using namespace endpoint;
 
 Q_LOGGING_CATEGORY(lcAuthorization, "organizer.server.authorization")
 
-AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
+AuthorizationServer::AuthorizationServer(Tenant tenant, TokenMinter *minter, store::ConsentStore *consents, resource::AccessTokenVerifier *userinfoVerifier,
                                          std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database,
-                                         server::TokenRevocations *revocations, jose::Clock clock)
+                                         resource::TokenRevocations *revocations, Clock clock)
     : m_tenant(std::make_shared<const Tenant>(std::move(tenant))), m_minter(minter), m_consents(consents), m_userinfoVerifier(userinfoVerifier),
       m_publishedKeys(std::move(publishedKeys)), m_clock(clock), m_throttle(database, QStringLiteral("account")),
       m_unknownNameThrottle(database, QStringLiteral("unknown-name"), 20), m_clientThrottle(database, QStringLiteral("client")),
       m_unknownClientThrottle(database, QStringLiteral("unknown-client"), 20), m_revocations(revocations), m_state(database, revocations, clock),
       m_refresh(
-          database, [this](const QList<server::TokenRevocations::Revoked> &tokens) { m_revocations->revokeAll(tokens, m_clock()); }, clock)
+          database, [this](const QList<resource::TokenRevocations::Revoked> &tokens) { m_revocations->revokeAll(tokens, m_clock()); }, clock)
 {
     m_sweeper.setInterval(30'000);
     QObject::connect(&m_sweeper, &QTimer::timeout, [this] { prune(); });
@@ -112,7 +112,7 @@ void AuthorizationServer::registerRoutes(http::Router &router)
             const QString name = r.pathParameters.value(QStringLiteral("name"));
             const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
             if (asset.isEmpty())
-                return http::Response::json(404, server::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
+                return http::Response::json(404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
             http::Response response;
             response.body = asset;
             response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");

@@ -39,9 +39,9 @@ public:
 
     // `revocations`: this process's list of access tokens withdrawn before their expiry (the APIs read
     // it); `database`: where the state and the list every instance follows are kept.
-    AuthorizationServer(Tenant tenant, TokenMinter *minter, ConsentStore *consents, server::AccessTokenVerifier *userinfoVerifier,
-                        std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database, server::TokenRevocations *revocations,
-                        jose::Clock clock = jose::systemClock());
+    AuthorizationServer(Tenant tenant, TokenMinter *minter, store::ConsentStore *consents, resource::AccessTokenVerifier *userinfoVerifier,
+                        std::function<QByteArray()> publishedKeys, std::shared_ptr<store::Database> database, resource::TokenRevocations *revocations,
+                        Clock clock = systemClock());
 
     void registerRoutes(http::Router &router);
     TenantSnapshot tenant() const
@@ -139,10 +139,10 @@ private:
     mutable QMutex m_tenantMutex; // guards the pointer only: a snapshot is never changed once published
     TenantSnapshot m_tenant;
     TokenMinter *m_minter;
-    ConsentStore *m_consents;
-    server::AccessTokenVerifier *m_userinfoVerifier;
+    store::ConsentStore *m_consents;
+    resource::AccessTokenVerifier *m_userinfoVerifier;
     std::function<QByteArray()> m_publishedKeys;
-    jose::Clock m_clock;
+    Clock m_clock;
     LoginThrottle m_throttle; // per account
     LoginThrottle m_unknownNameThrottle; // per address, names that do not exist
     LoginThrottle m_clientThrottle; // per client ID
@@ -158,7 +158,7 @@ private:
     std::atomic<int> m_signingQueued{0}; // before the pool: its tasks count down until it has waited for them
     QThreadPool m_signing; // RS256 for machine-to-machine tokens, beside the event loop
     QTimer m_sweeper; // expired transactions, sessions and codes go even when no request comes
-    server::TokenRevocations *m_revocations;
+    resource::TokenRevocations *m_revocations;
     AuthorizationState m_state;
     QByteArray m_formKey; // keys the logout confirmation's CSRF token to the session; shared by every instance
     RefreshTokens m_refresh;

@@ -76,7 +76,7 @@ std::optional<AuthorizeRequest> authorizeRequestFromJson(const QByteArray &json)
     return request;
 }
 
-AuthorizationState::AuthorizationState(std::shared_ptr<store::Database> database, server::TokenRevocations *revocations, jose::Clock clock)
+AuthorizationState::AuthorizationState(std::shared_ptr<store::Database> database, resource::TokenRevocations *revocations, Clock clock)
     : m_database(std::move(database)), m_revocations(revocations), m_clock(std::move(clock))
 {}
 
@@ -383,7 +383,7 @@ auto AuthorizationState::followRevocations() -> Result<int>
         return Unexpected<QString>(query.error());
     int fresh = 0;
     // A family revoked elsewhere arrives as thousands of rows at once: into the list under one lock.
-    QList<server::TokenRevocations::Revoked> revoked;
+    QList<resource::TokenRevocations::Revoked> revoked;
     while (query->next()) {
         const qint64 id = query->value(0).toLongLong();
         if (id > m_lastRevocation)

@@ -70,7 +70,7 @@ public:
     template <typename T>
     using Result = Expected<T, QString>;
 
-    AuthorizationState(std::shared_ptr<store::Database> database, server::TokenRevocations *revocations, jose::Clock clock);
+    AuthorizationState(std::shared_ptr<store::Database> database, resource::TokenRevocations *revocations, Clock clock);
 
     struct Budget
     {
@@ -122,8 +122,8 @@ public:
 
 private:
     std::shared_ptr<store::Database> m_database;
-    server::TokenRevocations *m_revocations;
-    jose::Clock m_clock;
+    resource::TokenRevocations *m_revocations;
+    Clock m_clock;
     qint64 m_lastRevocation = 0;
 };
 

@@ -111,7 +111,7 @@ inline QByteArray hashOf(const QByteArray &secret)
 
 inline http::Response tokenError(int status, const QString &error, const QString &description)
 {
-    http::Response response = server::oauthError(status, error, description);
+    http::Response response = oauth::oauthError(status, error, description);
     response.setHeader("pragma", "no-cache");
     return response;
 }

@@ -19,8 +19,6 @@ bool verifyPassword(const QString &password, const QString &encoded);
 // Whether `encoded` is a hash this code can verify (used to validate tenant files).
 bool isPasswordHash(const QString &encoded);
 
-using jose::constantTimeEquals;
-
 // Cryptographically random bytes, base64url-encoded (session ids, codes, CSRF tokens).
 QByteArray randomToken(int bytes = 32);
 

@@ -20,7 +20,7 @@ using store::Database;
 
 QString fingerprintOf(QByteArrayView token)
 {
-    return QString::fromLatin1(server::TokenRevocations::fingerprint(token).toHex());
+    return QString::fromLatin1(resource::TokenRevocations::fingerprint(token).toHex());
 }
 
 QByteArray randomText(int bytes)
@@ -52,7 +52,7 @@ std::optional<Described> readToken(QByteArrayView token, const QByteArray &key)
     if (macAt < 0)
         return std::nullopt;
     const QByteArray body = token.first(macAt).toByteArray();
-    if (!jose::constantTimeEquals(macOf(body, key), token.sliced(macAt + 1)))
+    if (!constantTimeEquals(macOf(body, key), token.sliced(macAt + 1)))
         return std::nullopt;
     const QList<QByteArray> parts = body.split('.');
     bool number = false;
@@ -229,7 +229,7 @@ void RefreshTokens::revokeFamily(const QByteArray &id)
     // access tokens, and one statement per token (each its own commit) held the server for seconds.
     const qint64 now = m_clock();
     const QString family = QString::fromLatin1(id);
-    QList<server::TokenRevocations::Revoked> withdrawn;
+    QList<resource::TokenRevocations::Revoked> withdrawn;
     auto revoked = m_database->transaction([&](QSqlDatabase &db) -> Expected<Done, QString> {
         withdrawn.clear();
         auto flip = Database::execute(db, QStringLiteral("UPDATE refresh_families SET revoked = 1 WHERE id = ? AND revoked = 0"), {family},

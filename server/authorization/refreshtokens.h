@@ -45,8 +45,8 @@ class RefreshTokens
 {
 public:
     // This process's side of a family revocation (the shared list is written with the family's row).
-    using RevokeAccessTokens = std::function<void(const QList<server::TokenRevocations::Revoked> &tokens)>;
-    RefreshTokens(std::shared_ptr<store::Database> database, RevokeAccessTokens revokeAccessTokens, jose::Clock clock)
+    using RevokeAccessTokens = std::function<void(const QList<resource::TokenRevocations::Revoked> &tokens)>;
+    RefreshTokens(std::shared_ptr<store::Database> database, RevokeAccessTokens revokeAccessTokens, Clock clock)
         : m_database(std::move(database)), m_revokeAccessTokens(std::move(revokeAccessTokens)), m_clock(std::move(clock))
     {}
 
@@ -110,7 +110,7 @@ private:
 
     std::shared_ptr<store::Database> m_database;
     RevokeAccessTokens m_revokeAccessTokens;
-    jose::Clock m_clock;
+    Clock m_clock;
     mutable QMutex m_keyMutex;
     mutable QByteArray m_key;
 };

@@ -51,7 +51,7 @@ http::Response AuthorizationServer::revokeFor(const Client &client, const FormDa
             const QString holder = verified->claims.value(QLatin1String("azp")).toString(verified->claims.value(QLatin1String("client_id")).toString());
             if (holder != client.clientId)
                 return tokenError(400, QStringLiteral("unauthorized_client"), QStringLiteral("the token was issued to another client"));
-            m_state.revokeAccessToken(server::TokenRevocations::fingerprint(token), verified->expiresAt);
+            m_state.revokeAccessToken(resource::TokenRevocations::fingerprint(token), verified->expiresAt);
             qCInfo(lcAuthorization).noquote() << "access token revoked by" << client.clientId;
         }
     }

@@ -290,7 +290,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Tenant &tenant,
     }
     TokenIssue issued = tokenResponse(tenant, api, stored.subject, client, stored.scopes, stored.request.nonce, stored.authTime, refresh ? &*refresh : nullptr);
     if (!issued.accessToken.isEmpty()) {
-        const QByteArray fingerprint = server::TokenRevocations::fingerprint(issued.accessToken);
+        const QByteArray fingerprint = resource::TokenRevocations::fingerprint(issued.accessToken);
         if (auto noted = m_state.noteCodeTokens(codeHash, refresh ? refresh->family : QByteArray(), fingerprint, issued.accessExpiresAt); !noted)
             qCWarning(lcAuthorization).noquote() << noted.error();
         if (refresh)
@@ -337,7 +337,7 @@ http::Response AuthorizationServer::refreshTokenGrant(const Tenant &tenant, cons
     const RefreshTokens::Issued next = rotated.value();
     TokenIssue issued = tokenResponse(tenant, tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
     if (!issued.accessToken.isEmpty())
-        m_refresh.noteAccessToken(next.family, server::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);
+        m_refresh.noteAccessToken(next.family, resource::TokenRevocations::fingerprint(issued.accessToken), issued.accessExpiresAt);
     return issued.response;
 }
 

@@ -13,9 +13,7 @@ class TokenMinter
 public:
     // `activeKey` returns a copy (cheap: the RSA key is shared and immutable): minting runs on any thread
     // while the keys may be reloaded.
-    TokenMinter(std::function<jose::SigningKey()> activeKey, jose::Clock clock = jose::systemClock())
-        : m_activeKey(std::move(activeKey)), m_clock(std::move(clock))
-    {}
+    TokenMinter(std::function<jose::SigningKey()> activeKey, Clock clock = systemClock()) : m_activeKey(std::move(activeKey)), m_clock(std::move(clock)) {}
 
     void setIssuer(const QString &issuer) { m_issuer = issuer; }
     QString issuer() const { return m_issuer; }
@@ -61,7 +59,7 @@ public:
 
 private:
     std::function<jose::SigningKey()> m_activeKey;
-    jose::Clock m_clock;
+    Clock m_clock;
     QString m_issuer;
 };
 

@@ -13,25 +13,26 @@ void AuthorizationServer::userinfo(const http::Request &request, http::Responder
 {
     // The same bearer guard as the APIs'; only the decision after it is /userinfo's own.
     const QString realm = m_minter->issuer();
-    server::BearerGuard(m_userinfoVerifier).authenticate(request, [this, realm, respond](const http::Request &, const server::BearerGuard::Outcome &outcome) {
-        if (!outcome) {
-            respond(server::BearerGuard::rfc6750Response(realm, outcome.error()));
-            return;
-        }
-        const TenantSnapshot tenant = this->tenant();
-        const User *user = tenant->userBySubject(outcome->subject());
-        if (!user || !outcome->hasScope(u"openid")) {
-            respond(server::bearerError(403,
-                                        {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
-                                         QStringLiteral("openid")}));
-            return;
-        }
-        QJsonObject claims = userClaims(*user, outcome->scopes());
-        claims.insert(QStringLiteral("sub"), user->subject());
-        http::Response response = http::Response::json(200, claims);
-        response.setHeader("cache-control", "no-store");
-        respond(response);
-    });
+    resource::BearerGuard(m_userinfoVerifier)
+        .authenticate(request, [this, realm, respond](const http::Request &, const resource::BearerGuard::Outcome &outcome) {
+            if (!outcome) {
+                respond(resource::BearerGuard::rfc6750Response(realm, outcome.error()));
+                return;
+            }
+            const TenantSnapshot tenant = this->tenant();
+            const User *user = tenant->userBySubject(outcome->subject());
+            if (!user || !outcome->hasScope(u"openid")) {
+                respond(oauth::bearerError(403,
+                                           {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
+                                            QStringLiteral("openid")}));
+                return;
+            }
+            QJsonObject claims = userClaims(*user, outcome->scopes());
+            claims.insert(QStringLiteral("sub"), user->subject());
+            http::Response response = http::Response::json(200, claims);
+            response.setHeader("cache-control", "no-store");
+            respond(response);
+        });
 }
 
 } // namespace organizer::authorization

@@ -34,7 +34,7 @@ bool VerifiedSecrets::matches(const QString &clientId, const QString &secretHash
         verified = m_verified.value(clientId);
     }
     // The HMAC outside the lock: concurrent checks of one client do not wait for one another.
-    return !verified.isEmpty() && jose::constantTimeEquals(verified, keyed(clientId, secretHash, secret));
+    return !verified.isEmpty() && constantTimeEquals(verified, keyed(clientId, secretHash, secret));
 }
 
 void VerifiedSecrets::remember(const QString &clientId, const QString &secretHash, const QString &secret)

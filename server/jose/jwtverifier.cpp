@@ -33,11 +33,6 @@ Result<std::optional<qint64>> numericDate(const QJsonObject &claims, const char 
 
 } // namespace
 
-Clock systemClock()
-{
-    return [] { return QDateTime::currentSecsSinceEpoch(); };
-}
-
 QStringList VerifiedJwt::scopes() const
 {
     return claims.value(QLatin1String("scope")).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "clock.h"
 #include "jwk.h"
 #include "jws.h"
 
@@ -9,10 +10,6 @@
 #include <functional>
 
 namespace organizer::jose {
-
-// Seconds since the Unix epoch; injected so expiry tests are deterministic.
-using Clock = std::function<qint64()>;
-Clock systemClock();
 
 struct JwtPolicy
 {

@@ -6,8 +6,8 @@ namespace organizer::management {
 
 Q_LOGGING_CATEGORY(lcManagement, "organizer.server.management")
 
-ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, TenantStore *store, server::AccessTokenVerifier *verifier,
-                             TenantChanged changed)
+ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, store::TenantStore *store,
+                             resource::AccessTokenVerifier *verifier, TenantChanged changed)
     : m_settings(std::move(settings)), m_authorization(authorization), m_store(store), m_verifier(verifier), m_guard(verifier), m_changed(std::move(changed))
 {}
 
@@ -49,42 +49,44 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
     router.add(
         method, pattern,
         [this, scope, selfScope, operation](const http::Request &request, http::Responder respond) {
-            m_guard.authenticate(request, [this, scope, selfScope, operation, respond](const http::Request &call, const server::BearerGuard::Outcome &outcome) {
-                if (!outcome) {
-                    const server::BearerRejection &rejection = outcome.error();
-                    http::Response response = rejection.error.isEmpty()
-                        ? managementError(401, QStringLiteral("Missing authentication"), {})
-                        : managementError(
-                            rejection.status, rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
-                            rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token") : QStringLiteral("invalid_request"));
-                    response.setHeader("www-authenticate",
-                                       server::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
-                    respond(response);
-                    return;
-                }
-                const bool onSelf = !selfScope.isEmpty() && outcome->hasScope(selfScope)
-                    && call.pathParameters.value(QStringLiteral("id")) == outcome->subject() && !outcome->subject().endsWith(QLatin1String("@clients"));
-                if (!outcome->hasScope(scope) && !onSelf) {
-                    qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
-                    const QString expected
-                        = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
-                    respond(
-                        managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), QStringLiteral("insufficient_scope")));
-                    return;
-                }
-                http::Response response;
-                {
-                    QMutexLocker lock(&m_calls);
-                    if (auto current = followStore(); !current) {
-                        qCCritical(lcManagement).noquote() << current.error();
-                        response = managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"),
-                                                   QStringLiteral("temporarily_unavailable"));
-                    } else {
-                        response = (this->*operation)(call);
+            m_guard.authenticate(
+                request, [this, scope, selfScope, operation, respond](const http::Request &call, const resource::BearerGuard::Outcome &outcome) {
+                    if (!outcome) {
+                        const resource::BearerRejection &rejection = outcome.error();
+                        http::Response response = rejection.error.isEmpty()
+                            ? managementError(401, QStringLiteral("Missing authentication"), {})
+                            : managementError(rejection.status,
+                                              rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
+                                              rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token")
+                                                                                                : QStringLiteral("invalid_request"));
+                        response.setHeader("www-authenticate",
+                                           oauth::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
+                        respond(response);
+                        return;
                     }
-                }
-                respond(std::move(response));
-            });
+                    const bool onSelf = !selfScope.isEmpty() && outcome->hasScope(selfScope)
+                        && call.pathParameters.value(QStringLiteral("id")) == outcome->subject() && !outcome->subject().endsWith(QLatin1String("@clients"));
+                    if (!outcome->hasScope(scope) && !onSelf) {
+                        qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
+                        const QString expected
+                            = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
+                        respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected),
+                                                QStringLiteral("insufficient_scope")));
+                        return;
+                    }
+                    http::Response response;
+                    {
+                        QMutexLocker lock(&m_calls);
+                        if (auto current = followStore(); !current) {
+                            qCCritical(lcManagement).noquote() << current.error();
+                            response = managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"),
+                                                       QStringLiteral("temporarily_unavailable"));
+                        } else {
+                            response = (this->*operation)(call);
+                        }
+                    }
+                    respond(std::move(response));
+                });
         },
         http::Router::Affinity::AnyThread);
 }

@@ -33,7 +33,7 @@ public:
     // undoes the change.
     using TenantChanged = std::function<Expected<Done, QString>(const authorization::Tenant &)>;
 
-    ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, TenantStore *store, server::AccessTokenVerifier *verifier,
+    ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, store::TenantStore *store, resource::AccessTokenVerifier *verifier,
                   TenantChanged changed);
 
     void registerRoutes(http::Router &router);
@@ -103,9 +103,9 @@ private:
 
     Settings m_settings;
     authorization::AuthorizationServer *m_authorization;
-    TenantStore *m_store;
-    server::AccessTokenVerifier *m_verifier;
-    server::BearerGuard m_guard;
+    store::TenantStore *m_store;
+    resource::AccessTokenVerifier *m_verifier;
+    resource::BearerGuard m_guard;
     TenantChanged m_changed;
     QMutex m_calls; // one call (or catch-up) at a time: read, check, store and apply the tenant as a whole
     authorization::AuthorizationServer::TenantSnapshot m_tenant; // what tenant() reads; refreshed under m_calls

@@ -11,13 +11,13 @@ namespace organizer::test {
 jose::SigningKey activeSigningKey(const QString &dataDir, const std::optional<store::DatabaseLocation> &database, const QString &secretsFile)
 {
     const store::DatabaseLocation location = database.value_or(store::DatabaseLocation::sqlite(QDir(dataDir).filePath(QStringLiteral("organizer.sqlite"))));
-    auto kek = server::keyEncryptionKeyFor(secretsFile, dataDir, location);
+    auto kek = store::keyEncryptionKeyFor(secretsFile, dataDir, location);
     if (!kek)
         qFatal("%s", qPrintable(kek.error()));
     auto opened = store::Database::open(location);
     if (!opened)
         qFatal("%s", qPrintable(opened.error()));
-    auto keys = server::StoredSigningKeys::open(opened.value(), kek.value(), QString());
+    auto keys = store::StoredSigningKeys::open(opened.value(), kek.value(), QString());
     if (!keys)
         qFatal("%s", qPrintable(keys.error()));
     return (*keys)->activeKey();

@@ -164,7 +164,7 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
                                 QStringLiteral("notes"),
                                 seed});
 
-    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), service.apis);
+    auto store = store::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), service.apis);
     ASSERT_TRUE(store) << store.error().toStdString();
     const auto seeded = (*store)->list(service.apis.last());
     ASSERT_TRUE(seeded);
@@ -172,9 +172,9 @@ TEST(Catalogue, AddingAnApiIsOneEntryPlusSeedData)
     EXPECT_EQ(seeded->at(0).toObject().value(QLatin1String("title")).toString(), QStringLiteral("Buy milk")) << "sorted by title";
 
     const jose::SigningKey key{QStringLiteral("k1"), jose::RsaKey::generate(2048).value(), 0};
-    server::LocalIssuerKeys keys(QStringLiteral("http://127.0.0.1:3001/"), jose::JwkSet({jose::Jwk::forSigningKey(key.key, key.kid)}));
-    server::AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 30, 100});
-    server::ResourceServer resourceServer({QStringLiteral("organize"), {}, {}}, &verifier, store->get());
+    resource::LocalIssuerKeys keys(QStringLiteral("http://127.0.0.1:3001/"), jose::JwkSet({jose::Jwk::forSigningKey(key.key, key.kid)}));
+    resource::AccessTokenVerifier verifier(&keys, {QStringLiteral("organize"), 30, 100});
+    resource::ResourceServer resourceServer({QStringLiteral("organize"), {}, {}}, &verifier, store->get());
     ASSERT_TRUE(resourceServer.publish(service.apis, std::nullopt));
     http::Router router;
     resourceServer.registerRoutes(router, organizerService().apis);
@@ -223,7 +223,7 @@ TEST(RecordStore, AnApiDeclaredAgainWithMoreFieldsKeepsItsRecords)
 {
     QTemporaryDir dir;
     auto first = declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title","required":true}]})"), QStringLiteral("a")).value();
-    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {first});
+    auto store = store::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {first});
     ASSERT_TRUE(store);
     ASSERT_TRUE((*store)->create(first, QJsonObject{{QStringLiteral("title"), QStringLiteral("kept")}}));
     auto second = declaredApiFromJson(parse(R"({"name":"samples","fields":[{"name":"title","required":true},{"name":"taken","type":"datetime"}]})"),
@@ -327,7 +327,7 @@ TEST(RecordStore, FieldsNamedLikeSqlKeywordsAreStoredAndSorted)
         = declaredApiFromJson(parse(R"({"name":"select","fields":[{"name":"order","required":true},{"name":"group"},{"name":"from","type":"datetime"}]})"),
                               QStringLiteral("a"))
               .value();
-    auto store = server::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {spec});
+    auto store = store::RecordStore::open(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite"))), {spec});
     ASSERT_TRUE(store) << store.error().toStdString();
     ASSERT_TRUE((*store)->create(spec, QJsonObject{{QStringLiteral("order"), QStringLiteral("b")}, {QStringLiteral("group"), QStringLiteral("g")}}));
     auto created

@@ -67,17 +67,17 @@ public:
         auto opened = Database::open(location);
         EXPECT_TRUE(opened) << (opened ? std::string() : opened.error().toStdString());
         database = opened.value();
-        auto store = server::RecordStore::open(database, catalogue::organizerService().apis);
+        auto store = store::RecordStore::open(database, catalogue::organizerService().apis);
         EXPECT_TRUE(store) << (store ? std::string() : store.error().toStdString());
         records = std::move(store).value();
-        contacts = std::make_unique<server::CollectionApi>(contactsSpec(), records.get());
+        contacts = std::make_unique<resource::CollectionApi>(contactsSpec(), records.get());
     }
 
     // LISTENs (on this thread) and answers revision() from memory from now on.
     void listen()
     {
         auto listening = database->listen(&m_context, [this](const QString &what) {
-            if (what == server::RecordStore::writeAnnouncement()) {
+            if (what == store::RecordStore::writeAnnouncement()) {
                 records->writesAnnounced();
                 ++announcementsHeard;
             }
@@ -118,8 +118,8 @@ public:
     }
 
     std::shared_ptr<Database> database;
-    std::unique_ptr<server::RecordStore> records;
-    std::unique_ptr<server::CollectionApi> contacts;
+    std::unique_ptr<store::RecordStore> records;
+    std::unique_ptr<resource::CollectionApi> contacts;
     int announcementsHeard = 0;
 
 private:

@@ -22,7 +22,9 @@
 #include <vector>
 
 using namespace organizer;
-using namespace organizer::server;
+using namespace organizer::resource;
+using namespace organizer::store;
+using namespace organizer::oauth;
 using namespace organizer::catalogue;
 
 namespace {

@@ -32,11 +32,11 @@
 
 using namespace organizer;
 using namespace std::chrono_literals;
-using organizer::server::KeyEncryptionKeyFile;
-using organizer::server::StoredSigningKeys;
 using organizer::store::Database;
 using organizer::store::DatabaseLocation;
 using organizer::store::Engine;
+using organizer::store::KeyEncryptionKeyFile;
+using organizer::store::StoredSigningKeys;
 
 namespace organizer::store {
 // Test names say the engine already; print the same instead of raw bytes.
@@ -244,14 +244,14 @@ TEST_P(SigningKeys, ATokenWithANewKidMakesTheOtherInstanceReadTheKeysAtOnce)
     auto b = openKeys(m_location, kek);
     ASSERT_TRUE(a && b);
     const QString issuer = QStringLiteral("https://login.example/");
-    server::LocalIssuerKeys issuerKeys(issuer, b->publicKeys());
+    resource::LocalIssuerKeys issuerKeys(issuer, b->publicKeys());
     issuerKeys.setReload(
         [&] {
             if (auto changed = b->reloadIfChanged(); changed && *changed)
                 issuerKeys.setKeys(b->publicKeys());
         },
         60'000);
-    server::AccessTokenVerifier verifier(&issuerKeys, {QStringLiteral("organize"), 30, 100});
+    resource::AccessTokenVerifier verifier(&issuerKeys, {QStringLiteral("organize"), 30, 100});
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     auto tokenSignedBy = [&](const jose::SigningKey &key, const QString &kid) {
         const QJsonObject claims{{QStringLiteral("iss"), issuer}, {QStringLiteral("aud"), QStringLiteral("organize")}, {QStringLiteral("exp"), now + 600}};

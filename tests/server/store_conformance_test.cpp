@@ -87,7 +87,7 @@ protected:
 
     QTemporaryDir m_dir;
     DatabaseLocation m_location;
-    jose::Clock m_clock = [] { return QDateTime::currentSecsSinceEpoch(); };
+    Clock m_clock = [] { return QDateTime::currentSecsSinceEpoch(); };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -144,9 +144,9 @@ TEST_P(StoreConformance, AFailingMigrationLeavesNothingHalfDoneAndSaysWhich)
 
 TEST_P(StoreConformance, RecordsAreSeededOnceAndListedInTheSameOrder)
 {
-    auto first = server::RecordStore::open(instance(), catalogue::organizerService().apis);
+    auto first = store::RecordStore::open(instance(), catalogue::organizerService().apis);
     ASSERT_TRUE(first) << first.error().toStdString();
-    auto second = server::RecordStore::open(instance(), catalogue::organizerService().apis);
+    auto second = store::RecordStore::open(instance(), catalogue::organizerService().apis);
     ASSERT_TRUE(second) << second.error().toStdString();
     const QJsonArray seeded = (*first)->list(contacts()).value();
     EXPECT_EQ(seeded.size(), 6) << "seeded by the first instance only";
@@ -179,8 +179,8 @@ TEST_P(StoreConformance, RecordsAreSeededOnceAndListedInTheSameOrder)
 
 TEST_P(StoreConformance, AWriteOnOneInstanceMovesTheOthersRevisionAndIsReadThere)
 {
-    auto first = server::RecordStore::open(instance(), catalogue::organizerService().apis).value();
-    auto second = server::RecordStore::open(instance(), catalogue::organizerService().apis).value();
+    auto first = store::RecordStore::open(instance(), catalogue::organizerService().apis).value();
+    auto second = store::RecordStore::open(instance(), catalogue::organizerService().apis).value();
     const auto before = second->revision();
     ASSERT_TRUE(before.has_value());
     EXPECT_EQ(second->revision(), before) << "no write, no change: a cached list may be reused";
@@ -210,11 +210,11 @@ TEST_P(StoreConformance, AWriteOnOneInstanceMovesTheOthersRevisionAndIsReadThere
 
 TEST_P(StoreConformance, ConcurrentWritersOnTwoInstancesLoseNothing)
 {
-    server::RecordStore::open(instance(), catalogue::organizerService().apis).value(); // tables and seed
+    store::RecordStore::open(instance(), catalogue::organizerService().apis).value(); // tables and seed
     std::mutex mutex;
     QList<qint64> ids;
     raceInstances(2, [&](int i, const std::shared_ptr<Database> &database) {
-        auto store = server::RecordStore::open(database, catalogue::organizerService().apis);
+        auto store = store::RecordStore::open(database, catalogue::organizerService().apis);
         ASSERT_TRUE(store) << store.error().toStdString();
         for (int n = 0; n < 40; ++n) {
             auto created = (*store)->create(contacts(),
@@ -226,7 +226,7 @@ TEST_P(StoreConformance, ConcurrentWritersOnTwoInstancesLoseNothing)
         }
     });
     EXPECT_EQ(QSet<qint64>(ids.begin(), ids.end()).size(), 80) << "every id distinct";
-    auto reader = server::RecordStore::open(instance(), catalogue::organizerService().apis).value();
+    auto reader = store::RecordStore::open(instance(), catalogue::organizerService().apis).value();
     EXPECT_EQ(reader->list(contacts()).value().size(), 6 + 80);
 }
 
@@ -239,11 +239,11 @@ TEST_P(StoreConformance, ADeclaredApiGainsItsTableAndLaterColumnsOnAnyInstance)
     notes.table = QStringLiteral("notes");
     notes.fields = {{QStringLiteral("order"), catalogue::RecordField::Type::Text, true}};
     notes.sortField = QStringLiteral("order");
-    auto first = server::RecordStore::open(instance(), {notes}).value();
+    auto first = store::RecordStore::open(instance(), {notes}).value();
     ASSERT_TRUE(first->create(notes, {{QStringLiteral("order"), QStringLiteral("b")}}));
     catalogue::ApiSpec wider = notes;
     wider.fields.append({QStringLiteral("group"), catalogue::RecordField::Type::Text, false});
-    auto second = server::RecordStore::open(instance(), {wider});
+    auto second = store::RecordStore::open(instance(), {wider});
     ASSERT_TRUE(second) << second.error().toStdString();
     ASSERT_TRUE((*second)->create(wider, {{QStringLiteral("order"), QStringLiteral("a")}, {QStringLiteral("group"), QStringLiteral("g")}}));
     const QJsonArray listed = (*second)->list(wider).value();
@@ -271,7 +271,7 @@ TEST_P(StoreConformance, AFieldDroppedOrMadeOptionalNoLongerFailsCreatesAndRetur
     using Type = catalogue::RecordField::Type;
     const catalogue::ApiSpec before
         = visitsApi({{QStringLiteral("title"), Type::Text, true}, {QStringLiteral("at"), Type::DateTime, true}, {QStringLiteral("place"), Type::Text, true}});
-    auto first = server::RecordStore::open(instance(), {before}).value();
+    auto first = store::RecordStore::open(instance(), {before}).value();
     ASSERT_TRUE(first->create(before,
                               {{QStringLiteral("title"), QStringLiteral("kept")},
                                {QStringLiteral("at"), QStringLiteral("2026-03-01T09:00:00Z")},
@@ -279,14 +279,14 @@ TEST_P(StoreConformance, AFieldDroppedOrMadeOptionalNoLongerFailsCreatesAndRetur
 
     // "title" and "at" are dropped, "place" stops being required: creates without them must work.
     const catalogue::ApiSpec after = visitsApi({{QStringLiteral("place"), Type::Text, false}, {QStringLiteral("note"), Type::Text, false}});
-    auto second = server::RecordStore::open(instance(), {after});
+    auto second = store::RecordStore::open(instance(), {after});
     ASSERT_TRUE(second) << second.error().toStdString();
     auto created = (*second)->create(after, {{QStringLiteral("note"), QStringLiteral("no place, no title")}});
     ASSERT_TRUE(created) << created.error().toStdString();
     ASSERT_TRUE((*second)->create(after, {{QStringLiteral("place"), QStringLiteral("Bergen")}}));
 
     // The dropped fields come back: the values stored before are there again.
-    auto third = server::RecordStore::open(instance(), {before});
+    auto third = store::RecordStore::open(instance(), {before});
     ASSERT_TRUE(third) << third.error().toStdString();
     const auto kept = (*third)->get(before, 1).value();
     ASSERT_TRUE(kept.has_value());
@@ -313,14 +313,14 @@ TEST_P(StoreConformance, NotNullColumnsOfAnEarlierServerAreRelaxedOnceKeepingRec
     ASSERT_TRUE(make.exec(QStringLiteral("DELETE FROM api_visits WHERE \"title\" = 'second'")));
 
     const catalogue::ApiSpec after = visitsApi({{QStringLiteral("place"), Type::Text, false}});
-    auto store = server::RecordStore::open(instance(), {after});
+    auto store = store::RecordStore::open(instance(), {after});
     ASSERT_TRUE(store) << store.error().toStdString();
     auto created = (*store)->create(after, {{QStringLiteral("place"), QStringLiteral("Oslo")}});
     ASSERT_TRUE(created) << created.error().toStdString();
     EXPECT_EQ(created->value(QLatin1String("id")).toInteger(), 3) << "a deleted record's id is not handed out again";
 
     const catalogue::ApiSpec before = visitsApi({{QStringLiteral("title"), Type::Text, true}, {QStringLiteral("at"), Type::DateTime, true}});
-    auto again = server::RecordStore::open(instance(), {before});
+    auto again = store::RecordStore::open(instance(), {before});
     ASSERT_TRUE(again) << again.error().toStdString();
     const auto first = (*again)->get(before, 1).value();
     ASSERT_TRUE(first.has_value());
@@ -333,7 +333,7 @@ TEST_P(StoreConformance, AFieldWhoseTypeChangesKeepsItsValuesReadableInTheNewTyp
     using Type = catalogue::RecordField::Type;
     const catalogue::ApiSpec before
         = visitsApi({{QStringLiteral("title"), Type::Text, true}, {QStringLiteral("length"), Type::Minutes, false}, {QStringLiteral("at"), Type::Text, false}});
-    auto first = server::RecordStore::open(instance(), {before}).value();
+    auto first = store::RecordStore::open(instance(), {before}).value();
     const qint64 timed = first
                              ->create(before,
                                       {{QStringLiteral("title"), QStringLiteral("timed")},
@@ -351,7 +351,7 @@ TEST_P(StoreConformance, AFieldWhoseTypeChangesKeepsItsValuesReadableInTheNewTyp
     // where it is one): every value reads back, and the new types can be written.
     const catalogue::ApiSpec retyped = visitsApi(
         {{QStringLiteral("title"), Type::Text, true}, {QStringLiteral("length"), Type::Text, false}, {QStringLiteral("at"), Type::DateTime, false}});
-    auto second = server::RecordStore::open(instance(), {retyped});
+    auto second = store::RecordStore::open(instance(), {retyped});
     ASSERT_TRUE(second) << second.error().toStdString();
     const QJsonObject timedAfter = (*second)->get(retyped, timed).value().value();
     EXPECT_EQ(timedAfter.value(QLatin1String("length")), QJsonValue(QStringLiteral("30")));
@@ -368,7 +368,7 @@ TEST_P(StoreConformance, AFieldWhoseTypeChangesKeepsItsValuesReadableInTheNewTyp
     // Text becomes minutes (the way back in, e.g. an API declared again): whole numbers convert, and
     // nothing reads back as a number it never was.
     const catalogue::ApiSpec counted = visitsApi({{QStringLiteral("title"), Type::Minutes, false}, {QStringLiteral("length"), Type::Minutes, false}});
-    auto third = server::RecordStore::open(instance(), {counted});
+    auto third = store::RecordStore::open(instance(), {counted});
     ASSERT_TRUE(third) << third.error().toStdString();
     EXPECT_EQ((*third)->get(counted, timed).value().value().value(QLatin1String("length")), QJsonValue(30));
     EXPECT_FALSE((*third)->get(counted, timed).value().value().contains(QLatin1String("title"))) << "\"timed\" is not a number of minutes";
@@ -399,9 +399,9 @@ TEST_P(StoreConformance, AFieldWhoseTypeChangesKeepsItsValuesReadableInTheNewTyp
 
 TEST_P(StoreConformance, TenantChangesAreComparedAndSetSoNeitherInstanceLosesOne)
 {
-    management::TenantStore first(instance());
-    management::TenantStore second(instance());
-    const QByteArray digest = management::TenantStore::digestOf("tenant file");
+    store::TenantStore first(instance());
+    store::TenantStore second(instance());
+    const QByteArray digest = store::TenantStore::digestOf("tenant file");
     EXPECT_EQ(second.revision(digest).value(), 0);
     auto saved = first.save(digest, "{\"v\":1}", 0);
     ASSERT_TRUE(saved && saved->has_value());
@@ -417,13 +417,13 @@ TEST_P(StoreConformance, TenantChangesAreComparedAndSetSoNeitherInstanceLosesOne
     ASSERT_TRUE(loaded && loaded->has_value());
     EXPECT_EQ((*loaded)->document, QByteArray("{\"v\":2}"));
     EXPECT_EQ((*loaded)->revision, 2);
-    EXPECT_FALSE(first.load(management::TenantStore::digestOf("another file")).value().has_value());
+    EXPECT_FALSE(first.load(store::TenantStore::digestOf("another file")).value().has_value());
 }
 
 TEST_P(StoreConformance, AConsentGivenOnOneInstanceIsRememberedOnTheOther)
 {
-    authorization::ConsentStore first(instance());
-    authorization::ConsentStore second(instance());
+    store::ConsentStore first(instance());
+    store::ConsentStore second(instance());
     const QString subject = QStringLiteral("auth0|alice");
     EXPECT_FALSE(second.covers(subject, QStringLiteral("app"), QStringLiteral("organize"), {}));
     ASSERT_TRUE(first.remember(subject, QStringLiteral("app"), QStringLiteral("organize"), {QStringLiteral("read:contacts")}));
@@ -464,7 +464,7 @@ authorization::Transaction sampleTransaction(qint64 now, const QString &address)
 
 TEST_P(StoreConformance, ALoginStartedOnOneInstanceContinuesOnTheOtherAndEndsOnce)
 {
-    server::TokenRevocations revocations;
+    resource::TokenRevocations revocations;
     authorization::AuthorizationState first(instance(), &revocations, m_clock);
     authorization::AuthorizationState second(instance(), &revocations, m_clock);
     const qint64 now = m_clock();
@@ -515,7 +515,7 @@ TEST_P(StoreConformance, ALoginStartedOnOneInstanceContinuesOnTheOtherAndEndsOnc
 
 TEST_P(StoreConformance, PendingLoginsMakeRoomFromTheHeaviestSenderAndCountWithoutAScan)
 {
-    server::TokenRevocations revocations;
+    resource::TokenRevocations revocations;
     authorization::AuthorizationState first(instance(), &revocations, m_clock);
     authorization::AuthorizationState second(instance(), &revocations, m_clock);
     const qint64 now = m_clock();
@@ -571,7 +571,7 @@ TEST_P(StoreConformance, PendingLoginsMakeRoomFromTheHeaviestSenderAndCountWitho
 
 TEST_P(StoreConformance, SessionsAreSharedAndEndEverywhere)
 {
-    server::TokenRevocations revocations;
+    resource::TokenRevocations revocations;
     authorization::AuthorizationState first(instance(), &revocations, m_clock);
     authorization::AuthorizationState second(instance(), &revocations, m_clock);
     const qint64 now = m_clock();
@@ -589,7 +589,7 @@ TEST_P(StoreConformance, SessionsAreSharedAndEndEverywhere)
 
 TEST_P(StoreConformance, ACodeRacedByEightInstancesIsRedeemedExactlyOnce)
 {
-    server::TokenRevocations revocations;
+    resource::TokenRevocations revocations;
     authorization::AuthorizationState first(instance(), &revocations, m_clock);
     authorization::Code code;
     code.request = sampleTransaction(m_clock(), QStringLiteral("192.0.2.1")).request;
@@ -618,7 +618,7 @@ TEST_P(StoreConformance, ACodeRacedByEightInstancesIsRedeemedExactlyOnce)
     EXPECT_EQ(again.load(), 7);
 
     // What the redemption bought is noted, so a later presentation can withdraw it.
-    const QByteArray fingerprint = server::TokenRevocations::fingerprint("access-token");
+    const QByteArray fingerprint = resource::TokenRevocations::fingerprint("access-token");
     ASSERT_TRUE(first.noteCodeTokens("code-hash", "family-1", fingerprint, m_clock() + 600));
     auto later = first.redeemCode("code-hash");
     ASSERT_TRUE(later);
@@ -641,7 +641,7 @@ class RevokedAccessTokens
 public:
     authorization::RefreshTokens::RevokeAccessTokens sink()
     {
-        return [this](const QList<server::TokenRevocations::Revoked> &tokens) {
+        return [this](const QList<resource::TokenRevocations::Revoked> &tokens) {
             std::lock_guard lock(m_mutex);
             for (const auto &token : tokens)
                 m_fingerprints.append(token.fingerprint);
@@ -678,7 +678,7 @@ TEST_P(StoreConformance, ARefreshRotationRacedOnTwoInstancesCannotForkTheFamily)
     ASSERT_TRUE(usable);
     EXPECT_EQ(usable->scopes, grant.scopes);
     EXPECT_FALSE(first.use(started->token, QStringLiteral("other-app"))) << "a token works for its own client only";
-    const QByteArray issuedAccess = server::TokenRevocations::fingerprint("access-1");
+    const QByteArray issuedAccess = resource::TokenRevocations::fingerprint("access-1");
     first.noteAccessToken(started->family, issuedAccess, m_clock() + 600);
 
     std::atomic<int> rotated{0};
@@ -731,7 +731,7 @@ TEST_P(StoreConformance, ARetiredRefreshTokenPresentedOnAnotherInstanceRevokesTh
 TEST_P(StoreConformance, RevokingAFamilyTakesAsManyStatementsForTwoThousandAccessTokensAsForOne)
 {
     const std::shared_ptr<Database> database = instance();
-    server::TokenRevocations list;
+    resource::TokenRevocations list;
     authorization::RefreshTokens tokens(
         database, [&](const auto &revoked) { list.revokeAll(revoked, m_clock()); }, m_clock);
     const authorization::RefreshGrant grant{
@@ -746,7 +746,7 @@ TEST_P(StoreConformance, RevokingAFamilyTakesAsManyStatementsForTwoThousandAcces
         // Noted in one transaction only to keep the test quick: noteAccessToken runs on this thread's connection.
         EXPECT_TRUE(database->transaction([&](QSqlDatabase &) -> Expected<Done, QString> {
             for (int i = 0; i < count; ++i)
-                tokens.noteAccessToken(family, server::TokenRevocations::fingerprint(accessToken(count, i)), m_clock() + 600);
+                tokens.noteAccessToken(family, resource::TokenRevocations::fingerprint(accessToken(count, i)), m_clock() + 600);
             return Done{};
         }));
         const qint64 before = Database::statementsExecuted();
@@ -762,7 +762,7 @@ TEST_P(StoreConformance, RevokingAFamilyTakesAsManyStatementsForTwoThousandAcces
     EXPECT_EQ(list.size(), 2001);
     // Every instance follows the shared list; revoking the family again withdraws nothing twice.
     tokens.revokeFamily(family);
-    server::TokenRevocations otherList;
+    resource::TokenRevocations otherList;
     authorization::AuthorizationState other(instance(), &otherList, m_clock);
     EXPECT_EQ(other.followRevocations().value(), 2001);
     EXPECT_TRUE(otherList.isRevoked(accessToken(2000, 1999), m_clock()));
@@ -774,7 +774,7 @@ TEST_P(StoreConformance, ARefreshLoopLeavesOnlyItsUnexpiredAccessTokensBehind)
 {
     const std::shared_ptr<Database> database = instance();
     qint64 now = m_clock();
-    const jose::Clock clock = [&now] { return now; };
+    const Clock clock = [&now] { return now; };
     RevokedAccessTokens revoked;
     authorization::RefreshTokens tokens(database, revoked.sink(), clock);
     auto rows = [&](const QString &table) {
@@ -792,7 +792,7 @@ TEST_P(StoreConformance, ARefreshLoopLeavesOnlyItsUnexpiredAccessTokensBehind)
         auto next = tokens.rotate(current);
         ASSERT_TRUE(next) << next.error().reason.toStdString();
         current = next->token;
-        accessTokens.append(server::TokenRevocations::fingerprint(QByteArray::number(rotation)));
+        accessTokens.append(resource::TokenRevocations::fingerprint(QByteArray::number(rotation)));
         // Each rotation's access token lives 60 s.
         tokens.noteAccessToken(next->family, accessTokens.last(), now + 60);
         if (rotation == 25)
@@ -836,7 +836,7 @@ TEST_P(StoreConformance, ARefreshFamilyFromBeforeGenerationsIsStillRecognised)
     const std::shared_ptr<Database> database = instance();
     RevokedAccessTokens revoked;
     authorization::RefreshTokens tokens(database, revoked.sink(), m_clock);
-    const auto hexFingerprint = [](const QByteArray &token) { return QString::fromLatin1(server::TokenRevocations::fingerprint(token).toHex()); };
+    const auto hexFingerprint = [](const QByteArray &token) { return QString::fromLatin1(resource::TokenRevocations::fingerprint(token).toHex()); };
     const QByteArray retired = "legacyRetiredTokenAAAAAAAAAAAAAAAAAAAAAAAAAA";
     const QByteArray current = "legacyCurrentTokenAAAAAAAAAAAAAAAAAAAAAAAAAA";
     ASSERT_TRUE(database->execute(QStringLiteral("INSERT INTO refresh_families (id, client_id, subject, audience, scopes, absolute_seconds, "
@@ -882,13 +882,13 @@ TEST_P(StoreConformance, FailedLoginsCountedOnEveryInstanceAddUp)
 
 TEST_P(StoreConformance, ARevocationOnOneInstanceReachesTheOthersList)
 {
-    server::TokenRevocations firstList;
-    server::TokenRevocations secondList;
+    resource::TokenRevocations firstList;
+    resource::TokenRevocations secondList;
     authorization::AuthorizationState first(instance(), &firstList, m_clock);
     authorization::AuthorizationState second(instance(), &secondList, m_clock);
     EXPECT_EQ(second.followRevocations().value(), 0);
-    first.revokeAccessToken(server::TokenRevocations::fingerprint("token-a"), m_clock() + 600);
-    first.revokeAccessToken(server::TokenRevocations::fingerprint("token-expired"), m_clock() - 1);
+    first.revokeAccessToken(resource::TokenRevocations::fingerprint("token-a"), m_clock() + 600);
+    first.revokeAccessToken(resource::TokenRevocations::fingerprint("token-expired"), m_clock() - 1);
     EXPECT_TRUE(firstList.isRevoked("token-a", m_clock()));
     EXPECT_FALSE(secondList.isRevoked("token-a", m_clock()));
     EXPECT_EQ(second.followRevocations().value(), 1);
@@ -899,7 +899,7 @@ TEST_P(StoreConformance, ARevocationOnOneInstanceReachesTheOthersList)
 
 TEST_P(StoreConformance, EveryInstanceGetsTheSameSharedSecret)
 {
-    server::TokenRevocations revocations;
+    resource::TokenRevocations revocations;
     std::mutex mutex;
     QSet<QByteArray> secrets;
     raceInstances(4, [&](int, const std::shared_ptr<Database> &database) {
@@ -920,8 +920,8 @@ TEST(StorePostgres, ALostConnectionIsOpenedAgainForTheNextRequest)
     const DatabaseLocation location = postgres->freshDatabase();
     auto database = Database::open(location).value();
     auto admin = Database::open(location).value();
-    auto records = server::RecordStore::open(database, catalogue::organizerService().apis).value();
-    server::TokenRevocations revocations;
+    auto records = store::RecordStore::open(database, catalogue::organizerService().apis).value();
+    resource::TokenRevocations revocations;
     authorization::AuthorizationState state(database, &revocations, [] { return QDateTime::currentSecsSinceEpoch(); });
     const catalogue::ApiSpec &contacts = *catalogue::organizerService().api(QStringLiteral("contacts"));
     auto terminate = [&] {

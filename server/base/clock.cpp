@@ -1,0 +1,12 @@
+#include "clock.h"
+
+#include <QDateTime>
+
+namespace organizer {
+
+Clock systemClock()
+{
+    return [] { return QDateTime::currentSecsSinceEpoch(); };
+}
+
+} // namespace organizer
