@@ -3,6 +3,7 @@
 #include <QDeadlineTimer>
 
 #include "oautherrors.h"
+#include "tenantfile.h"
 
 #include <QDir>
 #include <QFile>

@@ -4,7 +4,6 @@
 #include "expected.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -27,7 +26,7 @@ QString normalizedLogin(const QString &login);
 bool isLoopbackRedirect(const QUrl &redirectUri);
 
 // The tenant an authorization server serves, in Auth0's terms: APIs (resource servers), applications
-// (clients) and users. Loaded from JSON; the default ships in resources/tenant.json.
+// (clients) and users. Read from and written to JSON by tenantfile.h; the default ships in resources/tenant.json.
 
 struct ApiScope
 {
@@ -154,14 +153,11 @@ struct Tenant
     QStringList apisNamedLikeTheManagementApi() const;
 };
 
-// The tenant as a tenant file writes it (parseTenant() reads it back unchanged); the Management API
-// is left out and its grants name kManagementAudience again.
-QByteArray tenantToJson(const Tenant &tenant);
-
-// Parses and checks a tenant document; an error names the field and what is wrong with it
-// ("clients[1].callbacks[0]: must be an absolute http(s) URL").
-Expected<Tenant, QString> parseTenant(const QByteArray &json);
-Expected<Tenant, QString> loadTenant(const QString &path);
-QString defaultTenantPath(); // the compiled-in resource
+// What holds for a tenant as a whole, however it was made: ids, identifiers, emails and role names
+// are unique, declared APIs name no API twice, grants and permissions name real APIs and their
+// scopes, users' roles exist. The first problem found, named where the tenant file keeps it
+// ("clients[1].client_grants[0].audience: no API has identifier …"). Reading and writing a tenant
+// file is tenantfile.h.
+Expected<Done, QString> checkTenant(const Tenant &tenant);
 
 } // namespace organizer::authorization

@@ -1,6 +1,7 @@
 #include "managementapi.h"
 
 #include "oautherrors.h"
+#include "tenantfile.h"
 
 namespace organizer::management {
 

@@ -1,5 +1,6 @@
 // libFuzzer target: the /authorize request checks on an arbitrary query string.
 #include "authorizerequest.h"
+#include "tenantfile.h"
 
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // libFuzzer target: the tenant file loader.
-#include "tenant.h"
+#include "tenantfile.h"
 
 #include <cstdint>
 

@@ -8,7 +8,7 @@
 #include "testdatabase.h"
 #include "pages.h"
 #include "passwordhash.h"
-#include "tenant.h"
+#include "tenantfile.h"
 #include "tokenminter.h"
 
 #include <QCryptographicHash>

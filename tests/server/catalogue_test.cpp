@@ -11,7 +11,7 @@
 #include "recordvalidation.h"
 #include "resourceserver.h"
 #include "router.h"
-#include "tenant.h"
+#include "tenantfile.h"
 #include "tokenminter.h"
 
 #include <QJsonArray>
