@@ -144,7 +144,7 @@ int main(int argc, char *argv[])
     app::OidcClient oidc;
     app::LoginSession session(&oidc);
     app::ApiClient api;
-    app::AppController controller(&server, &session, &api);
+    app::AppController controller(&server, &session, &api, &profiles);
     options.profile = *provider;
 
     const bool tutorial = options.tutorial;
@@ -185,9 +185,9 @@ int main(int argc, char *argv[])
         return code;
     }
 
-    ui::MainWindow window(&controller, &profiles);
+    ui::MainWindow window(&controller);
     if (providerChosen)
-        window.useProfile(*provider);
+        controller.useProfile(*provider);
     window.show();
     // scripts/bench-app: how long until the first window is on screen (the web engine is not started yet).
     if (qEnvironmentVariableIsSet("ORGANIZER_STARTUP_PROBE")) {

@@ -67,13 +67,11 @@ void addClaims(QTreeWidgetItem *parent, const QString &title, const QJsonObject 
 
 } // namespace
 
-MainWindow::MainWindow(app::AppController *controller, app::ProfileStore *profiles, QWidget *parent)
-    : QMainWindow(parent), m_controller(controller), m_server(controller->server()), m_session(controller->session()), m_records(controller->records()),
-      m_profileStore(profiles)
+MainWindow::MainWindow(app::AppController *controller, QWidget *parent)
+    : QMainWindow(parent), m_controller(controller), m_server(controller->server()), m_records(controller->records())
 {
     setWindowTitle(tr("Organizer"));
     setWindowIcon(QIcon(QStringLiteral(":/organizer/icons/organizer.svg")));
-    m_profiles = m_profileStore->load();
 
     buildToolbar();
     m_tabs = new QTabWidget(this);
@@ -92,24 +90,15 @@ MainWindow::MainWindow(app::AppController *controller, app::ProfileStore *profil
     m_qaTab = new QaTab(m_server, this);
     m_qaTab->setProfileProvider([this] { return currentProfile(); });
     m_tabs->addTab(m_qaTab, tr("Scope &QA"));
-    m_tenantTab = new TenantTab(m_controller->tenantAdmin(), this);
+    m_tenantTab = new TenantTab(m_controller->tenant(), this);
     m_tabs->addTab(m_tenantTab, tr("Te&nant"));
     connect(m_controller, &app::AppController::scopeChoicesChanged, this, &MainWindow::rebuildScopeMenu);
     connect(m_controller, &app::AppController::tenantFollowed, m_qaTab, &QaTab::followTenant);
     connect(m_controller, &app::AppController::discoveryFailed, this,
             [this](const QString &error) { statusBar()->showMessage(tr("Could not read the provider's scopes: %1").arg(error), 6000); });
     connect(m_tenantTab, &TenantTab::loginRequested, this, [this](const QStringList &scopes) {
-        for (app::Profile &profile : m_profiles) {
-            if (profile.name == currentProfile().name) {
-                for (const QString &scope : scopes) {
-                    if (!profile.scopes.contains(scope))
-                        profile.scopes.append(scope);
-                }
-            }
-        }
-        m_profileStore->save(m_profiles);
-        rebuildScopeMenu();
-        login();
+        closeLoginDialog();
+        presentLoginStart(m_controller->logInAskingFor(scopes));
     });
     connect(m_tenantTab, &TenantTab::callApisRequested, this, &MainWindow::refreshAll);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
@@ -129,12 +118,12 @@ MainWindow::MainWindow(app::AppController *controller, app::ProfileStore *profil
         closeLoginDialog();
         showLoginResult(result);
     });
-    connect(m_session, &app::LoginSession::failed, this, &MainWindow::onLoginFailed);
+    connect(m_controller, &app::AppController::loginFailed, this, &MainWindow::onLoginFailed);
     connect(m_controller->loginController(), &app::LoginController::timelineChanged, this, [this](const app::FlowTimeline &timeline) {
         if (m_timelinePanel)
             m_timelinePanel->setTimeline(timeline);
     });
-    connect(m_session, &app::LoginSession::progress, this, [this](const QString &step) { statusBar()->showMessage(step); });
+    connect(m_controller, &app::AppController::loginProgress, this, [this](const QString &step) { statusBar()->showMessage(step); });
     connect(m_controller, &app::AppController::loginStarting, this, [this](app::AppController::Browser browser) {
         // The embedded view must be there before the session asks for a browser.
         if (browser == app::AppController::Browser::Embedded)
@@ -147,7 +136,7 @@ MainWindow::MainWindow(app::AppController *controller, app::ProfileStore *profil
     });
     connect(m_controller, &app::AppController::openInEmbeddedView, this, [this](const QUrl &url) {
         if (m_loginView)
-            m_loginView->open(url, originOf(url), [this](const QUrl &candidate) { return m_session->isRedirect(candidate); });
+            m_loginView->open(url, originOf(url), [this](const QUrl &candidate) { return m_controller->isLoginRedirect(candidate); });
     });
     connect(m_controller->api(), &app::ApiClient::finished, this, &MainWindow::onApiCall);
     connect(&m_expiryTimer, &QTimer::timeout, this, &MainWindow::updateExpiry);
@@ -227,22 +216,22 @@ void MainWindow::buildToolbar()
         const bool implicit = m_flowBox->currentData().toInt() == int(app::Flow::Implicit);
         m_flowNote->setText(implicit ? tr("Implicit: tokens come back in the URL fragment. RFC 9700 deprecates it; prefer Code + PKCE.")
                                      : tr("Code + PKCE: only a one-time code crosses the browser; tokens come from a back-channel POST."));
-        for (app::Profile &profile : m_profiles) {
-            if (profile.name == m_profileBox->currentData().toString())
-                profile.flow = implicit ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
-        }
-        m_profileStore->save(m_profiles);
+        // Only a change is saved: a profile from the command line stays unsaved until edited.
+        const app::Flow flow = implicit ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
+        if (currentProfile().flow != flow)
+            m_controller->setFlow(flow);
     };
     connect(m_flowBox, &QComboBox::currentIndexChanged, this, explainFlow);
     connect(m_profileBox, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_profileBox->currentIndex() < 0)
-            return;
-        m_profileStore->setCurrentName(m_profileBox->currentData().toString());
-        m_flowBox->setCurrentIndex(currentProfile().flow == app::Flow::Implicit ? 0 : 1);
-        m_controller->setProfile(currentProfile());
-        updateActions();
+        if (m_profileBox->currentIndex() >= 0)
+            m_controller->selectProfile(m_profileBox->currentData().toString());
     });
-    rebuildProfiles(m_profileStore->currentName());
+    const app::ProfileList *profiles = m_controller->profiles();
+    connect(profiles, &app::ProfileList::listChanged, this, &MainWindow::rebuildProfiles);
+    connect(profiles, &app::ProfileList::currentChanged, this, &MainWindow::showProfile);
+    rebuildProfiles();
+    m_controller->selectProfile(profiles->savedCurrentName());
+    showProfile(currentProfile());
     explainFlow();
 }
 
@@ -322,8 +311,12 @@ QWidget *MainWindow::buildTokensTab()
     for (const bool idToken : {false, true}) {
         auto *button = new QPushButton(idToken ? tr("Copy ID token") : tr("Copy access token"), page);
         connect(button, &QPushButton::clicked, this, [this, idToken] {
-            if (const auto &login = m_controller->login())
-                QApplication::clipboard()->setText(QString::fromLatin1(idToken ? login->idToken : login->accessToken));
+            const QString token = m_controller->copyableToken(idToken ? app::AppController::Token::Id : app::AppController::Token::Access);
+            if (token.isEmpty()) {
+                statusBar()->showMessage(tr("Not logged in: there is no token to copy."), 4000);
+                return;
+            }
+            QApplication::clipboard()->setText(token);
             statusBar()->showMessage(tr("Copied. Treat it like a password."), 4000);
         });
         copy->addWidget(button);
@@ -362,60 +355,43 @@ QWidget *MainWindow::buildResponsesTab()
     return splitter;
 }
 
-app::Profile MainWindow::currentProfile() const
-{
-    const QString name = m_profileBox ? m_profileBox->currentData().toString() : m_profileStore->currentName();
-    for (const app::Profile &profile : m_profiles) {
-        if (profile.name == name)
-            return profile;
-    }
-    return m_profiles.first();
-}
-
 void MainWindow::useProfile(const app::Profile &profile)
 {
-    auto same = [&profile](const app::Profile &candidate) { return candidate.name == profile.name; };
-    if (auto it = std::find_if(m_profiles.begin(), m_profiles.end(), same); it != m_profiles.end())
-        *it = profile;
-    else
-        m_profiles.append(profile);
-    rebuildProfiles(profile.name);
+    m_controller->useProfile(profile);
 }
 
-void MainWindow::rebuildProfiles(const QString &select)
+void MainWindow::rebuildProfiles()
 {
     const QSignalBlocker blocker(m_profileBox);
     m_profileBox->clear();
-    for (const app::Profile &profile : m_profiles)
+    for (const app::Profile &profile : m_controller->profiles()->profiles())
         m_profileBox->addItem(profile.local ? tr("Local (bundled server)") : profile.name, profile.name);
-    m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(select)));
-    m_profileStore->setCurrentName(m_profileBox->currentData().toString());
-    m_controller->setProfile(currentProfile());
+    m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(currentProfile().name)));
+}
+
+void MainWindow::showProfile(const app::Profile &profile)
+{
+    {
+        const QSignalBlocker blocker(m_profileBox);
+        m_profileBox->setCurrentIndex(std::max(0, m_profileBox->findData(profile.name)));
+    }
+    m_flowBox->setCurrentIndex(profile.flow == app::Flow::Implicit ? 0 : 1);
     rebuildScopeMenu();
+    updateActions();
 }
 
 void MainWindow::rebuildScopeMenu()
 {
     if (!m_scopeButton)
         return;
-    const QStringList scopes = m_controller->scopeChoices(currentProfile());
     QMenu *menu = m_scopeButton->menu();
     menu->clear();
     const QStringList chosen = currentProfile().scopes;
-    for (const QString &scope : scopes) {
+    for (const QString &scope : m_controller->scopeChoices()) {
         QAction *action = menu->addAction(scope);
         action->setCheckable(true);
         action->setChecked(chosen.contains(scope));
-        connect(action, &QAction::toggled, this, [this, scope](bool on) {
-            for (app::Profile &profile : m_profiles) {
-                if (profile.name == m_profileBox->currentData().toString()) {
-                    profile.scopes.removeAll(scope);
-                    if (on)
-                        profile.scopes.append(scope);
-                }
-            }
-            m_profileStore->save(m_profiles);
-        });
+        connect(action, &QAction::toggled, this, [this, scope](bool on) { m_controller->setScopeRequested(scope, on); });
     }
 }
 
@@ -441,25 +417,13 @@ void MainWindow::editProfile(bool create)
         profile.local = false;
         profile.apiBaseUrl = QUrl(QStringLiteral("http://localhost:3001/"));
     }
-    QStringList taken;
-    for (const app::Profile &existing : m_profiles) {
-        if (create || existing.name != profile.name)
-            taken.append(existing.name);
-    }
+    QStringList taken = m_controller->profiles()->names();
+    if (!create)
+        taken.removeAll(profile.name);
     ProfileDialog dialog(profile, taken, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const app::Profile edited = dialog.profile();
-    if (create) {
-        m_profiles.append(edited);
-    } else {
-        for (app::Profile &existing : m_profiles) {
-            if (existing.name == profile.name)
-                existing = edited;
-        }
-    }
-    m_profileStore->save(m_profiles);
-    rebuildProfiles(edited.name);
+    m_controller->saveProfile(dialog.profile(), create ? QString() : profile.name);
 }
 
 void MainWindow::removeProfile()
@@ -469,9 +433,7 @@ void MainWindow::removeProfile()
         return;
     if (QMessageBox::question(this, tr("Remove profile"), tr("Remove the profile “%1”?").arg(profile.name)) != QMessageBox::Yes)
         return;
-    m_profiles.removeIf([&profile](const app::Profile &p) { return p.name == profile.name; });
-    m_profileStore->save(m_profiles);
-    rebuildProfiles(QStringLiteral("Local"));
+    m_controller->removeProfile(profile.name);
 }
 
 void MainWindow::onServerState(app::ServerLauncher::State state)
@@ -501,14 +463,17 @@ void MainWindow::setFlow(app::Flow flow)
 
 void MainWindow::login()
 {
-    app::Profile profile = currentProfile();
-    profile.flow = m_flowBox->currentData().toInt() == int(app::Flow::Implicit) ? app::Flow::Implicit : app::Flow::AuthorizationCodePkce;
-    if (!m_controller->canLogIn(profile)) {
+    if (!m_controller->canLogIn()) {
         statusBar()->showMessage(tr("The bundled server is not running yet."), 5000);
         return;
     }
     closeLoginDialog();
-    if (const auto started = m_controller->startLogin(profile); !started) {
+    presentLoginStart(m_controller->logIn());
+}
+
+void MainWindow::presentLoginStart(const Expected<app::AppController::Browser, QString> &started)
+{
+    if (!started) {
         closeLoginDialog();
         QMessageBox::warning(this, tr("Login failed"), started.error());
     }
@@ -516,7 +481,7 @@ void MainWindow::login()
 
 void MainWindow::openLoginDialog()
 {
-    const app::Profile profile = currentProfile();
+    const app::Profile &profile = currentProfile();
     auto *dialog = new QDialog(this);
     dialog->setWindowTitle(tr("Log in — %1").arg(profile.local ? tr("Local") : profile.name));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -525,17 +490,12 @@ void MainWindow::openLoginDialog()
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
     layout->addWidget(m_loginView, 1);
     layout->addWidget(buttons);
-    connect(m_loginView, &WebLoginView::redirectCaught, m_session, &app::LoginSession::handleRedirect);
-    connect(m_loginView, &WebLoginView::pageLoaded, this, [this](const QUrl &url, bool) {
-        if (url.path() == QLatin1String("/login") || url.path() == QLatin1String("/consent"))
-            m_controller->loginController()->record(app::Lane::AuthorizationServer, app::Lane::Browser,
-                                                    url.path() == QLatin1String("/login") ? tr("login page") : tr("consent page"), app::FlowStep::Outcome::Info,
-                                                    url.toString());
-    });
+    connect(m_loginView, &WebLoginView::redirectCaught, m_controller, &app::AppController::deliverRedirect);
+    connect(m_loginView, &WebLoginView::pageLoaded, m_controller, [this](const QUrl &url, bool) { m_controller->notePageLoaded(url); });
     connect(m_loginView, &WebLoginView::navigationBlocked, this,
             [this](const QUrl &url) { statusBar()->showMessage(tr("Blocked a page outside the login server: %1").arg(originOf(url)), 6000); });
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-    connect(dialog, &QDialog::rejected, m_session, &app::LoginSession::cancel);
+    connect(dialog, &QDialog::rejected, m_controller, &app::AppController::cancelLogin);
     dialog->resize(720, 640);
     m_loginDialog = dialog;
     dialog->show();
@@ -544,7 +504,7 @@ void MainWindow::openLoginDialog()
 void MainWindow::closeLoginDialog()
 {
     if (m_loginDialog) {
-        m_loginDialog->disconnect(m_session);
+        m_loginDialog->disconnect(m_controller);
         m_loginDialog->close();
     }
 }
@@ -566,7 +526,7 @@ void MainWindow::onLoginFailed(const app::LoginError &error)
 
 void MainWindow::showLoginResult(const app::LoginResult &result)
 {
-    const QString who = result.idTokenClaims.value(QLatin1String("name")).toString(result.idTokenClaims.value(QLatin1String("sub")).toString());
+    const QString who = result.displayName();
     statusBar()->showMessage(tr("Logged in as %1").arg(who), 8000);
 
     QStringList rows;
@@ -578,8 +538,7 @@ void MainWindow::showLoginResult(const app::LoginResult &result)
     }
     m_scopeSummary->setText(tr("<b>%1</b> — requested vs granted: %2").arg(who.toHtmlEscaped(), rows.join(QStringLiteral(" &nbsp; "))));
     m_tokenTree->clear();
-    auto *id = new QTreeWidgetItem(
-        m_tokenTree, {tr("ID token"), tr("signature verified ✓ (RS256, kid %1)").arg(result.idTokenHeader.value(QLatin1String("kid")).toString().left(16))});
+    auto *id = new QTreeWidgetItem(m_tokenTree, {tr("ID token"), tr("signature verified ✓ (RS256, kid %1)").arg(result.idTokenKeyId().left(16))});
     addClaims(id, tr("header"), result.idTokenHeader);
     addClaims(id, tr("claims"), result.idTokenClaims);
     id->setExpanded(true);
@@ -610,7 +569,7 @@ void MainWindow::logout()
 
 void MainWindow::updateBusy()
 {
-    const bool loggingIn = m_session->isActive();
+    const bool loggingIn = m_controller->isLoggingIn();
     const qsizetype calls = m_records->callsUnderWay();
     if (loggingIn)
         m_busy->setText(tr("⏳ logging in…"));
@@ -618,7 +577,7 @@ void MainWindow::updateBusy()
         m_busy->setText(tr("⏳ %n call(s) under way", nullptr, int(calls)));
     else
         m_busy->clear();
-    m_loginButton->setEnabled(!loggingIn && m_controller->canLogIn(currentProfile()));
+    m_loginButton->setEnabled(!loggingIn && m_controller->canLogIn());
 }
 
 void MainWindow::updateExpiry()
@@ -638,7 +597,7 @@ void MainWindow::updateExpiry()
 void MainWindow::updateActions()
 {
     const auto &login = m_controller->login();
-    m_loginButton->setEnabled(m_controller->canLogIn(currentProfile()));
+    m_loginButton->setEnabled(m_controller->canLogIn());
     m_logoutButton->setEnabled(login.has_value());
     for (RecordsPane *pane : std::as_const(m_recordPanes))
         pane->setGrantedScopes(login ? std::optional<QStringList>(login->grantedScopes) : std::nullopt);

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "appcontroller.h"
-#include "profiles.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -26,14 +25,15 @@ class TenantTab;
 class TimelinePanel;
 class WebLoginView;
 
-// The app's window: it presents what the app core computes and turns clicks into intents (log in,
-// call an API) for the AppController; it never speaks HTTP itself and never holds a token.
+// The app's window: it presents what the app core computes (the profiles, the login, the records,
+// the tenant) and turns clicks into intents for the AppController; it never speaks HTTP, never
+// talks to the login session, keeps no list of profiles and never holds a token.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    MainWindow(app::AppController *controller, app::ProfileStore *profiles, QWidget *parent = nullptr);
+    explicit MainWindow(app::AppController *controller, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // For the demo and the tests: the web view of the login in progress (null when none).
@@ -47,6 +47,10 @@ public:
     void setFlow(app::Flow flow);
     // Selects `profile`: a saved one, or one given on the command line (saved only if edited here).
     void useProfile(const app::Profile &profile);
+    // What the Tokens tab shows, for the tests: the claims, and the requested scopes with whether each was granted.
+    QTreeWidget *tokenTree() const { return m_tokenTree; }
+    QLabel *scopeSummary() const { return m_scopeSummary; }
+    QTableWidget *responses() const { return m_responses; }
 
 public Q_SLOTS:
     void login();
@@ -63,7 +67,8 @@ private:
     QWidget *buildResponsesTab();
     QWidget *buildTimelineTab();
     void buildToolbar();
-    void rebuildProfiles(const QString &select);
+    void rebuildProfiles();
+    void showProfile(const app::Profile &profile);
     void rebuildScopeMenu();
     // The Tenant tab's Management API client, for the current profile: asks for its secret when none is known.
     void askForTenantSecret();
@@ -72,18 +77,16 @@ private:
     void removeProfile();
     void onServerState(app::ServerLauncher::State state);
     void onLoginFailed(const app::LoginError &error);
+    void presentLoginStart(const Expected<app::AppController::Browser, QString> &started);
     void onApiCall(const app::ApiCall &call);
     void updateActions();
     void updateExpiry();
     void closeLoginDialog();
-    app::Profile currentProfile() const;
+    const app::Profile &currentProfile() const { return m_controller->profile(); }
 
     app::AppController *m_controller;
     app::ServerLauncher *m_server;
-    app::LoginSession *m_session;
     app::RecordsController *m_records;
-    app::ProfileStore *m_profileStore;
-    QList<app::Profile> m_profiles;
 
     QComboBox *m_profileBox = nullptr;
     QComboBox *m_flowBox = nullptr;

@@ -211,15 +211,15 @@ QString QaTab::loadPlan(const QString &path)
     return {};
 }
 
-void QaTab::followTenant(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules)
+void QaTab::followTenant(const QList<catalogue::ApiSpec> &apis, const app::AccessRules &tenant)
 {
     if (!m_planIsBuiltIn)
         return;
     if (m_runner && m_runner->isRunning()) {
-        m_pendingTenant = std::make_pair(apis, tenantRules);
+        m_pendingTenant = std::make_pair(apis, tenant);
         return;
     }
-    auto plan = qa::Plan::builtIn(apis, tenantRules);
+    auto plan = qa::Plan::builtIn(apis, tenant);
     if (!plan) {
         m_planLabel->setText(tr("The tenant as it is now gives no plan: %1").arg(plan.error()));
         return;

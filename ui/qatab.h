@@ -42,7 +42,7 @@ public:
     QString loadPlan(const QString &path);
     // The tenant changed (Tenant tab): the built-in plan is made again for its APIs and rules; a plan
     // opened from a file stays as it is. Not while a run is under way: then after it.
-    void followTenant(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules);
+    void followTenant(const QList<catalogue::ApiSpec> &apis, const app::AccessRules &tenant);
     const qa::Plan &plan() const { return m_plan; }
 
     void run();
@@ -74,7 +74,7 @@ private:
     std::function<app::Profile()> m_profileProvider;
     qa::Plan m_plan;
     bool m_planIsBuiltIn = true;
-    std::optional<std::pair<QList<catalogue::ApiSpec>, QJsonObject>> m_pendingTenant; // arrived during a run
+    std::optional<std::pair<QList<catalogue::ApiSpec>, app::AccessRules>> m_pendingTenant; // arrived during a run
     std::unique_ptr<app::OidcClient> m_oidc;
     std::unique_ptr<app::LoginSession> m_session;
     WebLoginView *m_browserView = nullptr;

@@ -44,6 +44,11 @@ struct LoginResult
     QStringList requestedScopes;
     QStringList grantedScopes;
     qint64 expiresAt = 0; // seconds since the epoch
+
+    // Who logged in, for people: the ID token's name, else its subject.
+    QString displayName() const { return idTokenClaims.value(QLatin1String("name")).toString(idTokenClaims.value(QLatin1String("sub")).toString()); }
+    // The key the ID token was signed with (its header's kid).
+    QString idTokenKeyId() const { return idTokenHeader.value(QLatin1String("kid")).toString(); }
 };
 
 // What the client expects back from this login (OpenID Connect Core §3.2.2.11 / §3.1.3.7).

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <memory>
 
 namespace organizer::app {
@@ -284,33 +285,25 @@ QStringList TenantAdmin::scopes(const QString &audience) const
     return server ? server->scopeValues() : QStringList();
 }
 
-QJsonObject TenantAdmin::tenantRules() const
+AccessRules TenantAdmin::accessRules() const
 {
-    QJsonArray apis;
-    for (const ResourceServer &server : m_resourceServers) {
-        apis.append(QJsonObject{
-            {QStringLiteral("identifier"), server.identifier}, {QStringLiteral("rbac"), server.rbac}, {QStringLiteral("scopes"), scopesToJson(server.scopes)}});
-    }
-    QJsonArray users;
+    AccessRules rules;
+    for (const ResourceServer &server : m_resourceServers)
+        rules.apis.append({server.identifier, server.rbac, server.scopeValues()});
     for (const User &user : m_users) {
-        QHash<QString, QStringList> byApi;
+        AccessRules::Person person{user.email, user.userId, {}};
         for (const Permission &permission : m_userPermissions.value(user.userId))
-            byApi[permission.audience].append(permission.scope);
-        QJsonObject permissions;
-        for (auto it = byApi.constBegin(); it != byApi.constEnd(); ++it)
-            permissions.insert(it.key(), QJsonArray::fromStringList(it.value()));
-        users.append(
-            QJsonObject{{QStringLiteral("email"), user.email}, {QStringLiteral("user_id"), user.userId}, {QStringLiteral("permissions"), permissions}});
+            person.permissions[permission.audience].append(permission.scope);
+        rules.users.append(person);
     }
-    QHash<QString, QJsonArray> grantsByClient;
     for (const ClientGrant &grant : m_clientGrants) {
-        grantsByClient[grant.clientId].append(
-            QJsonObject{{QStringLiteral("audience"), grant.audience}, {QStringLiteral("scopes"), QJsonArray::fromStringList(grant.scopes)}});
+        auto same = [&grant](const AccessRules::Application &application) { return application.clientId == grant.clientId; };
+        auto application = std::find_if(rules.clients.begin(), rules.clients.end(), same);
+        if (application == rules.clients.end())
+            application = rules.clients.insert(rules.clients.end(), AccessRules::Application{grant.clientId, {}});
+        application->grants[grant.audience] += grant.scopes;
     }
-    QJsonArray clients;
-    for (auto it = grantsByClient.constBegin(); it != grantsByClient.constEnd(); ++it)
-        clients.append(QJsonObject{{QStringLiteral("client_id"), it.key()}, {QStringLiteral("client_grants"), it.value()}});
-    return QJsonObject{{QStringLiteral("apis"), apis}, {QStringLiteral("users"), users}, {QStringLiteral("clients"), clients}};
+    return rules;
 }
 
 void TenantAdmin::change(const QByteArray &method, const QString &path, const QJsonValue &body, const QString &what, Done done)

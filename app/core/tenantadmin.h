@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accessrules.h"
 #include "catalogue.h"
 #include "httpclient.h"
 #include "managementvalues.h"
@@ -65,9 +66,9 @@ public:
     // What the rest of the app follows: the APIs with records and the scopes of one API (by identifier).
     QList<catalogue::ApiSpec> recordApis(const QString &audience) const;
     QStringList scopes(const QString &audience) const;
-    // The tenant's rules in a tenant file's shape (APIs with RBAC and scopes, users' effective
-    // permissions, client grants): what the scope QA plan predicts its grid from.
-    QJsonObject tenantRules() const;
+    // What decides what a login is granted (APIs with RBAC and scopes, users' effective permissions,
+    // client grants): what the scope QA plan predicts its grid from.
+    AccessRules accessRules() const;
 
     // The dashboard's steps, in the tutorial's order.
     void createApi(const QString &name, const QString &identifier, const QString &signingAlgorithm, Done done = {});

@@ -182,58 +182,71 @@ std::optional<Probe> probeFromName(const QString &name)
     return std::nullopt;
 }
 
-Expected<TenantRules, QString> TenantRules::fromJson(const QJsonObject &tenant, const QString &audience, const QString &where)
+Expected<app::AccessRules, QString> readAccessRules(const QJsonObject &tenant, const QString &where)
 {
-    TenantRules rules;
-    rules.audience = audience;
+    app::AccessRules rules;
     const QJsonArray apis = tenant.value(QLatin1String("apis")).toArray();
-    bool found = false;
     for (qsizetype i = 0; i < apis.size(); ++i) {
         const QJsonObject api = apis.at(i).toObject();
-        if (api.value(QLatin1String("identifier")).toString() != audience)
-            continue;
-        found = true;
-        rules.rbac = api.value(QLatin1String("rbac")).toBool(false);
+        app::AccessRules::Api read{api.value(QLatin1String("identifier")).toString(), api.value(QLatin1String("rbac")).toBool(false), {}};
         const QJsonArray scopes = api.value(QLatin1String("scopes")).toArray();
         for (qsizetype s = 0; s < scopes.size(); ++s) {
             const QString scope = scopes.at(s).isObject() ? scopes.at(s).toObject().value(QLatin1String("value")).toString() : scopes.at(s).toString();
             if (!isScopeName(scope))
                 return fieldError(QStringLiteral("%1.apis[%2].scopes[%3]").arg(where).arg(i).arg(s), QStringLiteral("expected {\"value\": \"read:contacts\"}"));
-            rules.apiScopes.append(scope);
+            read.scopes.append(scope);
         }
+        rules.apis.append(read);
     }
-    if (!found)
-        return fieldError(where + QStringLiteral(".apis"), QStringLiteral("no API with the identifier \"%1\"").arg(audience));
     const QJsonArray users = tenant.value(QLatin1String("users")).toArray();
     for (qsizetype i = 0; i < users.size(); ++i) {
         const QJsonObject user = users.at(i).toObject();
-        const QJsonValue permissions = user.value(QLatin1String("permissions")).toObject().value(audience);
-        QStringList granted;
-        if (!permissions.isUndefined()) {
-            auto list = readScopeList(permissions, QStringLiteral("%1.users[%2].permissions.%3").arg(where).arg(i).arg(audience));
+        app::AccessRules::Person person{user.value(QLatin1String("email")).toString(), user.value(QLatin1String("user_id")).toString(), {}};
+        const QJsonObject permissions = user.value(QLatin1String("permissions")).toObject();
+        for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it) {
+            auto list = readScopeList(it.value(), QStringLiteral("%1.users[%2].permissions.%3").arg(where).arg(i).arg(it.key()));
             if (!list)
                 return Failure(list.error());
-            granted = *list;
+            person.permissions.insert(it.key(), *list);
         }
-        for (const char *key : {"email", "user_id"}) {
-            const QString id = user.value(QLatin1String(key)).toString();
-            if (!id.isEmpty())
-                rules.userPermissions.insert(id, granted);
-        }
+        rules.users.append(person);
     }
     const QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
     for (qsizetype i = 0; i < clients.size(); ++i) {
         const QJsonObject client = clients.at(i).toObject();
+        app::AccessRules::Application application{client.value(QLatin1String("client_id")).toString(), {}};
         const QJsonArray grants = client.value(QLatin1String("client_grants")).toArray();
         for (qsizetype g = 0; g < grants.size(); ++g) {
             const QJsonObject grant = grants.at(g).toObject();
-            if (grant.value(QLatin1String("audience")).toString() != audience)
-                continue;
             auto list = readScopeList(grant.value(QLatin1String("scopes")), QStringLiteral("%1.clients[%2].client_grants[%3].scopes").arg(where).arg(i).arg(g));
             if (!list)
                 return Failure(list.error());
-            rules.clientGrants.insert(client.value(QLatin1String("client_id")).toString(), *list);
+            application.grants.insert(grant.value(QLatin1String("audience")).toString(), *list);
         }
+        rules.clients.append(application);
+    }
+    return rules;
+}
+
+Expected<TenantRules, QString> TenantRules::forAudience(const app::AccessRules &tenant, const QString &audience, const QString &where)
+{
+    const app::AccessRules::Api *api = tenant.api(audience);
+    if (!api)
+        return fieldError(where + QStringLiteral(".apis"), QStringLiteral("no API with the identifier \"%1\"").arg(audience));
+    TenantRules rules;
+    rules.audience = audience;
+    rules.rbac = api->rbac;
+    rules.apiScopes = api->scopes;
+    for (const app::AccessRules::Person &person : tenant.users) {
+        const QStringList granted = person.permissions.value(audience);
+        for (const QString &id : {person.email, person.userId}) {
+            if (!id.isEmpty())
+                rules.userPermissions.insert(id, granted);
+        }
+    }
+    for (const app::AccessRules::Application &application : tenant.clients) {
+        if (application.grants.contains(audience))
+            rules.clientGrants.insert(application.clientId, application.grants.value(audience));
     }
     return rules;
 }
@@ -263,7 +276,7 @@ QList<ScopeSet> defaultScopeSets(const QStringList &apiScopes)
     return sets;
 }
 
-Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &source, const QString &baseDir, const QJsonObject &tenantFallback)
+Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &source, const QString &baseDir, const app::AccessRules &tenantFallback)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
@@ -295,13 +308,12 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         plan.loginScopes = *scopes;
     }
 
-    // The tenant's rules: the bundled demo tenant, a tenant file, or the same shape inline.
+    // The tenant's rules: the bundled demo tenant (or whichever the caller gives), a tenant file, or
+    // the same shape inline.
     const QJsonValue tenant = root.value(QLatin1String("tenant"));
-    QJsonObject tenantObject;
     QString tenantWhere = QStringLiteral("tenant");
-    if (tenant.isUndefined() || tenant.toString() == QLatin1String("bundled")) {
-        tenantObject = tenantFallback;
-    } else if (tenant.isString()) {
+    Expected<app::AccessRules, QString> tenantRules = tenantFallback;
+    if (tenant.isString() && tenant.toString() != QLatin1String("bundled")) {
         const QString path = QDir(baseDir).absoluteFilePath(tenant.toString());
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly))
@@ -309,14 +321,16 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         const QJsonDocument tenantDocument = QJsonDocument::fromJson(file.readAll());
         if (!tenantDocument.isObject())
             return fieldError(QStringLiteral("tenant"), QStringLiteral("%1 is not a tenant file (a JSON object with apis, clients, users)").arg(path));
-        tenantObject = tenantDocument.object();
         tenantWhere = QFileInfo(path).fileName();
+        tenantRules = readAccessRules(tenantDocument.object(), tenantWhere);
     } else if (tenant.isObject()) {
-        tenantObject = tenant.toObject();
-    } else {
+        tenantRules = readAccessRules(tenant.toObject(), tenantWhere);
+    } else if (!tenant.isUndefined() && !tenant.isString()) {
         return fieldError(QStringLiteral("tenant"), QStringLiteral("expected \"bundled\", a tenant file's path, or the tenant's rules inline"));
     }
-    auto rules = TenantRules::fromJson(tenantObject, plan.audience, tenantWhere);
+    if (!tenantRules)
+        return Failure(tenantRules.error());
+    auto rules = TenantRules::forAudience(*tenantRules, plan.audience, tenantWhere);
     if (!rules)
         return Failure(rules.error());
     plan.tenant = *rules;
@@ -405,7 +419,7 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
     return plan;
 }
 
-Expected<Plan, QString> Plan::load(const QString &path, const QJsonObject &tenantFallback)
+Expected<Plan, QString> Plan::load(const QString &path, const app::AccessRules &tenantFallback)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
@@ -415,11 +429,14 @@ Expected<Plan, QString> Plan::load(const QString &path, const QJsonObject &tenan
     return parse(file.readAll(), QFileInfo(path).fileName(), QFileInfo(path).absolutePath(), tenantFallback);
 }
 
-QJsonObject Plan::bundledTenant()
+app::AccessRules Plan::bundledTenant()
 {
+    // The build's own test reads this tenant; a broken one fails there, not here.
     QFile file(QStringLiteral(":/organizer/qa/tenant.json"));
     file.open(QIODevice::ReadOnly);
-    return QJsonDocument::fromJson(file.readAll()).object();
+    const auto rules = readAccessRules(QJsonDocument::fromJson(file.readAll()).object(), QStringLiteral("tenant.json"));
+    Q_ASSERT_X(rules, "Plan::bundledTenant", qPrintable(rules ? QString() : rules.error()));
+    return rules ? *rules : app::AccessRules{};
 }
 
 QJsonArray defaultEndpoints(const catalogue::ResourceServerSpec &service)
@@ -451,7 +468,7 @@ Plan Plan::builtIn()
     return plan ? *plan : Plan{};
 }
 
-Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules)
+Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, const app::AccessRules &tenant)
 {
     // Users, probes and the audience from resources/qa-plan.json; the endpoints from the APIs.
     QFile file(QStringLiteral(":/organizer/qa/qa-plan.json"));
@@ -463,14 +480,12 @@ Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, con
     // Only the plan's users the tenant has: logins it knows, clients it granted this API to.
     const QString audience = document.value(QLatin1String("audience")).toString();
     QSet<QString> logins;
-    for (const QJsonValue &user : tenantRules.value(QLatin1String("users")).toArray())
-        logins.insert(user.toObject().value(QLatin1String("email")).toString());
+    for (const app::AccessRules::Person &person : tenant.users)
+        logins.insert(person.email);
     QSet<QString> grantedClients;
-    for (const QJsonValue &client : tenantRules.value(QLatin1String("clients")).toArray()) {
-        for (const QJsonValue &grant : client.toObject().value(QLatin1String("client_grants")).toArray()) {
-            if (grant.toObject().value(QLatin1String("audience")).toString() == audience)
-                grantedClients.insert(client.toObject().value(QLatin1String("client_id")).toString());
-        }
+    for (const app::AccessRules::Application &application : tenant.clients) {
+        if (application.grants.contains(audience))
+            grantedClients.insert(application.clientId);
     }
     QJsonArray users;
     for (const QJsonValue &user : document.value(QLatin1String("users")).toArray()) {
@@ -480,7 +495,7 @@ Expected<Plan, QString> Plan::builtIn(const QList<catalogue::ApiSpec> &apis, con
             users.append(entry);
     }
     document.insert(QStringLiteral("users"), users);
-    return parse(QJsonDocument(document).toJson(), QStringLiteral("built-in default plan"), {}, tenantRules);
+    return parse(QJsonDocument(document).toJson(), QStringLiteral("built-in default plan"), {}, tenant);
 }
 
 } // namespace organizer::qa

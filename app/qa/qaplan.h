@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accessrules.h"
 #include "catalogue.h"
 
 #include "expected.h"
@@ -42,8 +43,13 @@ struct PlanUser
     QString label() const { return kind == Kind::Password ? login : QStringLiteral("%1 (client_credentials)").arg(clientId); }
 };
 
-// The tenant's rules that decide what a login is granted (Auth0: the API's RBAC switch, the users'
-// permissions, the applications' client grants). Read from a tenant file in organizer-server's format.
+// A tenant file's rules (organizer-server's format, the QA plan's "tenant"): its APIs with their
+// RBAC switch and scopes, its users' permissions, its clients' grants. `where` names the source in
+// errors ("tenant" or a file name): "tenant.users[1].permissions.organize[0]: …".
+Expected<app::AccessRules, QString> readAccessRules(const QJsonObject &tenant, const QString &where);
+
+// The tenant's rules for the one API a plan tests (Auth0: the API's RBAC switch, the users'
+// permissions, the applications' client grants for it).
 struct TenantRules
 {
     QString audience;
@@ -52,8 +58,8 @@ struct TenantRules
     QHash<QString, QStringList> userPermissions; // by email and by user_id
     QHash<QString, QStringList> clientGrants; // client_id → scopes granted for `audience`
 
-    // `where` names the source in errors ("tenant" or a file name).
-    static Expected<TenantRules, QString> fromJson(const QJsonObject &tenant, const QString &audience, const QString &where);
+    // Fails when the tenant has no API `audience`; `where` names the source as above.
+    static Expected<TenantRules, QString> forAudience(const app::AccessRules &tenant, const QString &audience, const QString &where);
 };
 
 // The negative probes made against every endpoint besides the grid.
@@ -93,16 +99,17 @@ struct Plan
     TenantRules tenant;
 
     // Reads a plan. `tenantFallback` is used when the plan names "tenant": "bundled" (the demo tenant
-    // organizer-server serves); a relative tenant path is resolved against `baseDir`. Errors name the
-    // field: "endpoints[2].scope: …".
-    static Expected<Plan, QString> parse(const QByteArray &json, const QString &source, const QString &baseDir, const QJsonObject &tenantFallback);
-    static Expected<Plan, QString> load(const QString &path, const QJsonObject &tenantFallback);
+    // organizer-server serves) or none; a relative tenant path is resolved against `baseDir`. Errors
+    // name the field: "endpoints[2].scope: …".
+    static Expected<Plan, QString> parse(const QByteArray &json, const QString &source, const QString &baseDir, const app::AccessRules &tenantFallback);
+    static Expected<Plan, QString> load(const QString &path, const app::AccessRules &tenantFallback);
     // The plan shipped for the demo tenant: users and probes from resources/qa-plan.json, and five
     // endpoints per catalogue API (list, create, read, replace, delete), each with its scope.
     static Plan builtIn();
-    // The same plan for the tenant as it is now: these APIs, these rules (TenantAdmin::tenantRules()).
-    static Expected<Plan, QString> builtIn(const QList<catalogue::ApiSpec> &apis, const QJsonObject &tenantRules);
-    static QJsonObject bundledTenant();
+    // The same plan for the tenant as it is now: these APIs, these rules (TenantAdmin::accessRules()).
+    static Expected<Plan, QString> builtIn(const QList<catalogue::ApiSpec> &apis, const app::AccessRules &tenant);
+    // The demo tenant organizer-server serves (resources/tenant.json).
+    static app::AccessRules bundledTenant();
 };
 
 // Each API scope alone, each API's scopes together, all of them, none (the default scope sets).

@@ -11,6 +11,9 @@
 #include "qatab.h"
 
 #include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QGuiApplication>
 #include "tenanttab.h"
 #include "timelinepainter.h"
 #include "tutorialscenario.h"
@@ -70,6 +73,47 @@ bool saveScreenshot(const Picture &picture, const QString &name)
     return !back.isNull() && back.width() >= 200 && back.height() >= 100 && QFileInfo(path).size() > 5000;
 }
 
+// The texts of one column of a model, sorted: what a table shows, whatever order it sorts in.
+QStringList columnTexts(const QAbstractItemModel *model, const QString &header)
+{
+    int column = -1;
+    for (int c = 0; c < model->columnCount(); ++c) {
+        if (model->headerData(c, Qt::Horizontal).toString() == header)
+            column = c;
+    }
+    if (column < 0)
+        return {QStringLiteral("(no column %1)").arg(header)};
+    QStringList texts;
+    for (int row = 0; row < model->rowCount(); ++row)
+        texts.append(model->index(row, column).data().toString());
+    texts.sort();
+    return texts;
+}
+
+// The value the token inspector shows for `claim` under `token` ("ID token", "Access token") and
+// `group` ("header", "claims"); empty when it shows none.
+QString shownClaim(const QTreeWidget *tree, const QString &token, const QString &group, const QString &claim)
+{
+    for (int t = 0; t < tree->topLevelItemCount(); ++t) {
+        const QTreeWidgetItem *top = tree->topLevelItem(t);
+        if (top->text(0) != token)
+            continue;
+        for (int g = 0; g < top->childCount(); ++g) {
+            const QTreeWidgetItem *part = top->child(g);
+            for (int c = 0; part->text(0) == group && c < part->childCount(); ++c) {
+                if (part->child(c)->text(0) == claim)
+                    return part->child(c)->text(1);
+            }
+        }
+    }
+    return {};
+}
+
+// The seeded records (resources/seed/*.json): what a fresh data directory serves.
+const QStringList kSeededContacts{QStringLiteral("Amara Okafor"), QStringLiteral("Diego Hernández"), QStringLiteral("Jane"),
+                                  QStringLiteral("John"),         QStringLiteral("Mei Lin"),         QStringLiteral("Sofia Rossi")};
+constexpr int kSeededAppointments = 5;
+
 class AppEndToEnd : public ::testing::Test
 {
 protected:
@@ -86,6 +130,8 @@ protected:
     {
         bool passed = false;
         QString report;
+        std::optional<app::LoginResult> login;
+        QHash<QString, int> statusByPath; // each API call the demo made, and its answer
     };
     DemoRun runDemo(const QString &user, app::Flow flow)
     {
@@ -102,10 +148,15 @@ protected:
         options.flow = flow;
         app::DemoScenario scenario(&controller, &browser, options);
         bool done = false;
+        DemoRun run;
         QObject::connect(&scenario, &app::DemoScenario::finished, [&done] { done = true; });
+        QObject::connect(&scenario, &app::DemoScenario::loggedIn, [&run](const app::LoginResult &result) { run.login = result; });
+        QObject::connect(&api, &app::ApiClient::finished, [&run](const app::ApiCall &call) { run.statusByPath.insert(call.url.path(), call.status); });
         scenario.run();
         EXPECT_TRUE(waitFor([&done] { return done; }, 60000));
-        return {scenario.passed(), scenario.report()};
+        run.passed = scenario.passed();
+        run.report = scenario.report();
+        return run;
     }
 
     QTemporaryDir m_dataDir;
@@ -115,7 +166,7 @@ protected:
 // The window with what main() gives it, on the fixture's bundled server.
 struct Window
 {
-    explicit Window(app::ServerLauncher *server, QSize size) : controller(server, &session, &api), window(&controller, &profiles)
+    explicit Window(app::ServerLauncher *server, QSize size) : controller(server, &session, &api, &profiles), window(&controller)
     {
         window.resize(size);
         window.show();
@@ -139,6 +190,13 @@ TEST_F(AppEndToEnd, ImplicitFlowForAliceOpensBothApis)
     EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/contacts      -> 200")));
     EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/appointments  -> 200")));
     EXPECT_TRUE(run.report.contains(QLatin1String("at_hash")));
+    // What the run did, not only what it printed: who logged in, what was granted, what each API said.
+    ASSERT_TRUE(run.login.has_value());
+    EXPECT_EQ(run.login->idTokenClaims.value(QLatin1String("sub")).toString(), QStringLiteral("auth0|alice"));
+    EXPECT_EQ(run.login->grantedScopes,
+              (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_TRUE(run.login->idTokenClaims.contains(QLatin1String("at_hash")));
+    EXPECT_EQ(run.statusByPath, (QHash<QString, int>{{QStringLiteral("/api/contacts"), 200}, {QStringLiteral("/api/appointments"), 200}}));
 }
 
 TEST_F(AppEndToEnd, ImplicitFlowForBobGets403FromTheCalendar)
@@ -146,6 +204,11 @@ TEST_F(AppEndToEnd, ImplicitFlowForBobGets403FromTheCalendar)
     const DemoRun run = runDemo(QStringLiteral("bob@example.com"), app::Flow::Implicit);
     EXPECT_TRUE(run.passed) << run.report.toStdString(); // a 403 for a scope the token lacks is the correct outcome
     EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/appointments  -> 403  403: this token lacks read:calendar"))) << run.report.toStdString();
+    ASSERT_TRUE(run.login.has_value());
+    EXPECT_EQ(run.login->requestedScopes,
+              (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(run.login->grantedScopes, (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}));
+    EXPECT_EQ(run.statusByPath, (QHash<QString, int>{{QStringLiteral("/api/contacts"), 200}, {QStringLiteral("/api/appointments"), 403}}));
 }
 
 TEST_F(AppEndToEnd, CodeFlowWithPkceForCarol)
@@ -154,12 +217,20 @@ TEST_F(AppEndToEnd, CodeFlowWithPkceForCarol)
     EXPECT_TRUE(run.passed) << run.report.toStdString();
     EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/contacts      -> 403"))) << run.report.toStdString();
     EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/appointments  -> 200")));
+    ASSERT_TRUE(run.login.has_value());
+    EXPECT_EQ(run.login->idTokenClaims.value(QLatin1String("sub")).toString(), QStringLiteral("auth0|carol"));
+    EXPECT_EQ(run.login->grantedScopes, (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(run.statusByPath, (QHash<QString, int>{{QStringLiteral("/api/contacts"), 403}, {QStringLiteral("/api/appointments"), 200}}));
 }
 
 TEST_F(AppEndToEnd, CodeFlowForAlice)
 {
     const DemoRun run = runDemo(QStringLiteral("alice@example.com"), app::Flow::AuthorizationCodePkce);
     EXPECT_TRUE(run.passed) << run.report.toStdString();
+    ASSERT_TRUE(run.login.has_value());
+    EXPECT_EQ(run.login->grantedScopes,
+              (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}));
+    EXPECT_EQ(run.statusByPath, (QHash<QString, int>{{QStringLiteral("/api/contacts"), 200}, {QStringLiteral("/api/appointments"), 200}}));
 }
 
 TEST_F(AppEndToEnd, DenyingConsentIsReportedPlainly)
@@ -226,6 +297,24 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     // Bob lacks read:calendar: the calendar stays empty and the 403 is shown plainly.
     ASSERT_TRUE(waitFor([&window] { return window.statusBar()->currentMessage().contains(QLatin1String("lacks read:calendar")); }, 10000))
         << window.statusBar()->currentMessage().toStdString();
+    // What the run showed, read from the models: the seeded contacts, an empty calendar, the scopes
+    // asked for against those granted, and both answers on the Responses tab.
+    EXPECT_EQ(columnTexts(contacts->model(), QStringLiteral("Name")), kSeededContacts);
+    auto *calendar = window.tabs()->widget(1)->findChild<QTableView *>();
+    ASSERT_NE(calendar, nullptr);
+    EXPECT_EQ(calendar->model()->rowCount(), 0);
+    ASSERT_TRUE(fixture.controller.login().has_value());
+    EXPECT_EQ(fixture.controller.login()->grantedScopes, (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}));
+    const QString summary = window.scopeSummary()->text();
+    EXPECT_TRUE(summary.contains(QStringLiteral("✓ read:contacts"))) << summary.toStdString();
+    EXPECT_TRUE(summary.contains(QStringLiteral("✗ read:calendar"))) << summary.toStdString();
+    EXPECT_TRUE(summary.contains(QStringLiteral("<b>Bob"))) << summary.toStdString();
+    QStringList answers;
+    for (int row = 0; row < window.responses()->rowCount(); ++row)
+        answers << window.responses()->item(row, 0)->text() + QLatin1Char(' ') + window.responses()->item(row, 1)->text() + QLatin1Char(' ')
+                + window.responses()->item(row, 2)->text();
+    answers.sort();
+    EXPECT_EQ(answers, (QStringList{QStringLiteral("GET /api/appointments 403"), QStringLiteral("GET /api/contacts 200")}));
     QTimer::singleShot(300, &settle, &QEventLoop::quit);
     settle.exec();
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("4-logged-in-contacts.png")));
@@ -234,6 +323,15 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     ASSERT_NE(tree, nullptr);
     EXPECT_EQ(tree->topLevelItemCount(), 2);
     EXPECT_TRUE(tree->topLevelItem(0)->text(1).contains(QLatin1String("verified")));
+    // The claims shown are bob's: who, for whom, and what the access token lets him do.
+    EXPECT_EQ(shownClaim(tree, QStringLiteral("ID token"), QStringLiteral("claims"), QStringLiteral("sub")), QStringLiteral("auth0|bob"));
+    EXPECT_EQ(shownClaim(tree, QStringLiteral("ID token"), QStringLiteral("claims"), QStringLiteral("aud")), QStringLiteral("organizer-desktop"));
+    EXPECT_EQ(shownClaim(tree, QStringLiteral("ID token"), QStringLiteral("header"), QStringLiteral("alg")), QStringLiteral("RS256"));
+    EXPECT_TRUE(shownClaim(tree, QStringLiteral("Access token"), QStringLiteral("claims"), QStringLiteral("aud")).contains(QLatin1String("organize")));
+    EXPECT_EQ(shownClaim(tree, QStringLiteral("Access token"), QStringLiteral("claims"), QStringLiteral("scope")),
+              QStringLiteral("openid profile read:contacts"));
+    EXPECT_TRUE(shownClaim(tree, QStringLiteral("Access token"), QStringLiteral("claims"), QStringLiteral("exp")).contains(QLatin1String("T")))
+        << "times are shown as dates too";
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("5-token-inspector.png")));
     window.tabs()->setCurrentIndex(3);
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("6-responses.png")));
@@ -259,6 +357,18 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     EXPECT_TRUE(all.contains(QLatin1String("id_token verified"))) << all.toStdString();
     EXPECT_TRUE(all.contains(QStringLiteral("GET /api/contacts → 200"))) << all.toStdString();
     EXPECT_TRUE(all.contains(QStringLiteral("GET /api/appointments → 403"))) << all.toStdString();
+    // In the order they happened: the flow's steps, then the calls made with its token.
+    const auto firstStep = [&labels](const QString &part) {
+        for (qsizetype i = 0; i < labels.size(); ++i) {
+            if (labels.at(i).contains(part))
+                return i;
+        }
+        return qsizetype(-1);
+    };
+    const QStringList order{QStringLiteral("open /authorize"),        QStringLiteral("login page"),        QStringLiteral("consent page"),
+                            QStringLiteral("tokens in the fragment"), QStringLiteral("id_token verified"), QStringLiteral("GET /api/")};
+    for (qsizetype i = 1; i < order.size(); ++i)
+        EXPECT_LT(firstStep(order.at(i - 1)), firstStep(order.at(i))) << order.at(i - 1).toStdString() << " before " << order.at(i).toStdString();
     const QString json = QString::fromUtf8(QJsonDocument(window.loginTimeline().toJson()).toJson());
     EXPECT_TRUE(json.contains(QLatin1String("access_token=eyJ"))) << "the redirect is recorded, masked";
     EXPECT_FALSE(json.contains(QRegularExpression(QStringLiteral("eyJ[A-Za-z0-9_-]{8,}")))) << "a token reached the timeline";
@@ -266,6 +376,30 @@ TEST_F(AppEndToEnd, MainWindowScreenshots)
     QTimer::singleShot(200, &settle, &QEventLoop::quit);
     settle.exec();
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("7-login-timeline.png")));
+
+    // "Copy access token" copies the login's own token; after logging out there is none to copy,
+    // and the window shows none of the login.
+    const auto copyButton = [&window](const QString &text) {
+        for (QPushButton *button : window.findChildren<QPushButton *>()) {
+            if (button->text() == text)
+                return button;
+        }
+        return static_cast<QPushButton *>(nullptr);
+    };
+    ASSERT_NE(copyButton(QStringLiteral("Copy access token")), nullptr);
+    copyButton(QStringLiteral("Copy access token"))->click();
+    EXPECT_EQ(QGuiApplication::clipboard()->text(), QString::fromLatin1(fixture.controller.login()->accessToken));
+    copyButton(QStringLiteral("Copy ID token"))->click();
+    EXPECT_EQ(QGuiApplication::clipboard()->text(), QString::fromLatin1(fixture.controller.login()->idToken));
+    QGuiApplication::clipboard()->clear();
+    window.logout();
+    EXPECT_FALSE(fixture.controller.login().has_value());
+    EXPECT_EQ(tree->topLevelItemCount(), 0);
+    EXPECT_EQ(window.scopeSummary()->text(), QStringLiteral("Not logged in."));
+    EXPECT_EQ(contacts->model()->rowCount(), 0);
+    copyButton(QStringLiteral("Copy access token"))->click();
+    EXPECT_TRUE(QGuiApplication::clipboard()->text().isEmpty());
+    EXPECT_TRUE(window.statusBar()->currentMessage().startsWith(QLatin1String("Not logged in"))) << window.statusBar()->currentMessage().toStdString();
 }
 
 TEST_F(AppEndToEnd, ScopeQaTabRunsTheGridExplainsACellAndExportsTheTimeline)
@@ -562,6 +696,12 @@ TEST(TenantTab, WalksTheTutorialOnAnEmptyTenantAndTheAppFollows)
         },
         10000))
         << "both APIs answered 200: the walkthrough is done";
+    // What the walkthrough's login and calls showed: every seeded contact and appointment, with the
+    // scopes it asked for kept in the profile.
+    EXPECT_EQ(columnTexts(window.tabs()->widget(0)->findChild<QTableView *>()->model(), QStringLiteral("Name")), kSeededContacts);
+    EXPECT_EQ(window.tabs()->widget(1)->findChild<QTableView *>()->model()->rowCount(), kSeededAppointments);
+    EXPECT_TRUE(fixture.controller.profile().scopes.contains(QStringLiteral("read:contacts")));
+    EXPECT_TRUE(fixture.controller.profile().scopes.contains(QStringLiteral("read:calendar")));
     window.tabs()->setCurrentWidget(tab);
     EXPECT_TRUE(saveScreenshot(window.grab(), QStringLiteral("tenant-2-walkthrough-done.png")));
 
@@ -651,6 +791,15 @@ TEST_F(AppEndToEnd, TenantTabAdministersTheTenantAProfileNames)
     remote.apiBaseUrl = m_server.url();
     remote.managementClientId = QStringLiteral("organizer-admin");
     window.useProfile(remote);
+    // The window shows the profile the controller uses; one from the command line is not saved.
+    EXPECT_EQ(fixture.controller.profile().name, remote.name);
+    bool shown = false;
+    for (QComboBox *box : window.findChildren<QComboBox *>())
+        shown = shown || box->currentText() == remote.name;
+    EXPECT_TRUE(shown) << "the profile box names the profile in use";
+    fixture.settings.sync();
+    for (const app::Profile &saved : fixture.profiles.load())
+        EXPECT_NE(saved.name, remote.name);
     app::TenantAdmin *admin = window.tenantAdmin();
     ASSERT_TRUE(waitFor([admin] { return admin->hasTarget() && admin->resourceServer(QStringLiteral("organize")).has_value() && !admin->isBusy(); }, 10000));
     EXPECT_EQ(admin->target().clientId, QStringLiteral("organizer-admin"));

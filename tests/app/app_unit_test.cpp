@@ -8,11 +8,13 @@
 #include "jws.h"
 #include "loginautomation.h"
 #include "loginsession.h"
+#include "profilelist.h"
 #include "profiles.h"
 #include "provideroptions.h"
 #include "redirectvalidation.h"
 #include "recordscontroller.h"
 #include "tenantadmin.h"
+#include "tenantcontroller.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -20,9 +22,13 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QSettings>
-#include <QTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QSettings>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTimer>
 
 #include <gtest/gtest.h>
 
@@ -723,7 +729,7 @@ TEST(AppController, PicksTheManagementSecretAndTheBrowser)
     LoginSession session(&oidc);
     ApiClient api;
     AppController controller(&server, &session, &api);
-    controller.setProfile(remote);
+    controller.useProfile(remote);
     EXPECT_EQ(controller.connectTenant(), AppController::TenantAccess::NeedsSecret);
     EXPECT_FALSE(controller.tenantAdmin()->hasTarget());
     EXPECT_EQ(controller.connectTenant(QStringLiteral("typed-in")), AppController::TenantAccess::Connected);
@@ -734,7 +740,7 @@ TEST(AppController, PicksTheManagementSecretAndTheBrowser)
     EXPECT_EQ(AppController::knownManagementSecret(local), QStringLiteral("from-the-environment"));
     qunsetenv("ORGANIZER_MANAGEMENT_CLIENT_SECRET");
     remote.managementClientId.clear();
-    controller.setProfile(remote);
+    controller.useProfile(remote);
     EXPECT_EQ(controller.connectTenant(), AppController::TenantAccess::NoManagementClient);
     EXPECT_FALSE(controller.tenantAdmin()->hasTarget());
 
@@ -772,4 +778,358 @@ TEST(DemoOptions, ComeFromTheCommandLineAsOneValue)
     const auto wrong = parse({QStringLiteral("--flow"), QStringLiteral("password")});
     ASSERT_FALSE(wrong);
     EXPECT_EQ(wrong.error(), QStringLiteral("--flow must be implicit or code, not \"password\""));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The controller under the window: profiles, the login's intents, the tenant's intents
+
+namespace {
+
+// The settings file of one test, and a store over it.
+struct SavedProfiles
+{
+    QTemporaryDir dir;
+    QString path = dir.filePath(QStringLiteral("organizer.ini"));
+    QSettings settings{path, QSettings::IniFormat};
+    ProfileStore store{&settings};
+
+    // What another start of the app would read.
+    QList<Profile> reread() const
+    {
+        QSettings again(path, QSettings::IniFormat);
+        return ProfileStore(&again).load();
+    }
+    QString rereadCurrent() const
+    {
+        QSettings again(path, QSettings::IniFormat);
+        return ProfileStore(&again).currentName();
+    }
+};
+
+Profile tenantProfile(const QString &name)
+{
+    Profile profile;
+    profile.name = name;
+    profile.issuer = QUrl(QStringLiteral("http://127.0.0.1:9/"));
+    profile.apiBaseUrl = QUrl(QStringLiteral("http://127.0.0.1:9/"));
+    return profile;
+}
+
+QStringList names(const QList<Profile> &profiles)
+{
+    QStringList out;
+    for (const Profile &profile : profiles)
+        out.append(profile.name);
+    return out;
+}
+
+} // namespace
+
+// The profiles live under the controller: the window asks for each change, and each is saved at
+// once; one from the command line is used without being saved until something edits it.
+TEST(ProfileList, TheControllerKeepsAndSavesTheProfilesTheWindowShows)
+{
+    SavedProfiles saved;
+    saved.store.save({Profile::localProfile(), tenantProfile(QStringLiteral("Saved"))});
+    saved.store.setCurrentName(QStringLiteral("Saved"));
+    ServerLauncher server;
+    OidcClient oidc;
+    LoginSession session(&oidc);
+    ApiClient api;
+    AppController controller(&server, &session, &api, &saved.store);
+    const ProfileList *profiles = controller.profiles();
+    EXPECT_EQ(profiles->names(), (QStringList{QStringLiteral("Local"), QStringLiteral("Saved")}));
+    EXPECT_EQ(profiles->savedCurrentName(), QStringLiteral("Saved"));
+    EXPECT_TRUE(controller.profile().local) << "nothing is followed before the window picks a profile";
+
+    int listChanges = 0;
+    QStringList currents;
+    QObject::connect(profiles, &ProfileList::listChanged, [&listChanges] { ++listChanges; });
+    QObject::connect(profiles, &ProfileList::currentChanged, [&currents](const Profile &profile) { currents.append(profile.name); });
+
+    controller.selectProfile(profiles->savedCurrentName());
+    EXPECT_EQ(controller.profile().name, QStringLiteral("Saved"));
+    EXPECT_EQ(currents, QStringList{QStringLiteral("Saved")});
+
+    // Edits of the current profile are saved as they happen.
+    controller.setFlow(Flow::AuthorizationCodePkce);
+    controller.setScopeRequested(QStringLiteral("read:calendar"), false);
+    controller.setScopeRequested(QStringLiteral("create:contacts"), true);
+    const Profile stored = saved.reread().at(1);
+    EXPECT_EQ(stored.flow, Flow::AuthorizationCodePkce);
+    EXPECT_FALSE(stored.scopes.contains(QStringLiteral("read:calendar")));
+    EXPECT_TRUE(stored.scopes.contains(QStringLiteral("create:contacts")));
+
+    // A new profile is saved and in use; an edit under a new name replaces the old one.
+    controller.saveProfile(tenantProfile(QStringLiteral("New")));
+    EXPECT_EQ(controller.profile().name, QStringLiteral("New"));
+    EXPECT_EQ(names(saved.reread()), (QStringList{QStringLiteral("Local"), QStringLiteral("Saved"), QStringLiteral("New")}));
+    EXPECT_EQ(saved.rereadCurrent(), QStringLiteral("New"));
+    Profile renamed = controller.profile();
+    renamed.name = QStringLiteral("Renamed");
+    controller.saveProfile(renamed, QStringLiteral("New"));
+    EXPECT_EQ(names(saved.reread()), (QStringList{QStringLiteral("Local"), QStringLiteral("Saved"), QStringLiteral("Renamed")}));
+    EXPECT_EQ(listChanges, 2);
+
+    // One from the command line: in use, not saved; saved with the first edit.
+    controller.useProfile(tenantProfile(QStringLiteral("From the command line")));
+    EXPECT_EQ(controller.profile().name, QStringLiteral("From the command line"));
+    EXPECT_EQ(profiles->names().size(), 4);
+    EXPECT_EQ(saved.reread().size(), 3) << "not saved until edited";
+    controller.setFlow(Flow::Implicit);
+    EXPECT_EQ(saved.reread().size(), 4);
+
+    // Removing: never Local; the removed one's place goes to Local.
+    EXPECT_FALSE(controller.removeProfile(QStringLiteral("Local")));
+    EXPECT_TRUE(controller.removeProfile(QStringLiteral("From the command line")));
+    EXPECT_TRUE(controller.profile().local);
+    EXPECT_EQ(names(saved.reread()), (QStringList{QStringLiteral("Local"), QStringLiteral("Saved"), QStringLiteral("Renamed")}));
+    EXPECT_EQ(saved.rereadCurrent(), QStringLiteral("Local"));
+    EXPECT_EQ(currents.last(), QStringLiteral("Local"));
+
+    // Selecting a profile that is gone falls back to Local.
+    controller.selectProfile(QStringLiteral("Saved"));
+    controller.selectProfile(QStringLiteral("Nope"));
+    EXPECT_TRUE(controller.profile().local);
+
+    // Without a store (the headless runs): Local only, and nothing written anywhere.
+    ProfileList memory;
+    EXPECT_EQ(memory.names(), QStringList{QStringLiteral("Local")});
+    memory.put(tenantProfile(QStringLiteral("Kept in memory")));
+    EXPECT_EQ(memory.current().name, QStringLiteral("Kept in memory"));
+}
+
+// The window's login goes through the controller: it refuses when the bundled server is not up,
+// the walkthrough's login adds its scopes to the profile, the failure and the pages the view loaded
+// come back through it, and the tokens to copy are there only while logged in.
+TEST(AppController, TheLoginsIntentsGoThroughTheControllerNotTheSession)
+{
+    SavedProfiles saved;
+    ServerLauncher server;
+    OidcClient oidc;
+    LoginSession session(&oidc);
+    ApiClient api;
+    AppController controller(&server, &session, &api, &saved.store);
+    controller.selectProfile(QStringLiteral("Local"));
+    std::optional<AppController::Browser> starting;
+    QObject::connect(&controller, &AppController::loginStarting, [&starting](AppController::Browser browser) { starting = browser; });
+
+    const auto refused = controller.logIn();
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(), QStringLiteral("The bundled server is not running yet."));
+    EXPECT_FALSE(starting.has_value()) << "no login dialog for a login that cannot start";
+    EXPECT_FALSE(controller.isLoggingIn());
+
+    // A provider nothing listens on: the login starts in the embedded view, then fails plainly.
+    controller.saveProfile(tenantProfile(QStringLiteral("Unreachable")));
+    std::optional<LoginError> failure;
+    QObject::connect(&controller, &AppController::loginFailed, [&failure](const LoginError &error) { failure = error; });
+    bool scopeMenuTold = false;
+    QObject::connect(&controller, &AppController::scopeChoicesChanged, [&scopeMenuTold] { scopeMenuTold = true; });
+    const auto started = controller.logInAskingFor({QStringLiteral("read:samples")});
+    ASSERT_TRUE(started) << started.error().toStdString();
+    EXPECT_EQ(*started, AppController::Browser::Embedded);
+    EXPECT_EQ(starting, AppController::Browser::Embedded);
+    EXPECT_TRUE(scopeMenuTold);
+    EXPECT_TRUE(controller.profile().scopes.contains(QStringLiteral("read:samples")));
+    EXPECT_TRUE(saved.reread().at(1).scopes.contains(QStringLiteral("read:samples"))) << "the walkthrough's scopes are saved with the profile";
+    EXPECT_TRUE(controller.isLoggingIn());
+    EXPECT_TRUE(controller.isLoginRedirect(QUrl(QStringLiteral("http://localhost:3000/callback#access_token=x"))));
+    EXPECT_FALSE(controller.isLoginRedirect(QUrl(QStringLiteral("http://localhost:3000/other"))));
+
+    // The pages a person acts on become steps of the timeline; other navigation does not.
+    const qsizetype before = controller.loginController()->timeline().steps().size();
+    controller.notePageLoaded(QUrl(QStringLiteral("http://127.0.0.1:9/login?state=x")));
+    controller.notePageLoaded(QUrl(QStringLiteral("http://127.0.0.1:9/favicon.ico")));
+    controller.notePageLoaded(QUrl(QStringLiteral("http://127.0.0.1:9/consent")));
+    const QList<FlowStep> steps = controller.loginController()->timeline().steps();
+    ASSERT_EQ(steps.size(), before + 2);
+    EXPECT_EQ(steps.at(before).label, QStringLiteral("login page"));
+    EXPECT_EQ(steps.at(before + 1).label, QStringLiteral("consent page"));
+
+    ASSERT_TRUE(test::waitFor([&failure] { return failure.has_value(); }, 15000));
+    EXPECT_EQ(failure->kind, LoginError::Kind::Network);
+    EXPECT_TRUE(failure->message.startsWith(QLatin1String("Cannot reach the login server"))) << failure->message.toStdString();
+    EXPECT_FALSE(controller.isLoggingIn());
+
+    // Cancelling a login under way reaches the session through the controller.
+    failure.reset();
+    ASSERT_TRUE(controller.logIn());
+    controller.cancelLogin();
+    ASSERT_TRUE(failure.has_value());
+    EXPECT_EQ(failure->kind, LoginError::Kind::Cancelled);
+
+    // The tokens to copy: none while logged out, the login's own afterwards, none after logout.
+    EXPECT_TRUE(controller.copyableToken(AppController::Token::Access).isEmpty());
+    LoginResult result;
+    result.accessToken = "eyJ.access";
+    result.idToken = "eyJ.id";
+    Q_EMIT session.succeeded(result);
+    EXPECT_EQ(controller.copyableToken(AppController::Token::Access), QStringLiteral("eyJ.access"));
+    EXPECT_EQ(controller.copyableToken(AppController::Token::Id), QStringLiteral("eyJ.id"));
+    controller.logout();
+    EXPECT_TRUE(controller.copyableToken(AppController::Token::Id).isEmpty());
+}
+
+namespace {
+
+// A Management API on a loopback port: a token for anyone, one API, one user with one permission,
+// one client grant; every change is recorded and answered 200, or refused with `refuseChanges`.
+class FakeManagementApi : public QObject
+{
+public:
+    struct Change
+    {
+        QByteArray method;
+        QString path;
+        QJsonObject body;
+    };
+
+    FakeManagementApi()
+    {
+        m_server.listen(QHostAddress::LocalHost);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    QUrl issuer() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(m_server.serverPort())); }
+
+    QList<Change> changes;
+    int refuseChanges = 0;
+
+private:
+    void serve(QTcpSocket *socket)
+    {
+        QByteArray &buffer = m_buffers[socket];
+        buffer += socket->readAll();
+        for (;;) {
+            const qsizetype headersEnd = buffer.indexOf("\r\n\r\n");
+            if (headersEnd < 0)
+                return;
+            const QList<QByteArray> lines = buffer.left(headersEnd).split('\n');
+            qsizetype length = 0;
+            for (const QByteArray &line : lines) {
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            }
+            if (buffer.size() < headersEnd + 4 + length)
+                return;
+            const QList<QByteArray> requestLine = lines.first().trimmed().split(' ');
+            const QByteArray body = buffer.mid(headersEnd + 4, length);
+            buffer.remove(0, headersEnd + 4 + length);
+            const auto [status, answer] = answerFor(requestLine.value(0), QString::fromLatin1(requestLine.value(1)), body);
+            socket->write("HTTP/1.1 " + QByteArray::number(status)
+                          + " X\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(answer.size()) + "\r\n\r\n" + answer);
+        }
+    }
+
+    std::pair<int, QByteArray> answerFor(const QByteArray &method, const QString &target, const QByteArray &body)
+    {
+        const QString path = target.section(QLatin1Char('?'), 0, 0);
+        if (path == QLatin1String("/oauth/token"))
+            return {200, R"({"access_token":"management-token","token_type":"Bearer","expires_in":3600})"};
+        if (method != "GET") {
+            changes.append({method, path, QJsonDocument::fromJson(body).object()});
+            if (refuseChanges)
+                return {refuseChanges, R"({"statusCode":409,"error":"Conflict","message":"An API with this identifier exists already"})"};
+            return {200, "{}"};
+        }
+        const auto page = [](const char *key, const QByteArray &items) {
+            return QByteArray(R"({"start":0,"limit":100,"total":)") + QByteArray::number(items == "[]" ? 0 : 1) + ",\"" + key + "\":" + items + "}";
+        };
+        if (path == QLatin1String("/api/v2/resource-servers"))
+            return {200, page("resource_servers", R"([{"id":"rs1","name":"Organizer Service","identifier":"organize","enforce_policies":true,
+                "scopes":[{"value":"read:contacts","description":"Read contacts"},{"value":"read:calendar","description":"Read calendar"}]}])")};
+        if (path == QLatin1String("/api/v2/users"))
+            return {200, page("users", R"([{"user_id":"auth0|bob","email":"bob@example.com"}])")};
+        if (path == QLatin1String("/api/v2/users/auth0%7Cbob/permissions") || path == QLatin1String("/api/v2/users/auth0|bob/permissions"))
+            return {
+                200,
+                page("permissions", R"([{"permission_name":"read:contacts","resource_server_identifier":"organize","sources":[{"source_type":"DIRECT"}]}])")};
+        if (path == QLatin1String("/api/v2/client-grants"))
+            return {200, page("client_grants", R"([{"id":"cg1","client_id":"organizer-cli","audience":"organize","scope":["read:calendar"]}])")};
+        for (const char *key : {"clients", "roles"}) {
+            if (path.endsWith(QLatin1String(key)))
+                return {200, page(key, "[]")};
+        }
+        return {404, R"({"statusCode":404,"error":"Not Found","message":"no such route"})"};
+    }
+
+    QTcpServer m_server;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+};
+
+} // namespace
+
+// The Tenant tab's pages emit intents; the controller turns each into its Management API call and
+// one sentence, and hands the tenant's rules on as a typed value (what the QA grid predicts from).
+TEST(TenantController, PageIntentsBecomeManagementCallsAndTheTenantsRulesATypedValue)
+{
+    FakeManagementApi management;
+    Profile remote = tenantProfile(QStringLiteral("Remote"));
+    remote.issuer = management.issuer();
+    remote.managementClientId = QStringLiteral("organizer-admin");
+    ServerLauncher server;
+    OidcClient oidc;
+    LoginSession session(&oidc);
+    ApiClient api;
+    AppController controller(&server, &session, &api);
+    std::optional<AccessRules> followed;
+    QObject::connect(&controller, &AppController::tenantFollowed,
+                     [&followed](const QList<catalogue::ApiSpec> &, const AccessRules &rules) { followed = rules; });
+    controller.useProfile(remote);
+    ASSERT_EQ(controller.connectTenant(QStringLiteral("secret")), AppController::TenantAccess::Connected);
+    ASSERT_TRUE(test::waitFor([&followed] { return followed.has_value(); }, 10000));
+
+    AccessRules expected;
+    expected.apis = {{QStringLiteral("organize"), true, {QStringLiteral("read:contacts"), QStringLiteral("read:calendar")}}};
+    expected.users = {{QStringLiteral("bob@example.com"), QStringLiteral("auth0|bob"), {{QStringLiteral("organize"), {QStringLiteral("read:contacts")}}}}};
+    expected.clients = {{QStringLiteral("organizer-cli"), {{QStringLiteral("organize"), {QStringLiteral("read:calendar")}}}}};
+    EXPECT_EQ(*followed, expected);
+    EXPECT_EQ(controller.tenantAdmin()->accessRules(), expected);
+
+    TenantController *tenant = controller.tenant();
+    QStringList said;
+    QStringList created;
+    std::optional<QString> refused;
+    QObject::connect(tenant, &TenantController::done, [&said](const QString &sentence) { said.append(sentence); });
+    QObject::connect(tenant, &TenantController::apiCreated, [&created](const QString &identifier) { created.append(identifier); });
+    QObject::connect(tenant, &TenantController::failed, [&refused](const QString &sentence) { refused = sentence; });
+
+    // The walkthrough's first step creates the API the catalogue describes.
+    tenant->createOrganizerService();
+    ASSERT_TRUE(test::waitFor([&said] { return !said.isEmpty(); }, 10000));
+    EXPECT_EQ(said.last(), QStringLiteral("Created Organizer Service."));
+    ASSERT_EQ(management.changes.size(), 1);
+    EXPECT_EQ(management.changes.at(0).method, "POST");
+    EXPECT_EQ(management.changes.at(0).path, QStringLiteral("/api/v2/resource-servers"));
+    EXPECT_EQ(management.changes.at(0).body.value(QLatin1String("identifier")).toString(), catalogue::organizerService().identifier);
+    EXPECT_EQ(management.changes.at(0).body.value(QLatin1String("name")).toString(), catalogue::organizerService().name);
+    EXPECT_TRUE(created.isEmpty()) << "the walkthrough stays where it is";
+
+    // An API from the APIs page: the tab is told to show its scopes next.
+    tenant->createApi(QStringLiteral("Samples"), QStringLiteral("urn:samples"), QStringLiteral("RS256"));
+    ASSERT_TRUE(test::waitFor([&said] { return said.size() == 2; }, 10000));
+    EXPECT_EQ(created, QStringList{QStringLiteral("urn:samples")});
+    EXPECT_TRUE(said.last().startsWith(QLatin1String("Created. Now add its scopes"))) << said.last().toStdString();
+
+    // A permission for a user: the path names the user and the body the API and scope.
+    tenant->addUserPermissions(QStringLiteral("auth0|bob"), QStringLiteral("organize"), {QStringLiteral("read:calendar")});
+    ASSERT_TRUE(test::waitFor([&said] { return said.size() == 3; }, 10000));
+    EXPECT_EQ(said.last(), QStringLiteral("Gave auth0|bob read:calendar."));
+    EXPECT_EQ(management.changes.last().method, "POST");
+    EXPECT_TRUE(management.changes.last().path.endsWith(QLatin1String("/permissions"))) << management.changes.last().path.toStdString();
+    const QJsonObject permission = management.changes.last().body.value(QLatin1String("permissions")).toArray().at(0).toObject();
+    EXPECT_EQ(permission.value(QLatin1String("permission_name")).toString(), QStringLiteral("read:calendar"));
+    EXPECT_EQ(permission.value(QLatin1String("resource_server_identifier")).toString(), QStringLiteral("organize"));
+
+    // A refusal says what and why, and nothing claims it was done.
+    management.refuseChanges = 409;
+    tenant->createRole(QStringLiteral("Readers"));
+    ASSERT_TRUE(test::waitFor([&refused] { return refused.has_value(); }, 10000));
+    EXPECT_TRUE(refused->startsWith(QLatin1String("Could not create the role Readers"))) << refused->toStdString();
+    EXPECT_EQ(said.size(), 3);
 }

@@ -71,9 +71,17 @@ QJsonObject basePlan()
     };
 }
 
+// The same tenant as the plan's fallback, as the app gives it (typed, not a file).
+app::AccessRules tenantRules(bool rbac)
+{
+    auto rules = readAccessRules(tenant(rbac), QStringLiteral("tenant"));
+    EXPECT_TRUE(rules) << qPrintable(rules.error());
+    return rules ? *rules : app::AccessRules{};
+}
+
 Expected<Plan, QString> parsePlan(const QJsonObject &plan, bool rbac = true)
 {
-    return Plan::parse(QJsonDocument(plan).toJson(), QStringLiteral("test-plan.json"), QString(), tenant(rbac));
+    return Plan::parse(QJsonDocument(plan).toJson(), QStringLiteral("test-plan.json"), QString(), tenantRules(rbac));
 }
 
 int rowOf(const Plan &plan, const QList<RowSpec> &rows, const QString &user, const QStringList &scopes)
@@ -114,6 +122,65 @@ TEST(QaPlan, TheShippedDefaultPlanLoadsAndCoversEveryUserScopeSetAndEndpoint)
     EXPECT_EQ(plan.probes.size(), 5);
     EXPECT_TRUE(plan.tenant.rbac);
     EXPECT_EQ(planRows(plan).size(), 5 * 12 + 5);
+}
+
+// The Tenant tab hands the plan typed rules (app::AccessRules), not a tenant file: the built-in plan
+// keeps only the people the tenant has and the clients it granted this API to, and predicts from the
+// API's RBAC switch and scopes as they are now.
+TEST(QaPlan, TheBuiltInPlanFollowsTheTenantsTypedRules)
+{
+    app::AccessRules rules = Plan::bundledTenant();
+    ASSERT_NE(rules.api(QStringLiteral("organize")), nullptr);
+    EXPECT_TRUE(rules.api(QStringLiteral("organize"))->rbac);
+    ASSERT_EQ(rules.users.size(), 4);
+
+    rules.users.removeIf([](const app::AccessRules::Person &person) { return person.email == QLatin1String("bob@example.com"); });
+    for (app::AccessRules::Application &application : rules.clients)
+        application.grants.remove(QStringLiteral("organize"));
+    rules.apis[0].rbac = false;
+    rules.apis[0].scopes = {QStringLiteral("read:contacts"), QStringLiteral("read:calendar")};
+    const auto plan = Plan::builtIn(catalogue::organizerService().apis, rules);
+    ASSERT_TRUE(plan) << qPrintable(plan.error());
+    QStringList users;
+    for (const PlanUser &user : plan->users)
+        users << user.label();
+    EXPECT_EQ(users, (QStringList{QStringLiteral("alice@example.com"), QStringLiteral("carol@example.com"), QStringLiteral("dave@example.com")}));
+    EXPECT_FALSE(plan->tenant.rbac);
+    EXPECT_EQ(plan->tenant.apiScopes, rules.apis[0].scopes);
+    EXPECT_TRUE(plan->tenant.clientGrants.isEmpty());
+    EXPECT_EQ(plan->tenant.userPermissions.value(QStringLiteral("carol")), rules.users.at(1).permissions.value(QStringLiteral("organize")))
+        << "by user_id as well as by email";
+
+    // A tenant without the plan's API gives no plan, and says which.
+    rules.apis[0].identifier = QStringLiteral("billing");
+    const auto none = Plan::builtIn(catalogue::organizerService().apis, rules);
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error(), QStringLiteral("tenant.apis: no API with the identifier \"organize\""));
+}
+
+// A tenant file is read into the same typed rules; what cannot be read is named by its path, for
+// every API of the file (not only the plan's).
+TEST(QaPlan, ATenantFileIsReadIntoTypedRules)
+{
+    const auto rules = readAccessRules(tenant(false), QStringLiteral("t.json"));
+    ASSERT_TRUE(rules) << qPrintable(rules.error());
+    ASSERT_EQ(rules->apis.size(), 1);
+    EXPECT_EQ(rules->apis.at(0), (app::AccessRules::Api{QStringLiteral("organize"), false, kApiScopes}));
+    ASSERT_EQ(rules->users.size(), 1);
+    EXPECT_EQ(rules->users.at(0).userId, QStringLiteral("bob"));
+    EXPECT_EQ(rules->users.at(0).permissions.value(QStringLiteral("organize")), QStringList{QStringLiteral("read:contacts")});
+    ASSERT_EQ(rules->clients.size(), 1);
+    EXPECT_EQ(rules->clients.at(0).grants.value(QStringLiteral("organize")), QStringList{QStringLiteral("read:calendar")});
+
+    QJsonObject bad = tenant(false);
+    QJsonArray users = bad.value(QLatin1String("users")).toArray();
+    QJsonObject bob = users.at(0).toObject();
+    bob.insert(QStringLiteral("permissions"), QJsonObject{{QStringLiteral("billing"), QJsonArray{QStringLiteral("has space")}}});
+    users.replace(0, bob);
+    bad.insert(QStringLiteral("users"), users);
+    const auto unreadable = readAccessRules(bad, QStringLiteral("t.json"));
+    ASSERT_FALSE(unreadable);
+    EXPECT_EQ(unreadable.error(), QStringLiteral("t.json.users[0].permissions.billing[0]: expected a scope name like \"read:contacts\""));
 }
 
 TEST(QaPlan, DefaultScopeSetsAreEachScopeAloneEachApiTogetherAllAndNone)
@@ -215,10 +282,10 @@ TEST(QaPlan, ErrorsNameTheBadField)
         ASSERT_FALSE(parsed) << c.name;
         EXPECT_TRUE(parsed.error().startsWith(QLatin1String(c.field))) << c.name << ": " << qPrintable(parsed.error());
     }
-    const auto notJson = Plan::parse("{\"endpoints\": [", QStringLiteral("broken.json"), QString(), tenant(true));
+    const auto notJson = Plan::parse("{\"endpoints\": [", QStringLiteral("broken.json"), QString(), tenantRules(true));
     ASSERT_FALSE(notJson);
     EXPECT_TRUE(notJson.error().startsWith(QLatin1String("broken.json: not JSON"))) << qPrintable(notJson.error());
-    const auto missing = Plan::load(QStringLiteral("/nonexistent/plan.json"), tenant(true));
+    const auto missing = Plan::load(QStringLiteral("/nonexistent/plan.json"), tenantRules(true));
     ASSERT_FALSE(missing);
     EXPECT_TRUE(missing.error().contains(QLatin1String("/nonexistent/plan.json")));
 }
@@ -228,7 +295,7 @@ TEST(QaPlan, TheTenantComesInlineOrFromAFileBesideThePlan)
     // Inline: an Auth0 tenant described in the plan itself, here with RBAC off.
     QJsonObject inlinePlan = basePlan();
     inlinePlan.insert(QStringLiteral("tenant"), tenant(false));
-    const auto inlined = Plan::parse(QJsonDocument(inlinePlan).toJson(), QStringLiteral("p.json"), QString(), tenant(true));
+    const auto inlined = Plan::parse(QJsonDocument(inlinePlan).toJson(), QStringLiteral("p.json"), QString(), tenantRules(true));
     ASSERT_TRUE(inlined) << qPrintable(inlined.error());
     EXPECT_FALSE(inlined->tenant.rbac);
 
@@ -244,13 +311,13 @@ TEST(QaPlan, TheTenantComesInlineOrFromAFileBesideThePlan)
     ASSERT_TRUE(planFile.open(QIODevice::WriteOnly));
     planFile.write(QJsonDocument(filePlan).toJson());
     planFile.close();
-    const auto loaded = Plan::load(planFile.fileName(), tenant(true));
+    const auto loaded = Plan::load(planFile.fileName(), tenantRules(true));
     ASSERT_TRUE(loaded) << qPrintable(loaded.error());
     EXPECT_FALSE(loaded->tenant.rbac);
     EXPECT_EQ(loaded->source, QStringLiteral("plan.json"));
 
     filePlan.insert(QStringLiteral("tenant"), QStringLiteral("missing.json"));
-    const auto missing = Plan::parse(QJsonDocument(filePlan).toJson(), QStringLiteral("plan.json"), dir.path(), tenant(true));
+    const auto missing = Plan::parse(QJsonDocument(filePlan).toJson(), QStringLiteral("plan.json"), dir.path(), tenantRules(true));
     ASSERT_FALSE(missing);
     EXPECT_TRUE(missing.error().startsWith(QLatin1String("tenant: cannot read the tenant file"))) << qPrintable(missing.error());
 }

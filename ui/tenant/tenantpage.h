@@ -7,7 +7,8 @@
 namespace organizer::ui::tenant {
 
 // One page of the Tenant tab: it presents what TenantAdmin read (typed values, never the wire
-// format) for the selected API, and turns clicks into intents; the tab hands those to TenantAdmin.
+// format) for the selected API, and turns clicks into intents; the tab hands those to the app's
+// TenantController.
 class TenantPage : public QWidget
 {
     Q_OBJECT

@@ -19,7 +19,7 @@ namespace organizer::ui {
 
 using namespace tenant;
 
-TenantTab::TenantTab(app::TenantAdmin *admin, QWidget *parent) : QWidget(parent), m_admin(admin)
+TenantTab::TenantTab(app::TenantController *tenant, QWidget *parent) : QWidget(parent), m_tenant(tenant), m_admin(tenant->admin())
 {
     auto *layout = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
@@ -30,7 +30,7 @@ TenantTab::TenantTab(app::TenantAdmin *admin, QWidget *parent) : QWidget(parent)
     m_apiBox = new QComboBox(this);
     m_apiBox->setMinimumWidth(220);
     bar->addWidget(m_apiBox);
-    bar->addWidget(button(tr("Reload"), this, [this] { m_admin->reload(); }));
+    bar->addWidget(button(tr("Reload"), this, [this] { m_tenant->reload(); }));
     layout->addLayout(bar);
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
@@ -60,7 +60,12 @@ TenantTab::TenantTab(app::TenantAdmin *admin, QWidget *parent) : QWidget(parent)
 
     connect(m_apiBox, &QComboBox::currentIndexChanged, this, &TenantTab::presentApi);
     connect(m_admin, &app::TenantAdmin::changed, this, &TenantTab::refresh);
-    connect(m_admin, &app::TenantAdmin::failed, this, &TenantTab::showProblem);
+    connect(m_tenant, &app::TenantController::failed, this, &TenantTab::showProblem);
+    connect(m_tenant, &app::TenantController::done, this, &TenantTab::showDone);
+    connect(m_tenant, &app::TenantController::apiCreated, this, [this](const QString &identifier) {
+        selectApi(identifier);
+        showPage(Page::Scopes);
+    });
     connect(m_admin, &app::TenantAdmin::busyChanged, this, [this](bool busy) {
         if (busy) {
             m_status->setStyleSheet({});
@@ -78,72 +83,36 @@ void TenantTab::connectPages()
         connect(page, &TenantPage::notice, m_status, &QLabel::setText);
         connect(page, &TenantPage::problem, this, &TenantTab::showProblem);
     }
-    const catalogue::ResourceServerSpec &service = catalogue::organizerService();
-    connect(m_walkthrough, &WalkthroughPage::createServiceRequested, this,
-            [this, &service] { m_admin->createApi(service.name, service.identifier, service.signingAlgorithm, report(tr("Created %1.").arg(service.name))); });
-    connect(m_walkthrough, &WalkthroughPage::addScopeRequested, this, [this](const QString &apiId, const QString &value, const QString &description) {
-        m_admin->addScope(apiId, value, description, report(tr("Added %1.").arg(value)));
-    });
+    connect(m_walkthrough, &WalkthroughPage::createServiceRequested, m_tenant, &app::TenantController::createOrganizerService);
+    connect(m_walkthrough, &WalkthroughPage::addScopeRequested, m_tenant, &app::TenantController::addScope);
     connect(m_walkthrough, &WalkthroughPage::loginRequested, this, &TenantTab::loginRequested);
     connect(m_walkthrough, &WalkthroughPage::callApisRequested, this, &TenantTab::callApisRequested);
 
     auto *apis = static_cast<ApisPage *>(m_pageList.at(int(Page::Apis)));
-    connect(apis, &ApisPage::createApiRequested, this, [this](const QString &name, const QString &identifier, const QString &algorithm) {
-        m_admin->createApi(name, identifier, algorithm, [this, identifier](bool ok, const QString &) {
-            if (!ok)
-                return;
-            selectApi(identifier);
-            showPage(Page::Scopes);
-            m_status->setStyleSheet(QStringLiteral("color: #1f8a4c"));
-            m_status->setText(tr("Created. Now add its scopes: one per API and action, like %1.")
-                                  .arg(catalogue::organizerService().apis.at(0).scope(catalogue::Action::Read)));
-        });
-    });
-    connect(apis, &ApisPage::deleteApiRequested, this,
-            [this](const QString &id, const QString &name) { m_admin->deleteApi(id, report(tr("Deleted %1.").arg(name))); });
+    connect(apis, &ApisPage::createApiRequested, m_tenant, &app::TenantController::createApi);
+    connect(apis, &ApisPage::deleteApiRequested, m_tenant, &app::TenantController::deleteApi);
     connect(apis, &ApisPage::apiPicked, this, &TenantTab::selectApi);
     connect(apis, &ApisPage::settingsRequested, this, [this] { showPage(Page::Settings); });
 
     auto *settings = static_cast<ApiSettingsPage *>(m_pageList.at(int(Page::Settings)));
-    connect(settings, &ApiSettingsPage::saveRequested, this, [this](const QString &id, const QString &name, const app::ApiSettingsEdit &edit) {
-        m_admin->updateApiSettings(id, edit, report(tr("Saved the settings of %1.").arg(name)));
-    });
+    connect(settings, &ApiSettingsPage::saveRequested, m_tenant, &app::TenantController::saveApiSettings);
 
     auto *scopes = static_cast<ScopesPage *>(m_pageList.at(int(Page::Scopes)));
-    connect(scopes, &ScopesPage::addScopeRequested, this, [this](const QString &apiId, const QString &value, const QString &description) {
-        m_admin->addScope(apiId, value, description, report(tr("Added %1.").arg(value)));
-    });
-    connect(scopes, &ScopesPage::removeScopeRequested, this,
-            [this](const QString &apiId, const QString &value) { m_admin->removeScope(apiId, value, report(tr("Removed %1.").arg(value))); });
+    connect(scopes, &ScopesPage::addScopeRequested, m_tenant, &app::TenantController::addScope);
+    connect(scopes, &ScopesPage::removeScopeRequested, m_tenant, &app::TenantController::removeScope);
 
     auto *machines = static_cast<MachineToMachinePage *>(m_pageList.at(int(Page::MachineToMachine)));
-    connect(machines, &MachineToMachinePage::grantRequested, this,
-            [this](const QString &clientId, const QString &audience, bool authorized, const QStringList &granted) {
-                m_admin->setClientGrant(clientId, audience, authorized, granted, report(tr("Updated what %1 may ask for.").arg(clientId)));
-            });
+    connect(machines, &MachineToMachinePage::grantRequested, m_tenant, &app::TenantController::setClientGrant);
 
     auto *people = static_cast<UsersAndRolesPage *>(m_pageList.at(int(Page::UsersAndRoles)));
-    connect(people, &UsersAndRolesPage::addUserPermissionsRequested, this, [this](const QString &user, const QString &audience, const QStringList &granted) {
-        m_admin->addUserPermissions(user, audience, granted, report(tr("Gave %1 %2.").arg(user, granted.join(QLatin1Char(' ')))));
-    });
-    connect(people, &UsersAndRolesPage::removeUserPermissionRequested, this, [this](const QString &user, const QString &audience, const QString &scope) {
-        m_admin->removeUserPermissions(user, audience, {scope}, report(tr("Removed %1.").arg(scope)));
-    });
-    connect(people, &UsersAndRolesPage::assignRoleRequested, this, [this](const QString &user, const QString &roleId, const QString &roleName) {
-        m_admin->assignRoles(user, {roleId}, report(tr("Gave %1 the role %2.").arg(user, roleName)));
-    });
-    connect(people, &UsersAndRolesPage::removeRoleRequested, this,
-            [this](const QString &user, const QString &roleId) { m_admin->removeRoles(user, {roleId}, report(tr("Removed the role."))); });
-    connect(people, &UsersAndRolesPage::createRoleRequested, this,
-            [this](const QString &name) { m_admin->createRole(name, QString(), report(tr("Created the role %1.").arg(name))); });
-    connect(people, &UsersAndRolesPage::deleteRoleRequested, this,
-            [this](const QString &roleId) { m_admin->deleteRole(roleId, report(tr("Deleted the role."))); });
-    connect(people, &UsersAndRolesPage::addRolePermissionsRequested, this, [this](const QString &roleId, const QString &audience, const QStringList &granted) {
-        m_admin->addRolePermissions(roleId, audience, granted, report(tr("Added %1 to the role.").arg(granted.join(QLatin1Char(' ')))));
-    });
-    connect(people, &UsersAndRolesPage::removeRolePermissionRequested, this, [this](const QString &roleId, const QString &audience, const QString &scope) {
-        m_admin->removeRolePermissions(roleId, audience, {scope}, report(tr("Removed %1 from the role.").arg(scope)));
-    });
+    connect(people, &UsersAndRolesPage::addUserPermissionsRequested, m_tenant, &app::TenantController::addUserPermissions);
+    connect(people, &UsersAndRolesPage::removeUserPermissionRequested, m_tenant, &app::TenantController::removeUserPermission);
+    connect(people, &UsersAndRolesPage::assignRoleRequested, m_tenant, &app::TenantController::assignRole);
+    connect(people, &UsersAndRolesPage::removeRoleRequested, m_tenant, &app::TenantController::removeRole);
+    connect(people, &UsersAndRolesPage::createRoleRequested, m_tenant, &app::TenantController::createRole);
+    connect(people, &UsersAndRolesPage::deleteRoleRequested, m_tenant, &app::TenantController::deleteRole);
+    connect(people, &UsersAndRolesPage::addRolePermissionsRequested, m_tenant, &app::TenantController::addRolePermissions);
+    connect(people, &UsersAndRolesPage::removeRolePermissionRequested, m_tenant, &app::TenantController::removeRolePermission);
 }
 
 void TenantTab::showProblem(const QString &message)
@@ -152,14 +121,10 @@ void TenantTab::showProblem(const QString &message)
     m_status->setText(message);
 }
 
-app::TenantAdmin::Done TenantTab::report(const QString &done)
+void TenantTab::showDone(const QString &message)
 {
-    return [this, done](bool ok, const QString &) {
-        if (ok) {
-            m_status->setStyleSheet(QStringLiteral("color: #1f8a4c"));
-            m_status->setText(done);
-        }
-    };
+    m_status->setStyleSheet(QStringLiteral("color: #1f8a4c"));
+    m_status->setText(message);
 }
 
 void TenantTab::showPage(Page page)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tenantadmin.h"
+#include "tenantcontroller.h"
 
 #include <QWidget>
 
@@ -23,7 +23,8 @@ class WalkthroughPage;
 // Machine applications (authorize a client, pick its scopes) → Users and Roles (permissions per
 // user, roles) — and a walkthrough that follows the tutorial on an empty tenant. Each page lives in
 // a file of its own (tenant/*page.*) and presents TenantAdmin's typed values; this tab picks the
-// API they show and hands their intents to TenantAdmin. It never speaks HTTP itself.
+// API they show and hands their intents to the app's TenantController, which decides what each does
+// and says how it went. It never speaks HTTP itself.
 class TenantTab : public QWidget
 {
     Q_OBJECT
@@ -31,7 +32,7 @@ class TenantTab : public QWidget
 public:
     enum class Page { Walkthrough, Apis, Settings, Scopes, MachineToMachine, UsersAndRoles };
 
-    TenantTab(app::TenantAdmin *admin, QWidget *parent = nullptr);
+    TenantTab(app::TenantController *tenant, QWidget *parent = nullptr);
 
     void showPage(Page page);
     // The API the Settings, Scopes and Machine to Machine pages show (by identifier).
@@ -50,10 +51,10 @@ private:
     void presentApi();
     void connectPages();
     void showProblem(const QString &message);
-    // What a change reports on the status line when it succeeded (its failure comes through failed()).
-    app::TenantAdmin::Done report(const QString &done);
+    void showDone(const QString &message);
 
-    app::TenantAdmin *m_admin;
+    app::TenantController *m_tenant;
+    const app::TenantAdmin *m_admin; // what the pages present
     QLabel *m_target = nullptr;
     QLabel *m_status = nullptr;
     QComboBox *m_apiBox = nullptr;
