@@ -16,8 +16,8 @@ namespace organizer::http {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
-// A request as our handlers see it: a plain value, independent of QHttpServer (whose API changes
-// incompatibly in Qt 6.8), so every handler can be tested without a socket.
+// A request as handlers see it: a plain value with no socket behind it, so every handler can be
+// called and tested directly. The server builds it from the parsed bytes (httpwire.h).
 struct Request
 {
     QByteArray method; // upper case, as sent
@@ -54,8 +54,6 @@ struct Response
 // Called exactly once per request, now or later (e.g. after fetching an issuer's keys).
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(const Request &, Responder)>;
-
-QByteArray reasonPhrase(int status);
 
 // What one client is counted as wherever the server budgets per client: an IPv4 address ("192.0.2.7",
 // also when it arrives IPv4-mapped), or an IPv6 /64 ("2001:db8:1:2::/64"), since one host usually gets a

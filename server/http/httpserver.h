@@ -2,7 +2,6 @@
 
 #include "accesslog.h"
 #include "httpmessage.h"
-#include "requestparser.h"
 
 #include <QHostAddress>
 #include <QLoggingCategory>
@@ -33,11 +32,14 @@ int defaultMaxConnections();
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit in force afterwards.
 int raiseOpenFileLimit();
 
-// HTTP/1.1 on Qt Network: one acceptor on a thread of its own hands each connection to
-// one of N worker threads, each an event loop that parses (RequestParser), calls the Handler and writes
-// the answers in request order. The Handler runs on the worker thread; a Responder may be called from
-// any thread, now or later. Pipelining, keep-alive, HEAD, Expect: 100-continue and chunked bodies are
-// handled here; every limit above is enforced here.
+class ServerState;
+class Worker;
+
+// An HTTP/1.1 server: one acceptor on a thread of its own hands each connection to one of N worker
+// threads (httpworker.h), each an event loop whose connections (httpconnection.h) parse requests
+// (RequestParser), call the Handler and write the answers (httpwire.h) in request order. The Handler
+// runs on the worker thread; a Responder may be called from any thread, now or later. Pipelining,
+// keep-alive, HEAD, Expect: 100-continue and chunked bodies are handled, and every limit above enforced.
 class Server : public QObject
 {
     Q_OBJECT
@@ -67,31 +69,12 @@ public:
     void stopAcceptingAndCloseAfterAnswers();
 
 private:
-    class Shared;
     class Acceptor;
-    class Worker;
-    std::shared_ptr<Shared> m_shared;
+    std::shared_ptr<ServerState> m_state;
     QList<Worker *> m_workers;
     Acceptor *m_acceptor = nullptr; // lives on m_acceptorThread
     QThread *m_acceptorThread = nullptr;
     int m_workersWanted = 1;
 };
-
-struct SerializeOptions
-{
-    bool includeBody = true; // false for HEAD: Content-Length stays, the body goes
-    bool closeConnection = false;
-    bool keepAliveHttp10 = false; // an HTTP/1.0 client that asked to keep the connection
-};
-
-// Serializes a response as HTTP/1.1 bytes (status line, headers, Content-Length, body).
-QByteArray serializeResponse(const Response &response, const SerializeOptions &options);
-inline QByteArray serializeResponse(const Response &response, bool includeBody, bool closeConnection)
-{
-    return serializeResponse(response, SerializeOptions{includeBody, closeConnection, false});
-}
-
-// The Request handlers see, from what the parser read.
-Request requestFrom(ParsedRequest parsed, const QHostAddress &peer);
 
 } // namespace organizer::http

@@ -1,9 +1,11 @@
 // The HTTP server on real sockets: framing failures close the connection (nothing smuggled is
 // served), pipelining answers in order, keep-alive and close for 1.0 and 1.1, HEAD, Expect:
-// 100-continue, chunked bodies, every connection limit, worker threads, and the access log.
+// 100-continue, chunked bodies, every connection limit, worker threads, and the access log; and the
+// wire format (httpwire.h) without a socket.
 
 #include "accesslog.h"
 #include "httpserver.h"
+#include "httpwire.h"
 #include "testhttp.h"
 
 #include <QDeadlineTimer>
@@ -30,8 +32,8 @@ using namespace organizer::test;
 
 namespace {
 
-// An http::Server on a thread of its own (as organizer-server's acceptor runs on its main thread), so
-// the test's blocking socket calls never stall it.
+// An http::Server owned by a thread of its own, as organizer-server's is owned by its main thread
+// (the acceptor and the workers run on theirs): the test's thread only blocks in socket calls.
 class ServerThread
 {
 public:
@@ -644,4 +646,76 @@ TEST(AccessLog, QuotesAndBackslashesInAPathAreEscapedTheApacheWay)
     EXPECT_EQ(http::AccessLog::formatCombined(entry),
               R"(::1 - - [01/Dec/2025:00:00:00 +0000] "GET /a\"b\\c HTTP/1.1" 404 - "-" "ua\x01")"
               "\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wire format without a socket: the exact bytes of an answer, and the Request made from a parsed one.
+
+TEST(HttpWire, AnAnswerIsItsStatusLineHeadersNosniffLengthAndBody)
+{
+    http::Response response = http::Response::json(201, QJsonObject{{QStringLiteral("a"), 1}});
+    response.setHeader("Location", "/things/1");
+    EXPECT_EQ(http::serializeResponse(response, {}),
+              "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nlocation: /things/1\r\n"
+              "x-content-type-options: nosniff\r\ncontent-length: 7\r\n\r\n{\"a\":1}");
+
+    http::SerializeOptions head;
+    head.includeBody = false;
+    head.keepAliveHttp10 = true;
+    EXPECT_EQ(http::serializeResponse(response, head),
+              "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nlocation: /things/1\r\n"
+              "x-content-type-options: nosniff\r\ncontent-length: 7\r\nconnection: keep-alive\r\n\r\n")
+        << "HEAD keeps the length and drops the body";
+
+    EXPECT_EQ(http::serializeResponse(http::Response::noContent(), http::kFinalAnswer),
+              "HTTP/1.1 204 No Content\r\nx-content-type-options: nosniff\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    EXPECT_EQ(http::continueResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+TEST(HttpWire, AHeaderValueCannotEndTheHeaderBlock)
+{
+    http::Response response;
+    response.status = 299;
+    response.setHeader("x-echo", "a\r\nset-cookie: b\r\n\r\nc");
+    EXPECT_EQ(http::serializeResponse(response, {}),
+              "HTTP/1.1 299 Status\r\nx-echo: aset-cookie: bc\r\nx-content-type-options: nosniff\r\ncontent-length: 0\r\n\r\n");
+}
+
+TEST(HttpWire, TheFramingFollowsTheRequestAndTheShutdown)
+{
+    http::ParsedRequest request;
+    request.method = "HEAD";
+    request.minorVersion = 0;
+    request.keepAlive = true;
+    http::SerializeOptions framing = http::framingFor(request, false);
+    EXPECT_FALSE(framing.includeBody);
+    EXPECT_FALSE(framing.closeConnection);
+    EXPECT_TRUE(framing.keepAliveHttp10);
+    EXPECT_TRUE(http::framingFor(request, true).closeConnection) << "while shutting down every answer ends its connection";
+
+    request.method = "GET";
+    request.minorVersion = 1;
+    request.keepAlive = false;
+    framing = http::framingFor(request, false);
+    EXPECT_TRUE(framing.includeBody);
+    EXPECT_TRUE(framing.closeConnection);
+    EXPECT_FALSE(framing.keepAliveHttp10);
+}
+
+TEST(HttpWire, TheRequestKeepsTheRawPathForRoutingAndDecodesTheRest)
+{
+    http::ParsedRequest parsed;
+    parsed.method = "GET";
+    parsed.target = "/api%2Fcontacts/caf%C3%A9?q=a+b&x=%26";
+    parsed.headers = {{"host", "example"}};
+    parsed.body = "body";
+    const http::Request request = http::requestFrom(parsed, QHostAddress::LocalHost);
+    EXPECT_EQ(request.method, "GET");
+    EXPECT_EQ(request.rawPath, QStringLiteral("/api%2Fcontacts/caf%C3%A9"));
+    EXPECT_EQ(request.path, QStringLiteral("/api/contacts/café"));
+    EXPECT_EQ(request.query.value(QStringLiteral("q")), QStringLiteral("a b"));
+    EXPECT_EQ(request.query.value(QStringLiteral("x")), QStringLiteral("&"));
+    EXPECT_EQ(request.header("Host"), "example");
+    EXPECT_EQ(request.body, "body");
+    EXPECT_EQ(request.peer, QHostAddress(QHostAddress::LocalHost));
 }
