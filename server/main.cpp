@@ -1,5 +1,5 @@
 // organizer-server: the Organizer Service resource server (contacts and calendar APIs) and its
-// bundled issuer. Thin on purpose: everything it does lives in organizer_server_core.
+// bundled issuer. Thin on purpose: what it does lives in the libraries under server/ (organizer_server assembles them).
 
 #include "passwordhash.h"
 #include "tokenminter.h"
