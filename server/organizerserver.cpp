@@ -2,7 +2,7 @@
 
 #include <QDeadlineTimer>
 
-#include "oautherrors.h"
+#include "oautherror.h"
 #include "tenantfile.h"
 
 #include <QDir>
@@ -400,7 +400,8 @@ http::Response OrganizerServer::health() const
 void OrganizerServer::handle(const http::Request &request, http::Responder respond)
 {
     if (!m_serving.load(std::memory_order_acquire)) {
-        http::Response starting = http::Response::error(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the server is starting"));
+        http::Response starting
+            = oauth::jsonResponse(oauth::OAuthError::temporarilyUnavailable(QStringLiteral("the server is starting")), oauth::Caching::Unstated);
         starting.setHeader("retry-after", "1");
         respond(std::move(starting));
         return;
@@ -409,8 +410,8 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
     if (request.method == "OPTIONS") {
         const QByteArrayList allowed = m_router.allowedMethods(request);
         if (allowed.isEmpty()) {
-            respond(http::Response::json(
-                404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200)))));
+            respond(
+                oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no resource at %1").arg(request.path.left(200))), oauth::Caching::Unstated));
             return;
         }
         respond(m_cors.preflight(request, allowed));

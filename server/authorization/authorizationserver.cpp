@@ -112,7 +112,7 @@ void AuthorizationServer::registerRoutes(http::Router &router)
             const QString name = r.pathParameters.value(QStringLiteral("name"));
             const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
             if (asset.isEmpty())
-                return http::Response::json(404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no such asset")));
+                return oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no such asset")), oauth::Caching::Unstated);
             http::Response response;
             response.body = asset;
             response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");

@@ -7,7 +7,7 @@
 #include "authorizationserver.h"
 #include "base64url.h"
 #include "grants.h"
-#include "oautherrors.h"
+#include "oautherror.h"
 #include "pages.h"
 #include "passwordhash.h"
 
@@ -109,11 +109,9 @@ inline QByteArray hashOf(const QByteArray &secret)
     return QCryptographicHash::hash(secret, QCryptographicHash::Sha256);
 }
 
-inline http::Response tokenError(int status, const QString &error, const QString &description)
+inline http::Response tokenError(int status, oauth::ErrorCode error, const QString &description)
 {
-    http::Response response = oauth::oauthError(status, error, description);
-    response.setHeader("pragma", "no-cache");
-    return response;
+    return oauth::jsonResponse({error, description, status}, oauth::Caching::NoStoreNoCache);
 }
 
 // The parameters of a token or revocation request: a form or, as Auth0 also takes them, a JSON
@@ -125,27 +123,27 @@ inline Expected<FormData, http::Response> readEndpointParameters(const http::Req
     if (contentType == "application/x-www-form-urlencoded") {
         const auto form = parseForm(request.body);
         if (!form)
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not valid UTF-8")));
+            return Unexpected<http::Response>(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the body is not valid UTF-8")));
         parameters = *form;
     } else if (contentType == "application/json") {
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
         if (parseError.error != QJsonParseError::NoError || !document.isObject())
-            return Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the body is not a JSON object")));
+            return Unexpected<http::Response>(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the body is not a JSON object")));
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!it.value().isString())
                 return Unexpected<http::Response>(
-                    tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("%1 must be a string").arg(it.key().left(40))));
+                    tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("%1 must be a string").arg(it.key().left(40))));
             parameters.add(it.key(), it.value().toString());
         }
     } else {
         return Unexpected<http::Response>(
-            tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
+            tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("send the parameters as application/x-www-form-urlencoded or JSON")));
     }
     if (const QString repeated = parameters.firstRepeatedName(); !repeated.isNull())
         return Unexpected<http::Response>(
-            tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
+            tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the %1 parameter is repeated").arg(repeated.left(40))));
     return parameters;
 }
 

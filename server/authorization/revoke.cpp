@@ -24,7 +24,7 @@ http::Response AuthorizationServer::revokeFor(const Client &client, const FormDa
 {
     const QByteArray token = param(parameters, QStringLiteral("token")).toLatin1();
     if (token.isEmpty())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token parameter is missing"));
+        return tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the token parameter is missing"));
     auto done = [] {
         http::Response response;
         response.status = 200; // RFC 7009 §2.2: also for a token that is unknown or already invalid
@@ -36,7 +36,7 @@ http::Response AuthorizationServer::revokeFor(const Client &client, const FormDa
         qCInfo(lcAuthorization).noquote() << "refresh token family revoked by" << client.clientId;
         return done();
     case RefreshTokens::Revocation::OtherClient:
-        return tokenError(400, QStringLiteral("unauthorized_client"), QStringLiteral("the token was issued to another client"));
+        return tokenError(400, oauth::ErrorCode::UnauthorizedClient, QStringLiteral("the token was issued to another client"));
     case RefreshTokens::Revocation::Unknown:
         break;
     }
@@ -50,7 +50,7 @@ http::Response AuthorizationServer::revokeFor(const Client &client, const FormDa
         if (auto verified = published ? verifier.verify(token, published.value()) : jose::fail(jose::ErrorCode::InvalidKey, QString())) {
             const QString holder = verified->claims.value(QLatin1String("azp")).toString(verified->claims.value(QLatin1String("client_id")).toString());
             if (holder != client.clientId)
-                return tokenError(400, QStringLiteral("unauthorized_client"), QStringLiteral("the token was issued to another client"));
+                return tokenError(400, oauth::ErrorCode::UnauthorizedClient, QStringLiteral("the token was issued to another client"));
             m_state.revokeAccessToken(resource::TokenRevocations::fingerprint(token), verified->expiresAt);
             qCInfo(lcAuthorization).noquote() << "access token revoked by" << client.clientId;
         }

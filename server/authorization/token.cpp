@@ -21,19 +21,19 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
     if (!authorization.isEmpty()) {
         if (!authorization.startsWith("Basic ") && !authorization.startsWith("basic "))
             return done(Unexpected<http::Response>(
-                tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the token endpoint accepts Basic client authentication only"))));
+                tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the token endpoint accepts Basic client authentication only"))));
         if (!secret.isEmpty())
-            return done(Unexpected<http::Response>(
-                tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("use one client authentication method, not two"))));
+            return done(
+                Unexpected<http::Response>(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("use one client authentication method, not two"))));
         const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
         const qsizetype colon = decoded.indexOf(':');
         if (colon < 0)
-            return done(Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the Basic credentials are malformed"))));
+            return done(Unexpected<http::Response>(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the Basic credentials are malformed"))));
         // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
         const QString basicId = FormData::decodeComponent(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId)
             return done(
-                Unexpected<http::Response>(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("client_id differs from the Basic credentials"))));
+                Unexpected<http::Response>(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("client_id differs from the Basic credentials"))));
         clientId = basicId;
         secret = FormData::decodeComponent(decoded.mid(colon + 1));
         usedBasic = true;
@@ -52,7 +52,7 @@ void AuthorizationServer::authenticateClient(const http::Request &request, const
 
 Unexpected<http::Response> AuthorizationServer::invalidClientError(bool usedBasic, const QString &description)
 {
-    http::Response response = tokenError(401, QStringLiteral("invalid_client"), description);
+    http::Response response = tokenError(401, oauth::ErrorCode::InvalidClient, description);
     if (usedBasic)
         response.setHeader("www-authenticate", "Basic realm=\"organizer\"");
     return Unexpected<http::Response>(response);
@@ -72,7 +72,7 @@ void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials
     const QString clientKey = QStringLiteral("client:") + credentials.clientId;
     auto tooMany = [](qint64 wait) {
         http::Response response
-            = tokenError(429, QStringLiteral("too_many_attempts"), QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
+            = tokenError(429, oauth::ErrorCode::TooManyAttempts, QStringLiteral("too many failed client authentications; try again in %1 s").arg(wait));
         response.setHeader("retry-after", QByteArray::number(wait));
         return Unexpected<http::Response>(response);
     };
@@ -85,7 +85,7 @@ void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials
         if (auto running = m_clientChecksWaiting.find(clientKey); running != m_clientChecksWaiting.end()) {
             if (running->size() >= kMaxClientChecksWaiting) {
                 lock.unlock();
-                http::Response busy = tokenError(503, QStringLiteral("temporarily_unavailable"),
+                http::Response busy = tokenError(503, oauth::ErrorCode::TemporarilyUnavailable,
                                                  QStringLiteral("too many authentications of this client are waiting; try again shortly"));
                 busy.setHeader("retry-after", "1");
                 return done(Unexpected<http::Response>(busy));
@@ -129,7 +129,7 @@ void AuthorizationServer::checkClientSecret(const ClientCredentials &credentials
           });
     if (!queued) {
         http::Response busy
-            = tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("too many secret checks are waiting; try again shortly"));
+            = tokenError(503, oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("too many secret checks are waiting; try again shortly"));
         busy.setHeader("retry-after", "1");
         done(Unexpected<http::Response>(busy));
         resumeClientChecks(clientKey);
@@ -157,7 +157,7 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
     const FormData &parameters = read.value();
     const QString grantType = param(parameters, QStringLiteral("grant_type"));
     if (grantType.isEmpty())
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the grant_type parameter is missing")));
+        return respond(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the grant_type parameter is missing")));
     authenticateClient(request, parameters, [this, parameters, grantType, respond](const Expected<ClientAuthentication, http::Response> &authenticated) {
         if (!authenticated)
             return respond(authenticated.error());
@@ -166,10 +166,10 @@ void AuthorizationServer::token(const http::Request &request, http::Responder re
         static const QStringList known{QStringLiteral("client_credentials"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
         if (!known.contains(grantType))
             return respond(
-                tokenError(400, QStringLiteral("unsupported_grant_type"), QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
+                tokenError(400, oauth::ErrorCode::UnsupportedGrantType, QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60))));
         if (!client.allowsGrant(grantType))
             return respond(
-                tokenError(403, QStringLiteral("unauthorized_client"), QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
+                tokenError(403, oauth::ErrorCode::UnauthorizedClient, QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType)));
         if (grantType == QLatin1String("client_credentials"))
             return clientCredentialsGrant(tenant, client, parameters, respond);
         if (grantType == QLatin1String("authorization_code"))
@@ -182,14 +182,14 @@ void AuthorizationServer::clientCredentialsGrant(const Tenant &tenant, const Cli
 {
     const QString audience = param(parameters, QStringLiteral("audience"));
     if (audience.isEmpty())
-        return respond(tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the audience parameter is required (e.g. organize)")));
+        return respond(tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the audience parameter is required (e.g. organize)")));
     const Api *api = tenant.api(audience);
     if (!api)
-        return respond(tokenError(403, QStringLiteral("access_denied"), QStringLiteral("Service not found: %1").arg(audience.left(200))));
+        return respond(tokenError(403, oauth::ErrorCode::AccessDenied, QStringLiteral("Service not found: %1").arg(audience.left(200))));
     const ClientGrant *grant = client.grantFor(audience);
     if (!grant)
-        return respond(tokenError(403, QStringLiteral("access_denied"),
-                                  QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience)));
+        return respond(
+            tokenError(403, oauth::ErrorCode::AccessDenied, QStringLiteral("Client \"%1\" is not authorized to access \"%2\"").arg(client.clientId, audience)));
     QStringList scopes = apiScopesOf(grant->scopes, api); // a scope the API lost is granted no more
     if (parameters.contains(QStringLiteral("scope"))) {
         const QStringList requested = splitScopes(param(parameters, QStringLiteral("scope")));
@@ -199,7 +199,7 @@ void AuthorizationServer::clientCredentialsGrant(const Tenant &tenant, const Cli
                 missing.append(scope);
         }
         if (!missing.isEmpty())
-            return respond(tokenError(403, QStringLiteral("access_denied"),
+            return respond(tokenError(403, oauth::ErrorCode::AccessDenied,
                                       QStringLiteral("Client has not been granted scopes: %1").arg(missing.join(QLatin1String(", ")).left(300))));
         scopes = requested;
     }
@@ -209,7 +209,7 @@ void AuthorizationServer::clientCredentialsGrant(const Tenant &tenant, const Cli
     auto signAndAnswer = [prepared, scope = scopes.join(QLatin1Char(' ')), respond] {
         auto minted = prepared.sign();
         if (!minted)
-            return respond(tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")));
+            return respond(tokenError(500, oauth::ErrorCode::ServerError, QStringLiteral("the access token could not be signed")));
         http::Response response = http::Response::json(200,
                                                        QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
                                                                    {QStringLiteral("token_type"), QStringLiteral("Bearer")},
@@ -235,13 +235,13 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Tenant &tenant,
 {
     const QByteArray code = param(parameters, QStringLiteral("code")).toLatin1();
     if (code.isEmpty())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the code parameter is missing"));
+        return tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the code parameter is missing"));
     // Single use: the code is spent whatever happens next (RFC 6749 §4.1.2), on whichever instance is asked first.
     const QByteArray codeHash = hashOf(code);
     auto redeemed = m_state.redeemCode(codeHash);
     if (!redeemed) {
         qCCritical(lcAuthorization).noquote() << redeemed.error();
-        return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+        return tokenError(503, oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("the authorization server cannot reach its database"));
     }
     if (redeemed->outcome == AuthorizationState::Redemption::PresentedAgain) {
         // Presented twice: someone else may hold it. What the first redemption issued is withdrawn.
@@ -251,29 +251,28 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Tenant &tenant,
         if (!spent.accessFingerprint.isEmpty())
             m_state.revokeAccessToken(spent.accessFingerprint, spent.accessExpiresAt);
         qCWarning(lcAuthorization).noquote() << "an authorization code was presented twice; the tokens issued for it are revoked";
-        return tokenError(400, QStringLiteral("invalid_grant"),
-                          QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("the authorization code was already used; the tokens issued for it are revoked"));
     }
     if (redeemed->outcome == AuthorizationState::Redemption::Unknown)
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code is invalid, expired or already used"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("the authorization code is invalid, expired or already used"));
     const Code stored = redeemed->code;
     if (stored.request.clientId != client.clientId)
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the authorization code was issued to another client"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("the authorization code was issued to another client"));
     if (param(parameters, QStringLiteral("redirect_uri")) != stored.request.redirectUri.toString(QUrl::FullyEncoded))
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("redirect_uri does not match the authorization request"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("redirect_uri does not match the authorization request"));
     const QString verifier = param(parameters, QStringLiteral("code_verifier"));
     if (!stored.request.codeChallenge.isEmpty()) {
         static const QRegularExpression syntax(QStringLiteral("^[A-Za-z0-9._~-]{43,128}$"));
         if (!syntax.match(verifier).hasMatch())
-            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier is missing or not 43-128 unreserved characters"));
+            return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("code_verifier is missing or not 43-128 unreserved characters"));
         // RFC 7636 §4.6: S256 compares BASE64URL(SHA256(ASCII(verifier))) with the challenge.
         const QByteArray computed = stored.request.codeChallengeMethod == QLatin1String("S256")
             ? jose::base64UrlEncode(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256))
             : verifier.toLatin1();
         if (!constantTimeEquals(computed, stored.request.codeChallenge.toLatin1()))
-            return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("code_verifier does not match the code_challenge"));
+            return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("code_verifier does not match the code_challenge"));
     } else if (!verifier.isEmpty()) {
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("a code_verifier was sent but the request had no code_challenge"));
     }
     const Api *api = tenant.api(stored.request.audience);
     const bool offline
@@ -284,7 +283,7 @@ http::Response AuthorizationServer::authorizationCodeGrant(const Tenant &tenant,
                                        {api->refreshTokenLifetimeSeconds, api->refreshTokenIdleLifetimeSeconds});
         if (!started) {
             qCCritical(lcAuthorization).noquote() << started.error();
-            return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+            return tokenError(503, oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("the authorization server cannot reach its database"));
         }
         refresh = std::move(started).value();
     }
@@ -303,17 +302,17 @@ http::Response AuthorizationServer::refreshTokenGrant(const Tenant &tenant, cons
 {
     const QByteArray refreshToken = param(parameters, QStringLiteral("refresh_token")).toLatin1();
     if (refreshToken.isEmpty())
-        return tokenError(400, QStringLiteral("invalid_request"), QStringLiteral("the refresh_token parameter is missing"));
+        return tokenError(400, oauth::ErrorCode::InvalidRequest, QStringLiteral("the refresh_token parameter is missing"));
     auto unavailable = [](const RefreshTokens::Refusal &refusal) {
         qCCritical(lcAuthorization).noquote() << refusal.reason;
-        return tokenError(503, QStringLiteral("temporarily_unavailable"), QStringLiteral("the authorization server cannot reach its database"));
+        return tokenError(503, oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("the authorization server cannot reach its database"));
     };
     auto usable = m_refresh.use(refreshToken, client.clientId);
     if (!usable) {
         if (usable.error().unavailable)
             return unavailable(usable.error());
         qCInfo(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << usable.error().reason;
-        return tokenError(400, QStringLiteral("invalid_grant"), usable.error().reason);
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, usable.error().reason);
     }
     const RefreshGrant grant = usable.value();
     QStringList scopes = grant.scopes;
@@ -321,18 +320,18 @@ http::Response AuthorizationServer::refreshTokenGrant(const Tenant &tenant, cons
         scopes = splitScopes(param(parameters, QStringLiteral("scope")));
         for (const QString &scope : scopes) {
             if (!grant.scopes.contains(scope))
-                return tokenError(400, QStringLiteral("invalid_scope"), QStringLiteral("'%1' was not granted originally").arg(scope.left(60)));
+                return tokenError(400, oauth::ErrorCode::InvalidScope, QStringLiteral("'%1' was not granted originally").arg(scope.left(60)));
         }
     }
     if (!tenant.userBySubject(grant.subject))
-        return tokenError(400, QStringLiteral("invalid_grant"), QStringLiteral("the user no longer exists"));
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, QStringLiteral("the user no longer exists"));
     // Only a request that will succeed retires the token: a refused one leaves the client its token.
     auto rotated = m_refresh.rotate(refreshToken);
     if (!rotated) {
         if (rotated.error().unavailable)
             return unavailable(rotated.error());
         qCWarning(lcAuthorization).noquote() << "refresh refused for" << client.clientId << ":" << rotated.error().reason;
-        return tokenError(400, QStringLiteral("invalid_grant"), rotated.error().reason);
+        return tokenError(400, oauth::ErrorCode::InvalidGrant, rotated.error().reason);
     }
     const RefreshTokens::Issued next = rotated.value();
     TokenIssue issued = tokenResponse(tenant, tenant.api(grant.audience), grant.subject, client, scopes, {}, 0, &next);
@@ -351,7 +350,7 @@ AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Tenant 
     const QStringList scopes = user ? grantedScopes(consented, api, api ? tenant.permissionsOf(*user, api->identifier) : QStringList()) : QStringList();
     auto minted = m_minter->accessToken(api, subject, client.clientId, scopes, false);
     if (!minted)
-        return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the access token could not be signed")), {}, 0};
+        return {tokenError(500, oauth::ErrorCode::ServerError, QStringLiteral("the access token could not be signed")), {}, 0};
     QJsonObject body{{QStringLiteral("access_token"), QString::fromLatin1(minted->token)},
                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
                      {QStringLiteral("expires_in"), minted->expiresIn},
@@ -359,7 +358,7 @@ AuthorizationServer::TokenIssue AuthorizationServer::tokenResponse(const Tenant 
     if (scopes.contains(QStringLiteral("openid")) && user) {
         auto idToken = m_minter->idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
         if (!idToken)
-            return {tokenError(500, QStringLiteral("server_error"), QStringLiteral("the ID token could not be signed")), {}, 0};
+            return {tokenError(500, oauth::ErrorCode::ServerError, QStringLiteral("the ID token could not be signed")), {}, 0};
         body.insert(QStringLiteral("id_token"), QString::fromLatin1(*idToken));
     }
     if (refreshToken)

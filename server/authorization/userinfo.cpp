@@ -16,15 +16,15 @@ void AuthorizationServer::userinfo(const http::Request &request, http::Responder
     resource::BearerGuard(m_userinfoVerifier)
         .authenticate(request, [this, realm, respond](const http::Request &, const resource::BearerGuard::Outcome &outcome) {
             if (!outcome) {
-                respond(resource::BearerGuard::rfc6750Response(realm, outcome.error()));
+                respond(oauth::bearerResponse(realm, outcome.error()));
                 return;
             }
             const TenantSnapshot tenant = this->tenant();
             const User *user = tenant->userBySubject(outcome->subject());
             if (!user || !outcome->hasScope(u"openid")) {
-                respond(oauth::bearerError(403,
-                                           {realm, QStringLiteral("insufficient_scope"), QStringLiteral("userinfo needs a user's token with the openid scope"),
-                                            QStringLiteral("openid")}));
+                respond(oauth::bearerResponse(realm,
+                                              oauth::OAuthError::insufficientScope(QStringLiteral("userinfo needs a user's token with the openid scope")),
+                                              QStringLiteral("openid")));
                 return;
             }
             QJsonObject claims = userClaims(*user, outcome->scopes());

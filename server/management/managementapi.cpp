@@ -1,6 +1,6 @@
 #include "managementapi.h"
 
-#include "oautherrors.h"
+#include "oautherror.h"
 #include "tenantfile.h"
 
 namespace organizer::management {
@@ -53,15 +53,15 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
             m_guard.authenticate(
                 request, [this, scope, selfScope, operation, respond](const http::Request &call, const resource::BearerGuard::Outcome &outcome) {
                     if (!outcome) {
-                        const resource::BearerRejection &rejection = outcome.error();
-                        http::Response response = rejection.error.isEmpty()
-                            ? managementError(401, QStringLiteral("Missing authentication"), {})
-                            : managementError(rejection.status,
-                                              rejection.status == 400 ? rejection.description : QStringLiteral("Invalid token: %1").arg(rejection.description),
-                                              rejection.error == QLatin1String("invalid_token") ? QStringLiteral("invalid_token")
-                                                                                                : QStringLiteral("invalid_request"));
-                        response.setHeader("www-authenticate",
-                                           oauth::formatChallenge({m_verifier->settings().audience, rejection.error, rejection.description, {}}));
+                        const oauth::OAuthError &rejection = outcome.error();
+                        // Auth0's words for the same rejection; the challenge keeps RFC 6750's.
+                        oauth::OAuthError answer = rejection;
+                        if (rejection.code == oauth::ErrorCode::Unauthorized)
+                            answer.description = QStringLiteral("Missing authentication");
+                        else if (rejection.code == oauth::ErrorCode::InvalidToken)
+                            answer.description = QStringLiteral("Invalid token: %1").arg(rejection.description);
+                        http::Response response = oauth::managementResponse(answer);
+                        response.setHeader("www-authenticate", oauth::challenge(m_verifier->settings().audience, rejection));
                         respond(response);
                         return;
                     }

@@ -1,7 +1,5 @@
 #include "bearerguard.h"
 
-#include "oautherrors.h"
-
 namespace organizer::resource {
 
 namespace {
@@ -11,7 +9,7 @@ namespace {
 BearerGuard::Outcome outcomeOf(jose::Result<jose::VerifiedJwt> &&result)
 {
     if (!result)
-        return Unexpected<BearerRejection>(BearerRejection{401, QStringLiteral("invalid_token"), result.error().description});
+        return Unexpected<oauth::OAuthError>(oauth::OAuthError::invalidToken(result.error().description));
     return std::move(result).value();
 }
 
@@ -34,20 +32,15 @@ std::optional<BearerGuard::Outcome> BearerGuard::authenticateAtOnce(const http::
     switch (credentials.kind) {
     case BearerCredentials::Kind::Missing:
     case BearerCredentials::Kind::OtherScheme:
-        return Outcome(Unexpected<BearerRejection>(BearerRejection{401, {}, credentials.problem}));
+        return Outcome(Unexpected<oauth::OAuthError>(oauth::OAuthError::unauthorized(credentials.problem)));
     case BearerCredentials::Kind::Malformed:
-        return Outcome(Unexpected<BearerRejection>(BearerRejection{400, QStringLiteral("invalid_request"), credentials.problem}));
+        return Outcome(Unexpected<oauth::OAuthError>(oauth::OAuthError::invalidRequest(credentials.problem)));
     case BearerCredentials::Kind::Present:
         break;
     }
     if (auto verdict = m_verifier->verifyAtOnce(credentials.token))
         return outcomeOf(std::move(*verdict));
     return std::nullopt;
-}
-
-http::Response BearerGuard::rfc6750Response(const QString &realm, const BearerRejection &rejection)
-{
-    return oauth::bearerError(rejection.status, {realm, rejection.error, rejection.description, {}});
 }
 
 } // namespace organizer::resource

@@ -1,6 +1,6 @@
 #include "collectionapi.h"
 
-#include "oautherrors.h"
+#include "oautherror.h"
 #include "recordvalidation.h"
 
 #include <QJsonDocument>
@@ -15,7 +15,7 @@ std::atomic<quint64> nextApiId{1};
 
 http::Response invalid(const QString &description, const QJsonArray &errors = {})
 {
-    QJsonObject body = oauth::oauthErrorObject(QStringLiteral("invalid_request"), description);
+    QJsonObject body = oauth::jsonBody(oauth::OAuthError::invalidRequest(description));
     if (!errors.isEmpty())
         body.insert(QStringLiteral("errors"), errors);
     return http::Response::json(400, body);
@@ -31,16 +31,15 @@ CollectionApi::CollectionApi(catalogue::ApiSpec spec, store::RecordStore *store)
 
 http::Response CollectionApi::notFound(qint64 id) const
 {
-    return http::Response::json(404,
-                                oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id)));
+    return oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id)), oauth::Caching::Unstated);
 }
 
 http::Response CollectionApi::storeFailure(const QString &detail) const
 {
     // The detail may name files and SQL; the client gets a sentence, the log gets the detail.
     qCCritical(store::lcStore).noquote() << detail;
-    return http::Response::json(
-        500, oauth::oauthErrorObject(QStringLiteral("server_error"), QStringLiteral("the %1 could not be stored; see the server log").arg(m_spec.singular)));
+    return oauth::jsonResponse(oauth::OAuthError::serverError(QStringLiteral("the %1 could not be stored; see the server log").arg(m_spec.singular)),
+                               oauth::Caching::Unstated);
 }
 
 std::optional<qint64> CollectionApi::readId(const http::Request &request, http::Response *problem) const
@@ -50,8 +49,8 @@ std::optional<qint64> CollectionApi::readId(const http::Request &request, http::
     const qint64 id = text.toLongLong(&ok);
     if (!ok || id <= 0 || text.startsWith(QLatin1Char('+'))) {
         // An id that cannot exist is a missing resource, not a malformed request.
-        *problem = http::Response::json(
-            404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40))));
+        *problem = oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40))),
+                                       oauth::Caching::Unstated);
         return std::nullopt;
     }
     return id;
@@ -61,10 +60,9 @@ std::optional<QJsonObject> CollectionApi::readBody(const http::Request &request,
 {
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType != "application/json") {
-        *problem
-            = http::Response::json(415,
-                                   oauth::oauthErrorObject(QStringLiteral("invalid_request"),
-                                                           QStringLiteral("send the %1 as JSON with Content-Type: application/json").arg(m_spec.singular)));
+        *problem = oauth::jsonResponse(
+            oauth::OAuthError::invalidRequest(QStringLiteral("send the %1 as JSON with Content-Type: application/json").arg(m_spec.singular), 415),
+            oauth::Caching::Unstated);
         return std::nullopt;
     }
     QJsonParseError parseError;

@@ -1,6 +1,6 @@
 #include "resourceserver.h"
 
-#include "oautherrors.h"
+#include "oautherror.h"
 
 namespace organizer::resource {
 
@@ -131,8 +131,8 @@ http::Handler ResourceServer::serve(catalogue::Action action, Operation operatio
         const QString &segment = fixedSegment.isEmpty() ? routed : fixedSegment;
         const CollectionApi *api = served->apiServedAt(segment);
         if (!api) {
-            respond(http::Response::json(
-                404, oauth::oauthErrorObject(QStringLiteral("not_found"), QStringLiteral("no API is served at /api/%1").arg(segment.left(60)))));
+            respond(oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no API is served at /api/%1").arg(segment.left(60))),
+                                        oauth::Caching::Unstated));
             return;
         }
         const QString overridden = m_settings.scopeOverrides.isEmpty()
@@ -154,21 +154,20 @@ http::Response ResourceServer::decide(const http::Request &request, const Bearer
                                       const QString &scope, Operation operation) const
 {
     if (!outcome) {
-        if (outcome.error().error == QLatin1String("invalid_token"))
+        if (outcome.error().code == oauth::ErrorCode::InvalidToken)
             qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "rejected token:" << outcome.error().description;
-        return BearerGuard::rfc6750Response(m_settings.realm, outcome.error());
+        return oauth::bearerResponse(m_settings.realm, outcome.error());
     }
     if (!outcome->hasScope(scope)) {
         qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
-        return oauth::bearerError(403,
-                                  {m_settings.realm, QStringLiteral("insufficient_scope"), QStringLiteral("this token lacks the %1 scope").arg(scope), scope});
+        return oauth::bearerResponse(m_settings.realm, oauth::OAuthError::insufficientScope(QStringLiteral("this token lacks the %1 scope").arg(scope)), scope);
     }
     // A scope the tenant's API no longer has opens nothing, even on a token issued before it went.
     if (served.definedScopes && !served.definedScopes->contains(scope)) {
         qCInfo(lcAuth).noquote() << request.method << request.path.left(200) << "needs" << scope << "which the API no longer defines";
-        return oauth::bearerError(403,
-                                  {m_settings.realm, QStringLiteral("insufficient_scope"),
-                                   QStringLiteral("the %1 scope is no longer defined on the API %2").arg(scope, m_settings.realm), scope});
+        return oauth::bearerResponse(
+            m_settings.realm,
+            oauth::OAuthError::insufficientScope(QStringLiteral("the %1 scope is no longer defined on the API %2").arg(scope, m_settings.realm)), scope);
     }
     return (api.*operation)(request);
 }

@@ -3,7 +3,7 @@
 #include "accesstokenverifier.h"
 #include "bearertoken.h"
 #include "recordvalidation.h"
-#include "oautherrors.h"
+#include "oautherror.h"
 #include "router.h"
 #include "tokencache.h"
 #include "collectionapi.h"
@@ -12,6 +12,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QUrl>
 
@@ -97,37 +98,212 @@ INSTANTIATE_TEST_SUITE_P(Rfc6750, BearerParsing,
                                            BearerCase{"token_in_query", {}, QStringLiteral("access_token=abc"), Kind::Malformed, {}}),
                          [](const auto &row) { return std::string(row.param.name); });
 
-TEST(BearerChallenge, NoCredentialsCarriesNoErrorCode)
+// --- OAuthError and its writers: the exact bytes of every place an error goes ---------------------
+
+namespace {
+
+struct WireNameCase
 {
-    EXPECT_EQ(formatChallenge({QStringLiteral("organize"), {}, QStringLiteral("ignored"), {}}), "Bearer realm=\"organize\"");
+    ErrorCode code;
+    const char *name;
+};
+
+// Spelled out here on purpose: the wire names are a contract with clients (RFC 6749 §4.1.2.1, §4.2.2.1,
+// §5.2; OpenID Connect Core §3.1.2.6; RFC 6750 §3.1; RFC 7009 §2.2.1; Auth0's Management API).
+const WireNameCase kWireNames[] = {
+    {ErrorCode::InvalidRequest, "invalid_request"},
+    {ErrorCode::InvalidClient, "invalid_client"},
+    {ErrorCode::InvalidGrant, "invalid_grant"},
+    {ErrorCode::UnauthorizedClient, "unauthorized_client"},
+    {ErrorCode::UnsupportedGrantType, "unsupported_grant_type"},
+    {ErrorCode::InvalidScope, "invalid_scope"},
+    {ErrorCode::AccessDenied, "access_denied"},
+    {ErrorCode::UnsupportedResponseType, "unsupported_response_type"},
+    {ErrorCode::ServerError, "server_error"},
+    {ErrorCode::TemporarilyUnavailable, "temporarily_unavailable"},
+    {ErrorCode::LoginRequired, "login_required"},
+    {ErrorCode::ConsentRequired, "consent_required"},
+    {ErrorCode::InteractionRequired, "interaction_required"},
+    {ErrorCode::RequestNotSupported, "request_not_supported"},
+    {ErrorCode::RequestUriNotSupported, "request_uri_not_supported"},
+    {ErrorCode::InvalidToken, "invalid_token"},
+    {ErrorCode::InsufficientScope, "insufficient_scope"},
+    {ErrorCode::UnsupportedTokenType, "unsupported_token_type"},
+    {ErrorCode::Unauthorized, "unauthorized"},
+    {ErrorCode::NotFound, "not_found"},
+    {ErrorCode::MethodNotAllowed, "method_not_allowed"},
+    {ErrorCode::TooManyAttempts, "too_many_attempts"},
+    {ErrorCode::InvalidBody, "invalid_body"},
+    {ErrorCode::InvalidQueryString, "invalid_query_string"},
+    {ErrorCode::InexistentResourceServer, "inexistent_resource_server"},
+    {ErrorCode::InexistentClient, "inexistent_client"},
+    {ErrorCode::InexistentClientGrant, "inexistent_client_grant"},
+    {ErrorCode::InexistentUser, "inexistent_user"},
+    {ErrorCode::InexistentRole, "inexistent_role"},
+    {ErrorCode::ResourceServerConflict, "resource_server_conflict"},
+    {ErrorCode::ClientGrantConflict, "client_grant_conflict"},
+    {ErrorCode::RoleConflict, "role_conflict"},
+    {ErrorCode::Conflict, "conflict"},
+    {ErrorCode::OperationNotSupported, "operation_not_supported"},
+    {ErrorCode::InternalError, "internal_error"},
+};
+
+class OAuthErrorWriters : public ::testing::TestWithParam<WireNameCase>
+{};
+
+QByteArray headerNames(const http::Response &response)
+{
+    QByteArrayList names;
+    for (const auto &header : response.headers)
+        names.append(header.first);
+    return names.join(',');
 }
 
-TEST(BearerChallenge, InsufficientScopeNamesTheScope)
+} // namespace
+
+TEST(OAuthError, EveryCodeHasItsWireName)
 {
-    EXPECT_EQ(formatChallenge({QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("needs it"), QStringLiteral("read:contacts")}),
-              "Bearer realm=\"organize\", error=\"insufficient_scope\", error_description=\"needs it\", scope=\"read:contacts\"");
+    ASSERT_EQ(allErrorCodes().size(), std::size(kWireNames)) << "a code was added: give it a row in kWireNames";
+    QSet<QString> seen;
+    for (const WireNameCase &row : kWireNames) {
+        EXPECT_EQ(wireName(row.code), QLatin1StringView(row.name));
+        EXPECT_FALSE(seen.contains(wireName(row.code))) << row.name << " is spelled twice";
+        seen.insert(wireName(row.code));
+    }
+    for (const ErrorCode code : allErrorCodes())
+        EXPECT_TRUE(seen.contains(wireName(code)));
+}
+
+TEST(OAuthError, NamedConstructorsCarryTheirStatus)
+{
+    EXPECT_EQ(OAuthError::invalidRequest(QStringLiteral("d")), (OAuthError{ErrorCode::InvalidRequest, QStringLiteral("d"), 400}));
+    EXPECT_EQ(OAuthError::invalidRequest(QStringLiteral("d"), 415).status, 415);
+    EXPECT_EQ(OAuthError::invalidClient(QStringLiteral("d")).status, 401);
+    EXPECT_EQ(OAuthError::invalidGrant(QStringLiteral("d")).status, 400);
+    EXPECT_EQ(OAuthError::unauthorizedClient(QStringLiteral("d")).status, 400);
+    EXPECT_EQ(OAuthError::unsupportedGrantType(QStringLiteral("d")).status, 400);
+    EXPECT_EQ(OAuthError::invalidScope(QStringLiteral("d")).status, 400);
+    EXPECT_EQ(OAuthError::accessDenied(QStringLiteral("d")).status, 403);
+    EXPECT_EQ(OAuthError::serverError(QStringLiteral("d")).status, 500);
+    EXPECT_EQ(OAuthError::temporarilyUnavailable(QStringLiteral("d")).status, 503);
+    EXPECT_EQ(OAuthError::invalidToken(QStringLiteral("d")), (OAuthError{ErrorCode::InvalidToken, QStringLiteral("d"), 401}));
+    EXPECT_EQ(OAuthError::insufficientScope(QStringLiteral("d")), (OAuthError{ErrorCode::InsufficientScope, QStringLiteral("d"), 403}));
+    EXPECT_EQ(OAuthError::unauthorized(QStringLiteral("d")), (OAuthError{ErrorCode::Unauthorized, QStringLiteral("d"), 401}));
+    EXPECT_EQ(OAuthError::notFound(QStringLiteral("d")), (OAuthError{ErrorCode::NotFound, QStringLiteral("d"), 404}));
+    EXPECT_EQ(OAuthError::methodNotAllowed(QStringLiteral("d")), (OAuthError{ErrorCode::MethodNotAllowed, QStringLiteral("d"), 405}));
+}
+
+// RFC 6749 §5.2: {"error", "error_description"} as JSON, the description kept to its characters.
+TEST_P(OAuthErrorWriters, JsonBody)
+{
+    const QByteArray name = GetParam().name;
+    const OAuthError error{GetParam().code, QStringLiteral("the \"scope\" claim\n"), 400};
+    const QByteArray expected = "{\"error\":\"" + name + "\",\"error_description\":\"the 'scope' claim?\"}";
+
+    const http::Response plain = jsonResponse(error, Caching::Unstated);
+    EXPECT_EQ(plain.status, 400);
+    EXPECT_EQ(plain.body, expected);
+    EXPECT_EQ(headerNames(plain), "content-type");
+    EXPECT_EQ(plain.header("content-type"), "application/json");
+
+    const http::Response noStore = jsonResponse({GetParam().code, QStringLiteral("the \"scope\" claim\n"), 503});
+    EXPECT_EQ(noStore.status, 503);
+    EXPECT_EQ(noStore.body, expected);
+    EXPECT_EQ(headerNames(noStore), "content-type,cache-control");
+    EXPECT_EQ(noStore.header("cache-control"), "no-store");
+
+    const http::Response token = jsonResponse(error, Caching::NoStoreNoCache);
+    EXPECT_EQ(token.body, expected);
+    EXPECT_EQ(headerNames(token), "content-type,cache-control,pragma");
+    EXPECT_EQ(token.header("pragma"), "no-cache");
+
+    EXPECT_EQ(QJsonDocument(jsonBody(error)).toJson(QJsonDocument::Compact), expected);
+}
+
+// RFC 6749 §4.1.2.1 / §4.2.2.1: error, error_description, state on the redirect URI; its own query kept.
+TEST_P(OAuthErrorWriters, Redirect)
+{
+    const QByteArray name = GetParam().name;
+    const OAuthError error{GetParam().code, QStringLiteral("no \"x\" here"), 400};
+    const QList<QPair<QString, QString>> parameters = redirectParameters(error, QStringLiteral("s t"));
+    ASSERT_EQ(parameters.size(), 3);
+    EXPECT_EQ(parameters[0], qMakePair(QStringLiteral("error"), QString::fromLatin1(name)));
+    EXPECT_EQ(parameters[1], qMakePair(QStringLiteral("error_description"), QStringLiteral("no 'x' here")));
+    EXPECT_EQ(parameters[2], qMakePair(QStringLiteral("state"), QStringLiteral("s t")));
+
+    const QUrl client(QStringLiteral("https://client.example/cb?tab=1"));
+    EXPECT_EQ(redirectUrl(client, error, QStringLiteral("s t"), RedirectMode::Query).toString(QUrl::FullyEncoded),
+              QStringLiteral("https://client.example/cb?tab=1&error=%1&error_description=no%20%27x%27%20here&state=s%20t").arg(QLatin1String(name)));
+    EXPECT_EQ(redirectUrl(client, error, QStringLiteral("s t"), RedirectMode::Fragment).toString(QUrl::FullyEncoded),
+              QStringLiteral("https://client.example/cb?tab=1#error=%1&error_description=no%20%27x%27%20here&state=s%20t").arg(QLatin1String(name)));
+    // No state was sent: none comes back.
+    EXPECT_EQ(redirectUrl(QUrl(QStringLiteral("http://127.0.0.1:5000/cb")), {GetParam().code, {}, 400}, {}, RedirectMode::Query).toString(QUrl::FullyEncoded),
+              QStringLiteral("http://127.0.0.1:5000/cb?error=%1").arg(QLatin1String(name)));
+}
+
+// RFC 6750 §3: the challenge names the code, a safe description and the scope; without credentials only the realm.
+TEST_P(OAuthErrorWriters, ChallengeAndBearerResponse)
+{
+    const QByteArray name = GetParam().name;
+    const OAuthError error{GetParam().code, QStringLiteral("lacks"), 403};
+    const bool noCredentials = GetParam().code == ErrorCode::Unauthorized;
+    const QByteArray expected = noCredentials ? QByteArray("Bearer realm=\"organize\"")
+                                              : "Bearer realm=\"organize\", error=\"" + name + "\", error_description=\"lacks\", scope=\"read:calendar\"";
+    EXPECT_EQ(challenge(QStringLiteral("organize"), error, QStringLiteral("read:calendar")), expected);
+    EXPECT_EQ(challenge(QStringLiteral("organize"), {GetParam().code, {}, 401}),
+              noCredentials ? QByteArray("Bearer realm=\"organize\"") : "Bearer realm=\"organize\", error=\"" + name + "\"");
+
+    const http::Response response = bearerResponse(QStringLiteral("organize"), error, QStringLiteral("read:calendar"));
+    EXPECT_EQ(response.status, 403);
+    EXPECT_EQ(response.body, "{\"error\":\"" + name + "\",\"error_description\":\"lacks\",\"scope\":\"read:calendar\"}");
+    EXPECT_EQ(headerNames(response), "content-type,www-authenticate,cache-control");
+    EXPECT_EQ(response.header("www-authenticate"), expected);
+    EXPECT_EQ(response.header("cache-control"), "no-store");
+    EXPECT_EQ(bearerResponse(QStringLiteral("organize"), error).body, "{\"error\":\"" + name + "\",\"error_description\":\"lacks\"}");
+}
+
+// Auth0's Management API: {"statusCode", "error" (the status's words), "message", "errorCode"}.
+TEST_P(OAuthErrorWriters, ManagementDialect)
+{
+    const QByteArray name = GetParam().name;
+    const http::Response response = managementResponse({GetParam().code, QStringLiteral("The role \"x\" does not exist."), 404});
+    EXPECT_EQ(response.status, 404);
+    const QByteArray errorCode = GetParam().code == ErrorCode::Unauthorized ? QByteArray() : ",\"errorCode\":\"" + name + "\"";
+    EXPECT_EQ(response.body, "{\"error\":\"Not Found\"" + errorCode + ",\"message\":\"The role \\\"x\\\" does not exist.\",\"statusCode\":404}");
+    EXPECT_EQ(headerNames(response), "content-type,cache-control");
+    EXPECT_EQ(response.header("cache-control"), "no-store");
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCode, OAuthErrorWriters, ::testing::ValuesIn(kWireNames), [](const auto &row) { return std::string(row.param.name); });
+
+TEST(OAuthError, ManagementDialectWordsEachStatusAsAuth0Does)
+{
+    const QList<QPair<int, QString>> phrases = {{400, QStringLiteral("Bad Request")},
+                                                {401, QStringLiteral("Unauthorized")},
+                                                {403, QStringLiteral("Forbidden")},
+                                                {404, QStringLiteral("Not Found")},
+                                                {409, QStringLiteral("Conflict")},
+                                                {415, QStringLiteral("Unsupported Media Type")},
+                                                {500, QStringLiteral("Internal Server Error")},
+                                                {503, QStringLiteral("Internal Server Error")}};
+    for (const auto &[status, phrase] : phrases) {
+        const QJsonObject body = QJsonDocument::fromJson(managementResponse({ErrorCode::InternalError, QStringLiteral("m"), status}).body).object();
+        EXPECT_EQ(body.value(QLatin1String("error")).toString(), phrase) << status;
+        EXPECT_EQ(body.value(QLatin1String("statusCode")).toInt(), status);
+    }
+    const QJsonObject missing = QJsonDocument::fromJson(managementResponse(OAuthError::unauthorized(QStringLiteral("Missing authentication"))).body).object();
+    EXPECT_FALSE(missing.contains(QLatin1String("errorCode")));
 }
 
 TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
 {
-    const QByteArray value
-        = formatChallenge({QStringLiteral("organize"), QStringLiteral("invalid_token"), QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é"), {}});
+    const QByteArray value = challenge(QStringLiteral("organize"), OAuthError::invalidToken(QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é")));
     EXPECT_FALSE(value.contains('\r'));
     EXPECT_FALSE(value.contains('\n'));
     // RFC 6750 §3: no '"' or '\\' inside error_description at all, so nothing needs escaping.
     EXPECT_TRUE(value.contains("error_description=\"kid 'x'??Set-Cookie: a=b / ?\"")) << value.toStdString();
-}
-
-TEST(BearerError, BodyAndChallengeAgree)
-{
-    const http::Response response
-        = bearerError(403, {QStringLiteral("organize"), QStringLiteral("insufficient_scope"), QStringLiteral("lacks"), QStringLiteral("read:calendar")});
-    EXPECT_EQ(response.status, 403);
-    const QJsonObject body = QJsonDocument::fromJson(response.body).object();
-    EXPECT_EQ(body.value(QLatin1String("error")).toString(), QStringLiteral("insufficient_scope"));
-    EXPECT_EQ(body.value(QLatin1String("error_description")).toString(), QStringLiteral("lacks"));
-    EXPECT_TRUE(response.header("www-authenticate").contains("error=\"insufficient_scope\""));
-    EXPECT_EQ(response.header("content-type"), "application/json");
+    // The realm is a client's word too (an audience): quoted, never split.
+    EXPECT_EQ(challenge(QStringLiteral("a\"b\\c\r\nd"), OAuthError::unauthorized({})), "Bearer realm=\"a\\\"b\\\\c??d\"");
 }
 
 TEST(ErrorDescription, KeepsToTheRfc6749Characters)
@@ -143,9 +319,9 @@ TEST(ErrorDescription, KeepsToTheRfc6749Characters)
         EXPECT_TRUE(c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e)) << int(c);
     }
     EXPECT_EQ(http::errorDescriptionText(u"no key with kid \"k1\" in C:\\keys"), QStringLiteral("no key with kid 'k1' in C:/keys"));
-    const QJsonObject body = QJsonDocument::fromJson(oauthError(400, QStringLiteral("invalid_request"), QStringLiteral("the \"scope\" claim\n")).body).object();
+    const QJsonObject body = QJsonDocument::fromJson(jsonResponse(OAuthError::invalidRequest(QStringLiteral("the \"scope\" claim\n"))).body).object();
     EXPECT_EQ(body.value(QLatin1String("error_description")).toString(), QStringLiteral("the 'scope' claim?"));
-    const http::Response generic = http::Response::error(404, QStringLiteral("not_found"), QStringLiteral("no resource at /\"ü\""));
+    const http::Response generic = jsonResponse(OAuthError::notFound(QStringLiteral("no resource at /\"ü\"")), Caching::Unstated);
     EXPECT_EQ(QJsonDocument::fromJson(generic.body).object().value(QLatin1String("error_description")).toString(), QStringLiteral("no resource at /'?'"));
 }
 
