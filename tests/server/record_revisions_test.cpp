@@ -11,6 +11,7 @@
 #include "recordstore.h"
 #include "serverprocess.h"
 #include "testhttp.h"
+#include "waitfor.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +25,6 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
-#include <QThread>
 
 #include <atomic>
 #include <thread>
@@ -378,9 +378,7 @@ TEST_F(RecordRevisions, AServerShowsAnotherInstancesWriteInEveryWorkersCachedLis
 
     const qint64 id = a.create(QStringLiteral("Mary"));
     // Shown once b hears the announcement (a fraction of a millisecond here): by every worker, from then on.
-    const QDeadlineTimer deadline(5000);
-    while (!listOnB().contains(id) && !deadline.hasExpired())
-        QThread::msleep(2); // b is another process: asked again and again, not flooded
+    test::waitFor([&] { return listOnB().contains(id); }, 5000);
     for (int i = 0; i < 8; ++i)
         EXPECT_TRUE(listOnB().contains(id)) << "a worker of b served its list cached before the write";
 
@@ -391,9 +389,7 @@ TEST_F(RecordRevisions, AServerShowsAnotherInstancesWriteInEveryWorkersCachedLis
                                    {}, QStringLiteral("terminate"));
     ASSERT_TRUE(cut && cut->next() && cut->value(0).toBool()) << "no listening backend";
     const qint64 missed = a.create(QStringLiteral("Edith"));
-    const QDeadlineTimer again(5000);
-    while (!listOnB().contains(missed) && !again.hasExpired())
-        QThread::msleep(2);
+    test::waitFor([&] { return listOnB().contains(missed); }, 5000);
     for (int i = 0; i < 8; ++i)
         EXPECT_TRUE(listOnB().contains(missed)) << "a write made while b's listener was cut was never shown";
 

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QMutex>
+#include <QSemaphore>
 #include <QTcpServer>
 #include <QThread>
 
@@ -33,11 +34,11 @@ public:
         wait();
     }
 
+    // The port it listens on; 0 when it could not listen within 10 s.
     quint16 startAndWait()
     {
         start();
-        while (m_port.load() == 0)
-            QThread::msleep(5);
+        m_listening.tryAcquire(1, 10'000);
         return m_port.load();
     }
     QString issuer() const { return QStringLiteral("http://127.0.0.1:%1/").arg(m_port.load()); }
@@ -94,6 +95,7 @@ protected:
         http::Server server([&router](const http::Request &r, http::Responder respond) { router.dispatch(r, std::move(respond)); });
         QString error;
         m_port = server.listenOn(QHostAddress::LocalHost, 0, &error);
+        m_listening.release();
         exec();
         // Qt's TLS backend gave this thread OpenSSL state (DRBG, error queue); free it with the thread.
         OPENSSL_thread_stop();
@@ -102,6 +104,7 @@ protected:
 private:
     bool m_honestIssuer;
     std::atomic<quint16> m_port{0};
+    QSemaphore m_listening;
     std::atomic<int> m_jwksFetches{0};
     std::atomic<int> m_discoveryFetches{0};
     QMutex m_mutex;

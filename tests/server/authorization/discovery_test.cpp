@@ -2,10 +2,10 @@
 
 #include "authorizationfixture.h"
 #include "base64url.h"
+#include "waitfor.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QThread>
 
 #include <gtest/gtest.h>
 
@@ -47,10 +47,15 @@ TEST(KeyRotation, RunningServerSignsWithTheNewKeyAndStillAcceptsTheOld)
 
     // The server notices the new key without a restart.
     QJsonArray keys;
-    for (int i = 0; i < 50 && keys.size() < 2; ++i) {
-        QThread::msleep(100);
-        keys = QJsonDocument::fromJson(sendHttp(server.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body).object().value(QLatin1String("keys")).toArray();
-    }
+    waitFor(
+        [&] {
+            keys = QJsonDocument::fromJson(sendHttp(server.port(), {"GET", "/.well-known/jwks.json", {}, {}}).body)
+                       .object()
+                       .value(QLatin1String("keys"))
+                       .toArray();
+            return keys.size() >= 2;
+        },
+        5000);
     ASSERT_EQ(keys.size(), 2);
     const QByteArray after = mint();
     EXPECT_FALSE(claimsOf(QString::fromLatin1(before)).isEmpty());
