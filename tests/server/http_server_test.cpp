@@ -7,6 +7,7 @@
 #include "httpserver.h"
 #include "httpwire.h"
 #include "testhttp.h"
+#include "waitfor.h"
 
 #include <QDeadlineTimer>
 #include <QJsonDocument>
@@ -343,7 +344,7 @@ TEST(HttpServer, ChunkedBodiesAreDecodedAndCountedAsTheyArrive)
     auto socket = connectFrom(server.port());
     socket->write("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;note=x\r\nhello\r\n");
     socket->flush();
-    QThread::msleep(50);
+    QThread::msleep(50); // the rest of the body comes in a read of its own
     socket->write("6\r\n world\r\n0\r\nX-Checksum: none\r\n\r\n");
     const QByteArray received = readResponses(*socket, 1);
     EXPECT_TRUE(received.endsWith("hello world")) << received.toStdString();
@@ -443,9 +444,11 @@ TEST(HttpServer, AtTheCapTheOldestIdleConnectionMakesRoom)
     std::vector<std::unique_ptr<QTcpSocket>> idle;
     for (int i = 0; i < 10; ++i) {
         idle.push_back(connectFrom(server.port()));
-        QThread::msleep(20); // distinct ages
+        // Accepted before the next one connects: the ages follow the vector's order (equal ages go by
+        // the order of acceptance).
+        waitFor([&] { return server.openConnections() == i + 1; }, 5000);
     }
-    QThread::msleep(400); // the workers' sweep counts them as idle
+    QThread::msleep(400); // the workers' sweep (every 250 ms) counts them as idle; it cannot be seen from here
     const HttpReply reply = sendRaw(server.port(), get("/wanted", "Connection: close\r\n"), 5000);
     EXPECT_EQ(reply.status, 200);
     EXPECT_TRUE(waitUntilClosed(*idle.front(), 2000)) << "the oldest idle connection was not closed";
@@ -463,7 +466,7 @@ TEST(HttpServer, AtTheCapWithNoIdleConnectionNewOnesAreRefusedWith503)
         busy.back()->write("GET /unfinished HTTP/1.1\r\n"); // a request in progress is not idle
         busy.back()->flush();
     }
-    QThread::msleep(400);
+    QThread::msleep(400); // a sweep (every 250 ms) after their bytes arrived counts none idle; it cannot be seen from here
     const HttpReply refused = sendRaw(server.port(), get("/wanted"), 5000);
     EXPECT_EQ(refused.status, 503);
     EXPECT_EQ(refused.json("error"), "temporarily_unavailable");
@@ -478,7 +481,7 @@ TEST(HttpServer, ConnectionsPerAddressAreCapped)
     std::vector<std::unique_ptr<QTcpSocket>> held;
     for (int i = 0; i < 3; ++i)
         held.push_back(connectFrom(server.port(), QHostAddress(QStringLiteral("127.0.0.2"))));
-    QThread::msleep(200);
+    waitFor([&] { return server.openConnections() == 3; }, 5000);
     auto fourth = connectFrom(server.port(), QHostAddress(QStringLiteral("127.0.0.2")));
     fourth->write(get("/fourth"));
     const QByteArray refused = readResponses(*fourth, 1);
@@ -490,7 +493,7 @@ TEST(HttpServer, ConnectionsPerAddressAreCapped)
     // Another address is not affected, and a closed connection frees its slot.
     EXPECT_EQ(sendRaw(server.port(), get("/other", "Connection: close\r\n")).status, 200);
     held.front()->disconnectFromHost();
-    QThread::msleep(300);
+    waitFor([&] { return server.openConnections() == 2; }, 5000); // the refused, the other and the closed one gone
     auto again = connectFrom(server.port(), QHostAddress(QStringLiteral("127.0.0.2")));
     again->write(get("/again", "Connection: close\r\n"));
     EXPECT_TRUE(readResponses(*again, 1).startsWith("HTTP/1.1 200"));
@@ -509,12 +512,10 @@ TEST(HttpServer, EverySocketCountsUntilItIsClosed)
         requests += get("/big?kb=16");
     stalled->write(requests);
     stalled->waitForBytesWritten(500);
-    QThread::msleep(300);
+    QThread::msleep(300); // still well within the idle timeout, with the server's answers stuck
     EXPECT_EQ(server.openConnections(), 1) << "a connection whose answers are not read still counts";
     // It makes no progress for longer than the idle timeout: closed, and only then uncounted.
-    QDeadlineTimer deadline(6000);
-    while (server.openConnections() > 0 && !deadline.hasExpired())
-        QThread::msleep(50);
+    waitFor([&] { return server.openConnections() == 0; }, 6000);
     EXPECT_EQ(server.openConnections(), 0);
 }
 
