@@ -1,5 +1,6 @@
 #include "tenantfile.h"
 
+#include "jsonreader.h"
 #include "passwordhash.h"
 
 #include <QCryptographicHash>
@@ -29,88 +30,38 @@ QJsonObject permissionsToJson(const QHash<QString, QStringList> &permissions)
     return object;
 }
 
-// Reads one JSON document field by field; the first problem found is the error reported.
-class Reader
+// The tenant file's words for its problems, as its users and the tests know them.
+JsonReadOptions tenantFileOptions()
 {
-public:
-    QString error;
+    JsonReadOptions options;
+    JsonWording &wording = options.wording;
+    wording.missing = QStringLiteral("is required");
+    wording.string = wording.nonEmptyString = QStringLiteral("must be a non-empty string");
+    wording.boolean = QStringLiteral("must be true or false");
+    wording.integerRange = QStringLiteral("must be a whole number from %1 to %2");
+    wording.array = QStringLiteral("must be an array");
+    wording.stringArray = QStringLiteral("must be an array of strings");
+    wording.object = QStringLiteral("must be an object");
+    return options;
+}
 
-    bool ok() const { return error.isEmpty(); }
-    void fail(const QString &path, const QString &problem)
-    {
-        if (error.isEmpty())
-            error = QStringLiteral("%1: %2").arg(path, problem);
-    }
+void checkUrl(const JsonReader &at, const QString &value)
+{
+    const QUrl url(value, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty() || url.hasFragment() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        at.fail(QStringLiteral("must be an absolute http(s) URL without a fragment"));
+}
 
-    QString string(const QJsonObject &object, const QString &path, const char *name, bool required, const QString &fallback = {})
-    {
-        const QJsonValue value = object.value(QLatin1String(name));
-        if (value.isUndefined()) {
-            if (required)
-                fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("is required"));
-            return fallback;
-        }
-        if (!value.isString() || (required && value.toString().isEmpty())) {
-            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be a non-empty string"));
-            return fallback;
-        }
-        return value.toString();
-    }
-    bool boolean(const QJsonObject &object, const QString &path, const char *name, bool fallback)
-    {
-        const QJsonValue value = object.value(QLatin1String(name));
-        if (value.isUndefined())
-            return fallback;
-        if (!value.isBool())
-            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be true or false"));
-        return value.toBool(fallback);
-    }
-    qint64 integer(const QJsonObject &object, const QString &path, const char *name, qint64 fallback, qint64 min, qint64 max)
-    {
-        const QJsonValue value = object.value(QLatin1String(name));
-        if (value.isUndefined())
-            return fallback;
-        const double number = value.toDouble(-1);
-        if (!value.isDouble() || number != double(qint64(number)) || number < double(min) || number > double(max)) {
-            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be a whole number from %1 to %2").arg(min).arg(max));
-            return fallback;
-        }
-        return qint64(number);
-    }
-    QStringList strings(const QJsonObject &object, const QString &path, const char *name)
-    {
-        const QJsonValue value = object.value(QLatin1String(name));
-        QStringList out;
-        if (value.isUndefined())
-            return out;
-        if (!value.isArray()) {
-            fail(path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be an array of strings"));
-            return out;
-        }
-        const QJsonArray array = value.toArray();
-        for (qsizetype i = 0; i < array.size(); ++i) {
-            if (!array.at(i).isString() || array.at(i).toString().isEmpty())
-                fail(QStringLiteral("%1.%2[%3]").arg(path, QLatin1String(name)).arg(i), QStringLiteral("must be a non-empty string"));
-            out.append(array.at(i).toString());
-        }
-        return out;
-    }
-    QJsonArray array(const QJsonObject &object, const QString &path, const char *name, bool required)
-    {
-        const QJsonValue value = object.value(QLatin1String(name));
-        if (value.isUndefined() && !required)
-            return {};
-        if (!value.isArray())
-            fail(path.isEmpty() ? QLatin1String(name) : path + QLatin1Char('.') + QLatin1String(name), QStringLiteral("must be an array"));
-        return value.toArray();
-    }
-    void url(const QString &value, const QString &path)
-    {
-        const QUrl url(value, QUrl::StrictMode);
-        if (!url.isValid() || url.host().isEmpty() || url.hasFragment() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-            fail(path, QStringLiteral("must be an absolute http(s) URL without a fragment"));
-    }
-};
+// Permissions per API identifier. Read leniently, as tenant files always were: anything but an object
+// here holds none.
+QHash<QString, QStringList> readPermissions(const JsonReader &at)
+{
+    QHash<QString, QStringList> permissions;
+    if (at.isObject())
+        at.forEachMember(
+            [&](const QString &identifier, const JsonReader &scopes) { permissions.insert(identifier, scopes.strings(JsonReader::NonEmptyStrings)); });
+    return permissions;
+}
 
 Api managementApi(const QString &identifier)
 {
@@ -126,126 +77,113 @@ Api managementApi(const QString &identifier)
     return api;
 }
 
-Api readApi(Reader &r, const QJsonObject &o, const QString &path)
+Api readApi(const JsonReader &o)
 {
     Api api;
-    api.name = r.string(o, path, "name", true);
-    api.identifier = r.string(o, path, "identifier", true);
-    api.id = r.string(o, path, "id", false, derivedId(QString(), QStringLiteral("resource-server:") + api.identifier, 24));
-    api.signingAlgorithm = r.string(o, path, "signing_alg", false, QStringLiteral("RS256"));
+    api.name = o["name"].requiredString();
+    api.identifier = o["identifier"].requiredString();
+    api.id = o["id"].string().value_or(derivedId(QString(), QStringLiteral("resource-server:") + api.identifier, 24));
+    api.signingAlgorithm = o["signing_alg"].string().value_or(QStringLiteral("RS256"));
     if (api.signingAlgorithm != QLatin1String("RS256"))
-        r.fail(path + QLatin1String(".signing_alg"), QStringLiteral("only RS256 is supported"));
-    api.tokenLifetimeSeconds = r.integer(o, path, "token_lifetime", 86400, 60, 2592000);
-    api.rbac = r.boolean(o, path, "rbac", false);
-    api.addPermissionsToAccessToken = r.boolean(o, path, "add_permissions_in_token", false);
-    api.allowOfflineAccess = r.boolean(o, path, "allow_offline_access", false);
-    api.refreshTokenLifetimeSeconds = r.integer(o, path, "refresh_token_lifetime", 2'592'000, 1, 31'536'000);
-    api.refreshTokenIdleLifetimeSeconds = r.integer(o, path, "refresh_token_idle_lifetime", 1'296'000, 1, 31'536'000);
-    const QString profile = r.string(o, path, "token_profile", false, QStringLiteral("auth0"));
+        o["signing_alg"].fail(QStringLiteral("only RS256 is supported"));
+    api.tokenLifetimeSeconds = o["token_lifetime"].integer(60, 2592000).value_or(86400);
+    api.rbac = o["rbac"].boolean().value_or(false);
+    api.addPermissionsToAccessToken = o["add_permissions_in_token"].boolean().value_or(false);
+    api.allowOfflineAccess = o["allow_offline_access"].boolean().value_or(false);
+    api.refreshTokenLifetimeSeconds = o["refresh_token_lifetime"].integer(1, 31'536'000).value_or(2'592'000);
+    api.refreshTokenIdleLifetimeSeconds = o["refresh_token_idle_lifetime"].integer(1, 31'536'000).value_or(1'296'000);
+    const QString profile = o["token_profile"].string().value_or(QStringLiteral("auth0"));
     if (profile == QLatin1String("rfc9068"))
         api.profile = TokenProfile::Rfc9068;
     else if (profile != QLatin1String("auth0"))
-        r.fail(path + QLatin1String(".token_profile"), QStringLiteral("must be \"auth0\" or \"rfc9068\""));
-    const QJsonArray scopes = r.array(o, path, "scopes", true);
-    for (qsizetype i = 0; i < scopes.size(); ++i) {
-        const QString scopePath = QStringLiteral("%1.scopes[%2]").arg(path).arg(i);
-        const QJsonObject scope = scopes.at(i).toObject();
-        ApiScope entry{r.string(scope, scopePath, "value", true), r.string(scope, scopePath, "description", true)};
-        if (entry.value.contains(QLatin1Char(' ')))
-            r.fail(scopePath + QLatin1String(".value"), QStringLiteral("must not contain spaces"));
-        api.scopes.append(entry);
-    }
-    const QJsonArray declared = r.array(o, path, "organizer_apis", false);
-    for (qsizetype i = 0; i < declared.size(); ++i) {
-        auto spec = catalogue::declaredApiFromJson(declared.at(i).toObject(), QStringLiteral("%1.organizer_apis[%2]").arg(path).arg(i));
-        if (!spec)
-            r.fail(spec.error().section(QStringLiteral(": "), 0, 0), spec.error().section(QStringLiteral(": "), 1)); // the path down to the field
-        else
+        o["token_profile"].fail(QStringLiteral("must be \"auth0\" or \"rfc9068\""));
+    o["scopes"].forEachObject(
+        [&api](const JsonReader &scope) {
+            ApiScope entry{scope["value"].requiredString(), scope["description"].requiredString()};
+            if (entry.value.contains(QLatin1Char(' ')))
+                scope["value"].fail(QStringLiteral("must not contain spaces"));
+            api.scopes.append(entry);
+        },
+        JsonReader::Required, o.options().wording.array);
+    o["organizer_apis"].forEach([&api](const JsonReader &declared) {
+        if (auto spec = catalogue::readDeclaredApi(declared))
             api.declaredApis.append(*spec);
-    }
+    });
     return api;
 }
 
-Client readClient(Reader &r, const QJsonObject &o, const QString &path)
+Client readClient(const JsonReader &o)
 {
     Client client;
-    client.clientId = r.string(o, path, "client_id", true);
-    client.name = r.string(o, path, "name", true);
-    const QString type = r.string(o, path, "type", true);
+    client.clientId = o["client_id"].requiredString();
+    client.name = o["name"].requiredString();
+    const QString type = o["type"].requiredString();
     if (type == QLatin1String("confidential"))
         client.confidential = true;
     else if (type != QLatin1String("public"))
-        r.fail(path + QLatin1String(".type"), QStringLiteral("must be \"public\" or \"confidential\""));
-    client.grantTypes = r.strings(o, path, "grant_types");
+        o["type"].fail(QStringLiteral("must be \"public\" or \"confidential\""));
+    client.grantTypes = o["grant_types"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.grantTypes.size(); ++i) {
         if (!kGrantTypes.contains(client.grantTypes.at(i)))
-            r.fail(QStringLiteral("%1.grant_types[%2]").arg(path).arg(i),
-                   QStringLiteral("\"%1\" is not one of implicit, authorization_code, refresh_token, client_credentials").arg(client.grantTypes.at(i)));
+            o["grant_types"].at(i).fail(
+                QStringLiteral("\"%1\" is not one of implicit, authorization_code, refresh_token, client_credentials").arg(client.grantTypes.at(i)));
     }
     if (client.allowsGrant(QStringLiteral("client_credentials")) && !client.confidential)
-        r.fail(path + QLatin1String(".grant_types"), QStringLiteral("client_credentials needs a confidential client"));
-    client.callbacks = r.strings(o, path, "callbacks");
+        o["grant_types"].fail(QStringLiteral("client_credentials needs a confidential client"));
+    client.callbacks = o["callbacks"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.callbacks.size(); ++i) {
-        const QString where = QStringLiteral("%1.callbacks[%2]").arg(path).arg(i);
-        r.url(client.callbacks.at(i), where);
+        const JsonReader where = o["callbacks"].at(i);
+        checkUrl(where, client.callbacks.at(i));
         // This host's cookies reach every port of it: a loopback callback below a path the server's
         // cookies are scoped to would receive the user's session.
         const QUrl callback(client.callbacks.at(i));
         if (isLoopbackRedirect(callback)) {
             for (const QString &cookiePath : sessionCookiePaths()) {
                 if (callback.path() == cookiePath || callback.path().startsWith(cookiePath + QLatin1Char('/')))
-                    r.fail(where, QStringLiteral("a loopback callback may not use the path %1, where the server's session cookie is sent").arg(cookiePath));
+                    where.fail(QStringLiteral("a loopback callback may not use the path %1, where the server's session cookie is sent").arg(cookiePath));
             }
         }
     }
-    client.logoutUrls = r.strings(o, path, "logout_urls");
+    client.logoutUrls = o["logout_urls"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.logoutUrls.size(); ++i)
-        r.url(client.logoutUrls.at(i), QStringLiteral("%1.logout_urls[%2]").arg(path).arg(i));
-    client.webOrigins = r.strings(o, path, "web_origins");
-    client.secretHash = r.string(o, path, "client_secret_hash", false);
+        checkUrl(o["logout_urls"].at(i), client.logoutUrls.at(i));
+    client.webOrigins = o["web_origins"].strings(JsonReader::NonEmptyStrings);
+    client.secretHash = o["client_secret_hash"].string().value_or(QString());
     if (client.confidential && !isPasswordHash(client.secretHash))
-        r.fail(path + QLatin1String(".client_secret_hash"), QStringLiteral("a confidential client needs a hash from 'organizer-server hash-password'"));
-    client.demo = r.boolean(o, path, "demo", false);
-    const QJsonArray grants = r.array(o, path, "client_grants", false);
-    for (qsizetype i = 0; i < grants.size(); ++i) {
-        const QString grantPath = QStringLiteral("%1.client_grants[%2]").arg(path).arg(i);
-        const QJsonObject grant = grants.at(i).toObject();
-        const QString audience = r.string(grant, grantPath, "audience", true);
-        client.clientGrants.append(
-            {r.string(grant, grantPath, "id", false, derivedId(QStringLiteral("cgr_"), client.clientId + QLatin1Char('\n') + audience, 16)), audience,
-             r.strings(grant, grantPath, "scopes")});
-    }
+        o["client_secret_hash"].fail(QStringLiteral("a confidential client needs a hash from 'organizer-server hash-password'"));
+    client.demo = o["demo"].boolean().value_or(false);
+    o["client_grants"].forEachObject([&client](const JsonReader &grant) {
+        const QString audience = grant["audience"].requiredString();
+        const QString id = grant["id"].string().value_or(derivedId(QStringLiteral("cgr_"), client.clientId + QLatin1Char('\n') + audience, 16));
+        client.clientGrants.append({id, audience, grant["scopes"].strings(JsonReader::NonEmptyStrings)});
+    });
     return client;
 }
 
-User readUser(Reader &r, const QJsonObject &o, const QString &path)
+User readUser(const JsonReader &o)
 {
     User user;
-    user.userId = r.string(o, path, "user_id", true);
-    user.email = r.string(o, path, "email", true);
-    user.name = r.string(o, path, "name", false, user.email);
-    user.nickname = r.string(o, path, "nickname", false, user.email.section(QLatin1Char('@'), 0, 0));
-    user.passwordHash = r.string(o, path, "password_hash", true);
+    user.userId = o["user_id"].requiredString();
+    user.email = o["email"].requiredString();
+    user.name = o["name"].string().value_or(user.email);
+    user.nickname = o["nickname"].string().value_or(user.email.section(QLatin1Char('@'), 0, 0));
+    user.passwordHash = o["password_hash"].requiredString();
     if (!user.passwordHash.isEmpty() && !isPasswordHash(user.passwordHash))
-        r.fail(path + QLatin1String(".password_hash"), QStringLiteral("is not a hash from 'organizer-server hash-password'"));
-    user.emailVerified = r.boolean(o, path, "email_verified", true);
-    user.demo = r.boolean(o, path, "demo", false);
-    const QJsonObject permissions = o.value(QLatin1String("permissions")).toObject();
-    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
-        user.permissions.insert(it.key(), r.strings(permissions, path + QLatin1String(".permissions"), it.key().toUtf8().constData()));
-    user.roles = r.strings(o, path, "roles");
+        o["password_hash"].fail(QStringLiteral("is not a hash from 'organizer-server hash-password'"));
+    user.emailVerified = o["email_verified"].boolean().value_or(true);
+    user.demo = o["demo"].boolean().value_or(false);
+    user.permissions = readPermissions(o["permissions"]);
+    user.roles = o["roles"].strings(JsonReader::NonEmptyStrings);
     return user;
 }
 
-Role readRole(Reader &r, const QJsonObject &o, const QString &path)
+Role readRole(const JsonReader &o)
 {
     Role role;
-    role.name = r.string(o, path, "name", true);
-    role.id = r.string(o, path, "id", false, derivedId(QStringLiteral("rol_"), QStringLiteral("role:") + role.name, 16));
-    role.description = r.string(o, path, "description", false);
-    const QJsonObject permissions = o.value(QLatin1String("permissions")).toObject();
-    for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it)
-        role.permissions.insert(it.key(), r.strings(permissions, path + QLatin1String(".permissions"), it.key().toUtf8().constData()));
+    role.name = o["name"].requiredString();
+    role.id = o["id"].string().value_or(derivedId(QStringLiteral("rol_"), QStringLiteral("role:") + role.name, 16));
+    role.description = o["description"].string().value_or(QString());
+    role.permissions = readPermissions(o["permissions"]);
     return role;
 }
 
@@ -337,26 +275,18 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
         return Unexpected<QString>(QStringLiteral("not valid JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset));
     if (!document.isObject())
         return Unexpected<QString>(QStringLiteral("the tenant must be a JSON object"));
-    const QJsonObject root = document.object();
-    Reader r;
+    const JsonReader root(document.object(), {}, tenantFileOptions());
     Tenant tenant;
-    const QJsonArray apis = r.array(root, {}, "apis", true);
-    for (qsizetype i = 0; i < apis.size(); ++i)
-        tenant.apis.append(readApi(r, apis.at(i).toObject(), QStringLiteral("apis[%1]").arg(i)));
-    const QJsonArray clients = r.array(root, {}, "clients", true);
-    for (qsizetype i = 0; i < clients.size(); ++i)
-        tenant.clients.append(readClient(r, clients.at(i).toObject(), QStringLiteral("clients[%1]").arg(i)));
-    const QJsonArray users = r.array(root, {}, "users", false);
-    for (qsizetype i = 0; i < users.size(); ++i)
-        tenant.users.append(readUser(r, users.at(i).toObject(), QStringLiteral("users[%1]").arg(i)));
-    const QJsonArray roles = r.array(root, {}, "roles", false);
-    for (qsizetype i = 0; i < roles.size(); ++i)
-        tenant.roles.append(readRole(r, roles.at(i).toObject(), QStringLiteral("roles[%1]").arg(i)));
+    root["apis"].forEachObject([&tenant](const JsonReader &api) { tenant.apis.append(readApi(api)); }, JsonReader::Required, root.options().wording.array);
+    root["clients"].forEachObject([&tenant](const JsonReader &client) { tenant.clients.append(readClient(client)); }, JsonReader::Required,
+                                  root.options().wording.array);
+    root["users"].forEachObject([&tenant](const JsonReader &user) { tenant.users.append(readUser(user)); });
+    root["roles"].forEachObject([&tenant](const JsonReader &role) { tenant.roles.append(readRole(role)); });
     tenant.managementAudience = kManagementAudience;
     // The Management API is there for grants to name from the start; bindIssuer() gives it its URL.
     tenant.apis.append(managementApi(kManagementAudience));
-    if (!r.ok())
-        return Unexpected<QString>(r.error);
+    if (!root.ok())
+        return Unexpected<QString>(root.error());
     // Cross-references: unique ids, grants and permissions naming real APIs and scopes.
     if (auto consistent = checkTenant(tenant); !consistent)
         return Unexpected<QString>(consistent.error());

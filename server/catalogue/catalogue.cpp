@@ -41,15 +41,6 @@ Expected<Type, QString> typeFromName(const QString &name)
     return Unexpected<QString>(QStringLiteral("\"%1\" is not one of text, email, phone, datetime, minutes").arg(name.left(40)));
 }
 
-QString unknownMember(const QJsonObject &object, const QStringList &known)
-{
-    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-        if (!known.contains(it.key()))
-            return it.key();
-    }
-    return {};
-}
-
 } // namespace
 
 QString RecordField::label() const
@@ -230,78 +221,96 @@ const ResourceServerSpec &organizerService()
     return spec;
 }
 
-Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where)
+std::optional<ApiSpec> readDeclaredApi(const JsonReader &read)
 {
-    const auto fail
-        = [&where](const QString &member, const QString &problem) { return Unexpected<QString>(QStringLiteral("%1%2: %3").arg(where, member, problem)); };
-    if (const QString unknown = unknownMember(object, {QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("singular"), QStringLiteral("fields")});
-        !unknown.isEmpty())
-        return fail(QStringLiteral(".") + unknown.left(40), QStringLiteral("is not a member of an API (name, title, singular, fields)"));
+    // The first problem ends the declaration: what follows it would only be reported against a half-read API.
+    if (!read.expectObject())
+        return std::nullopt;
+    if (!read.allowOnly({QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("singular"), QStringLiteral("fields")},
+                        QStringLiteral("is not a member of an API (name, title, singular, fields)")))
+        return std::nullopt;
     ApiSpec api;
     api.builtin = false;
-    api.name = object.value(QLatin1String("name")).toString();
-    if (!isPlainName(api.name))
-        return fail(QStringLiteral(".name"), QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter, like \"samples\""));
-    if (api.name == QLatin1String("v2"))
-        return fail(QStringLiteral(".name"), QStringLiteral("\"v2\" is where the Management API lives"));
+    api.name = read["name"].value().toString();
+    if (!isPlainName(api.name)) {
+        read["name"].fail(QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter, like \"samples\""));
+        return std::nullopt;
+    }
+    if (api.name == QLatin1String("v2")) {
+        read["name"].fail(QStringLiteral("\"v2\" is where the Management API lives"));
+        return std::nullopt;
+    }
     api.collection = api.name;
     api.table = QStringLiteral("api_") + api.name;
-    const QJsonValue title = object.value(QLatin1String("title"));
-    if (!title.isUndefined() && (!title.isString() || title.toString().trimmed().isEmpty() || title.toString().size() > 60))
-        return fail(QStringLiteral(".title"), QStringLiteral("must be a name of 1 to 60 characters"));
-    api.title = title.isString() ? title.toString().trimmed() : RecordField{api.name}.label();
-    const QJsonValue singular = object.value(QLatin1String("singular"));
-    if (!singular.isUndefined() && (!singular.isString() || singular.toString().trimmed().isEmpty() || singular.toString().size() > 60))
-        return fail(QStringLiteral(".singular"), QStringLiteral("must be a noun of 1 to 60 characters"));
-    api.singular = singular.isString()
-        ? singular.toString().trimmed()
+    const JsonReader title = read["title"];
+    if (!title.isAbsent() && (!title.value().isString() || title.value().toString().trimmed().isEmpty() || title.value().toString().size() > 60)) {
+        title.fail(QStringLiteral("must be a name of 1 to 60 characters"));
+        return std::nullopt;
+    }
+    api.title = title.value().isString() ? title.value().toString().trimmed() : RecordField{api.name}.label();
+    const JsonReader singular = read["singular"];
+    if (!singular.isAbsent() && (!singular.value().isString() || singular.value().toString().trimmed().isEmpty() || singular.value().toString().size() > 60)) {
+        singular.fail(QStringLiteral("must be a noun of 1 to 60 characters"));
+        return std::nullopt;
+    }
+    api.singular = singular.value().isString()
+        ? singular.value().toString().trimmed()
         : (api.name.size() > 1 && api.name.endsWith(QLatin1Char('s')) ? api.name.chopped(1) : api.name + QStringLiteral(" record"));
 
-    const QJsonValue fields = object.value(QLatin1String("fields"));
-    if (!fields.isArray() || fields.toArray().isEmpty() || fields.toArray().size() > 32)
-        return fail(QStringLiteral(".fields"), QStringLiteral("must be an array of 1 to 32 fields, like [{\"name\": \"title\", \"type\": \"text\"}]"));
+    const qsizetype problemsBefore = read.problems().size();
+    const auto failed = [&read, problemsBefore] { return read.problems().size() > problemsBefore; };
     QSet<QString> names;
-    const QJsonArray array = fields.toArray();
-    for (qsizetype i = 0; i < array.size(); ++i) {
-        const QString at = QStringLiteral(".fields[%1]").arg(i);
-        if (!array.at(i).isObject())
-            return fail(at, QStringLiteral("must be an object like {\"name\": \"title\", \"type\": \"text\"}"));
-        const QJsonObject entry = array.at(i).toObject();
-        if (const QString unknown
-            = unknownMember(entry, {QStringLiteral("name"), QStringLiteral("type"), QStringLiteral("required"), QStringLiteral("max_length")});
-            !unknown.isEmpty())
-            return fail(at + QLatin1Char('.') + unknown.left(40), QStringLiteral("is not a member of a field (name, type, required, max_length)"));
-        RecordField field;
-        field.name = entry.value(QLatin1String("name")).toString();
-        if (!isPlainName(field.name) || field.name == QLatin1String("id") || field.name.endsWith(QLatin1String("_utc")))
-            return fail(at + QStringLiteral(".name"),
-                        QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter; not \"id\" and not ending in \"_utc\""));
-        if (isSystemColumnName(field.name))
-            return fail(at + QStringLiteral(".name"),
-                        QStringLiteral("\"%1\" is a column the database itself defines on every table (PostgreSQL: oid, tableoid, xmin, cmin, xmax, cmax, "
-                                       "ctid; SQLite: rowid, oid, _rowid_); pick another name")
-                            .arg(field.name));
-        if (names.contains(field.name))
-            return fail(at + QStringLiteral(".name"), QStringLiteral("\"%1\" is declared twice").arg(field.name));
-        names.insert(field.name);
-        const QJsonValue type = entry.value(QLatin1String("type"));
-        auto parsedType = typeFromName(type.isUndefined() ? QStringLiteral("text") : type.toString());
-        if (!parsedType || (!type.isUndefined() && !type.isString()))
-            return fail(at + QStringLiteral(".type"), parsedType ? QStringLiteral("must be a string") : parsedType.error());
-        field.type = *parsedType;
-        const QJsonValue required = entry.value(QLatin1String("required"));
-        if (!required.isUndefined() && !required.isBool())
-            return fail(at + QStringLiteral(".required"), QStringLiteral("must be true or false"));
-        field.required = required.toBool(false);
-        const QJsonValue maxLength = entry.value(QLatin1String("max_length"));
-        const double length = maxLength.toDouble(-1);
-        if (!maxLength.isUndefined() && (!maxLength.isDouble() || length != double(int(length)) || length < 1 || length > 10000))
-            return fail(at + QStringLiteral(".max_length"), QStringLiteral("must be a whole number from 1 to 10000"));
-        field.maxLength = maxLength.isUndefined() ? (field.type == Type::DateTime ? 40 : 200) : int(length);
-        api.fields.append(field);
-    }
+    read["fields"].forEach(
+        [&](const JsonReader &entry) {
+            if (failed())
+                return;
+            if (!entry.expectObject(JsonReader::Required, QStringLiteral("must be an object like {\"name\": \"title\", \"type\": \"text\"}")))
+                return;
+            if (!entry.allowOnly({QStringLiteral("name"), QStringLiteral("type"), QStringLiteral("required"), QStringLiteral("max_length")},
+                                 QStringLiteral("is not a member of a field (name, type, required, max_length)")))
+                return;
+            RecordField field;
+            field.name = entry["name"].value().toString();
+            if (!isPlainName(field.name) || field.name == QLatin1String("id") || field.name.endsWith(QLatin1String("_utc")))
+                return entry["name"].fail(
+                    QStringLiteral("must be 1 to 31 lowercase letters, digits or _, starting with a letter; not \"id\" and not ending in \"_utc\""));
+            if (isSystemColumnName(field.name))
+                return entry["name"].fail(
+                    QStringLiteral("\"%1\" is a column the database itself defines on every table (PostgreSQL: oid, tableoid, xmin, cmin, xmax, cmax, "
+                                   "ctid; SQLite: rowid, oid, _rowid_); pick another name")
+                        .arg(field.name));
+            if (names.contains(field.name))
+                return entry["name"].fail(QStringLiteral("\"%1\" is declared twice").arg(field.name));
+            names.insert(field.name);
+            const JsonReader type = entry["type"];
+            auto parsedType = typeFromName(type.isAbsent() ? QStringLiteral("text") : type.value().toString());
+            if (!parsedType || (!type.isAbsent() && !type.value().isString()))
+                return type.fail(parsedType ? QStringLiteral("must be a string") : parsedType.error());
+            field.type = *parsedType;
+            const auto required = entry["required"].boolean(QStringLiteral("must be true or false"));
+            if (failed())
+                return;
+            field.required = required.value_or(false);
+            const auto maxLength = entry["max_length"].integer(1, 10000, QStringLiteral("must be a whole number from 1 to 10000"));
+            if (failed())
+                return;
+            field.maxLength = maxLength ? int(*maxLength) : (field.type == Type::DateTime ? 40 : 200);
+            api.fields.append(field);
+        },
+        JsonReader::Required, QStringLiteral("must be an array of 1 to 32 fields, like [{\"name\": \"title\", \"type\": \"text\"}]"), {1, 32});
+    if (failed())
+        return std::nullopt;
     api.sortField = api.fields.first().name;
     return api;
+}
+
+Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where)
+{
+    const JsonReader read(object, where);
+    auto api = readDeclaredApi(read);
+    if (!api)
+        return Unexpected<QString>(read.error());
+    return *api;
 }
 
 QJsonObject apiToJson(const ApiSpec &api)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "expected.h"
+#include "jsonreader.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -8,6 +9,7 @@
 #include <QStringList>
 
 #include <array>
+#include <optional>
 
 namespace organizer::catalogue {
 
@@ -84,7 +86,10 @@ const ResourceServerSpec &organizerService();
 // The Management API's extension for declaring an API with records on a resource server (Auth0's
 // APIs have no records): {"name": "samples", "singular": "sample", "fields": [{"name": "title",
 // "type": "text", "required": true, "max_length": 200}]}. Declared APIs keep their records in a
-// table of their own ("api_samples"). `where` prefixes the error ("organizer_apis[0].fields[1].type").
+// table of their own ("api_samples"). The declaration is read where `read` stands, its first problem
+// reported there ("organizer_apis[0].fields[1].type: …"); nullopt when it has one.
+std::optional<ApiSpec> readDeclaredApi(const JsonReader &read);
+// The same for a declaration on its own; `where` prefixes the error ("organizer_apis[0].fields[1].type").
 Expected<ApiSpec, QString> declaredApiFromJson(const QJsonObject &object, const QString &where);
 QJsonObject apiToJson(const ApiSpec &api);
 
