@@ -5,6 +5,7 @@
 #include "tokenminter.h"
 #include "organizerserver.h"
 #include "serveroptions.h"
+#include "signalnotifier.h"
 #include "storedsigningkeys.h"
 
 #include <QCommandLineParser>
@@ -12,13 +13,11 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
-#include <QSocketNotifier>
 
 #include <algorithm>
 #include <csignal>
-#include <functional>
 #include <cstdio>
-#include <sys/socket.h>
+#include <memory>
 #include <termios.h>
 #include <unistd.h>
 
@@ -26,36 +25,24 @@ using namespace organizer;
 
 namespace {
 
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
+// SIGINT/SIGTERM: the first one stops the server gracefully (the drain behind the readiness check, then
+// the event loop ends); a second one ends the event loop at once. Either way the database and sockets
+// close cleanly. Without a notifier (it could not be made) either signal ends the process at once, as
+// it would with no handler.
+std::unique_ptr<SignalNotifier> stopOnTerminationSignals(server::OrganizerServer &server)
 {
-    const char byte = 1;
-    [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
-}
-
-// SIGINT/SIGTERM: the first one calls `stop` (a graceful stop that ends the event loop when it is
-// done), a second one ends the event loop at once. Either way the database and sockets close cleanly.
-void onTerminationSignals(QCoreApplication &app, std::function<void()> stop)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
-        return;
-    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, &app);
-    QObject::connect(notifier, &QSocketNotifier::activated, &app, [stop = std::move(stop), received = 0]() mutable {
-        char byte;
-        while (::recv(signalPipe[0], &byte, 1, MSG_DONTWAIT) == 1)
-            ++received;
-        if (received == 1 && stop)
-            stop();
+    auto notifier = SignalNotifier::create({SIGTERM, SIGINT});
+    if (!notifier) {
+        std::fprintf(stderr, "organizer-server: %s; SIGTERM and SIGINT will end it without draining\n", qPrintable(notifier.error()));
+        return nullptr;
+    }
+    QObject::connect(notifier->get(), &SignalNotifier::received, &server, [&server, received = 0](int) mutable {
+        if (++received == 1)
+            server.shutDownGracefully([] { QCoreApplication::quit(); });
         else
             QCoreApplication::quit();
     });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
+    return std::move(notifier).value();
 }
 
 // CWE-117: log messages carry request values (a client_id, a decoded path), and a CR, LF or another
@@ -320,11 +307,14 @@ int runServer(QCoreApplication &app)
     auto options = server::serverOptionsFrom(parser);
     if (!options)
         return fail(options.error());
+    // Declared before the server so that it outlives it: a signal while the server is torn down waits
+    // unread instead of ending the process halfway through closing the database.
+    std::unique_ptr<SignalNotifier> terminationSignals;
     auto organizerServer = server::OrganizerServer::create(*options);
     if (!organizerServer)
         return fail(organizerServer.error());
     // Before the readiness line: whoever waits for it may send SIGTERM the moment it appears.
-    onTerminationSignals(app, [server = organizerServer->get()] { server->shutDownGracefully([] { QCoreApplication::quit(); }); });
+    terminationSignals = stopOnTerminationSignals(**organizerServer);
     auto url = (*organizerServer)->start();
     if (!url)
         return fail(url.error());

@@ -6,6 +6,7 @@
 #include "qareport.h"
 #include "qarunner.h"
 #include "serverlauncher.h"
+#include "signalnotifier.h"
 #include "timelinepainter.h"
 #include "weblogin.h"
 
@@ -15,12 +16,12 @@
 #include <QFile>
 #include <QSaveFile>
 #include <QSettings>
-#include <QSocketNotifier>
 #include <QTimer>
 
 #include <csignal>
 #include <cstdio>
-#include <sys/socket.h>
+#include <functional>
+#include <memory>
 #include <unistd.h>
 
 namespace organizer {
@@ -33,24 +34,17 @@ void say(const QString &text, FILE *stream = stdout)
     std::fflush(stream);
 }
 
-int interruptPipe[2] = {-1, -1};
-
-void onInterrupt(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const auto written = ::write(interruptPipe[1], &byte, 1);
-}
-
 // Ctrl-C (or SIGTERM) cancels the run the way the Cancel button does: the records it made are
 // removed and the reports written; a second one quits at once.
-void handleInterrupts(QObject *context, std::function<void()> cancel)
+// The connection ends with `context`, whose `cancel` it calls.
+std::unique_ptr<SignalNotifier> cancelOnInterrupts(QObject *context, std::function<void()> cancel)
 {
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, interruptPipe) != 0)
-        return;
-    auto *notifier = new QSocketNotifier(interruptPipe[0], QSocketNotifier::Read, context);
-    QObject::connect(notifier, &QSocketNotifier::activated, context, [cancel, count = 0]() mutable {
-        char byte;
-        [[maybe_unused]] const auto read = ::read(interruptPipe[0], &byte, 1);
+    auto interrupts = SignalNotifier::create({SIGINT, SIGTERM});
+    if (!interrupts) {
+        say(QStringLiteral("organizer qa: %1; Ctrl-C will end it at once, leaving the records made so far").arg(interrupts.error()), stderr);
+        return nullptr;
+    }
+    QObject::connect(interrupts->get(), &SignalNotifier::received, context, [cancel = std::move(cancel), count = 0](int) mutable {
         if (++count == 1) {
             say(QStringLiteral("organizer qa: interrupted; removing the records made so far (again to quit at once)"), stderr);
             cancel();
@@ -58,12 +52,7 @@ void handleInterrupts(QObject *context, std::function<void()> cancel)
             ::_exit(130);
         }
     });
-    struct sigaction action = {};
-    action.sa_handler = onInterrupt;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
+    return std::move(interrupts).value();
 }
 
 QString writeFile(const QString &path, const QByteArray &content)
@@ -140,6 +129,9 @@ int runQaCommand(QApplication &application)
     if (parser.isSet(QStringLiteral("audience")))
         plan.audience = profile.audience;
 
+    // Declared before what the run is made of so that it outlives them: an interrupt while they are torn
+    // down waits unread instead of ending the process halfway.
+    std::unique_ptr<SignalNotifier> interrupts;
     app::ServerLauncher server;
     app::OidcClient oidc;
     app::LoginSession session(&oidc);
@@ -162,7 +154,7 @@ int runQaCommand(QApplication &application)
         runner.setTokenSource(&minter);
 
     int exitCode = 2;
-    handleInterrupts(&application, [&runner, &application] {
+    interrupts = cancelOnInterrupts(&runner, [&runner, &application] {
         if (runner.isRunning())
             runner.cancel();
         else
