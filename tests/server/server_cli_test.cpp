@@ -465,3 +465,25 @@ TEST(ServerCli, WithNothingWatchingReadinessSigtermStopsWithoutWaiting)
     EXPECT_EQ(server.waitForExit(10'000).value_or(-1), 0);
     EXPECT_LT(clock.elapsed(), 5000);
 }
+
+TEST(ServerCli, ASecondSigtermDuringTheDrainStopsAtOnce)
+{
+    // An operator who does not want to wait out the drain signals again, as with systemd's or
+    // Kubernetes' second TERM: the server stops without serving out the 30 seconds.
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--drain-seconds"), QStringLiteral("30")})) << server.errorText().toStdString();
+    EXPECT_EQ(sendHttp(server.port(), {"GET", "/readyz", {}, {}}).status, 200); // something watches readiness: a drain
+    QElapsedTimer sinceSignal;
+    sinceSignal.start();
+    ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
+    QDeadlineTimer noticed(5000);
+    HttpReply draining;
+    do {
+        draining = sendHttp(server.port(), {"GET", "/readyz", {}, {}});
+    } while (draining.status == 200 && !noticed.hasExpired());
+    ASSERT_EQ(draining.status, 503) << "the first SIGTERM starts the drain";
+    EXPECT_FALSE(server.waitForExit(300).has_value()) << "one SIGTERM drains for --drain-seconds";
+    ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
+    EXPECT_EQ(server.waitForExit(10'000).value_or(-1), 0);
+    EXPECT_LT(sinceSignal.elapsed(), 15'000) << "the second SIGTERM did not wait out the 30 s drain";
+}
