@@ -167,21 +167,31 @@ Result<qint64> JwtVerifier::checkClaims(const QJsonObject &claims) const
         return fail(ErrorCode::IssuerMismatch, QStringLiteral("issuer \"%1\" is not trusted; expected \"%2\"").arg(iss.toString().left(128), m_policy.issuer));
 
     const QJsonValue aud = claims.value(QLatin1String("aud"));
+    const auto accepted = [this](const QString &audience) {
+        if (m_policy.anyAudience)
+            return true;
+        return m_policy.audiences.isEmpty() ? audience == m_policy.audience : m_policy.audiences.contains(audience);
+    };
     bool audienceFound = false;
     if (aud.isString()) {
-        audienceFound = aud.toString() == m_policy.audience;
+        audienceFound = accepted(aud.toString());
     } else if (aud.isArray()) {
         const QJsonArray audiences = aud.toArray();
         for (const QJsonValue &entry : audiences) {
             if (!entry.isString())
                 return fail(ErrorCode::InvalidClaim, QStringLiteral("the \"aud\" claim must hold strings"));
-            audienceFound = audienceFound || entry.toString() == m_policy.audience;
+            audienceFound = audienceFound || accepted(entry.toString());
         }
     } else if (aud.isUndefined()) {
         return fail(ErrorCode::MissingClaim, QStringLiteral("the token has no \"aud\" claim"));
     } else {
         return fail(ErrorCode::InvalidClaim, QStringLiteral("the \"aud\" claim must be a string or an array"));
     }
+    if (!audienceFound && m_policy.anyAudience)
+        return fail(ErrorCode::AudienceMismatch, QStringLiteral("the token names no audience"));
+    if (!audienceFound && !m_policy.audiences.isEmpty())
+        return fail(ErrorCode::AudienceMismatch,
+                    QStringLiteral("the token is not meant for any of the audiences \"%1\"").arg(m_policy.audiences.join(QLatin1String("\", \""))));
     if (!audienceFound)
         return fail(ErrorCode::AudienceMismatch, QStringLiteral("the token is not meant for audience \"%1\"").arg(m_policy.audience));
 

@@ -19,6 +19,20 @@ struct JwtPolicy
     // RFC 7519 §5.1 makes "typ" optional; when present it must be one of these (case-insensitive,
     // an "application/" prefix allowed, RFC 7515 §4.1.9).
     QStringList acceptedTypes{QStringLiteral("JWT"), QStringLiteral("at+jwt")};
+    // When not empty, a set of audiences in place of `audience`: "aud" must name one of them.
+    QStringList audiences{};
+    // "Issued here": the issuer and the signature decide, whatever the token was issued for. Only for a
+    // token that comes back to the issuer that signed it (RFC 7009 revocation, RP-Initiated Logout's
+    // id_token_hint), where any of its audiences is fine; never for a resource server, which must take
+    // only tokens meant for it. "aud" must still name at least one audience.
+    bool anyAudience = false;
+
+    static JwtPolicy issuedHere(const QString &issuer, qint64 leewaySeconds)
+    {
+        JwtPolicy policy{issuer, QString(), leewaySeconds};
+        policy.anyAudience = true;
+        return policy;
+    }
 };
 
 struct VerifiedJwt

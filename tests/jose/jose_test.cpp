@@ -337,6 +337,39 @@ TEST_F(JwtVerifierTest, RejectsWrongAudience)
     EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("aud"), 42))), ErrorCode::InvalidClaim);
 }
 
+TEST_F(JwtVerifierTest, ASetOfAudiencesAcceptsAnyOneOfThem)
+{
+    JwtPolicy policy{kIssuer, QString(), 30};
+    policy.audiences = {QStringLiteral("organize"), QStringLiteral("https://calendar.api")};
+    const JwtVerifier verifier(policy, [] { return kNow; });
+    EXPECT_TRUE(verifier.verify(sign(with(claims(), QStringLiteral("aud"), QStringLiteral("https://calendar.api"))), keys()));
+    EXPECT_TRUE(verifier.verify(sign(with(claims(), QStringLiteral("aud"), QJsonArray{QStringLiteral("x"), QStringLiteral("organize")})), keys()));
+    auto other = verifier.verify(sign(with(claims(), QStringLiteral("aud"), QStringLiteral("https://other.api"))), keys());
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, ErrorCode::AudienceMismatch);
+    EXPECT_TRUE(other.error().description.contains(QLatin1String("https://calendar.api"))) << other.error().description.toStdString();
+}
+
+TEST_F(JwtVerifierTest, IssuedHereTakesAnyAudienceButStillTheIssuerAndTheSignature)
+{
+    // For tokens that come back to the issuer that signed them (revocation, logout hints): only the
+    // signature and the issuer decide, never an audience read from the token's own unverified payload.
+    const JwtVerifier verifier(JwtPolicy::issuedHere(kIssuer, 30), [] { return kNow; });
+    EXPECT_TRUE(verifier.verify(sign(with(claims(), QStringLiteral("aud"), QStringLiteral("https://any.api"))), keys()));
+    EXPECT_TRUE(verifier.verify(sign(with(claims(), QStringLiteral("aud"), QJsonArray{QStringLiteral("client-a"), QStringLiteral("client-b")})), keys()));
+    const auto code = [&verifier](const QByteArray &token, const JwkSet &set = keys()) {
+        auto result = verifier.verify(token, set);
+        EXPECT_FALSE(result) << "the token was accepted";
+        return result ? ErrorCode::CryptoFailure : result.error().code;
+    };
+    EXPECT_EQ(code(sign(with(claims(), QStringLiteral("iss"), QStringLiteral("https://evil.example/")))), ErrorCode::IssuerMismatch);
+    EXPECT_EQ(code(sign(claims(), {{QStringLiteral("typ"), QStringLiteral("JWT")}}, s_otherKey)), ErrorCode::BadSignature);
+    EXPECT_EQ(code(sign(with(claims(), QStringLiteral("aud"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
+    EXPECT_EQ(code(sign(with(claims(), QStringLiteral("aud"), QJsonArray()))), ErrorCode::AudienceMismatch) << "an empty aud names no audience";
+    EXPECT_EQ(code(sign(with(claims(), QStringLiteral("aud"), QJsonArray{42}))), ErrorCode::InvalidClaim);
+    EXPECT_EQ(code(sign(with(claims(), QStringLiteral("exp"), kNow - 31))), ErrorCode::Expired);
+}
+
 TEST_F(JwtVerifierTest, RejectsMissingOrNonNumericExp)
 {
     EXPECT_EQ(rejection(sign(with(claims(), QStringLiteral("exp"), QJsonValue::Undefined))), ErrorCode::MissingClaim);
