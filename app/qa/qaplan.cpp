@@ -1,6 +1,7 @@
 #include "qaplan.h"
 
 #include "catalogue.h"
+#include "jsonreader.h"
 
 #include <QSet>
 
@@ -17,14 +18,19 @@ namespace {
 
 using Failure = Unexpected<QString>;
 
-Failure fieldError(const QString &field, const QString &problem)
+// A plan names what it does not know as "unknown field (known: …)"; every other problem in its own words.
+JsonReadOptions planOptions()
 {
-    return Failure(QStringLiteral("%1: %2").arg(field, problem));
+    JsonReadOptions options;
+    options.wording.unknownMember = QStringLiteral("unknown field (known: %1)");
+    return options;
 }
 
-QString indexed(const QString &field, qsizetype index)
+// Reports `problem` where `at` stands; what a reader that stops at its first problem returns.
+std::nullopt_t failed(const JsonReader &at, const QString &problem)
 {
-    return QStringLiteral("%1[%2]").arg(field).arg(index);
+    at.fail(problem);
+    return std::nullopt;
 }
 
 bool isScopeName(const QString &scope)
@@ -34,107 +40,139 @@ bool isScopeName(const QString &scope)
     return token.match(scope).hasMatch();
 }
 
-Expected<QStringList, QString> readScopeList(const QJsonValue &value, const QString &field)
+QStringList readScopeList(const JsonReader &list)
 {
-    if (!value.isArray())
-        return fieldError(field, QStringLiteral("expected a list of scopes like [\"read:contacts\"]"));
     QStringList scopes;
-    const QJsonArray array = value.toArray();
-    for (qsizetype i = 0; i < array.size(); ++i) {
-        const QString scope = array.at(i).toString();
-        if (!array.at(i).isString() || !isScopeName(scope))
-            return fieldError(indexed(field, i), QStringLiteral("expected a scope name like \"read:contacts\""));
-        if (!scopes.contains(scope))
-            scopes.append(scope);
-    }
+    list.forEach(
+        [&scopes](const JsonReader &item) {
+            const QString scope = item.value().toString();
+            if (!item.value().isString() || !isScopeName(scope))
+                item.fail(QStringLiteral("expected a scope name like \"read:contacts\""));
+            else if (!scopes.contains(scope))
+                scopes.append(scope);
+        },
+        JsonReader::Required, QStringLiteral("expected a list of scopes like [\"read:contacts\"]"));
     return scopes;
 }
 
-Expected<Endpoint, QString> readEndpoint(const QJsonValue &value, const QString &field)
+std::optional<Endpoint> readEndpoint(const JsonReader &read)
 {
-    if (!value.isObject())
-        return fieldError(field, QStringLiteral("expected an object with method, path and scope"));
-    const QJsonObject object = value.toObject();
+    if (!read.expectObject(JsonReader::Required, QStringLiteral("expected an object with method, path and scope")))
+        return std::nullopt;
     Endpoint endpoint;
-    const QString method = object.value(QLatin1String("method")).toString().toUpper();
+    const QString method = read["method"].value().toString().toUpper();
     static const QStringList methods{QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"), QStringLiteral("DELETE")};
     if (!methods.contains(method))
-        return fieldError(field + QStringLiteral(".method"), QStringLiteral("expected one of %1").arg(methods.join(QLatin1String(", "))));
+        return failed(read["method"], QStringLiteral("expected one of %1").arg(methods.join(QLatin1String(", "))));
     endpoint.method = method.toLatin1();
-    endpoint.path = object.value(QLatin1String("path")).toString();
+    endpoint.path = read["path"].value().toString();
     if (!endpoint.path.startsWith(QLatin1Char('/')) || endpoint.path.contains(QLatin1Char(' ')) || endpoint.path.contains(QLatin1Char('?')))
-        return fieldError(field + QStringLiteral(".path"), QStringLiteral("expected a path like /api/contacts or /api/contacts/{id}"));
+        return failed(read["path"], QStringLiteral("expected a path like /api/contacts or /api/contacts/{id}"));
     if (endpoint.path.count(QStringLiteral("{id}")) > 1 || (endpoint.needsRecord() && !endpoint.path.endsWith(QLatin1String("/{id}"))))
-        return fieldError(field + QStringLiteral(".path"), QStringLiteral("{id} may only stand for the last segment, once"));
-    endpoint.scope = object.value(QLatin1String("scope")).toString();
+        return failed(read["path"], QStringLiteral("{id} may only stand for the last segment, once"));
+    endpoint.scope = read["scope"].value().toString();
     if (!isScopeName(endpoint.scope))
-        return fieldError(field + QStringLiteral(".scope"), QStringLiteral("expected the scope the endpoint requires, like \"read:contacts\""));
-    if (object.contains(QLatin1String("body"))) {
-        if (!object.value(QLatin1String("body")).isObject())
-            return fieldError(field + QStringLiteral(".body"), QStringLiteral("expected a JSON object to send"));
-        endpoint.body = object.value(QLatin1String("body")).toObject();
+        return failed(read["scope"], QStringLiteral("expected the scope the endpoint requires, like \"read:contacts\""));
+    if (!read["body"].isAbsent()) {
+        if (!read["body"].expectObject(JsonReader::Required, QStringLiteral("expected a JSON object to send")))
+            return std::nullopt;
+        endpoint.body = read["body"].value().toObject();
     }
     const bool writes = endpoint.method == "POST" || endpoint.method == "PUT" || endpoint.method == "PATCH";
     if (writes && endpoint.body.isEmpty())
-        return fieldError(field + QStringLiteral(".body"), QStringLiteral("a %1 needs a sample body").arg(method));
-    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-        static const QStringList known{QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("scope"), QStringLiteral("body")};
-        if (!known.contains(it.key()))
-            return fieldError(field + QLatin1Char('.') + it.key(), QStringLiteral("unknown field (known: method, path, scope, body)"));
-    }
+        return failed(read["body"], QStringLiteral("a %1 needs a sample body").arg(method));
+    if (!read.allowOnly({QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("scope"), QStringLiteral("body")}))
+        return std::nullopt;
     return endpoint;
 }
 
-Expected<PlanUser, QString> readUser(const QJsonValue &value, const QString &field)
+std::optional<PlanUser> readUser(const JsonReader &read)
 {
-    if (!value.isObject())
-        return fieldError(field, QStringLiteral("expected {\"login\", \"password\"} or {\"client_credentials\", \"secret\"}"));
-    const QJsonObject object = value.toObject();
+    if (!read.expectObject(JsonReader::Required, QStringLiteral("expected {\"login\", \"password\"} or {\"client_credentials\", \"secret\"}")))
+        return std::nullopt;
     PlanUser user;
-    if (object.contains(QLatin1String("client_credentials"))) {
+    if (!read["client_credentials"].isAbsent()) {
         user.kind = PlanUser::Kind::ClientCredentials;
-        user.clientId = object.value(QLatin1String("client_credentials")).toString();
-        user.clientSecret = object.value(QLatin1String("secret")).toString();
+        user.clientId = read["client_credentials"].value().toString();
+        user.clientSecret = read["secret"].value().toString();
         if (user.clientId.isEmpty())
-            return fieldError(field + QStringLiteral(".client_credentials"), QStringLiteral("expected the client_id of a machine-to-machine application"));
+            return failed(read["client_credentials"], QStringLiteral("expected the client_id of a machine-to-machine application"));
         if (user.clientSecret.isEmpty())
-            return fieldError(field + QStringLiteral(".secret"), QStringLiteral("expected the client's secret"));
+            return failed(read["secret"], QStringLiteral("expected the client's secret"));
         return user;
     }
-    user.login = object.value(QLatin1String("login")).toString();
-    user.password = object.value(QLatin1String("password")).toString();
+    user.login = read["login"].value().toString();
+    user.password = read["password"].value().toString();
     if (user.login.isEmpty())
-        return fieldError(field + QStringLiteral(".login"), QStringLiteral("expected the user's email (or use client_credentials)"));
-    if (!object.value(QLatin1String("password")).isString() || user.password.isEmpty())
-        return fieldError(field + QStringLiteral(".password"), QStringLiteral("expected the user's password"));
+        return failed(read["login"], QStringLiteral("expected the user's email (or use client_credentials)"));
+    if (!read["password"].value().isString() || user.password.isEmpty())
+        return failed(read["password"], QStringLiteral("expected the user's password"));
     return user;
 }
 
-Expected<Pin, QString> readPin(const QJsonValue &value, const QString &field, const QList<Endpoint> &endpoints)
+std::optional<Pin> readPin(const JsonReader &read, const QList<Endpoint> &endpoints)
 {
-    if (!value.isObject())
-        return fieldError(field, QStringLiteral("expected {\"endpoint\", \"status\"} with optional user, scopes, error, reason"));
-    const QJsonObject object = value.toObject();
+    if (!read.expectObject(JsonReader::Required, QStringLiteral("expected {\"endpoint\", \"status\"} with optional user, scopes, error, reason")))
+        return std::nullopt;
     Pin pin;
-    pin.user = object.value(QLatin1String("user")).toString();
-    if (object.contains(QLatin1String("scopes"))) {
-        auto scopes = readScopeList(object.value(QLatin1String("scopes")), field + QStringLiteral(".scopes"));
-        if (!scopes)
-            return Failure(scopes.error());
-        pin.scopes = *scopes;
+    pin.user = read["user"].value().toString();
+    if (!read["scopes"].isAbsent()) {
+        const qsizetype problems = read.problems().size();
+        pin.scopes = readScopeList(read["scopes"]);
+        if (read.problems().size() > problems)
+            return std::nullopt;
     }
-    pin.endpoint = object.value(QLatin1String("endpoint")).toString();
+    pin.endpoint = read["endpoint"].value().toString();
     const bool known = std::any_of(endpoints.begin(), endpoints.end(), [&](const Endpoint &e) { return e.name() == pin.endpoint; });
     if (!known)
-        return fieldError(field + QStringLiteral(".endpoint"),
-                          QStringLiteral("\"%1\" is not one of the plan's endpoints (write it as \"GET /api/contacts\")").arg(pin.endpoint));
-    const int status = object.value(QLatin1String("status")).toInt(0);
+        return failed(read["endpoint"], QStringLiteral("\"%1\" is not one of the plan's endpoints (write it as \"GET /api/contacts\")").arg(pin.endpoint));
+    const int status = read["status"].value().toInt(0);
     if (status < 100 || status > 599)
-        return fieldError(field + QStringLiteral(".status"), QStringLiteral("expected an HTTP status code like 403"));
+        return failed(read["status"], QStringLiteral("expected an HTTP status code like 403"));
     pin.status = status;
-    pin.error = object.value(QLatin1String("error")).toString();
-    pin.reason = object.value(QLatin1String("reason")).toString();
+    pin.error = read["error"].value().toString();
+    pin.reason = read["reason"].value().toString();
     return pin;
+}
+
+// A tenant file's rules, read leniently (organizer-server checks the file itself): only the scopes
+// the plan's expectations are derived from must be scope names.
+app::AccessRules readAccessRules(const JsonReader &tenant)
+{
+    app::AccessRules rules;
+    const JsonReader apis = tenant["apis"];
+    for (qsizetype i = 0; i < apis.size(); ++i) {
+        const JsonReader api = apis.at(i);
+        app::AccessRules::Api read{api["identifier"].value().toString(), api["rbac"].value().toBool(false), {}};
+        const JsonReader scopes = api["scopes"];
+        for (qsizetype s = 0; s < scopes.size(); ++s) {
+            const JsonReader entry = scopes.at(s);
+            const QString scope = entry.isObject() ? entry["value"].value().toString() : entry.value().toString();
+            if (!isScopeName(scope))
+                entry.fail(QStringLiteral("expected {\"value\": \"read:contacts\"}"));
+            read.scopes.append(scope);
+        }
+        rules.apis.append(read);
+    }
+    const JsonReader users = tenant["users"];
+    for (qsizetype i = 0; i < users.size(); ++i) {
+        const JsonReader user = users.at(i);
+        app::AccessRules::Person person{user["email"].value().toString(), user["user_id"].value().toString(), {}};
+        if (user["permissions"].isObject())
+            user["permissions"].forEachMember(
+                [&person](const QString &api, const JsonReader &scopes) { person.permissions.insert(api, readScopeList(scopes)); });
+        rules.users.append(person);
+    }
+    const JsonReader clients = tenant["clients"];
+    for (qsizetype i = 0; i < clients.size(); ++i) {
+        const JsonReader client = clients.at(i);
+        app::AccessRules::Application application{client["client_id"].value().toString(), {}};
+        const JsonReader grants = client["client_grants"];
+        for (qsizetype g = 0; g < grants.size(); ++g)
+            application.grants.insert(grants.at(g)["audience"].value().toString(), readScopeList(grants.at(g)["scopes"]));
+        rules.clients.append(application);
+    }
+    return rules;
 }
 
 } // namespace
@@ -184,47 +222,10 @@ std::optional<Probe> probeFromName(const QString &name)
 
 Expected<app::AccessRules, QString> readAccessRules(const QJsonObject &tenant, const QString &where)
 {
-    app::AccessRules rules;
-    const QJsonArray apis = tenant.value(QLatin1String("apis")).toArray();
-    for (qsizetype i = 0; i < apis.size(); ++i) {
-        const QJsonObject api = apis.at(i).toObject();
-        app::AccessRules::Api read{api.value(QLatin1String("identifier")).toString(), api.value(QLatin1String("rbac")).toBool(false), {}};
-        const QJsonArray scopes = api.value(QLatin1String("scopes")).toArray();
-        for (qsizetype s = 0; s < scopes.size(); ++s) {
-            const QString scope = scopes.at(s).isObject() ? scopes.at(s).toObject().value(QLatin1String("value")).toString() : scopes.at(s).toString();
-            if (!isScopeName(scope))
-                return fieldError(QStringLiteral("%1.apis[%2].scopes[%3]").arg(where).arg(i).arg(s), QStringLiteral("expected {\"value\": \"read:contacts\"}"));
-            read.scopes.append(scope);
-        }
-        rules.apis.append(read);
-    }
-    const QJsonArray users = tenant.value(QLatin1String("users")).toArray();
-    for (qsizetype i = 0; i < users.size(); ++i) {
-        const QJsonObject user = users.at(i).toObject();
-        app::AccessRules::Person person{user.value(QLatin1String("email")).toString(), user.value(QLatin1String("user_id")).toString(), {}};
-        const QJsonObject permissions = user.value(QLatin1String("permissions")).toObject();
-        for (auto it = permissions.constBegin(); it != permissions.constEnd(); ++it) {
-            auto list = readScopeList(it.value(), QStringLiteral("%1.users[%2].permissions.%3").arg(where).arg(i).arg(it.key()));
-            if (!list)
-                return Failure(list.error());
-            person.permissions.insert(it.key(), *list);
-        }
-        rules.users.append(person);
-    }
-    const QJsonArray clients = tenant.value(QLatin1String("clients")).toArray();
-    for (qsizetype i = 0; i < clients.size(); ++i) {
-        const QJsonObject client = clients.at(i).toObject();
-        app::AccessRules::Application application{client.value(QLatin1String("client_id")).toString(), {}};
-        const QJsonArray grants = client.value(QLatin1String("client_grants")).toArray();
-        for (qsizetype g = 0; g < grants.size(); ++g) {
-            const QJsonObject grant = grants.at(g).toObject();
-            auto list = readScopeList(grant.value(QLatin1String("scopes")), QStringLiteral("%1.clients[%2].client_grants[%3].scopes").arg(where).arg(i).arg(g));
-            if (!list)
-                return Failure(list.error());
-            application.grants.insert(grant.value(QLatin1String("audience")).toString(), *list);
-        }
-        rules.clients.append(application);
-    }
+    const JsonReader read(tenant, where, planOptions());
+    app::AccessRules rules = readAccessRules(read);
+    if (!read.ok())
+        return Failure(read.error());
     return rules;
 }
 
@@ -232,7 +233,7 @@ Expected<TenantRules, QString> TenantRules::forAudience(const app::AccessRules &
 {
     const app::AccessRules::Api *api = tenant.api(audience);
     if (!api)
-        return fieldError(where + QStringLiteral(".apis"), QStringLiteral("no API with the identifier \"%1\"").arg(audience));
+        return Failure(QStringLiteral("%1.apis: no API with the identifier \"%2\"").arg(where, audience));
     TenantRules rules;
     rules.audience = audience;
     rules.rbac = api->rbac;
@@ -284,70 +285,72 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         return Failure(QStringLiteral("%1: not JSON (%2 at byte %3)").arg(source, parseError.errorString()).arg(parseError.offset));
     if (!document.isObject())
         return Failure(QStringLiteral("%1: expected a JSON object with endpoints, users and scope_sets").arg(source));
-    const QJsonObject root = document.object();
-    static const QStringList known{QStringLiteral("description"),  QStringLiteral("audience"),        QStringLiteral("tenant"),
-                                   QStringLiteral("login_scopes"), QStringLiteral("endpoints"),       QStringLiteral("users"),
-                                   QStringLiteral("scope_sets"),   QStringLiteral("negative_probes"), QStringLiteral("expect")};
-    for (auto it = root.constBegin(); it != root.constEnd(); ++it) {
-        if (!known.contains(it.key()))
-            return fieldError(it.key(), QStringLiteral("unknown field (known: %1)").arg(known.join(QLatin1String(", "))));
-    }
+    // Each part is read whole before the next, which may depend on it (pins name endpoints, users are
+    // looked up in the tenant): the first problem found is the one reported.
+    const JsonReader read(document.object(), {}, planOptions());
+    if (!read.allowOnly({QStringLiteral("description"), QStringLiteral("audience"), QStringLiteral("tenant"), QStringLiteral("login_scopes"),
+                         QStringLiteral("endpoints"), QStringLiteral("users"), QStringLiteral("scope_sets"), QStringLiteral("negative_probes"),
+                         QStringLiteral("expect")}))
+        return Failure(read.error());
 
     Plan plan;
     plan.source = source;
-    plan.description = root.value(QLatin1String("description")).toString();
-    if (root.contains(QLatin1String("audience"))) {
-        plan.audience = root.value(QLatin1String("audience")).toString();
-        if (plan.audience.isEmpty())
-            return fieldError(QStringLiteral("audience"), QStringLiteral("expected the API identifier, like \"organize\""));
-    }
-    if (root.contains(QLatin1String("login_scopes"))) {
-        auto scopes = readScopeList(root.value(QLatin1String("login_scopes")), QStringLiteral("login_scopes"));
-        if (!scopes)
-            return Failure(scopes.error());
-        plan.loginScopes = *scopes;
-    }
+    plan.description = read["description"].value().toString();
+    if (!read["audience"].isAbsent())
+        plan.audience = read["audience"].requiredString(QStringLiteral("expected the API identifier, like \"organize\""));
+    if (!read["login_scopes"].isAbsent())
+        plan.loginScopes = readScopeList(read["login_scopes"]);
+    if (!read.ok())
+        return Failure(read.error());
 
     // The tenant's rules: the bundled demo tenant (or whichever the caller gives), a tenant file, or
     // the same shape inline.
-    const QJsonValue tenant = root.value(QLatin1String("tenant"));
+    const JsonReader tenant = read["tenant"];
     QString tenantWhere = QStringLiteral("tenant");
-    Expected<app::AccessRules, QString> tenantRules = tenantFallback;
-    if (tenant.isString() && tenant.toString() != QLatin1String("bundled")) {
-        const QString path = QDir(baseDir).absoluteFilePath(tenant.toString());
+    app::AccessRules tenantRules = tenantFallback;
+    if (tenant.value().isString() && tenant.value().toString() != QLatin1String("bundled")) {
+        const QString path = QDir(baseDir).absoluteFilePath(tenant.value().toString());
         QFile file(path);
-        if (!file.open(QIODevice::ReadOnly))
-            return fieldError(QStringLiteral("tenant"), QStringLiteral("cannot read the tenant file %1: %2").arg(path, file.errorString()));
-        const QJsonDocument tenantDocument = QJsonDocument::fromJson(file.readAll());
-        if (!tenantDocument.isObject())
-            return fieldError(QStringLiteral("tenant"), QStringLiteral("%1 is not a tenant file (a JSON object with apis, clients, users)").arg(path));
-        tenantWhere = QFileInfo(path).fileName();
-        tenantRules = readAccessRules(tenantDocument.object(), tenantWhere);
+        const bool opened = file.open(QIODevice::ReadOnly);
+        const QJsonDocument tenantDocument = opened ? QJsonDocument::fromJson(file.readAll()) : QJsonDocument();
+        if (!opened) {
+            tenant.fail(QStringLiteral("cannot read the tenant file %1: %2").arg(path, file.errorString()));
+        } else if (!tenantDocument.isObject()) {
+            tenant.fail(QStringLiteral("%1 is not a tenant file (a JSON object with apis, clients, users)").arg(path));
+        } else {
+            // Another document: its problems are named by the file's name ("t.json.users[0]…").
+            tenantWhere = QFileInfo(path).fileName();
+            auto fromFile = readAccessRules(tenantDocument.object(), tenantWhere);
+            if (!fromFile)
+                return Failure(fromFile.error());
+            tenantRules = *fromFile;
+        }
     } else if (tenant.isObject()) {
-        tenantRules = readAccessRules(tenant.toObject(), tenantWhere);
-    } else if (!tenant.isUndefined() && !tenant.isString()) {
-        return fieldError(QStringLiteral("tenant"), QStringLiteral("expected \"bundled\", a tenant file's path, or the tenant's rules inline"));
+        tenantRules = readAccessRules(tenant);
+    } else if (!tenant.isAbsent() && !tenant.value().isString()) {
+        tenant.fail(QStringLiteral("expected \"bundled\", a tenant file's path, or the tenant's rules inline"));
     }
-    if (!tenantRules)
-        return Failure(tenantRules.error());
-    auto rules = TenantRules::forAudience(*tenantRules, plan.audience, tenantWhere);
+    if (!read.ok())
+        return Failure(read.error());
+    auto rules = TenantRules::forAudience(tenantRules, plan.audience, tenantWhere);
     if (!rules)
         return Failure(rules.error());
     plan.tenant = *rules;
 
-    const QJsonValue endpoints = root.value(QLatin1String("endpoints"));
-    if (!endpoints.isArray() || endpoints.toArray().isEmpty())
-        return fieldError(QStringLiteral("endpoints"), QStringLiteral("expected a non-empty list of {method, path, scope}"));
-    for (qsizetype i = 0; i < endpoints.toArray().size(); ++i) {
-        auto endpoint = readEndpoint(endpoints.toArray().at(i), indexed(QStringLiteral("endpoints"), i));
-        if (!endpoint)
-            return Failure(endpoint.error());
-        for (const Endpoint &other : std::as_const(plan.endpoints)) {
-            if (other.name() == endpoint->name())
-                return fieldError(indexed(QStringLiteral("endpoints"), i), QStringLiteral("%1 is listed twice").arg(endpoint->name()));
-        }
-        plan.endpoints.append(*endpoint);
-    }
+    read["endpoints"].forEach(
+        [&plan](const JsonReader &entry) {
+            const auto endpoint = readEndpoint(entry);
+            if (!endpoint)
+                return;
+            for (const Endpoint &other : std::as_const(plan.endpoints)) {
+                if (other.name() == endpoint->name())
+                    return entry.fail(QStringLiteral("%1 is listed twice").arg(endpoint->name()));
+            }
+            plan.endpoints.append(*endpoint);
+        },
+        JsonReader::Required, QStringLiteral("expected a non-empty list of {method, path, scope}"), {1});
+    if (!read.ok())
+        return Failure(read.error());
     // A {id} endpoint works on a record the run creates with the collection's POST body.
     for (qsizetype i = 0; i < plan.endpoints.size(); ++i) {
         const Endpoint &endpoint = plan.endpoints.at(i);
@@ -356,66 +359,64 @@ Expected<Plan, QString> Plan::parse(const QByteArray &json, const QString &sourc
         const bool creatable = std::any_of(plan.endpoints.begin(), plan.endpoints.end(),
                                            [&](const Endpoint &e) { return e.method == "POST" && e.path == endpoint.collectionPath(); });
         if (!creatable)
-            return fieldError(indexed(QStringLiteral("endpoints"), i) + QStringLiteral(".path"),
-                              QStringLiteral("{id} needs a POST %1 endpoint with a body, to create the record it works on").arg(endpoint.collectionPath()));
+            read["endpoints"].at(i)["path"].fail(
+                QStringLiteral("{id} needs a POST %1 endpoint with a body, to create the record it works on").arg(endpoint.collectionPath()));
     }
+    if (!read.ok())
+        return Failure(read.error());
 
-    const QJsonValue users = root.value(QLatin1String("users"));
-    if (!users.isArray() || users.toArray().isEmpty())
-        return fieldError(QStringLiteral("users"), QStringLiteral("expected a non-empty list of users"));
-    for (qsizetype i = 0; i < users.toArray().size(); ++i) {
-        const QString field = indexed(QStringLiteral("users"), i);
-        auto user = readUser(users.toArray().at(i), field);
-        if (!user)
-            return Failure(user.error());
-        if (user->kind == PlanUser::Kind::Password && !plan.tenant.userPermissions.contains(user->login))
-            return fieldError(field + QStringLiteral(".login"),
-                              QStringLiteral("%1 is not a user of the tenant, so what it is granted cannot be derived").arg(user->login));
-        if (user->kind == PlanUser::Kind::ClientCredentials && !plan.tenant.clientGrants.contains(user->clientId))
-            return fieldError(field + QStringLiteral(".client_credentials"),
-                              QStringLiteral("%1 has no client grant for %2 in the tenant").arg(user->clientId, plan.audience));
-        plan.users.append(*user);
-    }
+    read["users"].forEach(
+        [&plan](const JsonReader &entry) {
+            const auto user = readUser(entry);
+            if (!user)
+                return;
+            if (user->kind == PlanUser::Kind::Password && !plan.tenant.userPermissions.contains(user->login))
+                return entry["login"].fail(QStringLiteral("%1 is not a user of the tenant, so what it is granted cannot be derived").arg(user->login));
+            if (user->kind == PlanUser::Kind::ClientCredentials && !plan.tenant.clientGrants.contains(user->clientId))
+                return entry["client_credentials"].fail(QStringLiteral("%1 has no client grant for %2 in the tenant").arg(user->clientId, plan.audience));
+            plan.users.append(*user);
+        },
+        JsonReader::Required, QStringLiteral("expected a non-empty list of users"), {1});
+    if (!read.ok())
+        return Failure(read.error());
 
-    const QJsonValue scopeSets = root.value(QLatin1String("scope_sets"));
-    if (scopeSets.isUndefined()) {
+    if (read["scope_sets"].isAbsent()) {
         plan.scopeSets = defaultScopeSets(plan.tenant.apiScopes);
     } else {
-        if (!scopeSets.isArray() || scopeSets.toArray().isEmpty())
-            return fieldError(QStringLiteral("scope_sets"), QStringLiteral("expected a non-empty list of scope lists (omit it for the default sets)"));
-        for (qsizetype i = 0; i < scopeSets.toArray().size(); ++i) {
-            auto scopes = readScopeList(scopeSets.toArray().at(i), indexed(QStringLiteral("scope_sets"), i));
-            if (!scopes)
-                return Failure(scopes.error());
-            plan.scopeSets.append({scopes->isEmpty() ? QStringLiteral("none") : scopes->join(QLatin1Char(' ')), *scopes});
-        }
+        read["scope_sets"].forEach(
+            [&plan](const JsonReader &entry) {
+                const QStringList scopes = readScopeList(entry);
+                plan.scopeSets.append({scopes.isEmpty() ? QStringLiteral("none") : scopes.join(QLatin1Char(' ')), scopes});
+            },
+            JsonReader::Required, QStringLiteral("expected a non-empty list of scope lists (omit it for the default sets)"), {1});
     }
+    if (!read.ok())
+        return Failure(read.error());
 
-    const QJsonValue probes = root.value(QLatin1String("negative_probes"));
-    if (probes.isUndefined()) {
+    if (read["negative_probes"].isAbsent()) {
         plan.probes = {Probe::NoToken, Probe::ExpiredToken, Probe::TamperedToken, Probe::OtherAudience, Probe::WithoutOpenId};
     } else {
-        if (!probes.isArray())
-            return fieldError(QStringLiteral("negative_probes"), QStringLiteral("expected a list like [\"no_token\", \"expired_token\"]"));
-        for (qsizetype i = 0; i < probes.toArray().size(); ++i) {
-            const auto probe = probeFromName(probes.toArray().at(i).toString());
-            if (!probe)
-                return fieldError(indexed(QStringLiteral("negative_probes"), i),
-                                  QStringLiteral("expected one of no_token, expired_token, tampered_token, other_audience, without_openid"));
-            if (!plan.probes.contains(*probe))
-                plan.probes.append(*probe);
-        }
+        read["negative_probes"].forEach(
+            [&plan](const JsonReader &entry) {
+                const auto probe = probeFromName(entry.value().toString());
+                if (!probe)
+                    return entry.fail(QStringLiteral("expected one of no_token, expired_token, tampered_token, other_audience, without_openid"));
+                if (!plan.probes.contains(*probe))
+                    plan.probes.append(*probe);
+            },
+            JsonReader::Required, QStringLiteral("expected a list like [\"no_token\", \"expired_token\"]"));
     }
+    if (!read.ok())
+        return Failure(read.error());
 
-    const QJsonValue pins = root.value(QLatin1String("expect"));
-    if (!pins.isUndefined() && !pins.isArray())
-        return fieldError(QStringLiteral("expect"), QStringLiteral("expected a list of pinned expectations"));
-    for (qsizetype i = 0; i < pins.toArray().size(); ++i) {
-        auto pin = readPin(pins.toArray().at(i), indexed(QStringLiteral("expect"), i), plan.endpoints);
-        if (!pin)
-            return Failure(pin.error());
-        plan.pins.append(*pin);
-    }
+    read["expect"].forEach(
+        [&plan](const JsonReader &entry) {
+            if (const auto pin = readPin(entry, plan.endpoints))
+                plan.pins.append(*pin);
+        },
+        JsonReader::Optional, QStringLiteral("expected a list of pinned expectations"));
+    if (!read.ok())
+        return Failure(read.error());
     return plan;
 }
 

@@ -192,7 +192,8 @@ bool JsonReader::forEachObject(const std::function<void(const JsonReader &item)>
 {
     return forEach(
         [&read](const JsonReader &item) {
-            if (item.expectObject())
+            // Whatever an item is instead (null included), the list wanted an object there.
+            if (item.expectObject(Required, item.options().wording.object))
                 read(item);
         },
         presence, expected, count);

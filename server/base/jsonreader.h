@@ -112,7 +112,7 @@ public:
     // such array here (absent, or reported); `expected` words the problem with the array itself.
     bool forEach(const std::function<void(const JsonReader &item)> &read, Presence presence = Optional, const QString &expected = {},
                  JsonCount count = {}) const;
-    // As forEach(), for arrays of objects: an item that is not an object is reported and skipped.
+    // As forEach(), for arrays of objects: an item that is not an object (null included) is reported and skipped.
     bool forEachObject(const std::function<void(const JsonReader &item)> &read, Presence presence = Optional, const QString &expected = {},
                        JsonCount count = {}) const;
     bool forEachMember(const std::function<void(const QString &name, const JsonReader &value)> &read, Presence presence = Optional,

@@ -112,6 +112,12 @@ TEST(JsonReader, NullIsAbsentWhenTheFormatSaysSo)
     EXPECT_TRUE(read.ok()) << read.error().toStdString();
     read["name"].requiredString();
     EXPECT_EQ(read.error(), QStringLiteral("rs.name: is required"));
+    // An item of a list of objects is wanted, null or not.
+    const JsonReader list(json(R"({"scopes":[null,{"value":"a"}]})"), QStringLiteral("rs"), auth0);
+    QStringList values;
+    list["scopes"].forEachObject([&values](const JsonReader &scope) { values.append(scope["value"].string().value_or(QString())); });
+    EXPECT_EQ(values, QStringList{QStringLiteral("a")});
+    EXPECT_EQ(list.error(), QStringLiteral("rs.scopes[0]: expected an object"));
 }
 
 TEST(JsonReader, IntegersKeepToTheirBounds)
