@@ -3,6 +3,7 @@
 #include "authorizationserver.h"
 #include "managementapi.h"
 #include "accesstokenverifier.h"
+#include "consentstore.h"
 #include "tokenrevocations.h"
 #include "httpserver.h"
 #include "recordstore.h"

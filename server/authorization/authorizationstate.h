@@ -7,6 +7,7 @@
 #include "tokenrevocations.h"
 
 #include <QByteArray>
+#include <QCryptographicHash>
 #include <QString>
 #include <QStringList>
 
@@ -126,6 +127,12 @@ private:
     Clock m_clock;
     qint64 m_lastRevocation = 0;
 };
+
+// What a session cookie or a code is kept and looked up as: its SHA-256, never the secret itself.
+inline QByteArray storedHashOf(const QByteArray &secret)
+{
+    return QCryptographicHash::hash(secret, QCryptographicHash::Sha256);
+}
 
 // A random secret every instance on `database` shares, made by the first one that asks.
 Expected<QByteArray, QString> sharedSecret(const store::Database &database, const QString &name);

@@ -1,10 +1,11 @@
 #pragma once
 
 #include "expected.h"
+#include "formencoding.h"
+#include "oautherror.h"
 #include "tenant.h"
 
 #include <QUrl>
-#include "formencoding.h"
 
 namespace organizer::authorization {
 
@@ -33,16 +34,15 @@ struct AuthorizeRequest
 struct AuthorizeError
 {
     bool redirectable = true;
-    QString error;
-    QString description;
+    oauth::OAuthError error;
     AuthorizeRequest partial; // what was read before the failure: where and how to redirect
 };
 
-// Runs the checks in a fixed order, each with one specific error.
+// Runs the request's checks (authorizechecks.h) in their order, each with one specific error.
 Expected<AuthorizeRequest, AuthorizeError> parseAuthorizeRequest(const FormData &query, const Tenant &tenant);
 
 // The redirect carrying `parameters` back to the client, in the request's response mode
-// (form_post is rendered elsewhere as an auto-submitting page).
+// (form_post is rendered elsewhere as an auto-submitting page); empty values are left out.
 QUrl redirectWith(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters);
 
 } // namespace organizer::authorization

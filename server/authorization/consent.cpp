@@ -1,22 +1,23 @@
-// The consent page and POST /consent: the requested scopes per API with their descriptions, Accept or Deny.
-#include "authorizationserver.h"
+#include "consent.h"
 
-#include "endpointsupport.h"
-
-#include "grants.h"
+#include "authorizeresponse.h"
+#include "cookies.h"
+#include "consentstore.h"
+#include "grantedscopes.h"
+#include "interaction.h"
 #include "pages.h"
+
+#include <QMap>
 
 namespace organizer::authorization {
 
-using namespace endpoint;
-
-http::Response AuthorizationServer::consentPage(const http::Request &request)
+http::Response ConsentEndpoint::form(const http::Request &request)
 {
-    const QByteArray id = param(request.query, QStringLiteral("transaction")).toLatin1();
-    auto transaction = pendingTransaction(id, QStringLiteral("The login request is unknown or has expired."), true);
+    const QByteArray id = request.query.value(QStringLiteral("transaction")).toLatin1();
+    auto transaction = pendingTransaction(m_context, id, QStringLiteral("The login request is unknown or has expired."), true);
     if (!transaction)
         return transaction.error();
-    const TenantSnapshot tenant = this->tenant();
+    const TenantSnapshot tenant = m_context.tenant();
     const User *user = tenant->userBySubject(transaction->subject);
     const Client *client = tenant->client(transaction->request.clientId);
     if (!user || !client)
@@ -76,41 +77,41 @@ http::Response AuthorizationServer::consentPage(const http::Request &request)
                 originOf(transaction->request.redirectUri));
 }
 
-http::Response AuthorizationServer::consent(const http::Request &request)
+http::Response ConsentEndpoint::submit(const http::Request &request)
 {
     const auto form = parseForm(request.body);
     if (!form)
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("The form was not valid UTF-8."));
-    const QByteArray id = param(*form, QStringLiteral("transaction")).toLatin1();
-    auto transaction = pendingTransaction(id, QStringLiteral("The consent form has expired or was already used."), true);
+    const QByteArray id = form->value(QStringLiteral("transaction")).toLatin1();
+    auto transaction = pendingTransaction(m_context, id, QStringLiteral("The consent form has expired or was already used."), true);
     if (!transaction)
         return transaction.error();
     const QByteArray browser = cookiesOf(request).value(kBrowserCookie);
     if (browser.isEmpty() || !constantTimeEquals(browser, transaction->browser))
         return errorPage(400, QStringLiteral("Cookies are needed"),
                          QStringLiteral("This browser did not send the login cookie. Allow cookies for this site and start again."));
-    if (isRepeated(*form, QStringLiteral("decision")) || !constantTimeEquals(param(*form, QStringLiteral("csrf")).toLatin1(), transaction->csrf))
+    if (form->count(QStringLiteral("decision")) > 1 || !constantTimeEquals(form->value(QStringLiteral("csrf")).toLatin1(), transaction->csrf))
         return errorPage(400, QStringLiteral("The form could not be verified"), QStringLiteral("The form's security token does not match."));
-    const QString decision = param(*form, QStringLiteral("decision"));
+    const QString decision = form->value(QStringLiteral("decision"));
     if (decision == QLatin1String("deny")) {
         const AuthorizeRequest denied = transaction->request;
-        if (auto taken = m_state.takeTransaction(id); !taken)
+        if (auto taken = m_context.state().takeTransaction(id); !taken)
             return storageUnavailable(taken.error());
         else if (!*taken)
             return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
-        return answerError(denied, QStringLiteral("access_denied"), QStringLiteral("User did not authorize the request"));
+        return answerError(denied, oauth::OAuthError::accessDenied(QStringLiteral("User did not authorize the request")));
     }
     if (decision != QLatin1String("accept"))
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));
-    const TenantSnapshot tenant = this->tenant();
+    const TenantSnapshot tenant = m_context.tenant();
     const User *user = tenant->userBySubject(transaction->subject);
     if (user && !isLoopbackRedirect(transaction->request.redirectUri)) {
         QStringList scopes = grantedFor(*tenant, transaction->request, *user);
         scopes.removeAll(QStringLiteral("openid"));
-        if (auto stored = m_consents->remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
+        if (auto stored = m_context.consents().remember(user->subject(), transaction->request.clientId, transaction->request.audience, scopes); !stored)
             qCWarning(lcAuthorization).noquote() << stored.error();
     }
-    return complete(*tenant, id, *transaction);
+    return complete(m_context, *tenant, id, *transaction);
 }
 
 } // namespace organizer::authorization

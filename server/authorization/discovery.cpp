@@ -1,19 +1,15 @@
-// GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0 §3).
-#include "authorizationserver.h"
-
-#include "endpointsupport.h"
+#include "discovery.h"
 
 #include <QJsonArray>
+#include <QJsonObject>
 
 namespace organizer::authorization {
 
-using namespace endpoint;
-
-http::Response AuthorizationServer::discovery() const
+http::Response DiscoveryEndpoint::configuration() const
 {
-    const QString issuer = m_minter->issuer();
+    const QString issuer = m_context.issuer();
     QJsonArray scopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"), QStringLiteral("offline_access")};
-    const TenantSnapshot tenant = this->tenant();
+    const TenantSnapshot tenant = m_context.tenant();
     for (const Api &api : tenant->apis) {
         for (const ApiScope &scope : api.scopes)
             scopes.append(scope.value);

@@ -1,5 +1,7 @@
 #include "pages.h"
 
+#include "oautherror.h"
+
 #include <QFile>
 
 namespace organizer::authorization {
@@ -48,6 +50,67 @@ QByteArray renderPage(const QString &page, const QHash<QString, QString> &values
     }
     out += QStringView(html).mid(at);
     return out.toUtf8();
+}
+
+http::Response assetResponse(const http::Request &request)
+{
+    const QString name = request.pathParameters.value(QStringLiteral("name"));
+    const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
+    if (asset.isEmpty())
+        return oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no such asset")), oauth::Caching::Unstated);
+    http::Response response;
+    response.body = asset;
+    response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");
+    response.setHeader("cache-control", "public, max-age=3600");
+    return response;
+}
+
+http::Response page(int status, const QByteArray &html, const QString &formTarget)
+{
+    http::Response response;
+    response.status = status;
+    response.body = html;
+    response.setHeader("content-type", "text/html; charset=utf-8");
+    response.setHeader("cache-control", "no-store");
+    const QByteArray formAction = formTarget.isEmpty() ? QByteArray("'self'") : "'self' " + formTarget.toUtf8();
+    response.setHeader("content-security-policy",
+                       "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'");
+    response.setHeader("x-frame-options", "DENY");
+    response.setHeader("referrer-policy", "no-referrer");
+    return response;
+}
+
+http::Response errorPage(int status, const QString &title, const QString &message)
+{
+    return page(status,
+                renderPage(QStringLiteral("message.html"),
+                           {{QStringLiteral("title"), title},
+                            {QStringLiteral("body"),
+                             QStringLiteral("<p class=\"error\">%1</p><p class=\"muted\">Go back to the application and start "
+                                            "the login again.</p>")
+                                 .arg(htmlEscape(message))}}));
+}
+
+http::Response redirect(const QUrl &location)
+{
+    http::Response response;
+    response.status = 302;
+    response.setHeader("location", location.toString(QUrl::FullyEncoded).toUtf8());
+    response.setHeader("cache-control", "no-store");
+    return response;
+}
+
+std::optional<FormData> parseForm(const QByteArray &body)
+{
+    FormData form = FormData::parse(body);
+    if (form.hasInvalidUtf8())
+        return std::nullopt;
+    return form;
+}
+
+QString originOf(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
 }
 
 } // namespace organizer::authorization

@@ -1,7 +1,7 @@
 #include "tokenminter.h"
 
 #include "base64url.h"
-#include "grants.h"
+#include "grantedscopes.h"
 #include "passwordhash.h"
 
 #include <QCryptographicHash>

@@ -1,15 +1,20 @@
 // The authorization server's pieces as plain values: password hashing, the tenant loader, RBAC,
-// /authorize request checks, redirect URI matching, at_hash and PKCE vectors.
+// /authorize request checks (the list, each check alone), redirect URI matching, at_hash and PKCE
+// vectors, and the route table with two endpoints answered without a socket.
 
+#include "authorizationserver.h"
+#include "authorizechecks.h"
 #include "authorizerequest.h"
 #include "base64url.h"
-#include "grants.h"
+#include "consentstore.h"
+#include "grantedscopes.h"
 #include "loginthrottle.h"
 #include "testdatabase.h"
 #include "pages.h"
 #include "passwordhash.h"
 #include "tenantfile.h"
 #include "tokenminter.h"
+#include "tokenrevocations.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -273,8 +278,8 @@ TEST_P(AuthorizeChecks, RefuseWithOneSpecificError)
     auto parsed = parseAuthorizeRequest(FormData::parse(GetParam().query), demoTenant());
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().redirectable, GetParam().redirectable);
-    EXPECT_EQ(parsed.error().error, QLatin1String(GetParam().error));
-    EXPECT_TRUE(parsed.error().description.contains(QLatin1String(GetParam().descriptionContains))) << parsed.error().description.toStdString();
+    EXPECT_EQ(oauth::wireName(parsed.error().error.code), QLatin1String(GetParam().error));
+    EXPECT_TRUE(parsed.error().error.description.contains(QLatin1String(GetParam().descriptionContains))) << parsed.error().error.description.toStdString();
 }
 
 #define OK_CLIENT "client_id=organizer-desktop&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback"
@@ -317,7 +322,7 @@ TEST(AuthorizeChecks, AcceptsTheTutorialRequest)
     auto parsed = parseAuthorizeRequest(FormData::parse(OK_CLIENT "&response_type=id_token%20token&scope=openid%20profile%20read%3Acontacts"
                                                                   "&audience=organize&state=s1&nonce=n1"),
                                         demoTenant());
-    ASSERT_TRUE(parsed) << parsed.error().description.toStdString();
+    ASSERT_TRUE(parsed) << parsed.error().error.description.toStdString();
     EXPECT_TRUE(parsed->wantsIdToken);
     EXPECT_TRUE(parsed->wantsAccessToken);
     EXPECT_EQ(parsed->responseMode, QStringLiteral("fragment"));
@@ -332,7 +337,7 @@ TEST(AuthorizeChecks, ReadsPlusAsASpaceLikeEveryFormEncoder)
                                                         "&response_type=id_token+token&scope=openid+profile+read%3Acontacts"
                                                         "&audience=organize&state=a+b%2Bc&nonce=n+1&max_age=0"),
                                         demoTenant());
-    ASSERT_TRUE(parsed) << parsed.error().description.toStdString();
+    ASSERT_TRUE(parsed) << parsed.error().error.description.toStdString();
     EXPECT_TRUE(parsed->wantsIdToken);
     EXPECT_TRUE(parsed->wantsAccessToken);
     EXPECT_EQ(parsed->scopes, (QStringList{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("read:contacts")}));
@@ -348,6 +353,163 @@ TEST(AuthorizeChecks, MaxAgeIsOptional)
     auto parsed = parseAuthorizeRequest(FormData::parse(OK_CLIENT "&response_type=token"), demoTenant());
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->maxAge, -1);
+}
+
+TEST(AuthorizeChecks, RunInTheDocumentedOrder)
+{
+    // The order is behaviour: the first failing check names the error, and nothing is redirected
+    // before client and redirect_uri passed.
+    QStringList names;
+    for (const AuthorizeCheck &check : authorizeChecks())
+        names.append(QString(check.name));
+    EXPECT_EQ(names,
+              (QStringList{QStringLiteral("parameter_length"),
+                           QStringLiteral("client_and_redirect_once"),
+                           QStringLiteral("client"),
+                           QStringLiteral("redirect_uri"),
+                           QStringLiteral("redirect_parameters"),
+                           QStringLiteral("single_valued"),
+                           QStringLiteral("response_type_sent"),
+                           QStringLiteral("request_object"),
+                           QStringLiteral("response_type"),
+                           QStringLiteral("response_mode"),
+                           QStringLiteral("grant_allowed"),
+                           QStringLiteral("scope"),
+                           QStringLiteral("nonce"),
+                           QStringLiteral("prompt"),
+                           QStringLiteral("max_age"),
+                           QStringLiteral("pkce"),
+                           QStringLiteral("audience"),
+                           QStringLiteral("session"),
+                           QStringLiteral("session_age"),
+                           QStringLiteral("prompt_none")}));
+    EXPECT_EQ(requestChecks().size() + 3, authorizeChecks().size()) << "the request's checks are the list up to the session";
+}
+
+namespace {
+
+const AuthorizeCheck &checkNamed(QLatin1StringView name)
+{
+    for (const AuthorizeCheck &check : authorizeChecks()) {
+        if (check.name == name)
+            return check;
+    }
+    ADD_FAILURE() << "no check " << name.data();
+    return authorizeChecks().front();
+}
+
+} // namespace
+
+TEST(AuthorizeChecks, EachCheckRunsAlone)
+{
+    // A public client's code request without PKCE, seen by the PKCE check only.
+    const FormData query = FormData::parse("response_type=code");
+    AuthorizeChecking checking{query, demoTenant()};
+    checking.client = demoTenant().client(QStringLiteral("organizer-desktop"));
+    checking.request.wantsCode = true;
+    auto refused = checkNamed(QLatin1StringView("pkce")).run(checking);
+    ASSERT_TRUE(refused);
+    EXPECT_TRUE(refused->redirectable);
+    EXPECT_EQ(refused->error.code, oauth::ErrorCode::InvalidRequest);
+    EXPECT_TRUE(refused->error.description.contains(QLatin1String("code_challenge")));
+    EXPECT_FALSE(checkNamed(QLatin1StringView("audience")).run(checking)) << "no audience: nothing to refuse";
+}
+
+TEST(AuthorizeChecks, AnOldSessionIsForgottenOrRefusedByMaxAge)
+{
+    auto run = [](const char *query, std::optional<Session> session) {
+        const FormData parsed = FormData::parse(QByteArray(OK_CLIENT "&response_type=token&") + query);
+        AuthorizeChecking checking{parsed, demoTenant()};
+        checking.findSession = [session] { return session; };
+        checking.now = 1'000;
+        auto refused = runChecks(authorizeChecks(), checking);
+        return std::make_pair(refused, checking.session);
+    };
+    const Session tenSecondsOld{QStringLiteral("auth0|alice"), 990, 5'000};
+    EXPECT_TRUE(run("max_age=60", tenSecondsOld).second) << "young enough: the session logs the user in";
+    const auto [forgotten, none] = run("max_age=5", tenSecondsOld);
+    EXPECT_FALSE(forgotten) << "too old: the user logs in again";
+    EXPECT_FALSE(none);
+    EXPECT_FALSE(run("max_age=0", tenSecondsOld).second) << "max_age=0 is prompt=login";
+    const auto [refused, kept] = run("max_age=5&prompt=none", tenSecondsOld);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->error.code, oauth::ErrorCode::LoginRequired);
+    EXPECT_EQ(refused->partial.redirectUri, QUrl(QStringLiteral("http://localhost:3000/callback")));
+    const auto [notLoggedIn, nobody] = run("prompt=none", std::nullopt);
+    ASSERT_TRUE(notLoggedIn);
+    EXPECT_EQ(notLoggedIn->error.description, QStringLiteral("the user is not logged in"));
+}
+
+namespace {
+
+struct ServerUnderTest
+{
+    ServerUnderTest() : database(organizer::testing::sqliteDatabase(dir.filePath(QStringLiteral("organizer.sqlite")))), consents(database)
+    {
+        minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/"));
+    }
+
+    http::Response call(const QByteArray &method, const QByteArray &target)
+    {
+        http::Request request;
+        request.method = method;
+        const QUrl url(QString::fromLatin1(target));
+        request.path = url.path();
+        request.rawPath = url.path(QUrl::FullyEncoded);
+        request.query = FormData::parse(url.query(QUrl::FullyEncoded).toLatin1());
+        std::optional<http::Response> answered;
+        router.dispatch(request, [&answered](http::Response response) { answered = std::move(response); });
+        EXPECT_TRUE(answered) << "answered at once";
+        return answered.value_or(http::Response{});
+    }
+
+    QTemporaryDir dir;
+    std::shared_ptr<store::Database> database;
+    jose::SigningKey key{QStringLiteral("k1"), jose::RsaKey::generate(2048).value(), 0};
+    TokenMinter minter{[this] { return key; }};
+    store::ConsentStore consents;
+    resource::TokenRevocations revocations;
+    AuthorizationServer server{demoTenant(), &minter, &consents, nullptr, [] { return QByteArray(R"({"keys":[]})"); }, database, &revocations};
+    http::Router router;
+};
+
+} // namespace
+
+TEST(AuthorizationServer, OneOrderedTableRoutesEveryEndpoint)
+{
+    ServerUnderTest under;
+    QStringList rows;
+    for (const AuthorizationServer::Route &route : under.server.routes()) {
+        rows.append(QString::fromLatin1(route.method) + QLatin1Char(' ') + route.path);
+        EXPECT_EQ(route.affinity, http::Router::Affinity::AnyThread) << route.path.toStdString();
+    }
+    EXPECT_EQ(rows,
+              (QStringList{QStringLiteral("GET /authorize"), QStringLiteral("GET /login"), QStringLiteral("POST /login"), QStringLiteral("GET /consent"),
+                           QStringLiteral("POST /consent"), QStringLiteral("POST /oauth/token"), QStringLiteral("POST /oauth/revoke"),
+                           QStringLiteral("GET /userinfo"), QStringLiteral("POST /userinfo"), QStringLiteral("GET /v2/logout"),
+                           QStringLiteral("GET /oidc/logout"), QStringLiteral("POST /oidc/logout"), QStringLiteral("GET /.well-known/openid-configuration"),
+                           QStringLiteral("GET /.well-known/jwks.json"), QStringLiteral("GET /assets/{name}")}));
+
+    under.server.registerRoutes(under.router);
+    EXPECT_EQ(under.call("GET", "/.well-known/jwks.json").body, QByteArray(R"({"keys":[]})"));
+    EXPECT_EQ(under.call("GET", "/assets/login.html").status, 404) << "page templates are not assets";
+}
+
+TEST(AuthorizationServer, AuthorizeRefusalsStayOnThePageUntilTheRedirectUriIsTrusted)
+{
+    ServerUnderTest under;
+    under.server.registerRoutes(under.router);
+    const http::Response untrusted
+        = under.call("GET", "/authorize?client_id=organizer-desktop&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=token");
+    EXPECT_EQ(untrusted.status, 400);
+    EXPECT_TRUE(untrusted.header("content-type").startsWith("text/html"));
+    EXPECT_FALSE(untrusted.body.contains("evil.example/cb#")) << "nothing goes to an untrusted redirect URI";
+
+    const http::Response redirected = under.call("GET", "/authorize?" OK_CLIENT "&response_type=password&state=s1");
+    EXPECT_EQ(redirected.status, 302);
+    const QByteArray location = redirected.header("location");
+    EXPECT_TRUE(location.startsWith("http://localhost:3000/callback#error=unsupported_response_type&error_description=")) << location.constData();
+    EXPECT_TRUE(location.endsWith("&state=s1")) << location.constData();
 }
 
 TEST(Pages, PlaceholdersAreExpandedInOnePass)

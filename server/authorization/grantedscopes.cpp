@@ -1,4 +1,4 @@
-#include "grants.h"
+#include "grantedscopes.h"
 
 namespace organizer::authorization {
 

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "authorizerequest.h"
+#include "httpmessage.h"
+#include "oautherror.h"
+
+namespace organizer::authorization {
+
+// The answer to the client that sent an /authorize request, in its response mode: a redirect with the
+// parameters in the query or the fragment, or form_post's page that posts them (OAuth 2.0 Form Post
+// Response Mode). Empty values are left out.
+http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters);
+
+// RFC 6749 §4.1.2.1 / §4.2.2.1: error, error_description and state, the same way.
+http::Response answerError(const AuthorizeRequest &request, const oauth::OAuthError &error);
+
+} // namespace organizer::authorization
