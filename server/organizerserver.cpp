@@ -105,6 +105,8 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     server->m_resourceServer = std::make_unique<resource::ResourceServer>(
         resource::ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides}, server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
+    // The HTTP layer's own refusals answer in the shape every other error of the server has.
+    server->m_router.setRefusalWriter(oauth::refusalResponse);
     server->m_resourceServer->registerRoutes(server->m_router, server->builtinApis());
     server->m_router.add(
         "GET", QStringLiteral("/healthz"), [raw = server.get()](const http::Request &, http::Responder respond) { respond(raw->health()); },
@@ -126,6 +128,7 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
     OrganizerServer *raw = server.get();
     server->m_http = new http::Server([raw](const http::Request &request, http::Responder respond) { raw->handle(request, std::move(respond)); }, server.get());
     server->m_http->setMaxBodySize(options.maxBodyBytes);
+    server->m_http->setRefusalWriter(oauth::refusalResponse);
     http::ConnectionLimits limits;
     limits.maxConnections = options.maxConnections; // 0: sized from the open-file limit
     limits.maxConnectionsPerAddress = options.maxConnectionsPerAddress;
@@ -410,8 +413,7 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
     if (request.method == "OPTIONS") {
         const QByteArrayList allowed = m_router.allowedMethods(request);
         if (allowed.isEmpty()) {
-            respond(
-                oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no resource at %1").arg(request.path.left(200))), oauth::Caching::Unstated));
+            respond(m_router.noRoute(request));
             return;
         }
         respond(m_cors.preflight(request, allowed));

@@ -57,7 +57,7 @@ http::Response assetResponse(const http::Request &request)
     const QString name = request.pathParameters.value(QStringLiteral("name"));
     const QByteArray asset = name.endsWith(QLatin1String(".html")) ? QByteArray() : pageAsset(name);
     if (asset.isEmpty())
-        return oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no such asset")), oauth::Caching::Unstated);
+        return oauth::notFoundResponse(QStringLiteral("no such asset"));
     http::Response response;
     response.body = asset;
     response.setHeader("content-type", name.endsWith(QLatin1String(".css")) ? "text/css; charset=utf-8" : "image/svg+xml");

@@ -273,7 +273,7 @@ void Connection::pump()
         if (status == RequestParser::Status::Failed) {
             const ParseFailure failure = m_parser.failure();
             qCInfo(lcAccess).noquote() << "refused a request from" << m_peer.toString() << failure.status << failure.description;
-            answerAndClose(failure.status, QStringLiteral("invalid_request"), failure.description);
+            answerAndClose(failure.status, Refusal::BadRequest, failure.description);
             break;
         }
         if (owesContinue()) {
@@ -337,13 +337,13 @@ void Connection::deliver(quint64 sequence, Response response)
     flush();
 }
 
-void Connection::answerAndClose(int status, const QString &error, const QString &description)
+void Connection::answerAndClose(int status, Refusal refusal, const QString &description)
 {
     OwedAnswer owed;
     owed.sequence = m_nextSequence++;
     owed.ready = true;
     owed.framing = kFinalAnswer;
-    const Response response = Response::error(status, error, description);
+    const Response response = m_worker.state().refusalWriter(refusal, status, description);
     owed.bytes = serializeResponse(response, owed.framing);
     if (m_worker.state().accessLog) {
         AccessLogEntry log; // no method: no request could be read
@@ -363,7 +363,7 @@ void Connection::refuse(const QString &reason)
 {
     qCInfo(lcAccess).noquote() << "refused a connection from" << m_peer.toString() << ":" << reason;
     m_refused = true;
-    answerAndClose(503, QStringLiteral("temporarily_unavailable"), reason);
+    answerAndClose(503, Refusal::Unavailable, reason);
 }
 
 void Connection::flush()

@@ -65,7 +65,7 @@ public:
     void deliver(quint64 sequence, Response response);
     // An answer to no request (bad framing, a timeout, a refusal): it goes after the answers owed, then
     // the connection closes. Nothing after the bad bytes is read.
-    void answerAndClose(int status, const QString &error, const QString &description);
+    void answerAndClose(int status, Refusal refusal, const QString &description);
     // Turned away at the door (a connection cap): answered 503, never read, let go sooner than others.
     void refuse(const QString &reason);
     SweepAction sweepAction(qint64 nowMs, const ConnectionLimits &limits) const;

@@ -35,9 +35,13 @@ Response Response::json(int status, const QJsonDocument &document)
     return response;
 }
 
-Response Response::error(int status, const QString &error, const QString &description)
+Response plainRefusal(Refusal, int status, const QString &description)
 {
-    return json(status, QJsonObject{{QStringLiteral("error"), error}, {QStringLiteral("error_description"), errorDescriptionText(description)}});
+    Response response;
+    response.status = status;
+    response.body = description.toUtf8();
+    response.setHeader("content-type", "text/plain; charset=utf-8");
+    return response;
 }
 
 QString errorDescriptionText(QStringView text)

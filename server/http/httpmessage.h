@@ -43,8 +43,6 @@ struct Response
     static Response json(int status, const QJsonObject &object);
     static Response json(int status, const QJsonDocument &document);
     static Response noContent();
-    // An RFC 6749 §5.2 error body: {"error":…,"error_description":…}, the description made safe.
-    static Response error(int status, const QString &error, const QString &description);
 
     // Replaces any header of the same name (case-insensitive).
     void setHeader(const QByteArray &name, const QByteArray &value);
@@ -54,6 +52,19 @@ struct Response
 // Called exactly once per request, now or later (e.g. after fetching an issuer's keys).
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(const Request &, Responder)>;
+
+// A request the HTTP layer answers itself, before a handler or instead of one. The layer knows why, not
+// how to word it: the application gives the wording once (organizer-server answers in the OAuth error
+// shape, oauth::refusalResponse), so this layer has no error vocabulary of its own. Without one, the
+// answer is the description as plain text.
+enum class Refusal {
+    BadRequest, // one it cannot take: unreadable, too large or too slow (400, 408, 413, 414, 431, 501, 505)
+    Unavailable, // no room for the connection (503)
+    NoRoute, // nothing at the path (404)
+    MethodNotAllowed, // the path takes other methods (405; the router adds Allow)
+};
+using RefusalWriter = std::function<Response(Refusal refusal, int status, const QString &description)>;
+Response plainRefusal(Refusal refusal, int status, const QString &description);
 
 // What one client is counted as wherever the server budgets per client: an IPv4 address ("192.0.2.7",
 // also when it arrives IPv4-mapped), or an IPv6 /64 ("2001:db8:1:2::/64"), since one host usually gets a

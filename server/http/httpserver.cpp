@@ -175,6 +175,11 @@ void Server::setAccessLog(AccessLog *log)
     m_state->accessLog = log;
 }
 
+void Server::setRefusalWriter(RefusalWriter writer)
+{
+    m_state->refusalWriter = std::move(writer);
+}
+
 void Server::stopAcceptingAndCloseAfterAnswers()
 {
     if (m_acceptor)

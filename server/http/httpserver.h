@@ -55,6 +55,8 @@ public:
     void setWorkers(int workers); // 1 or more event loops (default 1)
     int workers() const;
     void setAccessLog(AccessLog *log); // not owned; null: no access log
+    // How requests the server refuses itself are worded (see Refusal); plain text until one is set.
+    void setRefusalWriter(RefusalWriter writer);
 
     int openConnections() const;
 

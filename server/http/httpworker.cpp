@@ -180,8 +180,7 @@ void Worker::sweep()
     }
     for (const quint64 id : std::as_const(timedOut)) {
         if (Connection *c = find(id))
-            c->answerAndClose(408, QStringLiteral("invalid_request"),
-                              QStringLiteral("the request took longer than %1 ms to arrive").arg(limits.requestTimeoutMs));
+            c->answerAndClose(408, Refusal::BadRequest, QStringLiteral("the request took longer than %1 ms to arrive").arg(limits.requestTimeoutMs));
     }
     // An idle keep-alive connection, one that never sent a byte or one that stopped reading: closed
     // without an answer (there is no request to answer).

@@ -33,6 +33,7 @@ public:
     qsizetype maxBodyBytes = 64 * 1024;
     ConnectionLimits limits;
     AccessLog *accessLog = nullptr;
+    RefusalWriter refusalWriter = plainRefusal;
     std::atomic<int> open{0};
     std::atomic<bool> closing{false}; // shutting down: every answer from now on ends its connection
 

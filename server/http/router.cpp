@@ -1,6 +1,5 @@
 #include "router.h"
 
-#include <QJsonObject>
 #include <QThread>
 #include <QUrl>
 
@@ -97,19 +96,19 @@ void Router::dispatch(const Request &request, Responder respond) const
     }
     if (pathKnown) {
         const QByteArrayList allowed = allowedMethods(request);
-        Response response
-            = Response::error(405, QStringLiteral("method_not_allowed"),
-                              QStringLiteral("%1 is not supported on %2; use %3")
-                                  .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200), QString::fromLatin1(allowed.join(", "))));
+        Response response = m_refuse(Refusal::MethodNotAllowed, 405,
+                                     QStringLiteral("%1 is not supported on %2; use %3")
+                                         .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200), QString::fromLatin1(allowed.join(", "))));
         response.setHeader("allow", allowed.join(", "));
         respond(std::move(response));
         return;
     }
-    if (m_notFound) {
-        m_notFound(request, std::move(respond));
-        return;
-    }
-    respond(Response::error(404, QStringLiteral("not_found"), QStringLiteral("no resource at %1").arg(request.path.left(200))));
+    respond(noRoute(request));
+}
+
+Response Router::noRoute(const Request &request) const
+{
+    return m_refuse(Refusal::NoRoute, 404, QStringLiteral("no resource at %1").arg(request.path.left(200)));
 }
 
 } // namespace organizer::http

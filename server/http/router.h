@@ -20,7 +20,10 @@ public:
     void add(const QByteArray &method, const QString &pattern, Handler handler, Affinity affinity = Affinity::OwnerThread);
     // The object whose thread runs OwnerThread handlers (the one that built the routes).
     void setOwner(QObject *owner) { m_owner = owner; }
-    void setNotFoundHandler(Handler handler) { m_notFound = std::move(handler); }
+    // How the router words its own 404 and 405 (see Refusal); plain text until one is set.
+    void setRefusalWriter(RefusalWriter writer) { m_refuse = std::move(writer); }
+    // The answer for a path no route has (also the CORS preflight's, which does not dispatch).
+    Response noRoute(const Request &request) const;
 
     void dispatch(const Request &request, Responder respond) const;
 
@@ -42,7 +45,7 @@ private:
     static bool match(const Route &route, const QStringList &segments, QHash<QString, QString> *parameters);
 
     QList<Route> m_routes;
-    Handler m_notFound;
+    RefusalWriter m_refuse = plainRefusal;
     QObject *m_owner = nullptr;
 };
 

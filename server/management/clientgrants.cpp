@@ -12,7 +12,7 @@ using authorization::Tenant;
 
 http::Response notFound()
 {
-    return managementError(404, QStringLiteral("The client grant does not exist"), QStringLiteral("inexistent_client_grant"));
+    return oauth::managementResponse({oauth::ErrorCode::InexistentClientGrant, QStringLiteral("The client grant does not exist"), 404});
 }
 
 // {client index, grant index} of the grant with this id, or {-1, -1}.
@@ -86,15 +86,16 @@ http::Response ManagementApi::createClientGrant(const http::Request &request)
         return invalidBody(QStringLiteral("Missing required property: audience"));
     const authorization::Client *client = tenant().client(clientId);
     if (!client)
-        return managementError(404, QStringLiteral("The client does not exist"), QStringLiteral("inexistent_client"));
+        return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
     const authorization::Api *api = tenant().api(audience);
     if (!api)
-        return managementError(404, QStringLiteral("No resource server found by specified identifier"), QStringLiteral("inexistent_resource_server"));
+        return oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer, QStringLiteral("No resource server found by specified identifier"), 404});
     auto scopes = readScopes(*body, *api);
     if (!scopes)
         return scopes.error();
     if (client->grantFor(audience))
-        return managementError(409, QStringLiteral("A client grant for this client and audience already exists"), QStringLiteral("client_grant_conflict"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::ClientGrantConflict, QStringLiteral("A client grant for this client and audience already exists"), 409});
     if (!client->allowsGrant(QStringLiteral("client_credentials")))
         return invalidBody(QStringLiteral("%1 does not use the client_credentials grant, so a client grant would never be used").arg(clientId.left(100)));
     Tenant next = tenant();

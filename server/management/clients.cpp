@@ -15,7 +15,7 @@ http::Response ManagementApi::getClient(const http::Request &request)
 {
     const authorization::Client *client = tenant().client(request.pathParameters.value(QStringLiteral("id")));
     if (!client)
-        return managementError(404, QStringLiteral("The client does not exist"), QStringLiteral("inexistent_client"));
+        return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
     return jsonAnswer(200, clientJson(*client));
 }
 

@@ -71,8 +71,8 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
                         qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "sub" << outcome->subject().left(128) << "lacks" << scope;
                         const QString expected
                             = selfScope.isEmpty() ? scope : scope + QStringLiteral(", ") + selfScope + QStringLiteral(" (for the token's own user)");
-                        respond(managementError(403, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected),
-                                                QStringLiteral("insufficient_scope")));
+                        respond(oauth::managementResponse(
+                            {oauth::ErrorCode::InsufficientScope, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), 403}));
                         return;
                     }
                     http::Response response;
@@ -80,8 +80,8 @@ void ManagementApi::add(http::Router &router, const QByteArray &method, const QS
                         QMutexLocker lock(&m_calls);
                         if (auto current = followStore(); !current) {
                             qCCritical(lcManagement).noquote() << current.error();
-                            response = managementError(503, QStringLiteral("The tenant store cannot be read; see the server log"),
-                                                       QStringLiteral("temporarily_unavailable"));
+                            response = oauth::managementResponse(
+                                {oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("The tenant store cannot be read; see the server log"), 503});
                         } else {
                             response = (this->*operation)(call);
                         }
@@ -140,11 +140,11 @@ http::Response ManagementApi::commit(authorization::Tenant next, const QString &
     auto stored = m_store->save(m_settings.sourceDigest, document, m_revision);
     if (!stored) {
         qCCritical(lcManagement).noquote() << stored.error();
-        return managementError(500, QStringLiteral("The change could not be stored; see the server log"), QStringLiteral("internal_error"));
+        return oauth::managementResponse({oauth::ErrorCode::InternalError, QStringLiteral("The change could not be stored; see the server log"), 500});
     }
     if (!stored->has_value())
-        return managementError(409, QStringLiteral("The tenant was changed by another instance at the same time; read it again and retry"),
-                               QStringLiteral("conflict"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::Conflict, QStringLiteral("The tenant was changed by another instance at the same time; read it again and retry"), 409});
     const qint64 previousRevision = m_revision;
     m_revision = **stored;
     m_authorization->replaceTenant(next);
@@ -158,7 +158,8 @@ http::Response ManagementApi::commit(authorization::Tenant next, const QString &
         else
             m_revision = previousRevision; // catchUp() takes whatever is stored now
         (void)m_changed(before);
-        return managementError(500, QStringLiteral("The change could not be applied: %1").arg(applied.error().left(300)), QStringLiteral("internal_error"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::InternalError, QStringLiteral("The change could not be applied: %1").arg(applied.error().left(300)), 500});
     }
     qCInfo(lcManagement).noquote() << what;
     return answer();

@@ -4,43 +4,9 @@
 
 namespace organizer::management {
 
-namespace {
-
-QString reasonPhrase(int status)
-{
-    switch (status) {
-    case 400:
-        return QStringLiteral("Bad Request");
-    case 401:
-        return QStringLiteral("Unauthorized");
-    case 403:
-        return QStringLiteral("Forbidden");
-    case 404:
-        return QStringLiteral("Not Found");
-    case 409:
-        return QStringLiteral("Conflict");
-    case 415:
-        return QStringLiteral("Unsupported Media Type");
-    default:
-        return QStringLiteral("Internal Server Error");
-    }
-}
-
-} // namespace
-
-http::Response managementError(int status, const QString &message, const QString &errorCode)
-{
-    QJsonObject body{{QStringLiteral("statusCode"), status}, {QStringLiteral("error"), reasonPhrase(status)}, {QStringLiteral("message"), message}};
-    if (!errorCode.isEmpty())
-        body.insert(QStringLiteral("errorCode"), errorCode);
-    http::Response response = http::Response::json(status, body);
-    response.setHeader("cache-control", "no-store");
-    return response;
-}
-
 http::Response invalidBody(const QString &problem)
 {
-    return managementError(400, QStringLiteral("Payload validation error: '%1'.").arg(problem), QStringLiteral("invalid_body"));
+    return oauth::managementResponse({oauth::ErrorCode::InvalidBody, QStringLiteral("Payload validation error: '%1'.").arg(problem), 400});
 }
 
 http::Response jsonAnswer(int status, const QJsonValue &value)
@@ -93,18 +59,19 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
     const auto page = number("page", 0, 1'000'000);
     const auto perPage = number("per_page", 50, 100);
     if (!page)
-        return managementError(400,
-                               QStringLiteral("Query validation error: 'Invalid value \"%1\" for property page'.").arg(request.query.value(u"page").left(20)),
-                               QStringLiteral("invalid_query_string"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::InvalidQueryString,
+             QStringLiteral("Query validation error: 'Invalid value \"%1\" for property page'.").arg(request.query.value(u"page").left(20)), 400});
     if (!perPage)
-        return managementError(400,
-                               QStringLiteral("Query validation error: 'Invalid value \"%1\" for property per_page (from 0 to 100)'.")
-                                   .arg(request.query.value(u"per_page").left(20)),
-                               QStringLiteral("invalid_query_string"));
+        return oauth::managementResponse({oauth::ErrorCode::InvalidQueryString,
+                                          QStringLiteral("Query validation error: 'Invalid value \"%1\" for property per_page (from 0 to 100)'.")
+                                              .arg(request.query.value(u"per_page").left(20)),
+                                          400});
     const QString totals = request.query.value(u"include_totals");
     if (!totals.isNull() && totals != QLatin1String("true") && totals != QLatin1String("false"))
-        return managementError(400, QStringLiteral("Query validation error: 'Invalid value \"%1\" for property include_totals'.").arg(totals.left(20)),
-                               QStringLiteral("invalid_query_string"));
+        return oauth::managementResponse({oauth::ErrorCode::InvalidQueryString,
+                                          QStringLiteral("Query validation error: 'Invalid value \"%1\" for property include_totals'.").arg(totals.left(20)),
+                                          400});
     const qint64 start = *page * *perPage;
     QJsonArray slice;
     for (qint64 i = start; i < all.size() && i < start + *perPage; ++i)
@@ -138,13 +105,13 @@ Expected<QList<Permission>, http::Response> readPermissions(const authorization:
             return Unexpected<http::Response>(invalidBody(QStringLiteral("each permission needs resource_server_identifier and permission_name")));
         const authorization::Api *api = tenant.api(permission.apiIdentifier);
         if (!api || api->system)
-            return Unexpected<http::Response>(managementError(404,
-                                                              QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)),
-                                                              QStringLiteral("inexistent_resource_server")));
+            return Unexpected<http::Response>(
+                oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer,
+                                           QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)), 404}));
         if (!api->hasScope(permission.name))
-            return Unexpected<http::Response>(managementError(
-                400, QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier),
-                QStringLiteral("invalid_body")));
+            return Unexpected<http::Response>(oauth::managementResponse(
+                {oauth::ErrorCode::InvalidBody,
+                 QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier), 400}));
         out.append(permission);
     }
     return out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpmessage.h"
+#include "oautherror.h"
 #include "tenant.h"
 
 #include <QJsonArray>
@@ -8,10 +9,8 @@
 
 namespace organizer::management {
 
-// Auth0's Management API error body: {"statusCode": 404, "error": "Not Found", "message": "…",
-// "errorCode": "inexistent_role"}. Auth0's SDKs read these members.
-http::Response managementError(int status, const QString &message, const QString &errorCode);
-http::Response invalidBody(const QString &problem); // 400 "Payload validation error: '…'."
+// Errors are answered in Auth0's dialect, oauth::managementResponse(); this one is common enough to name.
+http::Response invalidBody(const QString &problem); // 400 "Payload validation error: '…'.", errorCode invalid_body
 http::Response jsonAnswer(int status, const QJsonValue &value);
 
 // The request's JSON object, or the 400 that says why there is none.

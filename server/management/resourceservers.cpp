@@ -14,7 +14,7 @@ using authorization::Tenant;
 
 http::Response notFound()
 {
-    return managementError(404, QStringLiteral("The resource server does not exist"), QStringLiteral("inexistent_resource_server"));
+    return oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer, QStringLiteral("The resource server does not exist"), 404});
 }
 
 // By Auth0's id, or by identifier (as Auth0 also accepts). An API set aside (named like the Management
@@ -217,7 +217,8 @@ http::Response ManagementApi::createResourceServer(const http::Request &request)
     if (QString problem = applySettings(*body, api, m_settings.servedAudience, true); !problem.isEmpty())
         return invalidBody(problem);
     if (tenant().api(api.identifier))
-        return managementError(409, QStringLiteral("A resource server with the same identifier already exists"), QStringLiteral("resource_server_conflict"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::ResourceServerConflict, QStringLiteral("A resource server with the same identifier already exists"), 409});
     Tenant next = tenant();
     next.apis.insert(next.apis.size() - (next.apis.isEmpty() || !next.apis.last().system ? 0 : 1), api);
     return commit(std::move(next), QStringLiteral("created the API %1 (%2)").arg(api.name, api.identifier),
@@ -230,7 +231,8 @@ http::Response ManagementApi::updateResourceServer(const http::Request &request)
     if (index < 0)
         return notFound();
     if (tenant().apis.at(index).system)
-        return managementError(403, QStringLiteral("The Management API is a system API and cannot be changed"), QStringLiteral("operation_not_supported"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be changed"), 403});
     auto body = readObject(request);
     if (!body)
         return body.error();
@@ -249,7 +251,8 @@ http::Response ManagementApi::deleteResourceServer(const http::Request &request)
     if (index < 0)
         return notFound();
     if (tenant().apis.at(index).system)
-        return managementError(403, QStringLiteral("The Management API is a system API and cannot be deleted"), QStringLiteral("operation_not_supported"));
+        return oauth::managementResponse(
+            {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be deleted"), 403});
     Tenant next = tenant();
     const QString identifier = next.apis.takeAt(index).identifier;
     return commit(std::move(next), QStringLiteral("deleted the API %1").arg(identifier), [] { return http::Response::noContent(); });

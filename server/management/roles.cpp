@@ -11,7 +11,7 @@ using authorization::Tenant;
 
 http::Response notFound()
 {
-    return managementError(404, QStringLiteral("The role does not exist."), QStringLiteral("inexistent_role"));
+    return oauth::managementResponse({oauth::ErrorCode::InexistentRole, QStringLiteral("The role does not exist."), 404});
 }
 
 qsizetype indexOf(const Tenant &tenant, const QString &id)
@@ -89,7 +89,7 @@ http::Response ManagementApi::createRole(const http::Request &request)
     if (QString problem = applyRole(*body, role, true); !problem.isEmpty())
         return invalidBody(problem);
     if (nameTaken(tenant(), role.name, role.id))
-        return managementError(409, QStringLiteral("Role name \"%1\" already exists").arg(role.name), QStringLiteral("role_conflict"));
+        return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
     Tenant next = tenant();
     next.roles.append(role);
     return commit(std::move(next), QStringLiteral("created the role %1 (%2)").arg(role.name, role.id), [role] { return jsonAnswer(200, roleJson(role)); });
@@ -108,7 +108,7 @@ http::Response ManagementApi::updateRole(const http::Request &request)
     if (QString problem = applyRole(*body, role, false); !problem.isEmpty())
         return invalidBody(problem);
     if (nameTaken(tenant(), role.name, role.id))
-        return managementError(409, QStringLiteral("Role name \"%1\" already exists").arg(role.name), QStringLiteral("role_conflict"));
+        return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
     const authorization::Role updated = role;
     return commit(std::move(next), QStringLiteral("updated the role %1").arg(updated.id), [updated] { return jsonAnswer(200, roleJson(updated)); });
 }

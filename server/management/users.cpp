@@ -9,7 +9,7 @@ using authorization::Tenant;
 
 http::Response notFound()
 {
-    return managementError(404, QStringLiteral("The user does not exist."), QStringLiteral("inexistent_user"));
+    return oauth::managementResponse({oauth::ErrorCode::InexistentUser, QStringLiteral("The user does not exist."), 404});
 }
 
 qsizetype indexOf(const Tenant &tenant, const QString &id)
@@ -123,8 +123,8 @@ Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJ
     QStringList ids;
     for (const QJsonValue &value : roles.toArray()) {
         if (!tenant.role(value.toString()))
-            return Unexpected<http::Response>(
-                managementError(404, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)), QStringLiteral("inexistent_role")));
+            return Unexpected<http::Response>(oauth::managementResponse(
+                {oauth::ErrorCode::InexistentRole, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)), 404}));
         ids.append(value.toString());
     }
     return ids;

@@ -167,6 +167,26 @@ http::Response jsonResponse(const OAuthError &error, Caching caching)
     return response;
 }
 
+http::Response notFoundResponse(const QString &description)
+{
+    return jsonResponse(OAuthError::notFound(description), Caching::Unstated);
+}
+
+http::Response refusalResponse(http::Refusal refusal, int status, const QString &description)
+{
+    switch (refusal) {
+    case http::Refusal::BadRequest:
+        return jsonResponse({ErrorCode::InvalidRequest, description, status}, Caching::Unstated);
+    case http::Refusal::Unavailable:
+        return jsonResponse({ErrorCode::TemporarilyUnavailable, description, status}, Caching::Unstated);
+    case http::Refusal::NoRoute:
+        return notFoundResponse(description);
+    case http::Refusal::MethodNotAllowed:
+        return jsonResponse({ErrorCode::MethodNotAllowed, description, status}, Caching::Unstated);
+    }
+    Q_UNREACHABLE();
+}
+
 QList<QPair<QString, QString>> redirectParameters(const OAuthError &error, const QString &state)
 {
     return {{QStringLiteral("error"), wireName(error.code)},

@@ -103,6 +103,15 @@ QJsonObject jsonBody(const OAuthError &error);
 enum class Caching { Unstated, NoStore, NoStoreNoCache };
 http::Response jsonResponse(const OAuthError &error, Caching caching = Caching::NoStore);
 
+// The one "nothing here" of the server, whichever part finds nothing (no route, no API at a path, no
+// record with an id, no asset): not_found in the JSON shape above, nothing said about caching.
+http::Response notFoundResponse(const QString &description);
+
+// The HTTP layer's own refusals (http::Refusal) in the JSON shape above, nothing said about caching:
+// invalid_request, temporarily_unavailable, not_found (notFoundResponse) and method_not_allowed.
+// A RefusalWriter for http::Server and http::Router.
+http::Response refusalResponse(http::Refusal refusal, int status, const QString &description);
+
 // --- RFC 6749 §4.1.2.1 / §4.2.2.1: the redirect back to the client ----------------------------------
 
 // error, error_description (made safe) and state, in that order; empty values are left for the

@@ -31,7 +31,7 @@ CollectionApi::CollectionApi(catalogue::ApiSpec spec, store::RecordStore *store)
 
 http::Response CollectionApi::notFound(qint64 id) const
 {
-    return oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id)), oauth::Caching::Unstated);
+    return oauth::notFoundResponse(QStringLiteral("there is no %1 with id %2").arg(m_spec.singular).arg(id));
 }
 
 http::Response CollectionApi::storeFailure(const QString &detail) const
@@ -49,8 +49,7 @@ std::optional<qint64> CollectionApi::readId(const http::Request &request, http::
     const qint64 id = text.toLongLong(&ok);
     if (!ok || id <= 0 || text.startsWith(QLatin1Char('+'))) {
         // An id that cannot exist is a missing resource, not a malformed request.
-        *problem = oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40))),
-                                       oauth::Caching::Unstated);
+        *problem = oauth::notFoundResponse(QStringLiteral("there is no %1 with id \"%2\"").arg(m_spec.singular, text.left(40)));
         return std::nullopt;
     }
     return id;

@@ -131,8 +131,7 @@ http::Handler ResourceServer::serve(catalogue::Action action, Operation operatio
         const QString &segment = fixedSegment.isEmpty() ? routed : fixedSegment;
         const CollectionApi *api = served->apiServedAt(segment);
         if (!api) {
-            respond(oauth::jsonResponse(oauth::OAuthError::notFound(QStringLiteral("no API is served at /api/%1").arg(segment.left(60))),
-                                        oauth::Caching::Unstated));
+            respond(oauth::notFoundResponse(QStringLiteral("no API is served at /api/%1").arg(segment.left(60))));
             return;
         }
         const QString overridden = m_settings.scopeOverrides.isEmpty()

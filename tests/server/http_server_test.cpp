@@ -6,6 +6,7 @@
 #include "accesslog.h"
 #include "httpserver.h"
 #include "httpwire.h"
+#include "oautherror.h"
 #include "testhttp.h"
 #include "waitfor.h"
 
@@ -50,6 +51,7 @@ public:
                 m_server->setWorkers(workers);
                 m_server->setMaxBodySize(maxBody);
                 m_server->setAccessLog(log);
+                m_server->setRefusalWriter(oauth::refusalResponse); // as organizer-server words them
                 QString error;
                 m_port = m_server->listenOn(QHostAddress::LocalHost, 0, &error);
             },

@@ -295,6 +295,14 @@ TEST(OAuthError, ManagementDialectWordsEachStatusAsAuth0Does)
     EXPECT_FALSE(missing.contains(QLatin1String("errorCode")));
 }
 
+TEST(OAuthError, EveryPartAnswersNothingHereAlike)
+{
+    const http::Response response = notFoundResponse(QStringLiteral("no resource at /\"x\""));
+    EXPECT_EQ(response.status, 404);
+    EXPECT_EQ(response.body, "{\"error\":\"not_found\",\"error_description\":\"no resource at /'x'\"}");
+    EXPECT_EQ(headerNames(response), "content-type");
+}
+
 TEST(BearerChallenge, DescriptionCannotSplitTheHeader)
 {
     const QByteArray value = challenge(QStringLiteral("organize"), OAuthError::invalidToken(QStringLiteral("kid \"x\"\r\nSet-Cookie: a=b \\ é")));
@@ -472,6 +480,56 @@ TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllow)
     request.path = QStringLiteral("/api/contacts/7/extra");
     router.dispatch(request, capture);
     EXPECT_EQ(last.status, 404);
+}
+
+// The HTTP layer says why it refuses; organizer-server words it as every other error (oauth::refusalResponse).
+TEST(Router, RefusalsAreWordedByTheWriterItIsGiven)
+{
+    http::Router router;
+    router.add("GET", QStringLiteral("/api/contacts"), [](const http::Request &, http::Responder respond) { respond(http::Response::noContent()); });
+    http::Response last;
+    auto capture = [&last](http::Response r) { last = std::move(r); };
+    http::Request request;
+    request.method = "PUT";
+    request.path = QStringLiteral("/api/contacts");
+
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 405);
+    EXPECT_EQ(last.body, "PUT is not supported on /api/contacts; use GET, HEAD");
+    EXPECT_EQ(last.header("content-type"), "text/plain; charset=utf-8");
+
+    router.setRefusalWriter(refusalResponse);
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 405);
+    EXPECT_EQ(last.body, "{\"error\":\"method_not_allowed\",\"error_description\":\"PUT is not supported on /api/contacts; use GET, HEAD\"}");
+    EXPECT_EQ(headerNames(last), "content-type,allow");
+    EXPECT_EQ(last.header("allow"), "GET, HEAD");
+
+    request.method = "GET";
+    request.path = QStringLiteral("/nowhere/\"x\"");
+    router.dispatch(request, capture);
+    EXPECT_EQ(last.status, 404);
+    EXPECT_EQ(last.body, "{\"error\":\"not_found\",\"error_description\":\"no resource at /nowhere/'x'\"}");
+    EXPECT_EQ(headerNames(last), "content-type");
+    EXPECT_EQ(router.noRoute(request).body, last.body);
+}
+
+TEST(OAuthError, TheHttpLayersRefusalsInTheServersShape)
+{
+    const auto body = [](http::Refusal refusal, int status) {
+        const http::Response response = refusalResponse(refusal, status, QStringLiteral("why"));
+        EXPECT_EQ(response.status, status);
+        EXPECT_EQ(headerNames(response), "content-type");
+        return response.body;
+    };
+    EXPECT_EQ(body(http::Refusal::BadRequest, 431), "{\"error\":\"invalid_request\",\"error_description\":\"why\"}");
+    EXPECT_EQ(body(http::Refusal::BadRequest, 408), "{\"error\":\"invalid_request\",\"error_description\":\"why\"}");
+    EXPECT_EQ(body(http::Refusal::Unavailable, 503), "{\"error\":\"temporarily_unavailable\",\"error_description\":\"why\"}");
+    EXPECT_EQ(body(http::Refusal::NoRoute, 404), "{\"error\":\"not_found\",\"error_description\":\"why\"}");
+    EXPECT_EQ(body(http::Refusal::MethodNotAllowed, 405), "{\"error\":\"method_not_allowed\",\"error_description\":\"why\"}");
+    const http::Response plain = http::plainRefusal(http::Refusal::BadRequest, 400, QStringLiteral("bad framing"));
+    EXPECT_EQ(plain.status, 400);
+    EXPECT_EQ(plain.body, "bad framing");
 }
 
 TEST(Router, SplitsThePathAsSentBeforeDecodingIt)
