@@ -59,6 +59,9 @@ struct ExpectedLogin
     QString state;
     QString nonce;
     QStringList requestedScopes;
+    // The APIs the access token was asked for (the audience and resource parameters sent). Empty: the
+    // provider chose (Auth0's default audience), and the access token is checked as issued by it.
+    QStringList audiences;
 };
 
 } // namespace organizer::app

@@ -60,7 +60,9 @@ void LoginSession::start(const LoginSettings &settings)
     m_active = true;
     m_answerTaken = false;
     const quint64 generation = ++m_generation;
-    m_expected = ExpectedLogin{{}, settings.clientId, randomSecret(), randomSecret(), settings.scopes};
+    QStringList audiences{settings.audience, settings.resource};
+    audiences.removeAll(QString());
+    m_expected = ExpectedLogin{{}, settings.clientId, randomSecret(), randomSecret(), settings.scopes, audiences};
     if (!m_expected.requestedScopes.contains(QStringLiteral("openid")))
         m_expected.requestedScopes.prepend(QStringLiteral("openid"));
     m_codeVerifier = settings.flow == Flow::AuthorizationCodePkce ? randomSecret() : QString();

@@ -122,11 +122,14 @@ Expected<LoginResult, LoginError> validateTokenResponse(const FormData &paramete
     if (!result.accessToken.isEmpty()) {
         result.accessTokenHeader = decodePart(result.accessToken, 0);
         result.accessTokenClaims = decodePart(result.accessToken, 1);
-        // The API is the judge of its token; the inspector still shows whether it verifies against the issuer's keys.
-        const QString audience = result.accessTokenClaims.value(QLatin1String("aud")).isArray()
-            ? result.accessTokenClaims.value(QLatin1String("aud")).toArray().first().toString()
-            : result.accessTokenClaims.value(QLatin1String("aud")).toString();
-        result.accessTokenSignatureValid = bool(jose::JwtVerifier({expected.issuer, audience, 60}, clock).verify(result.accessToken, keys));
+        // The API is the judge of its token; the inspector still shows whether it verifies against the
+        // issuer's keys, for an API this login asked for (never one the token names for itself).
+        jose::JwtPolicy policy = jose::JwtPolicy::issuedHere(expected.issuer, 60);
+        if (!expected.audiences.isEmpty()) {
+            policy.anyAudience = false;
+            policy.audiences = expected.audiences;
+        }
+        result.accessTokenSignatureValid = bool(jose::JwtVerifier(policy, clock).verify(result.accessToken, keys));
     }
     const qint64 expiresIn = param(parameters, "expires_in").toLongLong();
     result.expiresAt = clock() + (expiresIn > 0 ? expiresIn : 3600);

@@ -78,7 +78,7 @@ QByteArray sign(const QJsonObject &claims, const jose::RsaKey &key, const QStrin
 
 ExpectedLogin expected()
 {
-    return {kIssuer, kClient, QStringLiteral("the-state"), QStringLiteral("the-nonce"), {QStringLiteral("openid"), QStringLiteral("read:contacts")}};
+    return {kIssuer, kClient, QStringLiteral("the-state"), QStringLiteral("the-nonce"), {QStringLiteral("openid"), QStringLiteral("read:contacts")}, {}};
 }
 
 jose::JwkSet published(bool twoKeys = false)
@@ -202,6 +202,38 @@ TEST(RelyingParty, KidAbsentWithSeveralKeysTriesEach)
 {
     // OpenID conformance rp-id_token-kid-absent-multiple-jwks: trying every published key is allowed.
     EXPECT_TRUE(validate(fragment(kAccessToken, sign(idClaims(kAccessToken), keys().signing, QString())), published(true)));
+}
+
+// The token inspector checks the access token for the API this login asked for, never for whichever
+// audience the token names in its own unverified payload; without one asked for, as issued by the issuer.
+TEST(RelyingParty, TheInspectorVerifiesTheAccessTokenForTheAudienceAskedFor)
+{
+    const auto accessToken = [](const QJsonValue &aud, const QString &issuer = kIssuer) {
+        return sign({{QStringLiteral("iss"), issuer},
+                     {QStringLiteral("sub"), QStringLiteral("auth0|alice")},
+                     {QStringLiteral("aud"), aud},
+                     {QStringLiteral("iat"), kNow},
+                     {QStringLiteral("exp"), kNow + 3600},
+                     {QStringLiteral("scope"), QStringLiteral("read:contacts")}},
+                    keys().signing);
+    };
+    const auto inspected = [](const QByteArray &token, const QStringList &audiences) {
+        ExpectedLogin login = expected();
+        login.audiences = audiences;
+        auto result = validateTokenResponse(fragment(token, sign(idClaims(token), keys().signing)), login, published(), true, true, [] { return kNow; });
+        EXPECT_TRUE(result) << result.error().message.toStdString();
+        return result && result->accessTokenSignatureValid;
+    };
+    const QStringList organize{QStringLiteral("organize")};
+    EXPECT_TRUE(inspected(accessToken(QStringLiteral("organize")), organize));
+    EXPECT_TRUE(inspected(accessToken(QJsonArray{QStringLiteral("organize"), kIssuer + QStringLiteral("userinfo")}), organize));
+    EXPECT_TRUE(inspected(accessToken(QJsonArray{kIssuer + QStringLiteral("userinfo"), QStringLiteral("organize")}), organize));
+    EXPECT_FALSE(inspected(accessToken(QStringLiteral("https://other.api")), organize)) << "an API the login did not ask for";
+    EXPECT_FALSE(inspected(accessToken(QStringLiteral("organize"), QStringLiteral("https://evil.example/")), organize));
+    // Nothing asked for: the provider chose the API; its issuer and signature decide.
+    EXPECT_TRUE(inspected(accessToken(QStringLiteral("https://other.api")), {}));
+    EXPECT_FALSE(inspected(accessToken(QStringLiteral("organize"), QStringLiteral("https://evil.example/")), {}));
+    EXPECT_FALSE(inspected(kAccessToken, organize)) << "not signed";
 }
 
 TEST(RelyingParty, ReadsTheRedirectAsAFormEncodedString)
