@@ -9,6 +9,18 @@ http::Response invalidBody(const QString &problem)
     return oauth::managementResponse({oauth::ErrorCode::InvalidBody, QStringLiteral("Payload validation error: '%1'.").arg(problem), 400});
 }
 
+QString payloadProblem(const JsonProblem &problem)
+{
+    if (problem.kind == JsonProblem::Kind::UnknownMember)
+        return QStringLiteral("Additional properties not allowed: %1").arg(problem.path);
+    return problem.toString();
+}
+
+http::Response invalidBody(const JsonProblem &problem)
+{
+    return invalidBody(payloadProblem(problem));
+}
+
 http::Response jsonAnswer(int status, const QJsonValue &value)
 {
     http::Response response;
@@ -37,11 +49,8 @@ Expected<QJsonObject, http::Response> readObject(const http::Request &request)
 
 QString unexpectedMember(const QJsonObject &object, const QStringList &allowed)
 {
-    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-        if (!allowed.contains(it.key()))
-            return QStringLiteral("Additional properties not allowed: %1").arg(it.key().left(60));
-    }
-    return {};
+    const JsonReader read(object);
+    return read.allowOnly(allowed) ? QString() : payloadProblem(read.problems().first());
 }
 
 http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all)
@@ -88,32 +97,33 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
 
 Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
 {
-    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("permissions")}); !unexpected.isEmpty())
-        return Unexpected<http::Response>(invalidBody(unexpected));
-    const QJsonValue list = body.value(QLatin1String("permissions"));
-    if (!list.isArray() || list.toArray().isEmpty() || list.toArray().size() > 1000)
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("permissions must be an array of 1 to 1000 permissions")));
+    const JsonReader read(body);
+    read.allowOnly({QStringLiteral("permissions")});
     QList<Permission> out;
-    for (const QJsonValue &value : list.toArray()) {
-        const QJsonObject entry = value.toObject();
-        if (const QString unexpected = unexpectedMember(entry, {QStringLiteral("resource_server_identifier"), QStringLiteral("permission_name")});
-            !unexpected.isEmpty())
-            return Unexpected<http::Response>(invalidBody(unexpected));
-        const Permission permission{entry.value(QLatin1String("resource_server_identifier")).toString(),
-                                    entry.value(QLatin1String("permission_name")).toString()};
-        if (permission.apiIdentifier.isEmpty() || permission.name.isEmpty())
-            return Unexpected<http::Response>(invalidBody(QStringLiteral("each permission needs resource_server_identifier and permission_name")));
-        const authorization::Api *api = tenant.api(permission.apiIdentifier);
-        if (!api || api->system)
-            return Unexpected<http::Response>(
-                oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer,
-                                           QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)), 404}));
-        if (!api->hasScope(permission.name))
-            return Unexpected<http::Response>(oauth::managementResponse(
-                {oauth::ErrorCode::InvalidBody,
-                 QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier), 400}));
-        out.append(permission);
-    }
+    std::optional<http::Response> refused; // the first permission the tenant cannot give, as Auth0 answers it
+    read["permissions"].forEach(
+        [&](const JsonReader &entry) {
+            if (refused || !read.ok() || !entry.allowOnly({QStringLiteral("resource_server_identifier"), QStringLiteral("permission_name")}))
+                return;
+            const Permission permission{entry["resource_server_identifier"].value().toString(), entry["permission_name"].value().toString()};
+            if (permission.apiIdentifier.isEmpty() || permission.name.isEmpty())
+                return entry.fail(QStringLiteral("each permission needs resource_server_identifier and permission_name"));
+            const authorization::Api *api = tenant.api(permission.apiIdentifier);
+            if (!api || api->system)
+                refused = oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer,
+                                                     QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)), 404});
+            else if (!api->hasScope(permission.name))
+                refused = oauth::managementResponse(
+                    {oauth::ErrorCode::InvalidBody,
+                     QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier), 400});
+            else
+                out.append(permission);
+        },
+        JsonReader::Required, QStringLiteral("must be an array of 1 to 1000 permissions"), {1, 1000});
+    if (!read.ok())
+        return Unexpected<http::Response>(invalidBody(read.problems().first()));
+    if (refused)
+        return Unexpected<http::Response>(*refused);
     return out;
 }
 

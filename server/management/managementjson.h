@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpmessage.h"
+#include "jsonreader.h"
 #include "oautherror.h"
 #include "tenant.h"
 
@@ -11,11 +12,15 @@ namespace organizer::management {
 
 // Errors are answered in Auth0's dialect, oauth::managementResponse(); this one is common enough to name.
 http::Response invalidBody(const QString &problem); // 400 "Payload validation error: '…'.", errorCode invalid_body
+// A problem JsonReader found in a request body, in Auth0's words: a member it does not know is
+// "Additional properties not allowed: scopes[0].foo", anything else is named by its path.
+QString payloadProblem(const JsonProblem &problem);
+http::Response invalidBody(const JsonProblem &problem);
 http::Response jsonAnswer(int status, const QJsonValue &value);
 
 // The request's JSON object, or the 400 that says why there is none.
 Expected<QJsonObject, http::Response> readObject(const http::Request &request);
-// The first member of `object` not in `allowed`, as Auth0 words it; empty when all are known.
+// The first member of `object` not in `allowed` (JsonReader::allowOnly), as Auth0 words it; empty when all are known.
 QString unexpectedMember(const QJsonObject &object, const QStringList &allowed);
 
 // A list the way Auth0 pages it: `page` (from 0) and `per_page` (default 50, at most 100); a bare
