@@ -1,6 +1,4 @@
-// /api/v2/client-grants: which machine-to-machine application may ask for which API's scopes
-// (the dashboard's "Machine to Machine Applications" tab of an API).
-#include "managementapi.h"
+#include "clientgrants.h"
 
 #include <QRandomGenerator>
 
@@ -54,12 +52,12 @@ QString newGrantId()
 
 } // namespace
 
-http::Response ManagementApi::listClientGrants(const http::Request &request)
+http::Response ClientGrants::list(const http::Request &request)
 {
     const QString audience = request.query.value(u"audience");
     const QString clientId = request.query.value(u"client_id");
     QJsonArray all;
-    for (const authorization::Client &client : tenant().clients) {
+    for (const authorization::Client &client : m_context.tenant().clients) {
         if (!clientId.isNull() && client.clientId != clientId)
             continue;
         for (const authorization::ClientGrant &grant : client.clientGrants) {
@@ -70,7 +68,7 @@ http::Response ManagementApi::listClientGrants(const http::Request &request)
     return pageOf(request, QStringLiteral("client_grants"), all);
 }
 
-http::Response ManagementApi::createClientGrant(const http::Request &request)
+http::Response ClientGrants::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
@@ -84,10 +82,10 @@ http::Response ManagementApi::createClientGrant(const http::Request &request)
         return invalidBody(QStringLiteral("Missing required property: client_id"));
     if (audience.isEmpty())
         return invalidBody(QStringLiteral("Missing required property: audience"));
-    const authorization::Client *client = tenant().client(clientId);
+    const authorization::Client *client = m_context.tenant().client(clientId);
     if (!client)
         return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
-    const authorization::Api *api = tenant().api(audience);
+    const authorization::Api *api = m_context.tenant().api(audience);
     if (!api)
         return oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer, QStringLiteral("No resource server found by specified identifier"), 404});
     auto scopes = readScopes(*body, *api);
@@ -98,22 +96,22 @@ http::Response ManagementApi::createClientGrant(const http::Request &request)
             {oauth::ErrorCode::ClientGrantConflict, QStringLiteral("A client grant for this client and audience already exists"), 409});
     if (!client->allowsGrant(QStringLiteral("client_credentials")))
         return invalidBody(QStringLiteral("%1 does not use the client_credentials grant, so a client grant would never be used").arg(clientId.left(100)));
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     const QString id = newGrantId();
     for (authorization::Client &entry : next.clients) {
         if (entry.clientId == clientId)
             entry.clientGrants.append({id, audience, *scopes});
     }
-    return commit(std::move(next), QStringLiteral("authorized %1 for %2: %3").arg(clientId, audience, scopes->join(QLatin1Char(' '))), [this, id] {
-        const auto [c, g] = find(tenant(), id);
-        return jsonAnswer(201, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g)));
+    return m_context.commit(std::move(next), QStringLiteral("authorized %1 for %2: %3").arg(clientId, audience, scopes->join(QLatin1Char(' '))), [this, id] {
+        const auto [c, g] = find(m_context.tenant(), id);
+        return jsonAnswer(201, clientGrantJson(m_context.tenant().clients.at(c), m_context.tenant().clients.at(c).clientGrants.at(g)));
     });
 }
 
-http::Response ManagementApi::updateClientGrant(const http::Request &request)
+http::Response ClientGrants::update(const http::Request &request)
 {
     const QString id = request.pathParameters.value(QStringLiteral("id"));
-    const auto [c, g] = find(tenant(), id);
+    const auto [c, g] = find(m_context.tenant(), id);
     if (c < 0)
         return notFound();
     auto body = readObject(request);
@@ -121,28 +119,29 @@ http::Response ManagementApi::updateClientGrant(const http::Request &request)
         return body.error();
     if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("scope")}); !unexpected.isEmpty())
         return invalidBody(unexpected);
-    const authorization::ClientGrant &grant = tenant().clients.at(c).clientGrants.at(g);
+    const authorization::ClientGrant &grant = m_context.tenant().clients.at(c).clientGrants.at(g);
     if (grant.setAside)
         return invalidBody(QStringLiteral("client grant %1 is for an API named like the Management API, which is set aside; delete it").arg(id.left(60)));
-    const authorization::Api *api = tenant().api(grant.audience);
+    const authorization::Api *api = m_context.tenant().api(grant.audience);
     auto scopes = readScopes(*body, *api);
     if (!scopes)
         return scopes.error();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     next.clients[c].clientGrants[g].scopes = *scopes;
-    return commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))),
-                  [this, c = c, g = g] { return jsonAnswer(200, clientGrantJson(tenant().clients.at(c), tenant().clients.at(c).clientGrants.at(g))); });
+    return m_context.commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))), [this, c = c, g = g] {
+        return jsonAnswer(200, clientGrantJson(m_context.tenant().clients.at(c), m_context.tenant().clients.at(c).clientGrants.at(g)));
+    });
 }
 
-http::Response ManagementApi::deleteClientGrant(const http::Request &request)
+http::Response ClientGrants::remove(const http::Request &request)
 {
     const QString id = request.pathParameters.value(QStringLiteral("id"));
-    const auto [c, g] = find(tenant(), id);
+    const auto [c, g] = find(m_context.tenant(), id);
     if (c < 0)
         return notFound();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     next.clients[c].clientGrants.removeAt(g);
-    return commit(std::move(next), QStringLiteral("deleted client grant %1").arg(id), [] { return http::Response::noContent(); });
+    return m_context.commit(std::move(next), QStringLiteral("deleted client grant %1").arg(id), [] { return http::Response::noContent(); });
 }
 
 } // namespace organizer::management

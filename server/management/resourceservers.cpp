@@ -1,5 +1,4 @@
-// /api/v2/resource-servers: the tutorial's "Create API" and its Settings and Permissions (scopes) tabs.
-#include "managementapi.h"
+#include "resourceservers.h"
 
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -160,41 +159,42 @@ QString applySettings(const QJsonObject &body, Api &api, const QString &servedAu
 
 } // namespace
 
-QJsonObject ManagementApi::resourceServerOf(const QString &identifier) const
+QJsonObject ResourceServers::shapeOf(const QString &identifier) const
 {
-    const Api *api = tenant().api(identifier);
-    return api ? resourceServerOf(*api) : QJsonObject();
+    const Api *api = m_context.tenant().api(identifier);
+    return api ? shapeOf(*api) : QJsonObject();
 }
 
-QJsonObject ManagementApi::resourceServerOf(const Api &api) const
+QJsonObject ResourceServers::shapeOf(const Api &api) const
 {
     // The served API lists its APIs with records: the catalogue's and the declared ones.
-    return resourceServerJson(api, api.identifier == m_settings.servedAudience && !api.setAside ? servedApisOf(tenant()) : QList<catalogue::ApiSpec>());
+    return resourceServerJson(
+        api, api.identifier == m_context.settings().servedAudience && !api.setAside ? m_context.servedApisOf(m_context.tenant()) : QList<catalogue::ApiSpec>());
 }
 
-http::Response ManagementApi::listResourceServers(const http::Request &request)
+http::Response ResourceServers::list(const http::Request &request)
 {
     // Auth0's `identifiers` filter: repeated, or comma-separated.
     QStringList wanted;
     for (const QString &value : request.query.values(u"identifiers"))
         wanted += value.split(QLatin1Char(','), Qt::SkipEmptyParts);
     QJsonArray all;
-    for (const Api &api : tenant().apis) {
+    for (const Api &api : m_context.tenant().apis) {
         if (wanted.isEmpty() || wanted.contains(api.identifier))
-            all.append(resourceServerOf(api));
+            all.append(shapeOf(api));
     }
     return pageOf(request, QStringLiteral("resource_servers"), all);
 }
 
-http::Response ManagementApi::getResourceServer(const http::Request &request)
+http::Response ResourceServers::get(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    return jsonAnswer(200, resourceServerOf(tenant().apis.at(index)));
+    return jsonAnswer(200, shapeOf(m_context.tenant().apis.at(index)));
 }
 
-http::Response ManagementApi::createResourceServer(const http::Request &request)
+http::Response ResourceServers::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
@@ -214,48 +214,48 @@ http::Response ManagementApi::createResourceServer(const http::Request &request)
     api.id = newResourceServerId();
     api.rbac = false; // Auth0's defaults for a new API
     api.allowOfflineAccess = false;
-    if (QString problem = applySettings(*body, api, m_settings.servedAudience, true); !problem.isEmpty())
+    if (QString problem = applySettings(*body, api, m_context.settings().servedAudience, true); !problem.isEmpty())
         return invalidBody(problem);
-    if (tenant().api(api.identifier))
+    if (m_context.tenant().api(api.identifier))
         return oauth::managementResponse(
             {oauth::ErrorCode::ResourceServerConflict, QStringLiteral("A resource server with the same identifier already exists"), 409});
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     next.apis.insert(next.apis.size() - (next.apis.isEmpty() || !next.apis.last().system ? 0 : 1), api);
-    return commit(std::move(next), QStringLiteral("created the API %1 (%2)").arg(api.name, api.identifier),
-                  [this, identifier = api.identifier] { return jsonAnswer(201, resourceServerOf(identifier)); });
+    return m_context.commit(std::move(next), QStringLiteral("created the API %1 (%2)").arg(api.name, api.identifier),
+                            [this, identifier = api.identifier] { return jsonAnswer(201, shapeOf(identifier)); });
 }
 
-http::Response ManagementApi::updateResourceServer(const http::Request &request)
+http::Response ResourceServers::update(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    if (tenant().apis.at(index).system)
+    if (m_context.tenant().apis.at(index).system)
         return oauth::managementResponse(
             {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be changed"), 403});
     auto body = readObject(request);
     if (!body)
         return body.error();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     Api &api = next.apis[index];
-    if (QString problem = applySettings(*body, api, m_settings.servedAudience, false); !problem.isEmpty())
+    if (QString problem = applySettings(*body, api, m_context.settings().servedAudience, false); !problem.isEmpty())
         return invalidBody(problem);
     const QString identifier = api.identifier;
-    return commit(std::move(next), QStringLiteral("updated the API %1").arg(identifier),
-                  [this, identifier] { return jsonAnswer(200, resourceServerOf(identifier)); });
+    return m_context.commit(std::move(next), QStringLiteral("updated the API %1").arg(identifier),
+                            [this, identifier] { return jsonAnswer(200, shapeOf(identifier)); });
 }
 
-http::Response ManagementApi::deleteResourceServer(const http::Request &request)
+http::Response ResourceServers::remove(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    if (tenant().apis.at(index).system)
+    if (m_context.tenant().apis.at(index).system)
         return oauth::managementResponse(
             {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be deleted"), 403});
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     const QString identifier = next.apis.takeAt(index).identifier;
-    return commit(std::move(next), QStringLiteral("deleted the API %1").arg(identifier), [] { return http::Response::noContent(); });
+    return m_context.commit(std::move(next), QStringLiteral("deleted the API %1").arg(identifier), [] { return http::Response::noContent(); });
 }
 
 } // namespace organizer::management

@@ -1,5 +1,6 @@
-// /api/v2/roles: Auth0's RBAC roles, named sets of permissions users are given together.
-#include "managementapi.h"
+#include "roles.h"
+
+#include "permissionedits.h"
 
 #include <QRandomGenerator>
 
@@ -63,23 +64,23 @@ bool nameTaken(const Tenant &tenant, const QString &name, const QString &exceptI
 
 } // namespace
 
-http::Response ManagementApi::listRoles(const http::Request &request)
+http::Response Roles::list(const http::Request &request)
 {
     QJsonArray all;
-    for (const authorization::Role &role : tenant().roles)
+    for (const authorization::Role &role : m_context.tenant().roles)
         all.append(roleJson(role));
     return pageOf(request, QStringLiteral("roles"), all);
 }
 
-http::Response ManagementApi::getRole(const http::Request &request)
+http::Response Roles::get(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    return jsonAnswer(200, roleJson(tenant().roles.at(index)));
+    return jsonAnswer(200, roleJson(m_context.tenant().roles.at(index)));
 }
 
-http::Response ManagementApi::createRole(const http::Request &request)
+http::Response Roles::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
@@ -88,50 +89,52 @@ http::Response ManagementApi::createRole(const http::Request &request)
     role.id = newRoleId();
     if (QString problem = applyRole(*body, role, true); !problem.isEmpty())
         return invalidBody(problem);
-    if (nameTaken(tenant(), role.name, role.id))
+    if (nameTaken(m_context.tenant(), role.name, role.id))
         return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     next.roles.append(role);
-    return commit(std::move(next), QStringLiteral("created the role %1 (%2)").arg(role.name, role.id), [role] { return jsonAnswer(200, roleJson(role)); });
+    return m_context.commit(std::move(next), QStringLiteral("created the role %1 (%2)").arg(role.name, role.id),
+                            [role] { return jsonAnswer(200, roleJson(role)); });
 }
 
-http::Response ManagementApi::updateRole(const http::Request &request)
+http::Response Roles::update(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     auto body = readObject(request);
     if (!body)
         return body.error();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     authorization::Role &role = next.roles[index];
     if (QString problem = applyRole(*body, role, false); !problem.isEmpty())
         return invalidBody(problem);
-    if (nameTaken(tenant(), role.name, role.id))
+    if (nameTaken(m_context.tenant(), role.name, role.id))
         return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
     const authorization::Role updated = role;
-    return commit(std::move(next), QStringLiteral("updated the role %1").arg(updated.id), [updated] { return jsonAnswer(200, roleJson(updated)); });
+    return m_context.commit(std::move(next), QStringLiteral("updated the role %1").arg(updated.id), [updated] { return jsonAnswer(200, roleJson(updated)); });
 }
 
-http::Response ManagementApi::deleteRole(const http::Request &request)
+http::Response Roles::remove(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     const authorization::Role removed = next.roles.takeAt(index);
     // Users who held it lose it (and what it gave them) in the same change.
-    return commit(std::move(next), QStringLiteral("deleted the role %1 (%2)").arg(removed.name, removed.id), [] { return http::Response::noContent(); });
+    return m_context.commit(std::move(next), QStringLiteral("deleted the role %1 (%2)").arg(removed.name, removed.id),
+                            [] { return http::Response::noContent(); });
 }
 
-http::Response ManagementApi::listRolePermissions(const http::Request &request)
+http::Response Roles::listPermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    const authorization::Role &role = tenant().roles.at(index);
+    const authorization::Role &role = m_context.tenant().roles.at(index);
     QJsonArray all;
-    for (const authorization::Api &api : tenant().apis) {
+    for (const authorization::Api &api : m_context.tenant().apis) {
         for (const QString &name : role.permissions.value(api.identifier))
             all.append(QJsonObject{{QStringLiteral("permission_name"), name},
                                    {QStringLiteral("description"), api.describe(name)},
@@ -141,24 +144,24 @@ http::Response ManagementApi::listRolePermissions(const http::Request &request)
     return pageOf(request, QStringLiteral("permissions"), all);
 }
 
-http::Response ManagementApi::addRolePermissions(const http::Request &request)
+http::Response Roles::addPermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     return editPermissions(
-        request, PermissionEdit::Add, [index](Tenant &next) { return &next.roles[index].permissions; },
-        QStringLiteral("the role ") + tenant().roles.at(index).id);
+        m_context, request, PermissionEdit::Add, [index](Tenant &next) { return &next.roles[index].permissions; },
+        QStringLiteral("the role ") + m_context.tenant().roles.at(index).id);
 }
 
-http::Response ManagementApi::removeRolePermissions(const http::Request &request)
+http::Response Roles::removePermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     return editPermissions(
-        request, PermissionEdit::Remove, [index](Tenant &next) { return &next.roles[index].permissions; },
-        QStringLiteral("the role ") + tenant().roles.at(index).id);
+        m_context, request, PermissionEdit::Remove, [index](Tenant &next) { return &next.roles[index].permissions; },
+        QStringLiteral("the role ") + m_context.tenant().roles.at(index).id);
 }
 
 } // namespace organizer::management

@@ -1,5 +1,6 @@
-// /api/v2/users: the tenant's users, the permissions assigned to them directly and the roles they hold.
-#include "managementapi.h"
+#include "users.h"
+
+#include "permissionedits.h"
 
 namespace organizer::management {
 
@@ -32,31 +33,31 @@ QJsonObject permissionJson(const Tenant &tenant, const QString &apiIdentifier, c
 
 } // namespace
 
-http::Response ManagementApi::listUsers(const http::Request &request)
+http::Response Users::list(const http::Request &request)
 {
     QJsonArray all;
-    for (const authorization::User &user : tenant().users)
+    for (const authorization::User &user : m_context.tenant().users)
         all.append(userJson(user));
     return pageOf(request, QStringLiteral("users"), all);
 }
 
-http::Response ManagementApi::getUser(const http::Request &request)
+http::Response Users::get(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    return jsonAnswer(200, userJson(tenant().users.at(index)));
+    return jsonAnswer(200, userJson(m_context.tenant().users.at(index)));
 }
 
-http::Response ManagementApi::listUserPermissions(const http::Request &request)
+http::Response Users::listPermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
-    const authorization::User &user = tenant().users.at(index);
+    const authorization::User &user = m_context.tenant().users.at(index);
     // Every permission the user has, each with where it comes from: assigned directly or by a role.
     QJsonArray all;
-    for (const authorization::Api &api : tenant().apis) {
+    for (const authorization::Api &api : m_context.tenant().apis) {
         for (const authorization::ApiScope &scope : api.scopes) {
             QJsonArray sources;
             if (user.permissions.value(api.identifier).contains(scope.value))
@@ -64,7 +65,7 @@ http::Response ManagementApi::listUserPermissions(const http::Request &request)
                                            {QStringLiteral("source_name"), QString()},
                                            {QStringLiteral("source_type"), QStringLiteral("DIRECT")}});
             for (const QString &roleId : user.roles) {
-                const authorization::Role *role = tenant().role(roleId);
+                const authorization::Role *role = m_context.tenant().role(roleId);
                 if (role && role->permissions.value(api.identifier).contains(scope.value))
                     sources.append(QJsonObject{{QStringLiteral("source_id"), role->id},
                                                {QStringLiteral("source_name"), role->name},
@@ -72,7 +73,7 @@ http::Response ManagementApi::listUserPermissions(const http::Request &request)
             }
             if (sources.isEmpty())
                 continue;
-            QJsonObject permission = permissionJson(tenant(), api.identifier, scope.value);
+            QJsonObject permission = permissionJson(m_context.tenant(), api.identifier, scope.value);
             permission.insert(QStringLiteral("sources"), sources);
             all.append(permission);
         }
@@ -80,32 +81,34 @@ http::Response ManagementApi::listUserPermissions(const http::Request &request)
     return pageOf(request, QStringLiteral("permissions"), all);
 }
 
-http::Response ManagementApi::addUserPermissions(const http::Request &request)
+http::Response Users::addPermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     return editPermissions(
-        request, PermissionEdit::Add, [index](Tenant &next) { return &next.users[index].permissions; }, tenant().users.at(index).subject());
+        m_context, request, PermissionEdit::Add, [index](Tenant &next) { return &next.users[index].permissions; },
+        m_context.tenant().users.at(index).subject());
 }
 
-http::Response ManagementApi::removeUserPermissions(const http::Request &request)
+http::Response Users::removePermissions(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     return editPermissions(
-        request, PermissionEdit::Remove, [index](Tenant &next) { return &next.users[index].permissions; }, tenant().users.at(index).subject());
+        m_context, request, PermissionEdit::Remove, [index](Tenant &next) { return &next.users[index].permissions; },
+        m_context.tenant().users.at(index).subject());
 }
 
-http::Response ManagementApi::listUserRoles(const http::Request &request)
+http::Response Users::listRoles(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     QJsonArray all;
-    for (const QString &roleId : tenant().users.at(index).roles) {
-        if (const authorization::Role *role = tenant().role(roleId))
+    for (const QString &roleId : m_context.tenant().users.at(index).roles) {
+        if (const authorization::Role *role = m_context.tenant().role(roleId))
             all.append(roleJson(*role));
     }
     return pageOf(request, QStringLiteral("roles"), all);
@@ -132,44 +135,44 @@ Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJ
 
 } // namespace
 
-http::Response ManagementApi::addUserRoles(const http::Request &request)
+http::Response Users::addRoles(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     auto body = readObject(request);
     if (!body)
         return body.error();
-    auto ids = readRoleIds(tenant(), *body);
+    auto ids = readRoleIds(m_context.tenant(), *body);
     if (!ids)
         return ids.error();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     authorization::User &user = next.users[index];
     for (const QString &id : *ids) {
         if (!user.roles.contains(id))
             user.roles.append(id);
     }
-    return commit(std::move(next), QStringLiteral("gave %1 the roles %2").arg(user.subject(), ids->join(QLatin1Char(' '))),
-                  [] { return http::Response::noContent(); });
+    return m_context.commit(std::move(next), QStringLiteral("gave %1 the roles %2").arg(user.subject(), ids->join(QLatin1Char(' '))),
+                            [] { return http::Response::noContent(); });
 }
 
-http::Response ManagementApi::removeUserRoles(const http::Request &request)
+http::Response Users::removeRoles(const http::Request &request)
 {
-    const qsizetype index = indexOf(tenant(), request.pathParameters.value(QStringLiteral("id")));
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
     if (index < 0)
         return notFound();
     auto body = readObject(request);
     if (!body)
         return body.error();
-    auto ids = readRoleIds(tenant(), *body);
+    auto ids = readRoleIds(m_context.tenant(), *body);
     if (!ids)
         return ids.error();
-    Tenant next = tenant();
+    Tenant next = m_context.tenant();
     authorization::User &user = next.users[index];
     for (const QString &id : *ids)
         user.roles.removeAll(id);
-    return commit(std::move(next), QStringLiteral("took the roles %2 from %1").arg(user.subject(), ids->join(QLatin1Char(' '))),
-                  [] { return http::Response::noContent(); });
+    return m_context.commit(std::move(next), QStringLiteral("took the roles %2 from %1").arg(user.subject(), ids->join(QLatin1Char(' '))),
+                            [] { return http::Response::noContent(); });
 }
 
 } // namespace organizer::management

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "managementcontext.h"
+
+namespace organizer::management {
+
+// /api/v2/users: the tenant's users, the permissions assigned to them directly and the roles they hold.
+class Users
+{
+public:
+    explicit Users(ManagementContext &context) : m_context(context) {}
+
+    http::Response list(const http::Request &request);
+    http::Response get(const http::Request &request);
+    http::Response listPermissions(const http::Request &request);
+    http::Response addPermissions(const http::Request &request);
+    http::Response removePermissions(const http::Request &request);
+    http::Response listRoles(const http::Request &request);
+    http::Response addRoles(const http::Request &request);
+    http::Response removeRoles(const http::Request &request);
+
+private:
+    ManagementContext &m_context;
+};
+
+} // namespace organizer::management
