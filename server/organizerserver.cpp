@@ -52,6 +52,7 @@ OrganizerServer::~OrganizerServer()
 Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options)
 {
     std::unique_ptr<OrganizerServer> server(new OrganizerServer(options));
+    management::declareManagementScopes(); // before any tenant is read
     if (!QDir(options.dataDir).exists()) {
         // Personal data and signing keys: a directory we create is its owner's alone.
         if (!QDir().mkpath(options.dataDir))

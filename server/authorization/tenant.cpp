@@ -209,33 +209,35 @@ QStringList Tenant::apisNamedLikeTheManagementApi() const
     return found;
 }
 
+namespace {
+
+struct DeclaredManagementScopes
+{
+    QStringList scopes;
+    QStringList currentUser;
+};
+
+DeclaredManagementScopes &declaredManagementScopes()
+{
+    static DeclaredManagementScopes declared;
+    return declared;
+}
+
+} // namespace
+
+void setManagementScopes(const QStringList &scopes, const QStringList &currentUserScopes)
+{
+    declaredManagementScopes() = {scopes, currentUserScopes};
+}
+
 const QStringList &managementScopes()
 {
-    static const QStringList scopes{
-        QStringLiteral("read:resource_servers"),
-        QStringLiteral("create:resource_servers"),
-        QStringLiteral("update:resource_servers"),
-        QStringLiteral("delete:resource_servers"),
-        QStringLiteral("read:clients"),
-        QStringLiteral("read:client_grants"),
-        QStringLiteral("create:client_grants"),
-        QStringLiteral("update:client_grants"),
-        QStringLiteral("delete:client_grants"),
-        QStringLiteral("read:users"),
-        QStringLiteral("update:users"),
-        QStringLiteral("read:roles"),
-        QStringLiteral("create:roles"),
-        QStringLiteral("update:roles"),
-        QStringLiteral("delete:roles"),
-    };
-    return scopes;
+    return declaredManagementScopes().scopes;
 }
 
 const QStringList &currentUserScopes()
 {
-    // Only the one this server can honour: it keeps no user metadata, identities or device credentials.
-    static const QStringList scopes{QStringLiteral("read:current_user")};
-    return scopes;
+    return declaredManagementScopes().currentUser;
 }
 
 bool isCurrentUserScope(const QString &scope)

@@ -119,6 +119,10 @@ struct Role
 // The Management API's own audience, as tenant files write it: the issuer is known only once the
 // server listens. Client grants for it hold management scopes.
 inline constexpr QLatin1String kManagementAudience("{issuer}api/v2/");
+// The Management API's scopes are the management layer's: its route table names them. It hands them
+// over once, before any tenant is read (management::declareManagementScopes(), where the server is
+// assembled); the tenant model only holds them, for the system API's entry and for grants.
+void setManagementScopes(const QStringList &scopes, const QStringList &currentUserScopes);
 const QStringList &managementScopes();
 // The scopes a user may get for the Management API through their own login (Auth0's current_user
 // family): each acts on the token's own user only. Every other management scope needs a client grant.

@@ -7,6 +7,8 @@
 #include "roles.h"
 #include "users.h"
 
+#include <mutex>
+
 namespace organizer::management {
 
 struct ManagementApi::Resources
@@ -35,6 +37,8 @@ std::function<http::Response(ManagementApi::Resources &, const http::Request &)>
 const QList<ManagementApi::Route> &ManagementApi::routes()
 {
     using R = Resources;
+    // Auth0's current_user family, as far as this server can honour it: it keeps no user metadata,
+    // identities or device credentials, so a user's own token may only read the user.
     static const QString readCurrentUser = QStringLiteral("read:current_user");
     static const QList<Route> table{
         {"GET", QStringLiteral("/api/v2/resource-servers"), QStringLiteral("read:resource_servers"), {}, on(&R::resourceServers, &ResourceServers::list)},
@@ -94,6 +98,12 @@ QStringList ManagementApi::currentUserScopes()
             scopes.append(route.selfScope);
     }
     return scopes;
+}
+
+void declareManagementScopes()
+{
+    static std::once_flag declared;
+    std::call_once(declared, [] { authorization::setManagementScopes(ManagementApi::scopes(), ManagementApi::currentUserScopes()); });
 }
 
 ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, store::TenantStore *store,

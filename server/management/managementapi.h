@@ -63,4 +63,9 @@ private:
     resource::BearerGuard m_guard;
 };
 
+// Hands the route table's scopes to the tenant model, which builds the system Management API's entry
+// with them and checks grants against them: call once before any tenant is read (the server does it
+// as it is assembled; so does anything else that reads a tenant naming management scopes).
+void declareManagementScopes();
+
 } // namespace organizer::management

@@ -1,5 +1,6 @@
 // libFuzzer target: the /authorize request checks on an arbitrary query string.
 #include "authorizerequest.h"
+#include "managementapi.h"
 #include "tenantfile.h"
 
 #include <cstdint>
@@ -8,7 +9,7 @@ using namespace organizer::authorization;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const Tenant tenant = loadTenant(defaultTenantPath()).value();
+    static const Tenant tenant = (organizer::management::declareManagementScopes(), loadTenant(defaultTenantPath()).value());
     const organizer::FormData query = organizer::FormData::parse(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     // Whatever was sent, what is written back decodes to the same value.
     if (organizer::FormData::parse(query.encode()).items() != query.items())

@@ -9,6 +9,7 @@
 #include "consentstore.h"
 #include "grantedscopes.h"
 #include "loginthrottle.h"
+#include "managementapi.h"
 #include "testdatabase.h"
 #include "pages.h"
 #include "passwordhash.h"
@@ -31,7 +32,7 @@ namespace {
 
 const Tenant &demoTenant()
 {
-    static const Tenant tenant = loadTenant(defaultTenantPath()).value();
+    static const Tenant tenant = (management::declareManagementScopes(), loadTenant(defaultTenantPath()).value());
     return tenant;
 }
 

@@ -27,6 +27,7 @@ namespace {
 
 authorization::Tenant demoTenant()
 {
+    management::declareManagementScopes(); // the bundled tenant grants Management API scopes
     return authorization::loadTenant(authorization::defaultTenantPath()).value();
 }
 

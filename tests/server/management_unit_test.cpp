@@ -1,6 +1,7 @@
 // The Management API's route table: what each row asks of a token, and the scopes derived from it.
 
 #include "managementapi.h"
+#include "tenantfile.h"
 
 #include <QSet>
 
@@ -53,4 +54,23 @@ TEST(ManagementRoutes, EveryRowIsRegistered)
     EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "POST", "DELETE", "HEAD"}));
     request.path = QStringLiteral("/api/v2/clients/abc");
     EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "HEAD"}));
+}
+
+// The tenant model lists no management scope of its own: the system Management API it builds has what
+// the route table declares, with Auth0's descriptions.
+TEST(ManagementRoutes, TheSystemApiHasTheScopesTheTableDeclares)
+{
+    declareManagementScopes();
+    const auto tenant = authorization::loadTenant(authorization::defaultTenantPath());
+    ASSERT_TRUE(tenant) << tenant.error().toStdString();
+    const authorization::Api *system = tenant->api(tenant->managementAudience);
+    ASSERT_TRUE(system && system->system);
+    QStringList values;
+    for (const authorization::ApiScope &scope : system->scopes)
+        values.append(scope.value);
+    EXPECT_EQ(values, ManagementApi::scopes() + ManagementApi::currentUserScopes());
+    EXPECT_EQ(system->describe(QStringLiteral("read:resource_servers")), QStringLiteral("Read resource servers"));
+    EXPECT_EQ(authorization::managementScopes(), ManagementApi::scopes());
+    EXPECT_TRUE(authorization::isCurrentUserScope(QStringLiteral("read:current_user")));
+    EXPECT_FALSE(authorization::isCurrentUserScope(QStringLiteral("read:users")));
 }

@@ -1,5 +1,6 @@
 // The Management API's request body readers (server/management/managementjson.h) over JsonReader: what
 // Auth0's SDKs get back for a body they cannot send.
+#include "managementapi.h"
 #include "managementjson.h"
 #include "tenantfile.h"
 
@@ -16,7 +17,7 @@ namespace {
 
 const authorization::Tenant &demoTenant()
 {
-    static const authorization::Tenant tenant = authorization::loadTenant(authorization::defaultTenantPath()).value();
+    static const authorization::Tenant tenant = (declareManagementScopes(), authorization::loadTenant(authorization::defaultTenantPath()).value());
     return tenant;
 }
 
