@@ -1,5 +1,7 @@
 #include "clientgrants.h"
 
+#include "clients.h"
+
 #include <QRandomGenerator>
 
 namespace organizer::management {
@@ -84,7 +86,7 @@ http::Response ClientGrants::create(const http::Request &request)
         return invalidBody(QStringLiteral("Missing required property: audience"));
     const authorization::Client *client = m_context.tenant().client(clientId);
     if (!client)
-        return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
+        return noSuchClient();
     const authorization::Api *api = m_context.tenant().api(audience);
     if (!api)
         return oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer, QStringLiteral("No resource server found by specified identifier"), 404});

@@ -2,6 +2,11 @@
 
 namespace organizer::management {
 
+http::Response noSuchClient()
+{
+    return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
+}
+
 http::Response Clients::list(const http::Request &request)
 {
     QJsonArray all;
@@ -14,7 +19,7 @@ http::Response Clients::get(const http::Request &request)
 {
     const authorization::Client *client = m_context.tenant().client(request.pathParameters.value(QStringLiteral("id")));
     if (!client)
-        return oauth::managementResponse({oauth::ErrorCode::InexistentClient, QStringLiteral("The client does not exist"), 404});
+        return noSuchClient();
     return jsonAnswer(200, clientJson(*client));
 }
 

@@ -17,4 +17,7 @@ private:
     ManagementContext &m_context;
 };
 
+// 404 inexistent_client, as Auth0 answers for a client_id it does not know (here and in client grants).
+http::Response noSuchClient();
+
 } // namespace organizer::management
