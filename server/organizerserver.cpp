@@ -38,8 +38,8 @@ namespace {
 std::atomic<quint64> nextInstanceId{1};
 } // namespace
 
-OrganizerServer::OrganizerServer(ServerOptions options)
-    : m_options(std::move(options)), m_cors(m_options.corsOrigins), m_instanceId(nextInstanceId.fetch_add(1))
+OrganizerServer::OrganizerServer(ServerOptions options, Clock clock)
+    : m_options(std::move(options)), m_clock(std::move(clock)), m_cors(m_options.corsOrigins), m_instanceId(nextInstanceId.fetch_add(1))
 {}
 
 OrganizerServer::~OrganizerServer()
@@ -49,9 +49,9 @@ OrganizerServer::~OrganizerServer()
     m_http = nullptr;
 }
 
-Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options)
+Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options, ServerClocks clocks)
 {
-    std::unique_ptr<OrganizerServer> server(new OrganizerServer(options));
+    std::unique_ptr<OrganizerServer> server(new OrganizerServer(options, std::move(clocks.wall)));
     management::declareManagementScopes(); // before any tenant is read
     if (!QDir(options.dataDir).exists()) {
         // Personal data and signing keys: a directory we create is its owner's alone.
@@ -100,9 +100,10 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
         remote->setCooldown(options.jwksRefreshIntervalSeconds * 1000);
         server->m_issuerKeys = remote;
     }
+    server->m_issuerKeys->setMonotonicClock(std::move(clocks.monotonic));
 
     server->m_verifier = std::make_unique<resource::AccessTokenVerifier>(
-        server->m_issuerKeys, resource::AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000});
+        server->m_issuerKeys, resource::AccessTokenVerifier::Settings{options.audience, options.leewaySeconds, 10'000}, server->m_clock);
     server->m_resourceServer = std::make_unique<resource::ResourceServer>(
         resource::ResourceServer::Settings{options.audience, options.servedApis, options.routeScopeOverrides}, server->m_verifier.get(), server->m_store.get());
     server->m_router.setOwner(server.get());
@@ -295,20 +296,20 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
                                                   "use --config with your own tenant, or pass --allow-demo-tenant"));
     m_consents = std::make_unique<store::ConsentStore>(m_database);
     // A copy of the active key each time: the minter signs on other threads while a reload replaces the keys.
-    m_minter = std::make_unique<authorization::TokenMinter>([this] { return m_signingKeys->activeKey(); });
-    m_userinfoVerifier
-        = std::make_unique<resource::AccessTokenVerifier>(m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_minter = std::make_unique<authorization::TokenMinter>([this] { return m_signingKeys->activeKey(); }, m_clock);
+    m_userinfoVerifier = std::make_unique<resource::AccessTokenVerifier>(
+        m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000}, m_clock);
     m_userinfoVerifier->setRevocations(&m_revocations);
     m_verifier->setRevocations(&m_revocations);
     if (auto applied = applyTenant(*tenant); !applied)
         return applied;
     m_authorizationServer = std::make_unique<authorization::AuthorizationServer>(
         std::move(tenant).value(), m_minter.get(), m_consents.get(), m_userinfoVerifier.get(), [this] { return m_signingKeys->publicKeys().toJson(); },
-        m_database, &m_revocations);
+        m_database, &m_revocations, m_clock);
     m_authorizationServer->registerRoutes(m_router);
 
-    m_managementVerifier
-        = std::make_unique<resource::AccessTokenVerifier>(m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000});
+    m_managementVerifier = std::make_unique<resource::AccessTokenVerifier>(
+        m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000}, m_clock);
     m_managementVerifier->setRevocations(&m_revocations);
     m_management = std::make_unique<management::ManagementApi>(management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest},
                                                                m_authorizationServer.get(), m_tenantStore.get(), m_managementVerifier.get(),

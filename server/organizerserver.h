@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authorizationserver.h"
+#include "clock.h"
 #include "managementapi.h"
 #include "accesstokenverifier.h"
 #include "consentstore.h"
@@ -22,6 +23,17 @@
 
 namespace organizer::server {
 
+// Where the server reads the time: the system's clocks in production; tests pass ones they move
+// forward instead of waiting.
+struct ServerClocks
+{
+    // Seconds since the epoch, what every lifetime is measured against: tokens, sessions, codes,
+    // refresh tokens, login throttles, revocations, the sweeps.
+    Clock wall = systemClock();
+    // Milliseconds, monotonic: the cooldowns between refreshes of the issuer's keys.
+    resource::MonotonicClock monotonic = resource::steadyClock();
+};
+
 // organizer-server assembled: store, keys, the trusted issuer, the resource server's routes, the
 // bundled issuer's public endpoints, and the HTTP listener.
 class OrganizerServer : public QObject
@@ -31,7 +43,7 @@ class OrganizerServer : public QObject
 public:
     ~OrganizerServer() override;
 
-    static Expected<std::unique_ptr<OrganizerServer>, QString> create(const ServerOptions &options);
+    static Expected<std::unique_ptr<OrganizerServer>, QString> create(const ServerOptions &options, ServerClocks clocks = {});
 
     // Listens and returns the URL it listens on. The bundled issuer is publicUrl(): --public-url, or
     // that same URL.
@@ -54,7 +66,7 @@ public:
     void shutDownGracefully(std::function<void()> done);
 
 private:
-    explicit OrganizerServer(ServerOptions options);
+    OrganizerServer(ServerOptions options, Clock clock);
     Expected<Done, QString> createAuthorizationServer();
     QList<catalogue::ApiSpec> builtinApis() const;
     // What a tenant (at start, or as the Management API changed it) means beyond the authorization
@@ -78,6 +90,7 @@ private:
     bool m_followSoon = false; // a change another instance announced is about to be followed
 
     ServerOptions m_options;
+    const Clock m_clock;
     std::shared_ptr<store::Database> m_database;
     std::unique_ptr<store::RecordStore> m_store;
     std::unique_ptr<store::StoredSigningKeys> m_signingKeys;

@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QNetworkReply>
 
+#include <chrono>
+
 namespace organizer::resource {
 
 Q_LOGGING_CATEGORY(lcKeys, "organizer.server.keys")
@@ -21,6 +23,11 @@ QUrl withTrailingSlash(QUrl url)
 
 } // namespace
 
+MonotonicClock steadyClock()
+{
+    return [] { return qint64(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count()); };
+}
+
 LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *parent) : IssuerKeys(parent)
 {
     publishIssuer(issuer);
@@ -29,9 +36,10 @@ LocalIssuerKeys::LocalIssuerKeys(QString issuer, jose::JwkSet keys, QObject *par
 
 bool LocalIssuerKeys::refresh(std::function<void()> done)
 {
-    if (!m_reload || (m_sinceLastReload.isValid() && m_sinceLastReload.elapsed() < m_cooldownMs))
+    const qint64 now = monotonicNow();
+    if (!m_reload || (m_lastReloadAt && now - *m_lastReloadAt < m_cooldownMs))
         return false;
-    m_sinceLastReload.start();
+    m_lastReloadAt = now;
     ++m_reloadCount;
     m_reload();
     done();
@@ -46,7 +54,7 @@ RemoteIssuerKeys::RemoteIssuerKeys(QUrl authority, QObject *parent) : IssuerKeys
 void RemoteIssuerKeys::start()
 {
     m_fetching = true;
-    m_sinceLastFetch.start();
+    m_lastFetchAt = monotonicNow();
     fetchDiscovery();
 }
 
@@ -56,11 +64,12 @@ bool RemoteIssuerKeys::refresh(std::function<void()> done)
         m_waiting.append(std::move(done)); // coalesce: one fetch serves every waiting request
         return true;
     }
-    if (m_sinceLastFetch.isValid() && m_sinceLastFetch.elapsed() < m_cooldownMs)
+    const qint64 now = monotonicNow();
+    if (m_lastFetchAt && now - *m_lastFetchAt < m_cooldownMs)
         return false;
     m_waiting.append(std::move(done));
     m_fetching = true;
-    m_sinceLastFetch.start();
+    m_lastFetchAt = now;
     // Discovery again if it never succeeded; otherwise the JWKS alone.
     if (issuer().isEmpty())
         fetchDiscovery();

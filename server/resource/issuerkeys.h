@@ -2,7 +2,6 @@
 
 #include "jwk.h"
 
-#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -12,10 +11,16 @@
 #include <QUrl>
 
 #include <functional>
+#include <optional>
 
 namespace organizer::resource {
 
 Q_DECLARE_LOGGING_CATEGORY(lcKeys)
+
+// Milliseconds on a monotonic clock (it never goes back and says nothing of the date): what the
+// refresh cooldowns are measured on. Tests pass one they move forward instead of waiting.
+using MonotonicClock = std::function<qint64()>;
+MonotonicClock steadyClock();
 
 // The issuer a resource server trusts and the keys it signs with. Refreshing is rate limited: an
 // attacker sending tokens with random "kid"s must not turn into unbounded fetches.
@@ -45,8 +50,12 @@ public:
     // Asks for fresh keys; `done` runs once they arrived or the attempt failed. Returns false (and
     // never calls `done`) while the cooldown since the last fetch is still running.
     virtual bool refresh(std::function<void()> done) = 0;
+    // The clock the cooldown is measured on (steadyClock() unless set); set it before the first refresh.
+    void setMonotonicClock(MonotonicClock clock) { m_monotonicClock = std::move(clock); }
 
 protected:
+    qint64 monotonicNow() const { return m_monotonicClock(); }
+
     void publishIssuer(const QString &issuer)
     {
         QWriteLocker lock(&m_lock);
@@ -61,6 +70,7 @@ protected:
     }
 
 private:
+    MonotonicClock m_monotonicClock = steadyClock();
     std::atomic<quint64> m_keysGeneration{1};
     std::atomic<quint64> m_issuerGeneration{1};
     mutable QReadWriteLock m_lock;
@@ -93,7 +103,7 @@ public:
 private:
     std::function<void()> m_reload;
     qint64 m_cooldownMs = 1000;
-    QElapsedTimer m_sinceLastReload;
+    std::optional<qint64> m_lastReloadAt; // on the monotonic clock
     int m_reloadCount = 0;
 };
 
@@ -127,7 +137,7 @@ private:
     QUrl m_authority;
     QUrl m_jwksUri;
     QNetworkAccessManager m_network;
-    QElapsedTimer m_sinceLastFetch;
+    std::optional<qint64> m_lastFetchAt; // on the monotonic clock
     qint64 m_cooldownMs = 30'000;
     int m_timeoutMs = 5'000;
     bool m_fetching = false;

@@ -1,14 +1,13 @@
 // The authorization server and the Management API on the HTTP workers: an organizer-server in this
 // process, so the test can hold the server's own (main) thread and see who still answers, and change
 // the tenant from several workers at once while tokens are issued from it.
-#include "organizerserver.h"
+#include "inprocessserver.h"
 #include "testhttp.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTemporaryDir>
 #include <QUrlQuery>
 
 #include <gtest/gtest.h>
@@ -26,41 +25,6 @@ namespace {
 
 const QByteArray kAdminCredentials = "Basic " + QByteArray("organizer-admin:organizer-admin-secret").toBase64();
 const QByteArray kCliCredentials = "Basic " + QByteArray("organizer-cli:organizer-cli-secret").toBase64();
-
-class InProcessServer
-{
-public:
-    explicit InProcessServer(int workers = 2)
-    {
-        server::ServerOptions options;
-        options.dataDir = m_dataDir.path();
-        options.port = 0;
-        options.workers = workers;
-        options.accessLog = QStringLiteral("off");
-        auto created = server::OrganizerServer::create(options);
-        if (!created) {
-            m_error = created.error();
-            return;
-        }
-        m_server = std::move(created).value();
-        auto url = m_server->start();
-        if (!url) {
-            m_error = url.error();
-            return;
-        }
-        m_port = quint16(url->port());
-    }
-
-    QString error() const { return m_error; }
-    quint16 port() const { return m_port; }
-    QString issuer() const { return m_server->publicUrl().toString(); }
-
-private:
-    QTemporaryDir m_dataDir;
-    std::unique_ptr<server::OrganizerServer> m_server;
-    QString m_error;
-    quint16 m_port = 0;
-};
 
 HttpReply post(quint16 port, const QByteArray &path, const QByteArray &body, const QByteArray &contentType, const QByteArray &authorization = {},
                int timeoutMs = 10000)

@@ -3,6 +3,7 @@
 
 #include "apitestsupport.h"
 #include "httpserver.h"
+#include "inprocessserver.h"
 #include "jws.h"
 #include "router.h"
 
@@ -21,6 +22,7 @@
 
 using namespace organizer;
 using namespace organizer::test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -111,7 +113,8 @@ private:
     QList<QPair<QString, jose::RsaKey>> m_keys;
 };
 
-HttpReply get(const ServerProcess &server, const QByteArray &path, const QByteArray &token)
+template <typename Server>
+HttpReply get(const Server &server, const QByteArray &path, const QByteArray &token)
 {
     return sendHttp(server.port(), {"GET", path, {{"authorization", bearer(token)}}, {}});
 }
@@ -142,11 +145,16 @@ TEST(Authority, RefetchesKeysOnceWhenTheIssuerRotates)
 {
     FakeProvider provider;
     provider.startAndWait();
-    ServerProcess server;
-    ASSERT_TRUE(server.start({QStringLiteral("--authority"), provider.issuer(), QStringLiteral("--serve"), QStringLiteral("apis"),
-                              QStringLiteral("--jwks-refresh-interval"), QStringLiteral("1")}));
+    // In this process, on a clock that moves only when told: the cooldown runs out without being waited for.
+    ManualClock clock;
+    InProcessServer server({.home = InProcessServer::Home::OwnThread, .clocks = clock.clocks(), .configure = [&provider](server::ServerOptions &options) {
+                                options.authority = QUrl(provider.issuer()); // --authority URL --serve apis --jwks-refresh-interval 1
+                                options.serve = server::ServeMode::Apis;
+                                options.jwksRefreshIntervalSeconds = 1;
+                            }});
+    ASSERT_TRUE(server.error().isEmpty()) << server.error().toStdString();
     ASSERT_EQ(get(server, "/api/contacts", provider.sign(QStringLiteral("key-1"), QStringLiteral("read:contacts"))).status, 200);
-    QThread::msleep(1100);
+    clock.advance(1s);
 
     provider.addKey(QStringLiteral("key-2"));
     const HttpReply rotated = get(server, "/api/contacts", provider.sign(QStringLiteral("key-2"), QStringLiteral("read:contacts")));

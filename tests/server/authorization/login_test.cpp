@@ -2,17 +2,17 @@
 // names, and the password hashes the tenant accepts.
 
 #include "authorizationfixture.h"
+#include "inprocessserver.h"
 #include "passwordhash.h"
 
-#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QProcess>
-#include <QThread>
 
 #include <gtest/gtest.h>
 
 using namespace organizer;
 using namespace organizer::test;
+using namespace std::chrono_literals;
 
 namespace {
 // One attempt on the login page of a fresh /authorize: the answer's status.
@@ -59,28 +59,26 @@ TEST_F(Authorization, LoginsAreNormalisedOnceForLookupAndThrottle)
         users.append(sam);
         tenant.insert(QStringLiteral("users"), users);
     });
-    ServerProcess server;
-    ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
+    // On a clock that moves only when told: each backoff is run out to the second, not waited for.
+    ManualClock clock;
+    InProcessServer server({.home = InProcessServer::Home::OwnThread, .clocks = clock.clocks(), .tenantFile = config});
+    ASSERT_TRUE(server.error().isEmpty()) << server.error().toStdString();
     TestBrowser browser(server.port());
     const QString longS = QStringLiteral("\u017Fam@example.com"); // "ſam": case-folds to "sam"
     // ſam is sam: the same account, so the same counter. Five failures are free, whatever the spelling.
     const QString spellings[] = {longS, QStringLiteral("SAM@example.com"), QStringLiteral("Sam@Example.com")};
     for (int i = 0; i < 5; ++i)
         EXPECT_EQ(tryLogin(browser, spellings[i % 3], QStringLiteral("wrong")), 401) << "free attempt " << i;
-    // Each further failure is only counted once its backoff ran out (1 s, then 2 s), so wait those out
-    // until the backoff is 4 s: long enough, on a clock of whole seconds, to outlast the next two
-    // attempts however slowly this machine runs them.
-    int counted = 5;
-    QDeadlineTimer deadline(20'000);
-    while (counted < 7 && !deadline.hasExpired()) {
-        const int status = tryLogin(browser, spellings[counted % 3], QStringLiteral("wrong"));
-        ASSERT_TRUE(status == 401 || status == 429) << status;
-        if (status == 401)
-            ++counted;
-        else
-            QThread::msleep(200);
-    }
-    ASSERT_EQ(counted, 7);
+    // Each further failure is only counted once its backoff ran out: 1 s, then 2 s.
+    EXPECT_EQ(tryLogin(browser, spellings[2], QStringLiteral("wrong")), 429) << "within the 1 s backoff";
+    clock.advance(1s);
+    EXPECT_EQ(tryLogin(browser, spellings[2], QStringLiteral("wrong")), 401) << "after the 1 s backoff: the sixth failure counts";
+    EXPECT_EQ(tryLogin(browser, spellings[0], QStringLiteral("wrong")), 429) << "within the 2 s backoff";
+    clock.advance(1s);
+    EXPECT_EQ(tryLogin(browser, spellings[0], QStringLiteral("wrong")), 429) << "1 s into the 2 s backoff";
+    clock.advance(1s);
+    EXPECT_EQ(tryLogin(browser, spellings[0], QStringLiteral("wrong")), 401) << "after the 2 s backoff: the seventh failure counts";
+    // Backing off 4 s now, for every spelling of the account, even with its right password.
     EXPECT_EQ(tryLogin(browser, QStringLiteral("sam@example.com"), QStringLiteral("wrong")), 429);
     EXPECT_EQ(tryLogin(browser, longS, kPassword), 429);
     TestBrowser other(server.port());

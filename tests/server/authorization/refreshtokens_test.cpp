@@ -1,19 +1,19 @@
 // The refresh-token grant: rotation, reuse revoking the whole family, and the idle and absolute lifetimes.
 
 #include "authorizationfixture.h"
+#include "inprocessserver.h"
 
 #include <QDir>
-#include <QEventLoop>
 #include <QJsonArray>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QTimer>
 
 #include <gtest/gtest.h>
 
 using namespace organizer;
 using namespace organizer::test;
+using namespace std::chrono_literals;
 
 TEST_F(Authorization, ARefreshTokenUsedTwiceRevokesItsWholeFamily)
 {
@@ -81,39 +81,34 @@ TEST_F(Authorization, AFiftyTimesRefreshedFamilyKeepsNoRetiredTokensAndItsFirstT
 TEST_F(Authorization, RefreshTokensExpireByInactivityAndAbsoluteLifetime)
 {
     m_server.stop();
-    ServerProcess server;
     const QString config = writeTenant(m_scratch.path(), [](QJsonObject &tenant) {
         QJsonArray apis = tenant.value(QLatin1String("apis")).toArray();
         QJsonObject api = apis.at(0).toObject();
-        // Whole seconds, wide enough apart that neither the clock's granularity nor a busy machine
-        // (ctest runs two tests at once) can decide which lifetime runs out first.
         api.insert(QStringLiteral("refresh_token_idle_lifetime"), 3);
         api.insert(QStringLiteral("refresh_token_lifetime"), 7);
         apis.replace(0, api);
         tenant.insert(QStringLiteral("apis"), apis);
     });
-    ASSERT_TRUE(server.start({QStringLiteral("--config"), config})) << server.errorText().toStdString();
+    // On a clock that moves only when told: the lifetimes run out to the second, not waited for.
+    ManualClock clock;
+    InProcessServer server({.home = InProcessServer::Home::OwnThread, .clocks = clock.clocks(), .tenantFile = config});
+    ASSERT_TRUE(server.error().isEmpty()) << server.error().toStdString();
     auto refresh = [&server](const QString &token) { return refreshGrant(server.port(), token); };
-    auto pause = [](int ms) {
-        QEventLoop loop;
-        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-        loop.exec();
-    };
     // Unused for longer than the idle lifetime.
     const QString idle = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
-    pause(4100);
+    clock.advance(4s);
     const HttpReply tooLate = refresh(idle);
     EXPECT_EQ(tooLate.json("error"), "invalid_grant");
     EXPECT_TRUE(tooLate.json("error_description").contains("unused for more than 3 seconds")) << tooLate.body.constData();
     // Used often enough, but past the absolute lifetime.
     QString token = offlineLogin(server.port(), QStringLiteral("alice@example.com")).value(QLatin1String("refresh_token")).toString();
     for (int i = 0; i < 5; ++i) {
-        pause(1100);
+        clock.advance(1s);
         const HttpReply kept = refresh(token);
         ASSERT_EQ(kept.status, 200) << kept.body.constData();
         token = QString::fromUtf8(kept.json("refresh_token"));
     }
-    pause(3000); // past the absolute lifetime by at least a whole second (it is checked before the idle one)
+    clock.advance(3s); // 8 s after the login: past the absolute lifetime (checked before the idle one)
     const HttpReply old = refresh(token);
     EXPECT_EQ(old.json("error"), "invalid_grant");
     EXPECT_TRUE(old.json("error_description").contains("older than 7 seconds")) << old.body.constData();
