@@ -28,20 +28,21 @@ std::pair<qsizetype, qsizetype> find(const Tenant &tenant, const QString &id)
     return {-1, -1};
 }
 
-// The "scope" member: scopes the audience's API defines.
-Expected<QStringList, http::Response> readScopes(const QJsonObject &body, const authorization::Api &api)
+// The "scope" member: scopes the audience's API defines, each once.
+QStringList readScopes(const JsonReader &read, const authorization::Api &api)
 {
-    const QJsonValue value = body.value(QLatin1String("scope"));
-    if (!value.isArray())
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("Missing required property: scope (an array of scopes)")));
     QStringList scopes;
-    for (const QJsonValue &entry : value.toArray()) {
-        const QString scope = entry.toString();
-        if (!entry.isString() || !api.hasScope(scope))
-            return Unexpected<http::Response>(invalidBody(QStringLiteral("\"%1\" is not a scope of %2").arg(scope.left(100), api.identifier)));
-        if (!scopes.contains(scope))
-            scopes.append(scope);
-    }
+    read["scope"].forEach(
+        [&](const JsonReader &entry) {
+            const std::optional<QString> scope = entry.string();
+            if (!scope)
+                return;
+            if (!api.hasScope(*scope))
+                return entry.fail(QStringLiteral("\"%1\" is not a scope of %2").arg(scope->left(100), api.identifier));
+            if (!scopes.contains(*scope))
+                scopes.append(*scope);
+        },
+        JsonReader::Required, missingProperty(QStringLiteral(" (an array of scopes)")));
     return scopes;
 }
 
@@ -75,24 +76,23 @@ http::Response ClientGrants::create(const http::Request &request)
     auto body = readObject(request);
     if (!body)
         return body.error();
-    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")});
-        !unexpected.isEmpty())
-        return invalidBody(unexpected);
-    const QString clientId = body->value(QLatin1String("client_id")).toString();
-    const QString audience = body->value(QLatin1String("audience")).toString();
-    if (clientId.isEmpty())
-        return invalidBody(QStringLiteral("Missing required property: client_id"));
-    if (audience.isEmpty())
-        return invalidBody(QStringLiteral("Missing required property: audience"));
+    const JsonReader read = bodyReader(*body);
+    if (!read.allowOnly({QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")}))
+        return *refusalOf(read);
+    // Auth0 answers a client_id or an audience it cannot use as one it does not have.
+    const QString clientId = read["client_id"].requiredString(missingProperty());
+    const QString audience = read["audience"].requiredString(missingProperty());
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     const authorization::Client *client = m_context.tenant().client(clientId);
     if (!client)
         return noSuchClient();
     const authorization::Api *api = m_context.tenant().api(audience);
     if (!api)
         return oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer, QStringLiteral("No resource server found by specified identifier"), 404});
-    auto scopes = readScopes(*body, *api);
-    if (!scopes)
-        return scopes.error();
+    const QStringList scopes = readScopes(read, *api);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     if (client->grantFor(audience))
         return oauth::managementResponse(
             {oauth::ErrorCode::ClientGrantConflict, QStringLiteral("A client grant for this client and audience already exists"), 409});
@@ -102,9 +102,9 @@ http::Response ClientGrants::create(const http::Request &request)
     const QString id = newGrantId();
     for (authorization::Client &entry : next.clients) {
         if (entry.clientId == clientId)
-            entry.clientGrants.append({id, audience, *scopes});
+            entry.clientGrants.append({id, audience, scopes});
     }
-    return m_context.commit(std::move(next), QStringLiteral("authorized %1 for %2: %3").arg(clientId, audience, scopes->join(QLatin1Char(' '))), [this, id] {
+    return m_context.commit(std::move(next), QStringLiteral("authorized %1 for %2: %3").arg(clientId, audience, scopes.join(QLatin1Char(' '))), [this, id] {
         const auto [c, g] = find(m_context.tenant(), id);
         return jsonAnswer(201, clientGrantJson(m_context.tenant().clients.at(c), m_context.tenant().clients.at(c).clientGrants.at(g)));
     });
@@ -119,18 +119,19 @@ http::Response ClientGrants::update(const http::Request &request)
     auto body = readObject(request);
     if (!body)
         return body.error();
-    if (const QString unexpected = unexpectedMember(*body, {QStringLiteral("scope")}); !unexpected.isEmpty())
-        return invalidBody(unexpected);
+    const JsonReader read = bodyReader(*body);
+    if (!read.allowOnly({QStringLiteral("scope")}))
+        return *refusalOf(read);
     const authorization::ClientGrant &grant = m_context.tenant().clients.at(c).clientGrants.at(g);
     if (grant.setAside)
         return invalidBody(QStringLiteral("client grant %1 is for an API named like the Management API, which is set aside; delete it").arg(id.left(60)));
     const authorization::Api *api = m_context.tenant().api(grant.audience);
-    auto scopes = readScopes(*body, *api);
-    if (!scopes)
-        return scopes.error();
+    const QStringList scopes = readScopes(read, *api);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     Tenant next = m_context.tenant();
-    next.clients[c].clientGrants[g].scopes = *scopes;
-    return m_context.commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes->join(QLatin1Char(' '))), [this, c = c, g = g] {
+    next.clients[c].clientGrants[g].scopes = scopes;
+    return m_context.commit(std::move(next), QStringLiteral("client grant %1 now allows %2").arg(id, scopes.join(QLatin1Char(' '))), [this, c = c, g = g] {
         return jsonAnswer(200, clientGrantJson(m_context.tenant().clients.at(c), m_context.tenant().clients.at(c).clientGrants.at(g)));
     });
 }

@@ -9,10 +9,19 @@ http::Response invalidBody(const QString &problem)
     return oauth::managementResponse({oauth::ErrorCode::InvalidBody, QStringLiteral("Payload validation error: '%1'.").arg(problem), 400});
 }
 
+QString missingProperty(const QString &detail)
+{
+    return QStringLiteral("Missing required property") + detail;
+}
+
 QString payloadProblem(const JsonProblem &problem)
 {
     if (problem.kind == JsonProblem::Kind::UnknownMember)
         return QStringLiteral("Additional properties not allowed: %1").arg(problem.path);
+    // Auth0 names the member after its words, and whatever detail follows it after the name.
+    static const QString missing = missingProperty();
+    if (problem.problem.startsWith(missing))
+        return QStringLiteral("%1: %2%3").arg(missing, problem.path, problem.problem.mid(missing.size()));
     return problem.toString();
 }
 
@@ -47,10 +56,52 @@ Expected<QJsonObject, http::Response> readObject(const http::Request &request)
     return document.object();
 }
 
-QString unexpectedMember(const QJsonObject &object, const QStringList &allowed)
+JsonReader bodyReader(const QJsonObject &body)
 {
-    const JsonReader read(object);
-    return read.allowOnly(allowed) ? QString() : payloadProblem(read.problems().first());
+    // The words the Management API has always used ("token_lifetime must be …"), after the path.
+    static const JsonReadOptions options = [] {
+        JsonReadOptions o;
+        o.wording.missing = missingProperty();
+        o.wording.string = QStringLiteral("must be a string");
+        o.wording.nonEmptyString = QStringLiteral("must be a non-empty string");
+        o.wording.boolean = QStringLiteral("must be true or false");
+        o.wording.integer = QStringLiteral("must be a whole number");
+        o.wording.integerRange = QStringLiteral("must be a whole number from %1 to %2");
+        o.wording.array = QStringLiteral("must be an array");
+        o.wording.arrayLength = QStringLiteral("must be an array of %1 to %2 items");
+        o.wording.stringArray = QStringLiteral("must be an array of strings");
+        o.wording.object = QStringLiteral("must be an object");
+        return o;
+    }();
+    return JsonReader(body, {}, options);
+}
+
+std::optional<QString> boundedString(const JsonReader &at, JsonCount length, Spaces spaces, const QString &expected, JsonReader::Presence presence)
+{
+    if (at.isAbsent()) {
+        if (presence == JsonReader::Required)
+            at.fail(at.options().wording.missing, JsonProblem::Kind::Missing);
+        return std::nullopt;
+    }
+    std::optional<QString> value = at.string(expected);
+    if (!value)
+        return std::nullopt;
+    if (spaces == Spaces::Trimmed)
+        *value = value->trimmed();
+    const bool blank = value->trimmed().isEmpty();
+    if ((blank && length.min > 0) || value->size() < length.min || value->size() > length.max) {
+        at.fail(expected.isEmpty() ? QStringLiteral("must be a string of %1 to %2 characters").arg(length.min).arg(length.max) : expected,
+                JsonProblem::Kind::OutOfRange);
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<http::Response> refusalOf(const JsonReader &read)
+{
+    if (read.ok())
+        return std::nullopt;
+    return invalidBody(read.problems().first());
 }
 
 http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all)
@@ -97,7 +148,7 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
 
 Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
 {
-    const JsonReader read(body);
+    const JsonReader read = bodyReader(body);
     read.allowOnly({QStringLiteral("permissions")});
     QList<Permission> out;
     std::optional<http::Response> refused; // the first permission the tenant cannot give, as Auth0 answers it
@@ -120,8 +171,8 @@ Expected<QList<Permission>, http::Response> readPermissions(const authorization:
                 out.append(permission);
         },
         JsonReader::Required, QStringLiteral("must be an array of 1 to 1000 permissions"), {1, 1000});
-    if (!read.ok())
-        return Unexpected<http::Response>(invalidBody(read.problems().first()));
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
     if (refused)
         return Unexpected<http::Response>(*refused);
     return out;

@@ -20,8 +20,21 @@ http::Response jsonAnswer(int status, const QJsonValue &value);
 
 // The request's JSON object, or the 400 that says why there is none.
 Expected<QJsonObject, http::Response> readObject(const http::Request &request);
-// The first member of `object` not in `allowed` (JsonReader::allowOnly), as Auth0 words it; empty when all are known.
-QString unexpectedMember(const QJsonObject &object, const QStringList &allowed);
+
+// Every request body is read by one of these: problems in the Management API's words ("enforce_policies:
+// must be true or false"), a member a call needs and lacks in Auth0's ("Missing required property: name").
+JsonReader bodyReader(const QJsonObject &body);
+// Auth0's words for a member a call cannot do without, absent or unusable; `detail` follows its name:
+// "Missing required property: scope (an array of scopes)". Give it as a reader's `expected` words.
+QString missingProperty(const QString &detail = {});
+// A string of length.min to length.max characters; a blank one is as short as an empty one. Trimmed: the
+// spaces around it are dropped before it is measured and returned. `expected` words every problem with
+// it but its absence, which the body's words name ("Missing required property: name").
+enum class Spaces { Kept, Trimmed };
+std::optional<QString> boundedString(const JsonReader &at, JsonCount length, Spaces spaces, const QString &expected,
+                                     JsonReader::Presence presence = JsonReader::Optional);
+// The 400 for the first problem `read` found, if any.
+std::optional<http::Response> refusalOf(const JsonReader &read);
 
 // A list the way Auth0 pages it: `page` (from 0) and `per_page` (default 50, at most 100); a bare
 // array, or {"start", "limit", "length", "total", key: […]} with include_totals=true.

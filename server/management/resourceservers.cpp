@@ -35,9 +35,9 @@ QString newResourceServerId()
     return QString::fromLatin1(bytes.toHex());
 }
 
-// The members of a resource server a client may set, shared by create and update. Returns the
-// problem, empty when `body` was applied to `api`.
-QString applySettings(const QJsonObject &body, Api &api, const QString &servedAudience, bool creating)
+// The members of a resource server a client may set, shared by create and update, applied to `api`;
+// what is wrong with them is left in `read`.
+void applySettings(const JsonReader &read, Api &api, const QString &servedAudience, bool creating)
 {
     QStringList allowed{QStringLiteral("name"),
                         QStringLiteral("signing_alg"),
@@ -51,110 +51,92 @@ QString applySettings(const QJsonObject &body, Api &api, const QString &servedAu
                         QStringLiteral("organizer_apis")};
     if (creating)
         allowed.append(QStringLiteral("identifier"));
-    if (const QString unexpected = unexpectedMember(body, allowed); !unexpected.isEmpty())
-        return unexpected;
-    if (body.contains(QLatin1String("name"))) {
-        const QString name = body.value(QLatin1String("name")).toString().trimmed();
-        if (name.isEmpty() || name.size() > 200 || !body.value(QLatin1String("name")).isString())
-            return QStringLiteral("name must be a string of 1 to 200 characters");
-        api.name = name;
-    }
-    if (body.contains(QLatin1String("signing_alg"))) {
-        // RS256 only: the resource server's allow-list, and what the tutorial picks.
-        if (body.value(QLatin1String("signing_alg")).toString() != QLatin1String("RS256"))
-            return QStringLiteral("signing_alg must be RS256, the only algorithm Organizer signs and accepts");
-        api.signingAlgorithm = QStringLiteral("RS256");
-    }
-    if (body.contains(QLatin1String("scopes"))) {
-        const QJsonValue scopes = body.value(QLatin1String("scopes"));
-        if (!scopes.isArray() || scopes.toArray().size() > 1000)
-            return QStringLiteral("scopes must be an array of at most 1000 {value, description}");
-        QList<authorization::ApiScope> parsed;
-        QSet<QString> seen;
-        for (const QJsonValue &value : scopes.toArray()) {
-            const QJsonObject scope = value.toObject();
-            if (const QString unexpected = unexpectedMember(scope, {QStringLiteral("value"), QStringLiteral("description")}); !unexpected.isEmpty())
-                return unexpected;
-            const QString name = scope.value(QLatin1String("value")).toString();
+    if (!read.allowOnly(allowed))
+        return;
+    if (auto name = boundedString(read["name"], {1, 200}, Spaces::Trimmed, QStringLiteral("must be a string of 1 to 200 characters")))
+        api.name = *name;
+    // RS256 only: the resource server's allow-list, and what the tutorial picks.
+    const QString onlyRs256 = QStringLiteral("must be RS256, the only algorithm Organizer signs and accepts");
+    if (auto algorithm = read["signing_alg"].string(onlyRs256); algorithm && *algorithm != QLatin1String("RS256"))
+        read["signing_alg"].fail(onlyRs256);
+
+    const JsonReader scopes = read["scopes"];
+    QList<authorization::ApiScope> parsed;
+    QSet<QString> seen;
+    const bool scopesGiven = scopes.forEachObject(
+        [&](const JsonReader &scope) {
+            if (!scope.allowOnly({QStringLiteral("value"), QStringLiteral("description")}))
+                return;
             static const QRegularExpression scopeToken(QStringLiteral(R"(^[\x21\x23-\x5b\x5d-\x7e]{1,280}$)")); // RFC 6749 §3.3 scope-token
-            if (!scopeToken.match(name).hasMatch())
+            const auto notAToken = [](const QString &name) {
                 return QStringLiteral("scope \"%1\" must be 1 to 280 printable characters without spaces, quotes or backslashes").arg(name.left(60));
+            };
+            const QString name = scope["value"].requiredString(notAToken({}));
+            if (name.isEmpty())
+                return;
+            if (!scopeToken.match(name).hasMatch())
+                return scope["value"].fail(notAToken(name));
             if (seen.contains(name))
-                return QStringLiteral("scope \"%1\" is listed twice").arg(name.left(60));
+                return scope["value"].fail(QStringLiteral("scope \"%1\" is listed twice").arg(name.left(60)));
             seen.insert(name);
-            const QString description = scope.value(QLatin1String("description")).toString().trimmed();
+            const QString description = scope["description"].string().value_or(QString()).trimmed();
             if (description.size() > 500)
-                return QStringLiteral("the description of \"%1\" is longer than 500 characters").arg(name.left(60));
+                return scope["description"].fail(QStringLiteral("the description of \"%1\" is longer than 500 characters").arg(name.left(60)));
             parsed.append({name, description.isEmpty() ? name : description});
-        }
+        },
+        JsonReader::Optional, QStringLiteral("must be an array of at most 1000 {value, description}"), {0, 1000});
+    if (scopesGiven)
         api.scopes = parsed;
-    }
-    const auto readBool = [&body](const char *member, bool *target) -> QString {
-        const QJsonValue value = body.value(QLatin1String(member));
-        if (value.isUndefined())
-            return {};
-        if (!value.isBool())
-            return QStringLiteral("%1 must be true or false").arg(QLatin1String(member));
-        *target = value.toBool();
-        return {};
-    };
-    if (QString problem = readBool("enforce_policies", &api.rbac); !problem.isEmpty())
-        return problem;
-    if (QString problem = readBool("allow_offline_access", &api.allowOfflineAccess); !problem.isEmpty())
-        return problem;
-    bool skipConsent = false;
-    if (QString problem = readBool("skip_consent_for_verifiable_first_party_clients", &skipConsent); !problem.isEmpty())
-        return problem;
-    if (body.contains(QLatin1String("token_dialect"))) {
-        const QString dialect = body.value(QLatin1String("token_dialect")).toString();
+
+    api.rbac = read["enforce_policies"].boolean().value_or(api.rbac);
+    api.allowOfflineAccess = read["allow_offline_access"].boolean().value_or(api.allowOfflineAccess);
+    read["skip_consent_for_verifiable_first_party_clients"].boolean(); // accepted as Auth0 does; Organizer asks no consent of its clients
+    const QString dialects = QStringLiteral("must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz");
+    if (auto dialect = read["token_dialect"].string(dialects)) {
         if (dialect == QLatin1String("access_token") || dialect == QLatin1String("access_token_authz"))
             api.profile = authorization::TokenProfile::Auth0;
         else if (dialect == QLatin1String("rfc9068_profile") || dialect == QLatin1String("rfc9068_profile_authz"))
             api.profile = authorization::TokenProfile::Rfc9068;
         else
-            return QStringLiteral("token_dialect must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz");
-        api.addPermissionsToAccessToken = dialect.endsWith(QLatin1String("_authz"));
+            read["token_dialect"].fail(dialects);
+        api.addPermissionsToAccessToken = dialect->endsWith(QLatin1String("_authz"));
     }
-    for (const char *member : {"token_lifetime", "token_lifetime_for_web"}) {
-        const QJsonValue value = body.value(QLatin1String(member));
-        if (value.isUndefined())
-            continue;
-        const double seconds = value.toDouble(-1);
-        if (!value.isDouble() || seconds != double(qint64(seconds)) || seconds < 60 || seconds > 2'592'000)
-            return QStringLiteral("%1 must be a whole number of seconds from 60 to 2592000").arg(QLatin1String(member));
-        if (qstrcmp(member, "token_lifetime") == 0)
-            api.tokenLifetimeSeconds = qint64(seconds);
-    }
-    if (body.contains(QLatin1String("organizer_apis"))) {
-        const QJsonValue declared = body.value(QLatin1String("organizer_apis"));
-        if (!declared.isArray())
-            return QStringLiteral("organizer_apis must be an array of APIs with records, like [{\"name\": \"samples\", \"fields\": [{\"name\": \"title\"}]}]");
-        QList<catalogue::ApiSpec> apis;
-        QSet<QString> names;
-        const QJsonArray entries = declared.toArray();
-        for (qsizetype i = 0; i < entries.size(); ++i) {
-            const QJsonObject entry = entries.at(i).toObject();
-            if (entry.value(QLatin1String("builtin")).toBool())
-                continue; // the catalogue's own, listed by GET: read-only, so a GET's answer can be sent back
-            auto spec = catalogue::declaredApiFromJson(entry, QStringLiteral("organizer_apis[%1]").arg(i));
+    const QString lifetime = QStringLiteral("must be a whole number of seconds from 60 to 2592000");
+    api.tokenLifetimeSeconds = read["token_lifetime"].integer(60, 2'592'000, lifetime).value_or(api.tokenLifetimeSeconds);
+    read["token_lifetime_for_web"].integer(60, 2'592'000, lifetime); // answered as min(token_lifetime, 7200)
+    if (!read.ok())
+        return;
+
+    const JsonReader declared = read["organizer_apis"];
+    QList<catalogue::ApiSpec> apis;
+    QSet<QString> names;
+    const bool apisGiven = declared.forEach(
+        [&](const JsonReader &entry) {
+            if (!read.ok())
+                return; // a declaration is checked against the ones before it: only while they are sound
+            if (entry["builtin"].boolean().value_or(false))
+                return; // the catalogue's own, listed by GET: read-only, so a GET's answer can be sent back
+            auto spec = catalogue::readDeclaredApi(entry);
             if (!spec)
-                return spec.error();
+                return;
             if (catalogue::organizerService().api(spec->name) || catalogue::organizerService().apiServedAt(spec->name) || names.contains(spec->name))
-                return QStringLiteral("organizer_apis[%1].name: \"%2\" names an API that exists already").arg(i).arg(spec->name);
+                return entry["name"].fail(QStringLiteral("\"%1\" names an API that exists already").arg(spec->name));
             names.insert(spec->name);
             for (const catalogue::ApiSpec &before : std::as_const(api.declaredApis)) {
                 if (before.name != spec->name)
                     continue;
-                if (auto kept = catalogue::checkFieldChanges(before, *spec, QStringLiteral("organizer_apis[%1]").arg(i)); !kept)
-                    return kept.error();
+                // Its problem names the field by its whole path, so it is the document's own (at the root).
+                if (auto kept = catalogue::checkFieldChanges(before, *spec, entry.path()); !kept)
+                    return read.fail(kept.error());
             }
             apis.append(*spec);
-        }
-        if (!apis.isEmpty() && api.identifier != servedAudience)
-            return QStringLiteral("organizer_apis: only the API %1, which this server serves, can declare APIs with records").arg(servedAudience);
-        api.declaredApis = apis;
-    }
-    return {};
+        },
+        JsonReader::Optional, QStringLiteral("must be an array of APIs with records, like [{\"name\": \"samples\", \"fields\": [{\"name\": \"title\"}]}]"));
+    if (!apisGiven || !read.ok())
+        return;
+    if (!apis.isEmpty() && api.identifier != servedAudience)
+        return declared.fail(QStringLiteral("only the API %1, which this server serves, can declare APIs with records").arg(servedAudience));
+    api.declaredApis = apis;
 }
 
 } // namespace
@@ -199,23 +181,25 @@ http::Response ResourceServers::create(const http::Request &request)
     auto body = readObject(request);
     if (!body)
         return body.error();
-    const QJsonValue identifier = body->value(QLatin1String("identifier"));
-    if (!identifier.isString() || identifier.toString().trimmed().isEmpty() || identifier.toString().size() > 600)
-        return invalidBody(QStringLiteral("Missing required property: identifier"));
-    if (!body->value(QLatin1String("name")).isString())
-        return invalidBody(QStringLiteral("Missing required property: name"));
+    const JsonReader read = bodyReader(*body);
+    // Auth0 answers an identifier or a name it cannot use as one it does not have.
+    const QString identifier = boundedString(read["identifier"], {1, 600}, Spaces::Kept, missingProperty(), JsonReader::Required).value_or(QString());
+    boundedString(read["name"], {}, Spaces::Kept, missingProperty(), JsonReader::Required); // its length is applySettings' to check
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     // Whatever the issuer becomes after a restart on another port or a new --public-url, its
     // Management API must not already be somebody's API.
-    if (authorization::looksLikeManagementIdentifier(identifier.toString()))
-        return invalidBody(QStringLiteral("identifier \"%1\" is reserved: identifiers ending in /api/v2/ name an issuer's Management API")
-                               .arg(identifier.toString().left(200)));
+    if (authorization::looksLikeManagementIdentifier(identifier))
+        return invalidBody(
+            QStringLiteral("identifier \"%1\" is reserved: identifiers ending in /api/v2/ name an issuer's Management API").arg(identifier.left(200)));
     Api api;
-    api.identifier = identifier.toString();
+    api.identifier = identifier;
     api.id = newResourceServerId();
     api.rbac = false; // Auth0's defaults for a new API
     api.allowOfflineAccess = false;
-    if (QString problem = applySettings(*body, api, m_context.settings().servedAudience, true); !problem.isEmpty())
-        return invalidBody(problem);
+    applySettings(read, api, m_context.settings().servedAudience, true);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     if (m_context.tenant().api(api.identifier))
         return oauth::managementResponse(
             {oauth::ErrorCode::ResourceServerConflict, QStringLiteral("A resource server with the same identifier already exists"), 409});
@@ -238,8 +222,10 @@ http::Response ResourceServers::update(const http::Request &request)
         return body.error();
     Tenant next = m_context.tenant();
     Api &api = next.apis[index];
-    if (QString problem = applySettings(*body, api, m_context.settings().servedAudience, false); !problem.isEmpty())
-        return invalidBody(problem);
+    const JsonReader read = bodyReader(*body);
+    applySettings(read, api, m_context.settings().servedAudience, false);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     const QString identifier = api.identifier;
     return m_context.commit(std::move(next), QStringLiteral("updated the API %1").arg(identifier),
                             [this, identifier] { return jsonAnswer(200, shapeOf(identifier)); });

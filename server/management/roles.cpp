@@ -31,26 +31,16 @@ QString newRoleId()
     return QStringLiteral("rol_") + QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex().left(16));
 }
 
-// name and description, as create and update take them; the problem, or empty.
-QString applyRole(const QJsonObject &body, authorization::Role &role, bool creating)
+// name and description, as create and update take them; what is wrong with them is left in `read`.
+void applyRole(const JsonReader &read, authorization::Role &role, bool creating)
 {
-    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("name"), QStringLiteral("description")}); !unexpected.isEmpty())
-        return unexpected;
-    const QJsonValue name = body.value(QLatin1String("name"));
-    if (creating && name.isUndefined())
-        return QStringLiteral("Missing required property: name");
-    if (!name.isUndefined()) {
-        if (!name.isString() || name.toString().trimmed().isEmpty() || name.toString().size() > 50)
-            return QStringLiteral("name must be a string of 1 to 50 characters");
-        role.name = name.toString().trimmed();
-    }
-    const QJsonValue description = body.value(QLatin1String("description"));
-    if (!description.isUndefined()) {
-        if (!description.isString() || description.toString().size() > 140)
-            return QStringLiteral("description must be a string of at most 140 characters");
-        role.description = description.toString();
-    }
-    return {};
+    if (!read.allowOnly({QStringLiteral("name"), QStringLiteral("description")}))
+        return;
+    if (auto name = boundedString(read["name"], {1, 50}, Spaces::Kept, QStringLiteral("must be a string of 1 to 50 characters"),
+                                  creating ? JsonReader::Required : JsonReader::Optional))
+        role.name = name->trimmed();
+    if (auto description = boundedString(read["description"], {0, 140}, Spaces::Kept, QStringLiteral("must be a string of at most 140 characters")))
+        role.description = *description;
 }
 
 bool nameTaken(const Tenant &tenant, const QString &name, const QString &exceptId)
@@ -87,8 +77,10 @@ http::Response Roles::create(const http::Request &request)
         return body.error();
     authorization::Role role;
     role.id = newRoleId();
-    if (QString problem = applyRole(*body, role, true); !problem.isEmpty())
-        return invalidBody(problem);
+    const JsonReader read = bodyReader(*body);
+    applyRole(read, role, true);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     if (nameTaken(m_context.tenant(), role.name, role.id))
         return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
     Tenant next = m_context.tenant();
@@ -107,8 +99,10 @@ http::Response Roles::update(const http::Request &request)
         return body.error();
     Tenant next = m_context.tenant();
     authorization::Role &role = next.roles[index];
-    if (QString problem = applyRole(*body, role, false); !problem.isEmpty())
-        return invalidBody(problem);
+    const JsonReader read = bodyReader(*body);
+    applyRole(read, role, false);
+    if (auto refusal = refusalOf(read))
+        return *refusal;
     if (nameTaken(m_context.tenant(), role.name, role.id))
         return oauth::managementResponse({oauth::ErrorCode::RoleConflict, QStringLiteral("Role name \"%1\" already exists").arg(role.name), 409});
     const authorization::Role updated = role;

@@ -116,20 +116,30 @@ http::Response Users::listRoles(const http::Request &request)
 
 namespace {
 
+// {"roles": ["rol_…", …]}: roles the tenant has. The first problem in the list, or the first role it does
+// not have, is the answer.
 Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJsonObject &body)
 {
-    if (const QString unexpected = unexpectedMember(body, {QStringLiteral("roles")}); !unexpected.isEmpty())
-        return Unexpected<http::Response>(invalidBody(unexpected));
-    const QJsonValue roles = body.value(QLatin1String("roles"));
-    if (!roles.isArray() || roles.toArray().isEmpty())
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("roles must be an array of role ids")));
+    const JsonReader read = bodyReader(body);
+    read.allowOnly({QStringLiteral("roles")});
     QStringList ids;
-    for (const QJsonValue &value : roles.toArray()) {
-        if (!tenant.role(value.toString()))
-            return Unexpected<http::Response>(oauth::managementResponse(
-                {oauth::ErrorCode::InexistentRole, QStringLiteral("The role \"%1\" does not exist.").arg(value.toString().left(100)), 404}));
-        ids.append(value.toString());
-    }
+    std::optional<http::Response> refused;
+    read["roles"].forEach(
+        [&](const JsonReader &entry) {
+            if (refused || !read.ok())
+                return;
+            const std::optional<QString> id = entry.string();
+            if (id && !tenant.role(*id))
+                refused
+                    = oauth::managementResponse({oauth::ErrorCode::InexistentRole, QStringLiteral("The role \"%1\" does not exist.").arg(id->left(100)), 404});
+            else if (id)
+                ids.append(*id);
+        },
+        JsonReader::Required, QStringLiteral("must be an array of role ids"), JsonCount{.min = 1});
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
+    if (refused)
+        return Unexpected<http::Response>(*refused);
     return ids;
 }
 

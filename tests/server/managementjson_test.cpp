@@ -48,6 +48,13 @@ Refusal refusalOf(const char *body)
     return {read.error().status, json.value(QLatin1String("errorCode")).toString(), json.value(QLatin1String("message")).toString()};
 }
 
+// The first member of `body` not in `allowed`, as a Management API body reports it; empty when all are known.
+QString unexpectedMember(const QJsonObject &body, const QStringList &allowed)
+{
+    const JsonReader read = bodyReader(body);
+    return read.allowOnly(allowed) ? QString() : payloadProblem(read.problems().first());
+}
+
 } // namespace
 
 TEST(ManagementBody, PermissionsAreReadInOrder)
@@ -119,4 +126,37 @@ TEST(ManagementBody, UnexpectedMembersAsAuth0WordsThem)
         << "a member's name is cut, whatever its length";
     EXPECT_EQ(payloadProblem({JsonProblem::Kind::WrongType, QStringLiteral("scopes[0].value"), QStringLiteral("expected a string")}),
               QStringLiteral("scopes[0].value: expected a string"));
+}
+
+TEST(ManagementBody, AMissingMemberIsNamedAfterAuth0sWords)
+{
+    const JsonReader read = bodyReader(object(R"({"scope":7})"));
+    EXPECT_EQ(read["client_id"].requiredString(missingProperty()), QString());
+    read["scope"].forEach([](const JsonReader &) {}, JsonReader::Required, missingProperty(QStringLiteral(" (an array of scopes)")));
+    ASSERT_EQ(read.problems().size(), 2);
+    EXPECT_EQ(read.problems().at(0).kind, JsonProblem::Kind::Missing);
+    EXPECT_EQ(payloadProblem(read.problems().at(0)), QStringLiteral("Missing required property: client_id"));
+    EXPECT_EQ(read.problems().at(1).kind, JsonProblem::Kind::WrongType) << "present, but not what it must be";
+    EXPECT_EQ(payloadProblem(read.problems().at(1)), QStringLiteral("Missing required property: scope (an array of scopes)"));
+}
+
+TEST(ManagementBody, ABoundedStringIsMeasuredAsItIsStored)
+{
+    const JsonReader read = bodyReader(object(R"({"padded":"  ab  ","blank":"   ","number":5})"));
+    EXPECT_EQ(boundedString(read["padded"], {1, 2}, Spaces::Trimmed, {}), QStringLiteral("ab"));
+    EXPECT_EQ(boundedString(read["padded"], {1, 6}, Spaces::Kept, {}), QStringLiteral("  ab  "));
+    EXPECT_TRUE(read.ok()) << read.error().toStdString();
+    EXPECT_EQ(boundedString(read["absent"], {1, 2}, Spaces::Kept, {}), std::nullopt);
+    EXPECT_TRUE(read.ok()) << "absent is no problem unless required";
+
+    EXPECT_EQ(boundedString(read["padded"], {1, 5}, Spaces::Kept, {}), std::nullopt);
+    EXPECT_EQ(boundedString(read["blank"], {1, 10}, Spaces::Kept, QStringLiteral("must be a name")), std::nullopt) << "blank is as short as empty";
+    EXPECT_EQ(boundedString(read["number"], {0, 10}, Spaces::Kept, QStringLiteral("must be a name")), std::nullopt);
+    EXPECT_EQ(boundedString(read["absent"], {0, 10}, Spaces::Kept, QStringLiteral("must be a name"), JsonReader::Required), std::nullopt);
+    QStringList problems;
+    for (const JsonProblem &problem : read.problems())
+        problems.append(payloadProblem(problem));
+    EXPECT_EQ(problems,
+              (QStringList{QStringLiteral("padded: must be a string of 1 to 5 characters"), QStringLiteral("blank: must be a name"),
+                           QStringLiteral("number: must be a name"), QStringLiteral("Missing required property: absent")}));
 }
