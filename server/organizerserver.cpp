@@ -52,7 +52,6 @@ OrganizerServer::~OrganizerServer()
 Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options, ServerClocks clocks)
 {
     std::unique_ptr<OrganizerServer> server(new OrganizerServer(options, std::move(clocks.wall)));
-    management::declareManagementScopes(); // before any tenant is read
     if (!QDir(options.dataDir).exists()) {
         // Personal data and signing keys: a directory we create is its owner's alone.
         if (!QDir().mkpath(options.dataDir))
@@ -284,7 +283,8 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     if (!stored)
         return Unexpected<QString>(stored.error());
     // The Management API's changes win over the file they were made on.
-    auto tenant = stored->has_value() ? authorization::parseTenant((*stored)->document) : authorization::parseTenant(tenantSource);
+    const QByteArray &tenantDocument = stored->has_value() ? (*stored)->document : tenantSource;
+    auto tenant = authorization::parseTenant(tenantDocument, management::ManagementApi::definition());
     if (!tenant)
         return Unexpected<QString>(stored->has_value() ? QStringLiteral("the tenant stored in %1: %2").arg(databasePath, tenant.error())
                                                        : QStringLiteral("tenant %1: %2").arg(tenantPath, tenant.error()));

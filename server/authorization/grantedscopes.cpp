@@ -38,7 +38,7 @@ QStringList grantedScopes(const QStringList &requested, const Api *api, const QS
         if (isOpenIdScope(scope, api)) {
             granted.append(scope);
         } else if (api && api->system) {
-            if (isCurrentUserScope(scope))
+            if (api->isCurrentUserScope(scope))
                 granted.append(scope);
         } else if (api && api->hasScope(scope) && (!api->rbac || permissions.contains(scope))) {
             granted.append(scope);

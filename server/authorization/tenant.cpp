@@ -209,42 +209,6 @@ QStringList Tenant::apisNamedLikeTheManagementApi() const
     return found;
 }
 
-namespace {
-
-struct DeclaredManagementScopes
-{
-    QStringList scopes;
-    QStringList currentUser;
-};
-
-DeclaredManagementScopes &declaredManagementScopes()
-{
-    static DeclaredManagementScopes declared;
-    return declared;
-}
-
-} // namespace
-
-void setManagementScopes(const QStringList &scopes, const QStringList &currentUserScopes)
-{
-    declaredManagementScopes() = {scopes, currentUserScopes};
-}
-
-const QStringList &managementScopes()
-{
-    return declaredManagementScopes().scopes;
-}
-
-const QStringList &currentUserScopes()
-{
-    return declaredManagementScopes().currentUser;
-}
-
-bool isCurrentUserScope(const QString &scope)
-{
-    return currentUserScopes().contains(scope);
-}
-
 bool looksLikeManagementIdentifier(const QString &identifier)
 {
     if (identifier == kManagementAudience)

@@ -54,6 +54,8 @@ struct Api
     // catalogue's ("organizer_apis"); served when this is the API the resource server serves.
     QList<catalogue::ApiSpec> declaredApis;
     bool system = false; // the Management API itself: listed, never changed or saved
+    // The system API's scopes a user may get through their own login (from ManagementApiDefinition).
+    QStringList currentUserScopes;
     // Named like the Management API this server turned out to be (kept from before such identifiers
     // were reserved): stored and listed as it is, never looked up as an audience (see bindIssuer).
     bool setAside = false;
@@ -62,6 +64,8 @@ struct Api
     QStringList scopeValues() const;
     // The part of the scope before ':' names the API it opens on the consent page ("contacts").
     QString describe(const QString &scope) const;
+    // A scope of the system API that a user's own login may be given (no client grant needed).
+    bool isCurrentUserScope(const QString &scope) const { return system && currentUserScopes.contains(scope); }
 };
 
 struct ClientGrant
@@ -119,15 +123,16 @@ struct Role
 // The Management API's own audience, as tenant files write it: the issuer is known only once the
 // server listens. Client grants for it hold management scopes.
 inline constexpr QLatin1String kManagementAudience("{issuer}api/v2/");
-// The Management API's scopes are the management layer's: its route table names them. It hands them
-// over once, before any tenant is read (management::declareManagementScopes(), where the server is
-// assembled); the tenant model only holds them, for the system API's entry and for grants.
-void setManagementScopes(const QStringList &scopes, const QStringList &currentUserScopes);
-const QStringList &managementScopes();
-// The scopes a user may get for the Management API through their own login (Auth0's current_user
-// family): each acts on the token's own user only. Every other management scope needs a client grant.
-const QStringList &currentUserScopes();
-bool isCurrentUserScope(const QString &scope);
+// The system Management API as the management layer defines it (its route table names the scopes;
+// see management::ManagementApi::definition()). The tenant file reader is handed it and builds every
+// tenant's system API entry from it; no tenant file can change it.
+struct ManagementApiDefinition
+{
+    QStringList scopes; // each needs a client grant
+    // The ones a user may get through their own login (Auth0's current_user family): each acts on the
+    // token's own user only.
+    QStringList currentUserScopes;
+};
 // An identifier that is, or could become, some issuer's Management API ("https://host/…/api/v2/"):
 // reserved, so no tenant API can stand in for the system API after the issuer changes.
 bool looksLikeManagementIdentifier(const QString &identifier);

@@ -63,14 +63,15 @@ QHash<QString, QStringList> readPermissions(const JsonReader &at)
     return permissions;
 }
 
-Api managementApi(const QString &identifier)
+Api managementApi(const QString &identifier, const ManagementApiDefinition &definition)
 {
     Api api;
     api.id = derivedId(QString(), QStringLiteral("resource-server:management"), 24);
     api.name = QStringLiteral("Organizer Management API");
     api.identifier = identifier;
     api.system = true;
-    for (const QString &scope : managementScopes() + currentUserScopes())
+    api.currentUserScopes = definition.currentUserScopes;
+    for (const QString &scope : definition.scopes + definition.currentUserScopes)
         api.scopes.append({scope,
                            scope.section(QLatin1Char(':'), 0, 0).replace(0, 1, scope.at(0).toUpper()) + QLatin1Char(' ')
                                + scope.section(QLatin1Char(':'), 1).replace(QLatin1Char('_'), QLatin1Char(' '))});
@@ -267,7 +268,7 @@ QByteArray tenantToJson(const Tenant &tenant)
         .toJson(QJsonDocument::Indented);
 }
 
-Expected<Tenant, QString> parseTenant(const QByteArray &json)
+Expected<Tenant, QString> parseTenant(const QByteArray &json, const ManagementApiDefinition &management)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
@@ -284,7 +285,7 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
     root["roles"].forEachObject([&tenant](const JsonReader &role) { tenant.roles.append(readRole(role)); });
     tenant.managementAudience = kManagementAudience;
     // The Management API is there for grants to name from the start; bindIssuer() gives it its URL.
-    tenant.apis.append(managementApi(kManagementAudience));
+    tenant.apis.append(managementApi(kManagementAudience, management));
     if (!root.ok())
         return Unexpected<QString>(root.error());
     // Cross-references: unique ids, grants and permissions naming real APIs and scopes.
@@ -293,12 +294,12 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json)
     return tenant;
 }
 
-Expected<Tenant, QString> loadTenant(const QString &path)
+Expected<Tenant, QString> loadTenant(const QString &path, const ManagementApiDefinition &management)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Unexpected<QString>(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    auto tenant = parseTenant(file.read(4 * 1024 * 1024));
+    auto tenant = parseTenant(file.read(4 * 1024 * 1024), management);
     if (!tenant)
         return Unexpected<QString>(QStringLiteral("%1: %2").arg(path, tenant.error()));
     return tenant;

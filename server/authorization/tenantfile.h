@@ -15,9 +15,10 @@ namespace organizer::authorization {
 QByteArray tenantToJson(const Tenant &tenant);
 
 // Parses and checks a tenant document; an error names the field and what is wrong with it
-// ("clients[1].callbacks[0]: must be an absolute http(s) URL").
-Expected<Tenant, QString> parseTenant(const QByteArray &json);
-Expected<Tenant, QString> loadTenant(const QString &path);
+// ("clients[1].callbacks[0]: must be an absolute http(s) URL"). The system Management API entry, which
+// grants may name, is built from `management` (the management layer's route table defines it).
+Expected<Tenant, QString> parseTenant(const QByteArray &json, const ManagementApiDefinition &management);
+Expected<Tenant, QString> loadTenant(const QString &path, const ManagementApiDefinition &management);
 QString defaultTenantPath(); // the compiled-in resource
 
 } // namespace organizer::authorization

@@ -7,8 +7,6 @@
 #include "roles.h"
 #include "users.h"
 
-#include <mutex>
-
 namespace organizer::management {
 
 struct ManagementApi::Resources
@@ -100,10 +98,9 @@ QStringList ManagementApi::currentUserScopes()
     return scopes;
 }
 
-void declareManagementScopes()
+authorization::ManagementApiDefinition ManagementApi::definition()
 {
-    static std::once_flag declared;
-    std::call_once(declared, [] { authorization::setManagementScopes(ManagementApi::scopes(), ManagementApi::currentUserScopes()); });
+    return {scopes(), currentUserScopes()};
 }
 
 ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, store::TenantStore *store,

@@ -40,10 +40,12 @@ public:
     };
     // The table, in the order the routes are registered.
     static const QList<Route> &routes();
-    // The scopes the table asks for, each once, in table order: what the system Management API defines
-    // (handed to the tenant model, see declareManagementScopes()), and the current_user ones among them.
+    // The scopes the table asks for, each once, in table order, and the current_user ones among them.
     static QStringList scopes();
     static QStringList currentUserScopes();
+    // The system Management API as the table defines it: what reading a tenant needs
+    // (authorization::parseTenant()), as every tenant has this API and grants may name its scopes.
+    static authorization::ManagementApiDefinition definition();
 
     void registerRoutes(http::Router &router);
     // Takes on the tenant another instance stored since (each Management API call does this first;
@@ -62,10 +64,5 @@ private:
     resource::AccessTokenVerifier *m_verifier;
     resource::BearerGuard m_guard;
 };
-
-// Hands the route table's scopes to the tenant model, which builds the system Management API's entry
-// with them and checks grants against them: call once before any tenant is read (the server does it
-// as it is assembled; so does anything else that reads a tenant naming management scopes).
-void declareManagementScopes();
 
 } // namespace organizer::management

@@ -1,5 +1,6 @@
 #include "managementcontext.h"
 
+#include "managementapi.h"
 #include "tenantfile.h"
 
 namespace organizer::management {
@@ -23,7 +24,7 @@ Expected<bool, QString> ManagementContext::followStore()
         return Unexpected<QString>(stored.error());
     if (!stored->has_value())
         return false;
-    auto next = authorization::parseTenant((*stored)->document);
+    auto next = authorization::parseTenant((*stored)->document, ManagementApi::definition());
     if (!next)
         return Unexpected<QString>(QStringLiteral("the tenant another instance stored: %1").arg(next.error()));
     // Bound to this instance's issuer like the tenant it replaces (the same for every instance behind --public-url).
@@ -51,7 +52,7 @@ http::Response ManagementContext::commit(authorization::Tenant next, const QStri
     // The whole tenant is checked as a tenant file would be: what the Management API accepts, a
     // restart accepts too.
     const QByteArray document = authorization::tenantToJson(next);
-    auto reread = authorization::parseTenant(document);
+    auto reread = authorization::parseTenant(document, ManagementApi::definition());
     if (!reread)
         return invalidBody(reread.error());
     const authorization::Tenant before = tenant();

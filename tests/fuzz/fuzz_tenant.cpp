@@ -6,8 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const bool declared = (organizer::management::declareManagementScopes(), true); // grants may name Management API scopes
-    (void)declared;
-    (void)organizer::authorization::parseTenant(QByteArray(reinterpret_cast<const char *>(data), qsizetype(size)));
+    // Grants may name the Management API's scopes.
+    static const organizer::authorization::ManagementApiDefinition managementApi = organizer::management::ManagementApi::definition();
+    (void)organizer::authorization::parseTenant(QByteArray(reinterpret_cast<const char *>(data), qsizetype(size)), managementApi);
     return 0;
 }

@@ -32,7 +32,7 @@ namespace {
 
 const Tenant &demoTenant()
 {
-    static const Tenant tenant = (management::declareManagementScopes(), loadTenant(defaultTenantPath()).value());
+    static const Tenant tenant = loadTenant(defaultTenantPath(), management::ManagementApi::definition()).value();
     return tenant;
 }
 
@@ -116,7 +116,7 @@ TEST_P(TenantErrors, NameTheFieldAndTheProblem)
 {
     QJsonObject tenant = demoTenantJson();
     GetParam().breakIt(tenant);
-    auto parsed = parseTenant(QJsonDocument(tenant).toJson());
+    auto parsed = parseTenant(QJsonDocument(tenant).toJson(), management::ManagementApi::definition());
     ASSERT_FALSE(parsed);
     EXPECT_TRUE(parsed.error().startsWith(QLatin1String(GetParam().expected))) << parsed.error().toStdString();
 }
@@ -177,9 +177,30 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Tenant, RejectsNonJson)
 {
-    auto parsed = parseTenant("{ nope");
+    auto parsed = parseTenant("{ nope", management::ManagementApi::definition());
     ASSERT_FALSE(parsed);
     EXPECT_TRUE(parsed.error().startsWith(QLatin1String("not valid JSON")));
+}
+
+// The reader knows no management scope of its own: the system API, and what grants and a user's own
+// login may get of it, are what it is handed.
+TEST(Tenant, BuildsTheSystemApiFromTheDefinitionItIsGiven)
+{
+    const ManagementApiDefinition definition{{QStringLiteral("read:things"), QStringLiteral("update:things")}, {QStringLiteral("read:self")}};
+    auto parsed = parseTenant(R"({"apis": [], "clients": []})", definition);
+    ASSERT_TRUE(parsed) << parsed.error().toStdString();
+    const Api *system = parsed->api(parsed->managementAudience);
+    ASSERT_TRUE(system && system->system);
+    EXPECT_EQ(system->scopeValues(), (QStringList{QStringLiteral("read:things"), QStringLiteral("update:things"), QStringLiteral("read:self")}));
+    EXPECT_EQ(grantedScopes(splitScopes(QStringLiteral("openid read:things read:self")), system, {}),
+              (QStringList{QStringLiteral("openid"), QStringLiteral("read:self")}))
+        << "a user's own login gets the current_user scopes only";
+    // A grant naming a management scope the definition does not have is refused, as for any API.
+    QJsonObject tenant = demoTenantJson();
+    const ManagementApiDefinition none;
+    auto refused = parseTenant(QJsonDocument(tenant).toJson(), none);
+    ASSERT_FALSE(refused) << "the bundled tenant grants management scopes";
+    EXPECT_TRUE(refused.error().contains(QLatin1String("client_grants"))) << refused.error().toStdString();
 }
 
 // ---------------------------------------------------------------------------------------------

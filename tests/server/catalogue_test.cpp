@@ -27,8 +27,7 @@ namespace {
 
 authorization::Tenant demoTenant()
 {
-    management::declareManagementScopes(); // the bundled tenant grants Management API scopes
-    return authorization::loadTenant(authorization::defaultTenantPath()).value();
+    return authorization::loadTenant(authorization::defaultTenantPath(), management::ManagementApi::definition()).value();
 }
 
 QJsonObject parse(const char *json)
@@ -252,7 +251,7 @@ TEST(TenantDocument, ReadsBackAsTheSameTenant)
     const QByteArray document = authorization::tenantToJson(tenant);
     EXPECT_TRUE(document.contains("\"{issuer}api/v2/\"")) << "the management grant is written as a tenant file writes it";
     EXPECT_FALSE(document.contains("127.0.0.1:4000"));
-    auto reread = authorization::parseTenant(document);
+    auto reread = authorization::parseTenant(document, management::ManagementApi::definition());
     ASSERT_TRUE(reread) << reread.error().toStdString();
     EXPECT_EQ(authorization::tenantToJson(*reread), document);
     const authorization::User *dave = reread->userBySubject(QStringLiteral("auth0|dave"));
@@ -270,7 +269,7 @@ TEST(TenantDocument, RefusesDanglingReferences)
     const auto refuse = [](const std::function<void(QJsonObject &)> &change, const char *where) {
         QJsonObject root = QJsonDocument::fromJson(authorization::tenantToJson(demoTenant())).object();
         change(root);
-        auto parsed = authorization::parseTenant(QJsonDocument(root).toJson());
+        auto parsed = authorization::parseTenant(QJsonDocument(root).toJson(), management::ManagementApi::definition());
         ASSERT_FALSE(parsed) << where;
         EXPECT_TRUE(parsed.error().contains(QLatin1String(where))) << parsed.error().toStdString();
     };
@@ -318,7 +317,7 @@ TEST(TenantDocument, LosingAScopeTakesItFromGrantsUsersAndRoles)
     EXPECT_EQ(tenant.client(QStringLiteral("organizer-cli"))->grantFor(QStringLiteral("organize"))->scopes, QStringList{QStringLiteral("read:contacts")});
     EXPECT_FALSE(tenant.userBySubject(QStringLiteral("auth0|alice"))->permissions.value(QStringLiteral("organize")).contains(QStringLiteral("read:calendar")));
     EXPECT_EQ(tenant.roles.at(0).permissions.value(QStringLiteral("organize")), QStringList{QStringLiteral("read:contacts")});
-    EXPECT_TRUE(authorization::parseTenant(authorization::tenantToJson(tenant))) << "what is left is a valid tenant";
+    EXPECT_TRUE(authorization::parseTenant(authorization::tenantToJson(tenant), management::ManagementApi::definition())) << "what is left is a valid tenant";
 }
 
 TEST(RecordStore, FieldsNamedLikeSqlKeywordsAreStoredAndSorted)

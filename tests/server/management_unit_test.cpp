@@ -66,12 +66,14 @@ TEST(ManagementRoutes, EveryRowIsRegistered)
     EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "HEAD"}));
 }
 
-// The tenant model lists no management scope of its own: the system Management API it builds has what
-// the route table declares, with Auth0's descriptions.
+// The tenant model lists no management scope of its own: the system Management API the tenant reader
+// builds from the table's definition has what the route table declares, with Auth0's descriptions.
 TEST(ManagementRoutes, TheSystemApiHasTheScopesTheTableDeclares)
 {
-    declareManagementScopes();
-    const auto tenant = authorization::loadTenant(authorization::defaultTenantPath());
+    const authorization::ManagementApiDefinition definition = ManagementApi::definition();
+    EXPECT_EQ(definition.scopes, ManagementApi::scopes());
+    EXPECT_EQ(definition.currentUserScopes, ManagementApi::currentUserScopes());
+    const auto tenant = authorization::loadTenant(authorization::defaultTenantPath(), definition);
     ASSERT_TRUE(tenant) << tenant.error().toStdString();
     const authorization::Api *system = tenant->api(tenant->managementAudience);
     ASSERT_TRUE(system && system->system);
@@ -80,9 +82,9 @@ TEST(ManagementRoutes, TheSystemApiHasTheScopesTheTableDeclares)
         values.append(scope.value);
     EXPECT_EQ(values, ManagementApi::scopes() + ManagementApi::currentUserScopes());
     EXPECT_EQ(system->describe(QStringLiteral("read:resource_servers")), QStringLiteral("Read resource servers"));
-    EXPECT_EQ(authorization::managementScopes(), ManagementApi::scopes());
-    EXPECT_TRUE(authorization::isCurrentUserScope(QStringLiteral("read:current_user")));
-    EXPECT_FALSE(authorization::isCurrentUserScope(QStringLiteral("read:users")));
+    EXPECT_TRUE(system->isCurrentUserScope(QStringLiteral("read:current_user")));
+    EXPECT_FALSE(system->isCurrentUserScope(QStringLiteral("read:users")));
+    EXPECT_FALSE(tenant->api(QStringLiteral("organize"))->isCurrentUserScope(QStringLiteral("read:current_user"))) << "only the system API's";
 }
 
 // Request bodies through the resources that read them: what a refused body is answered with, each
@@ -92,11 +94,7 @@ namespace {
 class ManagementBodies : public ::testing::Test
 {
 protected:
-    ManagementBodies()
-    {
-        declareManagementScopes();
-        minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/"));
-    }
+    ManagementBodies() { minter.setIssuer(QStringLiteral("http://127.0.0.1:3001/")); }
 
     http::Request request(const QByteArray &body, const QString &id = {}) const
     {
@@ -124,7 +122,7 @@ protected:
     authorization::TokenMinter minter{[] { return jose::SigningKey{QStringLiteral("k1"), jose::RsaKey::generate(2048).value(), 0}; }};
     store::ConsentStore consents{database};
     resource::TokenRevocations revocations;
-    authorization::AuthorizationServer server{(declareManagementScopes(), authorization::loadTenant(authorization::defaultTenantPath()).value()),
+    authorization::AuthorizationServer server{authorization::loadTenant(authorization::defaultTenantPath(), ManagementApi::definition()).value(),
                                               &minter,
                                               &consents,
                                               nullptr,

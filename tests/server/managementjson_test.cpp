@@ -17,7 +17,7 @@ namespace {
 
 const authorization::Tenant &demoTenant()
 {
-    static const authorization::Tenant tenant = (declareManagementScopes(), authorization::loadTenant(authorization::defaultTenantPath()).value());
+    static const authorization::Tenant tenant = authorization::loadTenant(authorization::defaultTenantPath(), ManagementApi::definition()).value();
     return tenant;
 }
 
