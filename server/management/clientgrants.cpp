@@ -75,7 +75,7 @@ http::Response ClientGrants::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     const JsonReader read = bodyReader(*body);
     if (!read.allowOnly({QStringLiteral("client_id"), QStringLiteral("audience"), QStringLiteral("scope")}))
         return *refusalOf(read);
@@ -118,7 +118,7 @@ http::Response ClientGrants::update(const http::Request &request)
         return notFound();
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     const JsonReader read = bodyReader(*body);
     if (!read.allowOnly({QStringLiteral("scope")}))
         return *refusalOf(read);

@@ -4,9 +4,14 @@
 
 namespace organizer::management {
 
+oauth::OAuthError payloadError(const QString &problem)
+{
+    return {oauth::ErrorCode::InvalidBody, QStringLiteral("Payload validation error: '%1'.").arg(problem), 400};
+}
+
 http::Response invalidBody(const QString &problem)
 {
-    return oauth::managementResponse({oauth::ErrorCode::InvalidBody, QStringLiteral("Payload validation error: '%1'.").arg(problem), 400});
+    return oauth::managementResponse(payloadError(problem));
 }
 
 QString missingProperty(const QString &detail)
@@ -41,18 +46,18 @@ http::Response jsonAnswer(int status, const QJsonValue &value)
     return response;
 }
 
-Expected<QJsonObject, http::Response> readObject(const http::Request &request)
+Expected<QJsonObject, oauth::OAuthError> readObject(const http::Request &request)
 {
     const QByteArray contentType = request.header("content-type").split(';').first().trimmed().toLower();
     if (contentType != "application/json")
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("Send the body as JSON with Content-Type: application/json")));
+        return Unexpected<oauth::OAuthError>(payloadError(QStringLiteral("Send the body as JSON with Content-Type: application/json")));
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &error);
     if (error.error != QJsonParseError::NoError)
-        return Unexpected<http::Response>(invalidBody(QStringLiteral("Invalid JSON: %1 at byte %2").arg(error.errorString()).arg(error.offset)));
+        return Unexpected<oauth::OAuthError>(payloadError(QStringLiteral("Invalid JSON: %1 at byte %2").arg(error.errorString()).arg(error.offset)));
     if (!document.isObject())
-        return Unexpected<http::Response>(
-            invalidBody(QStringLiteral("Expected type object but found type %1").arg(document.isArray() ? QStringLiteral("array") : QStringLiteral("other"))));
+        return Unexpected<oauth::OAuthError>(
+            payloadError(QStringLiteral("Expected type object but found type %1").arg(document.isArray() ? QStringLiteral("array") : QStringLiteral("other"))));
     return document.object();
 }
 
@@ -97,11 +102,18 @@ std::optional<QString> boundedString(const JsonReader &at, JsonCount length, Spa
     return value;
 }
 
-std::optional<http::Response> refusalOf(const JsonReader &read)
+std::optional<oauth::OAuthError> firstProblemOf(const JsonReader &read)
 {
     if (read.ok())
         return std::nullopt;
-    return invalidBody(read.problems().first());
+    return payloadError(payloadProblem(read.problems().first()));
+}
+
+std::optional<http::Response> refusalOf(const JsonReader &read)
+{
+    if (auto problem = firstProblemOf(read))
+        return oauth::managementResponse(*problem);
+    return std::nullopt;
 }
 
 http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all)
@@ -146,12 +158,12 @@ http::Response pageOf(const http::Request &request, const QString &key, const QJ
                                   {key, slice}});
 }
 
-Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
+Expected<QList<Permission>, oauth::OAuthError> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body)
 {
     const JsonReader read = bodyReader(body);
     read.allowOnly({QStringLiteral("permissions")});
     QList<Permission> out;
-    std::optional<http::Response> refused; // the first permission the tenant cannot give, as Auth0 answers it
+    std::optional<oauth::OAuthError> refused; // the first permission the tenant cannot give, as Auth0 answers it
     read["permissions"].forEach(
         [&](const JsonReader &entry) {
             if (refused || !read.ok() || !entry.allowOnly({QStringLiteral("resource_server_identifier"), QStringLiteral("permission_name")}))
@@ -161,20 +173,20 @@ Expected<QList<Permission>, http::Response> readPermissions(const authorization:
                 return entry.fail(QStringLiteral("each permission needs resource_server_identifier and permission_name"));
             const authorization::Api *api = tenant.api(permission.apiIdentifier);
             if (!api || api->system)
-                refused = oauth::managementResponse({oauth::ErrorCode::InexistentResourceServer,
-                                                     QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)), 404});
+                refused = oauth::OAuthError{oauth::ErrorCode::InexistentResourceServer,
+                                            QStringLiteral("Resource server \"%1\" does not exist").arg(permission.apiIdentifier.left(200)), 404};
             else if (!api->hasScope(permission.name))
-                refused = oauth::managementResponse(
-                    {oauth::ErrorCode::InvalidBody,
-                     QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier), 400});
+                refused = oauth::OAuthError{
+                    oauth::ErrorCode::InvalidBody,
+                    QStringLiteral("Permission \"%1\" is not defined on the resource server \"%2\"").arg(permission.name.left(100), api->identifier), 400};
             else
                 out.append(permission);
         },
         JsonReader::Required, QStringLiteral("must be an array of 1 to 1000 permissions"), {1, 1000});
-    if (auto refusal = refusalOf(read))
-        return Unexpected<http::Response>(*refusal);
+    if (auto problem = firstProblemOf(read))
+        return Unexpected<oauth::OAuthError>(*problem);
     if (refused)
-        return Unexpected<http::Response>(*refused);
+        return Unexpected<oauth::OAuthError>(*refused);
     return out;
 }
 

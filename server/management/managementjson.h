@@ -10,16 +10,18 @@
 
 namespace organizer::management {
 
-// Errors are answered in Auth0's dialect, oauth::managementResponse(); this one is common enough to name.
-http::Response invalidBody(const QString &problem); // 400 "Payload validation error: '…'.", errorCode invalid_body
+// Errors are answered in Auth0's dialect, oauth::managementResponse(); this one is common enough to name:
+// 400 "Payload validation error: '…'.", errorCode invalid_body.
+oauth::OAuthError payloadError(const QString &problem);
+http::Response invalidBody(const QString &problem);
 // A problem JsonReader found in a request body, in Auth0's words: a member it does not know is
 // "Additional properties not allowed: scopes[0].foo", anything else is named by its path.
 QString payloadProblem(const JsonProblem &problem);
 http::Response invalidBody(const JsonProblem &problem);
 http::Response jsonAnswer(int status, const QJsonValue &value);
 
-// The request's JSON object, or the 400 that says why there is none.
-Expected<QJsonObject, http::Response> readObject(const http::Request &request);
+// The request's JSON object, or the error that says why there is none.
+Expected<QJsonObject, oauth::OAuthError> readObject(const http::Request &request);
 
 // Every request body is read by one of these: problems in the Management API's words ("enforce_policies:
 // must be true or false"), a member a call needs and lacks in Auth0's ("Missing required property: name").
@@ -33,7 +35,8 @@ QString missingProperty(const QString &detail = {});
 enum class Spaces { Kept, Trimmed };
 std::optional<QString> boundedString(const JsonReader &at, JsonCount length, Spaces spaces, const QString &expected,
                                      JsonReader::Presence presence = JsonReader::Optional);
-// The 400 for the first problem `read` found, if any.
+// The error for the first problem `read` found, if any, and its 400.
+std::optional<oauth::OAuthError> firstProblemOf(const JsonReader &read);
 std::optional<http::Response> refusalOf(const JsonReader &read);
 
 // A list the way Auth0 pages it: `page` (from 0) and `per_page` (default 50, at most 100); a bare
@@ -46,7 +49,7 @@ struct Permission
     QString apiIdentifier;
     QString name;
 };
-Expected<QList<Permission>, http::Response> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body);
+Expected<QList<Permission>, oauth::OAuthError> readPermissions(const authorization::Tenant &tenant, const QJsonObject &body);
 
 // Entities in Auth0's shapes.
 QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalogue::ApiSpec> &servedApis);

@@ -6,10 +6,10 @@ http::Response editPermissions(ManagementContext &context, const http::Request &
 {
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     auto permissions = readPermissions(context.tenant(), *body);
     if (!permissions)
-        return permissions.error();
+        return oauth::managementResponse(permissions.error());
     authorization::Tenant next = context.tenant();
     QHash<QString, QStringList> &held = *heldBy(next);
     QStringList names;

@@ -180,7 +180,7 @@ http::Response ResourceServers::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     const JsonReader read = bodyReader(*body);
     // Auth0 answers an identifier or a name it cannot use as one it does not have.
     const QString identifier = boundedString(read["identifier"], {1, 600}, Spaces::Kept, missingProperty(), JsonReader::Required).value_or(QString());
@@ -219,7 +219,7 @@ http::Response ResourceServers::update(const http::Request &request)
             {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be changed"), 403});
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     Tenant next = m_context.tenant();
     Api &api = next.apis[index];
     const JsonReader read = bodyReader(*body);

@@ -74,7 +74,7 @@ http::Response Roles::create(const http::Request &request)
 {
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     authorization::Role role;
     role.id = newRoleId();
     const JsonReader read = bodyReader(*body);
@@ -96,7 +96,7 @@ http::Response Roles::update(const http::Request &request)
         return notFound();
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     Tenant next = m_context.tenant();
     authorization::Role &role = next.roles[index];
     const JsonReader read = bodyReader(*body);

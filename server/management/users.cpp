@@ -118,28 +118,27 @@ namespace {
 
 // {"roles": ["rol_…", …]}: roles the tenant has. The first problem in the list, or the first role it does
 // not have, is the answer.
-Expected<QStringList, http::Response> readRoleIds(const Tenant &tenant, const QJsonObject &body)
+Expected<QStringList, oauth::OAuthError> readRoleIds(const Tenant &tenant, const QJsonObject &body)
 {
     const JsonReader read = bodyReader(body);
     read.allowOnly({QStringLiteral("roles")});
     QStringList ids;
-    std::optional<http::Response> refused;
+    std::optional<oauth::OAuthError> refused;
     read["roles"].forEach(
         [&](const JsonReader &entry) {
             if (refused || !read.ok())
                 return;
             const std::optional<QString> id = entry.string();
             if (id && !tenant.role(*id))
-                refused
-                    = oauth::managementResponse({oauth::ErrorCode::InexistentRole, QStringLiteral("The role \"%1\" does not exist.").arg(id->left(100)), 404});
+                refused = oauth::OAuthError{oauth::ErrorCode::InexistentRole, QStringLiteral("The role \"%1\" does not exist.").arg(id->left(100)), 404};
             else if (id)
                 ids.append(*id);
         },
         JsonReader::Required, QStringLiteral("must be an array of role ids"), JsonCount{.min = 1});
-    if (auto refusal = refusalOf(read))
-        return Unexpected<http::Response>(*refusal);
+    if (auto problem = firstProblemOf(read))
+        return Unexpected<oauth::OAuthError>(*problem);
     if (refused)
-        return Unexpected<http::Response>(*refused);
+        return Unexpected<oauth::OAuthError>(*refused);
     return ids;
 }
 
@@ -152,10 +151,10 @@ http::Response Users::addRoles(const http::Request &request)
         return notFound();
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     auto ids = readRoleIds(m_context.tenant(), *body);
     if (!ids)
-        return ids.error();
+        return oauth::managementResponse(ids.error());
     Tenant next = m_context.tenant();
     authorization::User &user = next.users[index];
     for (const QString &id : *ids) {
@@ -173,10 +172,10 @@ http::Response Users::removeRoles(const http::Request &request)
         return notFound();
     auto body = readObject(request);
     if (!body)
-        return body.error();
+        return oauth::managementResponse(body.error());
     auto ids = readRoleIds(m_context.tenant(), *body);
     if (!ids)
-        return ids.error();
+        return oauth::managementResponse(ids.error());
     Tenant next = m_context.tenant();
     authorization::User &user = next.users[index];
     for (const QString &id : *ids)

@@ -44,7 +44,7 @@ Refusal refusalOf(const char *body)
     const auto read = readPermissions(demoTenant(), object(body));
     if (read)
         return {};
-    const QJsonObject json = answer(read.error());
+    const QJsonObject json = answer(oauth::managementResponse(read.error()));
     return {read.error().status, json.value(QLatin1String("errorCode")).toString(), json.value(QLatin1String("message")).toString()};
 }
 
@@ -85,7 +85,7 @@ TEST(ManagementBody, AProblemIsNamedByItsPathInAuth0sWords)
                                 {QStringLiteral("permission_name"), QStringLiteral("read:contacts")}});
     const auto tooMany = readPermissions(demoTenant(), QJsonObject{{QStringLiteral("permissions"), many}});
     ASSERT_FALSE(tooMany);
-    EXPECT_EQ(answer(tooMany.error()).value(QLatin1String("message")).toString(),
+    EXPECT_EQ(answer(oauth::managementResponse(tooMany.error())).value(QLatin1String("message")).toString(),
               QStringLiteral("Payload validation error: 'permissions: must be an array of 1 to 1000 permissions'."));
     EXPECT_EQ(refusalOf(R"({"permissions":[{"resource_server_identifier":"organize","permission_name":"read:contacts"},{"permission_name":"read:contacts"}]})")
                   .message,
