@@ -117,14 +117,19 @@ QJsonObject offlineLogin(quint16 port, const QString &login, const QString &scop
                                   {{QStringLiteral("code_challenge"), challenge}, {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}}),
                             login, kPassword);
     EXPECT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
-    const HttpReply tokens = tokenRequest(port,
-                                          {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                                           {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                           {QStringLiteral("code"), value(outcome.parameters(), "code")},
-                                           {QStringLiteral("redirect_uri"), kCallback},
-                                           {QStringLiteral("code_verifier"), verifier}});
+    const HttpReply tokens = exchangeCode(port, value(outcome.parameters(), "code"), verifier);
     EXPECT_EQ(tokens.status, 200) << tokens.body.constData();
     return QJsonDocument::fromJson(tokens.body).object();
+}
+
+HttpReply exchangeCode(quint16 port, const QString &code, const QString &verifier)
+{
+    return tokenRequest(port,
+                        {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                         {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
+                         {QStringLiteral("code"), code},
+                         {QStringLiteral("redirect_uri"), kCallback},
+                         {QStringLiteral("code_verifier"), verifier}});
 }
 
 } // namespace organizer::test

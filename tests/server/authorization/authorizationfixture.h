@@ -46,6 +46,9 @@ QJsonObject claimsOf(const QString &token);
 HttpReply callApi(quint16 port, const QByteArray &method, const QByteArray &path, const QString &token, const QByteArray &body = {});
 HttpReply tokenRequest(quint16 port, const QList<QPair<QString, QString>> &fields, const QByteArray &basic = {});
 
+// The desktop client's authorization-code grant with PKCE (a public client: no secret), at kCallback.
+HttpReply exchangeCode(quint16 port, const QString &code, const QString &verifier);
+
 // The desktop client's refresh-token grant (a public client: no secret).
 HttpReply refreshGrant(quint16 port, const QString &refreshToken);
 

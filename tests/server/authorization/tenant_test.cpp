@@ -67,12 +67,7 @@ UserLogin loginFor(quint16 port, const QString &audience, const QString &scopes,
     EXPECT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
     if (!codeFlow)
         return {value(outcome.parameters(), "scope"), value(outcome.parameters(), "access_token")};
-    const HttpReply tokens = tokenRequest(port,
-                                          {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                                           {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                                           {QStringLiteral("code"), value(outcome.parameters(), "code")},
-                                           {QStringLiteral("redirect_uri"), kCallback},
-                                           {QStringLiteral("code_verifier"), verifier}});
+    const HttpReply tokens = exchangeCode(port, value(outcome.parameters(), "code"), verifier);
     EXPECT_EQ(tokens.status, 200) << tokens.body.constData();
     return {QString::fromUtf8(tokens.json("scope")), QString::fromUtf8(tokens.json("access_token"))};
 }

@@ -185,14 +185,7 @@ TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
                                 QStringLiteral("alice@example.com"), kPassword);
         return value(outcome.parameters(), "code");
     };
-    const auto redeem = [&](const QString &code) {
-        return tokenRequest(port(),
-                            {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                             {QStringLiteral("client_id"), QStringLiteral("organizer-desktop")},
-                             {QStringLiteral("code"), code},
-                             {QStringLiteral("redirect_uri"), kCallback},
-                             {QStringLiteral("code_verifier"), verifier}});
-    };
+    const auto redeem = [&](const QString &code) { return exchangeCode(port(), code, verifier); };
     const QString scope = QStringLiteral("openid offline_access read:contacts read:calendar");
     const HttpReply first = redeem(codeFor(scope));
     ASSERT_EQ(first.status, 200) << first.body.toStdString();
