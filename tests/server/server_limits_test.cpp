@@ -89,7 +89,7 @@ TEST(ConnectionLimits, SixHundredIdleAndFiftySlowlorisConnectionsDoNotStopANorma
         const HttpReply reply = sendHttp(server.port(), {"GET", "/healthz", {}, {}}, 5000);
         EXPECT_EQ(reply.status, 200) << reply.error.toStdString();
         EXPECT_LT(clock.elapsed(), 2000) << "a normal request waited behind the attackers";
-        QThread::msleep(300);
+        QThread::msleep(300); // the attack's pace between rounds: wall time is what it is about
     }
     int open = 0;
     for (auto &socket : idle) {
@@ -130,21 +130,21 @@ TEST(ConnectionLimits, AtTheCapIdleConnectionsMakeRoomAndBusyOnesDoNot)
         idle.push_back(openFrom(server.port(), QStringLiteral("127.0.0.1")));
         QThread::msleep(10); // distinct ages, whichever worker each lands on
     }
-    QThread::msleep(400);
+    QThread::msleep(400); // the workers' sweep (every 250 ms) counts them idle; another process: nothing to poll
     EXPECT_EQ(sendHttp(server.port(), {"GET", "/healthz", {}, {}}).status, 200);
     idle.front()->waitForReadyRead(1000);
     EXPECT_NE(idle.front()->state(), QAbstractSocket::ConnectedState) << "the oldest idle connection should have made room";
 
     // Now every slot holds a request in progress: nothing can be closed for a newcomer.
     idle.clear();
-    QThread::msleep(300);
+    QThread::msleep(300); // the server notices the closed sockets; another process: nothing to poll
     std::vector<std::unique_ptr<QTcpSocket>> busy;
     for (int i = 0; i < 20; ++i) {
         busy.push_back(openFrom(server.port(), QStringLiteral("127.0.0.1")));
         busy.back()->write("GET /healthz HTTP/1.1\r\n");
         busy.back()->flush();
     }
-    QThread::msleep(400);
+    QThread::msleep(400); // a sweep after their bytes arrived counts none idle
     const HttpReply refused = sendHttp(server.port(), {"GET", "/healthz", {}, {}});
     EXPECT_EQ(refused.status, 503);
     EXPECT_EQ(refused.json("error"), "temporarily_unavailable");
