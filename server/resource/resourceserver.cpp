@@ -190,7 +190,8 @@ http::Response CorsPolicy::preflight(const http::Request &request, const QByteAr
         return response; // no CORS headers: the browser refuses the cross-origin call, as it should
     response.setHeader("access-control-allow-origin", origin);
     response.setHeader("access-control-allow-methods", allowedMethods.join(", "));
-    response.setHeader("access-control-allow-headers", "Authorization, Content-Type");
+    // Auth0's browser SDKs (auth0-spa-js, auth0-js) send Auth0-Client on every token, revoke and userinfo call.
+    response.setHeader("access-control-allow-headers", "Authorization, Content-Type, Auth0-Client");
     response.setHeader("access-control-max-age", "600");
     return response;
 }

@@ -171,6 +171,37 @@ TEST_F(Authorization, WebOriginsMayCallTheTokenEndpoint)
     EXPECT_TRUE(foreign.header("access-control-allow-origin").isEmpty());
 }
 
+// Auth0's browser SDKs send Auth0-Client on every call to these endpoints; without it in the preflight's answer
+// the browser refuses the call ("Failed to fetch"). The origin is echoed, never "*", and only when allowed.
+TEST_F(Authorization, PreflightsAllowTheAuth0ClientHeaderForWebOriginsOnly)
+{
+    for (const char *path : {"/oauth/token", "/oauth/revoke", "/userinfo"}) {
+        SCOPED_TRACE(path);
+        const HttpReply preflight = sendHttp(
+            port(),
+            {"OPTIONS",
+             path,
+             {{"origin", "http://localhost:3000"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "auth0-client, content-type"}},
+             {}});
+        EXPECT_TRUE(preflight.status == 204 || preflight.status == 200) << preflight.status;
+        EXPECT_EQ(preflight.header("access-control-allow-origin"), "http://localhost:3000");
+        const QByteArray allowedHeaders = preflight.header("access-control-allow-headers").toLower();
+        EXPECT_TRUE(allowedHeaders.contains("auth0-client")) << allowedHeaders.toStdString();
+        EXPECT_TRUE(allowedHeaders.contains("content-type")) << allowedHeaders.toStdString();
+
+        const HttpReply foreign = sendHttp(
+            port(),
+            {"OPTIONS",
+             path,
+             {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "auth0-client, content-type"}},
+             {}});
+        ASSERT_TRUE(foreign.error.isEmpty()) << foreign.error.toStdString();
+        EXPECT_TRUE(foreign.status == 204 || foreign.status == 200) << foreign.status;
+        for (const auto &header : foreign.headers)
+            EXPECT_FALSE(header.first.toLower().startsWith("access-control-")) << header.first.toStdString();
+    }
+}
+
 // RBAC applies again whenever tokens are issued: a scope the API loses (through the Management API)
 // is left out of the tokens a code issued before still redeems, and out of every refresh.
 TEST_F(Authorization, AScopeTheApiLosesIsNeitherRedeemedNorRefreshed)
