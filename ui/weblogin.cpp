@@ -129,16 +129,23 @@ void WebLoginBrowser::open(const QUrl &url)
 namespace {
 
 // Shared by inspect(), submitLogin() and answerConsent(): how a page's parts are found, the way a
-// password manager finds them. Only visible, enabled elements count.
+// password manager finds them. Only visible, enabled elements count. A page whose layout is held
+// back (a stylesheet still importing a web font from a host that cannot be reached) has no boxes
+// yet, so there an element counts as visible when its style does not hide it.
 const char *const kPageReader = R"JS(
 const organizerPage = (() => {
-  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
-      && getComputedStyle(el).visibility !== 'hidden' && !el.disabled;
+  const laidOut = !!(document.body && document.body.getClientRects().length);
+  const styleShows = (el) => { for (let e = el; e; e = e.parentElement) { if (getComputedStyle(e).display === 'none') return false; } return true; };
+  const visible = (el) => !el.disabled && getComputedStyle(el).visibility !== 'hidden'
+      && (laidOut ? !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) : !el.hidden && el.type !== 'hidden' && styleShows(el));
   const inputs = [...document.querySelectorAll('input')].filter(visible);
+  const isText = (i) => /^(text|email|)$/i.test(i.getAttribute('type') || '');
   const isIdentifier = (i) => /^(username|email|webauthn)( |$)/i.test(i.autocomplete || '') || i.type === 'email'
-      || (/^(text|email|)$/i.test(i.getAttribute('type') || '') && /^(username|email|login|identifier|user|userid)$/i.test(i.name || i.id || ''));
-  const identifier = inputs.find(isIdentifier) || null;
+      || (isText(i) && /^(username|email|login|identifier|user|userid)$/i.test(i.name || i.id || ''));
   const password = inputs.find((i) => i.type === 'password') || null;
+  // A visible text input in the password's form is its user name, whatever it is called: any
+  // provider's plain login form is a login page.
+  const identifier = inputs.find(isIdentifier) || (password && password.form && inputs.find((i) => i.form === password.form && isText(i))) || null;
   const buttons = [...document.querySelectorAll('button, input[type=submit]')].filter(visible);
   const label = (b) => ((b.value || '') + ' ' + (b.textContent || '') + ' ' + (b.name || '')).toLowerCase();
   const accept = buttons.find((b) => /\b(accept|allow|authori[sz]e|agree|grant|yes)\b/.test(label(b))) || null;
@@ -159,7 +166,8 @@ const organizerPage = (() => {
     else if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
   };
   const form = (password || identifier || accept || {}).form || document.forms[0] || null;
-  const formAction = form ? `${(form.getAttribute('method') || 'get').toUpperCase()} ${new URL(form.action, location.href).pathname}` : '';
+  const pathOf = (action) => { try { return new URL(action, location.href).pathname; } catch (e) { return action; } }; // never throw: the page would go unread
+  const formAction = form ? `${(form.getAttribute('method') || 'get').toUpperCase()} ${pathOf(form.action)}` : '';
   return { identifier, password, accept: (identifier || password) ? null : accept, deny, alert, formAction, typeInto, send };
 })();
 )JS";

@@ -44,6 +44,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeWidget>
+#include <QWebEngineView>
 
 #include <gtest/gtest.h>
 
@@ -554,6 +555,88 @@ TEST_F(AppEndToEnd, LauncherSaysWhyTheServerCannotStart)
     qputenv("ORGANIZER_SERVER_BINARY", test::serverBinary().toLocal8Bit());
     ASSERT_TRUE(waitFor([&launcher] { return launcher.state() == app::ServerLauncher::State::Failed; }, 10000));
     EXPECT_TRUE(launcher.errorString().contains(QLatin1String("could not be started"))) << launcher.errorString().toStdString();
+}
+
+// Any provider's pages, read by the real page reader in the web view.
+namespace {
+
+// panva/oidc-provider's stock development login page, with its web font import pointed at a host
+// that cannot be resolved; the form reports what it would send in the title instead of posting.
+QString plainLoginPage(const QString &textInputName, bool withPassword)
+{
+    return QStringLiteral(R"(<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign-in</title>
+<style>@import url(http://fonts.invalid/css?family=Roboto:400,100); body { font-family: 'Roboto', sans-serif; }</style></head>
+<body><div class="login-card"><h1>Sign-in</h1>
+<form autocomplete="off" action="http://127.0.0.1:9/interaction/x/login" method="post"
+      onsubmit="event.preventDefault(); document.title = 'sent ' + [...new FormData(this)].map(([k, v]) => k + '=' + v).join('&');">
+  <input type="hidden" name="prompt" value="login"/>
+  <input required type="text" name="%1" placeholder="Enter any login" autofocus="on">
+  %2
+  <button type="submit" class="login login-submit">Sign-in</button>
+</form></div></body></html>)")
+        .arg(textInputName, withPassword ? QStringLiteral(R"(<input required type="password" name="password" placeholder="and password">)") : QString());
+}
+
+struct PlainPage
+{
+    app::PageShape shape;
+    QString sent; // the form's fields as submitted, if it was
+};
+
+PlainPage readPlainPage(const QString &html, bool submit)
+{
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    ui::WebLoginView view;
+    view.resize(800, 600);
+    view.show();
+    ui::WebLoginBrowser browser(&view, &session);
+    bool loaded = false;
+    QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&loaded](const QUrl &, bool) { loaded = true; });
+    browser.open(QUrl(QStringLiteral("data:text/html;charset=utf-8,") + QString::fromLatin1(QUrl::toPercentEncoding(html))));
+    EXPECT_TRUE(waitFor([&loaded] { return loaded; }, 30000));
+    PlainPage page;
+    bool inspected = false;
+    browser.inspect([&](const app::PageShape &shape) {
+        page.shape = shape;
+        inspected = true;
+    });
+    EXPECT_TRUE(waitFor([&inspected] { return inspected; }, 10000));
+    if (submit && page.shape.recognised()) {
+        browser.submitLogin(QStringLiteral("alice"), QStringLiteral("secret"));
+        waitFor([&view] { return view.view()->title().startsWith(QLatin1String("sent ")); }, 10000);
+        page.sent = view.view()->title();
+    }
+    return page;
+}
+
+} // namespace
+
+TEST(AnyProvidersPages, APlainFormWithATextInputAndAPasswordIsALoginPage)
+{
+    const PlainPage page = readPlainPage(plainLoginPage(QStringLiteral("login"), true), true);
+    EXPECT_EQ(page.shape.title, QStringLiteral("Sign-in"));
+    EXPECT_TRUE(page.shape.identifierField);
+    EXPECT_TRUE(page.shape.passwordField);
+    EXPECT_FALSE(page.shape.acceptButton);
+    EXPECT_EQ(page.shape.kind(), QStringLiteral("login page"));
+    EXPECT_EQ(page.shape.formAction, QStringLiteral("POST /interaction/x/login"));
+    EXPECT_EQ(page.sent, QStringLiteral("sent prompt=login&login=alice&password=secret"));
+}
+
+TEST(AnyProvidersPages, TheTextInputBesideAPasswordIsTheUserWhateverItsName)
+{
+    const PlainPage page = readPlainPage(plainLoginPage(QStringLiteral("account"), true), true);
+    EXPECT_EQ(page.shape.kind(), QStringLiteral("login page"));
+    EXPECT_EQ(page.sent, QStringLiteral("sent prompt=login&account=alice&password=secret"));
+}
+
+TEST(AnyProvidersPages, ATextInputWithoutAPasswordIsNoLoginPage)
+{
+    const PlainPage page = readPlainPage(plainLoginPage(QStringLiteral("account"), false), false);
+    EXPECT_FALSE(page.shape.identifierField);
+    EXPECT_FALSE(page.shape.passwordField);
+    EXPECT_FALSE(page.shape.recognised());
 }
 
 TEST(Profiles, PersistWithoutTokensAndValidate)
