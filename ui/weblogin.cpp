@@ -129,15 +129,11 @@ void WebLoginBrowser::open(const QUrl &url)
 namespace {
 
 // Shared by inspect(), submitLogin() and answerConsent(): how a page's parts are found, the way a
-// password manager finds them. Only visible, enabled elements count. A page whose layout is held
-// back (a stylesheet still importing a web font from a host that cannot be reached) has no boxes
-// yet, so there an element counts as visible when its style does not hide it.
+// password manager finds them. Only visible, enabled elements count.
 const char *const kPageReader = R"JS(
 const organizerPage = (() => {
-  const laidOut = !!(document.body && document.body.getClientRects().length);
-  const styleShows = (el) => { for (let e = el; e; e = e.parentElement) { if (getComputedStyle(e).display === 'none') return false; } return true; };
-  const visible = (el) => !el.disabled && getComputedStyle(el).visibility !== 'hidden'
-      && (laidOut ? !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) : !el.hidden && el.type !== 'hidden' && styleShows(el));
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+      && getComputedStyle(el).visibility !== 'hidden' && !el.disabled;
   const inputs = [...document.querySelectorAll('input')].filter(visible);
   const isText = (i) => /^(text|email|)$/i.test(i.getAttribute('type') || '');
   const isIdentifier = (i) => /^(username|email|webauthn)( |$)/i.test(i.autocomplete || '') || i.type === 'email'
