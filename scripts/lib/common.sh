@@ -13,7 +13,7 @@ ORGANIZER_PACKAGES=(
     libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
     xvfb xauth wrk procps curl time systemd
     lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot help2man init-system-helpers
-    chromium
+    chromium libnss3-tools ca-certificates
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
