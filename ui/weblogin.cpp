@@ -144,9 +144,21 @@ const organizerPage = (() => {
   const identifier = inputs.find(isIdentifier) || (password && password.form && inputs.find((i) => i.form === password.form && isText(i))) || null;
   const buttons = [...document.querySelectorAll('button, input[type=submit]')].filter(visible);
   const label = (b) => ((b.value || '') + ' ' + (b.textContent || '') + ' ' + (b.name || '')).toLowerCase();
-  const accept = buttons.find((b) => /\b(accept|allow|authori[sz]e|agree|grant|yes)\b/.test(label(b))) || null;
-  const deny = buttons.find((b) => /\b(deny|decline|reject|cancel)\b/.test(label(b))) || null;
+  const denies = (b) => /\b(deny|decline|reject|cancel|abort|not now|don.t)\b/.test(label(b));
+  const refuses = (b) => denies(b) || /\bback\b/.test(label(b));
+  const isSubmit = (b) => (b.type || 'submit') === 'submit';
   const alert = [...document.querySelectorAll('[role=alert], .error, .alert, .ulp-input-error-message')].find(visible);
+  // A consent page says what it is in its title or headings, or names its button so; a stock provider's
+  // page may only say "Authorize" above one "Continue" (panva/oidc-provider's, whose title stays
+  // "Sign-in"). So: a button that reads as consent, or else the only submit button of the page's forms
+  // on a page whose heading asks to authorize and that shows no field to fill nor an error.
+  const named = buttons.find((b) => !refuses(b) && /\b(accept|allow|authori[sz]e|agree|grant|approve|yes)\b/.test(label(b))) || null;
+  const headings = [document.title, ...[...document.querySelectorAll('h1, h2, h3, legend, [role=heading]')].filter(visible).map((h) => h.textContent)].join(' ');
+  const asksToAuthorize = /\b(authori[sz](e|ation)|consent|allow|grant|approve|permissions?)\b/i.test(headings);
+  const fillable = inputs.some((i) => !/^(hidden|checkbox|radio|submit|button|image|reset)$/i.test(i.type));
+  const submits = buttons.filter((b) => b.form && isSubmit(b) && !refuses(b));
+  const accept = named || (asksToAuthorize && !fillable && !alert && submits.length === 1 ? submits[0] : null);
+  const deny = buttons.find(denies) || null;
   const typeInto = (input, value) => {
     input.focus();
     const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
@@ -157,7 +169,7 @@ const organizerPage = (() => {
   const send = (field) => {
     const form = field && field.form;
     const submit = (form ? [...form.querySelectorAll('button, input[type=submit]')] : buttons)
-        .filter(visible).find((b) => (b.type || 'submit') === 'submit' && !/\b(deny|decline|reject|cancel|back)\b/.test(label(b)));
+        .filter(visible).find((b) => isSubmit(b) && !refuses(b));
     if (submit) submit.click();
     else if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
   };

@@ -639,6 +639,103 @@ TEST(AnyProvidersPages, ATextInputWithoutAPasswordIsNoLoginPage)
     EXPECT_FALSE(page.shape.recognised());
 }
 
+namespace {
+
+// panva/oidc-provider's stock development consent page as it renders: the title still "Sign-in", the
+// heading `heading`, what is asked in a list, one form with a hidden prompt and the buttons given, and
+// "[ Cancel ]" as a link to the abort URL. The form and the link report in the title instead of leaving.
+QString stockConsentPage(const QString &heading, const QString &buttons, const QString &extra = {})
+{
+    return QStringLiteral(R"(<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign-in</title>
+<style>@import url(http://fonts.invalid/css?family=Roboto:400,100); body { font-family: 'Roboto', sans-serif; }</style></head>
+<body><div class="login-card"><h1>%1</h1>
+<div class="login-client-image"></div>
+<ul><li>scopes:</li><ul><li>profile</li><li>email</li></ul><li>urn:organizer:organize:</li><ul><li>read:contacts</li></ul></ul>
+%3
+<form autocomplete="off" action="http://127.0.0.1:9/interaction/x" method="post"
+      onsubmit="event.preventDefault(); document.title = 'sent ' + [...new FormData(this)].map(([k, v]) => k + '=' + v).join('&') + ' by ' + event.submitter.textContent;">
+  <input type="hidden" name="prompt" value="consent"/>
+  %2
+</form>
+<div class="login-help"><a href="#" onclick="document.title = 'aborted'; return false;">[ Cancel ]</a></div>
+</div>
+<div class="grant-debug"><details><summary>(Click to expand) DEBUG information</summary><div><strong>uid</strong>: x</div></details></div>
+</body></html>)")
+        .arg(heading, buttons, extra);
+}
+
+const QString kContinueButton = QStringLiteral(R"(<button autofocus type="submit" class="login login-submit">Continue</button>)");
+
+// Reads the page and, when the reader takes it for a consent page, answers it with Accept.
+PlainPage answerConsentPage(const QString &html)
+{
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    ui::WebLoginView view;
+    view.resize(800, 600);
+    view.show();
+    ui::WebLoginBrowser browser(&view, &session);
+    bool loaded = false;
+    QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&loaded](const QUrl &, bool) { loaded = true; });
+    browser.open(QUrl(QStringLiteral("data:text/html;charset=utf-8,") + QString::fromLatin1(QUrl::toPercentEncoding(html))));
+    EXPECT_TRUE(waitFor([&loaded] { return loaded; }, 30000));
+    PlainPage page;
+    bool inspected = false;
+    browser.inspect([&](const app::PageShape &shape) {
+        page.shape = shape;
+        inspected = true;
+    });
+    EXPECT_TRUE(waitFor([&inspected] { return inspected; }, 10000));
+    if (page.shape.acceptButton) {
+        browser.answerConsent(true);
+        waitFor([&view] { return view.view()->title() != QLatin1String("Sign-in"); }, 10000);
+        page.sent = view.view()->title();
+    }
+    return page;
+}
+
+} // namespace
+
+TEST(AnyProvidersPages, AStockProvidersAuthorizePageWithOneContinueButtonIsAConsentPage)
+{
+    const PlainPage page = answerConsentPage(stockConsentPage(QStringLiteral("Authorize"), kContinueButton));
+    EXPECT_EQ(page.shape.title, QStringLiteral("Sign-in"));
+    EXPECT_FALSE(page.shape.identifierField);
+    EXPECT_FALSE(page.shape.passwordField);
+    EXPECT_TRUE(page.shape.acceptButton);
+    EXPECT_EQ(page.shape.kind(), QStringLiteral("consent page"));
+    EXPECT_EQ(page.shape.formAction, QStringLiteral("POST /interaction/x"));
+    EXPECT_EQ(page.sent, QStringLiteral("sent prompt=consent by Continue")); // Continue pressed, the Cancel link left alone
+}
+
+TEST(AnyProvidersPages, OnAnAuthorizePageTheCancelAndAbortButtonsAreNeverPressed)
+{
+    // Cancel first in the page: the one submit button left is Continue.
+    const PlainPage page = answerConsentPage(
+        stockConsentPage(QStringLiteral("Authorize Organizer Desktop"), QStringLiteral(R"(<button type="submit" name="action" value="cancel">Cancel</button>
+<button type="submit" name="action" value="abort">Abort</button>
+<button type="submit" name="action" value="continue">Continue</button>)")));
+    EXPECT_EQ(page.shape.kind(), QStringLiteral("consent page"));
+    EXPECT_EQ(page.sent, QStringLiteral("sent prompt=consent by Continue"));
+}
+
+TEST(AnyProvidersPages, AContinueButtonOnAPageThatAsksNothingIsNoConsentPage)
+{
+    EXPECT_FALSE(answerConsentPage(stockConsentPage(QStringLiteral("Something went wrong"), kContinueButton)).shape.recognised());
+}
+
+TEST(AnyProvidersPages, AnAuthorizePageWithTwoPossibleButtonsOrAnErrorOrAFieldIsNoConsentPage)
+{
+    // Which of two neutral buttons consents is a guess; so is pressing on past an error or a field to fill.
+    EXPECT_FALSE(answerConsentPage(stockConsentPage(QStringLiteral("Authorize"), QStringLiteral(R"(<button type="submit" name="a" value="1">Continue</button>
+<button type="submit" name="a" value="2">Continue with fewer scopes</button>)")))
+                     .shape.recognised());
+    EXPECT_FALSE(answerConsentPage(stockConsentPage(QStringLiteral("Authorize"), kContinueButton, QStringLiteral(R"(<p role="alert">Session expired</p>)")))
+                     .shape.recognised());
+    EXPECT_FALSE(answerConsentPage(stockConsentPage(QStringLiteral("Authorize"), QStringLiteral(R"(<input type="text" name="code">)") + kContinueButton))
+                     .shape.recognised());
+}
+
 TEST(Profiles, PersistWithoutTokensAndValidate)
 {
     QTemporaryDir dir;
