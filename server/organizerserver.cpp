@@ -1,5 +1,7 @@
 #include "organizerserver.h"
 
+#include "canonicalhost.h"
+
 #include <QDeadlineTimer>
 
 #include "oautherror.h"
@@ -12,22 +14,6 @@
 #include <QThread>
 
 namespace organizer::server {
-
-namespace {
-
-QString hostForUrl(const QHostAddress &address)
-{
-    // An any-address listener is reached through loopback from this machine.
-    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4)
-        return QStringLiteral("127.0.0.1");
-    if (address == QHostAddress::AnyIPv6)
-        return QStringLiteral("[::1]");
-    if (address.protocol() == QAbstractSocket::IPv6Protocol)
-        return QLatin1Char('[') + address.toString() + QLatin1Char(']');
-    return address.toString();
-}
-
-} // namespace
 
 QString issuerFilePath(const QString &dataDir)
 {
@@ -154,7 +140,8 @@ Expected<QUrl, QString> OrganizerServer::start()
     const quint16 port = m_http->listenOn(m_options.bindAddress, m_options.port, &error);
     if (port == 0)
         return Unexpected<QString>(error);
-    m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(hostForUrl(m_options.bindAddress)).arg(port));
+    // One canonical host (canonicalhost.h): a loopback listener is "localhost", the issuer too unless --public-url says otherwise.
+    m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(canonicalHostFor(m_options.bindAddress)).arg(port));
     m_publicUrl = m_options.publicUrl.isEmpty() ? m_baseUrl : m_options.publicUrl;
 
     if (auto *local = qobject_cast<resource::LocalIssuerKeys *>(m_issuerKeys)) {
@@ -420,6 +407,12 @@ void OrganizerServer::handle(const http::Request &request, http::Responder respo
         }
         respond(m_cors.preflight(request, allowed));
         return;
+    }
+    if (m_minter) {
+        if (auto redirect = redirectToCanonicalHost(request, m_publicUrl)) {
+            respond(std::move(*redirect));
+            return;
+        }
     }
     const bool isApi = request.path.startsWith(QLatin1String("/api/"));
     // Only the Origin is needed once the answer is ready: the closure does not carry the request.

@@ -158,7 +158,7 @@ TEST(ServerCli, PublicUrlIsTheIssuerEveryAbsoluteUrlStartsWith)
 {
     ServerProcess server;
     ASSERT_TRUE(server.start({QStringLiteral("--public-url"), QStringLiteral("https://login.example/organizer")})) << server.errorText().toStdString();
-    EXPECT_TRUE(server.url().toString().startsWith(QLatin1String("http://127.0.0.1:"))) << "the readiness line still says where it listens";
+    EXPECT_TRUE(server.url().toString().startsWith(QLatin1String("http://localhost:"))) << "the readiness line still says where it listens";
     const HttpReply reply = sendHttp(server.port(), {"GET", "/.well-known/openid-configuration", {}, {}});
     ASSERT_EQ(reply.status, 200);
     const QJsonObject discovery = QJsonDocument::fromJson(reply.body).object();
@@ -251,8 +251,26 @@ TEST(ServerCli, AnnouncesReadinessWithOneLine)
 {
     ServerProcess server;
     ASSERT_TRUE(server.start()) << server.errorText().toStdString();
-    EXPECT_TRUE(QRegularExpression(QStringLiteral("^http://127\\.0\\.0\\.1:\\d+/$")).match(server.url().toString()).hasMatch());
+    // Loopback is named by its one canonical host, the issuer's: SPAs on http://localhost:3000 are same-site with it.
+    EXPECT_TRUE(QRegularExpression(QStringLiteral("^http://localhost:\\d+/$")).match(server.url().toString()).hasMatch());
     EXPECT_NE(server.port(), 0);
+}
+
+TEST(ServerCli, ABrowserArrivingByAnotherLoopbackNameIsSentToTheCanonicalHost)
+{
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const QByteArray port = QByteArray::number(server.port());
+    const HttpReply byAddress
+        = sendRaw(server.port(), "GET /authorize?client_id=organizer-desktop&state=s HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(byAddress.status, 302);
+    EXPECT_EQ(byAddress.header("location"), "http://localhost:" + port + "/authorize?client_id=organizer-desktop&state=s");
+    // The issuer every SDK compares `iss` with is that same host.
+    const HttpReply discovery
+        = sendRaw(server.port(), "GET /.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(discovery.status, 200) << "discovery is served by any name";
+    EXPECT_EQ(QJsonDocument::fromJson(discovery.body).object().value(QLatin1String("issuer")).toString(),
+              QStringLiteral("http://localhost:%1/").arg(server.port()));
 }
 
 TEST(ServerCli, TokenSubcommandMintsATokenTheRunningServerAccepts)
@@ -486,4 +504,250 @@ TEST(ServerCli, ASecondSigtermDuringTheDrainStopsAtOnce)
     ASSERT_EQ(::kill(pid_t(server.pid()), SIGTERM), 0);
     EXPECT_EQ(server.waitForExit(10'000).value_or(-1), 0);
     EXPECT_LT(sinceSignal.elapsed(), 15'000) << "the second SIGTERM did not wait out the 30 s drain";
+}
+
+// Issue 23: HTTPS with no configuration, through a certificate authority of the machine's own that is
+// trusted once, the documented ways; or with one's own certificate.
+namespace {
+
+struct ToolRun
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+ToolRun runTool(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(program, arguments);
+    ToolRun result;
+    if (!process.waitForFinished(30000)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = "timed out";
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
+QString tool(const char *name)
+{
+    return QStandardPaths::findExecutable(QString::fromLatin1(name));
+}
+
+QByteArray contentsOf(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void writeContents(const QString &path, const QByteArray &contents)
+{
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(contents);
+}
+
+// A system environment without any CA bundle of its own choosing: what trusts the local CA is the test's doing.
+QProcessEnvironment plainEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS"})
+        environment.remove(QString::fromLatin1(name));
+    return environment;
+}
+
+} // namespace
+
+TEST(ServerCli, CaPrintsTheLocalCaAndTheFourWaysToTrustIt)
+{
+    QTemporaryDir dir;
+    const QString dataDir = dir.filePath(QStringLiteral("data"));
+    const QString path = dataDir + QStringLiteral("/tls/ca.pem");
+    const CommandResult made = runServerCommand({QStringLiteral("ca"), QStringLiteral("--data-dir"), dataDir});
+    ASSERT_EQ(made.exitCode, 0) << made.err.toStdString();
+    EXPECT_TRUE(made.out.startsWith("-----BEGIN CERTIFICATE-----\n")) << made.out.toStdString();
+    EXPECT_EQ(made.out, contentsOf(path)) << "standard output is the certificate alone";
+    const QByteArray file = QFile::encodeName(path);
+    EXPECT_TRUE(made.err.contains("made the local CA \"Organizer local CA (")) << made.err.toStdString();
+    for (const QByteArray &instruction : {
+             "NODE_EXTRA_CA_CERTS=" + file,
+             "cp " + file + " /usr/local/share/ca-certificates/organizer-local-ca.crt && sudo update-ca-certificates",
+             "certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n \"Organizer local CA (",
+             "-i " + file,
+             "curl --cacert " + file,
+         })
+        EXPECT_TRUE(made.err.contains(instruction)) << instruction.toStdString() << "\n" << made.err.toStdString();
+
+    // The same CA from then on; --path alone for scripts.
+    const CommandResult again = runServerCommand({QStringLiteral("ca"), QStringLiteral("--data-dir"), dataDir});
+    ASSERT_EQ(again.exitCode, 0);
+    EXPECT_EQ(again.out, made.out);
+    EXPECT_TRUE(again.err.contains("using the local CA")) << again.err.toStdString();
+    const CommandResult onlyPath = runServerCommand({QStringLiteral("ca"), QStringLiteral("--path"), QStringLiteral("--data-dir"), dataDir});
+    ASSERT_EQ(onlyPath.exitCode, 0);
+    EXPECT_EQ(onlyPath.out, file + '\n');
+    EXPECT_TRUE(onlyPath.err.isEmpty()) << onlyPath.err.toStdString();
+    EXPECT_NE(runServerCommand({QStringLiteral("ca"), QStringLiteral("print"), QStringLiteral("--data-dir"), dataDir}).exitCode, 0);
+
+    const CommandResult help = runServerCommand({QStringLiteral("--help")});
+    for (const char *option : {"--tls", "--tls-cert", "--tls-key", "  ca "})
+        EXPECT_TRUE(help.out.contains(option)) << option;
+}
+
+TEST(ServerCli, TlsCertificateAndKeyComeTogetherReadableAndMatching)
+{
+    QTemporaryDir dir;
+    const QString dataDir = dir.filePath(QStringLiteral("data"));
+    auto issuer = organizer::tls::LocalCertificateAuthority::open(dir.filePath(QStringLiteral("issuer")));
+    ASSERT_TRUE(issuer);
+    auto issued = issuer->serverCertificate({QStringLiteral("localhost")});
+    ASSERT_TRUE(issued);
+    const QString certificate = dir.filePath(QStringLiteral("cert.pem"));
+    writeContents(certificate, issued->certificatePem);
+    const QString missing = dir.filePath(QStringLiteral("missing.pem"));
+    const struct
+    {
+        QStringList arguments;
+        QByteArray says;
+    } cases[] = {
+        {{QStringLiteral("--tls-cert"), certificate}, "--tls-cert: give --tls-key FILE too, the certificate's private key"},
+        {{QStringLiteral("--tls-key"), certificate}, "--tls-key: give --tls-cert FILE too, the certificate it belongs to"},
+        {{QStringLiteral("--tls-cert"), missing, QStringLiteral("--tls-key"), certificate}, "--tls-cert: cannot read " + QFile::encodeName(missing)},
+        {{QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), missing}, "--tls-key: cannot read " + QFile::encodeName(missing)},
+        {{QStringLiteral("--tls"), QStringLiteral("--public-url"), QStringLiteral("http://login.example/")},
+         "--public-url: \"http://login.example/\" is plain http, but the server serves HTTPS; give https://login.example/"},
+        // The key of another certificate: said at start, not at the first handshake.
+        {{QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), issuer->privateKeyPath()}, "the private key does not belong to the certificate"},
+    };
+    for (const auto &row : cases) {
+        const CommandResult refused = runServerCommand(QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dataDir} + row.arguments);
+        EXPECT_EQ(refused.exitCode, 2) << row.says.toStdString();
+        EXPECT_TRUE(refused.err.contains(row.says)) << refused.err.toStdString();
+        EXPECT_FALSE(refused.out.contains("listening on"));
+    }
+}
+
+TEST(ServerCli, WithTlsTheServerIsTrustedThroughItsLocalCaTheDocumentedWaysAndNotOtherwise)
+{
+    const QString curl = tool("curl");
+    ASSERT_FALSE(curl.isEmpty()) << "curl is needed (./scripts/test installs it)";
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--tls")})) << server.errorText().toStdString();
+    EXPECT_EQ(server.url().scheme(), QStringLiteral("https"));
+    const QString ca = server.dataDir() + QStringLiteral("/tls/ca.pem");
+    const QByteArray log = server.log();
+    EXPECT_TRUE(log.contains("serving HTTPS with a certificate from the local CA " + QFile::encodeName(ca) + " valid until ")) << log.toStdString();
+    EXPECT_TRUE(log.contains("; trust it: organizer-server ca")) << log.toStdString();
+
+    // curl, the documented way.
+    const QString discovery = QStringLiteral("https://localhost:%1/.well-known/openid-configuration").arg(server.port());
+    const ToolRun trusted = runTool(curl, {QStringLiteral("-sS"), QStringLiteral("--fail"), QStringLiteral("--cacert"), ca, discovery}, plainEnvironment());
+    ASSERT_EQ(trusted.exitCode, 0) << trusted.err.toStdString();
+    const QString issuer = QJsonDocument::fromJson(trusted.out).object().value(QLatin1String("issuer")).toString();
+    EXPECT_TRUE(issuer.startsWith(QLatin1String("https://"))) << issuer.toStdString();
+    EXPECT_EQ(issuer, server.issuer());
+    const ToolRun byAddress = runTool(
+        curl, {QStringLiteral("-sS"), QStringLiteral("--fail"), QStringLiteral("--cacert"), ca, QStringLiteral("https://127.0.0.1:%1/healthz").arg(server.port())},
+        plainEnvironment());
+    EXPECT_EQ(byAddress.exitCode, 0) << byAddress.err.toStdString();
+    // Without the CA, or with another one, the certificate is not trusted (curl: 60, "SSL certificate problem").
+    const ToolRun untrusted = runTool(curl, {QStringLiteral("-sS"), discovery}, plainEnvironment());
+    EXPECT_EQ(untrusted.exitCode, 60) << untrusted.err.toStdString();
+    QTemporaryDir otherData;
+    ASSERT_EQ(runServerCommand({QStringLiteral("ca"), QStringLiteral("--data-dir"), otherData.path()}).exitCode, 0);
+    const ToolRun otherCa
+        = runTool(curl, {QStringLiteral("-sS"), QStringLiteral("--cacert"), otherData.path() + QStringLiteral("/tls/ca.pem"), discovery}, plainEnvironment());
+    EXPECT_EQ(otherCa.exitCode, 60) << otherCa.err.toStdString();
+
+    // Node.js with NODE_EXTRA_CA_CERTS, as `organizer-server ca` says.
+    const QString node = tool("node");
+    ASSERT_FALSE(node.isEmpty()) << "node is needed (./scripts/test installs it)";
+    const QStringList fetchIssuer{QStringLiteral("-e"),
+                                  QStringLiteral("fetch(process.argv[1]).then(r => r.json()).then(j => console.log(j.issuer), e => { console.error(String(e.cause "
+                                                 "|| e)); process.exit(3); })"),
+                                  discovery};
+    QProcessEnvironment withCa = plainEnvironment();
+    withCa.insert(QStringLiteral("NODE_EXTRA_CA_CERTS"), ca);
+    const ToolRun nodeTrusted = runTool(node, fetchIssuer, withCa);
+    EXPECT_EQ(nodeTrusted.exitCode, 0) << nodeTrusted.err.toStdString();
+    EXPECT_EQ(nodeTrusted.out.trimmed(), issuer.toUtf8());
+    const ToolRun nodeUntrusted = runTool(node, fetchIssuer, plainEnvironment());
+    EXPECT_EQ(nodeUntrusted.exitCode, 3);
+    EXPECT_TRUE(nodeUntrusted.err.contains("certificate")) << nodeUntrusted.err.toStdString();
+
+    // NSS (Chromium's and Firefox's store) with the certutil line `organizer-server ca` prints: the server's
+    // certificate validates as an SSL server there, and not in a store without the CA.
+    const QString certutil = tool("certutil");
+    ASSERT_FALSE(certutil.isEmpty()) << "certutil is needed (libnss3-tools; ./scripts/test installs it)";
+    const QString serverCertificate = server.dataDir() + QStringLiteral("/tls/server.pem");
+    for (const bool withTheCa : {true, false}) {
+        QTemporaryDir nss;
+        const QString database = QStringLiteral("sql:") + nss.path();
+        ASSERT_EQ(runTool(certutil, {QStringLiteral("-N"), QStringLiteral("-d"), database, QStringLiteral("--empty-password")}).exitCode, 0);
+        if (withTheCa)
+            ASSERT_EQ(runTool(certutil, {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral("C,,"), QStringLiteral("-n"),
+                                         QStringLiteral("Organizer local CA"), QStringLiteral("-i"), ca})
+                          .exitCode,
+                      0);
+        ASSERT_EQ(runTool(certutil, {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral(",,"), QStringLiteral("-n"),
+                                     QStringLiteral("organizer-server"), QStringLiteral("-i"), serverCertificate})
+                      .exitCode,
+                  0);
+        const ToolRun validated = runTool(certutil, {QStringLiteral("-V"), QStringLiteral("-d"), database, QStringLiteral("-n"), QStringLiteral("organizer-server"),
+                                                     QStringLiteral("-u"), QStringLiteral("V")});
+        if (withTheCa) {
+            EXPECT_EQ(validated.exitCode, 0) << validated.out.toStdString() << validated.err.toStdString();
+            EXPECT_TRUE(validated.out.contains("certificate is valid")) << validated.out.toStdString();
+        } else {
+            EXPECT_NE(validated.exitCode, 0) << validated.out.toStdString();
+        }
+    }
+}
+
+TEST(ServerCli, OnesOwnCertificateIsServedAndNoLocalCaIsMade)
+{
+    const QString curl = tool("curl");
+    ASSERT_FALSE(curl.isEmpty()) << "curl is needed (./scripts/test installs it)";
+    QTemporaryDir elsewhere;
+    auto issuer = organizer::tls::LocalCertificateAuthority::open(elsewhere.filePath(QStringLiteral("issuer")));
+    ASSERT_TRUE(issuer);
+    auto issued = issuer->serverCertificate({QStringLiteral("localhost"), QStringLiteral("127.0.0.1")});
+    ASSERT_TRUE(issued);
+    const QString certificate = elsewhere.filePath(QStringLiteral("fullchain.pem"));
+    const QString key = elsewhere.filePath(QStringLiteral("privkey.pem"));
+    writeContents(certificate, issued->certificatePem);
+    writeContents(key, issued->privateKeyPem);
+    ServerProcess server;
+    ASSERT_TRUE(server.start({QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), key})) << server.errorText().toStdString();
+    EXPECT_EQ(server.url().scheme(), QStringLiteral("https"));
+    const ToolRun trusted = runTool(curl,
+                                    {QStringLiteral("-sS"), QStringLiteral("--fail"), QStringLiteral("--cacert"), issuer->certificatePath(),
+                                     QStringLiteral("https://localhost:%1/healthz").arg(server.port())},
+                                    plainEnvironment());
+    EXPECT_EQ(trusted.exitCode, 0) << trusted.err.toStdString();
+    EXPECT_TRUE(server.log().contains("serving HTTPS with the certificate " + QFile::encodeName(certificate))) << server.log().toStdString();
+    EXPECT_FALSE(QFile::exists(server.dataDir() + QStringLiteral("/tls"))) << "no local CA with one's own certificate";
+}
+
+TEST(ServerCli, ADamagedLocalCaKeyStopsTheServerAndIsKept)
+{
+    QTemporaryDir dir;
+    ASSERT_EQ(runServerCommand({QStringLiteral("ca"), QStringLiteral("--data-dir"), dir.path()}).exitCode, 0);
+    const QString key = dir.path() + QStringLiteral("/tls/ca-key.pem");
+    const QByteArray damaged = contentsOf(key).left(100);
+    writeContents(key, damaged);
+    const CommandResult refused = runServerCommand({QStringLiteral("--tls"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+    EXPECT_EQ(refused.exitCode, 2);
+    EXPECT_TRUE(refused.err.contains("--tls: the local CA's key " + QFile::encodeName(key) + " is damaged")) << refused.err.toStdString();
+    EXPECT_FALSE(refused.out.contains("listening on"));
+    EXPECT_EQ(contentsOf(key), damaged);
+    const CommandResult ca = runServerCommand({QStringLiteral("ca"), QStringLiteral("--data-dir"), dir.path()});
+    EXPECT_EQ(ca.exitCode, 2);
+    EXPECT_TRUE(ca.err.contains("is damaged")) << ca.err.toStdString();
 }

@@ -96,7 +96,8 @@ HttpReply sendHttp(quint16 port, const HttpCall &call, int timeoutMs)
 
 HttpReply sendHttpFrom(const QHostAddress &from, quint16 port, const HttpCall &call, int timeoutMs)
 {
-    QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) + "\r\nConnection: close\r\n";
+    // Connected to 127.0.0.1, named as browsers name the server: by its canonical host (canonicalhost.h).
+    QByteArray bytes = call.method + ' ' + call.path + " HTTP/1.1\r\nHost: localhost:" + QByteArray::number(port) + "\r\nConnection: close\r\n";
     for (const auto &[name, value] : call.headers)
         bytes += name + ": " + value + "\r\n";
     if (!call.body.isEmpty() || call.method == "POST" || call.method == "PUT")
