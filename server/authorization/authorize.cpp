@@ -9,12 +9,12 @@
 
 namespace organizer::authorization {
 
-http::Response AuthorizeEndpoint::refuse(const AuthorizeError &refused)
+http::Response AuthorizeEndpoint::refuse(const Tenant &tenant, const AuthorizeError &refused)
 {
     qCInfo(lcAuthorization).noquote() << "authorize refused:" << oauth::wireName(refused.error.code) << refused.error.description;
     if (!refused.redirectable)
         return errorPage(400, QStringLiteral("This login request cannot be completed"), refused.error.description);
-    return answerError(refused.partial, refused.error);
+    return answerError(tenant, refused.partial, refused.error);
 }
 
 http::Response AuthorizeEndpoint::authorize(const http::Request &request)
@@ -24,7 +24,7 @@ http::Response AuthorizeEndpoint::authorize(const http::Request &request)
     checking.findSession = [&] { return currentSession(m_context, *tenant, request); };
     checking.now = m_context.now();
     if (std::optional<AuthorizeError> refused = runChecks(authorizeChecks(), checking))
-        return refuse(*refused);
+        return refuse(*tenant, *refused);
 
     Transaction transaction;
     transaction.request = checking.request;
@@ -52,7 +52,7 @@ http::Response AuthorizeEndpoint::authorize(const http::Request &request)
                                           << "unfinished logins (the oldest of the address that holds most)";
     http::Response response = advance(m_context, *tenant, id, transaction);
     if (newBrowser)
-        setCookie(response, kBrowserCookie, transaction.browser, kSessionLifetime);
+        setCookie(response, cookieSitesFor(m_context.issuer()), kBrowserCookie, transaction.browser, kSessionLifetime);
     return response;
 }
 

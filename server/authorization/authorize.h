@@ -22,8 +22,8 @@ private:
     static constexpr PendingLoginLimits kPendingLoginLimits{2'000, 4 * 1024 * 1024, 20'000, 16 * 1024 * 1024};
 
     // The checks' refusal, written where it may go: on a page while the client or its redirect URI is
-    // not trusted, to the client after.
-    static http::Response refuse(const AuthorizeError &error);
+    // not trusted, to the client after (by redirect, form_post or web_message).
+    static http::Response refuse(const Tenant &tenant, const AuthorizeError &error);
 
     AuthorizationContext &m_context;
 };

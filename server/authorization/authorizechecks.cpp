@@ -1,6 +1,8 @@
 // The checks of GET /authorize, one small function each, in the order they run.
 #include "authorizechecks.h"
 
+#include "webmessage.h"
+
 #include <QRegularExpression>
 
 #include <array>
@@ -92,8 +94,21 @@ Verdict redirectUri(AuthorizeChecking &checking)
     return std::nullopt;
 }
 
-// From here on errors go back to the client: what the redirect needs first, the state and the
-// response mode the response type implies.
+// Auth0 answers by web_message only to an origin the application lists in its Allowed Web Origins:
+// the page posts the code or tokens into whatever window framed or opened it there. Anywhere else the
+// request is refused on a page, never posted.
+Verdict webMessageOrigin(AuthorizeChecking &checking)
+{
+    if (!checking.query.values(u"response_mode").contains(kWebMessageMode))
+        return std::nullopt;
+    if (const QString refusal = webMessageRefusal(*checking.client, checking.request.redirectUri); !refusal.isNull())
+        return onPage(refusal);
+    return std::nullopt;
+}
+
+// From here on errors go back to the client: what the answer needs first, the state and the
+// response mode — web_message when asked (its origin is allowed, so even an error in the request goes
+// back by message, where the SDK waits for it), else the one the response type implies.
 Verdict redirectParameters(AuthorizeChecking &checking)
 {
     AuthorizeRequest &request = checking.request;
@@ -103,7 +118,10 @@ Verdict redirectParameters(AuthorizeChecking &checking)
     request.wantsCode = checking.responseTypes.contains(QStringLiteral("code"));
     request.wantsAccessToken = checking.responseTypes.contains(QStringLiteral("token"));
     request.wantsIdToken = checking.responseTypes.contains(QStringLiteral("id_token"));
-    request.responseMode = request.wantsCode ? QStringLiteral("query") : QStringLiteral("fragment");
+    if (checking.query.values(u"response_mode").contains(kWebMessageMode))
+        request.responseMode = kWebMessageMode;
+    else
+        request.responseMode = request.wantsCode ? QStringLiteral("query") : QStringLiteral("fragment");
     return std::nullopt;
 }
 
@@ -152,7 +170,7 @@ Verdict responseMode(AuthorizeChecking &checking)
     const QString mode = checking.query.value(QStringLiteral("response_mode"));
     if (mode.isEmpty())
         return std::nullopt;
-    if (mode != QLatin1String("query") && mode != QLatin1String("fragment") && mode != QLatin1String("form_post"))
+    if (mode != QLatin1String("query") && mode != QLatin1String("fragment") && mode != QLatin1String("form_post") && mode != kWebMessageMode)
         return invalidRequest(QStringLiteral("response_mode \"%1\" is not supported").arg(mode.left(40)));
     // OAuth 2.0 Multiple Response Types §5: tokens never travel in a query string.
     if (mode == QLatin1String("query") && !checking.request.wantsCode)
@@ -277,6 +295,7 @@ constexpr std::array kChecks{
     AuthorizeCheck{QLatin1StringView("client_and_redirect_once"), clientAndRedirectOnce},
     AuthorizeCheck{QLatin1StringView("client"), client},
     AuthorizeCheck{QLatin1StringView("redirect_uri"), redirectUri},
+    AuthorizeCheck{QLatin1StringView("web_message_origin"), webMessageOrigin},
     AuthorizeCheck{QLatin1StringView("redirect_parameters"), redirectParameters},
     AuthorizeCheck{QLatin1StringView("single_valued"), singleValued},
     AuthorizeCheck{QLatin1StringView("response_type_sent"), responseTypeSent},
@@ -295,7 +314,7 @@ constexpr std::array kChecks{
     AuthorizeCheck{QLatin1StringView("session_age"), sessionAge},
     AuthorizeCheck{QLatin1StringView("prompt_none"), promptNone},
 };
-constexpr std::size_t kRequestChecks = 17; // up to "session"
+constexpr std::size_t kRequestChecks = 18; // up to "session"
 
 } // namespace
 

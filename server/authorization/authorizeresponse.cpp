@@ -1,11 +1,14 @@
 #include "authorizeresponse.h"
 
 #include "pages.h"
+#include "webmessage.h"
 
 namespace organizer::authorization {
 
-http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters)
+http::Response answer(const Tenant &tenant, const AuthorizeRequest &request, const QList<QPair<QString, QString>> &parameters)
 {
+    if (request.responseMode == kWebMessageMode)
+        return webMessagePage(tenant.client(request.clientId), request.redirectUri, parameters);
     if (request.responseMode == QLatin1String("form_post")) {
         QString fields;
         for (const auto &[name, value] : parameters) {
@@ -25,9 +28,9 @@ http::Response answer(const AuthorizeRequest &request, const QList<QPair<QString
     return redirect(redirectWith(request, parameters));
 }
 
-http::Response answerError(const AuthorizeRequest &request, const oauth::OAuthError &error)
+http::Response answerError(const Tenant &tenant, const AuthorizeRequest &request, const oauth::OAuthError &error)
 {
-    return answer(request, oauth::redirectParameters(error, request.state));
+    return answer(tenant, request, oauth::redirectParameters(error, request.state));
 }
 
 } // namespace organizer::authorization

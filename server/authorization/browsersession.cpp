@@ -36,7 +36,7 @@ http::Response endSession(AuthorizationContext &context, const http::Request &re
         if (auto dropped = context.state().dropSession(storedHashOf(sessionId)); !dropped)
             return storageUnavailable(dropped.error()); // the cookie stays: the session still exists
     }
-    setCookie(response, kSessionCookie, QByteArray(), 0);
+    setCookie(response, cookieSitesFor(context.issuer()), kSessionCookie, QByteArray(), 0);
     return response;
 }
 

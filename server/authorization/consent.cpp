@@ -99,7 +99,7 @@ http::Response ConsentEndpoint::submit(const http::Request &request)
             return storageUnavailable(taken.error());
         else if (!*taken)
             return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
-        return answerError(denied, oauth::OAuthError::accessDenied(QStringLiteral("User did not authorize the request")));
+        return answerError(*m_context.tenant(), denied, oauth::OAuthError::accessDenied(QStringLiteral("User did not authorize the request")));
     }
     if (decision != QLatin1String("accept"))
         return errorPage(400, QStringLiteral("The form could not be read"), QStringLiteral("Choose Accept or Deny."));

@@ -19,11 +19,18 @@ QHash<QByteArray, QByteArray> cookiesOf(const http::Request &request)
     return cookies;
 }
 
-void setCookie(http::Response &response, const QByteArray &name, const QByteArray &value, qint64 maxAge)
+CookieSites cookieSitesFor(const QString &issuer)
 {
+    return issuer.startsWith(QLatin1String("https://"), Qt::CaseInsensitive) ? CookieSites::CrossSite : CookieSites::SameSite;
+}
+
+void setCookie(http::Response &response, CookieSites sites, const QByteArray &name, const QByteArray &value, qint64 maxAge)
+{
+    const QByteArray sameSite = sites == CookieSites::CrossSite ? QByteArray("Secure; SameSite=None") : QByteArray("SameSite=Lax");
     for (const QString &path : sessionCookiePaths())
-        response.headers.append(qMakePair(
-            QByteArray("set-cookie"), name + '=' + value + "; Path=" + path.toLatin1() + "; HttpOnly; SameSite=Lax; Max-Age=" + QByteArray::number(maxAge)));
+        response.headers.append(
+            qMakePair(QByteArray("set-cookie"),
+                      name + '=' + value + "; Path=" + path.toLatin1() + "; HttpOnly; " + sameSite + "; Max-Age=" + QByteArray::number(maxAge)));
 }
 
 } // namespace organizer::authorization

@@ -54,7 +54,7 @@ http::Response advance(AuthorizationContext &context, const Tenant &tenant, cons
     }
     const User *user = tenant.userBySubject(transaction.subject);
     if (!user)
-        return answerError(request, userGone());
+        return answerError(tenant, request, userGone());
     QStringList toConsent = grantedFor(tenant, request, *user);
     toConsent.removeAll(QStringLiteral("openid"));
     // RFC 8252 §8.6, as Auth0 does: any local process can listen on a loopback redirect, so the
@@ -63,7 +63,7 @@ http::Response advance(AuthorizationContext &context, const Tenant &tenant, cons
     const bool remembered = !loopback && context.consents().covers(user->subject(), request.clientId, request.audience, toConsent);
     if (!remembered || request.prompt == QLatin1String("consent")) {
         if (request.prompt == QLatin1String("none"))
-            return answerError(request,
+            return answerError(tenant, request,
                                {ErrorCode::ConsentRequired,
                                 loopback ? QStringLiteral("consent for a loopback redirect URI is asked every time")
                                          : QStringLiteral("the user has not consented to these scopes yet"),
@@ -87,7 +87,7 @@ http::Response complete(AuthorizationContext &context, const Tenant &tenant, con
     if (!*taken)
         return errorPage(400, QStringLiteral("This login has expired"), QStringLiteral("This login was already completed."));
     if (!user)
-        return answerError(request, userGone());
+        return answerError(tenant, request, userGone());
     const QStringList scopes = grantedFor(tenant, request, *user);
     const Api *api = tenant.api(request.audience);
 
@@ -102,17 +102,17 @@ http::Response complete(AuthorizationContext &context, const Tenant &tenant, con
         issued.expiresAt = context.now() + kCodeLifetime;
         if (auto stored = context.state().putCode(storedHashOf(code), issued); !stored) {
             qCCritical(lcAuthorization).noquote() << stored.error();
-            return answerError(request, {ErrorCode::TemporarilyUnavailable, QStringLiteral("the authorization code could not be stored"), 503});
+            return answerError(tenant, request, {ErrorCode::TemporarilyUnavailable, QStringLiteral("the authorization code could not be stored"), 503});
         }
         parameters = {{QStringLiteral("code"), QString::fromLatin1(code)}, {QStringLiteral("state"), request.state}};
-        return answer(request, parameters);
+        return answer(tenant, request, parameters);
     }
     const TokenMinter &minter = context.minter();
     QByteArray accessToken;
     if (request.wantsAccessToken) {
         auto minted = minter.accessToken(api, user->subject(), request.clientId, scopes, false);
         if (!minted)
-            return answerError(request, OAuthError::serverError(QStringLiteral("the access token could not be signed")));
+            return answerError(tenant, request, OAuthError::serverError(QStringLiteral("the access token could not be signed")));
         accessToken = minted->token;
         parameters += {{QStringLiteral("access_token"), QString::fromLatin1(accessToken)},
                        {QStringLiteral("token_type"), QStringLiteral("Bearer")},
@@ -122,13 +122,13 @@ http::Response complete(AuthorizationContext &context, const Tenant &tenant, con
     if (request.wantsIdToken) {
         auto idToken = minter.idToken({user, request.clientId, request.nonce, scopes, authTime, accessToken, {}});
         if (!idToken)
-            return answerError(request, OAuthError::serverError(QStringLiteral("the ID token could not be signed")));
+            return answerError(tenant, request, OAuthError::serverError(QStringLiteral("the ID token could not be signed")));
         parameters.append({QStringLiteral("id_token"), QString::fromLatin1(*idToken)});
     }
     parameters.append({QStringLiteral("state"), request.state});
     qCInfo(lcAuthorization).noquote() << "issued" << request.responseType << "to" << request.clientId << "for" << user->subject() << "scope"
                                       << scopes.join(QLatin1Char(' '));
-    return answer(request, parameters);
+    return answer(tenant, request, parameters);
 }
 
 } // namespace organizer::authorization

@@ -83,7 +83,7 @@ void LoginEndpoint::submit(const http::Request &request, http::Responder respond
             if (auto stored = m_context.state().markLoggedIn(id, pending->subject, now, pending->csrf); !stored)
                 return respond(storageUnavailable(stored.error()));
             http::Response response = advance(m_context, *current, id, *pending);
-            setCookie(response, kSessionCookie, sessionId, kSessionLifetime);
+            setCookie(response, cookieSitesFor(m_context.issuer()), kSessionCookie, sessionId, kSessionLifetime);
             respond(std::move(response));
         });
     if (!queued)

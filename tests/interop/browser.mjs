@@ -6,7 +6,9 @@
 // Usage: node browser.mjs /path/to/organizer-server [/path/to/chromium]
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import puppeteer from 'puppeteer-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -144,6 +146,133 @@ await tally.check('a listener on another loopback port never receives the sessio
       response_type: 'token', scope: 'openid', audience: 'organize', state: 'r', nonce: 'n', prompt: 'none' })}`,
     { redirect: 'manual', headers: { cookie: received.map((request) => request.cookie).filter(Boolean).join('; ') } });
     assert.equal(redirectParameters(replay.headers.get('location')).get('error'), 'login_required');
+  } finally {
+    await context.close();
+  }
+});
+
+// response_mode=web_message as Auth0's browser SDKs use it: a hidden iframe (auth0-spa-js
+// getTokenSilently, auth0-js checkSession) and a popup (loginWithPopup), from an application page served
+// on its own port of localhost, an allowed web origin of the client (a second server whose tenant says
+// so). The answer is taken the way the SDKs take it: a message whose event.origin is the server's and
+// whose data.type is authorization_response. Another local page, not allowed, tries to frame it.
+const appPage = '<!doctype html><title>app</title><script>window.answers = [];'
+  + 'window.addEventListener("message", (event) => window.answers.push({ origin: event.origin, data: event.data }));</script>';
+async function listenLocally(body) {
+  const listener = createServer((request, response) => { response.writeHead(200, { 'content-type': 'text/html' }); response.end(body); });
+  await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  onExit(() => listener.close());
+  return `http://localhost:${listener.address().port}`;
+}
+const appOrigin = await listenLocally(appPage);
+const intruderOrigin = await listenLocally(appPage);
+const appCallback = `${appOrigin}/callback`;
+const tenant = JSON.parse(readFileSync(new URL('../../resources/tenant.json', import.meta.url), 'utf8'));
+tenant.clients[0].callbacks.push(appCallback);
+tenant.clients[0].web_origins.push(appOrigin);
+const tenantDir = mkdtempSync(join(tmpdir(), 'organizer-webmessage-'));
+onExit(() => rmSync(tenantDir, { recursive: true, force: true }));
+writeFileSync(join(tenantDir, 'tenant.json'), JSON.stringify(tenant));
+const spaServer = await startServer(binary, ['--config', join(tenantDir, 'tenant.json')]);
+const spaBase = spaServer.url;
+const spaOrigin = new URL(spaBase).origin;
+
+async function openApp(context, origin = appOrigin) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => problems.push(message.text()));
+  await page.goto(`${origin}/`, { waitUntil: 'domcontentloaded' });
+  return { page, problems };
+}
+
+function spaAuthorizeUrl(fields) {
+  return `${spaBase}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: appCallback, audience: 'organize',
+    scope: 'openid read:contacts', nonce: 'n', response_mode: 'web_message', ...fields })}`;
+}
+
+async function frameAnswer(page, url) {
+  await page.evaluate((src) => {
+    window.answers = [];
+    const frame = document.createElement('iframe');
+    frame.style.display = 'none';
+    frame.src = src;
+    document.body.appendChild(frame);
+  }, url);
+  await page.waitForFunction(() => window.answers.length > 0, { timeout: 10000 });
+  const answers = await page.evaluate(() => window.answers);
+  assert.equal(answers.length, 1, JSON.stringify(answers));
+  assert.equal(answers[0].origin, spaOrigin);
+  assert.equal(answers[0].data.type, 'authorization_response');
+  return answers[0].data.response;
+}
+
+const cspProblems = (problems) => problems.filter((text) => /Content Security Policy|Refused|violates/.test(text));
+
+await tally.check('web_message: a hidden iframe without a session is answered login_required by message, the state echoed', async () => {
+  const context = await browser.createBrowserContext();
+  try {
+    const { page, problems } = await openApp(context);
+    const state = 'silent </script><!-- \u2028 state';
+    const response = await frameAnswer(page, spaAuthorizeUrl({ response_type: 'code', prompt: 'none', state, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+    assert.deepEqual(response, { error: 'login_required', error_description: 'the user is not logged in', state });
+    assert.deepEqual(cspProblems(problems), []);
+  } finally {
+    await context.close();
+  }
+});
+
+await tally.check('web_message: loginWithPopup logs in and consents in the popup, the opener receives a code that redeems; the iframe then sees the session', async () => {
+  const context = await browser.createBrowserContext();
+  try {
+    const { page, problems } = await openApp(context);
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const opened = new Promise((resolve) => page.once('popup', resolve));
+    await page.evaluate((src) => { window.open(src, 'auth0:authorize:popup', 'width=400,height=600'); },
+      spaAuthorizeUrl({ response_type: 'code', state: 'popup-state', code_challenge: challenge, code_challenge_method: 'S256' }));
+    const popup = await opened;
+    await popup.waitForSelector('input[type=password]', { timeout: 10000 });
+    await popup.type('input[autocomplete=username]', 'bob@example.com');
+    await popup.type('input[type=password]', 'organizer');
+    await Promise.all([popup.waitForNavigation({ waitUntil: 'domcontentloaded' }), popup.click('button[type=submit]')]);
+    await popup.waitForSelector('button[value=accept]', { timeout: 10000 });
+    await popup.click('button[value=accept]');
+    await page.waitForFunction(() => window.answers.length > 0, { timeout: 10000 });
+    const [answer] = await page.evaluate(() => window.answers);
+    assert.equal(answer.origin, spaOrigin);
+    assert.equal(answer.data.type, 'authorization_response');
+    assert.deepEqual(Object.keys(answer.data.response).sort(), ['code', 'state']);
+    assert.equal(answer.data.response.state, 'popup-state');
+    const tokens = await fetch(`${spaBase}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'organizer-desktop', code: answer.data.response.code, redirect_uri: appCallback, code_verifier: verifier }) });
+    assert.equal(tokens.status, 200);
+    const { payload } = await jwtVerify((await tokens.json()).access_token, createRemoteJWKSet(new URL(`${spaBase}.well-known/jwks.json`)), { audience: 'organize' });
+    assert.equal(payload.sub, 'auth0|bob');
+    // The session cookie reaches the iframe when the app is same-site with the server (both localhost,
+    // SameSite=Lax over http): a loopback callback's consent is asked every time, so the silent answer is
+    // consent_required, where a browser without the session would get login_required.
+    const silent = await frameAnswer(page, spaAuthorizeUrl({ response_type: 'token', prompt: 'none', state: 'again' }));
+    assert.equal(silent.error, new URL(spaBase).hostname === 'localhost' ? 'consent_required' : 'login_required');
+    assert.equal(silent.state, 'again');
+    assert.deepEqual(cspProblems(problems), []);
+  } finally {
+    await context.close();
+  }
+});
+
+await tally.check('web_message: a page on an origin the client does not allow cannot frame the answer (frame-ancestors) and gets no message', async () => {
+  const context = await browser.createBrowserContext();
+  try {
+    const { page, problems } = await openApp(context, intruderOrigin);
+    const refused = new Promise((resolve) => page.on('console', (message) => { if (/frame-ancestors/.test(message.text())) resolve(message.text()); }));
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      document.body.appendChild(frame);
+    }, spaAuthorizeUrl({ response_type: 'token', prompt: 'none', state: 'intruder' }));
+    const text = await Promise.race([refused, new Promise((_, reject) => setTimeout(() => reject(new Error(`no CSP refusal; console: ${problems.join(' | ')}`)), 10000))]);
+    assert.ok(text.includes(`frame-ancestors http://localhost:3000 ${appOrigin}`), text);
+    assert.deepEqual(await page.evaluate(() => window.answers), []);
   } finally {
     await context.close();
   }

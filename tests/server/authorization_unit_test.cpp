@@ -335,6 +335,11 @@ INSTANTIATE_TEST_SUITE_P(
         AuthorizeCase{"textual_max_age", OK_CLIENT "&response_type=token&max_age=soon", true, "invalid_request", "max_age"},
         AuthorizeCase{"repeated_max_age", OK_CLIENT "&response_type=token&max_age=1&max_age=2", true, "invalid_request", "repeated"},
         AuthorizeCase{"plus_is_a_space_in_response_type", OK_CLIENT "&response_type=code+token", true, "unsupported_response_type", "code token"},
+        AuthorizeCase{"web_message_to_an_origin_not_allowed",
+                      "client_id=organizer-desktop&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcallback&response_type=token&response_mode=web_message", false,
+                      "invalid_request", "add http://127.0.0.1:5000 to the Allowed Web Origins"},
+        AuthorizeCase{"web_message_error_goes_by_message", OK_CLIENT "&response_type=token&response_mode=web_message&prompt=never", true, "invalid_request",
+                      "prompt"},
         AuthorizeCase{"m2m_client_implicit", "client_id=organizer-cli&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=token", false,
                       "invalid_request", "not registered"}),
     [](const auto &row) { return std::string(row.param.name); });
@@ -377,6 +382,21 @@ TEST(AuthorizeChecks, MaxAgeIsOptional)
     EXPECT_EQ(parsed->maxAge, -1);
 }
 
+TEST(AuthorizeChecks, WebMessageIsTheAnswersModeOnceTheRedirectIsTrusted)
+{
+    for (const char *type : {"code&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&code_challenge_method=S256", "token",
+                             "id_token&scope=openid&nonce=n", "id_token%20token&scope=openid&nonce=n"}) {
+        auto parsed = parseAuthorizeRequest(FormData::parse(QByteArray(OK_CLIENT "&response_mode=web_message&response_type=") + type), demoTenant());
+        ASSERT_TRUE(parsed) << type << ": " << parsed.error().error.description.toStdString();
+        EXPECT_EQ(parsed->responseMode, QStringLiteral("web_message")) << type;
+    }
+    // An error in the request itself is answered by message too, where the SDK waits for it.
+    auto refused = parseAuthorizeRequest(FormData::parse(OK_CLIENT "&response_mode=web_message&response_type=code%20token"), demoTenant());
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().redirectable);
+    EXPECT_EQ(refused.error().partial.responseMode, QStringLiteral("web_message"));
+}
+
 TEST(AuthorizeChecks, RunInTheDocumentedOrder)
 {
     // The order is behaviour: the first failing check names the error, and nothing is redirected
@@ -389,6 +409,7 @@ TEST(AuthorizeChecks, RunInTheDocumentedOrder)
                            QStringLiteral("client_and_redirect_once"),
                            QStringLiteral("client"),
                            QStringLiteral("redirect_uri"),
+                           QStringLiteral("web_message_origin"),
                            QStringLiteral("redirect_parameters"),
                            QStringLiteral("single_valued"),
                            QStringLiteral("response_type_sent"),
