@@ -140,7 +140,12 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "organizer: --profile and --issuer choose where the demo logs in; add --demo\n");
         return 2;
     }
+    if (options.tls && providerChosen) {
+        std::fprintf(stderr, "organizer: --tls is for the bundled server; leave out --profile and --issuer\n");
+        return 2;
+    }
     app::ServerLauncher server;
+    server.setTls(options.tls || settings.value(QStringLiteral("bundledServer/tls"), false).toBool());
     app::OidcClient oidc;
     app::LoginSession session(&oidc);
     app::ApiClient api;

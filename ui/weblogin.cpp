@@ -1,11 +1,14 @@
 #include "weblogin.h"
 
+#include "bundledservertrust.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QWebEngineCookieStore>
 #include <QVBoxLayout>
+#include <QWebEngineCertificateError>
 #include <QWebEngineProfile>
 #include <QWebEngineSettings>
 #include <QWebEngineView>
@@ -19,7 +22,27 @@ QString originOf(const QUrl &url)
     return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
 }
 
-InterceptingPage::InterceptingPage(QWebEngineProfile *profile, QObject *parent) : QWebEnginePage(profile, parent) {}
+InterceptingPage::InterceptingPage(QWebEngineProfile *profile, QObject *parent) : QWebEnginePage(profile, parent)
+{
+    // The bundled server's certificate comes from its local CA, which no trust store holds: accepted
+    // for that server's origin when that CA issued it, and only then. Every other certificate error
+    // is refused, as the engine does by itself.
+    connect(this, &QWebEnginePage::certificateError, this, [this](const QWebEngineCertificateError &error) {
+        QWebEngineCertificateError answer = error;
+        const QString otherProblem = error.type() == QWebEngineCertificateError::CertificateAuthorityInvalid ? QString() : error.description();
+        const app::CertificateVerdict verdict
+            = app::judgeCertificateError(error.url(), error.certificateChain(), otherProblem, app::BundledServerTrust::forUrl(error.url()));
+        if (verdict.accept && error.isOverridable()) {
+            answer.acceptCertificate();
+            return;
+        }
+        answer.rejectCertificate();
+        const QString reason
+            = verdict.reason.isEmpty() ? tr("the certificate of %1 is not trusted: %2").arg(originOf(error.url()), error.description()) : verdict.reason;
+        qCWarning(lcWeb).noquote() << reason;
+        Q_EMIT certificateRefused(error.url(), reason);
+    });
+}
 
 bool InterceptingPage::acceptNavigationRequest(const QUrl &url, NavigationType type, bool isMainFrame)
 {
@@ -67,13 +90,22 @@ WebLoginView::WebLoginView(QWidget *parent) : QWidget(parent)
         Q_EMIT redirectCaught(url);
     });
     connect(m_page, &InterceptingPage::navigationBlocked, this, &WebLoginView::navigationBlocked);
+    connect(m_page, &InterceptingPage::certificateRefused, this, [this](const QUrl &url, const QString &reason) {
+        m_certificateRefusal = reason;
+        m_address->setText(url.toString(QUrl::RemoveQuery) + tr("  (refused: %1)").arg(reason));
+        m_address->setCursorPosition(0); // the address and the start of why, not the tail of a long sentence
+        m_address->setToolTip(reason);
+        Q_EMIT certificateRefused(url, reason);
+    });
     connect(m_page, &QWebEnginePage::urlChanged, this, [this](const QUrl &url) {
-        if (!m_redirected)
+        if (!m_redirected && m_certificateRefusal.isEmpty())
             m_address->setText(url.toString(QUrl::RemoveQuery));
     });
     connect(m_page, &QWebEnginePage::loadProgress, m_progress, &QProgressBar::setValue);
     connect(m_page, &QWebEnginePage::loadFinished, this, [this](bool ok) {
         m_progress->setValue(100);
+        if (ok)
+            m_certificateRefusal.clear(); // what was refused was not the page itself
         if (!m_redirected)
             Q_EMIT pageLoaded(m_page->url(), ok);
     });
@@ -92,6 +124,8 @@ WebLoginView::~WebLoginView()
 void WebLoginView::open(const QUrl &url, const QString &allowedOrigin, std::function<bool(const QUrl &)> isRedirect)
 {
     m_redirected = false;
+    m_certificateRefusal.clear();
+    m_address->setToolTip({});
     m_page->allowedOrigin = allowedOrigin;
     m_page->isRedirect = std::move(isRedirect);
     m_address->setText(url.toString(QUrl::RemoveQuery));
@@ -204,7 +238,7 @@ JSON.stringify({ title: document.title, identifier: !!organizerPage.identifier, 
   accept: !!organizerPage.accept, error: organizerPage.alert ? organizerPage.alert.textContent.trim().slice(0, 300) : '',
   formAction: organizerPage.formAction,
   empty: !document.body || document.body.innerText.trim() === '' }))JS")),
-                     [url, done = std::move(done)](const QVariant &result) {
+                     [url, refusal = m_view->certificateRefusal(), done = std::move(done)](const QVariant &result) {
                          const QJsonObject page = QJsonDocument::fromJson(result.toString().toUtf8()).object();
                          app::PageShape shape;
                          shape.url = url;
@@ -215,6 +249,11 @@ JSON.stringify({ title: document.title, identifier: !!organizerPage.identifier, 
                          shape.errorText = page.value(QLatin1String("error")).toString();
                          shape.formAction = page.value(QLatin1String("formAction")).toString();
                          shape.loaded = !page.isEmpty() && !page.value(QLatin1String("empty")).toBool();
+                         if (!refusal.isEmpty()) {
+                             // What shows is the engine's error page; why the real one is not there says more.
+                             shape.loaded = false;
+                             shape.errorText = refusal;
+                         }
                          done(shape);
                      });
 }

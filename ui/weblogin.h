@@ -29,6 +29,8 @@ public:
 Q_SIGNALS:
     void redirectCaught(const QUrl &url);
     void navigationBlocked(const QUrl &url);
+    // A certificate error was not overridden: why, in a sentence.
+    void certificateRefused(const QUrl &url, const QString &reason);
 
 protected:
     bool acceptNavigationRequest(const QUrl &url, NavigationType type, bool isMainFrame) override;
@@ -50,11 +52,14 @@ public:
     // Drops every cookie of the login server (its session), so the next login starts afresh.
     void clearCookies();
     QWebEngineView *view() const { return m_view; }
+    // Why the certificate of the page opened last was refused; empty when none was.
+    QString certificateRefusal() const { return m_certificateRefusal; }
 
 Q_SIGNALS:
     void redirectCaught(const QUrl &url);
     void pageLoaded(const QUrl &url, bool ok);
     void navigationBlocked(const QUrl &url);
+    void certificateRefused(const QUrl &url, const QString &reason);
 
 private:
     QWebEngineProfile *m_profile = nullptr;
@@ -63,6 +68,7 @@ private:
     QLineEdit *m_address = nullptr;
     QProgressBar *m_progress = nullptr;
     bool m_redirected = false;
+    QString m_certificateRefusal;
 };
 
 // The demo's view of the web view.

@@ -15,6 +15,10 @@ void DemoOptions::addTo(QCommandLineParser &parser)
         {QStringLiteral("tutorial"),
          QStringLiteral("Start the bundled server on an empty tenant and follow the tutorial: create the API and its scopes "
                         "(Tenant tab), then log in and call the APIs. With --demo, every step runs by itself and is printed.")},
+        {QStringLiteral("tls"),
+         QStringLiteral("Start the bundled server with HTTPS (organizer-server --tls): its certificate comes from a local CA in its data directory, "
+                        "which the app trusts for that server alone, in its HTTP client and its web view. Always so when the app's settings "
+                        "(~/.config/Organizer/organizer.conf) say bundledServer/tls=true.")},
     });
 }
 
@@ -28,6 +32,7 @@ Expected<DemoOptions, QString> DemoOptions::fromParser(const QCommandLineParser 
     options.demo = parser.isSet(QStringLiteral("demo"));
     options.tutorial = parser.isSet(QStringLiteral("tutorial"));
     options.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
+    options.tls = parser.isSet(QStringLiteral("tls"));
     options.user = parser.value(QStringLiteral("user"));
     options.password = parser.value(QStringLiteral("password"));
     return options;

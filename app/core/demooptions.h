@@ -16,6 +16,7 @@ struct DemoOptions
     bool demo = false; // --demo: log in, call the APIs, report
     bool tutorial = false; // --tutorial: on an empty tenant, configure first
     bool exitWhenDone = false; // --exit-when-done (always so without a display)
+    bool tls = false; // --tls: the bundled server serves HTTPS from its local CA, which the app trusts for it alone
     QString user = QStringLiteral("alice@example.com");
     QString password = QStringLiteral("organizer");
     Flow flow = Flow::Implicit;
@@ -27,7 +28,7 @@ struct DemoOptions
     // provider given on the command line.
     Profile profile = Profile::localProfile();
 
-    // --demo, --user, --password, --flow, --exit-when-done, --tutorial.
+    // --demo, --user, --password, --flow, --exit-when-done, --tutorial, --tls.
     static void addTo(QCommandLineParser &parser);
     // The options as given; a mistake is one sentence naming the option.
     static Expected<DemoOptions, QString> fromParser(const QCommandLineParser &parser);

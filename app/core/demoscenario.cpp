@@ -66,7 +66,11 @@ void DemoScenario::onServerState(ServerLauncher::State state)
         return finish(false, QStringLiteral("the bundled server is unreachable: %1").arg(m_server->errorString()));
     if (state != ServerLauncher::State::Running)
         return;
-    say(QStringLiteral("  server      %1 (bundled organizer-server)").arg(m_server->url().toString()));
+    if (const auto &ca = m_server->trustedCa())
+        say(QStringLiteral("  server      %1 (bundled organizer-server, HTTPS: its local CA \"%2\" trusted for it alone)")
+                .arg(m_server->url().toString(), ca->commonName()));
+    else
+        say(QStringLiteral("  server      %1 (bundled organizer-server)").arg(m_server->url().toString()));
     begin(m_server->url(), m_server->url());
 }
 

@@ -97,7 +97,7 @@ void LoginAutomation::act(const PageShape &page)
         const QString says = page.errorText.isEmpty() ? QString() : QStringLiteral("; it says \"%1\"").arg(page.errorText.left(200));
         fail(page.loaded
                  ? QStringLiteral("the page %1%2 has no login form, password field or consent button that Organizer recognises%3").arg(where, title, says)
-                 : QStringLiteral("the page %1 did not load").arg(where));
+                 : QStringLiteral("the page %1 did not load%2").arg(where, page.errorText.isEmpty() ? QString() : QStringLiteral(": ") + page.errorText));
         return;
     }
     const QString kind = page.kind();

@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QSignalBlocker>
 
 #ifdef Q_OS_LINUX
 #include <csignal>
@@ -22,11 +23,8 @@ ServerLauncher::ServerLauncher(QObject *parent) : QObject(parent)
         m_stdout += m_process.readAllStandardOutput();
         const qsizetype at = m_stdout.indexOf("listening on ");
         const qsizetype end = at < 0 ? -1 : m_stdout.indexOf('\n', at);
-        if (m_state == State::Starting && end > 0) {
-            m_url = QUrl(QString::fromUtf8(m_stdout.mid(at + 13, end - at - 13).trimmed()));
-            m_startupTimeout.stop();
-            setState(State::Running);
-        }
+        if (m_state == State::Starting && end > 0 && m_url.isEmpty())
+            onAnnounced(QUrl(QString::fromUtf8(m_stdout.mid(at + 13, end - at - 13).trimmed())));
     });
     connect(&m_process, &QProcess::readyReadStandardError, this, [this] {
         const QString text = QString::fromUtf8(m_process.readAllStandardError());
@@ -38,6 +36,23 @@ ServerLauncher::ServerLauncher(QObject *parent) : QObject(parent)
     connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
         if (error == QProcess::FailedToStart)
             fail(QStringLiteral("organizer-server could not be started (%1): %2").arg(m_process.program(), m_process.errorString()));
+    });
+    connect(&m_caLookup, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart && m_state == State::Starting)
+            fail(QStringLiteral("the bundled server's local CA could not be looked up (%1 ca --path): %2").arg(m_caLookup.program(), m_caLookup.errorString()));
+    });
+    connect(&m_caLookup, &QProcess::finished, this, [this](int exitCode, QProcess::ExitStatus status) {
+        if (m_state != State::Starting)
+            return;
+        const QString out = QString::fromLocal8Bit(m_caLookup.readAllStandardOutput()).trimmed();
+        if (status != QProcess::NormalExit || exitCode != 0 || out.isEmpty()) {
+            const QString said = QString::fromLocal8Bit(m_caLookup.readAllStandardError()).trimmed();
+            fail(QStringLiteral("the bundled server's local CA could not be looked up (organizer-server ca --path, exit code %1)%2")
+                     .arg(exitCode)
+                     .arg(said.isEmpty() ? QString() : QStringLiteral(": ") + said));
+            return;
+        }
+        trustLocalCa(out.section(QLatin1Char('\n'), 0, 0).trimmed());
     });
     connect(&m_process, &QProcess::finished, this, [this](int exitCode, QProcess::ExitStatus) {
         if (m_state == State::Starting || m_state == State::Running) {
@@ -72,13 +87,17 @@ void ServerLauncher::start(const QString &dataDir, const QStringList &extraArgum
     m_stdout.clear();
     m_url.clear();
     m_error.clear();
+    m_trustedCa.reset();
     m_dataDir = dataDir;
     QStringList arguments{QStringLiteral("--port"), QStringLiteral("0")};
     if (!dataDir.isEmpty())
         arguments += {QStringLiteral("--data-dir"), dataDir};
+    if (m_tls)
+        arguments += QStringLiteral("--tls");
     // For development and tests: more flags for the bundled server, e.g. "--config my-tenant.json".
     arguments += extraArguments;
     arguments += QProcess::splitCommand(qEnvironmentVariable("ORGANIZER_SERVER_ARGS"));
+    m_arguments = arguments;
     setState(State::Starting);
     m_startupTimeout.start();
 #ifdef Q_OS_LINUX
@@ -88,9 +107,56 @@ void ServerLauncher::start(const QString &dataDir, const QStringList &extraArgum
     m_process.start(locateServer(), arguments);
 }
 
+void ServerLauncher::onAnnounced(const QUrl &url)
+{
+    m_url = url;
+    if (url.scheme() != QLatin1String("https")) {
+        m_startupTimeout.stop();
+        setState(State::Running);
+        return;
+    }
+    // The CA the server's certificates come from lives in its data directory: the server itself says
+    // where, for the same --data-dir it was given (the last one counts, as for the server).
+    QStringList lookup{QStringLiteral("ca"), QStringLiteral("--path")};
+    QString dataDir;
+    for (qsizetype i = 0; i < m_arguments.size(); ++i) {
+        if (m_arguments.at(i) == QLatin1String("--data-dir") && i + 1 < m_arguments.size())
+            dataDir = m_arguments.at(i + 1);
+        else if (m_arguments.at(i).startsWith(QLatin1String("--data-dir=")))
+            dataDir = m_arguments.at(i).mid(11);
+    }
+    if (!dataDir.isEmpty())
+        lookup += {QStringLiteral("--data-dir"), dataDir};
+    m_caLookup.start(m_process.program(), lookup);
+}
+
+void ServerLauncher::trustLocalCa(const QString &caPath)
+{
+    const auto certificate = readBundledServerCa(caPath);
+    if (!certificate) {
+        fail(certificate.error());
+        return;
+    }
+    BundledServerCa ca{*certificate, caPath, bundledServerOrigins(m_url)};
+    BundledServerTrust::trust(ca);
+    m_trustedCa = std::move(ca);
+    qCInfo(lcLauncher).noquote() << "trusting the local CA" << m_trustedCa->commonName() << "for" << m_trustedCa->origins.join(QLatin1String(", ")) << "only";
+    m_startupTimeout.stop();
+    setState(State::Running);
+}
+
 void ServerLauncher::stop()
 {
+    if (m_trustedCa) {
+        BundledServerTrust::forget(m_url);
+        m_trustedCa.reset();
+    }
     m_startupTimeout.stop();
+    if (m_caLookup.state() != QProcess::NotRunning) {
+        const QSignalBlocker asked(&m_caLookup); // an end we asked for is not a failure
+        m_caLookup.kill();
+        m_caLookup.waitForFinished(3000);
+    }
     if (m_process.state() != QProcess::NotRunning) {
         m_state = State::Stopped; // an exit we asked for is not a failure
         m_process.terminate();
@@ -112,6 +178,10 @@ void ServerLauncher::setState(State state)
 
 void ServerLauncher::fail(const QString &reason)
 {
+    if (m_trustedCa) {
+        BundledServerTrust::forget(m_url);
+        m_trustedCa.reset();
+    }
     m_error = reason;
     qCWarning(lcLauncher).noquote() << reason;
     m_startupTimeout.stop();

@@ -16,6 +16,7 @@
 #include <QGuiApplication>
 #include "tenanttab.h"
 #include "timelinepainter.h"
+#include "tlstestsupport.h"
 #include "tutorialscenario.h"
 #include "serverprocess.h"
 #include "waitfor.h"
@@ -734,6 +735,100 @@ TEST(AnyProvidersPages, AnAuthorizePageWithTwoPossibleButtonsOrAnErrorOrAFieldIs
                      .shape.recognised());
     EXPECT_FALSE(answerConsentPage(stockConsentPage(QStringLiteral("Authorize"), QStringLiteral(R"(<input type="text" name="code">)") + kContinueButton))
                      .shape.recognised());
+}
+
+// The web view and the bundled server's local CA: a certificate error is overridden for the bundled
+// server's origin when its CA issued the certificate, and refused, saying why, otherwise.
+namespace {
+
+test::IssuedCa &localCa()
+{
+    static test::IssuedCa ca;
+    return ca;
+}
+
+struct TlsPage
+{
+    bool loaded = false;
+    QString title;
+    QString refusal;
+    app::PageShape shape;
+};
+
+// Opens `server`'s page in a login view while `trusted` is the bundled server's CA (for its origins).
+TlsPage openOverTls(test::HttpsResponder &server, const std::optional<app::BundledServerCa> &trusted, const QString &screenshot = {})
+{
+    if (trusted)
+        app::BundledServerTrust::trust(*trusted);
+    app::OidcClient oidc;
+    app::LoginSession session(&oidc);
+    ui::WebLoginView view;
+    view.resize(900, 300);
+    view.show();
+    ui::WebLoginBrowser browser(&view, &session);
+    std::optional<bool> loaded;
+    QObject::connect(&browser, &app::LoginBrowser::pageLoaded, [&loaded](const QUrl &, bool ok) { loaded = ok; });
+    browser.open(server.url(QStringLiteral("localhost")));
+    EXPECT_TRUE(waitFor([&loaded] { return loaded.has_value(); }, 30000));
+    TlsPage page;
+    page.loaded = loaded.value_or(false);
+    page.title = view.view()->title();
+    page.refusal = view.certificateRefusal();
+    bool inspected = false;
+    browser.inspect([&](const app::PageShape &shape) {
+        page.shape = shape;
+        inspected = true;
+    });
+    EXPECT_TRUE(waitFor([&inspected] { return inspected; }, 10000));
+    if (!screenshot.isEmpty()) {
+        EXPECT_TRUE(saveScreenshot(view.grab(), screenshot));
+    }
+    if (trusted)
+        app::BundledServerTrust::forget(QUrl(trusted->origins.first()));
+    return page;
+}
+
+} // namespace
+
+TEST(BundledServerTls, TheWebViewAcceptsTheBundledServersCertificateFromItsLocalCa)
+{
+    test::HttpsResponder server(localCa().leafPem, localCa().leafKeyPem);
+    ASSERT_TRUE(server.listening());
+    const TlsPage page = openOverTls(server, localCa().trustedFor(server.url(QStringLiteral("localhost"))), QStringLiteral("tls-1-bundled-ca-accepted.png"));
+    EXPECT_TRUE(page.loaded);
+    EXPECT_EQ(page.title, QStringLiteral("served over TLS"));
+    EXPECT_TRUE(page.refusal.isEmpty()) << page.refusal.toStdString();
+    EXPECT_GE(server.requests(), 1);
+}
+
+TEST(BundledServerTls, ACertificateFromAnotherCaAtTheBundledOriginIsRefusedSayingWhy)
+{
+    test::IssuedCa other;
+    test::HttpsResponder server(other.leafPem, other.leafKeyPem, "must not show");
+    ASSERT_TRUE(server.listening());
+    const auto trusted = localCa().trustedFor(server.url(QStringLiteral("localhost")));
+    const TlsPage page = openOverTls(server, trusted, QStringLiteral("tls-2-other-ca-refused.png"));
+    EXPECT_FALSE(page.loaded);
+    EXPECT_NE(page.title, QStringLiteral("must not show"));
+    EXPECT_EQ(server.requests(), 0);
+    EXPECT_TRUE(page.refusal.startsWith(QStringLiteral("the bundled server's certificate is not issued by its local CA \"%1\"").arg(trusted.commonName())))
+        << page.refusal.toStdString();
+    // The login automation reports it as the reason the page did not load.
+    EXPECT_FALSE(page.shape.loaded);
+    EXPECT_EQ(page.shape.errorText, page.refusal);
+}
+
+TEST(BundledServerTls, TheLocalCaIsNoLicenceForAnotherOrigin)
+{
+    // A certificate the local CA issued, on a port that is not the bundled server's: refused as any unknown issuer is.
+    test::HttpsResponder server(localCa().leafPem, localCa().leafKeyPem, "must not show");
+    ASSERT_TRUE(server.listening());
+    const QUrl bundled(QStringLiteral("https://localhost:%1/").arg(server.port() == 65535 ? 65534 : server.port() + 1));
+    const TlsPage page = openOverTls(server, localCa().trustedFor(bundled));
+    EXPECT_FALSE(page.loaded);
+    EXPECT_EQ(server.requests(), 0);
+    EXPECT_TRUE(page.refusal.contains(QLatin1String("is not trusted"))) << page.refusal.toStdString();
+    EXPECT_FALSE(page.refusal.contains(QLatin1String("bundled server")));
 }
 
 TEST(Profiles, PersistWithoutTokensAndValidate)
