@@ -31,7 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import puppeteer from 'puppeteer-core';
-import { Tally, freePort, onExit, startServer } from './lib.mjs';
+import { Tally, cleanUp, freePort, onExit, startServer } from './lib.mjs';
 
 const binary = process.argv[2];
 const chromium = process.argv[3] ?? '/usr/bin/chromium';
@@ -39,6 +39,8 @@ assert.ok(binary, 'usage: node spa.mjs /path/to/organizer-server [/path/to/chrom
 assert.ok(existsSync(chromium), `no browser at ${chromium}: ./scripts/test installs Debian's chromium`);
 const here = dirname(fileURLToPath(import.meta.url));
 const tally = new Tally();
+// Servers and browser go even when setup throws before the tally can finish (it cleans up too).
+process.on('exit', cleanUp);
 const work = mkdtempSync(join(tmpdir(), 'organizer-spa-'));
 onExit(() => rmSync(work, { recursive: true, force: true }));
 
