@@ -1,8 +1,11 @@
 #include "httpconnection.h"
 
 #include "httpworker.h"
+#include "tlscontext.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -21,9 +24,9 @@ constexpr qint64 kRefusalLingerMs = 250; // a refused connection is let go soone
 
 } // namespace
 
-Connection::Connection(Worker &worker, quint64 id, int fd, const QHostAddress &peer, const QByteArray &addressKey, qint64 nowMs)
-    : m_worker(worker), m_id(id), m_fd(fd), m_peer(peer), m_peerText(peer.toString().toLatin1()), m_addressKey(addressKey), m_lastActivityMs(nowMs),
-      m_requestStartedMs(nowMs) // a new connection owes its first request within the request timeout
+Connection::Connection(Worker &worker, quint64 id, int fd, const QHostAddress &peer, const QByteArray &addressKey, qint64 nowMs, const TlsContext *tls)
+    : m_worker(worker), m_id(id), m_fd(fd), m_transport(fd), m_peer(peer), m_peerText(peer.toString().toLatin1()), m_addressKey(addressKey),
+      m_lastActivityMs(nowMs), m_requestStartedMs(nowMs) // a new connection owes its first request (TLS: and its handshake) within the request timeout
       ,
       m_lastWriteProgressMs(nowMs)
 {
@@ -32,12 +35,17 @@ Connection::Connection(Worker &worker, quint64 id, int fd, const QHostAddress &p
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); // an answer goes out whole, at once
     const ServerState &state = m_worker.state();
     m_parser.setLimits({state.limits.maxHeaderBytes, state.maxBodyBytes, 100, 1024});
+    if (tls && !m_transport.startTls(*tls)) {
+        qCWarning(lcAccess).noquote() << "cannot serve" << m_peer.toString() << "over TLS:" << m_transport.failure();
+        m_tlsSetupFailed = true;
+    }
 }
 
 Connection::~Connection()
 {
     if (m_fd < 0)
         return;
+    m_transport.release();
     ::close(m_fd);
     ServerState &state = m_worker.state();
     state.releaseAddress(m_addressKey);
@@ -46,12 +54,15 @@ Connection::~Connection()
 
 bool Connection::watch()
 {
+    if (m_tlsSetupFailed)
+        return false;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = m_id;
     if (::epoll_ctl(m_worker.epoll(), EPOLL_CTL_ADD, m_fd, &event) != 0)
         return false;
     m_interest = EPOLLIN;
+    m_wantRead = true;
     return true;
 }
 
@@ -62,8 +73,7 @@ bool Connection::isIdle() const
 
 bool Connection::hasUnreadBytes() const
 {
-    char byte;
-    return ::recv(m_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return m_transport.hasUnreadBytes();
 }
 
 qsizetype Connection::maxBufferedInput() const
@@ -84,7 +94,28 @@ bool Connection::owesContinue() const
 
 void Connection::setInterest(bool read, bool write)
 {
-    const quint32 wanted = (read ? quint32(EPOLLIN) : 0u) | (write ? quint32(EPOLLOUT) : 0u);
+    m_wantRead = read;
+    m_wantWrite = write;
+    applyInterest();
+}
+
+void Connection::applyInterest()
+{
+    const bool write = m_wantWrite || m_closeNotifyPending;
+    quint32 wanted = (m_wantRead ? quint32(EPOLLIN) : 0u) | (write ? quint32(EPOLLOUT) : 0u);
+    if (m_transport.readWantsWrite || m_transport.writeWantsRead) {
+        // TLS waits for the other direction: watching the one it cannot use yet would wake this loop
+        // again and again (epoll is level-triggered) for a call that can only say "not yet".
+        wanted = 0;
+        if (m_transport.readWantsWrite)
+            wanted |= EPOLLOUT;
+        else if (m_wantRead)
+            wanted |= EPOLLIN;
+        if (m_transport.writeWantsRead)
+            wanted |= EPOLLIN;
+        else if (write)
+            wanted |= EPOLLOUT;
+    }
     if (m_gone || wanted == m_interest)
         return;
     epoll_event event{};
@@ -96,11 +127,32 @@ void Connection::setInterest(bool read, bool write)
 
 void Connection::onEvents(quint32 events)
 {
-    if (events & EPOLLOUT)
-        onWritable();
+    bool readRetried = false;
+    if (events & EPOLLOUT) {
+        // A TLS read that had to write first (its handshake's answer did not fit the socket) is retried.
+        readRetried = m_transport.readWantsWrite;
+        m_transport.readWantsWrite = false;
+        if (m_wantWrite || m_closeNotifyPending)
+            onWritable();
+        if (m_gone)
+            return;
+        applyInterest();
+        if (readRetried)
+            onReadable();
+    }
     if (m_gone)
         return;
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        if (m_transport.writeWantsRead) {
+            // A TLS write that had to read first goes before anything else is read.
+            m_transport.writeWantsRead = false;
+            onWritable();
+            if (m_gone || m_transport.writeWantsRead)
+                return;
+            applyInterest();
+        }
+        if (readRetried && !(events & (EPOLLHUP | EPOLLERR)))
+            return;
         if (!(m_interest & EPOLLIN) && (events & (EPOLLHUP | EPOLLERR)))
             closeNow(); // gone both ways while we were not reading: nothing left to do
         else
@@ -115,6 +167,7 @@ void Connection::closeNow()
     m_gone = true;
     // epoll lets go of the descriptor before it is closed and its number reused.
     ::epoll_ctl(m_worker.epoll(), EPOLL_CTL_DEL, m_fd, nullptr);
+    m_transport.release(); // the TLS object goes with the connection, whatever state it was in
     ::close(m_fd);
     m_fd = -1;
     ServerState &state = m_worker.state();
@@ -125,9 +178,14 @@ void Connection::closeNow()
 
 void Connection::onReadable()
 {
+    if (m_reading) {
+        m_readAgain = true; // asked from inside a read (a pump that made room): the read goes on
+        return;
+    }
     const qint64 now = m_worker.tick();
     if (m_lingerSinceMs >= 0 || m_readingStopped) {
         // After the final answer: what the client still sends is read and dropped until it closes.
+        // On TLS too, as raw bytes: nothing more will be decrypted on this connection.
         char scratch[16 * 1024];
         while (true) {
             const ssize_t n = ::recv(m_fd, scratch, sizeof scratch, 0);
@@ -147,32 +205,60 @@ void Connection::onReadable()
             return;
         }
     }
+    if (m_transport.undecided()) {
+        switch (m_transport.sniffFirstByte()) {
+        case Transport::FirstByte::NotYet:
+            return;
+        case Transport::FirstByte::Eof:
+        case Transport::FirstByte::Failed:
+            return closeNow(); // nothing was sent: nothing to answer
+        case Transport::FirstByte::PlainHttp:
+            m_plainHttpOnTlsPort = true; // read as plain HTTP, only to say where HTTPS is
+            break;
+        case Transport::FirstByte::Tls:
+            break;
+        }
+    }
+    m_reading = true;
+    do {
+        m_readAgain = false;
+        readAndParse(now);
+    } while (m_readAgain && !m_gone && !m_readingStopped && m_lingerSinceMs < 0);
+    m_reading = false;
+}
+
+void Connection::readAndParse(qint64 now)
+{
     auto &buffer = m_worker.readBuffer();
+    const bool tls = m_transport.isTls();
     while (m_input.size() < maxBufferedInput()) {
         // Into the worker's read buffer first: most reads are one small request, copied once into
         // an input buffer that keeps its capacity from request to request.
-        const ssize_t n = ::recv(m_fd, buffer.data(), buffer.size(), 0);
-        if (n > 0)
-            m_input.append(buffer.data(), n);
-        if (n > 0) {
+        const Transport::Result read = m_transport.read(buffer.data(), qsizetype(buffer.size()));
+        if (read.status == Transport::Status::Ok) {
+            m_input.append(buffer.data(), read.bytes);
             if (m_requestStartedMs < 0)
                 m_requestStartedMs = now; // a keep-alive connection's next request starts with this byte
             m_fresh = false;
             m_lastActivityMs = now;
-            if (n < qsizetype(buffer.size()))
-                break; // most likely all there was
+            // Plain: most likely all there was (epoll says if not). TLS hands out one record (16 KiB
+            // at most) per read: it is read until OpenSSL wants more from the socket, so no decrypted
+            // byte is left where epoll cannot see it.
+            if (!tls && read.bytes < qsizetype(buffer.size()))
+                break;
             continue;
         }
-        if (n == 0) {
+        if (read.status == Transport::Status::Eof) {
             m_readEof = true;
             setInterest(false, unsent() > 0);
             break;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return closeNow();
-        break;
+        if (read.status == Transport::Status::WouldBlock) {
+            if (m_transport.readWantsWrite)
+                applyInterest();
+            break;
+        }
+        return failed();
     }
     m_worker.setParsingWakeUp(true);
     pump();
@@ -187,28 +273,36 @@ void Connection::onReadable()
     }
 }
 
+void Connection::failed()
+{
+    if (m_transport.isTls())
+        qCInfo(lcAccess).noquote() << "closed the connection from" << m_peer.toString() << "after a failure:" << m_transport.failure();
+    closeNow();
+}
+
 void Connection::onWritable()
 {
     while (unsent() > 0) {
-        const ssize_t n = ::send(m_fd, m_output.constData() + m_outputSent, std::size_t(unsent()), MSG_NOSIGNAL);
-        if (n > 0) {
-            m_outputSent += n;
+        const Transport::Result written = m_transport.write(m_output.constData() + m_outputSent, unsent());
+        if (written.status == Transport::Status::Ok) {
+            m_outputSent += written.bytes;
             m_lastWriteProgressMs = m_worker.tick();
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return; // epoll reports the socket writable again
-        return closeNow();
+        if (written.status == Transport::Status::WouldBlock) {
+            if (m_transport.writeWantsRead)
+                applyInterest();
+            return; // epoll reports the socket writable (or, for TLS, readable) again
+        }
+        return failed();
     }
     m_output.clear();
     m_outputSent = 0;
-    setInterest(m_interest & EPOLLIN, false);
+    setInterest(m_wantRead, false);
     if (m_lingerSinceMs >= 0) {
         if (m_readEof)
             return closeNow(); // the last answer is out and the client has stopped sending
-        ::shutdown(m_fd, SHUT_WR);
+        shutdownWriteSide();
         return;
     }
     if (m_readEof && m_owed.empty())
@@ -223,20 +317,19 @@ void Connection::send(const QByteArray &bytes)
     if (unsent() == 0) {
         qsizetype sent = 0;
         while (sent < bytes.size()) {
-            const ssize_t n = ::send(m_fd, bytes.constData() + sent, std::size_t(bytes.size() - sent), MSG_NOSIGNAL);
-            if (n > 0) {
-                sent += n;
+            const Transport::Result written = m_transport.write(bytes.constData() + sent, bytes.size() - sent);
+            if (written.status == Transport::Status::Ok) {
+                sent += written.bytes;
                 continue;
             }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            if (written.status == Transport::Status::WouldBlock)
                 break;
-            return closeNow(); // the client is gone
+            return failed(); // the client is gone
         }
         m_lastWriteProgressMs = m_worker.now();
         if (sent == bytes.size())
             return;
+        // TLS: a write that would block is retried from this same byte (OpenSSL may hold it encrypted).
         m_output = bytes.mid(sent);
         m_outputSent = 0;
     } else {
@@ -246,7 +339,7 @@ void Connection::send(const QByteArray &bytes)
         }
         m_output += bytes;
     }
-    setInterest(m_interest & EPOLLIN, true);
+    setInterest(m_wantRead, true);
 }
 
 void Connection::pump()
@@ -261,6 +354,10 @@ void Connection::pump()
             m_input.resize(0); // keeps the allocation for the next request
         else if (consumed > 0)
             m_input.remove(0, consumed);
+        if (m_plainHttpOnTlsPort && (status != RequestParser::Status::NeedMore || m_parser.awaitingBody())) {
+            refusePlainHttp(status != RequestParser::Status::Failed);
+            break;
+        }
         if (status == RequestParser::Status::Complete) {
             ParsedRequest parsed = m_parser.takeRequest();
             m_parser.reset();
@@ -287,8 +384,43 @@ void Connection::pump()
         break; // needs more bytes
     }
     m_pumping = false;
-    if (!m_gone)
-        setInterest(!m_readEof && (m_lingerSinceMs >= 0 || (!m_readingStopped && !paused() && m_input.size() < maxBufferedInput())), unsent() > 0);
+    if (m_gone)
+        return;
+    const bool readMore = !m_readingStopped && m_lingerSinceMs < 0 && !paused() && m_input.size() < maxBufferedInput();
+    setInterest(!m_readEof && (m_lingerSinceMs >= 0 || readMore), unsent() > 0);
+    if (readMore && !m_readEof && m_transport.hasBufferedPlaintext()) {
+        // Reading had stopped (input full, or paused) with decrypted bytes still in OpenSSL: no epoll
+        // event will come for them, so they are read now.
+        if (m_reading)
+            m_readAgain = true;
+        else
+            onReadable();
+    }
+}
+
+void Connection::refusePlainHttp(bool requestRead)
+{
+    // Like nginx's 497: the client is told, in the one language it speaks here, where to go. The host
+    // is its own Host header when that is a plain host[:port], the path its own without the query.
+    QByteArray url = "https://";
+    if (requestRead) {
+        const ParsedRequest &request = m_parser.request();
+        static const auto plain = [](const QByteArray &text, const char *allowed) {
+            return std::all_of(text.begin(), text.end(), [allowed](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(allowed, c); });
+        };
+        for (const auto &[name, value] : request.headers) {
+            if (name == "host" && !value.isEmpty() && value.size() <= 255 && plain(value, ".-:[]"))
+                url += value;
+        }
+        const qsizetype query = request.target.indexOf('?');
+        const QByteArray path = query < 0 ? request.target : request.target.left(query);
+        if (url.size() > 8 && path.startsWith('/') && path.size() <= 2048 && plain(path, "/-._~%!$&'()*+,;=:@"))
+            url += path;
+    }
+    if (url.size() == 8)
+        url += " instead of http://"; // the host it meant is not known
+    qCInfo(lcAccess).noquote() << "plain HTTP from" << m_peer.toString() << "on a TLS port: answered 400";
+    answerAndClose(400, Refusal::BadRequest, QStringLiteral("This port speaks HTTPS: use %1").arg(QString::fromLatin1(url)));
 }
 
 void Connection::dispatch(ParsedRequest parsed)
@@ -324,6 +456,14 @@ void Connection::deliver(quint64 sequence, Response response)
     auto owed = std::find_if(m_owed.begin(), m_owed.end(), [&](const OwedAnswer &answer) { return answer.sequence == sequence; });
     if (owed == m_owed.end() || owed->ready)
         return; // answered already
+    if (!owed->framing.closeConnection && m_owed.size() == 1 && m_parser.idle() && m_input.isEmpty()
+        && m_worker.state().closing.load(std::memory_order_relaxed)) {
+        // The server began shutting down while this request was being worked on, and nothing was read
+        // after it: its answer is the connection's last (otherwise the connection would stay open,
+        // idle, until the idle timeout). With more requests read, they are all answered first.
+        owed->framing.closeConnection = true;
+        m_readingStopped = true;
+    }
     owed->bytes = serializeResponse(response, owed->framing);
     owed->ready = true;
     if (m_worker.state().accessLog) {
@@ -363,6 +503,13 @@ void Connection::refuse(const QString &reason)
 {
     qCInfo(lcAccess).noquote() << "refused a connection from" << m_peer.toString() << ":" << reason;
     m_refused = true;
+    if (m_transport.isTls()) {
+        // A TLS client cannot read a plain-text 503, and a handshake only to word the refusal would
+        // spend what the cap is there to save (a key exchange and a signature per newcomer, in a flood).
+        // The socket is closed at once instead: the slot is free again sooner than after a 503's
+        // linger, and the client sees its connection closed before the handshake, and may retry.
+        return closeNow();
+    }
     answerAndClose(503, Refusal::Unavailable, reason);
 }
 
@@ -411,10 +558,25 @@ void Connection::finish()
     m_lingerSinceMs = m_worker.tick();
     m_input.clear();
     if (unsent() == 0)
-        ::shutdown(m_fd, SHUT_WR);
+        shutdownWriteSide();
     if (m_readEof && unsent() == 0)
         return closeNow();
     setInterest(!m_readEof, unsent() > 0);
+}
+
+void Connection::shutdownWriteSide()
+{
+    if (m_writeShut || m_gone)
+        return;
+    if (!m_transport.sendCloseNotify()) {
+        m_closeNotifyPending = true; // the socket is full: the rest of close_notify goes when it drains
+        applyInterest();
+        return;
+    }
+    m_closeNotifyPending = false;
+    m_writeShut = true;
+    ::shutdown(m_fd, SHUT_WR);
+    applyInterest();
 }
 
 Connection::SweepAction Connection::sweepAction(qint64 nowMs, const ConnectionLimits &limits) const

@@ -8,12 +8,15 @@
 //
 // The socket is a plain non-blocking descriptor: one recv() per wake-up, answers sent at once with
 // send() and only what the kernel does not take is kept (QTcpSocket would copy every byte through two
-// buffers and ask the kernel how much is readable before each read).
+// buffers and ask the kernel how much is readable before each read). On a TLS port the same bytes go
+// through OpenSSL (tlstransport.h) and every rule here applies to the plaintext: the handshake happens
+// inside the first reads, within the request timeout.
 
 #include "accesslog.h"
 #include "httpmessage.h"
 #include "httpwire.h"
 #include "requestparser.h"
+#include "tlstransport.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -24,6 +27,7 @@
 namespace organizer::http {
 
 struct ConnectionLimits;
+class TlsContext;
 class Worker;
 
 // Lives on its worker's thread and is only touched there.
@@ -39,15 +43,16 @@ public:
     };
 
     // Sets the socket up (non-blocking, no Nagle delay); it owes its first request within the request
-    // timeout from `nowMs`.
-    Connection(Worker &worker, quint64 id, int fd, const QHostAddress &peer, const QByteArray &addressKey, qint64 nowMs);
+    // timeout from `nowMs` (with `tls`, its handshake too). Null `tls`: plain HTTP.
+    Connection(Worker &worker, quint64 id, int fd, const QHostAddress &peer, const QByteArray &addressKey, qint64 nowMs, const TlsContext *tls);
     // A connection still open when it is destroyed (its worker ending, or watch() failing): the socket
     // is closed and uncounted.
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
-    // Adds the socket to the worker's epoll set, for reading; false if it cannot be watched.
+    // Adds the socket to the worker's epoll set, for reading; false if it cannot be watched (or TLS
+    // could not be set up for it).
     bool watch();
 
     quint64 id() const { return m_id; }
@@ -67,6 +72,7 @@ public:
     // the connection closes. Nothing after the bad bytes is read.
     void answerAndClose(int status, Refusal refusal, const QString &description);
     // Turned away at the door (a connection cap): answered 503, never read, let go sooner than others.
+    // On a TLS port: closed at once, unanswered (see the definition).
     void refuse(const QString &reason);
     SweepAction sweepAction(qint64 nowMs, const ConnectionLimits &limits) const;
     void closeNow();
@@ -84,13 +90,22 @@ private:
     };
 
     void onReadable();
+    void readAndParse(qint64 now);
     void onWritable();
     void pump();
     void dispatch(ParsedRequest parsed);
     void flush();
     void send(const QByteArray &bytes);
     void finish();
+    // Our side of the stream ends: close_notify on TLS, then the TCP half-close.
+    void shutdownWriteSide();
+    // A TLS failure or a socket error: logged once (TLS only, the reason and never any bytes), then closed.
+    void failed();
+    // Plain HTTP on a TLS port: a plain 400 saying which URL to use instead, then close.
+    void refusePlainHttp(bool requestRead);
+    // What the HTTP rules want watched; the epoll interest also follows what TLS waits for.
     void setInterest(bool read, bool write);
+    void applyInterest();
     qsizetype unsent() const { return m_output.size() - m_outputSent; }
     qsizetype maxBufferedInput() const;
     // Too many answers owed or unsent: reading waits until the client catches up.
@@ -101,7 +116,10 @@ private:
     Worker &m_worker;
     quint64 m_id = 0;
     int m_fd = -1;
+    Transport m_transport;
     quint32 m_interest = 0; // the epoll events asked for now
+    bool m_wantRead = false; // what the HTTP rules want, before TLS's own needs
+    bool m_wantWrite = false;
     QHostAddress m_peer;
     QByteArray m_peerText; // for the access log
     QByteArray m_addressKey; // what the connection is counted under, per address
@@ -121,6 +139,12 @@ private:
     bool m_readEof = false;
     bool m_continueSent = false;
     bool m_pumping = false;
+    bool m_reading = false; // inside readAndParse(): a wish to read again is remembered, not nested
+    bool m_readAgain = false; // decrypted bytes wait in OpenSSL, where epoll cannot see them
+    bool m_plainHttpOnTlsPort = false;
+    bool m_tlsSetupFailed = false;
+    bool m_writeShut = false;
+    bool m_closeNotifyPending = false; // close_notify did not fit the socket: retried when writable
     bool m_gone = false;
 };
 

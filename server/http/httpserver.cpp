@@ -105,8 +105,10 @@ protected:
             m_nextWorker = (m_nextWorker + 1) % count;
         }
         const int fd = int(descriptor);
+        std::shared_ptr<const TlsContext> tls = m_state->tls(); // the one in force when the connection was accepted
         QMetaObject::invokeMethod(
-            target, [target, fd, peer, key, admission, refusal] { target->adopt(fd, peer, key, admission, refusal); }, Qt::QueuedConnection);
+            target, [target, fd, peer, key, admission, refusal, tls = std::move(tls)] { target->adopt(fd, peer, key, admission, refusal, tls); },
+            Qt::QueuedConnection);
     }
 
 private:
@@ -178,6 +180,16 @@ void Server::setAccessLog(AccessLog *log)
 void Server::setRefusalWriter(RefusalWriter writer)
 {
     m_state->refusalWriter = std::move(writer);
+}
+
+void Server::setTlsContext(std::shared_ptr<const TlsContext> context)
+{
+    m_state->setTls(std::move(context));
+}
+
+bool Server::servesTls() const
+{
+    return m_state->tls() != nullptr;
 }
 
 void Server::stopAcceptingAndCloseAfterAnswers()

@@ -33,13 +33,15 @@ int defaultMaxConnections();
 int raiseOpenFileLimit();
 
 class ServerState;
+class TlsContext;
 class Worker;
 
 // An HTTP/1.1 server: one acceptor on a thread of its own hands each connection to one of N worker
 // threads (httpworker.h), each an event loop whose connections (httpconnection.h) parse requests
 // (RequestParser), call the Handler and write the answers (httpwire.h) in request order. The Handler
 // runs on the worker thread; a Responder may be called from any thread, now or later. Pipelining,
-// keep-alive, HEAD, Expect: 100-continue and chunked bodies are handled, and every limit above enforced.
+// keep-alive, HEAD, Expect: 100-continue and chunked bodies are handled, and every limit above enforced,
+// over plain TCP or over TLS (setTlsContext) alike.
 class Server : public QObject
 {
     Q_OBJECT
@@ -57,6 +59,14 @@ public:
     void setAccessLog(AccessLog *log); // not owned; null: no access log
     // How requests the server refuses itself are worded (see Refusal); plain text until one is set.
     void setRefusalWriter(RefusalWriter writer);
+
+    // HTTPS: connections accepted from now on speak TLS with `context`; null (the default) is plain
+    // HTTP. Callable at any time from any thread (a renewed certificate is swapped in while serving):
+    // connections already open keep the context they started with. On a TLS port, a request in plain
+    // HTTP is answered 400 with the https:// URL to use, and a connection refused at a cap is closed
+    // unanswered (a TLS client could not read a plain 503).
+    void setTlsContext(std::shared_ptr<const TlsContext> context);
+    bool servesTls() const;
 
     int openConnections() const;
 

@@ -55,7 +55,8 @@ Connection *Worker::find(quint64 id)
     return it == m_connections.end() || it->second->gone() ? nullptr : it->second.get();
 }
 
-void Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal)
+void Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal,
+                   const std::shared_ptr<const TlsContext> &tls)
 {
     const qint64 now = m_clock.elapsed();
     QString refused = admission == Admission::Refuse ? refusal : QString();
@@ -76,7 +77,9 @@ void Worker::adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admi
         }
     }
 
-    auto connection = std::make_unique<Connection>(*this, m_nextId++, fd, peer, key, now);
+    // A TLS connection's SSL object holds its own reference to the context's SSL_CTX: a context swapped
+    // out by Server::setTlsContext() lives on for the connections made from it.
+    auto connection = std::make_unique<Connection>(*this, m_nextId++, fd, peer, key, now, tls.get());
     if (!connection->watch())
         return; // the connection closes its socket and is uncounted
     Connection &c = *connection;

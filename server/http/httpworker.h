@@ -25,7 +25,8 @@ QT_FORWARD_DECLARE_CLASS(QTimer)
 
 namespace organizer::http {
 
-// What the acceptor and the workers share: settings fixed before listening, and the counters.
+// What the acceptor and the workers share: settings fixed before listening, the counters, and the TLS
+// context new connections start from (swapped at any time, from any thread).
 class ServerState
 {
 public:
@@ -36,6 +37,18 @@ public:
     RefusalWriter refusalWriter = plainRefusal;
     std::atomic<int> open{0};
     std::atomic<bool> closing{false}; // shutting down: every answer from now on ends its connection
+
+    // Read once per accepted connection, which keeps the context it got for its whole life.
+    std::shared_ptr<const TlsContext> tls() const
+    {
+        QMutexLocker lock(&m_tlsMutex);
+        return m_tls;
+    }
+    void setTls(std::shared_ptr<const TlsContext> context)
+    {
+        QMutexLocker lock(&m_tlsMutex);
+        m_tls.swap(context); // the old one is released outside the lock
+    }
 
     // Every accepted socket is counted under its address until it is closed, refused ones included.
     void countAddress(const QByteArray &key)
@@ -59,6 +72,8 @@ public:
 private:
     QMutex m_mutex;
     QHash<QByteArray, int> m_perAddress;
+    mutable QMutex m_tlsMutex;
+    std::shared_ptr<const TlsContext> m_tls;
 };
 
 // One event loop's connections. Everything here runs on the worker's thread; a Responder called from
@@ -79,7 +94,9 @@ public:
     void detach();
     // On the worker's own thread, once it runs.
     void start();
-    void adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal);
+    // `tls`: the context the connection speaks TLS with, null for plain HTTP.
+    void adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal,
+               const std::shared_ptr<const TlsContext> &tls);
     // Shutting down: connections waiting for their next request go now (the others after their answers).
     void closeIdleConnections();
 

@@ -100,7 +100,10 @@ Expected<std::shared_ptr<const TlsContext>, QString> TlsContext::fromPem(const Q
     if (!ctx)
         return Unexpected<QString>(QStringLiteral("cannot create a TLS context: %1").arg(openSslReason()));
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // A client that closes the TCP connection without close_notify (most do, between requests) ends the
+    // stream like one that sends it: HTTP's own framing (Content-Length, chunked) tells a cut request
+    // from a whole one, and no answer here is framed by the connection's end.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF);
     // TLS 1.2: forward-secret AEAD suites only (Mozilla's "intermediate" list); TLS 1.3's defaults are all such.
     SSL_CTX_set_cipher_list(ctx,
                             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
