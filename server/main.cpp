@@ -1,6 +1,7 @@
 // organizer-server: the Organizer Service resource server (contacts and calendar APIs) and its
 // bundled issuer. Thin on purpose: what it does lives in the libraries under server/ (organizer_server assembles them).
 
+#include "localcertificateauthority.h"
 #include "passwordhash.h"
 #include "tokenminter.h"
 #include "organizerserver.h"
@@ -15,8 +16,10 @@
 #include <QFile>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <termios.h>
 #include <unistd.h>
@@ -254,6 +257,64 @@ int runSecretsCommand(QCoreApplication &app)
     return 0;
 }
 
+// `path` as one shell word, for commands printed to be pasted.
+QByteArray shellQuoted(const QString &path)
+{
+    const QByteArray bytes = QFile::encodeName(path);
+    const bool plain
+        = std::all_of(bytes.cbegin(), bytes.cend(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._-+:@%,=", c); });
+    if (plain && !bytes.isEmpty())
+        return bytes;
+    return "'" + QByteArray(bytes).replace("'", "'\\''") + "'";
+}
+
+// `organizer-server ca`: the local certificate authority behind --tls, and how to make this machine's
+// clients trust it.
+int runCaCommand(QCoreApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Prints the certificate of the local certificate authority that issues the server's certificates under --tls (made in the "
+                       "data directory if there is none yet) and, on standard error, how to trust it: Node.js, Debian's certificate store, "
+                       "Chromium and Firefox (NSS), curl."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("ca"), QStringLiteral("The subcommand."));
+    parser.addOptions({
+        {QStringLiteral("path"), QStringLiteral("Print only the CA certificate's path, e.g. NODE_EXTRA_CA_CERTS=\"$(organizer-server ca --path)\".")},
+    });
+    server::addStorageOptions(parser);
+    parser.process(app);
+    if (parser.positionalArguments().size() != 1)
+        return fail(QStringLiteral("ca: takes no arguments; see organizer-server ca --help"));
+    auto storage = server::storageOptionsFrom(parser);
+    if (!storage)
+        return fail(QStringLiteral("ca: %1").arg(storage.error()));
+    auto authority = tls::LocalCertificateAuthority::open(storage->dataDir);
+    if (!authority)
+        return fail(QStringLiteral("ca: %1").arg(authority.error()));
+    if (parser.isSet(QStringLiteral("path"))) {
+        std::fprintf(stdout, "%s\n", QFile::encodeName(authority->certificatePath()).constData());
+        return 0;
+    }
+    const QByteArray path = shellQuoted(authority->certificatePath());
+    std::fwrite(authority->certificatePem().constData(), 1, size_t(authority->certificatePem().size()), stdout);
+    std::fflush(stdout);
+    const QByteArray name = authority->commonName().toUtf8();
+    std::fprintf(stderr,
+                 "organizer-server: %s the local CA \"%s\", valid until %s: %s\n"
+                 "Servers started with --tls on this data directory present certificates it issued. Trust it once:\n"
+                 "  Node.js:           NODE_EXTRA_CA_CERTS=%s node app.js\n"
+                 "  Debian's store:    sudo cp %s /usr/local/share/ca-certificates/organizer-local-ca.crt && sudo update-ca-certificates\n"
+                 "  Chromium, Firefox: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n \"%s\" -i %s\n"
+                 "                     (libnss3-tools; Chromium reads ~/.pki/nssdb, Firefox its profile's directory)\n"
+                 "  curl:              curl --cacert %s https://localhost:3001/.well-known/openid-configuration\n"
+                 "Its key stays in %s, owner-only; keep it so.\n",
+                 authority->created() ? "made" : "using", name.constData(), qPrintable(authority->notAfter().toString(Qt::ISODate)),
+                 QFile::encodeName(authority->certificatePath()).constData(), path.constData(), path.constData(), name.constData(), path.constData(),
+                 path.constData(), QFile::encodeName(authority->directory()).constData());
+    return 0;
+}
+
 // `organizer-server hash-password`: the hash a tenant file stores instead of a password or secret.
 // The password comes from standard input, never from the command line (where `ps` would show it).
 int runHashPasswordCommand(QCoreApplication &app)
@@ -296,6 +357,7 @@ int runServer(QCoreApplication &app)
                        "with a bundled authorization server.\n\nSubcommands:\n  token           print a test access token (organizer-server token --help)\n"
                        "  keys rotate     make a new signing key in the database; every running instance on it picks it up\n"
                        "  secrets init    make the key-encryption key file that instances sharing a PostgreSQL database need (--secrets-file)\n"
+                       "  ca              print the local certificate authority's certificate (--tls) and how to trust it\n"
                        "  hash-password   hash a password or client secret for a tenant file"));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -349,6 +411,8 @@ int main(int argc, char *argv[])
         return runKeysCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("secrets"))
         return runSecretsCommand(app);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("ca"))
+        return runCaCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("hash-password"))
         return runHashPasswordCommand(app);
     return runServer(app);

@@ -6,6 +6,7 @@
 
 #include "oautherror.h"
 #include "tenantfile.h"
+#include "localcertificateauthority.h"
 
 #include <QDir>
 #include <QFile>
@@ -131,6 +132,10 @@ Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(cons
             return Unexpected<QString>(QStringLiteral("--access-log: %1").arg(error));
         server->m_http->setAccessLog(server->m_accessLog.get());
     }
+    if (options.tls) {
+        if (auto secured = server->setUpTls(); !secured)
+            return Unexpected<QString>(secured.error());
+    }
     return server;
 }
 
@@ -142,6 +147,8 @@ Expected<QUrl, QString> OrganizerServer::start()
         return Unexpected<QString>(error);
     // One canonical host (canonicalhost.h): a loopback listener is "localhost", the issuer too unless --public-url says otherwise.
     m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(canonicalHostFor(m_options.bindAddress)).arg(port));
+    if (m_http->servesTls())
+        m_baseUrl.setScheme(QStringLiteral("https"));
     m_publicUrl = m_options.publicUrl.isEmpty() ? m_baseUrl : m_options.publicUrl;
 
     if (auto *local = qobject_cast<resource::LocalIssuerKeys *>(m_issuerKeys)) {
@@ -198,6 +205,86 @@ Expected<QUrl, QString> OrganizerServer::start()
     }
     m_serving.store(true, std::memory_order_release);
     return m_baseUrl;
+}
+
+namespace {
+Q_LOGGING_CATEGORY(lcTls, "organizer.server.tls")
+
+// What tells a renewal of one's own certificate files apart (certbot's, say): their modification times and sizes.
+QString stampOf(const QStringList &files)
+{
+    QStringList stamp;
+    for (const QString &file : files) {
+        const QFileInfo info(file);
+        stamp << QStringLiteral("%1:%2").arg(info.lastModified().toMSecsSinceEpoch()).arg(info.size());
+    }
+    return stamp.join(QLatin1Char(' '));
+}
+} // namespace
+
+Expected<Done, QString> OrganizerServer::setUpTls()
+{
+    // The names clients reach this server by; the port plays no part in a certificate.
+    m_tlsNames = tls::serverNamesFor(m_options.publicUrl, m_options.bindAddress);
+    if (auto served = renewTlsCertificate(); !served)
+        return Unexpected<QString>(m_options.usesLocalCertificateAuthority() ? QStringLiteral("--tls: %1").arg(served.error())
+                                                                             : QStringLiteral("--tls-cert: %1").arg(served.error()));
+    const QString validity = QStringLiteral("valid until %1 for %2").arg(m_tlsContext->notAfter().toString(Qt::ISODate), m_tlsContext->subjectAltNames());
+    if (m_options.usesLocalCertificateAuthority())
+        qCInfo(lcTls).noquote() << QStringLiteral("serving HTTPS with a certificate from the local CA %1 %2; trust it: organizer-server ca")
+                                       .arg(tls::LocalCertificateAuthority::certificatePathIn(m_options.dataDir), validity);
+    else
+        qCInfo(lcTls).noquote()
+            << QStringLiteral("serving HTTPS with the certificate %1 %2; read again when it changes").arg(m_options.tlsCertificateFile, validity);
+    // Hourly: the local CA's certificate is renewed ten days before its end, and a renewal of one's own files is served within the hour.
+    m_tlsRenewal.setInterval(3600 * 1000);
+    connect(&m_tlsRenewal, &QTimer::timeout, this, [this] {
+        auto renewed = renewTlsCertificate();
+        if (!renewed)
+            qCWarning(lcTls).noquote() << QStringLiteral("keeping the current TLS certificate, valid until %1: %2")
+                                              .arg(m_tlsContext->notAfter().toString(Qt::ISODate), renewed.error());
+    });
+    m_tlsRenewal.start();
+    return Done{};
+}
+
+Expected<bool, QString> OrganizerServer::renewTlsCertificate()
+{
+    const bool local = m_options.usesLocalCertificateAuthority();
+    QString served;
+    QString because;
+    QByteArray certificatePem;
+    QByteArray privateKeyPem;
+    if (local) {
+        // Opened afresh each time: `organizer-server ca` or another server on this data directory may have changed the files.
+        auto authority = tls::LocalCertificateAuthority::open(m_options.dataDir, m_clock);
+        if (!authority)
+            return Unexpected<QString>(authority.error());
+        auto certificate = authority->serverCertificate(m_tlsNames);
+        if (!certificate)
+            return Unexpected<QString>(certificate.error());
+        certificatePem = certificate->certificatePem;
+        privateKeyPem = certificate->privateKeyPem;
+        served = QString::fromLatin1(certificatePem);
+        because = certificate->issuedBecause.isEmpty() ? QStringLiteral("another process issued it") : certificate->issuedBecause;
+    } else {
+        served = stampOf({m_options.tlsCertificateFile, m_options.tlsKeyFile});
+        because = QStringLiteral("the files changed");
+    }
+    if (m_tlsContext && served == m_tlsServed)
+        return false;
+    auto context
+        = local ? http::TlsContext::fromPem(certificatePem, privateKeyPem) : http::TlsContext::fromFiles(m_options.tlsCertificateFile, m_options.tlsKeyFile);
+    if (!context)
+        return Unexpected<QString>(context.error());
+    const bool renewal = m_tlsContext != nullptr;
+    m_tlsContext = std::move(context).value();
+    m_tlsServed = served;
+    m_http->setTlsContext(m_tlsContext);
+    if (renewal)
+        qCInfo(lcTls).noquote() << QStringLiteral("serving a new TLS certificate, valid until %1 for %2 (%3)")
+                                       .arg(m_tlsContext->notAfter().toString(Qt::ISODate), m_tlsContext->subjectAltNames(), because);
+    return true;
 }
 
 void OrganizerServer::followOtherInstances()

@@ -12,6 +12,7 @@
 #include "router.h"
 #include "serveroptions.h"
 #include "storedsigningkeys.h"
+#include "tlscontext.h"
 
 #include <QDateTime>
 #include <QMutex>
@@ -56,6 +57,13 @@ public:
     const store::Database &database() const { return *m_database; }
     const ServerOptions &options() const { return m_options; }
 
+    // HTTPS (--tls, --tls-cert): when the certificate served now ends.
+    QDateTime tlsCertificateNotAfter() const { return m_tlsContext ? m_tlsContext->notAfter() : QDateTime(); }
+    // What the hourly renewal does: the local CA's certificate reissued when it nears its end or lacks a
+    // name, one's own files read again when they changed; a new certificate is served to new
+    // connections. True when it changed; an error leaves the current one in place.
+    Expected<bool, QString> renewTlsCertificate();
+
     // The full pipeline (CORS, routing, guards) without a socket: used by the HTTP adapter and tests.
     void handle(const http::Request &request, http::Responder respond);
 
@@ -78,6 +86,7 @@ private:
     // What other instances on the same database changed: revocations, the tenant, the signing keys.
     void followOtherInstances();
     http::Response health() const;
+    Expected<Done, QString> setUpTls();
     // GET /readyz: 200 while this instance takes work; 503 once draining or while its database does not answer.
     http::Response readiness() const;
     mutable std::atomic<bool> m_readinessWatched{false};
@@ -111,6 +120,10 @@ private:
     std::unique_ptr<http::AccessLog> m_accessLog; // outlives m_http, which writes to it
     http::Server *m_http = nullptr;
     QTimer m_follow;
+    std::shared_ptr<const http::TlsContext> m_tlsContext; // what new connections get
+    QString m_tlsServed; // the local CA's certificate served, or the modification times and sizes of one's own files
+    QStringList m_tlsNames; // what the local CA's certificate must name
+    QTimer m_tlsRenewal;
     QUrl m_baseUrl;
     QUrl m_publicUrl;
     const quint64 m_instanceId; // names this server in per-thread caches

@@ -1,6 +1,7 @@
 #include "serveroptions.h"
 
 #include <QDir>
+#include <QFile>
 #include <QStandardPaths>
 
 namespace organizer::server {
@@ -13,6 +14,37 @@ QString apiNamesOf(const catalogue::ResourceServerSpec &service)
         names.append(api.name);
     return names.join(QLatin1String(", "));
 }
+
+// --tls, or --tls-cert with --tls-key: both or neither, each readable now, so that a mistake is said at start.
+Expected<Done, QString> readTlsOptions(const QCommandLineParser &parser, ServerOptions &options)
+{
+    const bool certificate = parser.isSet(QStringLiteral("tls-cert"));
+    const bool key = parser.isSet(QStringLiteral("tls-key"));
+    if (certificate != key)
+        return Unexpected<QString>(certificate ? QStringLiteral("--tls-cert: give --tls-key FILE too, the certificate's private key")
+                                               : QStringLiteral("--tls-key: give --tls-cert FILE too, the certificate it belongs to"));
+    options.tls = parser.isSet(QStringLiteral("tls")) || certificate;
+    if (certificate) {
+        for (const char *option : {"tls-cert", "tls-key"}) {
+            const QString path = parser.value(QLatin1String(option));
+            if (path.isEmpty())
+                return Unexpected<QString>(QStringLiteral("--%1: the file name is empty").arg(QLatin1String(option)));
+            QFile file(path);
+            if (!file.open(QIODevice::ReadOnly))
+                return Unexpected<QString>(QStringLiteral("--%1: cannot read %2: %3").arg(QLatin1String(option), path, file.errorString()));
+        }
+        options.tlsCertificateFile = parser.value(QStringLiteral("tls-cert"));
+        options.tlsKeyFile = parser.value(QStringLiteral("tls-key"));
+    }
+    if (options.tls && options.publicUrl.scheme() == QLatin1String("http")) {
+        QUrl secure = options.publicUrl;
+        secure.setScheme(QStringLiteral("https"));
+        return Unexpected<QString>(
+            QStringLiteral("--public-url: \"%1\" is plain http, but the server serves HTTPS; give %2").arg(options.publicUrl.toString(), secure.toString()));
+    }
+    return Done{};
+}
+
 } // namespace
 
 QString defaultDataDir()
@@ -87,6 +119,14 @@ void addServerOptions(QCommandLineParser &parser)
          QStringLiteral("url")},
         {QStringLiteral("authority"), QStringLiteral("Trust this external issuer (OIDC discovery) instead of the bundled one, e.g. https://TENANT.auth0.com/."),
          QStringLiteral("url")},
+        {QStringLiteral("tls"),
+         QStringLiteral("Serve HTTPS, with a certificate from a certificate authority of this machine's own, made in the data directory on first use "
+                        "and renewed by itself; the issuer is then https://. Trust that CA once: organizer-server ca.")},
+        {QStringLiteral("tls-cert"),
+         QStringLiteral("Serve HTTPS with this certificate chain instead (PEM: the server's certificate, then any intermediates); with --tls-key. "
+                        "Read again when the file changes, so a renewal (certbot) needs no restart."),
+         QStringLiteral("file")},
+        {QStringLiteral("tls-key"), QStringLiteral("The private key of --tls-cert (PEM, unencrypted)."), QStringLiteral("file")},
         {QStringLiteral("audience"), QStringLiteral("Audience the access tokens must carry (default organize)."), QStringLiteral("id"),
          QStringLiteral("organize")},
         {QStringLiteral("serve"),
@@ -169,6 +209,9 @@ Expected<ServerOptions, QString> serverOptionsFrom(const QCommandLineParser &par
             return Unexpected<QString>(QStringLiteral("--authority: \"%1\" is not an http(s) URL").arg(parser.value(QStringLiteral("authority"))));
         options.authority = authority;
     }
+
+    if (auto tls = readTlsOptions(parser, options); !tls)
+        return Unexpected<QString>(tls.error());
 
     options.audience = parser.value(QStringLiteral("audience"));
     if (options.audience.isEmpty())

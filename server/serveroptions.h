@@ -31,6 +31,11 @@ struct ServerOptions
     // on. Every instance behind a load balancer gets the balancer's URL.
     QUrl publicUrl;
     QUrl authority; // empty: trust the bundled issuer
+    // HTTPS instead of HTTP: with a certificate from the local certificate authority in dataDir/tls
+    // (--tls), or with one's own, when both files are given (--tls-cert, --tls-key).
+    bool tls = false;
+    QString tlsCertificateFile;
+    QString tlsKeyFile;
     QString audience = QStringLiteral("organize");
     ServeMode serve = ServeMode::All;
     QStringList servedApis; // ServeMode::Selected: the catalogue's API names ("contacts")
@@ -57,6 +62,7 @@ struct ServerOptions
     QHash<QString, QString> routeScopeOverrides;
 
     bool servesIssuer() const { return authority.isEmpty() && serve == ServeMode::All; }
+    bool usesLocalCertificateAuthority() const { return tls && tlsCertificateFile.isEmpty(); }
 };
 
 QString defaultDataDir();

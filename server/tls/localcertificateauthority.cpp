@@ -349,6 +349,11 @@ QString LocalCertificateAuthority::directoryIn(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("tls"));
 }
 
+QString LocalCertificateAuthority::certificatePathIn(const QString &dataDir)
+{
+    return QDir(QDir(directoryIn(dataDir)).absolutePath()).filePath(kCertificateFile);
+}
+
 QString LocalCertificateAuthority::certificatePath() const
 {
     return QDir(m_directory).filePath(kCertificateFile);

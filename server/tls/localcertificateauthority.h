@@ -60,6 +60,7 @@ public:
     ~LocalCertificateAuthority();
 
     static QString directoryIn(const QString &dataDir);
+    static QString certificatePathIn(const QString &dataDir);
     QString directory() const { return m_directory; }
     QString certificatePath() const;
     QString privateKeyPath() const;

@@ -1,10 +1,13 @@
 // organizer-server's command line: help, version, every bad flag, the token subcommand.
 
 #include "apitestsupport.h"
+#include "localcertificateauthority.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -575,7 +578,7 @@ TEST(ServerCli, CaPrintsTheLocalCaAndTheFourWaysToTrustIt)
     EXPECT_EQ(made.out, contentsOf(path)) << "standard output is the certificate alone";
     const QByteArray file = QFile::encodeName(path);
     EXPECT_TRUE(made.err.contains("made the local CA \"Organizer local CA (")) << made.err.toStdString();
-    for (const QByteArray &instruction : {
+    for (const QByteArray &instruction : QByteArrayList{
              "NODE_EXTRA_CA_CERTS=" + file,
              "cp " + file + " /usr/local/share/ca-certificates/organizer-local-ca.crt && sudo update-ca-certificates",
              "certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n \"Organizer local CA (",
@@ -623,10 +626,12 @@ TEST(ServerCli, TlsCertificateAndKeyComeTogetherReadableAndMatching)
         {{QStringLiteral("--tls"), QStringLiteral("--public-url"), QStringLiteral("http://login.example/")},
          "--public-url: \"http://login.example/\" is plain http, but the server serves HTTPS; give https://login.example/"},
         // The key of another certificate: said at start, not at the first handshake.
-        {{QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), issuer->privateKeyPath()}, "the private key does not belong to the certificate"},
+        {{QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), issuer->privateKeyPath()},
+         "the private key does not belong to the certificate"},
     };
     for (const auto &row : cases) {
-        const CommandResult refused = runServerCommand(QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dataDir} + row.arguments);
+        const CommandResult refused
+            = runServerCommand(QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dataDir} + row.arguments);
         EXPECT_EQ(refused.exitCode, 2) << row.says.toStdString();
         EXPECT_TRUE(refused.err.contains(row.says)) << refused.err.toStdString();
         EXPECT_FALSE(refused.out.contains("listening on"));
@@ -653,7 +658,8 @@ TEST(ServerCli, WithTlsTheServerIsTrustedThroughItsLocalCaTheDocumentedWaysAndNo
     EXPECT_TRUE(issuer.startsWith(QLatin1String("https://"))) << issuer.toStdString();
     EXPECT_EQ(issuer, server.issuer());
     const ToolRun byAddress = runTool(
-        curl, {QStringLiteral("-sS"), QStringLiteral("--fail"), QStringLiteral("--cacert"), ca, QStringLiteral("https://127.0.0.1:%1/healthz").arg(server.port())},
+        curl,
+        {QStringLiteral("-sS"), QStringLiteral("--fail"), QStringLiteral("--cacert"), ca, QStringLiteral("https://127.0.0.1:%1/healthz").arg(server.port())},
         plainEnvironment());
     EXPECT_EQ(byAddress.exitCode, 0) << byAddress.err.toStdString();
     // Without the CA, or with another one, the certificate is not trusted (curl: 60, "SSL certificate problem").
@@ -668,10 +674,11 @@ TEST(ServerCli, WithTlsTheServerIsTrustedThroughItsLocalCaTheDocumentedWaysAndNo
     // Node.js with NODE_EXTRA_CA_CERTS, as `organizer-server ca` says.
     const QString node = tool("node");
     ASSERT_FALSE(node.isEmpty()) << "node is needed (./scripts/test installs it)";
-    const QStringList fetchIssuer{QStringLiteral("-e"),
-                                  QStringLiteral("fetch(process.argv[1]).then(r => r.json()).then(j => console.log(j.issuer), e => { console.error(String(e.cause "
-                                                 "|| e)); process.exit(3); })"),
-                                  discovery};
+    const QStringList fetchIssuer{
+        QStringLiteral("-e"),
+        QStringLiteral("fetch(process.argv[1]).then(r => r.json()).then(j => console.log(j.issuer), e => { console.error(String(e.cause "
+                       "|| e)); process.exit(3); })"),
+        discovery};
     QProcessEnvironment withCa = plainEnvironment();
     withCa.insert(QStringLiteral("NODE_EXTRA_CA_CERTS"), ca);
     const ToolRun nodeTrusted = runTool(node, fetchIssuer, withCa);
@@ -690,17 +697,21 @@ TEST(ServerCli, WithTlsTheServerIsTrustedThroughItsLocalCaTheDocumentedWaysAndNo
         QTemporaryDir nss;
         const QString database = QStringLiteral("sql:") + nss.path();
         ASSERT_EQ(runTool(certutil, {QStringLiteral("-N"), QStringLiteral("-d"), database, QStringLiteral("--empty-password")}).exitCode, 0);
-        if (withTheCa)
-            ASSERT_EQ(runTool(certutil, {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral("C,,"), QStringLiteral("-n"),
-                                         QStringLiteral("Organizer local CA"), QStringLiteral("-i"), ca})
+        if (withTheCa) {
+            ASSERT_EQ(runTool(certutil,
+                              {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral("C,,"), QStringLiteral("-n"),
+                               QStringLiteral("Organizer local CA"), QStringLiteral("-i"), ca})
                           .exitCode,
                       0);
-        ASSERT_EQ(runTool(certutil, {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral(",,"), QStringLiteral("-n"),
-                                     QStringLiteral("organizer-server"), QStringLiteral("-i"), serverCertificate})
+        }
+        ASSERT_EQ(runTool(certutil,
+                          {QStringLiteral("-d"), database, QStringLiteral("-A"), QStringLiteral("-t"), QStringLiteral(",,"), QStringLiteral("-n"),
+                           QStringLiteral("organizer-server"), QStringLiteral("-i"), serverCertificate})
                       .exitCode,
                   0);
-        const ToolRun validated = runTool(certutil, {QStringLiteral("-V"), QStringLiteral("-d"), database, QStringLiteral("-n"), QStringLiteral("organizer-server"),
-                                                     QStringLiteral("-u"), QStringLiteral("V")});
+        const ToolRun validated = runTool(certutil,
+                                          {QStringLiteral("-V"), QStringLiteral("-d"), database, QStringLiteral("-n"), QStringLiteral("organizer-server"),
+                                           QStringLiteral("-u"), QStringLiteral("V")});
         if (withTheCa) {
             EXPECT_EQ(validated.exitCode, 0) << validated.out.toStdString() << validated.err.toStdString();
             EXPECT_TRUE(validated.out.contains("certificate is valid")) << validated.out.toStdString();
@@ -742,7 +753,8 @@ TEST(ServerCli, ADamagedLocalCaKeyStopsTheServerAndIsKept)
     const QString key = dir.path() + QStringLiteral("/tls/ca-key.pem");
     const QByteArray damaged = contentsOf(key).left(100);
     writeContents(key, damaged);
-    const CommandResult refused = runServerCommand({QStringLiteral("--tls"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+    const CommandResult refused
+        = runServerCommand({QStringLiteral("--tls"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
     EXPECT_EQ(refused.exitCode, 2);
     EXPECT_TRUE(refused.err.contains("--tls: the local CA's key " + QFile::encodeName(key) + " is damaged")) << refused.err.toStdString();
     EXPECT_FALSE(refused.out.contains("listening on"));

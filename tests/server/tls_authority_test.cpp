@@ -3,9 +3,13 @@
 // clock the test moves.
 
 #include "localcertificateauthority.h"
+#include "organizerserver.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QSslCertificate>
+#include <QSslSocket>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QThread>
@@ -425,4 +429,158 @@ TEST(LocalCertificateAuthority, TheNamesAServerCertificateHolds)
     EXPECT_EQ(tls::serverNamesFor(QUrl(), QHostAddress(QHostAddress::Any)), names({"localhost", "127.0.0.1", "::1"}));
     EXPECT_EQ(tls::serverNamesFor(QUrl(), QHostAddress(QHostAddress::AnyIPv6)), names({"localhost", "127.0.0.1", "::1"}));
     EXPECT_EQ(tls::serverNamesFor(QUrl(), QHostAddress(QStringLiteral("127.0.0.2"))), names({"localhost", "127.0.0.1", "::1"}));
+}
+
+// The server's side: what start() serves, and the hourly renewal (called here directly, with the clock moved).
+namespace {
+
+struct ServedCertificate
+{
+    QDateTime notAfter;
+    QString error;
+};
+
+// The certificate a TLS client is shown on a new connection, read without judging it (the test's clock is
+// not the client's).
+ServedCertificate servedOn(quint16 port)
+{
+    QSslSocket socket;
+    socket.setPeerVerifyMode(QSslSocket::QueryPeer);
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    if (!socket.waitForEncrypted(10000))
+        return {{}, socket.errorString()};
+    return {socket.peerCertificate().expiryDate().toUTC(), {}};
+}
+
+server::ServerOptions tlsOptions(const QString &dataDir)
+{
+    server::ServerOptions options;
+    options.dataDir = dataDir;
+    options.port = 0;
+    options.workers = 1;
+    options.accessLog = QStringLiteral("off");
+    options.tls = true;
+    return options;
+}
+
+void touch(const QString &path, qint64 secondsFromNow)
+{
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::ReadWrite));
+    ASSERT_TRUE(file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(secondsFromNow), QFileDevice::FileModificationTime));
+}
+
+} // namespace
+
+TEST(ServerTls, TheLocalCasCertificateIsRenewedAndServedToNewConnections)
+{
+    QTemporaryDir data;
+    TestClock clock;
+    server::ServerClocks clocks;
+    clocks.wall = clock.clock();
+    auto created = server::OrganizerServer::create(tlsOptions(data.path()), clocks);
+    ASSERT_TRUE(created) << created.error().toStdString();
+    server::OrganizerServer &organizer = **created;
+    auto url = organizer.start();
+    ASSERT_TRUE(url) << url.error().toStdString();
+    EXPECT_EQ(url->scheme(), QStringLiteral("https"));
+    EXPECT_EQ(organizer.publicUrl().scheme(), QStringLiteral("https")) << "the issuer is https:// too";
+    EXPECT_TRUE(readFile(server::issuerFilePath(data.path())).startsWith("https://"));
+
+    const QDateTime first = organizer.tlsCertificateNotAfter();
+    EXPECT_EQ(first, QDateTime::fromSecsSinceEpoch(clock.now() + 30 * kDay, Qt::UTC));
+    EXPECT_EQ(servedOn(url->port()).notAfter, first) << servedOn(url->port()).error.toStdString();
+    auto unchanged = organizer.renewTlsCertificate();
+    ASSERT_TRUE(unchanged) << unchanged.error().toStdString();
+    EXPECT_FALSE(*unchanged);
+
+    clock.advanceDays(19);
+    ASSERT_TRUE(organizer.renewTlsCertificate());
+    EXPECT_EQ(organizer.tlsCertificateNotAfter(), first);
+    clock.advanceDays(2);
+    auto renewed = organizer.renewTlsCertificate();
+    ASSERT_TRUE(renewed) << renewed.error().toStdString();
+    EXPECT_TRUE(*renewed);
+    const QDateTime second = organizer.tlsCertificateNotAfter();
+    EXPECT_EQ(second, QDateTime::fromSecsSinceEpoch(clock.now() + 30 * kDay, Qt::UTC));
+    EXPECT_EQ(servedOn(url->port()).notAfter, second) << "new connections get the renewed certificate";
+
+    // Another server on this data directory (or `ca` after a deleted certificate) issued one: served too.
+    auto authority = LocalCertificateAuthority::open(data.path(), clock.clock());
+    ASSERT_TRUE(authority);
+    QFile::remove(authority->serverCertificatePath());
+    clock.advanceDays(1);
+    auto reissued = authority->serverCertificate(tls::serverNamesFor({}, QHostAddress(QHostAddress::LocalHost)));
+    ASSERT_TRUE(reissued);
+    auto followed = organizer.renewTlsCertificate();
+    ASSERT_TRUE(followed);
+    EXPECT_TRUE(*followed);
+    EXPECT_EQ(organizer.tlsCertificateNotAfter(), reissued->notAfter);
+}
+
+TEST(ServerTls, OnesOwnCertificateFilesAreReadAgainWhenTheyChange)
+{
+    QTemporaryDir data;
+    QTemporaryDir elsewhere;
+    TestClock clock;
+    // Somebody else's CA and the certificate it issued, as certbot would leave them.
+    auto issuer = LocalCertificateAuthority::open(elsewhere.filePath(QStringLiteral("issuer")), clock.clock());
+    ASSERT_TRUE(issuer);
+    const QStringList names = tls::serverNamesFor({}, QHostAddress(QHostAddress::LocalHost));
+    auto first = issuer->serverCertificate(names);
+    ASSERT_TRUE(first);
+    const QString certificateFile = elsewhere.filePath(QStringLiteral("fullchain.pem"));
+    const QString keyFile = elsewhere.filePath(QStringLiteral("privkey.pem"));
+    writeFile(certificateFile, first->certificatePem);
+    writeFile(keyFile, first->privateKeyPem);
+
+    server::ServerOptions options = tlsOptions(data.path());
+    options.tlsCertificateFile = certificateFile;
+    options.tlsKeyFile = keyFile;
+    server::ServerClocks clocks;
+    clocks.wall = clock.clock();
+    auto created = server::OrganizerServer::create(options, clocks);
+    ASSERT_TRUE(created) << created.error().toStdString();
+    server::OrganizerServer &organizer = **created;
+    auto url = organizer.start();
+    ASSERT_TRUE(url) << url.error().toStdString();
+    EXPECT_EQ(url->scheme(), QStringLiteral("https"));
+    EXPECT_EQ(organizer.tlsCertificateNotAfter(), first->notAfter);
+    EXPECT_EQ(servedOn(url->port()).notAfter, first->notAfter);
+    EXPECT_FALSE(QFileInfo::exists(LocalCertificateAuthority::directoryIn(data.path()))) << "no local CA with one's own certificate";
+    auto unchanged = organizer.renewTlsCertificate();
+    ASSERT_TRUE(unchanged);
+    EXPECT_FALSE(*unchanged);
+
+    // Renewed in place: served from the next check on.
+    clock.advanceDays(25);
+    auto second = issuer->serverCertificate(names);
+    ASSERT_TRUE(second);
+    ASSERT_NE(second->notAfter, first->notAfter);
+    writeFile(certificateFile, second->certificatePem);
+    writeFile(keyFile, second->privateKeyPem);
+    touch(certificateFile, 60);
+    auto renewed = organizer.renewTlsCertificate();
+    ASSERT_TRUE(renewed) << renewed.error().toStdString();
+    EXPECT_TRUE(*renewed);
+    EXPECT_EQ(organizer.tlsCertificateNotAfter(), second->notAfter);
+    EXPECT_EQ(servedOn(url->port()).notAfter, second->notAfter);
+
+    // Caught halfway (a new certificate beside the old key): the current one stays, and the next check tries again.
+    clock.advanceDays(25);
+    auto third = issuer->serverCertificate(names);
+    ASSERT_TRUE(third);
+    writeFile(certificateFile, third->certificatePem);
+    touch(certificateFile, 120);
+    auto halfway = organizer.renewTlsCertificate();
+    ASSERT_FALSE(halfway);
+    EXPECT_TRUE(halfway.error().contains(QStringLiteral("does not belong"))) << halfway.error().toStdString();
+    EXPECT_EQ(organizer.tlsCertificateNotAfter(), second->notAfter);
+    EXPECT_EQ(servedOn(url->port()).notAfter, second->notAfter);
+    writeFile(keyFile, third->privateKeyPem);
+    touch(keyFile, 120);
+    auto completed = organizer.renewTlsCertificate();
+    ASSERT_TRUE(completed) << completed.error().toStdString();
+    EXPECT_TRUE(*completed);
+    EXPECT_EQ(servedOn(url->port()).notAfter, third->notAfter);
 }
