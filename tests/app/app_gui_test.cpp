@@ -831,6 +831,112 @@ TEST(BundledServerTls, TheLocalCaIsNoLicenceForAnotherOrigin)
     EXPECT_FALSE(page.refusal.contains(QLatin1String("bundled server")));
 }
 
+// The bundled server started with --tls, end to end: the launcher trusts its local CA once it is up,
+// and the demo logs in through the real web view and calls both APIs over HTTPS; a server certificate
+// from another CA (--tls-cert) is refused by the HTTP client and the web view, saying why.
+class BundledServerOverTls : public ::testing::Test
+{
+protected:
+    static void SetUpTestSuite() { qputenv("ORGANIZER_SERVER_BINARY", test::serverBinary().toLocal8Bit()); }
+
+    bool startServer(const QStringList &extraArguments = {})
+    {
+        m_server.setTls(true);
+        m_server.start(m_dataDir.path(), extraArguments);
+        return waitFor([this] { return m_server.state() != app::ServerLauncher::State::Starting; });
+    }
+
+    struct DemoRun
+    {
+        bool passed = false;
+        QString report;
+    };
+    DemoRun runDemo(app::Flow flow, const QString &screenshot = {})
+    {
+        app::OidcClient oidc;
+        app::LoginSession session(&oidc);
+        app::ApiClient api;
+        app::AppController controller(&m_server, &session, &api);
+        ui::WebLoginView view;
+        view.resize(800, 600);
+        view.show();
+        ui::WebLoginBrowser browser(&view, &session);
+        app::DemoOptions options;
+        options.flow = flow;
+        app::DemoScenario scenario(&controller, &browser, options);
+        bool done = false;
+        QObject::connect(&scenario, &app::DemoScenario::finished, [&done] { done = true; });
+        scenario.run();
+        EXPECT_TRUE(waitFor([&done] { return done; }, 60000));
+        // The last page the view painted, over HTTPS, and the redirect it caught.
+        if (!screenshot.isEmpty()) {
+            EXPECT_TRUE(saveScreenshot(view.grab(), screenshot));
+        }
+        return {scenario.passed(), scenario.report()};
+    }
+
+    QTemporaryDir m_dataDir;
+    app::ServerLauncher m_server;
+};
+
+TEST_F(BundledServerOverTls, TheDemoLogsInAndCallsBothApisOverHttpsWithTheLocalCaTrustedForTheServerAlone)
+{
+    ASSERT_TRUE(startServer());
+    ASSERT_EQ(m_server.state(), app::ServerLauncher::State::Running) << m_server.errorString().toStdString();
+    EXPECT_EQ(m_server.url().scheme(), QStringLiteral("https"));
+    ASSERT_TRUE(m_server.trustedCa().has_value());
+    EXPECT_EQ(m_server.trustedCa()->path, QDir(m_dataDir.path()).filePath(QStringLiteral("tls/ca.pem")));
+    EXPECT_TRUE(m_server.trustedCa()->covers(m_server.url()));
+    EXPECT_EQ(app::BundledServerTrust::forUrl(m_server.url())->certificate, m_server.trustedCa()->certificate);
+
+    const DemoRun run = runDemo(app::Flow::AuthorizationCodePkce, QStringLiteral("tls-3-consent-over-https.png"));
+    EXPECT_TRUE(run.passed) << run.report.toStdString();
+    EXPECT_TRUE(run.report.contains(QStringLiteral("server      %1 (bundled organizer-server, HTTPS: its local CA \"%2\" trusted for it alone)")
+                                        .arg(m_server.url().toString(), m_server.trustedCa()->commonName())))
+        << run.report.toStdString();
+    EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/contacts      -> 200"))) << run.report.toStdString();
+    EXPECT_TRUE(run.report.contains(QLatin1String("GET /api/appointments  -> 200")));
+
+    // Stopped, the server's CA is trusted for nothing any more.
+    const QUrl url = m_server.url();
+    m_server.stop();
+    EXPECT_FALSE(app::BundledServerTrust::forUrl(url).has_value());
+}
+
+TEST_F(BundledServerOverTls, AServerCertificateFromAnotherCaIsRefusedSayingWhy)
+{
+    test::IssuedCa other;
+    const QString certificate = QDir(m_dataDir.path()).filePath(QStringLiteral("other.pem"));
+    const QString key = QDir(m_dataDir.path()).filePath(QStringLiteral("other-key.pem"));
+    for (const auto &[path, contents] : {std::pair{certificate, other.leafPem}, std::pair{key, other.leafKeyPem}}) {
+        QFile file(path);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(contents);
+    }
+    ASSERT_TRUE(startServer({QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), key}));
+    ASSERT_EQ(m_server.state(), app::ServerLauncher::State::Running) << m_server.errorString().toStdString();
+    ASSERT_TRUE(m_server.trustedCa().has_value());
+    const QString refusal
+        = QStringLiteral("the bundled server's certificate is not issued by its local CA \"%1\" (%2): it names \"%3\" as its issuer")
+              .arg(m_server.trustedCa()->commonName(), m_server.trustedCa()->path, other.ca.subjectInfo(QSslCertificate::CommonName).value(0));
+
+    // The HTTP client: the demo stops at discovery, with the reason.
+    const DemoRun run = runDemo(app::Flow::AuthorizationCodePkce);
+    EXPECT_FALSE(run.passed);
+    EXPECT_TRUE(run.report.contains(QLatin1String("result: FAILED: ")) && run.report.contains(refusal)) << run.report.toStdString();
+
+    // The web view: the login page is not shown, and the view says why.
+    ui::WebLoginView view;
+    view.resize(900, 300);
+    view.show();
+    std::optional<bool> loaded;
+    QObject::connect(&view, &ui::WebLoginView::pageLoaded, [&loaded](const QUrl &, bool ok) { loaded = ok; });
+    view.open(m_server.url().resolved(QUrl(QStringLiteral("authorize"))), ui::originOf(m_server.url()), [](const QUrl &) { return false; });
+    ASSERT_TRUE(waitFor([&loaded] { return loaded.has_value(); }, 30000));
+    EXPECT_FALSE(*loaded);
+    EXPECT_TRUE(view.certificateRefusal().startsWith(refusal)) << view.certificateRefusal().toStdString();
+}
+
 TEST(Profiles, PersistWithoutTokensAndValidate)
 {
     QTemporaryDir dir;
