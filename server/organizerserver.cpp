@@ -145,6 +145,13 @@ Expected<QUrl, QString> OrganizerServer::start()
     const quint16 port = m_http->listenOn(m_options.bindAddress, m_options.port, &error);
     if (port == 0)
         return Unexpected<QString>(error);
+    // "localhost" is ::1 first for many clients (Node 18's fetch among them, which does not fall back):
+    // a loopback server answers on both, so its canonical name works whichever is tried.
+    const QHostAddress otherLoopback = m_options.bindAddress == QHostAddress(QHostAddress::LocalHost) ? QHostAddress(QHostAddress::LocalHostIPv6)
+        : m_options.bindAddress == QHostAddress(QHostAddress::LocalHostIPv6)                          ? QHostAddress(QHostAddress::LocalHost)
+                                                                                                      : QHostAddress();
+    if (!otherLoopback.isNull() && !m_http->alsoListenOn(otherLoopback, &error))
+        qCWarning(resource::lcAuth).noquote() << error << "- clients that resolve localhost to it first will not reach this server";
     // One canonical host (canonicalhost.h): a loopback listener is "localhost", the issuer too unless --public-url says otherwise.
     m_baseUrl = QUrl(QStringLiteral("http://%1:%2/").arg(canonicalHostFor(m_options.bindAddress)).arg(port));
     if (m_http->servesTls())

@@ -128,7 +128,12 @@ Server::~Server()
 {
     if (m_acceptorThread) {
         QMetaObject::invokeMethod(
-            m_acceptor, [acceptor = m_acceptor] { delete acceptor; }, Qt::BlockingQueuedConnection);
+            m_acceptor,
+            [acceptors = QList<Acceptor *>{m_acceptor} + m_moreAcceptors] {
+                for (Acceptor *acceptor : acceptors)
+                    delete acceptor;
+            },
+            Qt::BlockingQueuedConnection);
         m_acceptorThread->quit();
         m_acceptorThread->wait();
         delete m_acceptorThread;
@@ -196,7 +201,12 @@ void Server::stopAcceptingAndCloseAfterAnswers()
 {
     if (m_acceptor)
         QMetaObject::invokeMethod(
-            m_acceptor, [acceptor = m_acceptor] { acceptor->close(); }, Qt::BlockingQueuedConnection);
+            m_acceptor,
+            [acceptors = QList<Acceptor *>{m_acceptor} + m_moreAcceptors] {
+                for (Acceptor *acceptor : acceptors)
+                    acceptor->close();
+            },
+            Qt::BlockingQueuedConnection);
     m_state->closing = true;
     for (Worker *worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
@@ -256,7 +266,40 @@ quint16 Server::listenOn(const QHostAddress &address, quint16 port, QString *err
         m_acceptorThread = nullptr;
         return 0;
     }
+    m_port = listening;
     return listening;
+}
+
+bool Server::alsoListenOn(const QHostAddress &address, QString *error)
+{
+    if (!m_acceptor) {
+        if (error)
+            *error = QStringLiteral("listenOn() first: another address shares its port");
+        return false;
+    }
+    auto *acceptor = new Acceptor(m_state, m_workers);
+    acceptor->moveToThread(m_acceptorThread);
+    const quint16 port = m_port;
+    bool listening = false;
+    QString failure;
+    QMetaObject::invokeMethod(
+        acceptor,
+        [acceptor, address, port, &listening, &failure] {
+            acceptor->setListenBacklogSize(1024);
+            listening = acceptor->listen(address, port);
+            if (!listening) {
+                failure = acceptor->errorString();
+                delete acceptor;
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    if (!listening) {
+        if (error)
+            *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(failure);
+        return false;
+    }
+    m_moreAcceptors.append(acceptor);
+    return true;
 }
 
 } // namespace organizer::http

@@ -73,6 +73,9 @@ public:
     // Listens on exactly `address` (never all interfaces by accident); port 0 picks a free port.
     // Returns the bound port, or 0 with `error` set.
     quint16 listenOn(const QHostAddress &address, quint16 port, QString *error);
+    // One more address on the port listenOn() bound, served by the same workers: IPv6 loopback beside
+    // IPv4's, so that "localhost" answers whichever a client resolves first. False with `error` set.
+    bool alsoListenOn(const QHostAddress &address, QString *error);
 
     // The end of a graceful shutdown, once the load balancer has stopped sending new work: no new
     // connection is accepted, a connection waiting idle for its next request is closed, and every other
@@ -85,6 +88,8 @@ private:
     std::shared_ptr<ServerState> m_state;
     QList<Worker *> m_workers;
     Acceptor *m_acceptor = nullptr; // lives on m_acceptorThread
+    QList<Acceptor *> m_moreAcceptors; // alsoListenOn()'s, on the same thread
+    quint16 m_port = 0; // what listenOn() bound
     QThread *m_acceptorThread = nullptr;
     int m_workersWanted = 1;
 };

@@ -276,6 +276,24 @@ TEST(ServerCli, ABrowserArrivingByAnotherLoopbackNameIsSentToTheCanonicalHost)
               QStringLiteral("http://localhost:%1/").arg(server.port()));
 }
 
+TEST(ServerCli, LocalhostIsAnsweredOnBothLoopbacks)
+{
+    // Clients resolve "localhost" to ::1 or 127.0.0.1 first, and some (Node 18's fetch) do not try the other.
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    for (const QHostAddress &loopback : {QHostAddress(QHostAddress::LocalHost), QHostAddress(QHostAddress::LocalHostIPv6)}) {
+        QTcpSocket socket;
+        socket.connectToHost(loopback, server.port());
+        ASSERT_TRUE(socket.waitForConnected(5000)) << loopback.toString().toStdString() << ": " << socket.errorString().toStdString();
+        socket.write("GET /healthz HTTP/1.1\r\nHost: localhost:" + QByteArray::number(server.port()) + "\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        while (socket.waitForReadyRead(5000))
+            answer += socket.readAll();
+        answer += socket.readAll();
+        EXPECT_TRUE(answer.startsWith("HTTP/1.1 200 ")) << loopback.toString().toStdString() << ": " << answer.toStdString();
+    }
+}
+
 TEST(ServerCli, TokenSubcommandMintsATokenTheRunningServerAccepts)
 {
     ServerProcess server;
