@@ -6,6 +6,7 @@
 
 #include "oautherror.h"
 #include "tenantfile.h"
+#include "webmessage.h"
 #include "localcertificateauthority.h"
 
 #include <QDir>
@@ -344,9 +345,15 @@ Expected<Done, QString> OrganizerServer::applyTenant(const authorization::Tenant
     }
     if (auto published = m_resourceServer->publish(apis, defined); !published)
         return published;
-    // Browser applications call /oauth/token and /userinfo from their registered web origins.
-    for (const authorization::Client &client : tenant.clients)
-        m_cors.allow(client.webOrigins);
+    // Browser applications call /oauth/token and /userinfo from their web origins and Allowed Origins (CORS),
+    // each written as a browser sends it; an origin taken out is refused from the next request on.
+    QStringList origins;
+    for (const authorization::Client &client : tenant.clients) {
+        authorization::Client asOrigins = client;
+        asOrigins.webOrigins += client.allowedOrigins;
+        origins += authorization::exactWebOrigins(asOrigins);
+    }
+    m_cors.setApplicationOrigins(origins);
     return Done{};
 }
 

@@ -105,6 +105,31 @@ bool Client::allowsLogoutUrl(const QUrl &url) const
     return logoutUrls.contains(url.toString(QUrl::FullyEncoded));
 }
 
+QString absoluteUrlProblem(const QString &url)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    if (!parsed.isValid() || parsed.host().isEmpty() || parsed.hasFragment()
+        || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")))
+        return QStringLiteral("must be an absolute http(s) URL without a fragment");
+    return {};
+}
+
+QString callbackProblem(const QString &url)
+{
+    if (QString problem = absoluteUrlProblem(url); !problem.isEmpty())
+        return problem;
+    // This host's cookies reach every port of it: a loopback callback below a path the server's
+    // cookies are scoped to would receive the user's session.
+    const QUrl callback(url);
+    if (isLoopbackRedirect(callback)) {
+        for (const QString &cookiePath : sessionCookiePaths()) {
+            if (callback.path() == cookiePath || callback.path().startsWith(cookiePath + QLatin1Char('/')))
+                return QStringLiteral("a loopback callback may not use the path %1, where the server's session cookie is sent").arg(cookiePath);
+        }
+    }
+    return {};
+}
+
 const ClientGrant *Client::grantFor(const QString &audience) const
 {
     for (const ClientGrant &grant : clientGrants) {

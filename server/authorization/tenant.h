@@ -4,6 +4,7 @@
 #include "expected.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -24,6 +25,12 @@ QString normalizedLogin(const QString &login);
 // A redirect to this machine (127.0.0.0/8, ::1 or "localhost"): whoever listens there cannot be
 // told apart from the app, so consent for it is never skipped (RFC 8252 §8.6).
 bool isLoopbackRedirect(const QUrl &redirectUri);
+
+// What an application's URLs must be, for the tenant file and the Management API alike: why `url` cannot
+// be one, or an empty string when it can. An allowed logout URL is an absolute http(s) URL without a
+// fragment; a callback too, and a loopback one may not lie below a path the session cookie is sent to.
+QString absoluteUrlProblem(const QString &url);
+QString callbackProblem(const QString &url);
 
 // The tenant an authorization server serves, in Auth0's terms: APIs (resource servers), applications
 // (clients) and users. Read from and written to JSON by tenantfile.h; the default ships in resources/tenant.json.
@@ -88,6 +95,11 @@ struct Client
     QString secretHash; // confidential clients only
     QList<ClientGrant> clientGrants;
     bool demo = false; // refused off loopback unless --allow-demo-tenant
+    // Auth0's Allowed Origins (CORS): pages that may call the token, revoke and userinfo endpoints, beside the web origins.
+    QStringList allowedOrigins;
+    // The members of Auth0's application that are kept and shown but not acted on (app_type, description,
+    // jwt_configuration, logo_uri, refresh_token, client_metadata, …), under Auth0's names.
+    QJsonObject auth0Settings;
 
     bool allowsGrant(const QString &grant) const { return grantTypes.contains(grant); }
     // Exact match, except that a loopback IP literal callback matches any port (RFC 8252 §7.3).

@@ -47,9 +47,8 @@ JsonReadOptions tenantFileOptions()
 
 void checkUrl(const JsonReader &at, const QString &value)
 {
-    const QUrl url(value, QUrl::StrictMode);
-    if (!url.isValid() || url.host().isEmpty() || url.hasFragment() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-        at.fail(QStringLiteral("must be an absolute http(s) URL without a fragment"));
+    if (const QString problem = absoluteUrlProblem(value); !problem.isEmpty())
+        at.fail(problem);
 }
 
 // Permissions per API identifier. Read leniently, as tenant files always were: anything but an object
@@ -67,7 +66,7 @@ Api managementApi(const QString &identifier, const ManagementApiDefinition &defi
 {
     Api api;
     api.id = derivedId(QString(), QStringLiteral("resource-server:management"), 24);
-    api.name = QStringLiteral("Organizer Management API");
+    api.name = QStringLiteral("Auth0 Management API"); // Auth0's name, which its tools (the Deploy CLI) skip it by
     api.identifier = identifier;
     api.system = true;
     api.currentUserScopes = definition.currentUserScopes;
@@ -133,22 +132,16 @@ Client readClient(const JsonReader &o)
         o["grant_types"].fail(QStringLiteral("client_credentials needs a confidential client"));
     client.callbacks = o["callbacks"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.callbacks.size(); ++i) {
-        const JsonReader where = o["callbacks"].at(i);
-        checkUrl(where, client.callbacks.at(i));
-        // This host's cookies reach every port of it: a loopback callback below a path the server's
-        // cookies are scoped to would receive the user's session.
-        const QUrl callback(client.callbacks.at(i));
-        if (isLoopbackRedirect(callback)) {
-            for (const QString &cookiePath : sessionCookiePaths()) {
-                if (callback.path() == cookiePath || callback.path().startsWith(cookiePath + QLatin1Char('/')))
-                    where.fail(QStringLiteral("a loopback callback may not use the path %1, where the server's session cookie is sent").arg(cookiePath));
-            }
-        }
+        if (const QString problem = callbackProblem(client.callbacks.at(i)); !problem.isEmpty())
+            o["callbacks"].at(i).fail(problem);
     }
     client.logoutUrls = o["logout_urls"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.logoutUrls.size(); ++i)
         checkUrl(o["logout_urls"].at(i), client.logoutUrls.at(i));
     client.webOrigins = o["web_origins"].strings(JsonReader::NonEmptyStrings);
+    client.allowedOrigins = o["allowed_origins"].strings(JsonReader::NonEmptyStrings);
+    if (o["auth0_settings"].expectObject(JsonReader::Optional))
+        client.auth0Settings = o["auth0_settings"].value().toObject();
     client.secretHash = o["client_secret_hash"].string().value_or(QString());
     if (client.confidential && !isPasswordHash(client.secretHash))
         o["client_secret_hash"].fail(QStringLiteral("a confidential client needs a hash from 'organizer-server hash-password'"));
@@ -189,6 +182,13 @@ Role readRole(const JsonReader &o)
 }
 
 } // namespace
+
+QStringList grantTypesServed()
+{
+    QStringList served(kGrantTypes.begin(), kGrantTypes.end());
+    served.sort();
+    return served;
+}
 
 QByteArray tenantToJson(const Tenant &tenant)
 {
@@ -243,6 +243,10 @@ QByteArray tenantToJson(const Tenant &tenant)
                            {QStringLiteral("client_grants"), grants}};
         if (!client.secretHash.isEmpty())
             object.insert(QStringLiteral("client_secret_hash"), client.secretHash);
+        if (!client.allowedOrigins.isEmpty())
+            object.insert(QStringLiteral("allowed_origins"), QJsonArray::fromStringList(client.allowedOrigins));
+        if (!client.auth0Settings.isEmpty())
+            object.insert(QStringLiteral("auth0_settings"), client.auth0Settings);
         clients.append(object);
     }
     QJsonArray users;

@@ -21,4 +21,7 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json, const ManagementAp
 Expected<Tenant, QString> loadTenant(const QString &path, const ManagementApiDefinition &management);
 QString defaultTenantPath(); // the compiled-in resource
 
+// The grant types an application may list (Auth0's names), as the tenant file reads them, in alphabetical order.
+QStringList grantTypesServed();
+
 } // namespace organizer::authorization

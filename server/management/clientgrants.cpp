@@ -68,7 +68,7 @@ http::Response ClientGrants::list(const http::Request &request)
                 all.append(clientGrantJson(client, grant));
         }
     }
-    return pageOf(request, QStringLiteral("client_grants"), all);
+    return pageOf(request, QStringLiteral("client_grants"), all, QStringLiteral("id"));
 }
 
 http::Response ClientGrants::create(const http::Request &request)

@@ -4,7 +4,13 @@
 
 namespace organizer::management {
 
-// /api/v2/clients: the tenant's applications, read-only (their secrets are never shown).
+// /api/v2/clients: the tenant's applications, created, changed and deleted as Auth0's are. What Organizer
+// acts on (name, callbacks, logout URLs, web and CORS origins, grant types, how the client authenticates)
+// is read into the tenant, live from the next request; every other member of Auth0's application (app_type,
+// description, jwt_configuration, logo_uri, refresh_token, client_metadata, …) is kept and answered with,
+// so a Deploy-CLI export or a Terraform plan goes through unchanged. A confidential client's secret is
+// made here (48 random bytes, 64 base64url characters), shown once (in the answer to POST and to
+// rotate-secret) and kept only as its KDF hash: no later answer can show it.
 class Clients
 {
 public:
@@ -12,6 +18,10 @@ public:
 
     http::Response list(const http::Request &request);
     http::Response get(const http::Request &request);
+    http::Response create(const http::Request &request);
+    http::Response update(const http::Request &request);
+    http::Response remove(const http::Request &request);
+    http::Response rotateSecret(const http::Request &request);
 
 private:
     ManagementContext &m_context;

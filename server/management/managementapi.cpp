@@ -53,7 +53,12 @@ const QList<ManagementApi::Route> &ManagementApi::routes()
          {},
          on(&R::resourceServers, &ResourceServers::remove)},
         {"GET", QStringLiteral("/api/v2/clients"), QStringLiteral("read:clients"), {}, on(&R::clients, &Clients::list)},
+        {"POST", QStringLiteral("/api/v2/clients"), QStringLiteral("create:clients"), {}, on(&R::clients, &Clients::create)},
         {"GET", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("read:clients"), {}, on(&R::clients, &Clients::get)},
+        {"PATCH", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("update:clients"), {}, on(&R::clients, &Clients::update)},
+        {"DELETE", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("delete:clients"), {}, on(&R::clients, &Clients::remove)},
+        // Auth0 asks update:client_keys of whoever rotates a secret, as of whoever sets one.
+        {"POST", QStringLiteral("/api/v2/clients/{id}/rotate-secret"), QStringLiteral("update:client_keys"), {}, on(&R::clients, &Clients::rotateSecret)},
         {"GET", QStringLiteral("/api/v2/client-grants"), QStringLiteral("read:client_grants"), {}, on(&R::clientGrants, &ClientGrants::list)},
         {"POST", QStringLiteral("/api/v2/client-grants"), QStringLiteral("create:client_grants"), {}, on(&R::clientGrants, &ClientGrants::create)},
         {"PATCH", QStringLiteral("/api/v2/client-grants/{id}"), QStringLiteral("update:client_grants"), {}, on(&R::clientGrants, &ClientGrants::update)},
@@ -160,7 +165,9 @@ http::Handler ManagementApi::handlerFor(const Route &route)
                     response = oauth::managementResponse(
                         {oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("The tenant store cannot be read; see the server log"), 503});
                 } else {
+                    m_context.setCallerScopes(outcome->scopes());
                     response = row->operation(*m_resources, call);
+                    m_context.setCallerScopes({});
                 }
             }
             respond(std::move(response));

@@ -50,6 +50,12 @@ public:
     // What the tenant in use came from: 0 for the file's, nothing stored.
     void setRevision(qint64 revision) { m_revision = revision; }
 
+    // The scopes of the token the call under way was made with (set by ManagementApi around each call),
+    // for a member of a body that needs more than its route's scope (Auth0: client_secret needs
+    // update:client_keys). Empty outside a call.
+    void setCallerScopes(QStringList scopes) { m_callerScopes = std::move(scopes); }
+    bool callerHasScope(const QString &scope) const { return m_callerScopes.contains(scope); }
+
 private:
     Settings m_settings;
     authorization::AuthorizationServer *m_authorization;
@@ -58,6 +64,7 @@ private:
     QMutex m_calls;
     authorization::TenantSnapshot m_tenant; // what tenant() reads; refreshed under m_calls
     qint64 m_revision = 0;
+    QStringList m_callerScopes;
 };
 
 // Applies RBAC's bookkeeping after an API lost scopes or went: grants, users' and roles'

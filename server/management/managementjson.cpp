@@ -2,6 +2,8 @@
 
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace organizer::management {
 
 oauth::OAuthError payloadError(const QString &problem)
@@ -116,8 +118,57 @@ std::optional<http::Response> refusalOf(const JsonReader &read)
     return std::nullopt;
 }
 
-http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all)
+namespace {
+
+http::Response invalidQuery(const QString &property, const QString &value, const QString &detail = {})
 {
+    return oauth::managementResponse({oauth::ErrorCode::InvalidQueryString,
+                                      QStringLiteral("Query validation error: 'Invalid value \"%1\" for property %2%3'.").arg(value.left(40), property, detail),
+                                      400});
+}
+
+http::Response checkpointPageOf(const http::Request &request, const QString &key, const QJsonArray &all, const QString &checkpointKey)
+{
+    qint64 take = 50;
+    if (const QString text = request.query.value(u"take"); !text.isNull()) {
+        bool ok = false;
+        take = text.toLongLong(&ok);
+        if (!ok || take < 1 || text.startsWith(QLatin1Char('+')))
+            return invalidQuery(QStringLiteral("take"), text, QStringLiteral(" (a whole number from 1)"));
+        take = std::min<qint64>(take, 100); // Auth0 caps take at 100
+    }
+    // The cursor is the name of the first item of the next page, base64url: opaque to clients.
+    QString from;
+    if (const QString text = request.query.value(u"from"); !text.isEmpty()) {
+        const auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded || decoded.decoded.isEmpty() || text.size() > 2000)
+            return invalidQuery(QStringLiteral("from"), text, QStringLiteral(" (the next of an earlier page)"));
+        from = QString::fromUtf8(decoded.decoded);
+    }
+    QList<QJsonObject> items;
+    for (const QJsonValue &item : all) {
+        if (item.toObject().value(checkpointKey).toString() >= from)
+            items.append(item.toObject());
+    }
+    std::sort(items.begin(), items.end(),
+              [&checkpointKey](const QJsonObject &a, const QJsonObject &b) { return a.value(checkpointKey).toString() < b.value(checkpointKey).toString(); });
+    QJsonArray page;
+    for (qsizetype i = 0; i < items.size() && i < take; ++i)
+        page.append(items.at(i));
+    QJsonObject answer{{key, page}};
+    if (items.size() > take)
+        answer.insert(QStringLiteral("next"),
+                      QString::fromLatin1(
+                          items.at(take).value(checkpointKey).toString().toUtf8().toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)));
+    return jsonAnswer(200, answer);
+}
+
+} // namespace
+
+http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all, const QString &checkpointKey)
+{
+    if (!checkpointKey.isEmpty() && (!request.query.value(u"from").isNull() || !request.query.value(u"take").isNull()))
+        return checkpointPageOf(request, key, all, checkpointKey);
     const auto number = [&request](const char *name, qint64 fallback, qint64 max) -> std::optional<qint64> {
         const QString text = request.query.value(QString::fromLatin1(name));
         if (text.isNull())
@@ -224,23 +275,40 @@ QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalo
     return object;
 }
 
+QString tokenEndpointAuthMethodOf(const authorization::Client &client)
+{
+    if (!client.confidential)
+        return QStringLiteral("none");
+    const QString kept = client.auth0Settings.value(QLatin1String("token_endpoint_auth_method")).toString();
+    return kept == QLatin1String("client_secret_basic") ? kept : QStringLiteral("client_secret_post");
+}
+
 QJsonObject clientJson(const authorization::Client &client)
 {
-    QString appType = QStringLiteral("native");
-    if (client.allowsGrant(QStringLiteral("client_credentials")))
-        appType = QStringLiteral("non_interactive");
-    else if (client.confidential)
-        appType = QStringLiteral("regular_web");
-    QJsonObject object{{QStringLiteral("client_id"), client.clientId},
-                       {QStringLiteral("name"), client.name},
-                       {QStringLiteral("app_type"), appType},
-                       {QStringLiteral("is_first_party"), true},
-                       {QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes)},
-                       {QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks)},
-                       {QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls)},
-                       {QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins)},
-                       {QStringLiteral("token_endpoint_auth_method"), client.confidential ? QStringLiteral("client_secret_post") : QStringLiteral("none")}};
-    return object; // the secret's hash is never shown
+    QJsonObject object = client.auth0Settings;
+    // What the tenant file's clients, which keep none of these, were always shown as.
+    const auto keptOr = [&object](const char *member, const QJsonValue &fallback) {
+        if (!object.contains(QLatin1String(member)))
+            object.insert(QLatin1String(member), fallback);
+    };
+    keptOr("app_type",
+           client.allowsGrant(QStringLiteral("client_credentials")) ? QStringLiteral("non_interactive")
+               : client.confidential                                ? QStringLiteral("regular_web")
+                                                                    : QStringLiteral("native"));
+    keptOr("is_first_party", true);
+    keptOr("oidc_conformant", true);
+    keptOr("jwt_configuration",
+           QJsonObject{
+               {QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("lifetime_in_seconds"), 36000}, {QStringLiteral("secret_encoded"), false}});
+    object.insert(QStringLiteral("client_id"), client.clientId);
+    object.insert(QStringLiteral("name"), client.name);
+    object.insert(QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes));
+    object.insert(QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks));
+    object.insert(QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls));
+    object.insert(QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins));
+    object.insert(QStringLiteral("allowed_origins"), QJsonArray::fromStringList(client.allowedOrigins));
+    object.insert(QStringLiteral("token_endpoint_auth_method"), tokenEndpointAuthMethodOf(client));
+    return object; // the secret's hash is never shown, and the secret is not kept
 }
 
 QJsonObject clientGrantJson(const authorization::Client &client, const authorization::ClientGrant &grant)

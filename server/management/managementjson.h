@@ -41,7 +41,13 @@ std::optional<http::Response> refusalOf(const JsonReader &read);
 
 // A list the way Auth0 pages it: `page` (from 0) and `per_page` (default 50, at most 100); a bare
 // array, or {"start", "limit", "length", "total", key: […]} with include_totals=true.
-http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all);
+// Where Auth0 also pages a list by checkpoint (clients, client grants: give `checkpointKey`, the member
+// that names an item), `from` or `take` switch to it, as Auth0's own SDK and Deploy CLI use it: `take`
+// items (default 50, more than 100 read as 100) from `from` (the `next` of the page before) in the
+// order of that member, answered {key: […], "next": "…"} with no `next` on the last page. Ordered by
+// name, a page boundary holds while items come and go between calls (nothing skipped or repeated that
+// stayed). page, per_page and include_totals are not read then, as with Auth0.
+http::Response pageOf(const http::Request &request, const QString &key, const QJsonArray &all, const QString &checkpointKey = {});
 
 // Permissions in requests and answers: {"resource_server_identifier": "organize", "permission_name": "read:contacts"}.
 struct Permission
@@ -53,7 +59,13 @@ Expected<QList<Permission>, oauth::OAuthError> readPermissions(const authorizati
 
 // Entities in Auth0's shapes.
 QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalogue::ApiSpec> &servedApis);
+// An application in Auth0's shape: the members Organizer acts on, Auth0's defaults for the ones it
+// keeps and was never given (app_type, is_first_party, oidc_conformant, jwt_configuration), and the rest
+// as kept. Never its secret, which only its hash stands for (see Clients).
 QJsonObject clientJson(const authorization::Client &client);
+// Auth0's token_endpoint_auth_method for `client`: none for a public one, else the kept
+// client_secret_post or client_secret_basic (client_secret_post when none was given).
+QString tokenEndpointAuthMethodOf(const authorization::Client &client);
 QJsonObject clientGrantJson(const authorization::Client &client, const authorization::ClientGrant &grant);
 QJsonObject userJson(const authorization::User &user);
 QJsonObject roleJson(const authorization::Role &role);

@@ -215,8 +215,7 @@ http::Response ResourceServers::update(const http::Request &request)
     if (index < 0)
         return notFound();
     if (m_context.tenant().apis.at(index).system)
-        return oauth::managementResponse(
-            {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be changed"), 403});
+        return oauth::managementResponse({oauth::ErrorCode::OperationNotSupported, QStringLiteral("You cannot update a system resource server"), 403});
     auto body = readObject(request);
     if (!body)
         return oauth::managementResponse(body.error());
@@ -237,8 +236,7 @@ http::Response ResourceServers::remove(const http::Request &request)
     if (index < 0)
         return notFound();
     if (m_context.tenant().apis.at(index).system)
-        return oauth::managementResponse(
-            {oauth::ErrorCode::OperationNotSupported, QStringLiteral("The Management API is a system API and cannot be deleted"), 403});
+        return oauth::managementResponse({oauth::ErrorCode::OperationNotSupported, QStringLiteral("You cannot delete a system resource server"), 403});
     Tenant next = m_context.tenant();
     const QString identifier = next.apis.takeAt(index).identifier;
     return m_context.commit(std::move(next), QStringLiteral("deleted the API %1").arg(identifier), [] { return http::Response::noContent(); });

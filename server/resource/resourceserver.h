@@ -78,12 +78,14 @@ private:
 class CorsPolicy
 {
 public:
-    explicit CorsPolicy(QStringList allowedOrigins) : m_allowedOrigins(std::move(allowedOrigins)) {}
-    // The Management API adds origins on one worker while the others answer requests.
-    void allow(const QStringList &origins)
+    explicit CorsPolicy(QStringList allowedOrigins) : m_configured(std::move(allowedOrigins)), m_allowedOrigins(m_configured) {}
+    // The tenant's applications' origins, in place of the ones they had: an origin no application lists any
+    // more is refused from the next request on; the configured ones stay. The Management API sets them on
+    // one worker while the others answer requests.
+    void setApplicationOrigins(const QStringList &origins)
     {
         QWriteLocker lock(&m_lock);
-        m_allowedOrigins += origins;
+        m_allowedOrigins = m_configured + origins;
         m_allowedOrigins.removeDuplicates();
     }
 
@@ -93,6 +95,7 @@ public:
 
 private:
     mutable QReadWriteLock m_lock;
+    const QStringList m_configured;
     QStringList m_allowedOrigins;
 };
 

@@ -25,10 +25,11 @@ TEST(ManagementRoutes, TheScopesAreTheTablesInTheOrderItNamesThem)
     // The system Management API defines exactly these (GET /api/v2/resource-servers shows them in this order).
     EXPECT_EQ(ManagementApi::scopes(),
               (QStringList{QStringLiteral("read:resource_servers"), QStringLiteral("create:resource_servers"), QStringLiteral("update:resource_servers"),
-                           QStringLiteral("delete:resource_servers"), QStringLiteral("read:clients"), QStringLiteral("read:client_grants"),
-                           QStringLiteral("create:client_grants"), QStringLiteral("update:client_grants"), QStringLiteral("delete:client_grants"),
-                           QStringLiteral("read:users"), QStringLiteral("update:users"), QStringLiteral("read:roles"), QStringLiteral("create:roles"),
-                           QStringLiteral("update:roles"), QStringLiteral("delete:roles")}));
+                           QStringLiteral("delete:resource_servers"), QStringLiteral("read:clients"), QStringLiteral("create:clients"),
+                           QStringLiteral("update:clients"), QStringLiteral("delete:clients"), QStringLiteral("update:client_keys"),
+                           QStringLiteral("read:client_grants"), QStringLiteral("create:client_grants"), QStringLiteral("update:client_grants"),
+                           QStringLiteral("delete:client_grants"), QStringLiteral("read:users"), QStringLiteral("update:users"), QStringLiteral("read:roles"),
+                           QStringLiteral("create:roles"), QStringLiteral("update:roles"), QStringLiteral("delete:roles")}));
     EXPECT_EQ(ManagementApi::currentUserScopes(), QStringList{QStringLiteral("read:current_user")});
 }
 
@@ -50,7 +51,7 @@ TEST(ManagementRoutes, EveryRowIsOneRouteUnderApiV2WithAScopeAndAnOperation)
         const QString verb = route.scope.section(QLatin1Char(':'), 0, 0);
         EXPECT_EQ(verb == QLatin1String("read"), route.method == "GET") << key.toStdString();
     }
-    EXPECT_EQ(seen.size(), 27);
+    EXPECT_EQ(seen.size(), 31);
 }
 
 TEST(ManagementRoutes, EveryRowIsRegistered)
@@ -63,7 +64,9 @@ TEST(ManagementRoutes, EveryRowIsRegistered)
     request.path = QStringLiteral("/api/v2/roles/rol_1/permissions");
     EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "POST", "DELETE", "HEAD"}));
     request.path = QStringLiteral("/api/v2/clients/abc");
-    EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "HEAD"}));
+    EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"GET", "PATCH", "DELETE", "HEAD"}));
+    request.path = QStringLiteral("/api/v2/clients/abc/rotate-secret");
+    EXPECT_EQ(router.allowedMethods(request), (QByteArrayList{"POST"}));
 }
 
 // The tenant model lists no management scope of its own: the system Management API the tenant reader
