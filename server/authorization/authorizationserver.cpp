@@ -10,6 +10,7 @@
 #include "login.h"
 #include "logout.h"
 #include "pages.h"
+#include "passwordgrant.h"
 #include "refreshtokengrant.h"
 #include "revoke.h"
 #include "token.h"
@@ -50,6 +51,8 @@ std::vector<std::unique_ptr<TokenGrant>> grants(AuthorizationContext &context)
     grants.push_back(std::make_unique<ClientCredentialsGrant>(context));
     grants.push_back(std::make_unique<AuthorizationCodeGrant>(context));
     grants.push_back(std::make_unique<RefreshTokenGrant>(context));
+    grants.push_back(std::make_unique<PasswordGrant>(context, PasswordGrant::Variant::Password));
+    grants.push_back(std::make_unique<PasswordGrant>(context, PasswordGrant::Variant::PasswordRealm));
     return grants;
 }
 

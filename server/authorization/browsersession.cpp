@@ -16,7 +16,8 @@ std::optional<Session> currentSession(AuthorizationContext &context, const Tenan
         qCCritical(lcAuthorization).noquote() << session.error() << "- treating the browser as logged out";
         return std::nullopt;
     }
-    if (!session->has_value() || !tenant.userBySubject((*session)->subject))
+    const User *user = session->has_value() ? tenant.userBySubject((*session)->subject) : nullptr;
+    if (!user || user->blocked) // blocked since the login: logged out
         return std::nullopt;
     return *session;
 }

@@ -74,6 +74,9 @@ void LoginEndpoint::submit(const http::Request &request, http::Responder respond
                 return respond(render(*current, id, *pending, username, QStringLiteral("Wrong email or password.")));
             }
             throttles.account.recordSuccess(accountKey);
+            // Said only after the right password, so it tells a guesser nothing.
+            if (who->blocked)
+                return respond(render(*current, id, *pending, username, QStringLiteral("This account is blocked.")));
             const QByteArray sessionId = randomToken();
             if (auto stored = m_context.state().putSession(storedHashOf(sessionId), Session{who->subject(), now, now + kSessionLifetime}); !stored)
                 return respond(storageUnavailable(stored.error()));

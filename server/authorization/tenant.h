@@ -88,7 +88,7 @@ struct Client
     QString clientId;
     QString name;
     bool confidential = false;
-    QStringList grantTypes; // implicit, authorization_code, refresh_token, client_credentials
+    QStringList grantTypes; // implicit, authorization_code, refresh_token, client_credentials, password, kPasswordRealmGrant
     QStringList callbacks; // allowed redirect URIs
     QStringList logoutUrls; // allowed returnTo / post_logout_redirect_uri
     QStringList webOrigins;
@@ -119,6 +119,7 @@ struct User
     QHash<QString, QStringList> permissions; // assigned directly, per API identifier
     QStringList roles; // role ids
     bool demo = false;
+    bool blocked = false; // Auth0's "block user": no login, no token, no refresh until unblocked
 
     QString subject() const { return QStringLiteral("auth0|") + userId; }
 };
@@ -149,8 +150,16 @@ struct ManagementApiDefinition
 // reserved, so no tenant API can stand in for the system API after the issuer changes.
 bool looksLikeManagementIdentifier(const QString &identifier);
 
+// Auth0's grant type for the password grant naming its connection (`realm`); an application enables it
+// apart from "password", as Auth0 does.
+inline constexpr QLatin1String kPasswordRealmGrant("http://auth0.com/oauth/grant-type/password-realm");
+// What Auth0 calls a new tenant's database connection.
+inline constexpr QLatin1String kDefaultConnectionName("Username-Password-Authentication");
+
 struct Tenant
 {
+    // The name of the database connection the users below belong to (Auth0's realm): a tenant has one.
+    QString connection = kDefaultConnectionName;
     QList<Api> apis;
     QList<Client> clients;
     QList<User> users;

@@ -13,8 +13,9 @@ namespace organizer::authorization {
 
 namespace {
 
-const QSet<QString> kGrantTypes{QStringLiteral("implicit"), QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
-                                QStringLiteral("client_credentials")};
+// Auth0's names; the password grant and its realm variant are each enabled on their own, as in Auth0.
+const QSet<QString> kGrantTypes{QStringLiteral("implicit"),           QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
+                                QStringLiteral("client_credentials"), QStringLiteral("password"),           QString(kPasswordRealmGrant)};
 
 // Stable ids for entries a tenant file leaves unnamed: the same file gives the same ids every start.
 QString derivedId(const QString &prefix, const QString &seed, int hexDigits)
@@ -125,8 +126,8 @@ Client readClient(const JsonReader &o)
     client.grantTypes = o["grant_types"].strings(JsonReader::NonEmptyStrings);
     for (qsizetype i = 0; i < client.grantTypes.size(); ++i) {
         if (!kGrantTypes.contains(client.grantTypes.at(i)))
-            o["grant_types"].at(i).fail(
-                QStringLiteral("\"%1\" is not one of implicit, authorization_code, refresh_token, client_credentials").arg(client.grantTypes.at(i)));
+            o["grant_types"].at(i).fail(QStringLiteral("\"%1\" is not one of implicit, authorization_code, refresh_token, client_credentials, password, %2")
+                                            .arg(client.grantTypes.at(i), kPasswordRealmGrant));
     }
     if (client.allowsGrant(QStringLiteral("client_credentials")) && !client.confidential)
         o["grant_types"].fail(QStringLiteral("client_credentials needs a confidential client"));
@@ -166,6 +167,7 @@ User readUser(const JsonReader &o)
         o["password_hash"].fail(QStringLiteral("is not a hash from 'organizer-server hash-password'"));
     user.emailVerified = o["email_verified"].boolean().value_or(true);
     user.demo = o["demo"].boolean().value_or(false);
+    user.blocked = o["blocked"].boolean().value_or(false);
     user.permissions = readPermissions(o["permissions"]);
     user.roles = o["roles"].strings(JsonReader::NonEmptyStrings);
     return user;
@@ -258,6 +260,7 @@ QByteArray tenantToJson(const Tenant &tenant)
                                  {QStringLiteral("password_hash"), user.passwordHash},
                                  {QStringLiteral("email_verified"), user.emailVerified},
                                  {QStringLiteral("demo"), user.demo},
+                                 {QStringLiteral("blocked"), user.blocked},
                                  {QStringLiteral("permissions"), permissionsToJson(user.permissions)},
                                  {QStringLiteral("roles"), QJsonArray::fromStringList(user.roles)}});
     QJsonArray roles;
@@ -266,9 +269,11 @@ QByteArray tenantToJson(const Tenant &tenant)
                                  {QStringLiteral("name"), role.name},
                                  {QStringLiteral("description"), role.description},
                                  {QStringLiteral("permissions"), permissionsToJson(role.permissions)}});
-    return QJsonDocument(
-               QJsonObject{
-                   {QStringLiteral("apis"), apis}, {QStringLiteral("clients"), clients}, {QStringLiteral("users"), users}, {QStringLiteral("roles"), roles}})
+    return QJsonDocument(QJsonObject{{QStringLiteral("connection"), tenant.connection},
+                                     {QStringLiteral("apis"), apis},
+                                     {QStringLiteral("clients"), clients},
+                                     {QStringLiteral("users"), users},
+                                     {QStringLiteral("roles"), roles}})
         .toJson(QJsonDocument::Indented);
 }
 
@@ -282,6 +287,9 @@ Expected<Tenant, QString> parseTenant(const QByteArray &json, const ManagementAp
         return Unexpected<QString>(QStringLiteral("the tenant must be a JSON object"));
     const JsonReader root(document.object(), {}, tenantFileOptions());
     Tenant tenant;
+    tenant.connection = root["connection"].string().value_or(QString(kDefaultConnectionName));
+    if (tenant.connection.isEmpty())
+        root["connection"].fail(root.options().wording.nonEmptyString);
     root["apis"].forEachObject([&tenant](const JsonReader &api) { tenant.apis.append(readApi(api)); }, JsonReader::Required, root.options().wording.array);
     root["clients"].forEachObject([&tenant](const JsonReader &client) { tenant.clients.append(readClient(client)); }, JsonReader::Required,
                                   root.options().wording.array);

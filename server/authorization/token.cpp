@@ -28,7 +28,8 @@ void TokenEndpoint::token(const http::Request &request, http::Responder respond)
     const QString grantType = parameters.value(QStringLiteral("grant_type"));
     if (grantType.isEmpty())
         return respond(tokenErrorResponse(OAuthError::invalidRequest(QStringLiteral("the grant_type parameter is missing"))));
-    m_context.clients().authenticate(request, parameters, [this, parameters, grantType, respond](const ClientAuthentication::Outcome &authenticated) {
+    const QHostAddress peer = request.peer;
+    m_context.clients().authenticate(request, parameters, [this, parameters, grantType, peer, respond](const ClientAuthentication::Outcome &authenticated) {
         if (!authenticated)
             return respond(refusalResponse(authenticated.error()));
         const Client &client = *authenticated->client;
@@ -37,10 +38,14 @@ void TokenEndpoint::token(const http::Request &request, http::Responder respond)
             return respond(tokenErrorResponse(OAuthError::unsupportedGrantType(QStringLiteral("grant_type \"%1\" is not supported").arg(grantType.left(60)))));
         if (!client.allowsGrant(grantType))
             return respond(
-                tokenErrorResponse(OAuthError::unauthorizedClient(QStringLiteral("client %1 may not use the %2 grant").arg(client.name, grantType), 403)));
-        grant->issue({authenticated->tenant, client, parameters}, [respond](const TokenGrant::Result &issued) {
-            if (!issued)
-                return respond(tokenErrorResponse(issued.error()));
+                tokenErrorResponse(OAuthError::unauthorizedClient(QStringLiteral("Grant type '%1' not allowed for the client.").arg(grantType), 403)));
+        grant->issue({authenticated->tenant, client, parameters, peer}, [respond](const TokenGrant::Result &issued) {
+            if (!issued) {
+                http::Response refused = tokenErrorResponse(issued.error().error);
+                if (issued.error().retryAfter > 0)
+                    refused.setHeader("retry-after", QByteArray::number(issued.error().retryAfter));
+                return respond(refused);
+            }
             http::Response response = http::Response::json(200, *issued);
             response.setHeader("cache-control", "no-store");
             response.setHeader("pragma", "no-cache");

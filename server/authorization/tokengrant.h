@@ -5,6 +5,7 @@
 #include "formencoding.h"
 #include "oautherror.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QLatin1StringView>
 
@@ -23,8 +24,16 @@ public:
         TenantSnapshot tenant; // holds `client`
         const Client &client;
         const FormData &parameters;
+        QHostAddress peer; // who sent the request, for throttles per address
     };
-    using Result = Expected<QJsonObject, oauth::OAuthError>;
+    // The §5.2 error, and for an attempt turned away by a throttle the seconds to wait (Retry-After).
+    struct Refusal
+    {
+        Refusal(oauth::OAuthError refused, qint64 wait = 0) : error(std::move(refused)), retryAfter(wait) {}
+        oauth::OAuthError error;
+        qint64 retryAfter = 0;
+    };
+    using Result = Expected<QJsonObject, Refusal>;
     using Done = std::function<void(const Result &)>;
 
     virtual ~TokenGrant() = default;

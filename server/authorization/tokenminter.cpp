@@ -31,13 +31,13 @@ QJsonObject userClaims(const User &user, const QStringList &scopes)
 }
 
 jose::Result<TokenMinter::AccessToken> TokenMinter::accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
-                                                                bool machineToMachine) const
+                                                                bool machineToMachine, const QString &grantType) const
 {
-    return prepareAccessToken(api, subject, clientId, scopes, machineToMachine).sign();
+    return prepareAccessToken(api, subject, clientId, scopes, machineToMachine, grantType).sign();
 }
 
 TokenMinter::UnsignedAccessToken TokenMinter::prepareAccessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
-                                                                 bool machineToMachine) const
+                                                                 bool machineToMachine, const QString &grantType) const
 {
     const qint64 now = m_clock();
     const qint64 lifetime = api ? api->tokenLifetimeSeconds : 86400;
@@ -55,6 +55,8 @@ TokenMinter::UnsignedAccessToken TokenMinter::prepareAccessToken(const Api *api,
         claims.insert(QStringLiteral("aud"), api->identifier);
     if (machineToMachine)
         claims.insert(QStringLiteral("gty"), QStringLiteral("client-credentials"));
+    else if (!grantType.isEmpty())
+        claims.insert(QStringLiteral("gty"), grantType);
     if (api && api->rbac && api->addPermissionsToAccessToken)
         claims.insert(QStringLiteral("permissions"), QJsonArray::fromStringList(apiScopesOf(scopes, api)));
 

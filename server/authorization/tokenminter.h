@@ -26,8 +26,10 @@ public:
     };
 
     // `api` null: a token for /userinfo only (an /authorize request without an audience).
-    jose::Result<AccessToken> accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
-                                          bool machineToMachine) const;
+    // `grantType`: Auth0's `gty` claim for a user's token from a grant Auth0 names in it ("password");
+    // a machine-to-machine token always says "client-credentials".
+    jose::Result<AccessToken> accessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes, bool machineToMachine,
+                                          const QString &grantType = {}) const;
 
     // An access token with its claims decided, not yet signed: a plain value that signs on any thread
     // (an EVP_PKEY may sign concurrently), so busy token endpoints use every core for RS256.
@@ -40,8 +42,8 @@ public:
 
         jose::Result<AccessToken> sign() const;
     };
-    UnsignedAccessToken prepareAccessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes,
-                                           bool machineToMachine) const;
+    UnsignedAccessToken prepareAccessToken(const Api *api, const QString &subject, const QString &clientId, const QStringList &scopes, bool machineToMachine,
+                                           const QString &grantType = {}) const;
 
     struct IdTokenClaims
     {

@@ -18,9 +18,10 @@ struct IssuedTokens
 };
 
 // RBAC again at issuance: a scope the API lost, or a permission the user lost since the consent or the
-// last refresh, is not in the new token. `refreshToken` goes into the body as it is.
+// last refresh, is not in the new token; a user blocked since gets none. `refreshToken` goes into the
+// body as it is; `grantType` is the access token's `gty` (TokenMinter::accessToken).
 Expected<IssuedTokens, oauth::OAuthError> issueUserTokens(AuthorizationContext &context, const Tenant &tenant, const Api *api, const QString &subject,
                                                           const Client &client, const QStringList &consented, const QString &nonce, qint64 authTime,
-                                                          const RefreshTokens::Issued *refreshToken);
+                                                          const RefreshTokens::Issued *refreshToken, const QString &grantType = {});
 
 } // namespace organizer::authorization

@@ -127,7 +127,7 @@ await tally.check('resourceServers.update: settings change (token lifetime, RBAC
 // ---------------------------------------------------------------- clients and client grants
 await tally.check('clients.list and clients.get show the applications, never a secret; an unknown client is 404', async () => {
   const clients = await all(management.clients.list());
-  assert.deepEqual(clients.map((c) => c.client_id).sort(), ['organizer-admin', 'organizer-cli', 'organizer-desktop']);
+  assert.deepEqual(clients.map((c) => c.client_id).sort(), ['organizer-admin', 'organizer-cli', 'organizer-desktop', 'organizer-tests']);
   for (const client of clients) assert.ok(!JSON.stringify(client).includes('pbkdf2'), 'no secret hash');
   const cli = await management.clients.get('organizer-cli');
   assert.equal(cli.app_type, 'non_interactive');

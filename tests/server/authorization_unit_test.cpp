@@ -153,8 +153,10 @@ INSTANTIATE_TEST_SUITE_P(
                         "clients[0].callbacks[0]: a loopback callback may not use the path /login"},
         TenantErrorCase{"client_bad_callback", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "callbacks", QJsonArray{QStringLiteral("not a url")}); },
                         "clients[0].callbacks[0]: must be an absolute http(s) URL"},
-        TenantErrorCase{"client_bad_grant", [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "grant_types", QJsonArray{QStringLiteral("password")}); },
-                        "clients[0].grant_types[0]"},
+        TenantErrorCase{
+            "client_bad_grant",
+            [](QJsonObject &tenant) { setIn(tenant, "clients", 0, "grant_types", QJsonArray{QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")}); },
+            "clients[0].grant_types[0]"},
         TenantErrorCase{"confidential_without_secret", [](QJsonObject &tenant) { setIn(tenant, "clients", 1, "client_secret_hash", QJsonValue::Undefined); },
                         "clients[1].client_secret_hash"},
         TenantErrorCase{"grant_for_unknown_api",

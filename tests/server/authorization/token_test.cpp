@@ -146,7 +146,9 @@ TEST_F(Authorization, TokenEndpointErrorsFollowRfc6749)
     EXPECT_EQ(unknownApi.status, 403);
     EXPECT_EQ(unknownApi.json("error_description"), "Service not found: nope");
 
-    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("password")}}, "organizer-cli:organizer-cli-secret").json("error"),
+    EXPECT_EQ(tokenRequest(port(), {{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")}},
+                           "organizer-cli:organizer-cli-secret")
+                  .json("error"),
               "unsupported_grant_type");
     EXPECT_EQ(tokenRequest(port(),
                            {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
