@@ -2,27 +2,39 @@
 // endpoint Organizer offers under /api/v2/, each with what it does and how it refuses, and the
 // tutorial's consequences checked on the wire: a scope added can be requested and opens its API at
 // once, a scope removed is granted no more and opens nothing, an API declared with records is served,
-// permissions come from direct assignments and roles, and every change survives a restart.
-// The SDK only builds https:// URLs (Auth0 tenants are TLS-only); the bundled server speaks plain HTTP
-// on loopback, so the SDK's own `fetch` option sends each request unchanged over http://.
+// permissions come from direct assignments and roles, applications are created, changed, given a new
+// secret and deleted, and every change survives a restart.
+// The SDK builds only https:// URLs (Auth0 tenants are TLS-only), so the server runs with --tls and its
+// local CA is trusted the documented way, NODE_EXTRA_CA_CERTS: Node reads it at start, so this script
+// makes the CA (organizer-server ca --path) and runs itself again with it. No fetch of ours, no proxy.
 // Usage: node management.mjs /path/to/organizer-server
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ManagementClient, ManagementError } from 'auth0';
-import { FormBrowser, Tally, onExit, redirectParameters, startServer } from './lib.mjs';
+import { FormBrowser, Tally, redirectParameters, startServer } from './lib.mjs';
 
 const binary = process.argv[2];
 assert.ok(binary, 'usage: node management.mjs /path/to/organizer-server');
+if (!process.env.ORGANIZER_MANAGEMENT_DATA_DIR) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'organizer-management-'));
+  const caFile = execFileSync(binary, ['ca', '--path', '--data-dir', dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), binary], { stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, ORGANIZER_MANAGEMENT_DATA_DIR: dataDir } });
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(run.status ?? 1);
+}
 const tally = new Tally();
-const dataDir = mkdtempSync(join(tmpdir(), 'organizer-management-'));
-onExit(() => rmSync(dataDir, { recursive: true, force: true }));
+const dataDir = process.env.ORGANIZER_MANAGEMENT_DATA_DIR;
 
-let server = await startServer(binary, ['--access-log', 'off'], { dataDir });
+const serverArgs = ['--tls', '--access-log', 'off'];
+let server = await startServer(binary, serverArgs, { dataDir });
 let base = server.url;
-const overHttp = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(/^https:/, 'http:'), init);
-const clientFor = (options) => new ManagementClient({ domain: new URL(base).host, fetch: overHttp, maxRetries: 0, ...options });
+assert.match(base, /^https:\/\/localhost:\d+\/$/);
+const clientFor = (options) => new ManagementClient({ domain: new URL(base).host, maxRetries: 0, ...options });
 // The SDK gets its own token: client credentials for the Management API's audience.
 let management = clientFor({ clientId: 'organizer-admin', clientSecret: 'organizer-admin-secret', audience: `${base}api/v2/` });
 
@@ -75,6 +87,11 @@ await tally.check('resourceServers.list pages like Auth0: Organizer Service with
   assert.deepEqual(service.organizer_apis.map((a) => [a.name, a.path, a.builtin]), [['contacts', '/api/contacts', true], ['calendar', '/api/appointments', true]]);
   const system = servers.find((s) => s.is_system);
   assert.equal(system.identifier, `${base}api/v2/`);
+  // Auth0's name and flag, which its Deploy CLI skips the system API by; every other API says it is none.
+  assert.equal(system.name, 'Auth0 Management API');
+  assert.ok(servers.every((s) => s === system || s.is_system === false));
+  const single = await management.resourceServers.get(system.id);
+  assert.deepEqual([single.name, single.is_system], ['Auth0 Management API', true]);
   const filtered = await all(management.resourceServers.list({ identifiers: ['organize'] }));
   assert.deepEqual(filtered.map((s) => s.identifier), ['organize']);
   const firstPage = await management.resourceServers.list({ per_page: 1, page: 0 });
@@ -120,15 +137,17 @@ await tally.check('resourceServers.update: settings change (token lifetime, RBAC
   await refused(management.resourceServers.update(samplesApi.id, { token_lifetime: 5 }), 400, 'invalid_body');
   await refused(management.resourceServers.update('000000000000000000000000', { name: 'n' }), 404, 'inexistent_resource_server');
   const system = (await all(management.resourceServers.list())).find((s) => s.is_system);
-  await refused(management.resourceServers.update(system.id, { name: 'mine' }), 403, 'operation_not_supported');
-  await refused(management.resourceServers.delete(system.id), 403, 'operation_not_supported');
+  assert.equal((await refused(management.resourceServers.update(system.id, { name: 'mine' }), 403, 'operation_not_supported')).message,
+    'You cannot update a system resource server');
+  assert.equal((await refused(management.resourceServers.delete(system.id), 403, 'operation_not_supported')).message,
+    'You cannot delete a system resource server');
 });
 
 // ---------------------------------------------------------------- clients and client grants
 await tally.check('clients.list and clients.get show the applications, never a secret; an unknown client is 404', async () => {
   const clients = await all(management.clients.list());
   assert.deepEqual(clients.map((c) => c.client_id).sort(), ['organizer-admin', 'organizer-cli', 'organizer-desktop', 'organizer-tests']);
-  for (const client of clients) assert.ok(!JSON.stringify(client).includes('pbkdf2'), 'no secret hash');
+  for (const client of clients) assert.ok(!JSON.stringify(client).includes('pbkdf2') && !('client_secret' in client), 'no secret, no hash');
   const cli = await management.clients.get('organizer-cli');
   assert.equal(cli.app_type, 'non_interactive');
   assert.deepEqual(cli.grant_types, ['client_credentials']);
@@ -158,6 +177,87 @@ await tally.check('clientGrants refuse: 409 for a second grant, 404 for an unkno
   await refused(management.clientGrants.update('cgr_0000000000000000', { scope: [] }), 404, 'inexistent_client_grant');
 });
 
+let robot;
+await tally.check('clients.create: a machine-to-machine application\'s secret is shown once (64 characters); with a client grant it gets a token at once', async () => {
+  robot = await management.clients.create({ name: 'Nightly robot', app_type: 'non_interactive', description: 'Exports contacts',
+    logo_uri: 'https://robot.example/logo.png', client_metadata: { team: 'ops' } });
+  assert.match(robot.client_id, /^[A-Za-z0-9]{32}$/);
+  assert.match(robot.client_secret, /^[A-Za-z0-9_-]{64}$/);
+  assert.equal(robot.token_endpoint_auth_method, 'client_secret_post');
+  assert.deepEqual(robot.grant_types, ['client_credentials']);
+  const shown = await management.clients.get(robot.client_id);
+  assert.ok(!('client_secret' in shown), 'shown once only');
+  assert.deepEqual([shown.description, shown.logo_uri, shown.client_metadata], ['Exports contacts', 'https://robot.example/logo.png', { team: 'ops' }]);
+  const denied = await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret, audience: 'organize' });
+  assert.equal(denied.status, 403, 'no client grant yet');
+  await management.clientGrants.create({ client_id: robot.client_id, audience: 'organize', scope: ['read:contacts'] });
+  const issued = await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret, audience: 'organize' });
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  assert.equal((await call('GET', '/api/contacts', issued.body.access_token)).status, 200);
+});
+
+let spa;
+await tally.check('clients.create and clients.update: a SPA (no secret) logs in at its callback at once, and at its new one as soon as it moves', async () => {
+  spa = await management.clients.create({ name: 'Team SPA', app_type: 'spa', callbacks: ['https://spa.example/callback'], web_origins: ['https://spa.example'] });
+  assert.equal(spa.token_endpoint_auth_method, 'none');
+  assert.ok(!('client_secret' in spa));
+  const login = async (redirect_uri) => {
+    const url = `${base}authorize?${new URLSearchParams({ client_id: spa.client_id, redirect_uri, response_type: 'token', scope: 'read:contacts', audience: 'organize', state: 's' })}`;
+    return new FormBrowser(base).login(url, 'alice@example.com');
+  };
+  assert.ok((await login('https://spa.example/callback')).location.startsWith('https://spa.example/callback#'));
+  const moved = await management.clients.update(spa.client_id, { callbacks: ['https://spa.example/v2/callback'], refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' },
+    cross_origin_auth: false, custom_login_page_on: true, sso: false, initiate_login_uri: 'https://spa.example/login', organization_usage: 'deny' });
+  assert.deepEqual(moved.callbacks, ['https://spa.example/v2/callback']);
+  assert.deepEqual(moved.refresh_token, { rotation_type: 'rotating', expiration_type: 'expiring' }, 'kept though not acted on');
+  assert.equal((await management.clients.get(spa.client_id)).initiate_login_uri, 'https://spa.example/login');
+  const oldCallback = await new FormBrowser(base).get(`${base}authorize?${new URLSearchParams({ client_id: spa.client_id, redirect_uri: 'https://spa.example/callback',
+    response_type: 'token', scope: 'read:contacts', audience: 'organize', state: 's' })}`);
+  assert.deepEqual([oldCallback.status, oldCallback.location], [400, null], 'the old callback is refused on a page, never redirected to');
+  assert.ok((await login('https://spa.example/v2/callback')).location.startsWith('https://spa.example/v2/callback#'));
+  const badType = await refused(management.clients.update(spa.client_id, { callbacks: 'https://spa.example/cb' }), 400, 'invalid_body');
+  assert.equal(badType.message, "Payload validation error: 'callbacks: must be an array of URLs'.");
+  const hs256 = await refused(management.clients.update(spa.client_id, { jwt_configuration: { alg: 'HS256' } }), 400, 'invalid_body');
+  assert.match(hs256.message, /jwt_configuration\.alg: must be RS256/);
+  await refused(management.clients.update(spa.client_id, { grant_types: ['client_credentials'] }), 400, 'invalid_body');
+  await refused(management.clients.update('nobody', { name: 'x' }), 404, 'inexistent_client');
+  await refused(management.clients.create({ app_type: 'spa' }), 400, 'invalid_body');
+});
+
+await tally.check('clients.rotateSecret: the new secret works at once and the old one is refused at once', async () => {
+  const rotated = await management.clients.rotateSecret(robot.client_id);
+  assert.match(rotated.client_secret, /^[A-Za-z0-9_-]{64}$/);
+  assert.notEqual(rotated.client_secret, robot.client_secret);
+  const old = await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret, audience: 'organize' });
+  assert.equal(old.status, 401);
+  assert.equal(old.body.error, 'invalid_client');
+  const fresh = await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: rotated.client_secret, audience: 'organize' });
+  assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+  robot.client_secret = rotated.client_secret;
+  await refused(management.clients.rotateSecret(spa.client_id), 403, 'operation_not_supported');
+});
+
+await tally.check('clients by checkpoint (take/from, next) and clientGrants.list, which always pages so: each item once, next absent at the end', async () => {
+  const everyone = (await all(management.clients.list())).map((c) => c.client_id).sort();
+  const seen = [];
+  let from;
+  for (let pages = 0; ; pages++) {
+    assert.ok(pages < 10);
+    const page = await management.clients.list({}, { queryParams: { take: 2, ...(from ? { from } : {}) } });
+    const body = page.response;
+    seen.push(...body.clients.map((c) => c.client_id));
+    if (!body.next) break;
+    assert.equal(body.clients.length, 2);
+    from = body.next;
+  }
+  assert.deepEqual(seen, everyone);
+  const totals = await management.clients.list({ per_page: 2, page: 0, include_totals: true });
+  assert.equal(totals.response.total, everyone.length, 'totals are exact');
+  const grants = await all(management.clientGrants.list({ take: 1 }));
+  assert.equal(new Set(grants.map((g) => g.id)).size, grants.length);
+  assert.ok(grants.some((g) => g.client_id === robot.client_id));
+});
+
 await tally.check('resourceServers.delete removes the API and its grants; tokens for it are refused from then on', async () => {
   await management.resourceServers.delete(samplesApi.id);
   await refused(management.resourceServers.get(samplesApi.id), 404, 'inexistent_resource_server');
@@ -166,6 +266,17 @@ await tally.check('resourceServers.delete removes the API and its grants; tokens
   const refusedToken = await token({ grant_type: 'client_credentials', client_id: 'organizer-cli', client_secret: 'organizer-cli-secret', audience: 'https://samples.example/' });
   assert.equal(refusedToken.status, 403);
   assert.equal(refusedToken.body.error, 'access_denied');
+});
+
+await tally.check('clients.delete: its client grants go with it, its tokens already issued run out, and the SDK gets 404 after', async () => {
+  const issued = await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret, audience: 'organize' });
+  assert.equal(issued.status, 200);
+  await management.clients.delete(robot.client_id);
+  await refused(management.clients.get(robot.client_id), 404, 'inexistent_client');
+  assert.deepEqual(await all(management.clientGrants.list({ client_id: robot.client_id })), []);
+  assert.equal((await token({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret, audience: 'organize' })).status, 401);
+  assert.equal((await call('GET', '/api/contacts', issued.body.access_token)).status, 200, 'as with Auth0, an issued token is valid until it expires');
+  await refused(management.clients.delete(robot.client_id), 404, 'inexistent_client');
 });
 
 // ---------------------------------------------------------------- scopes, live
@@ -330,13 +441,15 @@ await tally.check('identifiers ending in /api/v2/ are reserved for a Management 
 });
 
 // ---------------------------------------------------------------- persistence
-await tally.check('every change survives a restart: the declared API, the role and its holder, the grant', async () => {
+await tally.check('every change survives a restart: the declared API, the application, the role and its holder, the grant', async () => {
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
-  server = await startServer(binary, ['--access-log', 'off'], { dataDir });
+  server = await startServer(binary, serverArgs, { dataDir });
   base = server.url;
   management = clientFor({ clientId: 'organizer-admin', clientSecret: 'organizer-admin-secret', audience: `${base}api/v2/` });
   assert.deepEqual((await organize()).organizer_apis.map((a) => a.name), ['contacts', 'calendar', 'samples']);
+  const spaAfter = await management.clients.get(spa.client_id);
+  assert.deepEqual([spaAfter.callbacks, spaAfter.refresh_token.rotation_type], [['https://spa.example/v2/callback'], 'rotating']);
   assert.deepEqual((await all(management.users.roles.list('auth0|dave'))).map((r) => r.name), ['Calendar editors']);
   const samples = await m2m('read:samples');
   assert.equal(samples.status, 200, JSON.stringify(samples.body));
