@@ -174,8 +174,31 @@ INSTANTIATE_TEST_SUITE_P(
                         "users[0].permissions.organize"},
         TenantErrorCase{"duplicate_user", [](QJsonObject &tenant) { setIn(tenant, "users", 1, "email", QStringLiteral("alice@example.com")); },
                         "users[1].email"},
-        TenantErrorCase{"no_clients", [](QJsonObject &tenant) { tenant.remove(QStringLiteral("clients")); }, "clients: must be an array"}),
+        TenantErrorCase{"no_clients", [](QJsonObject &tenant) { tenant.remove(QStringLiteral("clients")); }, "clients: must be an array"},
+        TenantErrorCase{"empty_connection", [](QJsonObject &tenant) { tenant.insert(QStringLiteral("connection"), QString()); },
+                        "connection: must be a non-empty string"},
+        TenantErrorCase{"user_blocked_not_boolean", [](QJsonObject &tenant) { setIn(tenant, "users", 0, "blocked", QStringLiteral("yes")); },
+                        "users[0].blocked: must be true or false"}),
     [](const auto &row) { return std::string(row.param.name); });
+
+// The database connection's name and a user's block are read, and written back as they were.
+TEST(Tenant, KeepsItsConnectionAndBlockedUsers)
+{
+    auto defaulted = parseTenant(R"({"apis": [], "clients": []})", management::ManagementApi::definition());
+    ASSERT_TRUE(defaulted) << defaulted.error().toStdString();
+    EXPECT_EQ(defaulted->connection, QStringLiteral("Username-Password-Authentication")) << "Auth0's name for a new tenant's database connection";
+    auto parsed = parseTenant(R"({"connection": "employees", "apis": [], "clients": [],
+        "users": [{"user_id": "eve", "email": "eve@example.com", "password_hash": "pbkdf2-sha256$600000$ZnxamyOBA67FHL8K0hNvTQ$yCqclV5n63HUDTqIsS3O-Npbtt4q4X0HGYKKXcb0wpM", "blocked": true}]})",
+                              management::ManagementApi::definition());
+    ASSERT_TRUE(parsed) << parsed.error().toStdString();
+    EXPECT_EQ(parsed->connection, QStringLiteral("employees"));
+    ASSERT_EQ(parsed->users.size(), 1);
+    EXPECT_TRUE(parsed->users.at(0).blocked);
+    auto reread = parseTenant(tenantToJson(*parsed), management::ManagementApi::definition());
+    ASSERT_TRUE(reread) << reread.error().toStdString();
+    EXPECT_EQ(reread->connection, QStringLiteral("employees"));
+    EXPECT_TRUE(reread->users.at(0).blocked);
+}
 
 TEST(Tenant, RejectsNonJson)
 {
