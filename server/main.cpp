@@ -2,7 +2,11 @@
 // bundled issuer. Thin on purpose: what it does lives in the libraries under server/ (organizer_server assembles them).
 
 #include "localcertificateauthority.h"
+#include "managementapi.h"
 #include "passwordhash.h"
+#include "tenantdeploy.h"
+#include "tenantfile.h"
+#include "tenantstore.h"
 #include "tokenminter.h"
 #include "organizerserver.h"
 #include "serveroptions.h"
@@ -14,6 +18,8 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
 
 #include <algorithm>
 #include <cctype>
@@ -315,6 +321,152 @@ int runCaCommand(QCoreApplication &app)
     return 0;
 }
 
+// The tenant a server on `storage` with the tenant file `config` serves: what the Management API (or an
+// import) stored over that file, else the file itself; and the revision to change it from.
+struct ServedTenant
+{
+    std::unique_ptr<store::TenantStore> store;
+    QByteArray sourceDigest;
+    qint64 revision = 0; // 0: nothing stored over the file yet
+    authorization::Tenant tenant;
+};
+
+Expected<ServedTenant, QString> openServedTenant(const server::StorageOptions &storage, const QString &config)
+{
+    const QString tenantPath = config.isEmpty() ? authorization::defaultTenantPath() : config;
+    QFile tenantFile(tenantPath);
+    if (!tenantFile.open(QIODevice::ReadOnly))
+        return Unexpected<QString>(QStringLiteral("cannot read %1: %2").arg(tenantPath, tenantFile.errorString()));
+    const QByteArray source = tenantFile.read(4 * 1024 * 1024);
+    const store::DatabaseLocation location = server::databaseLocationOf(storage.database, storage.dataDir);
+    if (location.engine == store::Engine::Sqlite && !QDir(storage.dataDir).exists()) {
+        if (!QDir().mkpath(storage.dataDir))
+            return Unexpected<QString>(QStringLiteral("cannot create the data directory %1").arg(storage.dataDir));
+        QFile::setPermissions(storage.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    auto database = store::Database::open(location);
+    if (!database)
+        return Unexpected<QString>(database.error());
+    ServedTenant served;
+    served.store = std::make_unique<store::TenantStore>(std::move(database).value());
+    served.sourceDigest = store::TenantStore::digestOf(source);
+    auto stored = served.store->load(served.sourceDigest);
+    if (!stored)
+        return Unexpected<QString>(stored.error());
+    auto tenant = authorization::parseTenant(stored->has_value() ? (*stored)->document : source, management::ManagementApi::definition());
+    if (!tenant)
+        return Unexpected<QString>(stored->has_value() ? QStringLiteral("the tenant stored over %1: %2").arg(tenantPath, tenant.error())
+                                                       : QStringLiteral("%1: %2").arg(tenantPath, tenant.error()));
+    served.revision = stored->has_value() ? (*stored)->revision : 0;
+    served.tenant = std::move(tenant).value();
+    return served;
+}
+
+// `organizer-server tenant export|import`: the tenant as code, in Auth0 Deploy CLI's shapes.
+int runTenantCommand(QCoreApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("The tenant a server on this database serves (its tenant file with the Management API's changes over it), as code in "
+                       "Auth0 Deploy CLI's shapes: resourceServers, clients, clientGrants and roles. Users are left out, as the Deploy CLI "
+                       "leaves them out; so are the system Management API and every client secret (only their hashes are kept).\n\n"
+                       "  tenant export [--output FILE.json|DIR]   one JSON document with tenant.yaml's keys (standard output without "
+                       "--output), or the Deploy CLI's directory format (resource-servers/, clients/, grants/, roles/)\n"
+                       "  tenant import FILE.json|DIR              applies it as the Deploy CLI does without AUTH0_ALLOW_DELETE: entries "
+                       "matched are updated, others created, nothing deleted; all of it or, at the first problem, none of it. Servers "
+                       "running on the database take it on at once; importing the same thing again changes nothing."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("tenant"), QStringLiteral("The subcommand."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("export or import"));
+    parser.addOptions({
+        {QStringLiteral("format"), QStringLiteral("export: json (the only format for now)."), QStringLiteral("format"), QStringLiteral("json")},
+        {QStringLiteral("output"), QStringLiteral("export: a .json file, or a directory for the directory format."), QStringLiteral("path")},
+        {QStringLiteral("config"), QStringLiteral("The tenant file the server was started with (--config); default: the demo tenant."), QStringLiteral("file")},
+    });
+    server::addStorageOptions(parser);
+    parser.process(app);
+    const QStringList positional = parser.positionalArguments();
+    const QString action = positional.value(1);
+    if ((action != QLatin1String("export") || positional.size() != 2) && (action != QLatin1String("import") || positional.size() != 3))
+        return fail(QStringLiteral("tenant: say what to do: organizer-server tenant export [--output FILE.json|DIR] or tenant import FILE.json|DIR"));
+    if (parser.value(QStringLiteral("format")) != QLatin1String("json"))
+        return fail(
+            QStringLiteral("tenant: --format %1 is not supported; use json (a file, or the directory format)").arg(parser.value(QStringLiteral("format"))));
+    auto storage = server::storageOptionsFrom(parser);
+    if (!storage)
+        return fail(QStringLiteral("tenant: %1").arg(storage.error()));
+    auto served = openServedTenant(*storage, parser.value(QStringLiteral("config")));
+    if (!served)
+        return fail(QStringLiteral("tenant %1: %2").arg(action, served.error()));
+
+    if (action == QLatin1String("export")) {
+        const QJsonObject document = authorization::tenantToDeploy(served->tenant);
+        const QString output = parser.value(QStringLiteral("output"));
+        const QByteArray json = QJsonDocument(document).toJson(QJsonDocument::Indented);
+        if (output.isEmpty() || output == QLatin1String("-")) {
+            std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
+        } else if (output.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+            QFile file(output);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(json) != json.size())
+                return fail(QStringLiteral("tenant export: cannot write %1: %2").arg(output, file.errorString()));
+        } else if (auto written = authorization::writeDeployDirectory(document, output); !written) {
+            return fail(QStringLiteral("tenant export: %1").arg(written.error()));
+        }
+        std::fprintf(stderr, "organizer-server: exported the tenant (revision %lld); client secrets are not exported, only their hashes are kept\n",
+                     static_cast<long long>(served->revision));
+        return 0;
+    }
+
+    const QString input = positional.at(2);
+    QJsonObject document;
+    QHash<QString, QString> files;
+    if (QFileInfo(input).isDir()) {
+        auto read = authorization::readDeployDirectory(input, &files);
+        if (!read)
+            return fail(QStringLiteral("tenant import: %1").arg(read.error()));
+        document = std::move(read).value();
+    } else {
+        QFile file(input);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("tenant import: cannot read %1: %2").arg(input, file.errorString()));
+        QJsonParseError error;
+        const QJsonDocument parsed = QJsonDocument::fromJson(file.read(4 * 1024 * 1024), &error);
+        if (error.error != QJsonParseError::NoError)
+            return fail(QStringLiteral("tenant import: %1: not valid JSON: %2 at byte %3").arg(input, error.errorString()).arg(error.offset));
+        if (!parsed.isObject())
+            return fail(QStringLiteral("tenant import: %1: must be a JSON object with resourceServers, clients, clientGrants, roles").arg(input));
+        document = parsed.object();
+    }
+    QStringList newSecrets;
+    auto next = authorization::applyDeploy(served->tenant, document, management::ManagementApi::definition(), &newSecrets);
+    if (!next) {
+        // A problem in the directory format is named by its file too.
+        QString where;
+        for (auto it = files.constBegin(); it != files.constEnd(); ++it)
+            if (next.error().startsWith(it.key() + QLatin1Char('.')) || next.error().startsWith(it.key() + QLatin1Char(':')))
+                where = QStringLiteral(" (in %1)").arg(it.value());
+        return fail(QStringLiteral("tenant import: %1: nothing imported: %2%3").arg(input, next.error(), where));
+    }
+    const QByteArray before = authorization::tenantToJson(served->tenant);
+    const QByteArray after = authorization::tenantToJson(*next);
+    if (before == after) {
+        std::fprintf(stdout, "the tenant is as %s says already: nothing changed (revision %lld)\n", qPrintable(input),
+                     static_cast<long long>(served->revision));
+        return 0;
+    }
+    auto saved = served->store->save(served->sourceDigest, after, served->revision);
+    if (!saved)
+        return fail(QStringLiteral("tenant import: %1").arg(saved.error()));
+    if (!saved->has_value())
+        return fail(QStringLiteral("tenant import: the tenant changed while it was being imported (the Management API or another import); "
+                                   "nothing imported, run it again"));
+    std::fprintf(stdout, "imported %s: tenant revision %lld; servers on this database take it on at once\n", qPrintable(input),
+                 static_cast<long long>(**saved));
+    for (const QString &secret : newSecrets)
+        std::fprintf(stdout, "new application's client secret, shown only now: %s\n", qPrintable(secret));
+    return 0;
+}
+
 // `organizer-server hash-password`: the hash a tenant file stores instead of a password or secret.
 // The password comes from standard input, never from the command line (where `ps` would show it).
 int runHashPasswordCommand(QCoreApplication &app)
@@ -358,6 +510,7 @@ int runServer(QCoreApplication &app)
                        "  keys rotate     make a new signing key in the database; every running instance on it picks it up\n"
                        "  secrets init    make the key-encryption key file that instances sharing a PostgreSQL database need (--secrets-file)\n"
                        "  ca              print the local certificate authority's certificate (--tls) and how to trust it\n"
+                       "  tenant          export or import the tenant as code, in Auth0 Deploy CLI's shapes (tenant --help)\n"
                        "  hash-password   hash a password or client secret for a tenant file"));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -413,6 +566,8 @@ int main(int argc, char *argv[])
         return runSecretsCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("ca"))
         return runCaCommand(app);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("tenant"))
+        return runTenantCommand(app);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("hash-password"))
         return runHashPasswordCommand(app);
     return runServer(app);

@@ -1,0 +1,462 @@
+#include "tenantdeploy.h"
+
+#include "jsonreader.h"
+#include "passwordhash.h"
+#include "tenantfile.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSaveFile>
+
+#include <algorithm>
+
+namespace organizer::authorization {
+
+namespace {
+
+const QLatin1String kResourceServers("resourceServers");
+const QLatin1String kClients("clients");
+const QLatin1String kClientGrants("clientGrants");
+const QLatin1String kRoles("roles");
+
+// The Deploy CLI's directory for each section (its constants RESOURCE_SERVERS_DIRECTORY, …).
+struct Section
+{
+    QLatin1String key;
+    QLatin1String directory;
+};
+const Section kSections[] = {{kResourceServers, QLatin1String("resource-servers")},
+                             {kClients, QLatin1String("clients")},
+                             {kClientGrants, QLatin1String("grants")},
+                             {kRoles, QLatin1String("roles")}};
+
+// The ids the tenant file derives for entries it names no id for, so that an import gives an entry the
+// id a tenant file with the same entry would (see tenantfile.cpp).
+QString derivedId(const QString &prefix, const QString &seed, int hexDigits)
+{
+    return prefix + QString::fromLatin1(QCryptographicHash::hash(seed.toUtf8(), QCryptographicHash::Sha256).toHex().left(hexDigits));
+}
+
+QString tokenDialectOf(const Api &api)
+{
+    const bool authz = api.rbac && api.addPermissionsToAccessToken;
+    if (api.profile == TokenProfile::Rfc9068)
+        return authz ? QStringLiteral("rfc9068_profile_authz") : QStringLiteral("rfc9068_profile");
+    return authz ? QStringLiteral("access_token_authz") : QStringLiteral("access_token");
+}
+
+QJsonArray permissionsToDeploy(const QHash<QString, QStringList> &permissions)
+{
+    QStringList identifiers = permissions.keys();
+    identifiers.sort(); // a QHash has no order of its own; an export is the same every time
+    QJsonArray array;
+    for (const QString &identifier : identifiers)
+        for (const QString &scope : permissions.value(identifier))
+            array.append(QJsonObject{{QStringLiteral("permission_name"), scope}, {QStringLiteral("resource_server_identifier"), identifier}});
+    return array;
+}
+
+// The Deploy CLI's file names (sanitize-filename with "-"): what a file system cannot hold becomes "-".
+QString fileNameFor(const QString &name)
+{
+    static const QRegularExpression unsafe(QStringLiteral("[/\\\\?<>:*|\"\\x00-\\x1f\\x80-\\x9f]"));
+    QString sanitized = name;
+    sanitized.replace(unsafe, QStringLiteral("-"));
+    if (sanitized.isEmpty() || sanitized == QLatin1String(".") || sanitized == QLatin1String(".."))
+        sanitized = QStringLiteral("undefined");
+    return sanitized.left(200);
+}
+
+} // namespace
+
+QJsonObject tenantToDeploy(const Tenant &tenant)
+{
+    QJsonArray resourceServers;
+    for (const Api &api : tenant.apis) {
+        if (api.system || api.setAside)
+            continue;
+        QJsonArray scopes;
+        for (const ApiScope &scope : api.scopes)
+            scopes.append(QJsonObject{{QStringLiteral("value"), scope.value}, {QStringLiteral("description"), scope.description}});
+        QJsonObject object{{QStringLiteral("name"), api.name},
+                           {QStringLiteral("identifier"), api.identifier},
+                           {QStringLiteral("scopes"), scopes},
+                           {QStringLiteral("signing_alg"), api.signingAlgorithm},
+                           {QStringLiteral("token_lifetime"), api.tokenLifetimeSeconds},
+                           {QStringLiteral("allow_offline_access"), api.allowOfflineAccess},
+                           {QStringLiteral("enforce_policies"), api.rbac},
+                           {QStringLiteral("token_dialect"), tokenDialectOf(api)}};
+        // Organizer's extension, as the Management API shows it: the APIs declared with records on this resource server.
+        if (!api.declaredApis.isEmpty()) {
+            QJsonArray declared;
+            for (const catalogue::ApiSpec &spec : api.declaredApis) {
+                QJsonObject entry = catalogue::apiToJson(spec);
+                for (const char *derived : {"path", "scopes", "builtin"})
+                    entry.remove(QLatin1String(derived));
+                declared.append(entry);
+            }
+            object.insert(QStringLiteral("organizer_apis"), declared);
+        }
+        resourceServers.append(object);
+    }
+    QJsonArray clients;
+    QJsonArray clientGrants;
+    for (const Client &client : tenant.clients) {
+        QString appType = QStringLiteral("native");
+        if (client.allowsGrant(QStringLiteral("client_credentials")))
+            appType = QStringLiteral("non_interactive");
+        else if (client.confidential)
+            appType = QStringLiteral("regular_web");
+        // No client_secret: only its hash is kept, and the Deploy CLI leaves secrets out of exports too.
+        clients.append(
+            QJsonObject{{QStringLiteral("name"), client.name},
+                        {QStringLiteral("client_id"), client.clientId},
+                        {QStringLiteral("app_type"), appType},
+                        {QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes)},
+                        {QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks)},
+                        {QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls)},
+                        {QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins)},
+                        {QStringLiteral("token_endpoint_auth_method"), client.confidential ? QStringLiteral("client_secret_post") : QStringLiteral("none")}});
+        for (const ClientGrant &grant : client.clientGrants) {
+            if (grant.setAside)
+                continue;
+            clientGrants.append(
+                QJsonObject{{QStringLiteral("client_id"), client.name}, // the Deploy CLI names the application, for readability
+                            {QStringLiteral("audience"), grant.audience == tenant.managementAudience ? QString(kManagementAudience) : grant.audience},
+                            {QStringLiteral("scope"), QJsonArray::fromStringList(grant.scopes)}});
+        }
+    }
+    QJsonArray roles;
+    for (const Role &role : tenant.roles)
+        roles.append(QJsonObject{{QStringLiteral("name"), role.name},
+                                 {QStringLiteral("description"), role.description},
+                                 {QStringLiteral("permissions"), permissionsToDeploy(role.permissions)}});
+    return QJsonObject{{kResourceServers, resourceServers}, {kClients, clients}, {kClientGrants, clientGrants}, {kRoles, roles}};
+}
+
+namespace {
+
+// Where each entry of the merged tenant came from in the document, so that a problem the tenant's own
+// check finds ("clients[4].callbacks[0]: …") is named where the document has it.
+struct Origins
+{
+    QHash<qsizetype, qsizetype> apis; // tenant index → resourceServers index
+    QHash<qsizetype, qsizetype> clients;
+    QHash<qsizetype, qsizetype> roles;
+    QHash<QPair<qsizetype, qsizetype>, qsizetype> grants; // (client, grant) → clientGrants index
+
+    QString rename(const QString &problem) const
+    {
+        static const QRegularExpression located(QStringLiteral("^(apis|clients|roles)\\[(\\d+)\\](?:\\.client_grants\\[(\\d+)\\])?(.*)$"),
+                                                QRegularExpression::DotMatchesEverythingOption);
+        const QRegularExpressionMatch match = located.match(problem);
+        if (!match.hasMatch())
+            return problem;
+        const QString part = match.captured(1);
+        const qsizetype index = match.captured(2).toLongLong();
+        const QString rest = match.captured(4);
+        if (part == QLatin1String("clients") && match.hasCaptured(3) && !match.captured(3).isEmpty()) {
+            const auto key = qMakePair(index, qsizetype(match.captured(3).toLongLong()));
+            if (!grants.contains(key))
+                return problem;
+            QString renamed = rest;
+            if (renamed.startsWith(QLatin1String(".scopes")))
+                renamed.replace(0, 7, QStringLiteral(".scope"));
+            return QStringLiteral("clientGrants[%1]%2").arg(grants.value(key)).arg(renamed);
+        }
+        const QHash<qsizetype, qsizetype> &map = part == QLatin1String("apis") ? apis : part == QLatin1String("clients") ? clients : roles;
+        if (!map.contains(index))
+            return problem;
+        QString renamed = rest;
+        if (part == QLatin1String("clients"))
+            renamed.replace(QLatin1String(".logout_urls"), QLatin1String(".allowed_logout_urls"));
+        return QStringLiteral("%1[%2]%3").arg(part == QLatin1String("apis") ? QString(kResourceServers) : part).arg(map.value(index)).arg(renamed);
+    }
+};
+
+void readResourceServer(const JsonReader &o, qsizetype index, Tenant &next, Origins &origins)
+{
+    const QString identifier = o["identifier"].requiredString();
+    if (identifier.isEmpty())
+        return;
+    if (o["is_system"].boolean().value_or(false) || looksLikeManagementIdentifier(identifier) || identifier == kManagementAudience) {
+        o["identifier"].fail(QStringLiteral("the Management API is the system API: it is never imported"));
+        return;
+    }
+    auto found = std::find_if(next.apis.begin(), next.apis.end(), [&](const Api &api) { return !api.system && api.identifier == identifier; });
+    if (found == next.apis.end()) {
+        Api created;
+        created.identifier = identifier;
+        created.id = derivedId(QString(), QStringLiteral("resource-server:") + identifier, 24);
+        created.name = o["name"].requiredString();
+        // Before the system API, which a tenant keeps last.
+        auto system = std::find_if(next.apis.begin(), next.apis.end(), [](const Api &api) { return api.system; });
+        found = next.apis.insert(system, created);
+    } else if (auto name = o["name"].string()) {
+        found->name = *name;
+    }
+    Api &api = *found;
+    origins.apis.insert(found - next.apis.begin(), index);
+    if (auto algorithm = o["signing_alg"].string()) {
+        if (*algorithm != QLatin1String("RS256"))
+            o["signing_alg"].fail(QStringLiteral("only RS256 is supported"));
+    }
+    if (auto lifetime = o["token_lifetime"].integer(60, 2592000))
+        api.tokenLifetimeSeconds = *lifetime;
+    if (auto offline = o["allow_offline_access"].boolean())
+        api.allowOfflineAccess = *offline;
+    if (auto rbac = o["enforce_policies"].boolean())
+        api.rbac = *rbac;
+    if (auto dialect = o["token_dialect"].string()) {
+        if (*dialect == QLatin1String("access_token") || *dialect == QLatin1String("access_token_authz"))
+            api.profile = TokenProfile::Auth0;
+        else if (*dialect == QLatin1String("rfc9068_profile") || *dialect == QLatin1String("rfc9068_profile_authz"))
+            api.profile = TokenProfile::Rfc9068;
+        else
+            o["token_dialect"].fail(QStringLiteral("must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz"));
+        api.addPermissionsToAccessToken = dialect->endsWith(QLatin1String("_authz"));
+    }
+    if (!o["scopes"].isAbsent()) {
+        QList<ApiScope> scopes;
+        o["scopes"].forEachObject([&scopes](const JsonReader &scope) {
+            const QString value = scope["value"].requiredString();
+            if (value.contains(QLatin1Char(' ')))
+                scope["value"].fail(QStringLiteral("must not contain spaces"));
+            // Auth0 lets a scope go without a description; the consent page shows the scope itself then.
+            scopes.append({value, scope["description"].string().value_or(QString()).isEmpty() ? value : scope["description"].string().value()});
+        });
+        api.scopes = scopes;
+    }
+    if (!o["organizer_apis"].isAbsent()) {
+        QList<catalogue::ApiSpec> declared;
+        o["organizer_apis"].forEach([&declared](const JsonReader &entry) {
+            if (auto spec = catalogue::readDeclaredApi(entry))
+                declared.append(*spec);
+        });
+        api.declaredApis = declared;
+    }
+}
+
+void readClient(const JsonReader &o, qsizetype index, Tenant &next, Origins &origins, QStringList *newSecrets)
+{
+    const std::optional<QString> clientId = o["client_id"].string();
+    const std::optional<QString> name = o["name"].string();
+    auto found = next.clients.end();
+    if (clientId && !clientId->isEmpty())
+        found = std::find_if(next.clients.begin(), next.clients.end(), [&](const Client &client) { return client.clientId == *clientId; });
+    if (found == next.clients.end() && name)
+        found = std::find_if(next.clients.begin(), next.clients.end(), [&](const Client &client) { return client.name == *name; });
+    const bool created = found == next.clients.end();
+    if (created) {
+        Client client;
+        client.name = o["name"].requiredString();
+        client.clientId = clientId && !clientId->isEmpty() ? *clientId : QString::fromLatin1(randomToken(24));
+        const QString appType = o["app_type"].string().value_or(QString());
+        client.confidential = appType != QLatin1String("native") && appType != QLatin1String("spa");
+        next.clients.append(client);
+        found = next.clients.end() - 1;
+    } else if (name && !name->isEmpty()) {
+        found->name = *name;
+    }
+    Client &client = *found;
+    origins.clients.insert(found - next.clients.begin(), index);
+    if (auto method = o["token_endpoint_auth_method"].string()) {
+        if (*method == QLatin1String("none"))
+            client.confidential = false;
+        else if (*method == QLatin1String("client_secret_post") || *method == QLatin1String("client_secret_basic"))
+            client.confidential = true;
+        else
+            o["token_endpoint_auth_method"].fail(QStringLiteral("must be none, client_secret_post or client_secret_basic"));
+    }
+    if (!o["grant_types"].isAbsent())
+        client.grantTypes = o["grant_types"].strings(JsonReader::NonEmptyStrings);
+    if (!o["callbacks"].isAbsent())
+        client.callbacks = o["callbacks"].strings(JsonReader::NonEmptyStrings);
+    if (!o["allowed_logout_urls"].isAbsent())
+        client.logoutUrls = o["allowed_logout_urls"].strings(JsonReader::NonEmptyStrings);
+    if (!o["web_origins"].isAbsent())
+        client.webOrigins = o["web_origins"].strings(JsonReader::NonEmptyStrings);
+    if (!client.confidential) {
+        client.secretHash.clear();
+        return;
+    }
+    // A secret given (a Deploy CLI keyword replaced, say) is kept as its hash; the same secret again changes nothing.
+    if (auto secret = o["client_secret"].string(); secret && !secret->isEmpty()) {
+        if (secret->size() < 16)
+            o["client_secret"].fail(QStringLiteral("must be at least 16 characters"));
+        else if (!verifyPassword(*secret, client.secretHash))
+            client.secretHash = hashPassword(*secret);
+    } else if (client.secretHash.isEmpty()) {
+        const QString generated = QString::fromLatin1(randomToken(48));
+        client.secretHash = hashPassword(generated);
+        if (newSecrets)
+            newSecrets->append(QStringLiteral("%1 (%2): %3").arg(client.name, client.clientId, generated));
+    }
+}
+
+void readClientGrant(const JsonReader &o, qsizetype index, Tenant &next, Origins &origins)
+{
+    const QString named = o["client_id"].requiredString();
+    QString audience = o["audience"].requiredString();
+    if (named.isEmpty() || audience.isEmpty())
+        return;
+    // The Deploy CLI names the application by name; a client_id is taken too.
+    auto client = std::find_if(next.clients.begin(), next.clients.end(), [&](const Client &c) { return c.name == named; });
+    if (client == next.clients.end())
+        client = std::find_if(next.clients.begin(), next.clients.end(), [&](const Client &c) { return c.clientId == named; });
+    if (client == next.clients.end()) {
+        o["client_id"].fail(QStringLiteral("no application is named \"%1\" (nor has that client_id)").arg(named.left(100)));
+        return;
+    }
+    // The Management API under whatever issuer the export was made: the system API this tenant has.
+    if (looksLikeManagementIdentifier(audience) || audience == kManagementAudience)
+        audience = next.managementAudience;
+    const QStringList scopes = o["scope"].strings(JsonReader::NonEmptyStrings);
+    auto grant
+        = std::find_if(client->clientGrants.begin(), client->clientGrants.end(), [&](const ClientGrant &g) { return !g.setAside && g.audience == audience; });
+    if (grant == client->clientGrants.end()) {
+        const QString writtenAudience = audience == next.managementAudience ? QString(kManagementAudience) : audience;
+        client->clientGrants.append({derivedId(QStringLiteral("cgr_"), client->clientId + QLatin1Char('\n') + writtenAudience, 16), audience, scopes});
+        grant = client->clientGrants.end() - 1;
+    } else if (!o["scope"].isAbsent()) {
+        grant->scopes = scopes;
+    }
+    origins.grants.insert(qMakePair(qsizetype(client - next.clients.begin()), qsizetype(grant - client->clientGrants.begin())), index);
+}
+
+void readRole(const JsonReader &o, qsizetype index, Tenant &next, Origins &origins)
+{
+    const QString name = o["name"].requiredString();
+    if (name.isEmpty())
+        return;
+    auto found = std::find_if(next.roles.begin(), next.roles.end(), [&](const Role &role) { return role.name == name; });
+    if (found == next.roles.end()) {
+        Role role;
+        role.name = name;
+        role.id = derivedId(QStringLiteral("rol_"), QStringLiteral("role:") + name, 16);
+        next.roles.append(role);
+        found = next.roles.end() - 1;
+    }
+    origins.roles.insert(found - next.roles.begin(), index);
+    if (auto description = o["description"].string())
+        found->description = *description;
+    if (!o["permissions"].isAbsent()) {
+        QHash<QString, QStringList> permissions;
+        o["permissions"].forEachObject([&](const JsonReader &permission) {
+            const QString api = permission["resource_server_identifier"].requiredString();
+            const QString scope = permission["permission_name"].requiredString();
+            if (!api.isEmpty() && !scope.isEmpty() && !permissions[api].contains(scope))
+                permissions[api].append(scope);
+        });
+        found->permissions = permissions;
+    }
+}
+
+} // namespace
+
+Expected<Tenant, QString> applyDeploy(const Tenant &current, const QJsonObject &document, const ManagementApiDefinition &management, QStringList *newSecrets)
+{
+    JsonReadOptions options;
+    options.nullIsAbsent = true; // Auth0 writes null for what is not set
+    const JsonReader root(document, {}, options);
+    Tenant next = current;
+    Origins origins;
+    QStringList secrets;
+    // In the Deploy CLI's order: APIs and applications before the grants and roles that name them.
+    qsizetype index = 0;
+    root[kResourceServers.data()].forEachObject([&](const JsonReader &o) { readResourceServer(o, index++, next, origins); });
+    index = 0;
+    root[kClients.data()].forEachObject([&](const JsonReader &o) { readClient(o, index++, next, origins, &secrets); });
+    index = 0;
+    root[kClientGrants.data()].forEachObject([&](const JsonReader &o) { readClientGrant(o, index++, next, origins); });
+    index = 0;
+    root[kRoles.data()].forEachObject([&](const JsonReader &o) { readRole(o, index++, next, origins); });
+    if (!root.ok())
+        return Unexpected<QString>(root.error());
+    // The whole tenant is checked as a tenant file, as the Management API checks its changes: what an
+    // import leaves, a restart reads.
+    auto reread = parseTenant(tenantToJson(next), management);
+    if (!reread)
+        return Unexpected<QString>(origins.rename(reread.error()));
+    if (newSecrets)
+        *newSecrets += secrets;
+    return reread;
+}
+
+Expected<Done, QString> writeDeployDirectory(const QJsonObject &document, const QString &directory)
+{
+    const QDir root(directory);
+    if (!root.exists() && !QDir().mkpath(directory))
+        return Unexpected<QString>(QStringLiteral("cannot create the directory %1").arg(directory));
+    for (const Section &section : kSections) {
+        QDir dir(root.filePath(section.directory));
+        if (!dir.exists() && !root.mkpath(section.directory))
+            return Unexpected<QString>(QStringLiteral("cannot create the directory %1").arg(dir.path()));
+        // An entry gone from the tenant is gone from the export: the section's files are written afresh.
+        for (const QString &stale : dir.entryList({QStringLiteral("*.json")}, QDir::Files))
+            dir.remove(stale);
+        QSet<QString> used;
+        for (const QJsonValue &value : document.value(section.key).toArray()) {
+            const QJsonObject entry = value.toObject();
+            QString name = entry.value(QStringLiteral("name")).toString();
+            if (section.key == kClientGrants) {
+                // "<application>-<API name>", as the Deploy CLI names a grant's file.
+                const QString audience = entry.value(QStringLiteral("audience")).toString();
+                QString apiName = audience;
+                for (const QJsonValue &api : document.value(kResourceServers).toArray())
+                    if (api.toObject().value(QStringLiteral("identifier")).toString() == audience)
+                        apiName = api.toObject().value(QStringLiteral("name")).toString();
+                name = entry.value(QStringLiteral("client_id")).toString() + QLatin1Char('-') + apiName;
+            }
+            QString fileName = fileNameFor(name);
+            for (int n = 2; used.contains(fileName); ++n)
+                fileName = fileNameFor(name) + QStringLiteral("-%1").arg(n);
+            used.insert(fileName);
+            QSaveFile file(dir.filePath(fileName + QStringLiteral(".json")));
+            if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(entry).toJson(QJsonDocument::Indented)) < 0 || !file.commit())
+                return Unexpected<QString>(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+        }
+    }
+    return Done{};
+}
+
+Expected<QJsonObject, QString> readDeployDirectory(const QString &directory, QHash<QString, QString> *files)
+{
+    const QDir root(directory);
+    if (!root.exists())
+        return Unexpected<QString>(QStringLiteral("%1 is not a directory").arg(directory));
+    QJsonObject document;
+    bool any = false;
+    for (const Section &section : kSections) {
+        const QDir dir(root.filePath(section.directory));
+        if (!dir.exists())
+            continue;
+        any = true;
+        QJsonArray entries;
+        for (const QString &name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+            QFile file(dir.filePath(name));
+            if (!file.open(QIODevice::ReadOnly))
+                return Unexpected<QString>(QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+            QJsonParseError error;
+            const QJsonDocument entry = QJsonDocument::fromJson(file.read(4 * 1024 * 1024), &error);
+            if (error.error != QJsonParseError::NoError)
+                return Unexpected<QString>(
+                    QStringLiteral("%1/%2: not valid JSON: %3 at byte %4").arg(section.directory, name, error.errorString()).arg(error.offset));
+            if (!entry.isObject())
+                return Unexpected<QString>(QStringLiteral("%1/%2: must be a JSON object").arg(section.directory, name));
+            if (files)
+                files->insert(QStringLiteral("%1[%2]").arg(section.key).arg(entries.size()), QStringLiteral("%1/%2").arg(section.directory, name));
+            entries.append(entry.object());
+        }
+        document.insert(section.key, entries);
+    }
+    if (!any)
+        return Unexpected<QString>(QStringLiteral("%1 has none of resource-servers/, clients/, grants/, roles/: not a Deploy CLI directory").arg(directory));
+    return document;
+}
+
+} // namespace organizer::authorization

@@ -1,0 +1,259 @@
+// `organizer-server tenant export/import` (issue 24): the tenant a server serves as code, in Auth0 Deploy
+// CLI's shapes; a round trip into a fresh data directory gives the same tenant, an import is all or
+// nothing, a second one changes nothing, and a running server takes an import on at once.
+
+#include "authorizationfixture.h"
+#include "testdatabase.h"
+#include "waitfor.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+using namespace organizer;
+using namespace organizer::test;
+
+namespace {
+
+QJsonObject exportOf(const QString &dataDir)
+{
+    const CommandResult result = runServerCommand({QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--data-dir"), dataDir});
+    EXPECT_EQ(result.exitCode, 0) << result.err.toStdString();
+    return QJsonDocument::fromJson(result.out).object();
+}
+
+CommandResult import(const QString &dataDir, const QString &path)
+{
+    return runServerCommand({QStringLiteral("tenant"), QStringLiteral("import"), path, QStringLiteral("--data-dir"), dataDir});
+}
+
+QString writeJson(const QString &path, const QJsonObject &document)
+{
+    QFile file(path);
+    EXPECT_TRUE(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(QJsonDocument(document).toJson());
+    return path;
+}
+
+struct Stored
+{
+    QByteArray document;
+    qint64 revision = 0;
+};
+Stored storedTenant(const QString &dataDir)
+{
+    auto database = organizer::testing::sqliteDatabase(dataDir + QStringLiteral("/organizer.sqlite"));
+    if (!database)
+        return {};
+    auto read = database->execute(QStringLiteral("SELECT document, revision FROM tenant_documents"), {}, QStringLiteral("reading the stored tenant"));
+    if (!read || !read->next())
+        return {};
+    return {read->value(0).toByteArray(), read->value(1).toLongLong()};
+}
+
+QJsonObject named(const QJsonArray &array, const QString &member, const QString &value)
+{
+    for (const QJsonValue &entry : array)
+        if (entry.toObject().value(member).toString() == value)
+            return entry.toObject();
+    return {};
+}
+
+// The edit a team would make: a scope, a client grant, a role and its permission, an application's callbacks.
+QJsonObject edited(QJsonObject document)
+{
+    QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
+    for (qsizetype i = 0; i < servers.size(); ++i) {
+        QJsonObject server = servers.at(i).toObject();
+        if (server.value(QLatin1String("identifier")).toString() != QLatin1String("organize"))
+            continue;
+        QJsonArray scopes = server.value(QLatin1String("scopes")).toArray();
+        scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:notes")}, {QStringLiteral("description"), QStringLiteral("Read notes")}});
+        server.insert(QStringLiteral("scopes"), scopes);
+        servers.replace(i, server);
+    }
+    document.insert(QStringLiteral("resourceServers"), servers);
+    QJsonArray clients = document.value(QLatin1String("clients")).toArray();
+    for (qsizetype i = 0; i < clients.size(); ++i) {
+        QJsonObject client = clients.at(i).toObject();
+        if (client.value(QLatin1String("client_id")).toString() == QLatin1String("organizer-desktop")) {
+            client.insert(QStringLiteral("callbacks"),
+                          QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")});
+            clients.replace(i, client);
+        }
+    }
+    document.insert(QStringLiteral("clients"), clients);
+    QJsonArray grants = document.value(QLatin1String("clientGrants")).toArray();
+    for (qsizetype i = 0; i < grants.size(); ++i) {
+        QJsonObject grant = grants.at(i).toObject();
+        if (grant.value(QLatin1String("audience")).toString() == QLatin1String("organize")) {
+            grant.insert(QStringLiteral("scope"), QJsonArray{QStringLiteral("read:contacts"), QStringLiteral("read:notes")});
+            grants.replace(i, grant);
+        }
+    }
+    document.insert(QStringLiteral("clientGrants"), grants);
+    QJsonArray roles = document.value(QLatin1String("roles")).toArray();
+    roles.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("Note readers")},
+                             {QStringLiteral("description"), QStringLiteral("Read notes")},
+                             {QStringLiteral("permissions"),
+                              QJsonArray{QJsonObject{{QStringLiteral("permission_name"), QStringLiteral("read:notes")},
+                                                     {QStringLiteral("resource_server_identifier"), QStringLiteral("organize")}}}}});
+    document.insert(QStringLiteral("roles"), roles);
+    return document;
+}
+
+} // namespace
+
+TEST(TenantCli, ExportIsTheDeployCliShapeWithoutTheSystemApiUsersOrSecrets)
+{
+    QTemporaryDir dir;
+    const CommandResult result = runServerCommand({QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--data-dir"), dir.path()});
+    ASSERT_EQ(result.exitCode, 0) << result.err.toStdString();
+    EXPECT_TRUE(result.err.contains("client secrets are not exported")) << result.err.toStdString();
+    const QJsonObject document = QJsonDocument::fromJson(result.out).object();
+    EXPECT_EQ(document.keys(),
+              (QStringList{QStringLiteral("clientGrants"), QStringLiteral("clients"), QStringLiteral("resourceServers"), QStringLiteral("roles")}));
+    const QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
+    ASSERT_EQ(servers.size(), 1) << "the system API is never exported";
+    const QJsonObject organize = servers.at(0).toObject();
+    EXPECT_EQ(organize.value(QLatin1String("identifier")).toString(), QLatin1String("organize"));
+    EXPECT_EQ(organize.value(QLatin1String("token_dialect")).toString(), QLatin1String("access_token_authz"));
+    EXPECT_FALSE(organize.contains(QLatin1String("is_system")));
+    EXPECT_FALSE(result.out.contains("secret\"")) << "no client_secret, no client_secret_hash";
+    EXPECT_FALSE(result.out.contains("pbkdf2")) << "no hash of any kind";
+    EXPECT_FALSE(result.out.contains("alice")) << "no users";
+    const QJsonObject desktop = named(document.value(QLatin1String("clients")).toArray(), QStringLiteral("client_id"), QStringLiteral("organizer-desktop"));
+    EXPECT_EQ(desktop.value(QLatin1String("token_endpoint_auth_method")).toString(), QLatin1String("none"));
+    EXPECT_EQ(desktop.value(QLatin1String("app_type")).toString(), QLatin1String("native"));
+    // A grant names its application by name, as the Deploy CLI writes it; the Management API's by the issuer placeholder.
+    const QJsonObject adminGrant
+        = named(document.value(QLatin1String("clientGrants")).toArray(), QStringLiteral("client_id"), QStringLiteral("Organizer Admin (Management API)"));
+    EXPECT_EQ(adminGrant.value(QLatin1String("audience")).toString(), QLatin1String("{issuer}api/v2/"));
+    EXPECT_FALSE(adminGrant.value(QLatin1String("scope")).toArray().isEmpty());
+}
+
+TEST(TenantCli, ImportIsIdempotentAndARoundTripGivesTheSameTenant)
+{
+    QTemporaryDir first;
+    QTemporaryDir second;
+    QTemporaryDir files;
+    const QJsonObject change = edited(exportOf(first.path()));
+    const CommandResult imported = import(first.path(), writeJson(files.filePath(QStringLiteral("tenant.json")), change));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    EXPECT_TRUE(imported.out.contains("tenant revision 1")) << imported.out.toStdString();
+    const Stored afterFirst = storedTenant(first.path());
+    ASSERT_EQ(afterFirst.revision, 1);
+
+    // The same again: nothing changes, no new revision.
+    const CommandResult again = import(first.path(), files.filePath(QStringLiteral("tenant.json")));
+    ASSERT_EQ(again.exitCode, 0) << again.err.toStdString();
+    EXPECT_TRUE(again.out.contains("nothing changed")) << again.out.toStdString();
+    EXPECT_EQ(storedTenant(first.path()).revision, 1);
+    EXPECT_EQ(storedTenant(first.path()).document, afterFirst.document);
+
+    const QJsonObject exported = exportOf(first.path());
+    EXPECT_EQ(exported, change) << "the export shows exactly what was imported";
+    EXPECT_EQ(named(exported.value(QLatin1String("roles")).toArray(), QStringLiteral("name"), QStringLiteral("Note readers"))
+                  .value(QLatin1String("permissions"))
+                  .toArray()
+                  .size(),
+              1);
+
+    // The directory format into a fresh data directory: the same tenant, stored document for stored document.
+    const QString directory = files.filePath(QStringLiteral("deploy"));
+    const CommandResult toDirectory = runServerCommand(
+        {QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--output"), directory, QStringLiteral("--data-dir"), first.path()});
+    ASSERT_EQ(toDirectory.exitCode, 0) << toDirectory.err.toStdString();
+    EXPECT_TRUE(QFile::exists(directory + QStringLiteral("/resource-servers/Organizer Service.json")));
+    EXPECT_TRUE(QFile::exists(directory + QStringLiteral("/clients/Organizer Desktop.json")));
+    EXPECT_TRUE(QFile::exists(directory + QStringLiteral("/grants/Organizer CLI (machine to machine)-Organizer Service.json")));
+    EXPECT_TRUE(QFile::exists(directory + QStringLiteral("/roles/Note readers.json")));
+    const CommandResult intoFresh = import(second.path(), directory);
+    ASSERT_EQ(intoFresh.exitCode, 0) << intoFresh.err.toStdString();
+    EXPECT_EQ(storedTenant(second.path()).document, afterFirst.document);
+    EXPECT_EQ(exportOf(second.path()), exported);
+}
+
+TEST(TenantCli, AnImportWithAProblemIsRefusedWholeAndNamesWhere)
+{
+    QTemporaryDir dir;
+    QTemporaryDir files;
+    QJsonObject change = edited(exportOf(dir.path()));
+    QJsonArray clients = change.value(QLatin1String("clients")).toArray();
+    QJsonObject broken = clients.at(1).toObject();
+    broken.insert(QStringLiteral("callbacks"), QJsonArray{QStringLiteral("not a url")});
+    clients.replace(1, broken);
+    change.insert(QStringLiteral("clients"), clients);
+    const CommandResult refused = import(dir.path(), writeJson(files.filePath(QStringLiteral("tenant.json")), change));
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_TRUE(refused.err.contains("nothing imported: clients[1].callbacks[0]: ")) << refused.err.toStdString();
+    EXPECT_EQ(storedTenant(dir.path()).revision, 0) << "not even the valid scope before it";
+
+    // Where the Deploy CLI keeps it in the directory format: the file is named too.
+    const QString directory = files.filePath(QStringLiteral("deploy"));
+    ASSERT_EQ(
+        runServerCommand({QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--output"), directory, QStringLiteral("--data-dir"), dir.path()})
+            .exitCode,
+        0);
+    writeJson(directory + QStringLiteral("/roles/Broken.json"),
+              QJsonObject{{QStringLiteral("name"), QStringLiteral("Broken")},
+                          {QStringLiteral("permissions"),
+                           QJsonArray{QJsonObject{{QStringLiteral("permission_name"), QStringLiteral("read:nothing")},
+                                                  {QStringLiteral("resource_server_identifier"), QStringLiteral("organize")}}}}});
+    const CommandResult refusedFile = import(dir.path(), directory);
+    EXPECT_NE(refusedFile.exitCode, 0);
+    EXPECT_TRUE(refusedFile.err.contains("roles[0].permissions")) << refusedFile.err.toStdString();
+    EXPECT_TRUE(refusedFile.err.contains("(in roles/Broken.json)")) << refusedFile.err.toStdString();
+
+    // The system API is never imported, under any issuer.
+    const QJsonObject system{{QStringLiteral("resourceServers"),
+                              QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("Auth0 Management API")},
+                                                     {QStringLiteral("identifier"), QStringLiteral("https://localhost:3001/api/v2/")}}}}};
+    const CommandResult refusedSystem = import(dir.path(), writeJson(files.filePath(QStringLiteral("system.json")), system));
+    EXPECT_NE(refusedSystem.exitCode, 0);
+    EXPECT_TRUE(refusedSystem.err.contains("resourceServers[0].identifier: the Management API is the system API")) << refusedSystem.err.toStdString();
+    EXPECT_EQ(storedTenant(dir.path()).revision, 0);
+}
+
+TEST(TenantCli, ARunningServerTakesAnImportOnAtOnce)
+{
+    QTemporaryDir files;
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const quint16 port = server.url().port();
+    QJsonObject change = edited(exportOf(server.dataDir()));
+    // A new machine-to-machine application: a secret is made for it and shown once.
+    QJsonArray clients = change.value(QLatin1String("clients")).toArray();
+    clients.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("Reporting job")},
+                               {QStringLiteral("app_type"), QStringLiteral("non_interactive")},
+                               {QStringLiteral("grant_types"), QJsonArray{QStringLiteral("client_credentials")}}});
+    change.insert(QStringLiteral("clients"), clients);
+    QJsonArray grants = change.value(QLatin1String("clientGrants")).toArray();
+    grants.append(QJsonObject{{QStringLiteral("client_id"), QStringLiteral("Reporting job")},
+                              {QStringLiteral("audience"), QStringLiteral("organize")},
+                              {QStringLiteral("scope"), QJsonArray{QStringLiteral("read:notes")}}});
+    change.insert(QStringLiteral("clientGrants"), grants);
+    const CommandResult imported = import(server.dataDir(), writeJson(files.filePath(QStringLiteral("tenant.json")), change));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    const QRegularExpression shown(QStringLiteral("client secret, shown only now: Reporting job \\(([^)]+)\\): (\\S+)"));
+    const QRegularExpressionMatch secret = shown.match(QString::fromUtf8(imported.out));
+    ASSERT_TRUE(secret.hasMatch()) << imported.out.toStdString();
+
+    const QString token = QString::fromUtf8(
+        managementClientCredentials(port, server.issuer(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret")).json("access_token"));
+    ASSERT_FALSE(token.isEmpty());
+    EXPECT_TRUE(waitFor([&] {
+        const HttpReply reply = callApi(port, "GET", "/api/v2/resource-servers", token);
+        return reply.body.contains("read:notes");
+    })) << "the running server took on the import";
+    const HttpReply job = tokenRequest(port,
+                                       {{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
+                                        {QStringLiteral("client_id"), secret.captured(1)},
+                                        {QStringLiteral("client_secret"), secret.captured(2)},
+                                        {QStringLiteral("audience"), QStringLiteral("organize")}});
+    EXPECT_EQ(job.status, 200) << job.body.constData();
+    EXPECT_TRUE(job.body.contains("read:notes")) << job.body.constData();
+}
