@@ -561,6 +561,7 @@ TEST(ManagementClientsAcrossInstances, AnotherInstanceFollowsAndARestartKeepsEve
     QJsonObject body = kept;
     body.insert(QStringLiteral("name"), QStringLiteral("Ops robot"));
     body.insert(QStringLiteral("app_type"), QStringLiteral("non_interactive"));
+    body.insert(QStringLiteral("allowed_origins"), QJsonArray{QStringLiteral("https://ops.example")});
     const HttpReply made = callApi(first.port(), "POST", "/api/v2/clients", token, json(body));
     ASSERT_EQ(made.status, 201) << made.body.constData();
     const QString clientId = objectOf(made).value(QLatin1String("client_id")).toString();
@@ -578,6 +579,7 @@ TEST(ManagementClientsAcrossInstances, AnotherInstanceFollowsAndARestartKeepsEve
     ASSERT_EQ(seen.status, 200) << seen.body.constData();
     EXPECT_EQ(objectOf(seen).value(QLatin1String("client_metadata")), kept.value(QLatin1String("client_metadata")));
     EXPECT_EQ(clientCredentials(second.port(), clientId, secret).json("scope"), "read:calendar");
+    EXPECT_EQ(preflight(second.port(), "https://ops.example").header("access-control-allow-origin"), "https://ops.example");
     // A rotation there is refused here from this instance's next call on.
     const HttpReply rotated = callApi(second.port(), "POST", "/api/v2/clients/" + clientId.toLatin1() + "/rotate-secret", otherToken);
     ASSERT_EQ(rotated.status, 200);
@@ -595,4 +597,5 @@ TEST(ManagementClientsAcrossInstances, AnotherInstanceFollowsAndARestartKeepsEve
     EXPECT_EQ(after.value(QLatin1String("name")).toString(), QStringLiteral("Ops robot"));
     EXPECT_EQ(after.value(QLatin1String("logo_uri")), kept.value(QLatin1String("logo_uri")));
     EXPECT_EQ(clientCredentials(restarted.port(), clientId, newSecret).json("scope"), "read:calendar");
+    EXPECT_EQ(preflight(restarted.port(), "https://ops.example").header("access-control-allow-origin"), "https://ops.example");
 }
