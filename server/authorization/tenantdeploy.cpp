@@ -234,8 +234,23 @@ void readResourceServer(const JsonReader &o, qsizetype index, Tenant &next, Orig
     if (!o["organizer_apis"].isAbsent()) {
         QList<catalogue::ApiSpec> declared;
         o["organizer_apis"].forEach([&declared](const JsonReader &entry) {
-            if (auto spec = catalogue::readDeclaredApi(entry))
+            // The Management API lists the built-in APIs too, and what it derives (path, scopes): an export of
+            // it (a0deploy's) brings them back, and only what a tenant file declares is read.
+            QJsonObject written = entry.value().toObject();
+            if (written.value(QLatin1String("builtin")).toBool())
+                return;
+            for (const char *derived : {"path", "scopes", "builtin"})
+                written.remove(QLatin1String(derived));
+            const JsonReader stripped(entry.isObject() ? QJsonValue(written) : entry.value(), entry.path(), entry.options());
+            if (auto spec = catalogue::readDeclaredApi(stripped))
                 declared.append(*spec);
+            if (!stripped.ok()) {
+                const JsonProblem &problem = stripped.problems().constFirst();
+                QString below = problem.path.mid(entry.path().size()); // ".fields[1].type"
+                if (below.startsWith(QLatin1Char('.')))
+                    below.remove(0, 1);
+                entry.fail(below.isEmpty() ? problem.problem : below + QStringLiteral(": ") + problem.problem);
+            }
         });
         api.declaredApis = declared;
     }

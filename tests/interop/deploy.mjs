@@ -120,6 +120,18 @@ await tally.check('a0deploy export: tenant.yaml with the four resources, no syst
   for (const client of exported.clients) assert.equal(client.client_secret, undefined, client.name);
 });
 
+// The Deploy CLI's directory format read by organizer-server's own import: an export of the demo tenant,
+// imported into a fresh data directory on the same tenant file, is that tenant already.
+await tally.check('a0deploy export --format directory, imported by organizer-server tenant import into a fresh data dir: nothing to change', async () => {
+  const directory = join(work, 'directory');
+  await runDeploy(['export', '--format', 'directory', '--output_folder', directory]);
+  const fresh = mkdtempSync(join(tmpdir(), 'organizer-deploy-fresh-'));
+  onExit(() => rmSync(fresh, { recursive: true, force: true }));
+  const run = spawnSync(binary, ['tenant', 'import', directory, '--data-dir', fresh], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /nothing changed \(revision 0\)/);
+});
+
 const edit = (document) => {
   const organize = document.resourceServers.find((api) => api.identifier === 'organize');
   organize.scopes.push({ value: 'read:notes', description: 'Read notes' });

@@ -257,3 +257,25 @@ TEST(TenantCli, ARunningServerTakesAnImportOnAtOnce)
     EXPECT_EQ(job.status, 200) << job.body.constData();
     EXPECT_TRUE(job.body.contains("read:notes")) << job.body.constData();
 }
+
+// What the Management API answers for an API (and so a0deploy exports) lists the built-in APIs and what it
+// derives (path, scopes); taken back, they are what they were: nothing to change.
+TEST(TenantCli, TheBuiltInApisTheManagementApiListsAreNoChange)
+{
+    QTemporaryDir dir;
+    QTemporaryDir files;
+    QJsonObject document = exportOf(dir.path());
+    QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
+    QJsonObject organize = servers.at(0).toObject();
+    organize.insert(QStringLiteral("is_system"), false);
+    organize.insert(QStringLiteral("organizer_apis"),
+                    QJsonArray{QJsonObject{{QStringLiteral("builtin"), true},
+                                           {QStringLiteral("name"), QStringLiteral("contacts")},
+                                           {QStringLiteral("path"), QStringLiteral("/api/contacts")},
+                                           {QStringLiteral("scopes"), QJsonArray{QStringLiteral("read:contacts")}}}});
+    servers.replace(0, organize);
+    document.insert(QStringLiteral("resourceServers"), servers);
+    const CommandResult imported = import(dir.path(), writeJson(files.filePath(QStringLiteral("tenant.json")), document));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    EXPECT_TRUE(imported.out.contains("nothing changed (revision 0)")) << imported.out.toStdString();
+}
