@@ -38,8 +38,12 @@ auto RefreshTokenGrant::refresh(const Request &grant) -> Result
                 return refuse(OAuthError::invalidScope(QStringLiteral("'%1' was not granted originally").arg(scope.left(60))));
         }
     }
-    if (!tenant.userBySubject(granted.subject))
+    const User *user = tenant.userBySubject(granted.subject);
+    if (!user)
         return refuse(OAuthError::invalidGrant(QStringLiteral("the user no longer exists")));
+    // Refused before the rotation, so the token works again once the user is unblocked (Auth0's answer).
+    if (user->blocked)
+        return refuse(OAuthError{oauth::ErrorCode::InvalidGrant, QStringLiteral("user is blocked"), 403});
     // Only a request that will succeed retires the token: a refused one leaves the client its token.
     auto rotated = tokens.rotate(refreshToken);
     if (!rotated) {

@@ -120,6 +120,9 @@ struct User
     QStringList roles; // role ids
     bool demo = false;
     bool blocked = false; // Auth0's "block user": no login, no token, no refresh until unblocked
+    // The members of Auth0's user that are kept and shown but not acted on (given_name, family_name, picture,
+    // user_metadata, app_metadata, created_at, updated_at), under Auth0's names.
+    QJsonObject auth0Profile;
 
     QString subject() const { return QStringLiteral("auth0|") + userId; }
 };

@@ -168,6 +168,8 @@ User readUser(const JsonReader &o)
     user.emailVerified = o["email_verified"].boolean().value_or(true);
     user.demo = o["demo"].boolean().value_or(false);
     user.blocked = o["blocked"].boolean().value_or(false);
+    if (o["auth0_profile"].expectObject(JsonReader::Optional))
+        user.auth0Profile = o["auth0_profile"].value().toObject();
     user.permissions = readPermissions(o["permissions"]);
     user.roles = o["roles"].strings(JsonReader::NonEmptyStrings);
     return user;
@@ -252,17 +254,21 @@ QByteArray tenantToJson(const Tenant &tenant)
         clients.append(object);
     }
     QJsonArray users;
-    for (const User &user : tenant.users)
-        users.append(QJsonObject{{QStringLiteral("user_id"), user.userId},
-                                 {QStringLiteral("email"), user.email},
-                                 {QStringLiteral("name"), user.name},
-                                 {QStringLiteral("nickname"), user.nickname},
-                                 {QStringLiteral("password_hash"), user.passwordHash},
-                                 {QStringLiteral("email_verified"), user.emailVerified},
-                                 {QStringLiteral("demo"), user.demo},
-                                 {QStringLiteral("blocked"), user.blocked},
-                                 {QStringLiteral("permissions"), permissionsToJson(user.permissions)},
-                                 {QStringLiteral("roles"), QJsonArray::fromStringList(user.roles)}});
+    for (const User &user : tenant.users) {
+        QJsonObject object{{QStringLiteral("user_id"), user.userId},
+                           {QStringLiteral("email"), user.email},
+                           {QStringLiteral("name"), user.name},
+                           {QStringLiteral("nickname"), user.nickname},
+                           {QStringLiteral("password_hash"), user.passwordHash},
+                           {QStringLiteral("email_verified"), user.emailVerified},
+                           {QStringLiteral("demo"), user.demo},
+                           {QStringLiteral("blocked"), user.blocked},
+                           {QStringLiteral("permissions"), permissionsToJson(user.permissions)},
+                           {QStringLiteral("roles"), QJsonArray::fromStringList(user.roles)}};
+        if (!user.auth0Profile.isEmpty())
+            object.insert(QStringLiteral("auth0_profile"), user.auth0Profile);
+        users.append(object);
+    }
     QJsonArray roles;
     for (const Role &role : tenant.roles)
         roles.append(QJsonObject{{QStringLiteral("id"), role.id},

@@ -64,7 +64,11 @@ const QList<ManagementApi::Route> &ManagementApi::routes()
         {"PATCH", QStringLiteral("/api/v2/client-grants/{id}"), QStringLiteral("update:client_grants"), {}, on(&R::clientGrants, &ClientGrants::update)},
         {"DELETE", QStringLiteral("/api/v2/client-grants/{id}"), QStringLiteral("delete:client_grants"), {}, on(&R::clientGrants, &ClientGrants::remove)},
         {"GET", QStringLiteral("/api/v2/users"), QStringLiteral("read:users"), {}, on(&R::users, &Users::list)},
+        {"GET", QStringLiteral("/api/v2/users-by-email"), QStringLiteral("read:users"), {}, on(&R::users, &Users::listByEmail)},
+        {"POST", QStringLiteral("/api/v2/users"), QStringLiteral("create:users"), {}, on(&R::users, &Users::create)},
         {"GET", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("read:users"), readCurrentUser, on(&R::users, &Users::get)},
+        {"PATCH", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("update:users"), {}, on(&R::users, &Users::update)},
+        {"DELETE", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("delete:users"), {}, on(&R::users, &Users::remove)},
         {"GET", QStringLiteral("/api/v2/users/{id}/permissions"), QStringLiteral("read:users"), {}, on(&R::users, &Users::listPermissions)},
         {"POST", QStringLiteral("/api/v2/users/{id}/permissions"), QStringLiteral("update:users"), {}, on(&R::users, &Users::addPermissions)},
         {"DELETE", QStringLiteral("/api/v2/users/{id}/permissions"), QStringLiteral("update:users"), {}, on(&R::users, &Users::removePermissions)},
@@ -79,6 +83,9 @@ const QList<ManagementApi::Route> &ManagementApi::routes()
         {"GET", QStringLiteral("/api/v2/roles/{id}/permissions"), QStringLiteral("read:roles"), {}, on(&R::roles, &Roles::listPermissions)},
         {"POST", QStringLiteral("/api/v2/roles/{id}/permissions"), QStringLiteral("update:roles"), {}, on(&R::roles, &Roles::addPermissions)},
         {"DELETE", QStringLiteral("/api/v2/roles/{id}/permissions"), QStringLiteral("update:roles"), {}, on(&R::roles, &Roles::removePermissions)},
+        // Auth0 asks read:users as well (Roles::listUsers checks it) and, to assign, create:role_members.
+        {"GET", QStringLiteral("/api/v2/roles/{id}/users"), QStringLiteral("read:roles"), {}, on(&R::roles, &Roles::listUsers)},
+        {"POST", QStringLiteral("/api/v2/roles/{id}/users"), QStringLiteral("create:role_members"), {}, on(&R::roles, &Roles::addUsers)},
     };
     return table;
 }

@@ -319,18 +319,21 @@ QJsonObject clientGrantJson(const authorization::Client &client, const authoriza
                        {QStringLiteral("scope"), QJsonArray::fromStringList(grant.scopes)}};
 }
 
-QJsonObject userJson(const authorization::User &user)
+QJsonObject userJson(const authorization::User &user, const QString &connection)
 {
-    return QJsonObject{{QStringLiteral("user_id"), user.subject()},
-                       {QStringLiteral("email"), user.email},
-                       {QStringLiteral("email_verified"), user.emailVerified},
-                       {QStringLiteral("name"), user.name},
-                       {QStringLiteral("nickname"), user.nickname},
-                       {QStringLiteral("identities"),
-                        QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("auth0")},
-                                               {QStringLiteral("user_id"), user.userId},
-                                               {QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
-                                               {QStringLiteral("isSocial"), false}}}}};
+    QJsonObject json = user.auth0Profile;
+    json.insert(QStringLiteral("user_id"), user.subject());
+    json.insert(QStringLiteral("email"), user.email);
+    json.insert(QStringLiteral("email_verified"), user.emailVerified);
+    json.insert(QStringLiteral("name"), user.name);
+    json.insert(QStringLiteral("nickname"), user.nickname);
+    json.insert(QStringLiteral("blocked"), user.blocked);
+    json.insert(QStringLiteral("identities"),
+                QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("auth0")},
+                                       {QStringLiteral("user_id"), user.userId},
+                                       {QStringLiteral("connection"), connection},
+                                       {QStringLiteral("isSocial"), false}}});
+    return json;
 }
 
 QJsonObject roleJson(const authorization::Role &role)

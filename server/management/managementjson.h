@@ -67,7 +67,9 @@ QJsonObject clientJson(const authorization::Client &client);
 // client_secret_post or client_secret_basic (client_secret_post when none was given).
 QString tokenEndpointAuthMethodOf(const authorization::Client &client);
 QJsonObject clientGrantJson(const authorization::Client &client, const authorization::ClientGrant &grant);
-QJsonObject userJson(const authorization::User &user);
+// A user of the tenant's database connection `connection`, in Auth0's shape: what Organizer acts on and the
+// kept members (given_name, family_name, picture, user_metadata, app_metadata, created_at, updated_at).
+QJsonObject userJson(const authorization::User &user, const QString &connection);
 QJsonObject roleJson(const authorization::Role &role);
 QString tokenDialectOf(const authorization::Api &api); // "access_token", "access_token_authz", "rfc9068_profile"…
 

@@ -158,4 +158,62 @@ http::Response Roles::removePermissions(const http::Request &request)
         QStringLiteral("the role ") + m_context.tenant().roles.at(index).id);
 }
 
+http::Response Roles::listUsers(const http::Request &request)
+{
+    // Auth0 asks read:users beside read:roles here: the answer names users.
+    if (!m_context.callerHasScope(QStringLiteral("read:users")))
+        return oauth::managementResponse(
+            {oauth::ErrorCode::InsufficientScope, QStringLiteral("Insufficient scope, expected all of: read:roles, read:users"), 403});
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    const QString roleId = m_context.tenant().roles.at(index).id;
+    QJsonArray all;
+    for (const authorization::User &user : m_context.tenant().users) {
+        if (!user.roles.contains(roleId))
+            continue;
+        QJsonObject member{{QStringLiteral("user_id"), user.subject()}, {QStringLiteral("email"), user.email}, {QStringLiteral("name"), user.name}};
+        if (const QJsonValue picture = user.auth0Profile.value(QStringLiteral("picture")); picture.isString())
+            member.insert(QStringLiteral("picture"), picture);
+        all.append(member);
+    }
+    return pageOf(request, QStringLiteral("users"), all, QStringLiteral("user_id"));
+}
+
+http::Response Roles::addUsers(const http::Request &request)
+{
+    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return notFound();
+    auto body = readObject(request);
+    if (!body)
+        return oauth::managementResponse(body.error());
+    const JsonReader read = bodyReader(*body);
+    read.allowOnly({QStringLiteral("users")});
+    QStringList subjects;
+    read["users"].forEach(
+        [&](const JsonReader &entry) {
+            if (const std::optional<QString> subject = entry.string())
+                subjects.append(*subject);
+        },
+        JsonReader::Required, QStringLiteral("must be an array of user ids"), JsonCount{.min = 1, .max = 1000});
+    if (auto refusal = refusalOf(read))
+        return *refusal;
+    Tenant next = m_context.tenant();
+    const QString roleId = next.roles.at(index).id;
+    for (const QString &subject : subjects) {
+        authorization::User *user = nullptr;
+        for (authorization::User &candidate : next.users) {
+            if (candidate.subject() == subject)
+                user = &candidate;
+        }
+        if (!user)
+            return oauth::managementResponse({oauth::ErrorCode::InexistentUser, QStringLiteral("The user \"%1\" does not exist.").arg(subject.left(100)), 404});
+        if (!user->roles.contains(roleId))
+            user->roles.append(roleId);
+    }
+    return m_context.commit(std::move(next), QStringLiteral("gave the role %1 to %2").arg(roleId, subjects.join(QLatin1Char(' '))),
+                            [] { return http::Response::noContent(); });
+}
+
 } // namespace organizer::management

@@ -18,6 +18,8 @@ public:
     http::Response listPermissions(const http::Request &request);
     http::Response addPermissions(const http::Request &request);
     http::Response removePermissions(const http::Request &request);
+    http::Response listUsers(const http::Request &request);
+    http::Response addUsers(const http::Request &request);
 
 private:
     ManagementContext &m_context;

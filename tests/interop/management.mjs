@@ -3,7 +3,8 @@
 // tutorial's consequences checked on the wire: a scope added can be requested and opens its API at
 // once, a scope removed is granted no more and opens nothing, an API declared with records is served,
 // permissions come from direct assignments and roles, applications are created, changed, given a new
-// secret and deleted, and every change survives a restart.
+// secret and deleted, users are created, changed, blocked, searched, given roles and deleted (each live at
+// the login page at once), and every change survives a restart.
 // The SDK builds only https:// URLs (Auth0 tenants are TLS-only), so the server runs with --tls and its
 // local CA is trusted the documented way, NODE_EXTRA_CA_CERTS: Node reads it at start, so this script
 // makes the CA (organizer-server ca --path) and runs itself again with it. No fetch of ours, no proxy.
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagementClient, ManagementError } from 'auth0';
-import { FormBrowser, Tally, redirectParameters, startServer } from './lib.mjs';
+import { FormBrowser, Tally, hidden, redirectParameters, startServer } from './lib.mjs';
 
 const binary = process.argv[2];
 assert.ok(binary, 'usage: node management.mjs /path/to/organizer-server');
@@ -435,6 +436,106 @@ await tally.check('a user\'s own login never administers the tenant: dave asking
   assert.equal(cli.body.error, 'access_denied');
 });
 
+// ---------------------------------------------------------------- users of the database connection
+// One login attempt through the hosted pages (a wrong password is tried once, never retried into the throttle).
+async function tryLogin(username, password) {
+  const browser = new FormBrowser(base);
+  let step = await browser.get(`${base}authorize?${new URLSearchParams({ client_id: 'organizer-desktop', redirect_uri: 'http://localhost:3000/callback',
+    response_type: 'token', scope: 'openid', audience: 'organize', state: 's', nonce: 'n' })}`);
+  while (step.status === 302 && step.location.startsWith('/')) step = await browser.get(step.location);
+  step = await browser.post('/login', { transaction: hidden(step.body, 'transaction'), csrf: hidden(step.body, 'csrf'), username, password });
+  if (step.status !== 200 && step.status !== 302) return { ok: false, page: step.body };
+  for (let hops = 0; hops < 8 && !(step.status === 302 && !step.location.startsWith('/')); hops++) {
+    if (step.status === 302) step = await browser.get(step.location);
+    else if (step.body.includes('name="decision"')) step = await browser.post('/consent', { transaction: hidden(step.body, 'transaction'), csrf: hidden(step.body, 'csrf'), decision: 'accept' });
+    else return { ok: false, page: step.body };
+  }
+  return { ok: redirectParameters(step.location).get('access_token') !== null };
+}
+let sdkUser;
+
+await tally.check('users.create: a database user in Auth0\'s shape logs in at once; a taken email is 409, a weak password 400 PasswordStrengthError', async () => {
+  sdkUser = await management.users.create({ connection: 'Username-Password-Authentication', email: 'Sdk.User@Example.com', password: 'Sdk-Password-1',
+    name: 'Sdk User', user_metadata: { team: 'qa' }, app_metadata: { plan: 'gold' } });
+  assert.match(sdkUser.user_id, /^auth0\|[0-9a-f]{24}$/);
+  assert.equal(sdkUser.email, 'sdk.user@example.com');
+  assert.deepEqual(sdkUser.identities, [{ connection: 'Username-Password-Authentication', provider: 'auth0', user_id: sdkUser.user_id.slice(6), isSocial: false }]);
+  assert.deepEqual([sdkUser.user_metadata, sdkUser.app_metadata, sdkUser.blocked, sdkUser.email_verified], [{ team: 'qa' }, { plan: 'gold' }, false, false]);
+  assert.equal(typeof sdkUser.created_at, 'string');
+  assert.equal(sdkUser.password, undefined);
+  assert.equal((await tryLogin('sdk.user@example.com', 'Sdk-Password-1')).ok, true);
+  const taken = await refused(management.users.create({ connection: 'Username-Password-Authentication', email: 'SDK.USER@example.com', password: 'Sdk-Password-1' }), 409);
+  assert.equal(taken.message, 'The user already exists.');
+  const weak = await refused(management.users.create({ connection: 'Username-Password-Authentication', email: 'weak@example.com', password: 'weak' }), 400);
+  assert.equal(weak.message, 'PasswordStrengthError: Password is too weak');
+});
+
+await tally.check('users.update: a new password works at once and the old fails; blocked refuses the right password at once; metadata merges', async () => {
+  const updated = await management.users.update(sdkUser.user_id, { password: 'Sdk-Password-2', user_metadata: { team: null, desk: 7 } });
+  assert.deepEqual(updated.user_metadata, { desk: 7 });
+  assert.equal((await tryLogin('sdk.user@example.com', 'Sdk-Password-1')).ok, false);
+  assert.equal((await tryLogin('sdk.user@example.com', 'Sdk-Password-2')).ok, true);
+  assert.equal((await management.users.update(sdkUser.user_id, { blocked: true })).blocked, true);
+  const blocked = await tryLogin('sdk.user@example.com', 'Sdk-Password-2');
+  assert.equal(blocked.ok, false);
+  assert.match(blocked.page, /This account is blocked\./);
+  await management.users.update(sdkUser.user_id, { blocked: false });
+  assert.equal((await tryLogin('sdk.user@example.com', 'Sdk-Password-2')).ok, true);
+  await refused(management.users.update('auth0|nobody', { name: 'x' }), 404, 'inexistent_user');
+});
+
+await tally.check('users.list with q (search_engine v3) in Auth0\'s Lucene subset, exact totals; an unsupported query is 400; users.listUsersByEmail', async () => {
+  const search = async (q) => (await all(management.users.list({ q, search_engine: 'v3' }))).map((u) => u.email);
+  assert.deepEqual(await search('email:"SDK.user@example.com"'), ['sdk.user@example.com']);
+  assert.deepEqual(await search('email:alice* OR email:sdk*'), ['alice@example.com', 'sdk.user@example.com']);
+  assert.deepEqual(await search('name:"sdk user" AND blocked:false'), ['sdk.user@example.com']);
+  assert.deepEqual(await search(`user_id:"${sdkUser.user_id}"`), ['sdk.user@example.com']);
+  const page = await management.users.list({ q: 'email:*@example.com', search_engine: 'v3' }).catch((error) => error);
+  assert.equal(page.statusCode, 400);
+  assert.equal(page.body.errorCode, 'invalid_query_string');
+  const bare = await management.users.list({ q: 'email:*', search_engine: 'v3' }).catch((error) => error);
+  assert.equal(bare.statusCode, 400);
+  const counted = await fetch(`${base}api/v2/users?${new URLSearchParams({ q: 'email:a* OR email:b*', search_engine: 'v3', include_totals: 'true', per_page: '1' })}`,
+    { headers: { authorization: `Bearer ${(await token({ grant_type: 'client_credentials', client_id: 'organizer-admin', client_secret: 'organizer-admin-secret', audience: `${base}api/v2/` })).body.access_token}` } });
+  const body = await counted.json();
+  assert.deepEqual([body.total, body.users.length], [2, 1]);
+  const byEmail = await management.users.listUsersByEmail({ email: 'Sdk.User@example.com' });
+  assert.deepEqual(byEmail.map((u) => u.user_id), [sdkUser.user_id]);
+  assert.deepEqual(await management.users.listUsersByEmail({ email: 'nobody@example.com' }), []);
+});
+
+await tally.check('roles.users: assign users to a role, list them by checkpoint (take/from, next) each once; users.delete ends the login at once', async () => {
+  const crew = await management.roles.create({ name: 'Crew' });
+  const extra = await management.users.create({ connection: 'Username-Password-Authentication', email: 'gone@example.com', password: 'Gone-Password-1' });
+  const members = ['auth0|alice', 'auth0|bob', 'auth0|carol', sdkUser.user_id, extra.user_id];
+  await management.roles.users.assign(crew.id, { users: members });
+  const listed = await all(management.roles.users.list(crew.id, { take: 2 }));
+  assert.deepEqual(listed.map((u) => u.user_id), [...members].sort());
+  const first = await call('GET', `/api/v2/roles/${crew.id}/users?take=2`, (await token({ grant_type: 'client_credentials', client_id: 'organizer-admin',
+    client_secret: 'organizer-admin-secret', audience: `${base}api/v2/` })).body.access_token);
+  assert.equal(JSON.parse(first.body).users.length, 2);
+  assert.equal(typeof JSON.parse(first.body).next, 'string');
+  await refused(management.roles.users.assign(crew.id, { users: ['auth0|nobody'] }), 404, 'inexistent_user');
+
+  assert.equal((await tryLogin('gone@example.com', 'Gone-Password-1')).ok, true);
+  await management.users.delete(extra.user_id);
+  await refused(management.users.get(extra.user_id), 404, 'inexistent_user');
+  assert.equal((await tryLogin('gone@example.com', 'Gone-Password-1')).ok, false);
+  assert.deepEqual((await all(management.roles.users.list(crew.id, { take: 2 }))).length, 4);
+  await management.roles.delete(crew.id);
+});
+
+await tally.check('only a Management grant with the scope manages users: a read:users token is 403 insufficient_scope, an API token 401', async () => {
+  const narrow = await token({ grant_type: 'client_credentials', client_id: 'organizer-admin', client_secret: 'organizer-admin-secret', audience: `${base}api/v2/`, scope: 'read:users' });
+  const reader = clientFor({ token: narrow.body.access_token });
+  await refused(reader.users.create({ connection: 'Username-Password-Authentication', email: 'x@example.com', password: 'Xx-Password-1' }), 403, 'insufficient_scope');
+  await refused(reader.users.update(sdkUser.user_id, { blocked: true }), 403, 'insufficient_scope');
+  await refused(reader.users.delete(sdkUser.user_id), 403, 'insufficient_scope');
+  await refused(all(reader.roles.users.list('rol_0000000000000000')), 403, 'insufficient_scope');
+  await refused(clientFor({ token: (await m2m()).body.access_token }).users.create({ connection: 'Username-Password-Authentication', email: 'x@example.com',
+    password: 'Xx-Password-1' }), 401, 'invalid_token');
+});
+
 await tally.check('identifiers ending in /api/v2/ are reserved for a Management API: creating one is 400 invalid_body', async () => {
   for (const identifier of ['http://127.0.0.1:1/api/v2/', 'https://tenant.example/API/v2'])
     await refused(management.resourceServers.create({ name: 'Squatter', identifier, signing_alg: 'RS256' }), 400, 'invalid_body');
@@ -457,6 +558,12 @@ await tally.check('every change survives a restart: the declared API, the applic
   await management.roles.delete(editor.id);
   await refused(management.roles.get(editor.id), 404, 'inexistent_role');
   assert.deepEqual(await all(management.users.roles.list('auth0|dave')), []);
+});
+
+await tally.check('a user created, given a new password and changed by the SDK survives the restart and logs in with that password', async () => {
+  const kept = await management.users.get(sdkUser.user_id);
+  assert.deepEqual([kept.email, kept.user_metadata, kept.app_metadata, kept.created_at], ['sdk.user@example.com', { desk: 7 }, { plan: 'gold' }, sdkUser.created_at]);
+  assert.equal((await tryLogin('sdk.user@example.com', 'Sdk-Password-2')).ok, true);
 });
 
 tally.finish();

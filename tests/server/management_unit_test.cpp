@@ -24,12 +24,28 @@ TEST(ManagementRoutes, TheScopesAreTheTablesInTheOrderItNamesThem)
 {
     // The system Management API defines exactly these (GET /api/v2/resource-servers shows them in this order).
     EXPECT_EQ(ManagementApi::scopes(),
-              (QStringList{QStringLiteral("read:resource_servers"), QStringLiteral("create:resource_servers"), QStringLiteral("update:resource_servers"),
-                           QStringLiteral("delete:resource_servers"), QStringLiteral("read:clients"), QStringLiteral("create:clients"),
-                           QStringLiteral("update:clients"), QStringLiteral("delete:clients"), QStringLiteral("update:client_keys"),
-                           QStringLiteral("read:client_grants"), QStringLiteral("create:client_grants"), QStringLiteral("update:client_grants"),
-                           QStringLiteral("delete:client_grants"), QStringLiteral("read:users"), QStringLiteral("update:users"), QStringLiteral("read:roles"),
-                           QStringLiteral("create:roles"), QStringLiteral("update:roles"), QStringLiteral("delete:roles")}));
+              (QStringList{QStringLiteral("read:resource_servers"),
+                           QStringLiteral("create:resource_servers"),
+                           QStringLiteral("update:resource_servers"),
+                           QStringLiteral("delete:resource_servers"),
+                           QStringLiteral("read:clients"),
+                           QStringLiteral("create:clients"),
+                           QStringLiteral("update:clients"),
+                           QStringLiteral("delete:clients"),
+                           QStringLiteral("update:client_keys"),
+                           QStringLiteral("read:client_grants"),
+                           QStringLiteral("create:client_grants"),
+                           QStringLiteral("update:client_grants"),
+                           QStringLiteral("delete:client_grants"),
+                           QStringLiteral("read:users"),
+                           QStringLiteral("create:users"),
+                           QStringLiteral("update:users"),
+                           QStringLiteral("delete:users"),
+                           QStringLiteral("read:roles"),
+                           QStringLiteral("create:roles"),
+                           QStringLiteral("update:roles"),
+                           QStringLiteral("delete:roles"),
+                           QStringLiteral("create:role_members")}));
     EXPECT_EQ(ManagementApi::currentUserScopes(), QStringList{QStringLiteral("read:current_user")});
 }
 
@@ -51,7 +67,7 @@ TEST(ManagementRoutes, EveryRowIsOneRouteUnderApiV2WithAScopeAndAnOperation)
         const QString verb = route.scope.section(QLatin1Char(':'), 0, 0);
         EXPECT_EQ(verb == QLatin1String("read"), route.method == "GET") << key.toStdString();
     }
-    EXPECT_EQ(seen.size(), 31);
+    EXPECT_EQ(seen.size(), 37);
 }
 
 TEST(ManagementRoutes, EveryRowIsRegistered)
