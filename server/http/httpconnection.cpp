@@ -241,10 +241,10 @@ void Connection::readAndParse(qint64 now)
                 m_requestStartedMs = now; // a keep-alive connection's next request starts with this byte
             m_fresh = false;
             m_lastActivityMs = now;
-            // Plain: most likely all there was (epoll says if not). TLS hands out one record (16 KiB
-            // at most) per read: it is read until OpenSSL wants more from the socket, so no decrypted
-            // byte is left where epoll cannot see it.
-            if (!tls && read.bytes < qsizetype(buffer.size()))
+            // A short read is most likely all there was (epoll says if not). TLS hands out one record
+            // (16 KiB at most) per read: it is read on while OpenSSL still holds bytes, so none is left
+            // where epoll cannot see it.
+            if (read.bytes < qsizetype(buffer.size()) && !(tls && m_transport.hasBufferedPlaintext()))
                 break;
             continue;
         }

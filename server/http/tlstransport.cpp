@@ -135,6 +135,10 @@ bool Transport::startTls(const TlsContext &context)
     BIO_set_data(bio, &m_socket);
     BIO_set_init(bio, 1);
     SSL_set_bio(m_ssl, bio, bio); // the SSL object owns the BIO from here
+    // One recv() per wake-up, as on plain HTTP: without read-ahead OpenSSL reads each record's 5-byte
+    // header and then its body, two system calls for every request. What it reads beyond the record
+    // stays in its buffer, which hasBufferedPlaintext() reports.
+    SSL_set_read_ahead(m_ssl, 1);
     SSL_set_accept_state(m_ssl);
     m_undecided = true;
     return true;
@@ -209,6 +213,7 @@ Transport::Result Transport::readTls(char *buffer, qsizetype size)
     ERR_clear_error(); // SSL_get_error() reads this thread's queue: nothing from another connection may be in it
     std::size_t read = 0;
     const int result = SSL_read_ex(m_ssl, buffer, std::size_t(size), &read);
+    m_readDrained = result != 1;
     if (result == 1)
         return {Status::Ok, qsizetype(read)};
     return tlsFailure(SSL_get_error(m_ssl, result), true);
@@ -277,12 +282,13 @@ bool Transport::sendCloseNotify()
 
 bool Transport::tlsPending() const
 {
-    return SSL_pending(m_ssl) > 0;
+    // Decrypted bytes, or (read-ahead) received bytes not decrypted yet.
+    return SSL_has_pending(m_ssl) == 1;
 }
 
 bool Transport::hasUnreadBytes() const
 {
-    if (hasBufferedPlaintext())
+    if (m_ssl && tlsPending())
         return true;
     char byte;
     return ::recv(m_socket.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;

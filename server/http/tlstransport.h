@@ -54,9 +54,10 @@ public:
     // TLS: sends close_notify once the handshake is done (once; later calls do nothing). False only if
     // it could not all be written now: call again when the socket is writable.
     bool sendCloseNotify();
-    // Plaintext OpenSSL has decrypted and not handed out yet: epoll cannot report it, so the reader
-    // must come back for it.
-    bool hasBufferedPlaintext() const { return m_ssl && tlsPending(); }
+    // Bytes OpenSSL holds that a read may hand out without the socket (decrypted, or read ahead in
+    // whole records): epoll cannot report them, so the reader must come back for them. After a read
+    // that would block, what OpenSSL still holds is at most part of a record, whose rest epoll reports.
+    bool hasBufferedPlaintext() const { return m_ssl && !m_readDrained && tlsPending(); }
     // Bytes the client sent that nobody has read yet (in the kernel, or decrypted in OpenSSL).
     bool hasUnreadBytes() const;
 
@@ -90,6 +91,7 @@ private:
     SSL *m_ssl = nullptr;
     QString m_failure;
     bool m_undecided = false;
+    bool m_readDrained = false; // the last TLS read would have blocked: OpenSSL took all it could from its buffer
     bool m_closeNotifySent = false;
 };
 

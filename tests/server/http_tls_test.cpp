@@ -32,7 +32,10 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <csignal>
+#include <pthread.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -211,6 +214,37 @@ QString openSslError()
 // ---------------------------------------------------------------------------------------------
 // A blocking OpenSSL client that trusts the given certificates and checks the name "localhost".
 
+// The client writes through OpenSSL's socket BIO (write()): to a connection the server has already
+// reset (a refusal, or an alert OpenSSL sends after the server closed) that raises SIGPIPE in the
+// writing thread. It is held back and discarded in the client's calls only: the server's threads
+// keep the default action, so a server write without MSG_NOSIGNAL still ends the test.
+class ClientSigpipeGuard
+{
+public:
+    ClientSigpipeGuard() { pthread_sigmask(SIG_BLOCK, &pipeOnly(), &m_previous); }
+    ~ClientSigpipeGuard()
+    {
+        const timespec now{};
+        while (sigtimedwait(&pipeOnly(), nullptr, &now) == SIGPIPE) {}
+        pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
+    }
+    ClientSigpipeGuard(const ClientSigpipeGuard &) = delete;
+    ClientSigpipeGuard &operator=(const ClientSigpipeGuard &) = delete;
+
+private:
+    static const sigset_t &pipeOnly()
+    {
+        static const sigset_t set = [] {
+            sigset_t pipe;
+            sigemptyset(&pipe);
+            sigaddset(&pipe, SIGPIPE);
+            return pipe;
+        }();
+        return set;
+    }
+    sigset_t m_previous{};
+};
+
 struct Reply
 {
     int status = 0;
@@ -226,6 +260,7 @@ public:
         int maxVersion = 0; // 0: OpenSSL's default
         QByteArray alpn = QByteArray("\x08http/1.1", 9); // wire format; empty: no ALPN
         int receiveBuffer = 0; // SO_RCVBUF before connecting, 0: the system's
+        bool holdRecords = false; // after the handshake, write() is replaced by sealed() + sendRaw(): the test cuts the records
     };
 
     TlsClient() : TlsClient({&firstCertificate(), &secondCertificate()}, Options()) {}
@@ -276,10 +311,15 @@ public:
         SSL_set_fd(m_ssl, m_fd);
         SSL_set_tlsext_host_name(m_ssl, "localhost");
         SSL_set1_host(m_ssl, "localhost");
+        if (m_options.holdRecords)
+            SSL_set0_wbio(m_ssl, BIO_new(BIO_s_mem())); // what OpenSSL writes waits there; reads stay on the socket
         QDeadlineTimer deadline(timeoutMs);
+        const ClientSigpipeGuard guard;
         while (true) {
             ERR_clear_error();
             const int result = SSL_connect(m_ssl);
+            if (m_options.holdRecords)
+                sendRaw(takeHeld());
             if (result == 1)
                 return true;
             const int error = SSL_get_error(m_ssl, result);
@@ -292,8 +332,29 @@ public:
     QString error() const { return m_error; }
     int descriptor() const { return m_fd; }
 
+    // holdRecords: `plaintext` as the TLS records OpenSSL makes of it, not sent.
+    QByteArray sealed(const QByteArray &plaintext)
+    {
+        write(plaintext);
+        return takeHeld();
+    }
+    // Bytes straight onto the TCP connection.
+    void sendRaw(const QByteArray &bytes)
+    {
+        qsizetype sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(m_fd, bytes.constData() + sent, std::size_t(bytes.size() - sent), MSG_NOSIGNAL);
+            if (n <= 0) {
+                ADD_FAILURE() << "send failed: " << strerror(errno);
+                return;
+            }
+            sent += n;
+        }
+    }
+
     void write(const QByteArray &bytes)
     {
+        const ClientSigpipeGuard guard;
         qsizetype sent = 0;
         while (sent < bytes.size()) {
             ERR_clear_error();
@@ -338,9 +399,19 @@ public:
     QByteArray protocol() const { return SSL_get_version(m_ssl); }
 
 private:
+    QByteArray takeHeld()
+    {
+        QByteArray held;
+        char chunk[4096];
+        int n;
+        while ((n = BIO_read(SSL_get_wbio(m_ssl), chunk, sizeof chunk)) > 0)
+            held.append(chunk, n);
+        return held;
+    }
     void readSome()
     {
         char buffer[64 * 1024];
+        const ClientSigpipeGuard guard;
         ERR_clear_error();
         const int n = SSL_read(m_ssl, buffer, sizeof buffer);
         if (n > 0) {
@@ -546,6 +617,41 @@ TEST(HttpTls, ThousandsOfPipelinedRequestsPastTheReadBufferAreAllAnswered)
     ASSERT_EQ(replies.size(), requests);
     for (int i = 0; i < requests; ++i)
         ASSERT_EQ(replies[i].body, "/p" + QByteArray::number(i)) << "answer " << i;
+}
+
+qint64 processCpuMs()
+{
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+}
+
+TEST(HttpTls, ARecordThatArrivesInPartsIsWaitedForWithoutSpinning)
+{
+    // The server's OpenSSL reads ahead, so one read can take a whole record and part of the next. That
+    // part cannot be decrypted before its rest comes, which epoll reports: the worker must wait for it
+    // rather than go back to OpenSSL again and again (or forever).
+    ServerThread server(contextFor(firstCertificate()));
+    TlsClient::Options options;
+    options.holdRecords = true;
+    TlsClient client({&firstCertificate()}, options);
+    ASSERT_TRUE(client.connect(server.port())) << client.error().toStdString();
+    client.sendRaw(client.sealed(get("/handshake-done"))); // answered once the server has finished the handshake
+    ASSERT_EQ(client.readReplies(1).size(), 1);
+    const QByteArray first = client.sealed(get("/first"));
+    const QByteArray second = client.sealed(get("/second"));
+    const qsizetype half = second.size() / 2;
+    client.sendRaw(first + second.left(half));
+    ASSERT_EQ(client.readReplies(2).size(), 2);
+    EXPECT_EQ(client.replies()[1].body, "/first");
+    const qint64 cpuBefore = processCpuMs();
+    QThread::msleep(500); // the client only waits meanwhile: any CPU time spent is the server's
+    const qint64 spent = processCpuMs() - cpuBefore;
+    // Waiting costs next to nothing; a worker going round would spend far more even on a busy machine.
+    EXPECT_LT(spent, 50) << "the server spent " << spent << " ms of CPU in 500 ms waiting for the rest of a record";
+    client.sendRaw(second.mid(half));
+    ASSERT_EQ(client.readReplies(3).size(), 3);
+    EXPECT_EQ(client.replies()[2].body, "/second");
 }
 
 TEST(HttpTls, ALargeResponseArrivesWholeThroughASmallReceiveBuffer)
