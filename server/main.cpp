@@ -370,17 +370,19 @@ int runTenantCommand(QCoreApplication &app)
         QStringLiteral("The tenant a server on this database serves (its tenant file with the Management API's changes over it), as code in "
                        "Auth0 Deploy CLI's shapes: resourceServers, clients, clientGrants and roles. Users are left out, as the Deploy CLI "
                        "leaves them out; so are the system Management API and every client secret (only their hashes are kept).\n\n"
-                       "  tenant export [--output FILE.json|DIR]   one JSON document with tenant.yaml's keys (standard output without "
-                       "--output), or the Deploy CLI's directory format (resource-servers/, clients/, grants/, roles/)\n"
-                       "  tenant import FILE.json|DIR              applies it as the Deploy CLI does without AUTH0_ALLOW_DELETE: entries "
+                       "  tenant export [--format yaml|json] [--output FILE|DIR]   --format yaml: the Deploy CLI's tenant.yaml (standard "
+                       "output, FILE, or DIR/tenant.yaml); --format json (the default): one JSON document with tenant.yaml's keys (standard "
+                       "output or FILE.json), or with --output DIR the Deploy CLI's directory format (resource-servers/, clients/, grants/, "
+                       "roles/)\n"
+                       "  tenant import FILE.yaml|FILE.json|DIR    applies it as the Deploy CLI does without AUTH0_ALLOW_DELETE: entries "
                        "matched are updated, others created, nothing deleted; all of it or, at the first problem, none of it. Servers "
                        "running on the database take it on at once; importing the same thing again changes nothing."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("tenant"), QStringLiteral("The subcommand."));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("export or import"));
     parser.addOptions({
-        {QStringLiteral("format"), QStringLiteral("export: json (the only format for now)."), QStringLiteral("format"), QStringLiteral("json")},
-        {QStringLiteral("output"), QStringLiteral("export: a .json file, or a directory for the directory format."), QStringLiteral("path")},
+        {QStringLiteral("format"), QStringLiteral("export: yaml or json (default)."), QStringLiteral("format"), QStringLiteral("json")},
+        {QStringLiteral("output"), QStringLiteral("export: a file (.yaml, .yml, .json), or a directory."), QStringLiteral("path")},
         {QStringLiteral("config"), QStringLiteral("The tenant file the server was started with (--config); default: the demo tenant."), QStringLiteral("file")},
     });
     server::addStorageOptions(parser);
@@ -388,10 +390,11 @@ int runTenantCommand(QCoreApplication &app)
     const QStringList positional = parser.positionalArguments();
     const QString action = positional.value(1);
     if ((action != QLatin1String("export") || positional.size() != 2) && (action != QLatin1String("import") || positional.size() != 3))
-        return fail(QStringLiteral("tenant: say what to do: organizer-server tenant export [--output FILE.json|DIR] or tenant import FILE.json|DIR"));
-    if (parser.value(QStringLiteral("format")) != QLatin1String("json"))
-        return fail(
-            QStringLiteral("tenant: --format %1 is not supported; use json (a file, or the directory format)").arg(parser.value(QStringLiteral("format"))));
+        return fail(QStringLiteral("tenant: say what to do: organizer-server tenant export [--format yaml|json] [--output FILE|DIR] or tenant import "
+                                   "FILE.yaml|FILE.json|DIR"));
+    const QString format = parser.value(QStringLiteral("format"));
+    if (format != QLatin1String("json") && format != QLatin1String("yaml"))
+        return fail(QStringLiteral("tenant: --format must be yaml or json"));
     auto storage = server::storageOptionsFrom(parser);
     if (!storage)
         return fail(QStringLiteral("tenant: %1").arg(storage.error()));
@@ -402,13 +405,20 @@ int runTenantCommand(QCoreApplication &app)
     if (action == QLatin1String("export")) {
         const QJsonObject document = authorization::tenantToDeploy(served->tenant);
         const QString output = parser.value(QStringLiteral("output"));
-        const QByteArray json = QJsonDocument(document).toJson(QJsonDocument::Indented);
+        const bool yaml = format == QLatin1String("yaml");
+        const QByteArray text = yaml ? authorization::deployToYaml(document) : QJsonDocument(document).toJson(QJsonDocument::Indented);
+        const bool toFile = output.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) || output.endsWith(QLatin1String(".yaml"), Qt::CaseInsensitive)
+            || output.endsWith(QLatin1String(".yml"), Qt::CaseInsensitive);
         if (output.isEmpty() || output == QLatin1String("-")) {
-            std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
-        } else if (output.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
-            QFile file(output);
-            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(json) != json.size())
-                return fail(QStringLiteral("tenant export: cannot write %1: %2").arg(output, file.errorString()));
+            std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
+        } else if (toFile || yaml) {
+            // A directory for YAML holds tenant.yaml, as a0deploy's --output_folder does.
+            const QString path = toFile ? output : QDir(output).filePath(QStringLiteral("tenant.yaml"));
+            if (!toFile && !QDir().mkpath(output))
+                return fail(QStringLiteral("tenant export: cannot create the directory %1").arg(output));
+            QFile file(path);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text) != text.size())
+                return fail(QStringLiteral("tenant export: cannot write %1: %2").arg(path, file.errorString()));
         } else if (auto written = authorization::writeDeployDirectory(document, output); !written) {
             return fail(QStringLiteral("tenant export: %1").arg(written.error()));
         }
@@ -420,7 +430,18 @@ int runTenantCommand(QCoreApplication &app)
     const QString input = positional.at(2);
     QJsonObject document;
     QHash<QString, QString> files;
-    if (QFileInfo(input).isDir()) {
+    const bool yamlInput = input.endsWith(QLatin1String(".yaml"), Qt::CaseInsensitive) || input.endsWith(QLatin1String(".yml"), Qt::CaseInsensitive)
+        || (QFileInfo(input).isDir() && QFileInfo::exists(QDir(input).filePath(QStringLiteral("tenant.yaml"))));
+    if (yamlInput) {
+        const QString path = QFileInfo(input).isDir() ? QDir(input).filePath(QStringLiteral("tenant.yaml")) : input;
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("tenant import: cannot read %1: %2").arg(path, file.errorString()));
+        auto read = authorization::deployFromYaml(file.read(4 * 1024 * 1024));
+        if (!read)
+            return fail(QStringLiteral("tenant import: %1: %2").arg(path, read.error()));
+        document = std::move(read).value();
+    } else if (QFileInfo(input).isDir()) {
         auto read = authorization::readDeployDirectory(input, &files);
         if (!read)
             return fail(QStringLiteral("tenant import: %1").arg(read.error()));

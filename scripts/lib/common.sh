@@ -10,7 +10,7 @@ ORGANIZER_PACKAGES=(
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libqt6sql6-psql
     postgresql haproxy
     qt6-webengine-dev libqt6webenginecore6-bin libqt6svg6 qt6-svg-dev fonts-dejavu-core
-    libssl-dev libgtest-dev googletest libhttp-parser-dev clang-format
+    libssl-dev libyaml-dev libgtest-dev googletest libhttp-parser-dev clang-format
     xvfb xauth wrk procps curl time systemd
     lintian desktop-file-utils appstream librsvg2-bin dpkg-dev fakeroot help2man init-system-helpers
     chromium libnss3-tools ca-certificates

@@ -12,6 +12,8 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include <yaml.h>
+
 #include <algorithm>
 
 namespace organizer::authorization {
@@ -472,6 +474,222 @@ Expected<QJsonObject, QString> readDeployDirectory(const QString &directory, QHa
     if (!any)
         return Unexpected<QString>(QStringLiteral("%1 has none of resource-servers/, clients/, grants/, roles/: not a Deploy CLI directory").arg(directory));
     return document;
+}
+
+namespace {
+
+// YAML 1.1's plain scalars that are not strings, as js-yaml (a0deploy's YAML library) reads them.
+const QRegularExpression &yamlInteger()
+{
+    static const QRegularExpression pattern(QStringLiteral("^[-+]?[0-9][0-9_]*$"));
+    return pattern;
+}
+const QRegularExpression &yamlFloat()
+{
+    static const QRegularExpression pattern(QStringLiteral("^[-+]?([0-9][0-9_]*)?\\.[0-9]*([eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"));
+    return pattern;
+}
+bool isYamlNull(const QString &plain)
+{
+    return plain.isEmpty() || plain == QLatin1String("~") || plain == QLatin1String("null") || plain == QLatin1String("Null") || plain == QLatin1String("NULL");
+}
+std::optional<bool> yamlBoolean(const QString &plain)
+{
+    static const QSet<QString> yes{QStringLiteral("true"), QStringLiteral("True"), QStringLiteral("TRUE")};
+    static const QSet<QString> no{QStringLiteral("false"), QStringLiteral("False"), QStringLiteral("FALSE")};
+    if (yes.contains(plain))
+        return true;
+    if (no.contains(plain))
+        return false;
+    return std::nullopt;
+}
+// Whether a string written plain would read back as something else (a number, true, null, …).
+// Quoted more often than needed rather than once too few: anything that starts like a number, and YAML 1.1's
+// words for true, false and null in any case.
+bool needsQuotes(const QString &value)
+{
+    static const QRegularExpression numberLike(QStringLiteral("^[-+.]?[0-9]|^[-+]?\\.(inf|nan)$"), QRegularExpression::CaseInsensitiveOption);
+    static const QSet<QString> words{QStringLiteral("true"), QStringLiteral("false"), QStringLiteral("yes"), QStringLiteral("no"),   QStringLiteral("on"),
+                                     QStringLiteral("off"),  QStringLiteral("y"),     QStringLiteral("n"),   QStringLiteral("null"), QStringLiteral("~")};
+    return value.isEmpty() || value.trimmed() != value || words.contains(value.toLower()) || numberLike.match(value).hasMatch();
+}
+
+struct YamlEmitter
+{
+    yaml_emitter_t emitter;
+    QByteArray output;
+    bool ok = true;
+
+    YamlEmitter()
+    {
+        yaml_emitter_initialize(&emitter);
+        yaml_emitter_set_output(
+            &emitter,
+            [](void *data, unsigned char *buffer, size_t size) {
+                static_cast<QByteArray *>(data)->append(reinterpret_cast<const char *>(buffer), qsizetype(size));
+                return 1;
+            },
+            &output);
+        yaml_emitter_set_unicode(&emitter, 1);
+        yaml_emitter_set_width(&emitter, -1);
+        yaml_emitter_set_indent(&emitter, 2);
+    }
+    ~YamlEmitter() { yaml_emitter_delete(&emitter); }
+    void send(yaml_event_t &event)
+    {
+        if (ok && !yaml_emitter_emit(&emitter, &event))
+            ok = false;
+    }
+    void scalar(const QByteArray &text, yaml_scalar_style_t style)
+    {
+        yaml_event_t event;
+        yaml_scalar_event_initialize(&event, nullptr, nullptr, reinterpret_cast<const yaml_char_t *>(text.constData()), int(text.size()), 1, 1, style);
+        send(event);
+    }
+    void value(const QJsonValue &value)
+    {
+        yaml_event_t event;
+        switch (value.type()) {
+        case QJsonValue::Object: {
+            const QJsonObject object = value.toObject();
+            yaml_mapping_start_event_initialize(&event, nullptr, nullptr, 1, object.isEmpty() ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+            send(event);
+            for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+                this->value(it.key());
+                this->value(it.value());
+            }
+            yaml_mapping_end_event_initialize(&event);
+            send(event);
+            break;
+        }
+        case QJsonValue::Array: {
+            const QJsonArray array = value.toArray();
+            yaml_sequence_start_event_initialize(&event, nullptr, nullptr, 1, array.isEmpty() ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+            send(event);
+            for (const QJsonValue &item : array)
+                this->value(item);
+            yaml_sequence_end_event_initialize(&event);
+            send(event);
+            break;
+        }
+        case QJsonValue::String: {
+            const QString text = value.toString();
+            scalar(text.toUtf8(), needsQuotes(text) ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+            break;
+        }
+        case QJsonValue::Bool:
+            scalar(value.toBool() ? QByteArrayLiteral("true") : QByteArrayLiteral("false"), YAML_PLAIN_SCALAR_STYLE);
+            break;
+        case QJsonValue::Double: {
+            const double number = value.toDouble();
+            const bool whole = number == double(qint64(number));
+            scalar(whole ? QByteArray::number(qint64(number)) : QByteArray::number(number, 'g', 17), YAML_PLAIN_SCALAR_STYLE);
+            break;
+        }
+        default:
+            scalar(QByteArrayLiteral("null"), YAML_PLAIN_SCALAR_STYLE);
+        }
+    }
+};
+
+// libyaml's document (aliases resolved to the nodes they name) as JSON, within the limits above.
+struct YamlReader
+{
+    yaml_document_t *document;
+    qsizetype values = 0;
+    QString problem;
+
+    QJsonValue read(yaml_node_t *node, int depth)
+    {
+        if (!node || !problem.isEmpty())
+            return {};
+        if (++values > 100'000 || depth > 64) {
+            problem = QStringLiteral("more values or deeper nesting than a tenant holds (aliases expanded?)");
+            return {};
+        }
+        switch (node->type) {
+        case YAML_SCALAR_NODE: {
+            const QString text = QString::fromUtf8(reinterpret_cast<const char *>(node->data.scalar.value), qsizetype(node->data.scalar.length));
+            // libyaml's loader tags every untagged scalar !!str: the style alone says whether it was quoted.
+            if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+                return text;
+            if (isYamlNull(text))
+                return QJsonValue::Null;
+            if (auto boolean = yamlBoolean(text))
+                return *boolean;
+            if (yamlInteger().match(text).hasMatch() || yamlFloat().match(text).hasMatch())
+                return QString(text).remove(QLatin1Char('_')).toDouble();
+            return text;
+        }
+        case YAML_SEQUENCE_NODE: {
+            QJsonArray array;
+            for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; ++item)
+                array.append(read(yaml_document_get_node(document, *item), depth + 1));
+            return array;
+        }
+        case YAML_MAPPING_NODE: {
+            QJsonObject object;
+            for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; ++pair) {
+                const QJsonValue key = read(yaml_document_get_node(document, pair->key), depth + 1);
+                if (!key.isString() && problem.isEmpty()) {
+                    const yaml_node_t *keyNode = yaml_document_get_node(document, pair->key);
+                    problem
+                        = QStringLiteral("line %1, column %2: a key must be a string").arg(keyNode->start_mark.line + 1).arg(keyNode->start_mark.column + 1);
+                }
+                object.insert(key.toString(), read(yaml_document_get_node(document, pair->value), depth + 1));
+            }
+            return object;
+        }
+        default:
+            return {};
+        }
+    }
+};
+
+} // namespace
+
+QByteArray deployToYaml(const QJsonObject &document)
+{
+    YamlEmitter out;
+    yaml_event_t event;
+    yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING);
+    out.send(event);
+    yaml_document_start_event_initialize(&event, nullptr, nullptr, nullptr, 1);
+    out.send(event);
+    out.value(document);
+    yaml_document_end_event_initialize(&event, 1);
+    out.send(event);
+    yaml_stream_end_event_initialize(&event);
+    out.send(event);
+    yaml_emitter_flush(&out.emitter);
+    return out.ok ? out.output : QByteArray();
+}
+
+Expected<QJsonObject, QString> deployFromYaml(const QByteArray &yaml)
+{
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char *>(yaml.constData()), size_t(yaml.size()));
+    yaml_document_t document;
+    if (!yaml_parser_load(&parser, &document)) {
+        const QString problem = QStringLiteral("not valid YAML: line %1, column %2: %3")
+                                    .arg(parser.problem_mark.line + 1)
+                                    .arg(parser.problem_mark.column + 1)
+                                    .arg(QString::fromUtf8(parser.problem ? parser.problem : "unreadable"));
+        yaml_parser_delete(&parser);
+        return Unexpected<QString>(problem);
+    }
+    YamlReader reader{&document, 0, {}};
+    const QJsonValue root = reader.read(yaml_document_get_root_node(&document), 0);
+    yaml_document_delete(&document);
+    yaml_parser_delete(&parser);
+    if (!reader.problem.isEmpty())
+        return Unexpected<QString>(reader.problem);
+    if (root.isNull() || root.isUndefined())
+        return QJsonObject();
+    if (!root.isObject())
+        return Unexpected<QString>(QStringLiteral("must be a mapping with resourceServers, clients, clientGrants, roles"));
+    return root.toObject();
 }
 
 } // namespace organizer::authorization

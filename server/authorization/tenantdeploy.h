@@ -36,4 +36,11 @@ Expected<Done, QString> writeDeployDirectory(const QJsonObject &document, const 
 // ("clients/Organizer Desktop.json"), for naming where a problem found later lies.
 Expected<QJsonObject, QString> readDeployDirectory(const QString &directory, QHash<QString, QString> *files = nullptr);
 
+// The Deploy CLI's YAML format (tenant.yaml): the same document in YAML (libyaml). Reading takes YAML 1.1's
+// plain scalars as a0deploy's js-yaml does (true/false, null, numbers; anything quoted is a string) and refuses
+// more than a tenant could hold (aliases expanded past 100,000 values, nesting past 64); a problem is named by
+// its line and column.
+QByteArray deployToYaml(const QJsonObject &document);
+Expected<QJsonObject, QString> deployFromYaml(const QByteArray &yaml);
+
 } // namespace organizer::authorization

@@ -105,7 +105,7 @@ const revisionBefore = tenantRevision();
 const exportDir = join(work, 'export');
 let exported;
 
-await tally.check('a0deploy export: tenant.yaml with the four resources, no system API, no client secret', async () => {
+await tally.check('a0deploy export: tenant.yaml with the four resources, no system API, no client secret; organizer-server tenant import reads it', async () => {
   await runDeploy(['export', '--format', 'yaml', '--output_folder', exportDir]);
   exported = yaml.load(readFileSync(join(exportDir, 'tenant.yaml'), 'utf8'));
   for (const key of ['resourceServers', 'clients', 'clientGrants', 'roles']) assert.ok(Array.isArray(exported[key]), key);
@@ -118,6 +118,12 @@ await tally.check('a0deploy export: tenant.yaml with the four resources, no syst
   assert.ok(exported.resourceServers.some((api) => api.identifier === 'organize'));
   assert.ok(exported.clients.some((client) => client.name === 'Organizer Desktop'));
   for (const client of exported.clients) assert.equal(client.client_secret, undefined, client.name);
+  // organizer-server's own import reads it: the same tenant, nothing to change on a fresh data directory.
+  const fresh = mkdtempSync(join(tmpdir(), 'organizer-deploy-fresh-'));
+  onExit(() => rmSync(fresh, { recursive: true, force: true }));
+  const run = spawnSync(binary, ['tenant', 'import', join(exportDir, 'tenant.yaml'), '--data-dir', fresh], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /nothing changed \(revision 0\)/);
 });
 
 // The Deploy CLI's directory format read by organizer-server's own import: an export of the demo tenant,

@@ -279,3 +279,55 @@ TEST(TenantCli, TheBuiltInApisTheManagementApiListsAreNoChange)
     ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
     EXPECT_TRUE(imported.out.contains("nothing changed (revision 0)")) << imported.out.toStdString();
 }
+
+// The Deploy CLI's tenant.yaml: written and read back to the same tenant, a string that YAML would read as
+// something else (a number, true) kept a string, a problem named by its line or by its path.
+TEST(TenantCli, TheYamlFormatRoundTrips)
+{
+    QTemporaryDir first;
+    QTemporaryDir second;
+    QTemporaryDir files;
+    QJsonObject change = edited(exportOf(first.path()));
+    QJsonArray roles = change.value(QLatin1String("roles")).toArray();
+    QJsonObject role = roles.last().toObject();
+    role.insert(QStringLiteral("description"), QStringLiteral("007"));
+    roles.replace(roles.size() - 1, role);
+    roles.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("true")},
+                             {QStringLiteral("description"), QStringLiteral("it's: a \"role\"\n# not a comment")},
+                             {QStringLiteral("permissions"), QJsonArray()}});
+    change.insert(QStringLiteral("roles"), roles);
+    ASSERT_EQ(import(first.path(), writeJson(files.filePath(QStringLiteral("tenant.json")), change)).exitCode, 0);
+
+    const QString yaml = files.filePath(QStringLiteral("tenant.yaml"));
+    const CommandResult exported = runServerCommand({QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--format"), QStringLiteral("yaml"),
+                                                     QStringLiteral("--output"), yaml, QStringLiteral("--data-dir"), first.path()});
+    ASSERT_EQ(exported.exitCode, 0) << exported.err.toStdString();
+    QFile file(yaml);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    EXPECT_TRUE(text.startsWith("clientGrants:\n")) << text.constData();
+    EXPECT_TRUE(text.contains("description: '007'")) << text.constData();
+
+    const CommandResult again = import(first.path(), yaml);
+    ASSERT_EQ(again.exitCode, 0) << again.err.toStdString();
+    EXPECT_TRUE(again.out.contains("nothing changed")) << again.out.toStdString();
+    const CommandResult intoFresh = import(second.path(), yaml);
+    ASSERT_EQ(intoFresh.exitCode, 0) << intoFresh.err.toStdString();
+    EXPECT_EQ(storedTenant(second.path()).document, storedTenant(first.path()).document);
+    EXPECT_EQ(exportOf(second.path()), change);
+
+    const QString broken = files.filePath(QStringLiteral("broken.yaml"));
+    QFile brokenFile(broken);
+    ASSERT_TRUE(brokenFile.open(QIODevice::WriteOnly));
+    brokenFile.write("clients:\n  - name: Organizer Desktop\n    callbacks: [https://ok.example/cb, \"not a url\"]\n");
+    brokenFile.close();
+    const CommandResult refused = import(second.path(), broken);
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_TRUE(refused.err.contains("nothing imported: clients[0].callbacks[1]: ")) << refused.err.toStdString();
+    ASSERT_TRUE(brokenFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    brokenFile.write("clients:\n  - name: [unclosed\n");
+    brokenFile.close();
+    const CommandResult unreadable = import(second.path(), broken);
+    EXPECT_NE(unreadable.exitCode, 0);
+    EXPECT_TRUE(unreadable.err.contains("not valid YAML: line 3")) << unreadable.err.toStdString();
+}
