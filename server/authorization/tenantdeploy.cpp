@@ -373,6 +373,33 @@ void readRole(const JsonReader &o, qsizetype index, Tenant &next, Origins &origi
     }
 }
 
+// A scope taken from an API leaves the permissions and grants that named it, as the Management API's change
+// of an API does (management::dropUndefinedPermissions): for what the document does not mention (users, which
+// it never holds, and the roles and grants it leaves out). What it does mention it must get right itself.
+void settleWhatTheDocumentLeftOut(Tenant &tenant, const Origins &origins)
+{
+    const auto prune = [&tenant](QHash<QString, QStringList> &permissions) {
+        for (auto it = permissions.begin(); it != permissions.end(); ++it) {
+            if (const Api *api = tenant.api(it.key()))
+                it->removeIf([api](const QString &scope) { return !api->hasScope(scope); });
+        }
+    };
+    for (User &user : tenant.users)
+        prune(user.permissions);
+    for (qsizetype r = 0; r < tenant.roles.size(); ++r) {
+        if (!origins.roles.contains(r))
+            prune(tenant.roles[r].permissions);
+    }
+    for (qsizetype c = 0; c < tenant.clients.size(); ++c) {
+        for (qsizetype g = 0; g < tenant.clients[c].clientGrants.size(); ++g) {
+            ClientGrant &grant = tenant.clients[c].clientGrants[g];
+            const Api *api = tenant.api(grant.audience);
+            if (api && !grant.setAside && !origins.grants.contains(qMakePair(c, g)))
+                grant.scopes.removeIf([api](const QString &scope) { return !api->hasScope(scope); });
+        }
+    }
+}
+
 } // namespace
 
 Expected<Tenant, QString> applyDeploy(const Tenant &current, const QJsonObject &document, const ManagementApiDefinition &management, QStringList *newSecrets)
@@ -394,6 +421,7 @@ Expected<Tenant, QString> applyDeploy(const Tenant &current, const QJsonObject &
     root[kRoles.data()].forEachObject([&](const JsonReader &o) { readRole(o, index++, next, origins); });
     if (!root.ok())
         return Unexpected<QString>(root.error());
+    settleWhatTheDocumentLeftOut(next, origins);
     // The whole tenant is checked as a tenant file, as the Management API checks its changes: what an
     // import leaves, a restart reads.
     auto reread = parseTenant(tenantToJson(next), management);

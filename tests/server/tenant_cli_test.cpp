@@ -331,3 +331,32 @@ TEST(TenantCli, TheYamlFormatRoundTrips)
     EXPECT_NE(unreadable.exitCode, 0);
     EXPECT_TRUE(unreadable.err.contains("not valid YAML: line 3")) << unreadable.err.toStdString();
 }
+
+// A scope taken from an API leaves the users' permissions and the grants the document does not mention, as a
+// change through the Management API does; a grant the document does mention must not name it.
+TEST(TenantCli, AScopeTakenAwayLeavesWhatTheDocumentDoesNotMention)
+{
+    QTemporaryDir dir;
+    QTemporaryDir files;
+    QJsonObject document = exportOf(dir.path());
+    QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
+    QJsonObject organize = servers.at(0).toObject();
+    QJsonArray scopes;
+    for (const QJsonValue &scope : organize.value(QLatin1String("scopes")).toArray())
+        if (scope.toObject().value(QLatin1String("value")).toString() != QLatin1String("read:calendar"))
+            scopes.append(scope);
+    organize.insert(QStringLiteral("scopes"), scopes);
+    servers.replace(0, organize);
+    document.insert(QStringLiteral("resourceServers"), servers);
+
+    const CommandResult named = import(dir.path(), writeJson(files.filePath(QStringLiteral("named.json")), document));
+    EXPECT_NE(named.exitCode, 0);
+    EXPECT_TRUE(named.err.contains("clientGrants[0].scope: \"read:calendar\" is not a scope of organize")) << named.err.toStdString();
+
+    document.insert(QStringLiteral("clientGrants"), QJsonArray());
+    const CommandResult imported = import(dir.path(), writeJson(files.filePath(QStringLiteral("left-out.json")), document));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    const QByteArray stored = storedTenant(dir.path()).document;
+    EXPECT_FALSE(stored.contains("read:calendar")) << stored.constData();
+    EXPECT_TRUE(stored.contains("read:contacts"));
+}
