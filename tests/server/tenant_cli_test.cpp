@@ -360,3 +360,44 @@ TEST(TenantCli, AScopeTakenAwayLeavesWhatTheDocumentDoesNotMention)
     EXPECT_FALSE(stored.contains("read:calendar")) << stored.constData();
     EXPECT_TRUE(stored.contains("read:contacts"));
 }
+
+// The round trip from a tenant changed the usual way, through the Management API of a server started from
+// the bundled tenant file: its export, imported into a fresh data directory, is the same stored tenant.
+TEST(TenantCli, ATenantChangedThroughTheManagementApiRoundTripsIntoAFreshDataDirectory)
+{
+    QTemporaryDir fresh;
+    QTemporaryDir files;
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const quint16 port = server.url().port();
+    const QString token = QString::fromUtf8(
+        managementClientCredentials(port, server.issuer(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret")).json("access_token"));
+    ASSERT_FALSE(token.isEmpty());
+    QJsonArray scopes;
+    for (const QJsonValue &entry : QJsonDocument::fromJson(callApi(port, "GET", "/api/v2/resource-servers", token).body).array()) {
+        if (entry.toObject().value(QLatin1String("identifier")).toString() == QLatin1String("organize"))
+            scopes = entry.toObject().value(QLatin1String("scopes")).toArray();
+    }
+    ASSERT_FALSE(scopes.isEmpty());
+    scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:notes")}, {QStringLiteral("description"), QStringLiteral("Read notes")}});
+    const HttpReply patched = callApi(port, "PATCH", "/api/v2/resource-servers/organize", token,
+                                      QJsonDocument(QJsonObject{{QStringLiteral("scopes"), scopes}, {QStringLiteral("token_lifetime"), 7200}}).toJson());
+    ASSERT_EQ(patched.status, 200) << patched.body.constData();
+    const HttpReply callbacks
+        = callApi(port, "PATCH", "/api/v2/clients/organizer-desktop", token,
+                  QJsonDocument(QJsonObject{{QStringLiteral("callbacks"),
+                                             QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")}}})
+                      .toJson());
+    ASSERT_EQ(callbacks.status, 200) << callbacks.body.constData();
+    server.stop();
+
+    const Stored changed = storedTenant(server.dataDir());
+    ASSERT_GT(changed.revision, 0);
+    const QString directory = files.filePath(QStringLiteral("deploy"));
+    const CommandResult exported = runServerCommand(
+        {QStringLiteral("tenant"), QStringLiteral("export"), QStringLiteral("--output"), directory, QStringLiteral("--data-dir"), server.dataDir()});
+    ASSERT_EQ(exported.exitCode, 0) << exported.err.toStdString();
+    const CommandResult imported = import(fresh.path(), directory);
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    EXPECT_EQ(storedTenant(fresh.path()).document, changed.document);
+}
