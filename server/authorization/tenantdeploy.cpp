@@ -73,6 +73,54 @@ QString fileNameFor(const QString &name)
     return sanitized.left(200);
 }
 
+// What an application shows for the members Auth0 has and Organizer derives unless one was kept (as the
+// Management API shows them): written on export, and not kept on import when that is all an entry says.
+QJsonObject derivedClientDefaults(const Client &client)
+{
+    QString appType = QStringLiteral("native");
+    if (client.allowsGrant(QStringLiteral("client_credentials")))
+        appType = QStringLiteral("non_interactive");
+    else if (client.confidential)
+        appType = QStringLiteral("regular_web");
+    return QJsonObject{{QStringLiteral("app_type"), appType},
+                       {QStringLiteral("token_endpoint_auth_method"), client.confidential ? QStringLiteral("client_secret_post") : QStringLiteral("none")},
+                       {QStringLiteral("is_first_party"), true},
+                       {QStringLiteral("oidc_conformant"), true},
+                       {QStringLiteral("jwt_configuration"),
+                        QJsonObject{{QStringLiteral("alg"), QStringLiteral("RS256")},
+                                    {QStringLiteral("lifetime_in_seconds"), 36000},
+                                    {QStringLiteral("secret_encoded"), false}}}};
+}
+
+// The members of Auth0's application that Organizer keeps as given without acting on them (as the Management
+// API keeps them); others in an import are left out.
+const QSet<QString> &keptClientMembers()
+{
+    static const QSet<QString> members{QStringLiteral("description"),
+                                       QStringLiteral("logo_uri"),
+                                       QStringLiteral("app_type"),
+                                       QStringLiteral("is_first_party"),
+                                       QStringLiteral("oidc_conformant"),
+                                       QStringLiteral("jwt_configuration"),
+                                       QStringLiteral("token_endpoint_auth_method"),
+                                       QStringLiteral("sso"),
+                                       QStringLiteral("sso_disabled"),
+                                       QStringLiteral("cross_origin_auth"),
+                                       QStringLiteral("cross_origin_authentication"),
+                                       QStringLiteral("cross_origin_loc"),
+                                       QStringLiteral("custom_login_page_on"),
+                                       QStringLiteral("initiate_login_uri"),
+                                       QStringLiteral("client_metadata"),
+                                       QStringLiteral("refresh_token"),
+                                       QStringLiteral("client_aliases"),
+                                       QStringLiteral("allowed_clients"),
+                                       QStringLiteral("native_social_login"),
+                                       QStringLiteral("organization_usage"),
+                                       QStringLiteral("organization_require_behavior"),
+                                       QStringLiteral("is_token_endpoint_ip_header_trusted")};
+    return members;
+}
+
 } // namespace
 
 QJsonObject tenantToDeploy(const Tenant &tenant)
@@ -108,21 +156,26 @@ QJsonObject tenantToDeploy(const Tenant &tenant)
     QJsonArray clients;
     QJsonArray clientGrants;
     for (const Client &client : tenant.clients) {
-        QString appType = QStringLiteral("native");
-        if (client.allowsGrant(QStringLiteral("client_credentials")))
-            appType = QStringLiteral("non_interactive");
-        else if (client.confidential)
-            appType = QStringLiteral("regular_web");
-        // No client_secret: only its hash is kept, and the Deploy CLI leaves secrets out of exports too.
-        clients.append(
-            QJsonObject{{QStringLiteral("name"), client.name},
-                        {QStringLiteral("client_id"), client.clientId},
-                        {QStringLiteral("app_type"), appType},
-                        {QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes)},
-                        {QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks)},
-                        {QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls)},
-                        {QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins)},
-                        {QStringLiteral("token_endpoint_auth_method"), client.confidential ? QStringLiteral("client_secret_post") : QStringLiteral("none")}});
+        // What Auth0 has and Organizer keeps without acting on it, then what it acts on; no client_secret: only its
+        // hash is kept, and the Deploy CLI leaves secrets out of exports too.
+        QJsonObject object = client.auth0Settings;
+        const QJsonObject defaults = derivedClientDefaults(client);
+        for (auto it = defaults.constBegin(); it != defaults.constEnd(); ++it) {
+            if (!object.contains(it.key()))
+                object.insert(it.key(), it.value());
+        }
+        // How it authenticates follows whether it is confidential; a confidential one keeps the method it was given.
+        if (!client.confidential || object.value(QLatin1String("token_endpoint_auth_method")).toString() == QLatin1String("none"))
+            object.insert(QStringLiteral("token_endpoint_auth_method"), defaults.value(QLatin1String("token_endpoint_auth_method")));
+        object.insert(QStringLiteral("name"), client.name);
+        object.insert(QStringLiteral("client_id"), client.clientId);
+        object.insert(QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes));
+        object.insert(QStringLiteral("callbacks"), QJsonArray::fromStringList(client.callbacks));
+        object.insert(QStringLiteral("allowed_logout_urls"), QJsonArray::fromStringList(client.logoutUrls));
+        object.insert(QStringLiteral("web_origins"), QJsonArray::fromStringList(client.webOrigins));
+        if (!client.allowedOrigins.isEmpty())
+            object.insert(QStringLiteral("allowed_origins"), QJsonArray::fromStringList(client.allowedOrigins));
+        clients.append(object);
         for (const ClientGrant &grant : client.clientGrants) {
             if (grant.setAside)
                 continue;
@@ -297,6 +350,18 @@ void readClient(const JsonReader &o, qsizetype index, Tenant &next, Origins &ori
         client.logoutUrls = o["allowed_logout_urls"].strings(JsonReader::NonEmptyStrings);
     if (!o["web_origins"].isAbsent())
         client.webOrigins = o["web_origins"].strings(JsonReader::NonEmptyStrings);
+    if (!o["allowed_origins"].isAbsent())
+        client.allowedOrigins = o["allowed_origins"].strings(JsonReader::NonEmptyStrings);
+    const QJsonObject defaults = derivedClientDefaults(client);
+    const QJsonObject given = o.value().toObject();
+    for (auto it = given.constBegin(); it != given.constEnd(); ++it) {
+        if (!keptClientMembers().contains(it.key()))
+            continue;
+        if (it.value().isNull())
+            client.auth0Settings.remove(it.key());
+        else if (client.auth0Settings.contains(it.key()) || defaults.value(it.key()) != it.value())
+            client.auth0Settings.insert(it.key(), it.value());
+    }
     if (!client.confidential) {
         client.secretHash.clear();
         return;

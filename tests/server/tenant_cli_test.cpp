@@ -386,9 +386,15 @@ TEST(TenantCli, ATenantChangedThroughTheManagementApiRoundTripsIntoAFreshDataDir
     const HttpReply callbacks
         = callApi(port, "PATCH", "/api/v2/clients/organizer-desktop", token,
                   QJsonDocument(QJsonObject{{QStringLiteral("callbacks"),
-                                             QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")}}})
+                                             QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")}},
+                                            {QStringLiteral("allowed_origins"), QJsonArray{QStringLiteral("https://app.example.com")}},
+                                            {QStringLiteral("description"), QStringLiteral("The desktop app")}})
                       .toJson());
     ASSERT_EQ(callbacks.status, 200) << callbacks.body.constData();
+    // A confidential application authenticating with HTTP Basic keeps saying so.
+    const HttpReply basic = callApi(port, "PATCH", "/api/v2/clients/organizer-cli", token,
+                                    QJsonDocument(QJsonObject{{QStringLiteral("token_endpoint_auth_method"), QStringLiteral("client_secret_basic")}}).toJson());
+    ASSERT_EQ(basic.status, 200) << basic.body.constData();
     server.stop();
 
     const Stored changed = storedTenant(server.dataDir());
@@ -400,4 +406,7 @@ TEST(TenantCli, ATenantChangedThroughTheManagementApiRoundTripsIntoAFreshDataDir
     const CommandResult imported = import(fresh.path(), directory);
     ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
     EXPECT_EQ(storedTenant(fresh.path()).document, changed.document);
+    EXPECT_TRUE(changed.document.contains("https://app.example.com\"")) << changed.document.constData();
+    EXPECT_TRUE(changed.document.contains("The desktop app")) << changed.document.constData();
+    EXPECT_TRUE(changed.document.contains("client_secret_basic")) << changed.document.constData();
 }
