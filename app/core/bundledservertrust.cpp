@@ -1,5 +1,7 @@
 #include "bundledservertrust.h"
 
+#include "opensslhandles.h"
+
 #include <QFile>
 #include <QHostAddress>
 #include <QMutex>
@@ -15,11 +17,7 @@ namespace organizer::app {
 
 namespace {
 
-struct X509Free
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+using openssl::X509Ptr;
 
 X509Ptr toX509(const QSslCertificate &certificate)
 {

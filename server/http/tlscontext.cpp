@@ -1,5 +1,7 @@
 #include "tlscontext.h"
 
+#include "opensslhandles.h"
+
 #include <QFile>
 #include <QHostAddress>
 #include <QStringList>
@@ -13,32 +15,9 @@ namespace organizer::http {
 
 namespace {
 
-QString openSslReason()
-{
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0)
-        return QStringLiteral("unknown OpenSSL error");
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    return QString::fromLatin1(text);
-}
-
-struct BioDeleter
-{
-    void operator()(BIO *bio) const { BIO_free(bio); }
-};
-struct X509Deleter
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
-struct KeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
+using openssl::BioPtr;
+using openssl::KeyPtr;
+using openssl::X509Ptr;
 
 QDateTime timeOf(const ASN1_TIME *time)
 {
@@ -50,12 +29,12 @@ QDateTime timeOf(const ASN1_TIME *time)
 
 QString alternativeNamesOf(X509 *certificate)
 {
-    auto *names = static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
+    const openssl::GeneralNamesPtr names(static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
     if (!names)
         return {};
     QStringList out;
-    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+    for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names.get(), i);
         if (name->type == GEN_DNS) {
             out << QStringLiteral("DNS:") + QString::fromLatin1(reinterpret_cast<const char *>(ASN1_STRING_get0_data(name->d.dNSName)));
         } else if (name->type == GEN_IPADD) {
@@ -70,7 +49,6 @@ QString alternativeNamesOf(X509 *certificate)
             }
         }
     }
-    GENERAL_NAMES_free(names);
     return out.join(QStringLiteral(", "));
 }
 
@@ -87,18 +65,18 @@ Expected<std::shared_ptr<const TlsContext>, QString> TlsContext::fromPem(const Q
     BioPtr chain(BIO_new_mem_buf(certificateChainPem.constData(), int(certificateChainPem.size())));
     X509Ptr leaf(PEM_read_bio_X509(chain.get(), nullptr, nullptr, nullptr));
     if (!leaf)
-        return Unexpected<QString>(QStringLiteral("the certificate file holds no PEM certificate (%1)").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("the certificate file holds no PEM certificate (%1)").arg(openssl::takeLastError()));
     BioPtr keyBio(BIO_new_mem_buf(privateKeyPem.constData(), int(privateKeyPem.size())));
     KeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
     if (!key)
         return Unexpected<QString>(
-            QStringLiteral("the key file holds no unencrypted PEM private key (%1); an encrypted one must be decrypted first").arg(openSslReason()));
+            QStringLiteral("the key file holds no unencrypted PEM private key (%1); an encrypted one must be decrypted first").arg(openssl::takeLastError()));
 
     std::shared_ptr<TlsContext> context(new TlsContext);
     context->m_context = SSL_CTX_new(TLS_server_method());
     SSL_CTX *ctx = context->m_context;
     if (!ctx)
-        return Unexpected<QString>(QStringLiteral("cannot create a TLS context: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot create a TLS context: %1").arg(openssl::takeLastError()));
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     // A client that closes the TCP connection without close_notify (most do, between requests) ends the
     // stream like one that sends it: HTTP's own framing (Content-Length, chunked) tells a cut request
@@ -124,16 +102,16 @@ Expected<std::shared_ptr<const TlsContext>, QString> TlsContext::fromPem(const Q
         nullptr);
 
     if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1)
-        return Unexpected<QString>(QStringLiteral("the certificate cannot be used: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("the certificate cannot be used: %1").arg(openssl::takeLastError()));
     while (X509 *intermediate = PEM_read_bio_X509(chain.get(), nullptr, nullptr, nullptr)) {
         if (SSL_CTX_add0_chain_cert(ctx, intermediate) != 1) {
             X509_free(intermediate);
-            return Unexpected<QString>(QStringLiteral("an intermediate certificate cannot be used: %1").arg(openSslReason()));
+            return Unexpected<QString>(QStringLiteral("an intermediate certificate cannot be used: %1").arg(openssl::takeLastError()));
         }
     }
     ERR_clear_error(); // the end of the chain reads as a "no start line" error
     if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-        return Unexpected<QString>(QStringLiteral("the private key does not belong to the certificate (%1)").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("the private key does not belong to the certificate (%1)").arg(openssl::takeLastError()));
     context->m_notAfter = timeOf(X509_get0_notAfter(leaf.get()));
     context->m_subjectAltNames = alternativeNamesOf(leaf.get());
     return std::shared_ptr<const TlsContext>(std::move(context));

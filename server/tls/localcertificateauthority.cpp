@@ -1,5 +1,7 @@
 #include "localcertificateauthority.h"
 
+#include "opensslhandles.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -34,36 +36,9 @@ const QString kServerCertificateFile = QStringLiteral("server.pem");
 const QString kServerPrivateKeyFile = QStringLiteral("server-key.pem");
 const QString kLockFile = QStringLiteral(".lock");
 
-struct BioFree
-{
-    void operator()(BIO *bio) const { BIO_free(bio); }
-};
-struct X509Deleter
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
-struct KeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-struct NamesFree
-{
-    void operator()(GENERAL_NAMES *names) const { GENERAL_NAMES_free(names); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
-
-QString openSslReason()
-{
-    const unsigned long code = ERR_peek_last_error();
-    ERR_clear_error();
-    if (code == 0)
-        return QStringLiteral("unknown OpenSSL error");
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    return QString::fromLatin1(text);
-}
+using openssl::BioPtr;
+using openssl::KeyPtr;
+using openssl::X509Ptr;
 
 QString systemError()
 {
@@ -274,7 +249,7 @@ bool isIpAddress(const QString &name)
 // subjectAltName built name by name, so that no name is ever read as configuration syntax.
 bool addSubjectAltNames(X509 *certificate, const QStringList &names)
 {
-    std::unique_ptr<GENERAL_NAMES, NamesFree> list(sk_GENERAL_NAME_new_null());
+    openssl::GeneralNamesPtr list(sk_GENERAL_NAME_new_null());
     if (!list)
         return false;
     for (const QString &name : names) {
@@ -416,8 +391,8 @@ Expected<Done, QString> LocalCertificateAuthority::load()
         return Unexpected<QString>(QStringLiteral("the local CA's key %1 is readable by others than its owner; make it owner-only: chmod 600 %1").arg(keyPath));
     KeyPtr key = privateKeyFromPem(*keyPem);
     if (!key)
-        return Unexpected<QString>(
-            QStringLiteral("the local CA's key %1 is damaged: it holds no unencrypted PEM private key (%2); %3").arg(keyPath, openSslReason(), startOver));
+        return Unexpected<QString>(QStringLiteral("the local CA's key %1 is damaged: it holds no unencrypted PEM private key (%2); %3")
+                                       .arg(keyPath, openssl::takeLastError(), startOver));
 
     auto certificatePem = readIfThere(certificatePath);
     if (!certificatePem)
@@ -426,8 +401,8 @@ Expected<Done, QString> LocalCertificateAuthority::load()
         return Unexpected<QString>(QStringLiteral("the local CA's certificate %1 is missing beside its key %2; %3").arg(certificatePath, keyPath, startOver));
     X509Ptr certificate = certificateFromPem(*certificatePem);
     if (!certificate)
-        return Unexpected<QString>(
-            QStringLiteral("the local CA's certificate %1 is damaged: it holds no PEM certificate (%2); %3").arg(certificatePath, openSslReason(), startOver));
+        return Unexpected<QString>(QStringLiteral("the local CA's certificate %1 is damaged: it holds no PEM certificate (%2); %3")
+                                       .arg(certificatePath, openssl::takeLastError(), startOver));
     if (X509_check_private_key(certificate.get(), key.get()) != 1) {
         ERR_clear_error();
         return Unexpected<QString>(QStringLiteral("the local CA's key %1 does not belong to its certificate %2; %3").arg(keyPath, certificatePath, startOver));
@@ -454,7 +429,7 @@ Expected<Done, QString> LocalCertificateAuthority::create()
     KeyPtr key = newP256Key();
     X509Ptr certificate(X509_new());
     if (!key || !certificate)
-        return Unexpected<QString>(QStringLiteral("cannot make the local CA's key: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot make the local CA's key: %1").arg(openssl::takeLastError()));
     const qint64 now = m_clock();
     // Unique per machine and per CA, so that several in one trust store (this machine's, a colleague's, a
     // CI runner's) are told apart by name.
@@ -472,12 +447,12 @@ Expected<Done, QString> LocalCertificateAuthority::create()
         && addExtension(certificate.get(), certificate.get(), NID_key_usage, "critical,keyCertSign,cRLSign")
         && addExtension(certificate.get(), certificate.get(), NID_subject_key_identifier, "hash") && X509_sign(certificate.get(), key.get(), EVP_sha256()) > 0;
     if (!built)
-        return Unexpected<QString>(QStringLiteral("cannot make the local CA's certificate: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot make the local CA's certificate: %1").arg(openssl::takeLastError()));
 
     const QByteArray keyPem = pemOf(key.get());
     const QByteArray certificatePem = pemOf(certificate.get());
     if (keyPem.isEmpty() || certificatePem.isEmpty())
-        return Unexpected<QString>(QStringLiteral("cannot encode the local CA: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot encode the local CA: %1").arg(openssl::takeLastError()));
     // The key first: a certificate on disk is one somebody may already trust, and must have its key.
     if (auto written = writeFileAtomically(privateKeyPath(), keyPem, S_IRUSR | S_IWUSR, Existing::Keep); !written)
         return Unexpected<QString>(QStringLiteral("the local CA's key: %1").arg(written.error()));
@@ -563,7 +538,7 @@ Expected<ServerCertificate, QString> LocalCertificateAuthority::serverCertificat
     KeyPtr key = newP256Key();
     X509Ptr certificate(X509_new());
     if (!key || !certificate)
-        return Unexpected<QString>(QStringLiteral("cannot make a key for the server certificate: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot make a key for the server certificate: %1").arg(openssl::takeLastError()));
     const qint64 now = m_clock();
     // Never beyond the CA's own end: no client would accept it past that anyway.
     time_t notAfter = time_t(now + serverValidityDays * kDay);
@@ -581,13 +556,14 @@ Expected<ServerCertificate, QString> LocalCertificateAuthority::serverCertificat
         && addExtension(certificate.get(), m_certificate.get(), NID_authority_key_identifier, "keyid:always") && addSubjectAltNames(certificate.get(), names)
         && X509_sign(certificate.get(), m_privateKey.get(), EVP_sha256()) > 0;
     if (!built)
-        return Unexpected<QString>(QStringLiteral("cannot make the server certificate for %1: %2").arg(names.join(QStringLiteral(", ")), openSslReason()));
+        return Unexpected<QString>(
+            QStringLiteral("cannot make the server certificate for %1: %2").arg(names.join(QStringLiteral(", ")), openssl::takeLastError()));
 
     issued.certificatePem = pemOf(certificate.get());
     issued.privateKeyPem = pemOf(key.get());
     issued.notAfter = timeOf(X509_get0_notAfter(certificate.get()));
     if (issued.certificatePem.isEmpty() || issued.privateKeyPem.isEmpty())
-        return Unexpected<QString>(QStringLiteral("cannot encode the server certificate: %1").arg(openSslReason()));
+        return Unexpected<QString>(QStringLiteral("cannot encode the server certificate: %1").arg(openssl::takeLastError()));
     // The key first: until the certificate follows, the old certificate and the new key do not match,
     // which reads as "reissue" and never as a certificate to serve.
     if (auto written = writeFileAtomically(serverPrivateKeyPath(), issued.privateKeyPem, S_IRUSR | S_IWUSR, Existing::Replace); !written)

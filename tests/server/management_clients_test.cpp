@@ -24,19 +24,6 @@ namespace {
 const QString kAdmin = QStringLiteral("organizer-admin");
 const QString kAdminSecret = QStringLiteral("organizer-admin-secret");
 
-QJsonObject objectOf(const HttpReply &reply)
-{
-    return QJsonDocument::fromJson(reply.body).object();
-}
-QJsonArray arrayOf(const HttpReply &reply)
-{
-    return QJsonDocument::fromJson(reply.body).array();
-}
-QByteArray json(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
 // What the Management API said when it refused, in Auth0's shape: {statusCode, error, message, errorCode}.
 struct Refusal
 {
@@ -129,7 +116,7 @@ protected:
 
     HttpReply call(const QByteArray &method, const QByteArray &path, const QJsonObject &body = {}, const QString &token = {})
     {
-        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : json(body));
+        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : compactJson(body));
     }
     QJsonObject created(const QJsonObject &body)
     {
@@ -305,8 +292,8 @@ TEST_F(ManagementClients, WhatOrganizerDoesNotActOnIsKeptAndBadTypesAreRefusedIn
     };
     for (const auto &[body, message] : bad) {
         const Refusal refusal = refused(body);
-        EXPECT_EQ(refusal.status, 400) << json(body).constData();
-        EXPECT_EQ(refusal.errorCode, QStringLiteral("invalid_body")) << json(body).constData();
+        EXPECT_EQ(refusal.status, 400) << compactJson(body).constData();
+        EXPECT_EQ(refusal.errorCode, QStringLiteral("invalid_body")) << compactJson(body).constData();
         if (!message.isEmpty())
             EXPECT_EQ(refusal.message, message);
         else
@@ -562,14 +549,14 @@ TEST(ManagementClientsAcrossInstances, AnotherInstanceFollowsAndARestartKeepsEve
     body.insert(QStringLiteral("name"), QStringLiteral("Ops robot"));
     body.insert(QStringLiteral("app_type"), QStringLiteral("non_interactive"));
     body.insert(QStringLiteral("allowed_origins"), QJsonArray{QStringLiteral("https://ops.example")});
-    const HttpReply made = callApi(first.port(), "POST", "/api/v2/clients", token, json(body));
+    const HttpReply made = callApi(first.port(), "POST", "/api/v2/clients", token, compactJson(body));
     ASSERT_EQ(made.status, 201) << made.body.constData();
     const QString clientId = objectOf(made).value(QLatin1String("client_id")).toString();
     const QString secret = objectOf(made).value(QLatin1String("client_secret")).toString();
     ASSERT_EQ(callApi(first.port(), "POST", "/api/v2/client-grants", token,
-                      json({{QStringLiteral("client_id"), clientId},
-                            {QStringLiteral("audience"), QStringLiteral("organize")},
-                            {QStringLiteral("scope"), QJsonArray{QStringLiteral("read:calendar")}}}))
+                      compactJson({{QStringLiteral("client_id"), clientId},
+                                   {QStringLiteral("audience"), QStringLiteral("organize")},
+                                   {QStringLiteral("scope"), QJsonArray{QStringLiteral("read:calendar")}}}))
                   .status,
               201);
 

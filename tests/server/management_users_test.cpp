@@ -25,18 +25,6 @@ const QString kAdminSecret = QStringLiteral("organizer-admin-secret");
 const QString kStrong = QStringLiteral("Correct-Horse-9");
 const QString kStronger = QStringLiteral("Battery-Staple-42");
 
-QJsonObject objectOf(const HttpReply &reply)
-{
-    return QJsonDocument::fromJson(reply.body).object();
-}
-QJsonArray arrayOf(const HttpReply &reply)
-{
-    return QJsonDocument::fromJson(reply.body).array();
-}
-QByteArray json(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
 QByteArray percent(const QString &text)
 {
     return QUrl::toPercentEncoding(text);
@@ -94,7 +82,7 @@ protected:
 
     HttpReply call(const QByteArray &method, const QByteArray &path, const QJsonObject &body = {}, const QString &token = {})
     {
-        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : json(body));
+        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : compactJson(body));
     }
     QJsonObject body(const QString &email, const QString &password = kStrong)
     {
@@ -463,13 +451,13 @@ TEST(ManagementUsersAcrossInstances, AnotherInstanceFollowsAndARestartKeepsEvery
     ASSERT_TRUE(second.start()) << second.errorText().toStdString();
     const QString token = adminToken(first.port(), first.issuer());
     const HttpReply made = callApi(first.port(), "POST", "/api/v2/users", token,
-                                   json({{QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
-                                         {QStringLiteral("email"), QStringLiteral("ivy@example.com")},
-                                         {QStringLiteral("password"), kStrong},
-                                         {QStringLiteral("app_metadata"), QJsonObject{{QStringLiteral("plan"), QStringLiteral("gold")}}}}));
+                                   compactJson({{QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
+                                                {QStringLiteral("email"), QStringLiteral("ivy@example.com")},
+                                                {QStringLiteral("password"), kStrong},
+                                                {QStringLiteral("app_metadata"), QJsonObject{{QStringLiteral("plan"), QStringLiteral("gold")}}}}));
     ASSERT_EQ(made.status, 201) << made.body.constData();
     const QByteArray path = "/api/v2/users/" + percent(objectOf(made).value(QLatin1String("user_id")).toString());
-    ASSERT_EQ(callApi(first.port(), "PATCH", path, token, json({{QStringLiteral("password"), kStronger}})).status, 200);
+    ASSERT_EQ(callApi(first.port(), "PATCH", path, token, compactJson({{QStringLiteral("password"), kStronger}})).status, 200);
 
     // The other instance takes the change on with its next Management API call; then its login page has it too.
     const HttpReply seen = callApi(second.port(), "GET", path, adminToken(second.port(), second.issuer()));

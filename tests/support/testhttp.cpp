@@ -30,6 +30,21 @@ QByteArray HttpReply::json(const char *member) const
     return QJsonDocument::fromJson(body).object().value(QLatin1String(member)).toString().toUtf8();
 }
 
+QJsonObject objectOf(const HttpReply &reply)
+{
+    return QJsonDocument::fromJson(reply.body).object();
+}
+
+QJsonArray arrayOf(const HttpReply &reply)
+{
+    return QJsonDocument::fromJson(reply.body).array();
+}
+
+QByteArray compactJson(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
 QByteArray bearer(const QByteArray &token)
 {
     return "Bearer " + token;

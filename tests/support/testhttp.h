@@ -5,6 +5,8 @@
 
 #include <QByteArray>
 #include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -22,6 +24,11 @@ struct HttpReply
     qsizetype headerCount(QByteArrayView name) const;
     QByteArray json(const char *member) const; // a top-level string member of a JSON body
 };
+
+// A reply's JSON body as an object or an array (empty when it is not one), and a body to send.
+QJsonObject objectOf(const HttpReply &reply);
+QJsonArray arrayOf(const HttpReply &reply);
+QByteArray compactJson(const QJsonObject &object);
 
 struct HttpCall
 {
