@@ -275,7 +275,7 @@ void Connection::readAndParse(qint64 now)
 
 void Connection::failed()
 {
-    if (m_transport.isTls())
+    if (m_transport.isTls() && !m_transport.failureIsOrdinary())
         qCInfo(lcAccess).noquote() << "closed the connection from" << m_peer.toString() << "after a failure:" << m_transport.failure();
     closeNow();
 }

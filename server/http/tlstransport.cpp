@@ -255,9 +255,12 @@ Transport::Result Transport::tlsFailure(int sslError, bool reading)
         return {Status::Eof, 0};
     }
     const QString stage = SSL_is_init_finished(m_ssl) ? QStringLiteral("TLS") : QStringLiteral("TLS handshake");
-    if (sslError == SSL_ERROR_SYSCALL)
+    if (sslError == SSL_ERROR_SYSCALL) {
         m_failure = QStringLiteral("%1: %2").arg(stage, errnoText(m_socket.lastErrno));
-    else
+        // A client that resets its connection (wrk at the end of a run, a browser tab closed) is as
+        // ordinary over TLS as over plain HTTP, where it is not logged either.
+        m_failureIsOrdinary = m_socket.lastErrno == ECONNRESET || m_socket.lastErrno == EPIPE;
+    } else
         m_failure = QStringLiteral("%1: %2").arg(stage, openSslReason());
     ERR_clear_error();
     return {Status::Failed, 0};

@@ -67,6 +67,8 @@ public:
 
     // Why the last call returned Failed, for the log: never any of the bytes.
     const QString &failure() const { return m_failure; }
+    // The failure is the peer going away (a reset), not a TLS problem worth a line in the log.
+    bool failureIsOrdinary() const { return m_failureIsOrdinary; }
 
     // Frees the TLS object (before the descriptor is closed).
     void release();
@@ -90,6 +92,7 @@ private:
     Socket m_socket;
     SSL *m_ssl = nullptr;
     QString m_failure;
+    bool m_failureIsOrdinary = false;
     bool m_undecided = false;
     bool m_readDrained = false; // the last TLS read would have blocked: OpenSSL took all it could from its buffer
     bool m_closeNotifySent = false;

@@ -794,6 +794,24 @@ TEST(HttpTls, GarbageInsteadOfAHandshakeIsClosedAndTheServerGoesOn)
     EXPECT_EQ(client.replies()[0].body, "/still-serving");
 }
 
+TEST(HttpTls, AClientThatResetsItsConnectionIsNotLoggedAsATlsFailure)
+{
+    // wrk at the end of a run, a closed browser tab: as ordinary over TLS as over plain HTTP. The
+    // client leaves a large answer unread and resets, so the server's next TLS write meets the reset.
+    ServerThread server(contextFor(firstCertificate()));
+    LogCapture log;
+    {
+        TlsClient client;
+        ASSERT_TRUE(client.connect(server.port())) << client.error().toStdString();
+        client.write(get("/big?kb=8192"));
+        ASSERT_TRUE(waitFor([&] { return server.servedCount() == 1; }, 5000));
+        const linger reset{1, 0}; // close() sends RST
+        ASSERT_EQ(::setsockopt(client.descriptor(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+    }
+    ASSERT_TRUE(waitFor([&] { return server.server().openConnections() == 0; }, 5000)) << server.server().openConnections();
+    EXPECT_TRUE(log.lines().isEmpty()) << log.lines().join(u'\n').toStdString();
+}
+
 TEST(HttpTls, PlainHttpOnTheTlsPortIsAnswered400WithTheHttpsUrl)
 {
     ServerThread server(contextFor(firstCertificate()));
