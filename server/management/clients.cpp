@@ -276,10 +276,23 @@ void applyBody(const JsonReader &read, Client &client, bool creating, std::optio
     for (auto it = body.constBegin(); it != body.constEnd(); ++it) {
         if (actedOnMembers().contains(it.key()))
             continue;
-        if (it.value().isNull())
+        if (it.value().isNull()) {
             kept.remove(it.key());
-        else
+        } else if (it.key() == QLatin1String("jwt_configuration") && it.value().isObject()) {
+            // Merged member by member, as Auth0 does: the Deploy CLI sends it without secret_encoded,
+            // which Auth0 keeps.
+            QJsonObject merged = kept.value(it.key()).toObject();
+            const QJsonObject changes = it.value().toObject();
+            for (auto change = changes.constBegin(); change != changes.constEnd(); ++change) {
+                if (change.value().isNull())
+                    merged.remove(change.key());
+                else
+                    merged.insert(change.key(), change.value());
+            }
+            kept.insert(it.key(), merged);
+        } else {
             kept.insert(it.key(), it.value());
+        }
     }
 }
 

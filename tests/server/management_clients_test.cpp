@@ -255,6 +255,13 @@ TEST_F(ManagementClients, WhatOrganizerDoesNotActOnIsKeptAndBadTypesAreRefusedIn
     const QJsonObject shown = objectOf(call("GET", path));
     for (auto it = exported.begin(); it != exported.end(); ++it)
         EXPECT_EQ(shown.value(it.key()), it.value()) << it.key().toStdString();
+    // jwt_configuration is merged member by member, as Auth0 merges it: the Deploy CLI leaves members out.
+    ASSERT_EQ(call("PATCH", path, {{QStringLiteral("jwt_configuration"), QJsonObject{{QStringLiteral("secret_encoded"), true}}}}).status, 200);
+    ASSERT_EQ(call("PATCH", path, {{QStringLiteral("jwt_configuration"), QJsonObject{{QStringLiteral("lifetime_in_seconds"), 7200}}}}).status, 200);
+    const QJsonObject jwt = objectOf(call("GET", path)).value(QLatin1String("jwt_configuration")).toObject();
+    EXPECT_EQ(jwt.value(QLatin1String("alg")).toString(), QStringLiteral("RS256"));
+    EXPECT_EQ(jwt.value(QLatin1String("lifetime_in_seconds")).toInt(), 7200);
+    EXPECT_TRUE(jwt.value(QLatin1String("secret_encoded")).toBool()) << "a member the PATCH left out was dropped";
     // A null drops a kept member, as Auth0 unsets it.
     ASSERT_EQ(call("PATCH", path, {{QStringLiteral("client_metadata"), QJsonValue::Null}}).status, 200);
     EXPECT_FALSE(objectOf(call("GET", path)).contains(QLatin1String("client_metadata")));
