@@ -92,6 +92,29 @@ QJsonObject derivedClientDefaults(const Client &client)
                                     {QStringLiteral("secret_encoded"), false}}}};
 }
 
+} // namespace
+
+QJsonObject clientSettingsShown(const Client &client)
+{
+    QJsonObject shown = client.auth0Settings;
+    const QJsonObject defaults = derivedClientDefaults(client);
+    for (auto it = defaults.constBegin(); it != defaults.constEnd(); ++it) {
+        if (!shown.contains(it.key())) {
+            shown.insert(it.key(), it.value());
+        } else if (it.value().isObject() && shown.value(it.key()).isObject()) {
+            // jwt_configuration: what was kept over the defaults, member by member, as Auth0 shows it.
+            QJsonObject merged = it.value().toObject();
+            const QJsonObject kept = shown.value(it.key()).toObject();
+            for (auto member = kept.constBegin(); member != kept.constEnd(); ++member)
+                merged.insert(member.key(), member.value());
+            shown.insert(it.key(), merged);
+        }
+    }
+    return shown;
+}
+
+namespace {
+
 // The members of Auth0's application that Organizer keeps as given without acting on them (as the Management
 // API keeps them); others in an import are left out.
 const QSet<QString> &keptClientMembers()
@@ -158,12 +181,8 @@ QJsonObject tenantToDeploy(const Tenant &tenant)
     for (const Client &client : tenant.clients) {
         // What Auth0 has and Organizer keeps without acting on it, then what it acts on; no client_secret: only its
         // hash is kept, and the Deploy CLI leaves secrets out of exports too.
-        QJsonObject object = client.auth0Settings;
+        QJsonObject object = clientSettingsShown(client);
         const QJsonObject defaults = derivedClientDefaults(client);
-        for (auto it = defaults.constBegin(); it != defaults.constEnd(); ++it) {
-            if (!object.contains(it.key()))
-                object.insert(it.key(), it.value());
-        }
         // How it authenticates follows whether it is confidential; a confidential one keeps the method it was given.
         if (!client.confidential || object.value(QLatin1String("token_endpoint_auth_method")).toString() == QLatin1String("none"))
             object.insert(QStringLiteral("token_endpoint_auth_method"), defaults.value(QLatin1String("token_endpoint_auth_method")));

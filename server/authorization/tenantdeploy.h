@@ -20,6 +20,11 @@ namespace organizer::authorization {
 // A client grant names its application by name, as the Deploy CLI writes it.
 QJsonObject tenantToDeploy(const Tenant &tenant);
 
+// The members of Auth0's application an application shows (Management API, export): what it keeps over what
+// Organizer derives for it (app_type, token_endpoint_auth_method, is_first_party, oidc_conformant,
+// jwt_configuration — the last merged member by member).
+QJsonObject clientSettingsShown(const Client &client);
+
 // `current` with `document` applied as the Deploy CLI applies it without AUTH0_ALLOW_DELETE: entries
 // matched (resource servers by identifier, clients by client_id or else name, grants by application and
 // audience, roles by name) are updated with the members given, the others created, nothing deleted.

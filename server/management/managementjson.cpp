@@ -1,5 +1,7 @@
 #include "managementjson.h"
 
+#include "tenantdeploy.h"
+
 #include <QJsonDocument>
 
 #include <algorithm>
@@ -285,21 +287,7 @@ QString tokenEndpointAuthMethodOf(const authorization::Client &client)
 
 QJsonObject clientJson(const authorization::Client &client)
 {
-    QJsonObject object = client.auth0Settings;
-    // What the tenant file's clients, which keep none of these, were always shown as.
-    const auto keptOr = [&object](const char *member, const QJsonValue &fallback) {
-        if (!object.contains(QLatin1String(member)))
-            object.insert(QLatin1String(member), fallback);
-    };
-    keptOr("app_type",
-           client.allowsGrant(QStringLiteral("client_credentials")) ? QStringLiteral("non_interactive")
-               : client.confidential                                ? QStringLiteral("regular_web")
-                                                                    : QStringLiteral("native"));
-    keptOr("is_first_party", true);
-    keptOr("oidc_conformant", true);
-    keptOr("jwt_configuration",
-           QJsonObject{
-               {QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("lifetime_in_seconds"), 36000}, {QStringLiteral("secret_encoded"), false}});
+    QJsonObject object = authorization::clientSettingsShown(client);
     object.insert(QStringLiteral("client_id"), client.clientId);
     object.insert(QStringLiteral("name"), client.name);
     object.insert(QStringLiteral("grant_types"), QJsonArray::fromStringList(client.grantTypes));

@@ -247,7 +247,9 @@ TEST_F(ManagementClients, WhatOrganizerDoesNotActOnIsKeptAndBadTypesAreRefusedIn
                      {QStringLiteral("expiration_type"), QStringLiteral("expiring")},
                      {QStringLiteral("token_lifetime"), 2592000},
                      {QStringLiteral("leeway"), 0}}},
-        {QStringLiteral("jwt_configuration"), QJsonObject{{QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("lifetime_in_seconds"), 3600}}},
+        {QStringLiteral("jwt_configuration"),
+         QJsonObject{
+             {QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("lifetime_in_seconds"), 3600}, {QStringLiteral("secret_encoded"), false}}},
         {QStringLiteral("token_endpoint_auth_method"), QStringLiteral("client_secret_basic")},
     };
     const HttpReply patched = call("PATCH", path, exported);
