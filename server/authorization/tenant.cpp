@@ -114,6 +114,26 @@ QString absoluteUrlProblem(const QString &url)
     return {};
 }
 
+QString tokenDialectOf(const Api &api)
+{
+    const bool authz = api.rbac && api.addPermissionsToAccessToken;
+    if (api.profile == TokenProfile::Rfc9068)
+        return authz ? QStringLiteral("rfc9068_profile_authz") : QStringLiteral("rfc9068_profile");
+    return authz ? QStringLiteral("access_token_authz") : QStringLiteral("access_token");
+}
+
+bool applyTokenDialect(Api &api, const QString &dialect)
+{
+    if (dialect == QLatin1String("access_token") || dialect == QLatin1String("access_token_authz"))
+        api.profile = TokenProfile::Auth0;
+    else if (dialect == QLatin1String("rfc9068_profile") || dialect == QLatin1String("rfc9068_profile_authz"))
+        api.profile = TokenProfile::Rfc9068;
+    else
+        return false;
+    api.addPermissionsToAccessToken = dialect.endsWith(QLatin1String("_authz"));
+    return true;
+}
+
 QString callbackProblem(const QString &url)
 {
     if (QString problem = absoluteUrlProblem(url); !problem.isEmpty())

@@ -75,6 +75,11 @@ struct Api
     bool isCurrentUserScope(const QString &scope) const { return system && currentUserScopes.contains(scope); }
 };
 
+// Auth0's token_dialect for an API: "access_token" or "rfc9068_profile", "_authz" when permissions go in
+// the token. Read back by applyTokenDialect(), false for a name Auth0 does not have (the API unchanged).
+QString tokenDialectOf(const Api &api);
+bool applyTokenDialect(Api &api, const QString &dialect);
+
 struct ClientGrant
 {
     QString id; // "cgr_…"

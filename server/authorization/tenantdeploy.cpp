@@ -43,14 +43,6 @@ QString derivedId(const QString &prefix, const QString &seed, int hexDigits)
     return prefix + QString::fromLatin1(QCryptographicHash::hash(seed.toUtf8(), QCryptographicHash::Sha256).toHex().left(hexDigits));
 }
 
-QString tokenDialectOf(const Api &api)
-{
-    const bool authz = api.rbac && api.addPermissionsToAccessToken;
-    if (api.profile == TokenProfile::Rfc9068)
-        return authz ? QStringLiteral("rfc9068_profile_authz") : QStringLiteral("rfc9068_profile");
-    return authz ? QStringLiteral("access_token_authz") : QStringLiteral("access_token");
-}
-
 QJsonArray permissionsToDeploy(const QHash<QString, QStringList> &permissions)
 {
     QStringList identifiers = permissions.keys();
@@ -164,16 +156,8 @@ QJsonObject tenantToDeploy(const Tenant &tenant)
                            {QStringLiteral("enforce_policies"), api.rbac},
                            {QStringLiteral("token_dialect"), tokenDialectOf(api)}};
         // Organizer's extension, as the Management API shows it: the APIs declared with records on this resource server.
-        if (!api.declaredApis.isEmpty()) {
-            QJsonArray declared;
-            for (const catalogue::ApiSpec &spec : api.declaredApis) {
-                QJsonObject entry = catalogue::apiToJson(spec);
-                for (const char *derived : {"path", "scopes", "builtin"})
-                    entry.remove(QLatin1String(derived));
-                declared.append(entry);
-            }
-            object.insert(QStringLiteral("organizer_apis"), declared);
-        }
+        if (!api.declaredApis.isEmpty())
+            object.insert(QStringLiteral("organizer_apis"), declaredApisToJson(api));
         resourceServers.append(object);
     }
     QJsonArray clients;
@@ -285,15 +269,8 @@ void readResourceServer(const JsonReader &o, qsizetype index, Tenant &next, Orig
         api.allowOfflineAccess = *offline;
     if (auto rbac = o["enforce_policies"].boolean())
         api.rbac = *rbac;
-    if (auto dialect = o["token_dialect"].string()) {
-        if (*dialect == QLatin1String("access_token") || *dialect == QLatin1String("access_token_authz"))
-            api.profile = TokenProfile::Auth0;
-        else if (*dialect == QLatin1String("rfc9068_profile") || *dialect == QLatin1String("rfc9068_profile_authz"))
-            api.profile = TokenProfile::Rfc9068;
-        else
-            o["token_dialect"].fail(QStringLiteral("must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz"));
-        api.addPermissionsToAccessToken = dialect->endsWith(QLatin1String("_authz"));
-    }
+    if (auto dialect = o["token_dialect"].string(); dialect && !applyTokenDialect(api, *dialect))
+        o["token_dialect"].fail(QStringLiteral("must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz"));
     if (!o["scopes"].isAbsent()) {
         QList<ApiScope> scopes;
         o["scopes"].forEachObject([&scopes](const JsonReader &scope) {

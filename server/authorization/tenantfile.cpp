@@ -194,6 +194,19 @@ QStringList grantTypesServed()
     return served;
 }
 
+QJsonArray declaredApisToJson(const Api &api)
+{
+    QJsonArray declared;
+    for (const catalogue::ApiSpec &spec : api.declaredApis) {
+        QJsonObject entry = catalogue::apiToJson(spec);
+        // Only what declaredApiFromJson() reads: the rest is derived again.
+        for (const char *derived : {"path", "scopes", "builtin"})
+            entry.remove(QLatin1String(derived));
+        declared.append(entry);
+    }
+    return declared;
+}
+
 QByteArray tenantToJson(const Tenant &tenant)
 {
     QJsonArray apis;
@@ -215,17 +228,8 @@ QByteArray tenantToJson(const Tenant &tenant)
                            {QStringLiteral("refresh_token_lifetime"), api.refreshTokenLifetimeSeconds},
                            {QStringLiteral("refresh_token_idle_lifetime"), api.refreshTokenIdleLifetimeSeconds},
                            {QStringLiteral("scopes"), scopes}};
-        if (!api.declaredApis.isEmpty()) {
-            QJsonArray declared;
-            for (const catalogue::ApiSpec &spec : api.declaredApis) {
-                QJsonObject entry = catalogue::apiToJson(spec);
-                // Only what declaredApiFromJson() reads: the rest is derived again.
-                for (const char *derived : {"path", "scopes", "builtin"})
-                    entry.remove(QLatin1String(derived));
-                declared.append(entry);
-            }
-            object.insert(QStringLiteral("organizer_apis"), declared);
-        }
+        if (!api.declaredApis.isEmpty())
+            object.insert(QStringLiteral("organizer_apis"), declaredApisToJson(api));
         apis.append(object);
     }
     QJsonArray clients;

@@ -6,6 +6,7 @@
 #include "tenant.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QString>
 
 namespace organizer::authorization {
@@ -13,6 +14,10 @@ namespace organizer::authorization {
 // The tenant as a tenant file writes it (parseTenant() reads it back unchanged); the Management API
 // is left out and its grants name kManagementAudience again.
 QByteArray tenantToJson(const Tenant &tenant);
+
+// An API's "organizer_apis" as the tenant file and the Deploy CLI export write them: only what is read
+// back, the rest (path, scopes, builtin) derived again. Empty when it declares none.
+QJsonArray declaredApisToJson(const Api &api);
 
 // Parses and checks a tenant document; an error names the field and what is wrong with it
 // ("clients[1].callbacks[0]: must be an absolute http(s) URL"). The system Management API entry, which

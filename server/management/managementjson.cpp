@@ -243,14 +243,6 @@ Expected<QList<Permission>, oauth::OAuthError> readPermissions(const authorizati
     return out;
 }
 
-QString tokenDialectOf(const authorization::Api &api)
-{
-    const bool authz = api.rbac && api.addPermissionsToAccessToken;
-    if (api.profile == authorization::TokenProfile::Rfc9068)
-        return authz ? QStringLiteral("rfc9068_profile_authz") : QStringLiteral("rfc9068_profile");
-    return authz ? QStringLiteral("access_token_authz") : QStringLiteral("access_token");
-}
-
 QJsonObject resourceServerJson(const authorization::Api &api, const QList<catalogue::ApiSpec> &servedApis)
 {
     QJsonArray scopes;

@@ -71,6 +71,5 @@ QJsonObject clientGrantJson(const authorization::Client &client, const authoriza
 // kept members (given_name, family_name, picture, user_metadata, app_metadata, created_at, updated_at).
 QJsonObject userJson(const authorization::User &user, const QString &connection);
 QJsonObject roleJson(const authorization::Role &role);
-QString tokenDialectOf(const authorization::Api &api); // "access_token", "access_token_authz", "rfc9068_profile"…
 
 } // namespace organizer::management

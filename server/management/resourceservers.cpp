@@ -93,13 +93,8 @@ void applySettings(const JsonReader &read, Api &api, const QString &servedAudien
     read["skip_consent_for_verifiable_first_party_clients"].boolean(); // accepted as Auth0 does; Organizer asks no consent of its clients
     const QString dialects = QStringLiteral("must be access_token, access_token_authz, rfc9068_profile or rfc9068_profile_authz");
     if (auto dialect = read["token_dialect"].string(dialects)) {
-        if (dialect == QLatin1String("access_token") || dialect == QLatin1String("access_token_authz"))
-            api.profile = authorization::TokenProfile::Auth0;
-        else if (dialect == QLatin1String("rfc9068_profile") || dialect == QLatin1String("rfc9068_profile_authz"))
-            api.profile = authorization::TokenProfile::Rfc9068;
-        else
+        if (!authorization::applyTokenDialect(api, *dialect))
             read["token_dialect"].fail(dialects);
-        api.addPermissionsToAccessToken = dialect->endsWith(QLatin1String("_authz"));
     }
     const QString lifetime = QStringLiteral("must be a whole number of seconds from 60 to 2592000");
     api.tokenLifetimeSeconds = read["token_lifetime"].integer(60, 2'592'000, lifetime).value_or(api.tokenLifetimeSeconds);

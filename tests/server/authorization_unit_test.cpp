@@ -655,3 +655,22 @@ TEST(TokenMinter, Rfc9068ProfileSwitchesTypeAndClaims)
     EXPECT_EQ(auth0.value(QLatin1String("azp")).toString(), QStringLiteral("x"));
     EXPECT_EQ(auth0.value(QLatin1String("aud")).toString(), QStringLiteral("organize"));
 }
+
+TEST(TokenDialect, EveryAuth0DialectRoundTripsAndAnUnknownOneChangesNothing)
+{
+    for (const QString &dialect :
+         {QStringLiteral("access_token"), QStringLiteral("access_token_authz"), QStringLiteral("rfc9068_profile"), QStringLiteral("rfc9068_profile_authz")}) {
+        authorization::Api api;
+        api.rbac = true; // "_authz" puts the permissions in the token, which needs RBAC on
+        ASSERT_TRUE(authorization::applyTokenDialect(api, dialect)) << dialect.toStdString();
+        EXPECT_EQ(authorization::tokenDialectOf(api), dialect);
+    }
+    authorization::Api api;
+    api.profile = authorization::TokenProfile::Rfc9068;
+    api.addPermissionsToAccessToken = true;
+    EXPECT_FALSE(authorization::applyTokenDialect(api, QStringLiteral("access_token_rbac")));
+    EXPECT_EQ(api.profile, authorization::TokenProfile::Rfc9068);
+    EXPECT_TRUE(api.addPermissionsToAccessToken);
+    api.rbac = false;
+    EXPECT_EQ(authorization::tokenDialectOf(api), QStringLiteral("rfc9068_profile")) << "no permissions in the token without RBAC";
+}
