@@ -4,6 +4,7 @@
 // and flags it; checkpoint pagination; who may do any of it. Against a real organizer-server process.
 
 #include "authorizationfixture.h"
+#include "managementfixture.h"
 #include "base64url.h"
 #include "testdatabase.h"
 
@@ -42,20 +43,6 @@ Refusal refusalOf(const HttpReply &reply)
 QString payload(const QString &problem)
 {
     return QStringLiteral("Payload validation error: '%1'.").arg(problem);
-}
-
-// A Management API token for organizer-admin, every management scope or only `scope`.
-QString adminToken(quint16 port, const QString &issuer, const QString &scope = {})
-{
-    QList<QPair<QString, QString>> fields{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
-                                          {QStringLiteral("client_id"), kAdmin},
-                                          {QStringLiteral("client_secret"), kAdminSecret},
-                                          {QStringLiteral("audience"), issuer + QStringLiteral("api/v2/")}};
-    if (!scope.isEmpty())
-        fields.append({QStringLiteral("scope"), scope});
-    const HttpReply reply = tokenRequest(port, fields);
-    EXPECT_EQ(reply.status, 200) << reply.body.constData();
-    return QString::fromUtf8(reply.json("access_token"));
 }
 
 HttpReply clientCredentials(quint16 port, const QString &clientId, const QString &secret, const QString &audience = QStringLiteral("organize"))
@@ -103,21 +90,9 @@ QByteArray storedTenant(const QString &dataDir)
     return read->value(0).toByteArray();
 }
 
-class ManagementClients : public ::testing::Test
+class ManagementClients : public ManagementApiTest
 {
 protected:
-    void SetUp() override
-    {
-        ASSERT_TRUE(m_server.start()) << m_server.errorText().toStdString();
-        m_token = adminToken(port(), issuer());
-    }
-    quint16 port() const { return m_server.port(); }
-    QString issuer() const { return m_server.issuer(); }
-
-    HttpReply call(const QByteArray &method, const QByteArray &path, const QJsonObject &body = {}, const QString &token = {})
-    {
-        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : compactJson(body));
-    }
     QJsonObject created(const QJsonObject &body)
     {
         const HttpReply reply = call("POST", "/api/v2/clients", body);
@@ -132,9 +107,6 @@ protected:
                                       {QStringLiteral("scope"), QJsonArray::fromStringList(scopes)}});
         ASSERT_EQ(reply.status, 201) << reply.body.constData();
     }
-
-    ServerProcess m_server;
-    QString m_token;
 };
 
 } // namespace

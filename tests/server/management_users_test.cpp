@@ -5,6 +5,7 @@
 // Against a real organizer-server process.
 
 #include "authorizationfixture.h"
+#include "managementfixture.h"
 #include "base64url.h"
 
 #include <QCryptographicHash>
@@ -20,28 +21,12 @@ using namespace organizer::test;
 
 namespace {
 
-const QString kAdmin = QStringLiteral("organizer-admin");
-const QString kAdminSecret = QStringLiteral("organizer-admin-secret");
 const QString kStrong = QStringLiteral("Correct-Horse-9");
 const QString kStronger = QStringLiteral("Battery-Staple-42");
 
 QByteArray percent(const QString &text)
 {
     return QUrl::toPercentEncoding(text);
-}
-
-// A Management API token for organizer-admin, every management scope or only `scope`.
-QString adminToken(quint16 port, const QString &issuer, const QString &scope = {})
-{
-    QList<QPair<QString, QString>> fields{{QStringLiteral("grant_type"), QStringLiteral("client_credentials")},
-                                          {QStringLiteral("client_id"), kAdmin},
-                                          {QStringLiteral("client_secret"), kAdminSecret},
-                                          {QStringLiteral("audience"), issuer + QStringLiteral("api/v2/")}};
-    if (!scope.isEmpty())
-        fields.append({QStringLiteral("scope"), scope});
-    const HttpReply reply = tokenRequest(port, fields);
-    EXPECT_EQ(reply.status, 200) << reply.body.constData();
-    return QString::fromUtf8(reply.json("access_token"));
 }
 
 // The desktop client's login through the real pages with `login`/`password`, asking offline_access.
@@ -69,21 +54,9 @@ Login logIn(quint16 port, const QString &login, const QString &password, TestBro
     return {true, {}, QString::fromUtf8(tokens.json("refresh_token"))};
 }
 
-class ManagementUsers : public ::testing::Test
+class ManagementUsers : public ManagementApiTest
 {
 protected:
-    void SetUp() override
-    {
-        ASSERT_TRUE(m_server.start()) << m_server.errorText().toStdString();
-        m_token = adminToken(port(), issuer());
-    }
-    quint16 port() const { return m_server.port(); }
-    QString issuer() const { return m_server.issuer(); }
-
-    HttpReply call(const QByteArray &method, const QByteArray &path, const QJsonObject &body = {}, const QString &token = {})
-    {
-        return callApi(port(), method, path, token.isEmpty() ? m_token : token, body.isEmpty() ? QByteArray() : compactJson(body));
-    }
     QJsonObject body(const QString &email, const QString &password = kStrong)
     {
         return {{QStringLiteral("connection"), QStringLiteral("Username-Password-Authentication")},
@@ -114,9 +87,6 @@ protected:
             emails.append(user[QLatin1String("email")].toString());
         return emails;
     }
-
-    ServerProcess m_server;
-    QString m_token;
 };
 
 } // namespace
