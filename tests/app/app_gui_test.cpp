@@ -780,8 +780,9 @@ TlsPage openOverTls(test::HttpsResponder &server, const std::optional<app::Bundl
         inspected = true;
     });
     EXPECT_TRUE(waitFor([&inspected] { return inspected; }, 10000));
+    // The page is loaded before the web view has painted it; a picture taken too soon is blank.
     if (!screenshot.isEmpty()) {
-        EXPECT_TRUE(saveScreenshot(view.grab(), screenshot));
+        EXPECT_TRUE(waitFor([&] { return saveScreenshot(view.grab(), screenshot); }, 10000));
     }
     if (trusted)
         app::BundledServerTrust::forget(QUrl(trusted->origins.first()));
@@ -870,7 +871,7 @@ protected:
         EXPECT_TRUE(waitFor([&done] { return done; }, 60000));
         // The last page the view painted, over HTTPS, and the redirect it caught.
         if (!screenshot.isEmpty()) {
-            EXPECT_TRUE(saveScreenshot(view.grab(), screenshot));
+            EXPECT_TRUE(waitFor([&] { return saveScreenshot(view.grab(), screenshot); }, 10000));
         }
         return {scenario.passed(), scenario.report()};
     }
