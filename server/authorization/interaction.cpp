@@ -120,7 +120,9 @@ http::Response complete(AuthorizationContext &context, const Tenant &tenant, con
     }
     parameters.append({QStringLiteral("scope"), scopes.join(QLatin1Char(' '))});
     if (request.wantsIdToken) {
-        auto idToken = minter.idToken({user, request.clientId, request.nonce, scopes, authTime, accessToken, {}});
+        const Client *client = tenant.client(request.clientId);
+        const qint64 lifetime = client ? client->idTokenLifetime() : kDefaultIdTokenLifetime;
+        auto idToken = minter.idToken({user, request.clientId, request.nonce, scopes, authTime, accessToken, {}, lifetime});
         if (!idToken)
             return answerError(tenant, request, OAuthError::serverError(QStringLiteral("the ID token could not be signed")));
         parameters.append({QStringLiteral("id_token"), QString::fromLatin1(*idToken)});

@@ -1,7 +1,10 @@
 #include "tenant.h"
 
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QSet>
+
+#include <cmath>
 
 namespace organizer::authorization {
 
@@ -148,6 +151,17 @@ QString callbackProblem(const QString &url)
         }
     }
     return {};
+}
+
+qint64 Client::idTokenLifetime() const
+{
+    const QJsonValue lifetime = auth0Settings.value(QLatin1String("jwt_configuration")).toObject().value(QLatin1String("lifetime_in_seconds"));
+    const double seconds = lifetime.toDouble(-1);
+    // The Management API and the tenant file refuse anything else; a value from an older store that is out
+    // of range falls back to the default rather than minting a token that is already expired or lives for years.
+    if (!lifetime.isDouble() || seconds != std::floor(seconds) || seconds < 1 || seconds > kLongestIdTokenLifetime)
+        return kDefaultIdTokenLifetime;
+    return static_cast<qint64>(seconds);
 }
 
 const ClientGrant *Client::grantFor(const QString &audience) const

@@ -111,7 +111,13 @@ struct Client
     bool allowsRedirect(const QUrl &redirectUri) const;
     bool allowsLogoutUrl(const QUrl &url) const;
     const ClientGrant *grantFor(const QString &audience) const;
+    // How long its ID tokens live: Auth0's jwt_configuration.lifetime_in_seconds, or Auth0's default (10 hours).
+    qint64 idTokenLifetime() const;
 };
+
+// Auth0's default ID token lifetime, and the longest it lets an application set (30 days).
+inline constexpr qint64 kDefaultIdTokenLifetime = 36000;
+inline constexpr qint64 kLongestIdTokenLifetime = 2'592'000;
 
 struct User
 {

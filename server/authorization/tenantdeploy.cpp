@@ -80,7 +80,7 @@ QJsonObject derivedClientDefaults(const Client &client)
                        {QStringLiteral("oidc_conformant"), true},
                        {QStringLiteral("jwt_configuration"),
                         QJsonObject{{QStringLiteral("alg"), QStringLiteral("RS256")},
-                                    {QStringLiteral("lifetime_in_seconds"), 36000},
+                                    {QStringLiteral("lifetime_in_seconds"), kDefaultIdTokenLifetime},
                                     {QStringLiteral("secret_encoded"), false}}}};
 }
 
@@ -337,6 +337,13 @@ void readClient(const JsonReader &o, qsizetype index, Tenant &next, Origins &ori
             client.confidential = true;
         else
             o["token_endpoint_auth_method"].fail(QStringLiteral("must be none, client_secret_post or client_secret_basic"));
+    }
+    // Kept as given, but acted on: an import must not promise ID tokens this server will not mint.
+    if (const JsonReader jwt = o["jwt_configuration"]; !jwt.value().isNull() && jwt.expectObject(JsonReader::Optional)) {
+        const QString onlyRs256 = QStringLiteral("must be RS256, the only algorithm Organizer signs ID tokens with");
+        if (auto alg = jwt["alg"].string(onlyRs256); alg && *alg != QLatin1String("RS256"))
+            jwt["alg"].fail(onlyRs256);
+        jwt["lifetime_in_seconds"].integer(1, kLongestIdTokenLifetime, QStringLiteral("must be a whole number of seconds from 1 to 2592000"));
     }
     if (!o["grant_types"].isAbsent())
         client.grantTypes = o["grant_types"].strings(JsonReader::NonEmptyStrings);

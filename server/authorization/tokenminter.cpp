@@ -87,7 +87,7 @@ jose::Result<QByteArray> TokenMinter::idToken(const IdTokenClaims &input) const
     claims.insert(QStringLiteral("sub"), input.user->subject());
     claims.insert(QStringLiteral("aud"), input.clientId);
     claims.insert(QStringLiteral("iat"), now);
-    claims.insert(QStringLiteral("exp"), now + 36000); // Auth0's default ID token lifetime
+    claims.insert(QStringLiteral("exp"), now + input.lifetime);
     if (input.authTime > 0)
         claims.insert(QStringLiteral("auth_time"), input.authTime);
     if (!input.nonce.isEmpty())

@@ -54,6 +54,7 @@ public:
         qint64 authTime = 0;
         QByteArray accessToken; // for at_hash; empty when none is issued with it
         QString code; // for c_hash in hybrid flows; unused for now
+        qint64 lifetime = kDefaultIdTokenLifetime; // the client's (Client::idTokenLifetime)
     };
     jose::Result<QByteArray> idToken(const IdTokenClaims &claims) const;
 

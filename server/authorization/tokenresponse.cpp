@@ -21,7 +21,7 @@ Expected<IssuedTokens, oauth::OAuthError> issueUserTokens(AuthorizationContext &
                      {QStringLiteral("expires_in"), minted->expiresIn},
                      {QStringLiteral("scope"), scopes.join(QLatin1Char(' '))}};
     if (scopes.contains(QStringLiteral("openid")) && user) {
-        auto idToken = minter.idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}});
+        auto idToken = minter.idToken({user, client.clientId, nonce, scopes, authTime, minted->token, {}, client.idTokenLifetime()});
         if (!idToken)
             return Unexpected<oauth::OAuthError>(oauth::OAuthError::serverError(QStringLiteral("the ID token could not be signed")));
         body.insert(QStringLiteral("id_token"), QString::fromLatin1(*idToken));

@@ -410,3 +410,72 @@ TEST(TenantCli, ATenantChangedThroughTheManagementApiRoundTripsIntoAFreshDataDir
     EXPECT_TRUE(changed.document.contains("The desktop app")) << changed.document.constData();
     EXPECT_TRUE(changed.document.contains("client_secret_basic")) << changed.document.constData();
 }
+
+// Auth0's jwt_configuration is kept as given and acted on: lifetime_in_seconds is how long the application's ID
+// tokens live, from the next token on; an algorithm other than RS256, or a lifetime Auth0 would refuse, is
+// refused by name and nothing is imported.
+TEST(TenantCli, AnImportedIdTokenLifetimeIsTheOneTheApplicationsIdTokensGet)
+{
+    QTemporaryDir files;
+    ServerProcess server;
+    ASSERT_TRUE(server.start()) << server.errorText().toStdString();
+    const quint16 port = server.url().port();
+    const auto idTokenLifetime = [port] {
+        const HttpReply reply = tokenRequest(port,
+                                             {{QStringLiteral("grant_type"), QStringLiteral("password")},
+                                              {QStringLiteral("client_id"), QStringLiteral("organizer-tests")},
+                                              {QStringLiteral("client_secret"), QStringLiteral("organizer-tests-secret")},
+                                              {QStringLiteral("username"), QStringLiteral("alice@example.com")},
+                                              {QStringLiteral("password"), kPassword},
+                                              {QStringLiteral("audience"), QStringLiteral("organize")},
+                                              {QStringLiteral("scope"), QStringLiteral("openid")}});
+        EXPECT_EQ(reply.status, 200) << reply.body.constData();
+        const QJsonObject claims = claimsOf(QString::fromUtf8(reply.json("id_token")));
+        return claims.value(QLatin1String("exp")).toInteger() - claims.value(QLatin1String("iat")).toInteger();
+    };
+    EXPECT_EQ(idTokenLifetime(), 36000) << "Auth0's default, ten hours";
+
+    const QJsonObject exported = exportOf(server.dataDir());
+    const auto withJwtConfiguration = [&exported](const QJsonObject &jwt) {
+        QJsonObject document = exported;
+        QJsonArray clients = document.value(QLatin1String("clients")).toArray();
+        for (qsizetype i = 0; i < clients.size(); ++i) {
+            QJsonObject client = clients.at(i).toObject();
+            if (client.value(QLatin1String("client_id")).toString() == QLatin1String("organizer-tests")) {
+                client.insert(QStringLiteral("jwt_configuration"), jwt);
+                clients.replace(i, client);
+            }
+        }
+        document.insert(QStringLiteral("clients"), clients);
+        return document;
+    };
+    const qint64 before = storedTenant(server.dataDir()).revision;
+    const CommandResult hs256
+        = import(server.dataDir(),
+                 writeJson(files.filePath(QStringLiteral("hs256.json")),
+                           withJwtConfiguration({{QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("lifetime_in_seconds"), 600}})));
+    EXPECT_NE(hs256.exitCode, 0);
+    EXPECT_TRUE(hs256.err.contains(".jwt_configuration.alg: must be RS256, the only algorithm Organizer signs ID tokens with")) << hs256.err.toStdString();
+    for (const QJsonValue &lifetime : {QJsonValue(0), QJsonValue(2'592'001), QJsonValue(1.5), QJsonValue(QStringLiteral("10h"))}) {
+        const CommandResult refused
+            = import(server.dataDir(),
+                     writeJson(files.filePath(QStringLiteral("lifetime.json")), withJwtConfiguration({{QStringLiteral("lifetime_in_seconds"), lifetime}})));
+        EXPECT_NE(refused.exitCode, 0);
+        EXPECT_TRUE(refused.err.contains(".jwt_configuration.lifetime_in_seconds: must be a whole number of seconds from 1 to 2592000"))
+            << refused.err.toStdString();
+    }
+    EXPECT_EQ(storedTenant(server.dataDir()).revision, before) << "a refused import changes nothing";
+    EXPECT_EQ(idTokenLifetime(), 36000);
+
+    const CommandResult imported
+        = import(server.dataDir(),
+                 writeJson(files.filePath(QStringLiteral("ten-minutes.json")),
+                           withJwtConfiguration({{QStringLiteral("alg"), QStringLiteral("RS256")}, {QStringLiteral("lifetime_in_seconds"), 600}})));
+    ASSERT_EQ(imported.exitCode, 0) << imported.err.toStdString();
+    EXPECT_TRUE(waitFor([&] { return idTokenLifetime() == 600; })) << "the running server took the lifetime on";
+    const QJsonObject shown
+        = named(exportOf(server.dataDir()).value(QLatin1String("clients")).toArray(), QStringLiteral("client_id"), QStringLiteral("organizer-tests"))
+              .value(QLatin1String("jwt_configuration"))
+              .toObject();
+    EXPECT_EQ(shown.value(QLatin1String("lifetime_in_seconds")).toInt(), 600);
+}

@@ -48,6 +48,7 @@ TEST_F(Authorization, ImplicitFlowReturnsTheTutorialFragment)
     EXPECT_EQ(id.value(QLatin1String("at_hash")).toString().toLatin1(), authorization::accessTokenHash(accessToken.toLatin1()));
     EXPECT_EQ(id.value(QLatin1String("name")).toString(), QStringLiteral("Bob Brown"));
     EXPECT_FALSE(id.contains(QLatin1String("email"))); // email scope not asked
+    EXPECT_EQ(id.value(QLatin1String("exp")).toInteger() - id.value(QLatin1String("iat")).toInteger(), 36000); // Auth0's default
 
     EXPECT_EQ(callApi(port(), "GET", "/api/contacts", accessToken).status, 200);
     const HttpReply calendar = callApi(port(), "GET", "/api/appointments", accessToken);
@@ -289,4 +290,35 @@ TEST_F(Authorization, AFloodOfUnfinishedLoginsNeverLocksOthersOut)
     const qint64 growth = residentKiB(m_server.pid()) - before;
     EXPECT_LT(growth, 32 * 1024) << "resident memory grew by " << growth << " KiB";
     EXPECT_EQ(sendHttp(port(), {"GET", "/healthz", {}, {}}).status, 200);
+}
+
+// An application's jwt_configuration.lifetime_in_seconds, changed through the Management API, is how long the ID
+// tokens /authorize gives it live, from the next login on; another application keeps Auth0's default.
+TEST_F(Authorization, AnApplicationsIdTokenLifetimeIsItsJwtConfigurations)
+{
+    const QString admin
+        = QString::fromUtf8(managementClientCredentials(port(), m_server.issuer(), QStringLiteral("organizer-admin"), QStringLiteral("organizer-admin-secret"))
+                                .json("access_token"));
+    ASSERT_FALSE(admin.isEmpty());
+    const HttpReply patched = callApi(port(), "PATCH", "/api/v2/clients/organizer-desktop", admin, R"({"jwt_configuration":{"lifetime_in_seconds":120}})");
+    ASSERT_EQ(patched.status, 200) << patched.body.constData();
+
+    TestBrowser browser(port());
+    const auto outcome = browser.authorize(query(QStringLiteral("id_token token"), QStringLiteral("openid")), QStringLiteral("alice@example.com"), kPassword);
+    ASSERT_TRUE(outcome.redirect.isValid()) << outcome.failure.toStdString();
+    const QJsonObject id = claimsOf(value(outcome.parameters(), "id_token"));
+    EXPECT_EQ(id.value(QLatin1String("exp")).toInteger() - id.value(QLatin1String("iat")).toInteger(), 120);
+    // The access token keeps its API's lifetime: jwt_configuration is about ID tokens.
+    EXPECT_EQ(value(outcome.parameters(), "expires_in"), QStringLiteral("86400"));
+
+    const HttpReply other = tokenRequest(port(),
+                                         {{QStringLiteral("grant_type"), QStringLiteral("password")},
+                                          {QStringLiteral("client_id"), QStringLiteral("organizer-tests")},
+                                          {QStringLiteral("client_secret"), QStringLiteral("organizer-tests-secret")},
+                                          {QStringLiteral("username"), QStringLiteral("alice@example.com")},
+                                          {QStringLiteral("password"), kPassword},
+                                          {QStringLiteral("scope"), QStringLiteral("openid")}});
+    ASSERT_EQ(other.status, 200) << other.body.constData();
+    const QJsonObject otherId = claimsOf(QString::fromUtf8(other.json("id_token")));
+    EXPECT_EQ(otherId.value(QLatin1String("exp")).toInteger() - otherId.value(QLatin1String("iat")).toInteger(), 36000);
 }
