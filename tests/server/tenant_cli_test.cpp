@@ -65,36 +65,20 @@ QJsonObject named(const QJsonArray &array, const QString &member, const QString 
 // The edit a team would make: a scope, a client grant, a role and its permission, an application's callbacks.
 QJsonObject edited(QJsonObject document)
 {
-    QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
-    for (qsizetype i = 0; i < servers.size(); ++i) {
-        QJsonObject server = servers.at(i).toObject();
-        if (server.value(QLatin1String("identifier")).toString() != QLatin1String("organize"))
-            continue;
+    const auto whereIs = [](const char *member, const char *value) {
+        return [member, value](const QJsonObject &entry) { return entry.value(QLatin1String(member)).toString() == QLatin1String(value); };
+    };
+    document = withDeployEntries(document, QStringLiteral("resourceServers"), whereIs("identifier", "organize"), [](QJsonObject &server) {
         QJsonArray scopes = server.value(QLatin1String("scopes")).toArray();
         scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:notes")}, {QStringLiteral("description"), QStringLiteral("Read notes")}});
         server.insert(QStringLiteral("scopes"), scopes);
-        servers.replace(i, server);
-    }
-    document.insert(QStringLiteral("resourceServers"), servers);
-    QJsonArray clients = document.value(QLatin1String("clients")).toArray();
-    for (qsizetype i = 0; i < clients.size(); ++i) {
-        QJsonObject client = clients.at(i).toObject();
-        if (client.value(QLatin1String("client_id")).toString() == QLatin1String("organizer-desktop")) {
-            client.insert(QStringLiteral("callbacks"),
-                          QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")});
-            clients.replace(i, client);
-        }
-    }
-    document.insert(QStringLiteral("clients"), clients);
-    QJsonArray grants = document.value(QLatin1String("clientGrants")).toArray();
-    for (qsizetype i = 0; i < grants.size(); ++i) {
-        QJsonObject grant = grants.at(i).toObject();
-        if (grant.value(QLatin1String("audience")).toString() == QLatin1String("organize")) {
-            grant.insert(QStringLiteral("scope"), QJsonArray{QStringLiteral("read:contacts"), QStringLiteral("read:notes")});
-            grants.replace(i, grant);
-        }
-    }
-    document.insert(QStringLiteral("clientGrants"), grants);
+    });
+    document = withDeployEntries(document, QStringLiteral("clients"), whereIs("client_id", "organizer-desktop"), [](QJsonObject &client) {
+        client.insert(QStringLiteral("callbacks"), QJsonArray{QStringLiteral("http://localhost:3000/callback"), QStringLiteral("https://app.example.com/cb")});
+    });
+    document = withDeployEntries(document, QStringLiteral("clientGrants"), whereIs("audience", "organize"), [](QJsonObject &grant) {
+        grant.insert(QStringLiteral("scope"), QJsonArray{QStringLiteral("read:contacts"), QStringLiteral("read:notes")});
+    });
     QJsonArray roles = document.value(QLatin1String("roles")).toArray();
     roles.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("Note readers")},
                              {QStringLiteral("description"), QStringLiteral("Read notes")},
@@ -437,17 +421,10 @@ TEST(TenantCli, AnImportedIdTokenLifetimeIsTheOneTheApplicationsIdTokensGet)
 
     const QJsonObject exported = exportOf(server.dataDir());
     const auto withJwtConfiguration = [&exported](const QJsonObject &jwt) {
-        QJsonObject document = exported;
-        QJsonArray clients = document.value(QLatin1String("clients")).toArray();
-        for (qsizetype i = 0; i < clients.size(); ++i) {
-            QJsonObject client = clients.at(i).toObject();
-            if (client.value(QLatin1String("client_id")).toString() == QLatin1String("organizer-tests")) {
-                client.insert(QStringLiteral("jwt_configuration"), jwt);
-                clients.replace(i, client);
-            }
-        }
-        document.insert(QStringLiteral("clients"), clients);
-        return document;
+        return withDeployEntries(
+            exported, QStringLiteral("clients"),
+            [](const QJsonObject &client) { return client.value(QLatin1String("client_id")).toString() == QLatin1String("organizer-tests"); },
+            [&jwt](QJsonObject &client) { client.insert(QStringLiteral("jwt_configuration"), jwt); });
     };
     const qint64 before = storedTenant(server.dataDir()).revision;
     const CommandResult hs256

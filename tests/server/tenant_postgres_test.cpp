@@ -64,33 +64,28 @@ protected:
 };
 
 // A scope for a new API action, granted to the machine-to-machine client, as a team would add one by import.
-QJsonObject withNotes(QJsonObject document)
+QJsonObject withNotes(const QJsonObject &document)
 {
-    QJsonArray servers = document.value(QLatin1String("resourceServers")).toArray();
-    for (qsizetype i = 0; i < servers.size(); ++i) {
-        QJsonObject server = servers.at(i).toObject();
-        if (server.value(QLatin1String("identifier")).toString() != QLatin1String("organize"))
-            continue;
-        QJsonArray scopes = server.value(QLatin1String("scopes")).toArray();
-        scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:notes")}, {QStringLiteral("description"), QStringLiteral("Read notes")}});
-        server.insert(QStringLiteral("scopes"), scopes);
-        servers.replace(i, server);
-    }
-    document.insert(QStringLiteral("resourceServers"), servers);
-    QJsonArray grants = document.value(QLatin1String("clientGrants")).toArray();
-    for (qsizetype i = 0; i < grants.size(); ++i) {
-        QJsonObject grant = grants.at(i).toObject();
-        // The Deploy CLI names a grant's application by its name.
-        if (grant.value(QLatin1String("client_id")).toString() == QLatin1String("Organizer CLI (machine to machine)")
-            && grant.value(QLatin1String("audience")).toString() == QLatin1String("organize")) {
+    const QJsonObject withScope = withDeployEntries(
+        document, QStringLiteral("resourceServers"),
+        [](const QJsonObject &server) { return server.value(QLatin1String("identifier")).toString() == QLatin1String("organize"); },
+        [](QJsonObject &server) {
+            QJsonArray scopes = server.value(QLatin1String("scopes")).toArray();
+            scopes.append(QJsonObject{{QStringLiteral("value"), QStringLiteral("read:notes")}, {QStringLiteral("description"), QStringLiteral("Read notes")}});
+            server.insert(QStringLiteral("scopes"), scopes);
+        });
+    // The Deploy CLI names a grant's application by its name.
+    return withDeployEntries(
+        withScope, QStringLiteral("clientGrants"),
+        [](const QJsonObject &grant) {
+            return grant.value(QLatin1String("client_id")).toString() == QLatin1String("Organizer CLI (machine to machine)")
+                && grant.value(QLatin1String("audience")).toString() == QLatin1String("organize");
+        },
+        [](QJsonObject &grant) {
             QJsonArray scope = grant.value(QLatin1String("scope")).toArray();
             scope.append(QStringLiteral("read:notes"));
             grant.insert(QStringLiteral("scope"), scope);
-            grants.replace(i, grant);
-        }
-    }
-    document.insert(QStringLiteral("clientGrants"), grants);
-    return document;
+        });
 }
 
 QByteArray machineToken(quint16 port, const QString &scope)

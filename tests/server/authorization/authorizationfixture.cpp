@@ -30,6 +30,21 @@ QString query(const QString &responseType, const QString &scope, const QList<QPa
     return q.query(QUrl::FullyEncoded);
 }
 
+QJsonObject withDeployEntries(QJsonObject document, const QString &section, const std::function<bool(const QJsonObject &)> &matches,
+                              const std::function<void(QJsonObject &)> &change)
+{
+    QJsonArray entries = document.value(section).toArray();
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        QJsonObject entry = entries.at(i).toObject();
+        if (!matches(entry))
+            continue;
+        change(entry);
+        entries.replace(i, entry);
+    }
+    document.insert(section, entries);
+    return document;
+}
+
 QString writeTenant(const QString &dir, const std::function<void(QJsonObject &)> &change)
 {
     QFile bundled(QStringLiteral(":/organizer/tenant.json"));

@@ -36,6 +36,11 @@ QString query(const QString &responseType, const QString &scope, const QList<QPa
 QString writeTenant(const QString &dir, const std::function<void(QJsonObject &)> &change);
 QString tenantWithWebCallback(const QString &dir);
 
+// A Deploy CLI document (`tenant export`) with each entry of `section` for which `matches` holds changed by
+// `change`, as a team edits its tenant as code.
+QJsonObject withDeployEntries(QJsonObject document, const QString &section, const std::function<bool(const QJsonObject &)> &matches,
+                              const std::function<void(QJsonObject &)> &change);
+
 // The desktop client's code flow with offline_access, redeemed: the token response's body.
 QJsonObject offlineLogin(quint16 port, const QString &login, const QString &scopes = QStringLiteral("openid offline_access read:contacts"));
 
