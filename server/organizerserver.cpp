@@ -35,6 +35,8 @@ OrganizerServer::~OrganizerServer()
     // The HTTP workers use the store and the verifiers: they stop before any of those go.
     delete m_http;
     m_http = nullptr;
+    // Its hashing threads run calls that use everything else here (applyTenant() too): they finish first.
+    m_management.reset();
 }
 
 Expected<std::unique_ptr<OrganizerServer>, QString> OrganizerServer::create(const ServerOptions &options, ServerClocks clocks)
@@ -399,9 +401,9 @@ Expected<Done, QString> OrganizerServer::createAuthorizationServer()
     m_managementVerifier = std::make_unique<resource::AccessTokenVerifier>(
         m_issuerKeys, resource::AccessTokenVerifier::Settings{QString(), m_options.leewaySeconds, 1000}, m_clock);
     m_managementVerifier->setRevocations(&m_revocations);
-    m_management = std::make_unique<management::ManagementApi>(management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest},
-                                                               m_authorizationServer.get(), m_tenantStore.get(), m_managementVerifier.get(),
-                                                               [this](const authorization::Tenant &changed) { return applyTenant(changed); });
+    m_management = std::make_unique<management::ManagementApi>(
+        management::ManagementApi::Settings{m_options.audience, builtinApis(), sourceDigest, m_options.managementMaxWaitingHashes}, m_authorizationServer.get(),
+        m_tenantStore.get(), m_managementVerifier.get(), [this](const authorization::Tenant &changed) { return applyTenant(changed); });
     m_management->setRevision(stored->has_value() ? (*stored)->revision : 0);
     m_management->registerRoutes(m_router);
     return Done{};

@@ -46,6 +46,7 @@ struct ServerOptions
     int maxConnections = 0; // 0: sized from the open-file limit
     int maxConnectionsPerAddress = 256;
     int workers = 0; // HTTP event loops; 0: one per core
+    int managementMaxWaitingHashes = 32; // Management API calls waiting for a password hash before more are answered 429
     QString accessLog = QStringLiteral("stderr"); // a file, "-" (standard output), "stderr" or "off"
     bool accessLogJson = false; // JSON lines instead of the Combined Log Format
     int idleTimeoutSeconds = 30;

@@ -119,4 +119,37 @@ bool BackgroundPasswordCheck::submit(const QString &password, const QString &enc
     return true;
 }
 
+BackgroundSecretHashing::BackgroundSecretHashing(int maxWaiting) : m_maxWaiting(maxWaiting)
+{
+    // As for the checks: one core stays with the HTTP workers and the event loop.
+    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount() - 1));
+    m_pool.setExpiryTimeout(-1);
+}
+
+BackgroundSecretHashing::~BackgroundSecretHashing()
+{
+    m_closing = true;
+    m_pool.waitForDone();
+}
+
+bool BackgroundSecretHashing::submit(QStringList secrets, std::function<void(std::optional<Hashes>)> then)
+{
+    if (m_waiting.fetch_add(1) >= m_maxWaiting) {
+        --m_waiting;
+        return false;
+    }
+    m_pool.start([this, secrets = std::move(secrets), then = std::move(then)] {
+        if (m_closing) {
+            then(std::nullopt);
+        } else {
+            Hashes hashes;
+            for (const QString &secret : secrets)
+                hashes.insert(secret, hashPassword(secret));
+            then(std::move(hashes));
+        }
+        --m_waiting;
+    });
+    return true;
+}
+
 } // namespace organizer::authorization

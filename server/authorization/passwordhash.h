@@ -24,11 +24,14 @@ QByteArray randomToken(int bytes = 32);
 
 } // namespace organizer::authorization
 
+#include <QHash>
 #include <QObject>
+#include <QStringList>
 #include <QThreadPool>
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
 namespace organizer::authorization {
 
@@ -50,6 +53,31 @@ private:
     QThreadPool m_pool;
     std::atomic<int> m_pending{0};
     int m_maxQueued;
+};
+
+// Hashes the secrets a Management API call stores (the same slow KDF) on a thread of its own, then runs
+// what needs the hashes on that same thread: neither an HTTP worker nor the event loop waits for the KDF.
+// At most `maxWaiting` jobs are queued or under way; beyond that submit() refuses at once, and the
+// caller answers 429. Its threads live as long as it does: what they run may open a database
+// connection, which belongs to the thread that opened it.
+class BackgroundSecretHashing
+{
+public:
+    using Hashes = QHash<QString, QString>; // each secret → its encoded hash
+
+    explicit BackgroundSecretHashing(int maxWaiting = 32);
+    // Jobs still queued run `then` with nullopt (the server is going) instead of hashing; waits for all.
+    ~BackgroundSecretHashing();
+
+    // Hashes `secrets`, then calls `then` with them on the same pool thread; false when the queue is
+    // full (then `then` is never called).
+    bool submit(QStringList secrets, std::function<void(std::optional<Hashes>)> then);
+
+private:
+    QThreadPool m_pool;
+    std::atomic<int> m_waiting{0};
+    std::atomic<bool> m_closing{false};
+    int m_maxWaiting;
 };
 
 } // namespace organizer::authorization

@@ -308,6 +308,69 @@ http::Response answerWith(const Tenant &tenant, const QString &clientId, int sta
     return jsonAnswer(status, object);
 }
 
+// The application a POST body makes, checked against `tenant`, with the secret the body gives (not yet
+// hashed), or the answer refusing the body.
+struct NewClient
+{
+    Client client;
+    std::optional<QString> given;
+};
+Expected<NewClient, http::Response> newClientFrom(const Tenant &tenant, const http::Request &request)
+{
+    auto body = readObject(request);
+    if (!body)
+        return Unexpected<http::Response>(oauth::managementResponse(body.error()));
+    const JsonReader read = bodyReader(*body);
+    NewClient made;
+    made.client.clientId = newClientId(tenant);
+    applyBody(read, made.client, true, made.given);
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
+    return made;
+}
+
+// A PATCH body applied to the application at `index` in `tenant`, with the secret the body gives (not yet
+// hashed), or the answer refusing the body. `mayChangeKeys`: the caller has update:client_keys.
+struct ClientUpdate
+{
+    qsizetype index = -1;
+    Client client;
+    bool wasConfidential = false;
+    std::optional<QString> given;
+};
+Expected<ClientUpdate, http::Response> clientUpdateFrom(const Tenant &tenant, const http::Request &request, bool mayChangeKeys)
+{
+    const qsizetype index = indexOf(tenant, request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return Unexpected<http::Response>(noSuchClient());
+    auto body = readObject(request);
+    if (!body)
+        return Unexpected<http::Response>(oauth::managementResponse(body.error()));
+    const JsonReader read = bodyReader(*body);
+    ClientUpdate change{index, tenant.clients.at(index), tenant.clients.at(index).confidential, std::nullopt};
+    applyBody(read, change.client, false, change.given);
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
+    if (change.given && !mayChangeKeys)
+        return Unexpected<http::Response>(
+            oauth::managementResponse({oauth::ErrorCode::InsufficientScope,
+                                       QStringLiteral("Insufficient scope, expected any of: %1 (to set client_secret)").arg(kUpdateClientKeys), 403}));
+    return change;
+}
+
+// Why the application at `index` in `tenant` has no secret to rotate, if it has none.
+std::optional<http::Response> rotationRefusal(const Tenant &tenant, qsizetype index)
+{
+    if (index < 0)
+        return noSuchClient();
+    if (!tenant.clients.at(index).confidential)
+        return oauth::managementResponse({oauth::ErrorCode::OperationNotSupported,
+                                          QStringLiteral("The client authenticates with token_endpoint_auth_method none and has no secret to rotate; set "
+                                                         "client_secret_post or client_secret_basic first"),
+                                          403});
+    return std::nullopt;
+}
+
 } // namespace
 
 http::Response noSuchClient()
@@ -346,20 +409,15 @@ http::Response Clients::get(const http::Request &request)
 
 http::Response Clients::create(const http::Request &request)
 {
-    auto body = readObject(request);
-    if (!body)
-        return oauth::managementResponse(body.error());
-    const JsonReader read = bodyReader(*body);
-    Client client;
-    client.clientId = newClientId(m_context.tenant());
-    std::optional<QString> given;
-    applyBody(read, client, true, given);
-    if (auto refusal = refusalOf(read))
-        return *refusal;
+    auto made = newClientFrom(m_context.tenant(), request);
+    if (!made)
+        return made.error();
+    Client &client = made->client;
     QString shown;
     if (client.confidential) {
-        shown = given.value_or(newClientSecret());
-        client.secretHash = authorization::hashPassword(shown);
+        shown = made->given ? *made->given : m_context.generatedSecret(newClientSecret);
+        // Hashed before the call took the Management API's lock, off the HTTP worker (ManagementApi).
+        client.secretHash = m_context.hashOf(shown);
     }
     Tenant next = m_context.tenant();
     next.clients.append(client);
@@ -370,32 +428,20 @@ http::Response Clients::create(const http::Request &request)
 
 http::Response Clients::update(const http::Request &request)
 {
-    const QString clientId = request.pathParameters.value(QStringLiteral("id"));
-    const qsizetype index = indexOf(m_context.tenant(), clientId);
-    if (index < 0)
-        return noSuchClient();
-    auto body = readObject(request);
-    if (!body)
-        return oauth::managementResponse(body.error());
-    const JsonReader read = bodyReader(*body);
-    Client client = m_context.tenant().clients.at(index);
-    const bool wasConfidential = client.confidential;
-    std::optional<QString> given;
-    applyBody(read, client, false, given);
-    if (auto refusal = refusalOf(read))
-        return *refusal;
-    if (given && !m_context.callerHasScope(kUpdateClientKeys))
-        return oauth::managementResponse({oauth::ErrorCode::InsufficientScope,
-                                          QStringLiteral("Insufficient scope, expected any of: %1 (to set client_secret)").arg(kUpdateClientKeys), 403});
+    auto change = clientUpdateFrom(m_context.tenant(), request, m_context.callerHasScope(kUpdateClientKeys));
+    if (!change)
+        return change.error();
+    Client &client = change->client;
     if (!client.confidential)
         client.secretHash.clear();
-    else if (given)
-        client.secretHash = authorization::hashPassword(*given);
-    else if (!wasConfidential)
+    else if (change->given)
+        client.secretHash = m_context.hashOf(*change->given);
+    else if (!change->wasConfidential)
         // It must authenticate from now on, with a secret nobody has seen yet: rotate-secret shows one.
-        client.secretHash = authorization::hashPassword(newClientSecret());
+        client.secretHash = m_context.hashOf(m_context.generatedSecret(newClientSecret));
     Tenant next = m_context.tenant();
-    next.clients[index] = client;
+    next.clients[change->index] = client;
+    const QString clientId = client.clientId;
     return m_context.commit(std::move(next), QStringLiteral("updated the application %1").arg(clientId),
                             [this, clientId] { return answerWith(m_context.tenant(), clientId, 200); });
 }
@@ -418,19 +464,43 @@ http::Response Clients::rotateSecret(const http::Request &request)
 {
     const QString clientId = request.pathParameters.value(QStringLiteral("id"));
     const qsizetype index = indexOf(m_context.tenant(), clientId);
-    if (index < 0)
-        return noSuchClient();
-    if (!m_context.tenant().clients.at(index).confidential)
-        return oauth::managementResponse({oauth::ErrorCode::OperationNotSupported,
-                                          QStringLiteral("The client authenticates with token_endpoint_auth_method none and has no secret to rotate; set "
-                                                         "client_secret_post or client_secret_basic first"),
-                                          403});
-    const QString secret = newClientSecret();
+    if (auto refusal = rotationRefusal(m_context.tenant(), index))
+        return *refusal;
+    const QString secret = m_context.generatedSecret(newClientSecret);
     Tenant next = m_context.tenant();
     // The old secret is refused from the next request on: the verified-secret cache is keyed by the hash.
-    next.clients[index].secretHash = authorization::hashPassword(secret);
+    next.clients[index].secretHash = m_context.hashOf(secret);
     return m_context.commit(std::move(next), QStringLiteral("rotated the secret of the application %1").arg(clientId),
                             [this, clientId, secret] { return answerWith(m_context.tenant(), clientId, 200, secret); });
+}
+
+ManagementContext::SecretsToHash Clients::secretsToCreate(const Tenant &tenant, const http::Request &request, const QStringList &)
+{
+    auto made = newClientFrom(tenant, request);
+    if (!made || !made->client.confidential)
+        return {};
+    if (made->given)
+        return {{*made->given}, {}};
+    return {{}, {newClientSecret()}};
+}
+
+ManagementContext::SecretsToHash Clients::secretsToUpdate(const Tenant &tenant, const http::Request &request, const QStringList &scopes)
+{
+    auto change = clientUpdateFrom(tenant, request, scopes.contains(kUpdateClientKeys));
+    if (!change || !change->client.confidential)
+        return {};
+    if (change->given)
+        return {{*change->given}, {}};
+    if (!change->wasConfidential)
+        return {{}, {newClientSecret()}};
+    return {};
+}
+
+ManagementContext::SecretsToHash Clients::secretsToRotate(const Tenant &tenant, const http::Request &request, const QStringList &)
+{
+    if (rotationRefusal(tenant, indexOf(tenant, request.pathParameters.value(QStringLiteral("id")))))
+        return {};
+    return {{}, {newClientSecret()}};
 }
 
 } // namespace organizer::management

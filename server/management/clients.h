@@ -23,6 +23,12 @@ public:
     http::Response remove(const http::Request &request);
     http::Response rotateSecret(const http::Request &request);
 
+    // The secret a POST, PATCH or rotate-secret will store, given or made, when the call would be taken:
+    // hashed before the call runs.
+    static ManagementContext::SecretsToHash secretsToCreate(const authorization::Tenant &tenant, const http::Request &request, const QStringList &scopes);
+    static ManagementContext::SecretsToHash secretsToUpdate(const authorization::Tenant &tenant, const http::Request &request, const QStringList &scopes);
+    static ManagementContext::SecretsToHash secretsToRotate(const authorization::Tenant &tenant, const http::Request &request, const QStringList &scopes);
+
 private:
     ManagementContext &m_context;
 };

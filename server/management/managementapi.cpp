@@ -53,21 +53,26 @@ const QList<ManagementApi::Route> &ManagementApi::routes()
          {},
          on(&R::resourceServers, &ResourceServers::remove)},
         {"GET", QStringLiteral("/api/v2/clients"), QStringLiteral("read:clients"), {}, on(&R::clients, &Clients::list)},
-        {"POST", QStringLiteral("/api/v2/clients"), QStringLiteral("create:clients"), {}, on(&R::clients, &Clients::create)},
+        {"POST", QStringLiteral("/api/v2/clients"), QStringLiteral("create:clients"), {}, on(&R::clients, &Clients::create), &Clients::secretsToCreate},
         {"GET", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("read:clients"), {}, on(&R::clients, &Clients::get)},
-        {"PATCH", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("update:clients"), {}, on(&R::clients, &Clients::update)},
+        {"PATCH", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("update:clients"), {}, on(&R::clients, &Clients::update), &Clients::secretsToUpdate},
         {"DELETE", QStringLiteral("/api/v2/clients/{id}"), QStringLiteral("delete:clients"), {}, on(&R::clients, &Clients::remove)},
         // Auth0 asks update:client_keys of whoever rotates a secret, as of whoever sets one.
-        {"POST", QStringLiteral("/api/v2/clients/{id}/rotate-secret"), QStringLiteral("update:client_keys"), {}, on(&R::clients, &Clients::rotateSecret)},
+        {"POST",
+         QStringLiteral("/api/v2/clients/{id}/rotate-secret"),
+         QStringLiteral("update:client_keys"),
+         {},
+         on(&R::clients, &Clients::rotateSecret),
+         &Clients::secretsToRotate},
         {"GET", QStringLiteral("/api/v2/client-grants"), QStringLiteral("read:client_grants"), {}, on(&R::clientGrants, &ClientGrants::list)},
         {"POST", QStringLiteral("/api/v2/client-grants"), QStringLiteral("create:client_grants"), {}, on(&R::clientGrants, &ClientGrants::create)},
         {"PATCH", QStringLiteral("/api/v2/client-grants/{id}"), QStringLiteral("update:client_grants"), {}, on(&R::clientGrants, &ClientGrants::update)},
         {"DELETE", QStringLiteral("/api/v2/client-grants/{id}"), QStringLiteral("delete:client_grants"), {}, on(&R::clientGrants, &ClientGrants::remove)},
         {"GET", QStringLiteral("/api/v2/users"), QStringLiteral("read:users"), {}, on(&R::users, &Users::list)},
         {"GET", QStringLiteral("/api/v2/users-by-email"), QStringLiteral("read:users"), {}, on(&R::users, &Users::listByEmail)},
-        {"POST", QStringLiteral("/api/v2/users"), QStringLiteral("create:users"), {}, on(&R::users, &Users::create)},
+        {"POST", QStringLiteral("/api/v2/users"), QStringLiteral("create:users"), {}, on(&R::users, &Users::create), &Users::secretsToCreate},
         {"GET", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("read:users"), readCurrentUser, on(&R::users, &Users::get)},
-        {"PATCH", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("update:users"), {}, on(&R::users, &Users::update)},
+        {"PATCH", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("update:users"), {}, on(&R::users, &Users::update), &Users::secretsToUpdate},
         {"DELETE", QStringLiteral("/api/v2/users/{id}"), QStringLiteral("delete:users"), {}, on(&R::users, &Users::remove)},
         {"GET", QStringLiteral("/api/v2/users/{id}/permissions"), QStringLiteral("read:users"), {}, on(&R::users, &Users::listPermissions)},
         {"POST", QStringLiteral("/api/v2/users/{id}/permissions"), QStringLiteral("update:users"), {}, on(&R::users, &Users::addPermissions)},
@@ -118,7 +123,7 @@ authorization::ManagementApiDefinition ManagementApi::definition()
 ManagementApi::ManagementApi(Settings settings, authorization::AuthorizationServer *authorization, store::TenantStore *store,
                              resource::AccessTokenVerifier *verifier, TenantChanged changed)
     : m_context(std::move(settings), authorization, store, std::move(changed)), m_resources(std::make_unique<Resources>(m_context)), m_verifier(verifier),
-      m_guard(verifier)
+      m_guard(verifier), m_hashing(m_context.settings().maxWaitingHashes)
 {}
 
 ManagementApi::~ManagementApi() = default;
@@ -164,22 +169,52 @@ http::Handler ManagementApi::handlerFor(const Route &route)
                     {oauth::ErrorCode::InsufficientScope, QStringLiteral("Insufficient scope, expected any of: %1").arg(expected), 403}));
                 return;
             }
-            http::Response response;
-            {
-                QMutexLocker lock(&m_context.calls());
-                if (auto current = m_context.followStore(); !current) {
-                    qCCritical(lcManagement).noquote() << current.error();
-                    response = oauth::managementResponse(
-                        {oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("The tenant store cannot be read; see the server log"), 503});
-                } else {
-                    m_context.setCallerScopes(outcome->scopes());
-                    response = row->operation(*m_resources, call);
-                    m_context.setCallerScopes({});
+            if (row->secrets) {
+                const authorization::TenantSnapshot now = m_context.latestTenant();
+                ManagementContext::SecretsToHash wanted = row->secrets(*now, call, outcome->scopes());
+                if (!wanted.isEmpty()) {
+                    // The KDF runs on a hashing thread, and the call with it: this worker goes on with its
+                    // other connections, and other Management calls are not kept waiting behind the hash.
+                    QStringList secrets = wanted.given + wanted.generated;
+                    const bool queued = m_hashing.submit(
+                        std::move(secrets), [this, row, call, scopes = outcome->scopes(), generated = wanted.generated, respond](auto hashes) {
+                            if (!hashes) {
+                                respond(oauth::managementResponse(
+                                    {oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("The server is shutting down; retry"), 503}));
+                                return;
+                            }
+                            respond(run(*row, call, scopes, {generated, std::move(*hashes)}));
+                        });
+                    if (!queued) {
+                        qCInfo(lcManagement).noquote() << call.method << call.path.left(200) << "refused: too many calls wait for a password hash";
+                        http::Response busy
+                            = oauth::managementResponse({oauth::ErrorCode::TooManyRequests,
+                                                         QStringLiteral("Too many requests that set a password or secret are waiting; retry shortly"), 429});
+                        busy.setHeader("retry-after", "1");
+                        respond(std::move(busy));
+                    }
+                    return;
                 }
             }
-            respond(std::move(response));
+            respond(run(*row, call, outcome->scopes(), {}));
         });
     };
+}
+
+http::Response ManagementApi::run(const Route &route, const http::Request &request, const QStringList &scopes, ManagementContext::PreparedSecrets prepared)
+{
+    QMutexLocker lock(&m_context.calls());
+    if (auto current = m_context.followStore(); !current) {
+        qCCritical(lcManagement).noquote() << current.error();
+        return oauth::managementResponse(
+            {oauth::ErrorCode::TemporarilyUnavailable, QStringLiteral("The tenant store cannot be read; see the server log"), 503});
+    }
+    m_context.setCallerScopes(scopes);
+    m_context.setPreparedSecrets(std::move(prepared));
+    http::Response response = route.operation(*m_resources, request);
+    m_context.setPreparedSecrets({});
+    m_context.setCallerScopes({});
+    return response;
 }
 
 } // namespace organizer::management

@@ -2,6 +2,7 @@
 
 #include "bearerguard.h"
 #include "managementcontext.h"
+#include "passwordhash.h"
 #include "router.h"
 
 #include <memory>
@@ -14,7 +15,9 @@ namespace organizer::management {
 // call needs a token for the audience {issuer}api/v2/ with the scope its row of the route table names;
 // the table is also where the Management API's scopes come from. Every change is checked as a whole
 // tenant, stored, and applied at once: the authorization server issues by it and the resource server
-// serves by it from the next request on. Calls run on the HTTP workers, one at a time.
+// serves by it from the next request on. Calls run one at a time: on the HTTP worker that read them, or,
+// when they store a password or a secret, on a hashing thread once its KDF hash is made there (at most
+// Settings::maxWaitingHashes such calls wait; more are answered 429 at once).
 class ManagementApi
 {
 public:
@@ -37,6 +40,9 @@ public:
         QString scope;
         QString selfScope;
         std::function<http::Response(Resources &, const http::Request &)> operation;
+        // The secrets the operation will store as KDF hashes, foreseen from the request (and the caller's
+        // scopes) on the tenant as it is: hashed before the call takes calls(), off the HTTP worker.
+        std::function<ManagementContext::SecretsToHash(const authorization::Tenant &, const http::Request &, const QStringList &)> secrets = {};
     };
     // The table, in the order the routes are registered.
     static const QList<Route> &routes();
@@ -58,11 +64,15 @@ public:
 
 private:
     http::Handler handlerFor(const Route &route);
+    // Runs `route`'s operation under calls(), on the tenant as stored, with what was hashed for it.
+    http::Response run(const Route &route, const http::Request &request, const QStringList &scopes, ManagementContext::PreparedSecrets prepared);
 
     ManagementContext m_context;
     std::unique_ptr<Resources> m_resources;
     resource::AccessTokenVerifier *m_verifier;
     resource::BearerGuard m_guard;
+    // Last, so it goes first: its jobs run operations on everything above.
+    authorization::BackgroundSecretHashing m_hashing;
 };
 
 } // namespace organizer::management

@@ -1,6 +1,7 @@
 #include "managementcontext.h"
 
 #include "managementapi.h"
+#include "passwordhash.h"
 #include "tenantfile.h"
 
 namespace organizer::management {
@@ -38,6 +39,21 @@ Expected<bool, QString> ManagementContext::followStore()
     return true;
 }
 
+QString ManagementContext::hashOf(const QString &secret)
+{
+    if (const auto prepared = m_prepared.hashes.constFind(secret); prepared != m_prepared.hashes.constEnd())
+        return *prepared;
+    qCInfo(lcManagement) << "hashing a secret under the Management API's lock: the tenant changed after the call was prepared";
+    return authorization::hashPassword(secret);
+}
+
+QString ManagementContext::generatedSecret(const std::function<QString()> &make)
+{
+    if (!m_prepared.generated.isEmpty())
+        return m_prepared.generated.takeFirst();
+    return make();
+}
+
 QList<catalogue::ApiSpec> ManagementContext::servedApisOf(const authorization::Tenant &tenant) const
 {
     QList<catalogue::ApiSpec> apis = m_settings.builtinApis;
@@ -55,6 +71,12 @@ http::Response ManagementContext::commit(authorization::Tenant next, const QStri
     auto reread = authorization::parseTenant(document, ManagementApi::definition());
     if (!reread)
         return invalidBody(reread.error());
+    // The tenant as it was (a PATCH repeating what is set): no new revision, nothing for other instances
+    // to follow. Compared as stored, so whatever the stored form holds counts and nothing else does.
+    if (document == authorization::tenantToJson(tenant())) {
+        qCInfo(lcManagement).noquote() << what << "(no change)";
+        return answer();
+    }
     const authorization::Tenant before = tenant();
     auto stored = m_store->save(m_settings.sourceDigest, document, m_revision);
     if (!stored) {

@@ -26,6 +26,8 @@ public:
         QString servedAudience; // the resource server this process hosts ("organize")
         QList<catalogue::ApiSpec> builtinApis; // the catalogue's APIs it serves
         QByteArray sourceDigest; // of the tenant file the stored changes apply to
+        // Calls that store a password or secret waiting for its KDF hash (or running); more are answered 429.
+        int maxWaitingHashes = 32;
     };
     // Applies a committed tenant beyond the authorization server (resource server, CORS); an error
     // undoes the change.
@@ -56,6 +58,30 @@ public:
     void setCallerScopes(QStringList scopes) { m_callerScopes = std::move(scopes); }
     bool callerHasScope(const QString &scope) const { return m_callerScopes.contains(scope); }
 
+    // The secrets a call will store as KDF hashes, as its route foresees them from the body before
+    // calls() is taken: those the body gives and those made for the call (shown once in its answer).
+    struct SecretsToHash
+    {
+        QStringList given;
+        QStringList generated;
+        bool isEmpty() const { return given.isEmpty() && generated.isEmpty(); }
+    };
+    // What was hashed for the call under way, off the HTTP worker and outside calls() (set by
+    // ManagementApi around each call, as the caller's scopes are). Empty outside a call.
+    struct PreparedSecrets
+    {
+        QStringList generated;
+        QHash<QString, QString> hashes; // secret → its encoded hash
+    };
+    void setPreparedSecrets(PreparedSecrets prepared) { m_prepared = std::move(prepared); }
+    // The hash prepared for exactly `secret`; made here, under calls(), only when the call turned out
+    // to need one its route did not foresee (the tenant changed in between).
+    QString hashOf(const QString &secret);
+    // The next secret made for this call before it ran, else one `make()` makes now.
+    QString generatedSecret(const std::function<QString()> &make);
+    // The tenant as it is now, without calls(): what a route foresees its secrets from.
+    authorization::TenantSnapshot latestTenant() const { return m_authorization->tenant(); }
+
 private:
     Settings m_settings;
     authorization::AuthorizationServer *m_authorization;
@@ -65,6 +91,7 @@ private:
     authorization::TenantSnapshot m_tenant; // what tenant() reads; refreshed under m_calls
     qint64 m_revision = 0;
     QStringList m_callerScopes;
+    PreparedSecrets m_prepared;
 };
 
 // Applies RBAC's bookkeeping after an API lost scopes or went: grants, users' and roles'

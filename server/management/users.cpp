@@ -169,6 +169,74 @@ const QStringList kUserMembers{QStringLiteral("connection"),  QStringLiteral("em
                                QStringLiteral("blocked"),     QStringLiteral("email_verified"), QStringLiteral("verify_email"), QStringLiteral("user_metadata"),
                                QStringLiteral("app_metadata")};
 
+// The user a POST body makes, checked against `tenant`: everything but the stamps and the password's hash
+// (kept in `password`), or the answer refusing the body.
+struct NewUser
+{
+    authorization::User user;
+    QString password;
+};
+Expected<NewUser, http::Response> newUserFrom(const Tenant &tenant, const http::Request &request)
+{
+    auto body = readObject(request);
+    if (!body)
+        return Unexpected<http::Response>(oauth::managementResponse(body.error()));
+    const JsonReader read = bodyReader(*body);
+    if (read.allowOnly(kUserMembers))
+        checkConnection(read, tenant, true);
+    authorization::User user;
+    user.userId = newUserId();
+    applyUser(read, user, true);
+    const std::optional<QString> password = boundedString(read["password"], {1, 100'000}, Spaces::Kept, {}, JsonReader::Required);
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
+    if (auto weak = passwordProblem(*password))
+        return Unexpected<http::Response>(oauth::managementResponse(*weak));
+    if (emailTaken(tenant, user.email, {}))
+        return Unexpected<http::Response>(userExists());
+    if (user.name.isEmpty())
+        user.name = user.email;
+    if (user.nickname.isEmpty())
+        user.nickname = user.email.section(QLatin1Char('@'), 0, 0);
+    if (!body->contains(QLatin1String("email_verified")))
+        user.emailVerified = false; // as Auth0: a new database user has not verified their email
+    return NewUser{std::move(user), *password};
+}
+
+// A PATCH body applied to the user at `index` in `tenant`: everything but the stamp and the new password's
+// hash (the password kept in `password`), or the answer refusing the body.
+struct UserUpdate
+{
+    qsizetype index = -1;
+    authorization::User user;
+    std::optional<QString> password;
+    QStringList members; // the body's
+};
+Expected<UserUpdate, http::Response> userUpdateFrom(const Tenant &tenant, const http::Request &request)
+{
+    const qsizetype index = indexOf(tenant, request.pathParameters.value(QStringLiteral("id")));
+    if (index < 0)
+        return Unexpected<http::Response>(notFound());
+    auto body = readObject(request);
+    if (!body)
+        return Unexpected<http::Response>(oauth::managementResponse(body.error()));
+    const JsonReader read = bodyReader(*body);
+    if (read.allowOnly(kUserMembers))
+        checkConnection(read, tenant, false);
+    authorization::User user = tenant.users.at(index);
+    applyUser(read, user, false);
+    const std::optional<QString> password = boundedString(read["password"], {1, 100'000}, Spaces::Kept, {});
+    if (auto refusal = refusalOf(read))
+        return Unexpected<http::Response>(*refusal);
+    if (password) {
+        if (auto weak = passwordProblem(*password))
+            return Unexpected<http::Response>(oauth::managementResponse(*weak));
+    }
+    if (emailTaken(tenant, user.email, user.userId))
+        return Unexpected<http::Response>(userExists());
+    return UserUpdate{index, std::move(user), password, body->keys()};
+}
+
 } // namespace
 
 http::Response Users::list(const http::Request &request)
@@ -215,33 +283,15 @@ http::Response Users::get(const http::Request &request)
 
 http::Response Users::create(const http::Request &request)
 {
-    auto body = readObject(request);
-    if (!body)
-        return oauth::managementResponse(body.error());
-    const JsonReader read = bodyReader(*body);
-    if (read.allowOnly(kUserMembers))
-        checkConnection(read, m_context.tenant(), true);
-    authorization::User user;
-    user.userId = newUserId();
-    applyUser(read, user, true);
-    const std::optional<QString> password = boundedString(read["password"], {1, 100'000}, Spaces::Kept, {}, JsonReader::Required);
-    if (auto refusal = refusalOf(read))
-        return *refusal;
-    if (auto weak = passwordProblem(*password))
-        return oauth::managementResponse(*weak);
-    if (emailTaken(m_context.tenant(), user.email, {}))
-        return userExists();
-    if (user.name.isEmpty())
-        user.name = user.email;
-    if (user.nickname.isEmpty())
-        user.nickname = user.email.section(QLatin1Char('@'), 0, 0);
-    if (!body->contains(QLatin1String("email_verified")))
-        user.emailVerified = false; // as Auth0: a new database user has not verified their email
+    auto made = newUserFrom(m_context.tenant(), request);
+    if (!made)
+        return made.error();
+    authorization::User user = std::move(made->user);
     const QString at = now();
     user.auth0Profile.insert(QStringLiteral("created_at"), at);
     user.auth0Profile.insert(QStringLiteral("updated_at"), at);
-    // The KDF runs here, on an HTTP worker (as a client secret's does), never on the server's event loop.
-    user.passwordHash = authorization::hashPassword(*password);
+    // Hashed before the call took the Management API's lock, off the HTTP worker (ManagementApi).
+    user.passwordHash = m_context.hashOf(made->password);
     Tenant next = m_context.tenant();
     next.users.append(user);
     const QString connection = next.connection;
@@ -251,38 +301,39 @@ http::Response Users::create(const http::Request &request)
 
 http::Response Users::update(const http::Request &request)
 {
-    const qsizetype index = indexOf(m_context.tenant(), request.pathParameters.value(QStringLiteral("id")));
-    if (index < 0)
-        return notFound();
-    auto body = readObject(request);
-    if (!body)
-        return oauth::managementResponse(body.error());
-    const JsonReader read = bodyReader(*body);
-    if (read.allowOnly(kUserMembers))
-        checkConnection(read, m_context.tenant(), false);
-    Tenant next = m_context.tenant();
-    authorization::User &user = next.users[index];
-    applyUser(read, user, false);
-    const std::optional<QString> password = boundedString(read["password"], {1, 100'000}, Spaces::Kept, {});
-    if (auto refusal = refusalOf(read))
-        return *refusal;
-    if (password) {
-        if (auto weak = passwordProblem(*password))
-            return oauth::managementResponse(*weak);
-    }
-    if (emailTaken(m_context.tenant(), user.email, user.userId))
-        return userExists();
-    if (password)
-        user.passwordHash = authorization::hashPassword(*password); // the old one fails from the next login on
+    auto change = userUpdateFrom(m_context.tenant(), request);
+    if (!change)
+        return change.error();
+    authorization::User &user = change->user;
+    if (change->password)
+        user.passwordHash = m_context.hashOf(*change->password); // the old one fails from the next login on
     user.auth0Profile.insert(QStringLiteral("updated_at"), now());
+    Tenant next = m_context.tenant();
+    next.users[change->index] = user;
     const authorization::User updated = user;
     const QString connection = next.connection;
-    QStringList changed = body->keys();
+    QStringList changed = change->members;
     changed.removeAll(QStringLiteral("password"));
-    if (password)
+    if (change->password)
         changed.append(QStringLiteral("password (rehashed)"));
     return m_context.commit(std::move(next), QStringLiteral("updated the user %1: %2").arg(updated.subject(), changed.join(QStringLiteral(", "))),
                             [updated, connection] { return jsonAnswer(200, userJson(updated, connection)); });
+}
+
+ManagementContext::SecretsToHash Users::secretsToCreate(const Tenant &tenant, const http::Request &request, const QStringList &)
+{
+    auto made = newUserFrom(tenant, request);
+    if (!made)
+        return {};
+    return {{made->password}, {}};
+}
+
+ManagementContext::SecretsToHash Users::secretsToUpdate(const Tenant &tenant, const http::Request &request, const QStringList &)
+{
+    auto change = userUpdateFrom(tenant, request);
+    if (!change || !change->password)
+        return {};
+    return {{*change->password}, {}};
 }
 
 http::Response Users::remove(const http::Request &request)

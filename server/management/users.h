@@ -24,6 +24,10 @@ public:
     http::Response addRoles(const http::Request &request);
     http::Response removeRoles(const http::Request &request);
 
+    // The password a POST or PATCH will store, when its body would be taken: hashed before the call runs.
+    static ManagementContext::SecretsToHash secretsToCreate(const authorization::Tenant &tenant, const http::Request &request, const QStringList &scopes);
+    static ManagementContext::SecretsToHash secretsToUpdate(const authorization::Tenant &tenant, const http::Request &request, const QStringList &scopes);
+
 private:
     ManagementContext &m_context;
 };

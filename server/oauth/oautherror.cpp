@@ -31,6 +31,7 @@ constexpr std::array kAllCodes{
     ErrorCode::NotFound,
     ErrorCode::MethodNotAllowed,
     ErrorCode::TooManyAttempts,
+    ErrorCode::TooManyRequests,
     ErrorCode::InvalidBody,
     ErrorCode::InvalidQueryString,
     ErrorCode::InexistentResourceServer,
@@ -63,6 +64,8 @@ QString managementReasonPhrase(int status)
         return QStringLiteral("Conflict");
     case 415:
         return QStringLiteral("Unsupported Media Type");
+    case 429:
+        return QStringLiteral("Too Many Requests");
     default:
         return QStringLiteral("Internal Server Error");
     }
@@ -117,6 +120,8 @@ QLatin1StringView wireName(ErrorCode code)
         return QLatin1StringView("method_not_allowed");
     case ErrorCode::TooManyAttempts:
         return QLatin1StringView("too_many_attempts");
+    case ErrorCode::TooManyRequests:
+        return QLatin1StringView("too_many_requests");
     case ErrorCode::InvalidBody:
         return QLatin1StringView("invalid_body");
     case ErrorCode::InvalidQueryString:

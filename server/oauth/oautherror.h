@@ -45,6 +45,7 @@ enum class ErrorCode {
     NotFound,
     MethodNotAllowed,
     TooManyAttempts, // Auth0's word for a client locked out after failed authentications
+    TooManyRequests, // Auth0's Management API rate limit (429)
     // Auth0's Management API errorCode values.
     InvalidBody,
     InvalidQueryString,

@@ -133,6 +133,7 @@ const WireNameCase kWireNames[] = {
     {ErrorCode::NotFound, "not_found"},
     {ErrorCode::MethodNotAllowed, "method_not_allowed"},
     {ErrorCode::TooManyAttempts, "too_many_attempts"},
+    {ErrorCode::TooManyRequests, "too_many_requests"},
     {ErrorCode::InvalidBody, "invalid_body"},
     {ErrorCode::InvalidQueryString, "invalid_query_string"},
     {ErrorCode::InexistentResourceServer, "inexistent_resource_server"},
