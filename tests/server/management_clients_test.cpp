@@ -380,6 +380,20 @@ TEST_F(ManagementClients, SettingASecretNeedsUpdateClientKeysAndMakingAPublicCli
     EXPECT_EQ(clientCredentials(port(), clientId, kept).status, 401);
 }
 
+TEST_F(ManagementClients, AnApplicationCreatedWithItsOwnSecretAuthenticatesWithItAlone)
+{
+    // Hashed before the call runs (off the HTTP worker): the hash stored must be the given secret's.
+    const QString own = QStringLiteral("brought-along-from-another-tenant-").leftJustified(48, QLatin1Char('y'));
+    const QJsonObject app = created({{QStringLiteral("name"), QStringLiteral("Imported job")},
+                                     {QStringLiteral("app_type"), QStringLiteral("non_interactive")},
+                                     {QStringLiteral("client_secret"), own}});
+    const QString clientId = app.value(QLatin1String("client_id")).toString();
+    EXPECT_EQ(app.value(QLatin1String("client_secret")).toString(), own);
+    grant(clientId, {QStringLiteral("read:contacts")});
+    EXPECT_EQ(clientCredentials(port(), clientId, own).status, 200);
+    EXPECT_EQ(clientCredentials(port(), clientId, own + QLatin1Char('z')).status, 401);
+}
+
 TEST_F(ManagementClients, APatchThatChangesNothingStoresNoRevision)
 {
     const QJsonObject app = created({{QStringLiteral("name"), QStringLiteral("Reports")}, {QStringLiteral("app_type"), QStringLiteral("non_interactive")}});
