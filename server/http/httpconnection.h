@@ -42,8 +42,8 @@ public:
         TimeOut, // a request started and has not fully arrived in time: answered 408, then closed
     };
 
-    // Sets the socket up (non-blocking, no Nagle delay); it owes its first request within the request
-    // timeout from `nowMs` (with `tls`, its handshake too). Null `tls`: plain HTTP.
+    // `fd` comes non-blocking and without Nagle's delay (see Worker::acceptFrom); it owes its first
+    // request within the request timeout from `nowMs` (with `tls`, its handshake too). Null `tls`: plain HTTP.
     Connection(Worker &worker, quint64 id, int fd, const QHostAddress &peer, const QByteArray &addressKey, qint64 nowMs, const TlsContext *tls);
     // A connection still open when it is destroyed (its worker ending, or watch() failing): the socket
     // is closed and uncounted.

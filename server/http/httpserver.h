@@ -9,7 +9,7 @@
 
 #include <memory>
 
-QT_FORWARD_DECLARE_CLASS(QThread)
+QT_FORWARD_DECLARE_CLASS(QTcpServer)
 
 namespace organizer::http {
 
@@ -36,8 +36,8 @@ class ServerState;
 class TlsContext;
 class Worker;
 
-// An HTTP/1.1 server: one acceptor on a thread of its own hands each connection to one of N worker
-// threads (httpworker.h), each an event loop whose connections (httpconnection.h) parse requests
+// An HTTP/1.1 server: N worker threads (httpworker.h), each an event loop that accepts from every
+// listening socket itself and serves the connections it accepted (httpconnection.h): they parse requests
 // (RequestParser), call the Handler and write the answers (httpwire.h) in request order. The Handler
 // runs on the worker thread; a Responder may be called from any thread, now or later. Pipelining,
 // keep-alive, HEAD, Expect: 100-continue and chunked bodies are handled, and every limit above enforced,
@@ -69,6 +69,10 @@ public:
     bool servesTls() const;
 
     int openConnections() const;
+    // Per worker, in order: the connections it serves now, and how many it has accepted itself (a
+    // worker far busier than another hands what it accepts over). For tests and diagnostics.
+    QList<int> connectionsPerWorker() const;
+    QList<quint64> acceptedPerWorker() const;
 
     // Listens on exactly `address` (never all interfaces by accident); port 0 picks a free port.
     // Returns the bound port, or 0 with `error` set.
@@ -84,13 +88,16 @@ public:
     void stopAcceptingAndCloseAfterAnswers();
 
 private:
-    class Acceptor;
+    bool listenAndHandToWorkers(const QHostAddress &address, quint16 port, QString *error);
+    // Every worker lets go of the listening sockets, so that they can be closed.
+    void stopWorkersAccepting();
+
     std::shared_ptr<ServerState> m_state;
     QList<Worker *> m_workers;
-    Acceptor *m_acceptor = nullptr; // lives on m_acceptorThread
-    QList<Acceptor *> m_moreAcceptors; // alsoListenOn()'s, on the same thread
+    // The listening sockets, made and closed by Qt but never accepted from by it (their notifiers are
+    // off): every worker watches each of them in its own epoll set.
+    QList<QTcpServer *> m_listeners;
     quint16 m_port = 0; // what listenOn() bound
-    QThread *m_acceptorThread = nullptr;
     int m_workersWanted = 1;
 };
 

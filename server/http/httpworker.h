@@ -1,9 +1,10 @@
 #pragma once
 
-// One event loop serving many connections: its epoll set, the periodic sweep that enforces the
+// One event loop serving many connections: its epoll set, accepting from the listening sockets, the
+// admission rules (the connection caps, counted across workers), the periodic sweep that enforces the
 // timeouts, making room at the connection cap, and the link through which a handler's answer reaches
 // the loop from any thread. Apart from one connection's HTTP state (httpconnection.h) and from the
-// Server (httpserver.h), which owns the threads, the acceptor and the settings.
+// Server (httpserver.h), which owns the threads, the listening sockets and the settings.
 
 #include "httpconnection.h"
 #include "httpserver.h"
@@ -25,8 +26,9 @@ QT_FORWARD_DECLARE_CLASS(QTimer)
 
 namespace organizer::http {
 
-// What the acceptor and the workers share: settings fixed before listening, the counters, and the TLS
-// context new connections start from (swapped at any time, from any thread).
+// What the workers share: settings fixed before listening, the workers themselves (fixed before the first
+// listening socket is handed to them), the counters, and the TLS context new connections start from
+// (swapped at any time, from any thread).
 class ServerState
 {
 public:
@@ -37,6 +39,7 @@ public:
     RefusalWriter refusalWriter = plainRefusal;
     std::atomic<int> open{0};
     std::atomic<bool> closing{false}; // shutting down: every answer from now on ends its connection
+    std::vector<Worker *> workers;
 
     // Read once per accepted connection, which keeps the context it got for its whole life.
     std::shared_ptr<const TlsContext> tls() const
@@ -51,15 +54,11 @@ public:
     }
 
     // Every accepted socket is counted under its address until it is closed, refused ones included.
-    void countAddress(const QByteArray &key)
+    // Returns the count with it: workers accept at the same time, and each must judge by its own.
+    int countAddress(const QByteArray &key)
     {
         QMutexLocker lock(&m_mutex);
-        ++m_perAddress[key];
-    }
-    int addressCount(const QByteArray &key)
-    {
-        QMutexLocker lock(&m_mutex);
-        return m_perAddress.value(key);
+        return ++m_perAddress[key];
     }
     void releaseAddress(const QByteArray &key)
     {
@@ -94,18 +93,24 @@ public:
     void detach();
     // On the worker's own thread, once it runs.
     void start();
-    // `tls`: the context the connection speaks TLS with, null for plain HTTP.
+    // On the worker's thread: accept from this listening socket too / from none any more (so that they
+    // can be closed). False if epoll would not watch it.
+    bool watchListener(int fd);
+    void stopAccepting();
+    // `tls`: the context the connection speaks TLS with, null for plain HTTP. `counted`: handed over by
+    // another worker, which counted it in `connections` already.
     void adopt(int fd, const QHostAddress &peer, const QByteArray &key, Admission admission, const QString &refusal,
-               const std::shared_ptr<const TlsContext> &tls);
+               const std::shared_ptr<const TlsContext> &tls, bool counted = false);
     // Shutting down: connections waiting for their next request go now (the others after their answers).
     void closeIdleConnections();
 
-    // Read by the acceptor on its own thread, to choose a worker.
+    // Read by the other workers when they accept, to balance the load and to make room at the cap.
     std::atomic<int> connections{0};
     std::atomic<int> idle{0};
     // When this worker's longest-idle connection last did something, on the clock all threads share
-    // (QElapsedTimer's reference): the acceptor asks the worker with the oldest to make room.
+    // (QElapsedTimer's reference): at the cap, the worker with the oldest makes room.
     std::atomic<qint64> oldestIdleAt{std::numeric_limits<qint64>::max()};
+    std::atomic<quint64> accepted{0}; // sockets this worker accepted itself, kept or handed over
 
     // What its connections use of the worker, on the worker's thread.
     ServerState &state() { return *m_state; }
@@ -136,6 +141,13 @@ private:
 
     Connection *find(quint64 id);
     void drainEpoll();
+    // Accepts what waits on a listening socket (a batch at most; epoll reports the rest).
+    void acceptFrom(int listener);
+    // The caps and the balance between workers, for a socket this worker accepted.
+    void admit(int fd, const QHostAddress &peer);
+    // Out of descriptors or memory: accepting pauses a while rather than spinning on a socket that stays ready.
+    void pauseAccepting(int error);
+    void resumeAccepting();
     void deliver(quint64 connectionId, quint64 sequence, Response response);
     void sweep();
     void flushLog();
@@ -144,6 +156,10 @@ private:
     std::shared_ptr<Link> m_link;
     std::unordered_map<quint64, std::unique_ptr<Connection>> m_connections;
     QTimer *m_sweeper = nullptr;
+    QTimer *m_acceptRetry = nullptr;
+    std::vector<int> m_listeners;
+    bool m_acceptPaused = false;
+    qint64 m_acceptFailureLoggedMs = -1;
     QElapsedTimer m_clock;
     quint64 m_nextId = 1;
     std::array<char, kReadChunk> m_readBuffer;

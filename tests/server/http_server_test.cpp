@@ -15,6 +15,7 @@
 #include <QJsonObject>
 #include <QMutex>
 #include <QRegularExpression>
+#include <QSemaphore>
 #include <QTcpSocket>
 #include <QTemporaryFile>
 #include <QThread>
@@ -22,10 +23,18 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <thread>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,7 +44,7 @@ using namespace organizer::test;
 namespace {
 
 // An http::Server owned by a thread of its own, as organizer-server's is owned by its main thread
-// (the acceptor and the workers run on theirs): the test's thread only blocks in socket calls.
+// (the workers run on theirs): the test's thread only blocks in socket calls.
 class ServerThread
 {
 public:
@@ -67,6 +76,27 @@ public:
 
     quint16 port() const { return m_port; }
     int openConnections() const { return m_server->openConnections(); }
+    QList<int> connectionsPerWorker() const { return m_server->connectionsPerWorker(); }
+    QList<quint64> acceptedPerWorker() const { return m_server->acceptedPerWorker(); }
+    bool alsoListenOn(const QHostAddress &address)
+    {
+        bool listening = false;
+        QMetaObject::invokeMethod(
+            &m_context, [&] { listening = m_server->alsoListenOn(address, nullptr); }, Qt::BlockingQueuedConnection);
+        return listening;
+    }
+    void stopAccepting()
+    {
+        QMetaObject::invokeMethod(
+            &m_context, [&] { m_server->stopAcceptingAndCloseAfterAnswers(); }, Qt::BlockingQueuedConnection);
+    }
+    // GET /hold?n=N keeps the worker that took it busy (blocked in the handler) until release(N).
+    QString holder(int n) const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_holders[n];
+    }
+    void release(int n) { m_holds[n].release(); }
     QStringList served() const
     {
         QMutexLocker lock(&m_mutex);
@@ -96,6 +126,16 @@ private:
             response.body = "slow " + QByteArray::number(ms);
             QTimer::singleShot(ms, [respond, response] { respond(response); });
             return;
+        } else if (request.path == QLatin1String("/hold")) {
+            const int n = request.query.value(u"n").toInt();
+            {
+                QMutexLocker lock(&m_mutex);
+                m_holders[n] = QThread::currentThread()->objectName();
+            }
+            m_holds[n].acquire();
+            response.body = "held";
+        } else if (request.path == QLatin1String("/where")) {
+            response.body = QThread::currentThread()->objectName().toUtf8();
         } else if (request.path == QLatin1String("/big")) {
             response.body = QByteArray(request.query.value(u"kb").toInt() * 1024, 'b');
         } else if (request.path == QLatin1String("/elsewhere")) {
@@ -119,6 +159,89 @@ private:
     mutable QMutex m_mutex;
     QStringList m_served;
     std::set<QString> m_threads;
+    std::array<QString, 4> m_holders;
+    std::array<QSemaphore, 4> m_holds;
+};
+
+// A blocking client on a plain descriptor, usable from any thread (QTcpSocket belongs to one) and to
+// either loopback address.
+class RawClient
+{
+public:
+    RawClient(const QHostAddress &to, quint16 port)
+    {
+        const bool v6 = to.protocol() == QAbstractSocket::IPv6Protocol;
+        m_fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (m_fd < 0)
+            return;
+        if (!connectTo(to, port)) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+    }
+    // An unconnected socket, made now so that connecting later needs no new descriptor.
+    explicit RawClient(int family) : m_fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
+    ~RawClient()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    RawClient(const RawClient &) = delete;
+    RawClient &operator=(const RawClient &) = delete;
+
+    bool connectTo(const QHostAddress &to, quint16 port)
+    {
+        sockaddr_storage address{};
+        socklen_t length = 0;
+        if (to.protocol() == QAbstractSocket::IPv6Protocol) {
+            auto *v6 = reinterpret_cast<sockaddr_in6 *>(&address);
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons(port);
+            const Q_IPV6ADDR bytes = to.toIPv6Address();
+            std::memcpy(&v6->sin6_addr, bytes.c, 16);
+            length = sizeof *v6;
+        } else {
+            auto *v4 = reinterpret_cast<sockaddr_in *>(&address);
+            v4->sin_family = AF_INET;
+            v4->sin_port = htons(port);
+            v4->sin_addr.s_addr = htonl(to.toIPv4Address());
+            length = sizeof *v4;
+        }
+        return ::connect(m_fd, reinterpret_cast<const sockaddr *>(&address), length) == 0;
+    }
+    bool connected() const { return m_fd >= 0; }
+    bool send(const QByteArray &bytes) { return m_fd >= 0 && ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL) == bytes.size(); }
+    // Reads until one whole answer has arrived, the server closes, or the timeout; returns what arrived.
+    QByteArray readAnswer(int timeoutMs = 5000)
+    {
+        RawExchange exchange;
+        QDeadlineTimer deadline(timeoutMs);
+        while (m_fd >= 0 && exchange.statuses().isEmpty() && !deadline.hasExpired()) {
+            pollfd ready{m_fd, POLLIN, 0};
+            if (::poll(&ready, 1, int(std::max<qint64>(1, deadline.remainingTime()))) <= 0)
+                continue;
+            char buffer[4096];
+            const ssize_t got = ::recv(m_fd, buffer, sizeof buffer, 0);
+            if (got <= 0)
+                break; // closed (or reset) by the server
+            exchange.received.append(buffer, got);
+        }
+        m_received = exchange.received;
+        return m_received;
+    }
+    int status() const
+    {
+        RawExchange exchange;
+        exchange.received = m_received;
+        const QList<int> statuses = exchange.statuses();
+        return statuses.isEmpty() ? 0 : statuses.constFirst();
+    }
+    QByteArray body() const { return m_received.mid(m_received.indexOf("\r\n\r\n") + 4); }
+    const QByteArray &received() const { return m_received; }
+
+private:
+    int m_fd = -1;
+    QByteArray m_received;
 };
 
 QByteArray get(const QByteArray &target, const QByteArray &extra = {})
@@ -536,6 +659,215 @@ TEST(HttpServer, WorkersShareTheLoadAndAnswersMayComeFromAnyThread)
     }
     const std::set<QString> threads = server.threads();
     EXPECT_EQ(threads, (std::set<QString>{QStringLiteral("http-worker-0"), QStringLiteral("http-worker-1")}));
+}
+
+// Every worker accepts for itself from every listening socket: with one worker held in a handler, the
+// other still takes new connections on either address, and then the other way round.
+TEST(HttpServer, EveryWorkerAcceptsOnEveryListeningAddress)
+{
+    ServerThread server({}, 2);
+    if (!server.alsoListenOn(QHostAddress(QHostAddress::LocalHostIPv6)))
+        GTEST_SKIP() << "no IPv6 loopback here";
+    int hold = 0;
+    for (const QHostAddress &address : {QHostAddress(QHostAddress::LocalHost), QHostAddress(QHostAddress::LocalHostIPv6)}) {
+        SCOPED_TRACE(address.toString().toStdString());
+        RawClient first(QHostAddress(QHostAddress::LocalHost), server.port());
+        ASSERT_TRUE(first.send(get("/hold?n=" + QByteArray::number(hold))));
+        ASSERT_TRUE(waitFor([&] { return !server.holder(hold).isEmpty(); }, 5000));
+        const QString busy = server.holder(hold);
+
+        RawClient toTheOther(address, server.port());
+        ASSERT_TRUE(toTheOther.send(get("/where", "Connection: close\r\n")));
+        toTheOther.readAnswer();
+        EXPECT_EQ(toTheOther.status(), 200) << "the free worker did not accept on " << address.toString().toStdString();
+        EXPECT_NE(QString::fromUtf8(toTheOther.body()), busy);
+
+        // Now the other worker is held, and the first one, released, must accept on this address too.
+        RawClient second(QHostAddress(QHostAddress::LocalHost), server.port());
+        ASSERT_TRUE(second.send(get("/hold?n=" + QByteArray::number(hold + 1))));
+        ASSERT_TRUE(waitFor([&] { return !server.holder(hold + 1).isEmpty(); }, 5000));
+        EXPECT_NE(server.holder(hold + 1), busy);
+        server.release(hold);
+        RawClient toTheFirst(address, server.port());
+        ASSERT_TRUE(toTheFirst.send(get("/where", "Connection: close\r\n")));
+        toTheFirst.readAnswer();
+        EXPECT_EQ(toTheFirst.status(), 200) << "the first worker did not accept on " << address.toString().toStdString();
+        EXPECT_EQ(QString::fromUtf8(toTheFirst.body()), busy);
+        server.release(hold + 1);
+        first.readAnswer();
+        second.readAnswer();
+        EXPECT_EQ(first.status(), 200);
+        EXPECT_EQ(second.status(), 200);
+        hold += 2;
+    }
+    const QList<quint64> accepted = server.acceptedPerWorker();
+    ASSERT_EQ(accepted.size(), 2);
+    EXPECT_GT(accepted[0], 0u) << "worker 0 never accepted a connection itself";
+    EXPECT_GT(accepted[1], 0u) << "worker 1 never accepted a connection itself";
+}
+
+// Long connections opened at once spread over the workers (whichever accepts them), and every
+// connection is accepted exactly once.
+TEST(HttpServer, ConnectionsOpenedAtOnceSpreadEvenlyOverTheWorkers)
+{
+    ServerThread server({}, 2);
+    constexpr int kThreads = 4;
+    constexpr int kEach = 10;
+    std::vector<std::unique_ptr<RawClient>> clients(kThreads * kEach);
+    std::atomic<int> answered{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                auto &client = clients[size_t(t * kEach + i)];
+                client = std::make_unique<RawClient>(QHostAddress(QHostAddress::LocalHost), server.port());
+                client->send(get("/a"));
+            }
+            for (int i = 0; i < kEach; ++i) {
+                auto &client = clients[size_t(t * kEach + i)];
+                client->readAnswer();
+                if (client->status() == 200)
+                    ++answered;
+            }
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    EXPECT_EQ(answered.load(), kThreads * kEach);
+    const QList<int> perWorker = server.connectionsPerWorker();
+    ASSERT_EQ(perWorker.size(), 2);
+    EXPECT_EQ(perWorker[0] + perWorker[1], kThreads * kEach);
+    // The accepting worker hands a connection over once it serves more than the least busy one plus
+    // 2 and an eighth: 40 connections split no worse than 26 / 14.
+    EXPECT_GE(std::min(perWorker[0], perWorker[1]), 14) << perWorker[0] << " / " << perWorker[1];
+    const QList<quint64> accepted = server.acceptedPerWorker();
+    EXPECT_EQ(accepted[0] + accepted[1], quint64(kThreads * kEach));
+}
+
+namespace {
+
+// Opens `threads` × `each` connections at once, each sending `request`, and keeps them all open until
+// every answer is in; returns the statuses (0: closed unanswered).
+std::vector<int> openAtOnce(quint16 port, int threads, int each, const QByteArray &request, int timeoutMs)
+{
+    std::vector<std::unique_ptr<RawClient>> clients(size_t(threads * each));
+    std::vector<int> statuses(clients.size(), 0);
+    std::vector<std::thread> running;
+    for (int t = 0; t < threads; ++t) {
+        running.emplace_back([&, t] {
+            for (int i = 0; i < each; ++i) {
+                auto &client = clients[size_t(t * each + i)];
+                client = std::make_unique<RawClient>(QHostAddress(QHostAddress::LocalHost), port);
+                client->send(request);
+            }
+            for (int i = 0; i < each; ++i) {
+                const size_t index = size_t(t * each + i);
+                clients[index]->readAnswer(timeoutMs);
+                statuses[index] = clients[index]->status();
+            }
+        });
+    }
+    for (std::thread &thread : running)
+        thread.join();
+    return statuses;
+}
+
+} // namespace
+
+// The per-address cap holds when several workers accept from the same client at the same moment.
+TEST(HttpServer, ThePerAddressCapIsCountedAcrossWorkers)
+{
+    http::ConnectionLimits limits;
+    limits.maxConnectionsPerAddress = 8;
+    ServerThread server(limits, 3);
+    const std::vector<int> statuses = openAtOnce(server.port(), 3, 8, get("/a"), 5000);
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 8);
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 16);
+    EXPECT_TRUE(waitFor([&] { return server.openConnections() == 0; }, 5000)) << server.openConnections();
+}
+
+// The same for the cap on all connections: exactly that many are served, whichever workers accept
+// them; every other one is refused with 503 (or, counted idle before its request arrived, closed to
+// make room for a later one).
+TEST(HttpServer, TheConnectionCapIsCountedAcrossWorkers)
+{
+    http::ConnectionLimits limits;
+    limits.maxConnections = 6;
+    ServerThread server(limits, 3);
+    const std::vector<int> statuses = openAtOnce(server.port(), 3, 6, get("/slow?ms=3000", "Connection: close\r\n"), 8000);
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 6);
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503) + std::count(statuses.begin(), statuses.end(), 0), 12);
+    EXPECT_TRUE(waitFor([&] { return server.openConnections() == 0; }, 5000)) << server.openConnections();
+}
+
+// Shutting down while clients keep connecting: nothing crashes or hangs, the port stops accepting,
+// and every answer that arrives is a whole 200.
+TEST(HttpServer, StoppingWhileConnectionsArriveNeitherCrashesNorHangs)
+{
+    auto server = std::make_unique<ServerThread>(http::ConnectionLimits{}, 2);
+    const quint16 port = server->port();
+    std::atomic<bool> stop{false};
+    std::atomic<int> ok{0};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 3; ++t) {
+        clients.emplace_back([&] {
+            while (!stop.load()) {
+                RawClient client(QHostAddress(QHostAddress::LocalHost), port);
+                if (!client.connected() || !client.send(get("/a", "Connection: close\r\n"))) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1)); // refused: the port is closing
+                    continue;
+                }
+                client.readAnswer(5000);
+                if (client.status() == 200)
+                    ++ok;
+                else if (client.status() != 0 || !client.received().isEmpty())
+                    ++wrong; // anything but a whole 200 or a close without a byte
+            }
+        });
+    }
+    ASSERT_TRUE(waitFor([&] { return ok.load() >= 50; }, 10000));
+    server->stopAccepting();
+    EXPECT_TRUE(waitFor([&] { return !RawClient(QHostAddress(QHostAddress::LocalHost), port).connected(); }, 5000)) << "still accepting";
+    EXPECT_TRUE(waitFor([&] { return server->openConnections() == 0; }, 5000)) << server->openConnections();
+    server.reset(); // while the clients still try
+    stop = true;
+    for (std::thread &client : clients)
+        client.join();
+    EXPECT_EQ(wrong.load(), 0);
+}
+
+// Out of descriptors, a worker pauses accepting and tries again later instead of spinning on a
+// listening socket that stays ready; once descriptors are free, the waiting connection is served.
+TEST(HttpServer, OutOfDescriptorsAcceptingPausesWithoutSpinningAndResumes)
+{
+    ServerThread server({}, 1);
+    RawClient client(AF_INET); // made now: connecting takes no descriptor of this process
+    ASSERT_TRUE(client.connected());
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const int lowestFree = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(lowestFree, 0);
+    ::close(lowestFree);
+    rlimit exhausted = saved;
+    exhausted.rlim_cur = rlim_t(lowestFree); // no new descriptor can be made
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &exhausted), 0);
+    const bool connected = client.connectTo(QHostAddress(QHostAddress::LocalHost), server.port()); // the kernel's backlog takes it
+    rusage before{};
+    ::getrusage(RUSAGE_SELF, &before);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    rusage after{};
+    ::getrusage(RUSAGE_SELF, &after);
+    const int openMeanwhile = server.openConnections();
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ASSERT_TRUE(connected);
+    const auto cpuMs
+        = [](const rusage &usage) { return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000; };
+    EXPECT_LT(cpuMs(after) - cpuMs(before), 200) << "the worker spun while it could not accept";
+    EXPECT_EQ(openMeanwhile, 0);
+    ASSERT_TRUE(client.send(get("/later", "Connection: close\r\n")));
+    client.readAnswer(5000);
+    EXPECT_EQ(client.status(), 200) << "the connection that waited was not served once descriptors were free";
 }
 
 // ---------------------------------------------------------------------------------------------
