@@ -1,10 +1,16 @@
 #include "clientcredentialsgrant.h"
 
 #include "grantedscopes.h"
+#include "passwordhash.h"
 
 namespace organizer::authorization {
 
 using oauth::OAuthError;
+
+ClientCredentialsGrant::~ClientCredentialsGrant()
+{
+    releaseOpenSslThreadState(m_signing); // RS256 signing draws on OpenSSL's per-thread random generators
+}
 
 void ClientCredentialsGrant::issue(const Request &request, Done done)
 {

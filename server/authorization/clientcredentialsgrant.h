@@ -15,6 +15,7 @@ class ClientCredentialsGrant : public TokenGrant
 {
 public:
     explicit ClientCredentialsGrant(AuthorizationContext &context) : m_context(context) {}
+    ~ClientCredentialsGrant() override;
 
     QLatin1StringView type() const override { return QLatin1StringView("client_credentials"); }
     void issue(const Request &request, Done done) override;

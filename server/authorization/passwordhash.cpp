@@ -85,9 +85,29 @@ bool isPasswordHash(const QString &encoded)
 } // namespace organizer::authorization
 
 #include <QFuture>
+#include <QSemaphore>
 #include <QtConcurrent>
 
 namespace organizer::authorization {
+
+void releaseOpenSslThreadState(QThreadPool &pool)
+{
+    pool.waitForDone();
+    // Each task holds its thread until all have started, so every thread the pool may run runs one.
+    const int threads = pool.maxThreadCount();
+    QSemaphore started;
+    QSemaphore finish;
+    for (int i = 0; i < threads; ++i) {
+        pool.start([&started, &finish] {
+            OPENSSL_thread_stop();
+            started.release();
+            finish.acquire();
+        });
+    }
+    started.acquire(threads);
+    finish.release(threads);
+    pool.waitForDone();
+}
 
 BackgroundPasswordCheck::BackgroundPasswordCheck(int maxQueued) : m_maxQueued(maxQueued)
 {
@@ -100,7 +120,7 @@ BackgroundPasswordCheck::BackgroundPasswordCheck(int maxQueued) : m_maxQueued(ma
 BackgroundPasswordCheck::~BackgroundPasswordCheck()
 {
     m_pool.clear();
-    m_pool.waitForDone();
+    releaseOpenSslThreadState(m_pool);
 }
 
 bool BackgroundPasswordCheck::submit(const QString &password, const QString &encoded, QObject *context, std::function<void(bool)> done)
@@ -129,7 +149,7 @@ BackgroundSecretHashing::BackgroundSecretHashing(int maxWaiting) : m_maxWaiting(
 BackgroundSecretHashing::~BackgroundSecretHashing()
 {
     m_closing = true;
-    m_pool.waitForDone();
+    releaseOpenSslThreadState(m_pool);
 }
 
 bool BackgroundSecretHashing::submit(QStringList secrets, std::function<void(std::optional<Hashes>)> then)

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QThreadPool>
 
 namespace organizer::authorization {
 
@@ -21,6 +22,11 @@ bool isPasswordHash(const QString &encoded);
 
 // Cryptographically random bytes, base64url-encoded (session ids, codes, CSRF tokens).
 QByteArray randomToken(int bytes = 32);
+
+// Waits for `pool`'s work, then has each of its threads free what OpenSSL keeps per thread (its random
+// generators). OpenSSL frees it only as a thread ends, which for a pool's threads can be after the
+// program's last look at its memory; call it where a pool that used OpenSSL goes away.
+void releaseOpenSslThreadState(QThreadPool &pool);
 
 } // namespace organizer::authorization
 

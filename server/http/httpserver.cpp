@@ -5,6 +5,8 @@
 #include <QTcpServer>
 #include <QThread>
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -55,9 +57,16 @@ Server::~Server()
     for (Worker *worker : std::as_const(m_workers)) {
         worker->detach();
         QThread *thread = worker->thread();
-        // Deleted on its own thread: its sockets and timers belong there.
+        // Deleted on its own thread: its sockets and timers belong there. OpenSSL frees the thread's own
+        // state (its random generators, from TLS handshakes) only as the thread ends, which may be after
+        // wait() returns; freed here, nothing of it outlives the server.
         QMetaObject::invokeMethod(
-            worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+            worker,
+            [worker] {
+                delete worker;
+                OPENSSL_thread_stop();
+            },
+            Qt::BlockingQueuedConnection);
         thread->quit();
         thread->wait();
         delete thread;
