@@ -90,19 +90,6 @@ QByteArray storedTenant(const QString &dataDir)
     return read->value(0).toByteArray();
 }
 
-// The revision of the tenant the Management API stored (0: nothing stored yet).
-qint64 storedRevision(const QString &dataDir)
-{
-    auto database = organizer::testing::sqliteDatabase(dataDir + QStringLiteral("/organizer.sqlite"));
-    if (!database)
-        return -1;
-    auto read = database->execute(QStringLiteral("SELECT revision FROM tenant_documents"), {}, QStringLiteral("reading the stored tenant's revision"));
-    EXPECT_TRUE(read) << (read ? std::string() : read.error().toStdString());
-    if (!read || !read->next())
-        return 0;
-    return read->value(0).toLongLong();
-}
-
 class ManagementClients : public ManagementApiTest
 {
 protected:
@@ -399,32 +386,32 @@ TEST_F(ManagementClients, APatchThatChangesNothingStoresNoRevision)
     const QJsonObject app = created({{QStringLiteral("name"), QStringLiteral("Reports")}, {QStringLiteral("app_type"), QStringLiteral("non_interactive")}});
     const QByteArray path = "/api/v2/clients/" + app.value(QLatin1String("client_id")).toString().toLatin1();
     const QJsonObject change{{QStringLiteral("name"), QStringLiteral("Monthly reports")}, {QStringLiteral("callbacks"), QJsonArray{}}};
-    const qint64 beforeChange = storedRevision(m_server.dataDir());
+    const qint64 beforeChange = organizer::testing::storedTenantRevision(m_server.dataDir());
     const HttpReply first = call("PATCH", path, change);
     ASSERT_EQ(first.status, 200) << first.body.constData();
-    const qint64 changed = storedRevision(m_server.dataDir());
+    const qint64 changed = organizer::testing::storedTenantRevision(m_server.dataDir());
     EXPECT_EQ(changed, beforeChange + 1) << "a change is stored";
 
     // The same again: answered as before, nothing stored (so nothing for another instance to follow).
     const HttpReply again = call("PATCH", path, change);
     ASSERT_EQ(again.status, 200) << again.body.constData();
     EXPECT_EQ(objectOf(again), objectOf(first));
-    EXPECT_EQ(storedRevision(m_server.dataDir()), changed);
+    EXPECT_EQ(organizer::testing::storedTenantRevision(m_server.dataDir()), changed);
 
     // An API's too.
     const QByteArray api = "/api/v2/resource-servers/organize";
     const QJsonObject lifetime{{QStringLiteral("token_lifetime"), 5400}};
     ASSERT_EQ(call("PATCH", api, lifetime).status, 200);
-    const qint64 apiChanged = storedRevision(m_server.dataDir());
+    const qint64 apiChanged = organizer::testing::storedTenantRevision(m_server.dataDir());
     EXPECT_EQ(apiChanged, changed + 1);
     const HttpReply apiAgain = call("PATCH", api, lifetime);
     ASSERT_EQ(apiAgain.status, 200) << apiAgain.body.constData();
     EXPECT_EQ(objectOf(apiAgain).value(QLatin1String("token_lifetime")).toInt(), 5400);
-    EXPECT_EQ(storedRevision(m_server.dataDir()), apiChanged);
+    EXPECT_EQ(organizer::testing::storedTenantRevision(m_server.dataDir()), apiChanged);
 
     // A change after the no-ops is still stored.
     ASSERT_EQ(call("PATCH", path, {{QStringLiteral("name"), QStringLiteral("Yearly reports")}}).status, 200);
-    EXPECT_EQ(storedRevision(m_server.dataDir()), apiChanged + 1);
+    EXPECT_EQ(organizer::testing::storedTenantRevision(m_server.dataDir()), apiChanged + 1);
 }
 
 TEST_F(ManagementClients, ADeletedApplicationTakesItsGrantsWhileTokensItWasIssuedRunOut)

@@ -32,19 +32,6 @@ QJsonObject newUser(const QString &email, const QString &password = kPasswordOfN
             {QStringLiteral("password"), password}};
 }
 
-// The revision of the tenant the Management API stored (0: nothing stored yet).
-qint64 storedRevision(const QString &dataDir)
-{
-    auto database = organizer::testing::sqliteDatabase(dataDir + QStringLiteral("/organizer.sqlite"));
-    if (!database)
-        return -1;
-    auto read = database->execute(QStringLiteral("SELECT revision FROM tenant_documents"), {}, QStringLiteral("reading the stored tenant's revision"));
-    EXPECT_TRUE(read) << (read ? std::string() : read.error().toStdString());
-    if (!read || !read->next())
-        return 0;
-    return read->value(0).toLongLong();
-}
-
 HttpReply passwordGrant(quint16 port, const QString &login, const QString &password)
 {
     return tokenRequest(port,
@@ -124,7 +111,7 @@ TEST(ManagementHashing, BeyondTheBoundACallIsAnsweredTooManyRequestsAndChangesNo
     InProcessServer server(oneWorker([](server::ServerOptions &options) { options.managementMaxWaitingHashes = 0; }));
     ASSERT_TRUE(server.error().isEmpty()) << server.error().toStdString();
     const QString token = adminToken(server.port(), server.issuer());
-    const qint64 revision = storedRevision(server.dataDir());
+    const qint64 revision = organizer::testing::storedTenantRevision(server.dataDir());
 
     const auto expectTooMany = [](const HttpReply &reply) {
         EXPECT_EQ(reply.status, 429) << reply.body.constData();
@@ -146,7 +133,7 @@ TEST(ManagementHashing, BeyondTheBoundACallIsAnsweredTooManyRequestsAndChangesNo
     EXPECT_EQ(arrayOf(callApi(server.port(), "GET", "/api/v2/users-by-email?email=refused%40example.com", token)).size(), 0);
     EXPECT_FALSE(adminToken(server.port(), server.issuer()).isEmpty());
     EXPECT_EQ(passwordGrant(server.port(), QStringLiteral("alice@example.com"), kPassword).status, 200);
-    EXPECT_EQ(storedRevision(server.dataDir()), revision);
+    EXPECT_EQ(organizer::testing::storedTenantRevision(server.dataDir()), revision);
 
     // A body refused up front costs no hash, so it is answered as ever; so is a call that stores none.
     const HttpReply weak

@@ -18,4 +18,18 @@ inline std::shared_ptr<store::Database> sqliteDatabase(const QString &path)
     return database ? database.value() : nullptr;
 }
 
+// The revision of the tenant stored over the tenant file in a data directory's SQLite database (0: nothing
+// stored yet, -1: no database).
+inline qint64 storedTenantRevision(const QString &dataDir)
+{
+    auto database = sqliteDatabase(dataDir + QStringLiteral("/organizer.sqlite"));
+    if (!database)
+        return -1;
+    auto read = database->execute(QStringLiteral("SELECT revision FROM tenant_documents"), {}, QStringLiteral("reading the stored tenant's revision"));
+    EXPECT_TRUE(read) << (read ? std::string() : read.error().toStdString());
+    if (!read || !read->next())
+        return 0;
+    return read->value(0).toLongLong();
+}
+
 } // namespace organizer::testing
